@@ -1,0 +1,147 @@
+"""Exception types raised by planner.
+
+Every error subclasses a built-in (``ValueError`` or ``RuntimeError``) so that
+callers who do not know planner can still catch it, and :class:`PlannerError`
+so that callers who do can catch all of planner's errors at once.
+
+Messages name what is wrong (file, row, field, argument), the value found and
+the fix, in that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class PlannerError(Exception):
+    """Base class of every error raised by planner."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found while validating an input.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in a sentence.
+    file
+        The file the input came from, if any.
+    row
+        The 1-based data row (the header is row 0), if the problem is in one row.
+    field
+        The column or key concerned, if any.
+    fix
+        What the user should do about it.
+    """
+
+    message: str
+    file: str | None = None
+    row: int | None = None
+    field: str | None = None
+    fix: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(f"{self.file}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        text = (", ".join(where) + ": " if where else "") + self.message
+        if self.fix:
+            text += f" Fix: {self.fix}"
+        return text
+
+
+class InputError(PlannerError, ValueError):
+    """An input (file, table, argument) is not usable as given.
+
+    Parameters
+    ----------
+    message_or_problems
+        A message, or one or more :class:`Problem` found in one validation pass;
+        validation collects every problem it can and raises once.
+    file, row, field, fix
+        Where the problem is and what to do, when a single message is given.
+    """
+
+    def __init__(
+        self,
+        message_or_problems: str | Problem | Sequence[Problem],
+        *,
+        file: str | Path | None = None,
+        row: int | None = None,
+        field: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        if isinstance(message_or_problems, str):
+            problems: list[Problem] = [
+                Problem(
+                    message_or_problems,
+                    file=str(file) if file is not None else None,
+                    row=row,
+                    field=field,
+                    fix=fix,
+                )
+            ]
+        elif isinstance(message_or_problems, Problem):
+            problems = [message_or_problems]
+        else:
+            problems = list(message_or_problems)
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        first = self.problems[0] if self.problems else Problem("invalid input")
+        self.file = first.file
+        self.row = first.row
+        self.field = first.field
+        self.fix = first.fix
+        if len(self.problems) == 1:
+            text = str(first)
+        else:
+            shown = self.problems[:20]
+            text = f"{len(self.problems)} problems found:\n" + "\n".join(
+                f"  - {p}" for p in shown
+            )
+            if len(self.problems) > len(shown):
+                text += f"\n  ... and {len(self.problems) - len(shown)} more"
+        super().__init__(text)
+
+
+class DatumError(InputError):
+    """Coordinates are in an unknown or unsupported datum or CRS."""
+
+
+class SnapError(InputError):
+    """Points lie farther from the road network than the snap limit allows."""
+
+
+class NetworkError(PlannerError, ValueError):
+    """A road network cannot be built or does not support what was asked of it."""
+
+
+class OfflineError(PlannerError, RuntimeError):
+    """A download was needed but the network is unreachable; use a local file instead."""
+
+
+class InfeasibleError(PlannerError, ValueError):
+    """A siting model has no feasible solution; the message gives the numbers."""
+
+
+class SolverError(PlannerError, RuntimeError):
+    """A solver failed for a reason other than infeasibility or a time limit."""
+
+
+__all__ = [
+    "DatumError",
+    "InfeasibleError",
+    "InputError",
+    "NetworkError",
+    "OfflineError",
+    "PlannerError",
+    "Problem",
+    "SnapError",
+    "SolverError",
+]
