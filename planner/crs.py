@@ -34,6 +34,6 @@ def local_metric_crs(lon: float, lat: float) -> CRS:
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
         msg = f"({lon}, {lat}) is not a longitude/latitude pair in degrees."
         raise ValueError(msg)
-    zone = min(int(math.floor((lon + 180.0) / 6.0)) + 1, 60)
+    zone = min(math.floor((lon + 180.0) / 6.0) + 1, 60)
     epsg = (32600 if lat >= 0 else 32700) + zone
     return CRS.from_epsg(epsg)
