@@ -104,7 +104,7 @@ _STATION_COLOURS: Mapping[str, str] = {
 
 
 def _figure(m: folium.Map) -> Any:
-    """The HTML figure holding the map (typed loosely: branca's types are incomplete)."""
+    """Return the HTML figure holding the map (typed loosely: branca is untyped)."""
     return m.get_root()
 
 
