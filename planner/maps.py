@@ -91,7 +91,7 @@ _ROAD_CLASSES: Mapping[str, tuple[str, str, float]] = {
     "secondary_link": ("arterial", "#95a5a6", 1.5),
     "tertiary": ("arterial", "#a6acaf", 1.5),
 }
-_LOCAL = ("local", "#bdc3c7", 1.0)
+_LOCAL = ("local", "#aab0b6", 1.0)
 _PATH = ("path", "#d5d8dc", 0.8)
 _PATH_CLASSES = frozenset({"footway", "path", "pedestrian", "steps", "cycleway", "track"})
 
@@ -165,9 +165,9 @@ def new_map(
         folium.TileLayer(tiles, name="Basemap", control=False).add_to(m)
     else:
         _figure(m).header.add_child(
-            folium.Element("<style>.leaflet-container{background:#f4f6f6;}</style>")
+            folium.Element("<style>.leaflet-container{background:#f4f6f6 !important;}</style>")
         )
-    m.fit_bounds([[south, west], [north, east]])
+    m.fit_bounds([[south, west], [north, east]], padding=(40, 40))
     add_attribution(m, attribution)
     return m
 
@@ -187,10 +187,16 @@ def add_attribution(m: folium.Map, text: str) -> folium.Map:
     folium.Map
         The same map.
     """
-    folium = _folium()
-    _figure(m).script.add_child(
-        folium.Element(f"{m.get_name()}.attributionControl.addAttribution({json.dumps(text)});")
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    element = MacroElement()
+    element._template = Template(
+        "{% macro script(this, kwargs) %}"
+        f"{m.get_name()}.attributionControl.addAttribution({json.dumps(text)});"
+        "{% endmacro %}"
     )
+    m.add_child(element)
     return m
 
 

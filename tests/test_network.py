@@ -24,60 +24,24 @@ from planner.network import (
     network_from_osm,
     network_from_place,
 )
-from tests.conftest import shared_file, write_osm
+from tests.conftest import TOY_GRID, shared_file, toy_lonlat, write_osm, write_toy_osm
 
 GEOD = Geod(ellps="WGS84")
-LAT0, LON0, STEP = 22.5, 114.0, 0.001
-
-
-def _lonlat(col: float, row: float) -> tuple[float, float]:
-    return LON0 + col * STEP, LAT0 - row * STEP
-
-
-def _toy_osm(path: Path) -> Path:
-    """A toy street network.
-
-    ::
-
-        8 (footway up from 2)
-        |
-        1 --- 2 --- 3 --- 4        residential, two-way
-        |                 |
-        5 ==motorway==> 6           one-way, maxspeed 60
-
-    plus a building, a road under construction, and a detached two-node street.
-    """
-    pos = {1: (0, 0), 2: (1, 0), 3: (2, 0), 4: (3, 0), 5: (0, 1), 6: (3, 1), 8: (1, -1)}
-    pos |= {9: (2, -1), 20: (5, 0), 21: (5.5, 0), 22: (5.5, 0.5), 23: (5, 0.5)}
-    pos |= {30: (10, 5), 31: (11, 5)}
-    nodes = [(nid, *_lonlat(*p), {}) for nid, p in pos.items()]
-    nodes.append((100, *_lonlat(2.5, 2.5), {"amenity": "restaurant"}))
-    ways = [
-        (1, [1, 2, 3, 4], {"highway": "residential", "name": "Main"}),
-        (2, [1, 5], {"highway": "residential"}),
-        (3, [5, 6], {"highway": "motorway", "oneway": "yes", "maxspeed": "60"}),
-        (4, [6, 4], {"highway": "residential"}),
-        (5, [2, 8], {"highway": "footway"}),
-        (6, [20, 21, 22, 23, 20], {"building": "yes"}),
-        (7, [3, 9], {"highway": "construction"}),
-        (8, [30, 31], {"highway": "residential"}),
-    ]
-    return write_osm(path, nodes, ways)
+_lonlat = toy_lonlat
 
 
 @pytest.fixture
 def toy_osm(tmp_path: Path) -> Path:
-    return _toy_osm(tmp_path / "toy.osm")
+    return write_toy_osm(tmp_path / "toy.osm")
 
 
 @pytest.fixture
-def toy(toy_osm: Path):  # type: ignore[no-untyped-def]
-    return network_from_osm(toy_osm, simplify=False)
+def toy(toy_network):  # type: ignore[no-untyped-def]
+    return toy_network
 
 
 def _length(a: int, b: int) -> float:
-    pos = {1: (0, 0), 2: (1, 0), 3: (2, 0), 4: (3, 0), 5: (0, 1), 6: (3, 1), 8: (1, -1)}
-    (lon1, lat1), (lon2, lat2) = _lonlat(*pos[a]), _lonlat(*pos[b])
+    (lon1, lat1), (lon2, lat2) = _lonlat(*TOY_GRID[a]), _lonlat(*TOY_GRID[b])
     # osmnx measures edges as great circles on a sphere of radius 6,371,009 m (haversine)
     p1, p2, dl = np.radians(lat1), np.radians(lat2), np.radians(lon2 - lon1)
     h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
@@ -267,7 +231,7 @@ def test_bad_files(tmp_path: Path) -> None:
         network_from_osm(only_pois)
     broken = tmp_path / "broken.osm"
     broken.write_text("<osm><node id=")
-    with pytest.raises(InputError, match="cannot read broken.osm as OSM data"):
+    with pytest.raises(InputError, match=r"cannot read broken\.osm as OSM data"):
         network_from_osm(broken)
 
 
