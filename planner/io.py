@@ -422,30 +422,50 @@ def _check_ranges(
         return lon, lat, ok, False
     lon_field = coords.lon_name or "geometry"
     lat_field = coords.lat_name or "geometry"
-    if geographic:
-        swapped_ok = (np.abs(lat) <= 180.0) & (np.abs(lon) <= 90.0)
-        if swapped_ok[ok].all():
-            rows = np.flatnonzero(bad)
-            first = int(rows[0])
-            shown = ", ".join(str(r + 1) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
-            problems.append(
-                Problem(
-                    f"longitude and latitude look swapped: {len(rows)} of {int(ok.sum())} rows "
-                    f"(rows {shown}) have a latitude outside [-90, 90] that would be valid "
-                    f"as a longitude, e.g. row {first + 1} has lon={float(lon[first])!r}, "
-                    f"lat={float(lat[first])!r}.",
-                    file=table.name,
-                    field=f"{lon_field}/{lat_field}" if coords.lon_name else lon_field,
-                    fix=_swap_fix(coords),
-                )
+    swapped_ok = geographic & (np.abs(lat) <= 180.0) & (np.abs(lon) <= 90.0)
+    if geographic and swapped_ok[ok].all() and 2 * bad.sum() >= ok.sum():
+        # Most rows are invalid as given and every row is valid swapped: the columns
+        # (or the geometry's axes) are exchanged.
+        rows = np.flatnonzero(bad)
+        first = int(rows[0])
+        shown = ", ".join(str(r + 1) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
+        problems.append(
+            Problem(
+                f"longitude and latitude look swapped: {len(rows)} of {int(ok.sum())} rows "
+                f"(rows {shown}) have a latitude outside [-90, 90] that would be valid "
+                f"as a longitude, e.g. row {first + 1} has lon={float(lon[first])!r}, "
+                f"lat={float(lat[first])!r}.",
+                file=table.name,
+                field=f"{lon_field}/{lat_field}" if coords.lon_name else lon_field,
+                fix=_swap_fix(coords),
             )
-            return lon, lat, ok & in_range, True
+        )
+        return lon, lat, ok & in_range, True
     hint = (
         " If these are projected coordinates (metres), pass crs='EPSG:<code>'."
         if geographic
         else ""
     )
+    # A few rows with the two values exchanged: swapped, they land among the good rows.
+    good = ok & in_range
+    near_good = np.zeros(len(lon), dtype=bool)
+    if good.any():
+        minx, maxx = lon[good].min() - 1.0, lon[good].max() + 1.0
+        miny, maxy = lat[good].min() - 1.0, lat[good].max() + 1.0
+        near_good = (lat >= minx) & (lat <= maxx) & (lon >= miny) & (lon <= maxy)
     for pos in np.flatnonzero(bad):
+        if swapped_ok[pos] and near_good[pos]:
+            problems.append(
+                Problem(
+                    f"longitude and latitude look swapped in this row: lon={float(lon[pos])!r}, "
+                    f"lat={float(lat[pos])!r}." + table.where(pos),
+                    file=table.name,
+                    row=int(pos) + 1,
+                    field=f"{lon_field}/{lat_field}" if coords.lon_name else lon_field,
+                    fix="exchange the two values in this row.",
+                )
+            )
+            continue
         if not np.isfinite(lon[pos]) or not np.isfinite(lat[pos]):
             text = (
                 f"({float(x[pos])!r}, {float(y[pos])!r}) cannot be converted from "
@@ -530,8 +550,11 @@ def _check_area(
     inside_count = int((~outside).sum())
     # Would the points lie inside if longitude and latitude were swapped?
     swap_valid = (np.abs(raw_lat[idx]) <= 180.0) & (np.abs(raw_lon[idx]) <= 90.0)
-    if swap_valid.all() and (coords.crs is None or coords.crs.is_geographic):
-        swap_inside = shapely.intersects_xy(geometry, raw_lat[idx], raw_lon[idx])
+    swap_inside = np.zeros(len(idx), dtype=bool)
+    if coords.crs is None or coords.crs.is_geographic:
+        swap_inside[swap_valid] = shapely.intersects_xy(
+            geometry, raw_lat[idx][swap_valid], raw_lon[idx][swap_valid]
+        )
         if swap_inside[outside].all() and int(swap_inside.sum()) > inside_count:
             problems.append(
                 Problem(
@@ -547,6 +570,19 @@ def _check_area(
     minx, miny, maxx, maxy = geometry.bounds
     for k in np.flatnonzero(outside):
         pos = int(idx[k])
+        if swap_inside[k]:
+            problems.append(
+                Problem(
+                    f"longitude and latitude look swapped in this row: ({raw_lon[pos]:.6f}, "
+                    f"{raw_lat[pos]:.6f}) is outside the network's area but inside it with "
+                    "the two values exchanged." + table.where(pos),
+                    file=table.name,
+                    row=pos + 1,
+                    field=f"{coords.lon_name}/{coords.lat_name}" if coords.lon_name else "geometry",
+                    fix="exchange the two values in this row.",
+                )
+            )
+            continue
         problems.append(
             Problem(
                 f"point ({lon[pos]:.6f}, {lat[pos]:.6f}) is {dist[k] / 1000.0:.2f} km outside "

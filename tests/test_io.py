@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 
 from planner._errors import DatumError, InputError
@@ -397,6 +399,59 @@ def test_swapped_geometry(gdf):
     swapped = gdf.set_geometry(gpd.points_from_xy(LAT, LON, crs=4326))
     with pytest.raises(InputError, match=r"look swapped.*swap x and y in the geometry"):
         read_points(swapped)
+
+
+def test_one_row_swapped_among_good_rows(frame):
+    bad = frame.copy()
+    bad.loc[1, ["lon", "lat"]] = [39.92, 116.41]
+    with pytest.raises(InputError) as info:
+        read_points(bad)
+    (problem,) = info.value.problems
+    assert (problem.row, problem.field) == (2, "lon/lat")
+    assert "longitude and latitude look swapped in this row: lon=39.92, lat=116.41" in str(problem)
+    assert "Fix: exchange the two values in this row." in str(problem)
+
+
+def test_typo_is_not_taken_for_a_swap():
+    # Paris: every row would be valid swapped, but one bad latitude is just a typo.
+    paris = pd.DataFrame({"lon": [2.35, 2.36, 2.34, 2.33], "lat": [48.86, 48.85, 95.0, 48.87]})
+    with pytest.raises(InputError) as info:
+        read_points(paris)
+    (problem,) = info.value.problems
+    assert "row 3, field 'lat': latitude 95.0 is outside [-90, 90]" in str(problem)
+
+
+def test_one_row_swapped_by_area():
+    pts = pd.DataFrame({"lon": [30.1, 60.2, 30.3], "lat": [60.1, 30.2, 60.3]})
+    with pytest.raises(InputError) as info:
+        read_points(pts, area=(30.0, 60.0, 30.5, 60.5))
+    (problem,) = info.value.problems
+    assert problem.row == 2
+    assert "look swapped in this row: (60.200000, 30.200000) is outside the network's area" in (
+        problem.message
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(-180, 180), st.floats(-90, 90)),
+        min_size=1,
+        max_size=20,
+    ),
+    st.sampled_from(["wgs84", "gcj02", "bd09"]),
+)
+def test_valid_points_always_read(points, datum):
+    # Any valid coordinates are accepted unless they all look swapped; index and
+    # values are kept and the geometry is the datum conversion of the input.
+    lon = np.array([p[0] for p in points])
+    lat = np.array([p[1] for p in points])
+    df = pd.DataFrame({"lng": lon, "lat": lat}, index=np.arange(len(lon))[::-1] * 3)
+    result = read_points(df, datum=datum)
+    pd.testing.assert_index_equal(result.index, df.index)
+    expected = to_wgs84(lon, lat, datum)
+    np.testing.assert_allclose(result.geometry.x, expected[0], atol=1e-9)
+    np.testing.assert_allclose(result.geometry.y, expected[1], atol=1e-9)
 
 
 def test_outside_area_bbox_and_buffer(frame):
