@@ -383,8 +383,10 @@ def _coords_from_columns(
 
 
 def _geometry_name(frame: pd.DataFrame) -> Hashable | None:
-    if isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns:
-        return frame._geometry_column_name
+    if isinstance(frame, gpd.GeoDataFrame):
+        name = frame.active_geometry_name
+        if name is not None and name in frame.columns:
+            return name
     return None
 
 

@@ -226,6 +226,13 @@ def test_geodataframe_index_kept(gdf):
     pd.testing.assert_frame_equal(gdf, before)
 
 
+def test_geometry_column_with_another_name(gdf):
+    renamed = gdf.rename_geometry("geom").to_crs(32650)
+    result = read_points(renamed)
+    assert_points(result, atol=1e-8)
+    assert list(result.columns) == ["name", "weight", "geometry"]
+
+
 def test_dataframe_problem_names_index_label(frame):
     frame.index = pd.Index(["s1", "s2", "s3"])
     frame.loc["s2", "lat"] = np.nan
