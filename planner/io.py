@@ -51,7 +51,7 @@ from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
 
 from planner._errors import DatumError, InputError, Problem
-from planner.crs import local_metric_crs, normalize_datum, to_wgs84
+from planner.crs import in_china, local_metric_crs, normalize_datum, to_wgs84
 
 logger = logging.getLogger(__name__)
 
@@ -202,9 +202,9 @@ def _read_path(
             raise InputError(msg, file=str(path), fix="choose one with layer='<name>'.")
     frame = gpd.read_file(path, layer=layer, engine="pyogrio")
     for column in str_columns:
-        if column in frame.columns and frame[column].dtype.kind in "iuf":
+        if column in frame.columns and frame[column].dtype.kind in "iu":
             # ids read as numbers by the driver: keep them as text like CSV does
-            frame[column] = frame[column].astype("string").astype(object)
+            frame[column] = frame[column].astype(str)
     return frame
 
 
@@ -630,6 +630,16 @@ def _read_points(
     wlon, wlat = raw_lon.copy(), raw_lat.copy()
     if datum_name != "wgs84" and ok.any():
         wlon[ok], wlat[ok] = to_wgs84(raw_lon[ok], raw_lat[ok], datum_name)
+        outside = int((~in_china(raw_lon[ok], raw_lat[ok])).sum())
+        if outside:
+            logger.warning(
+                "%s: %d of %d points lie outside China, where datum=%r applies no offset; "
+                "check that the datum is right.",
+                table.name,
+                outside,
+                int(ok.sum()),
+                datum_name,
+            )
     if area is not None and not swapped:
         _check_area(table, coords, wlon, wlat, raw_lon, raw_lat, ok, area, area_buffer_m, problems)
     frame = table.frame

@@ -200,6 +200,20 @@ def test_datum_conversion_on_geometry_file(tmp_path, gdf):
     assert_points(read_points(path, datum="gcj02"), lon, lat, atol=1e-12)
 
 
+def test_datum_outside_china_is_logged(caplog):
+    paris = pd.DataFrame({"lon": [2.35, 116.4], "lat": [48.86, 39.9]})
+    with caplog.at_level("WARNING", logger="planner.io"):
+        result = read_points(paris, datum="gcj02")
+    assert "1 of 2 points lie outside China, where datum='gcj02' applies no offset" in caplog.text
+    assert (result.geometry.x.iloc[0], result.geometry.y.iloc[0]) == (2.35, 48.86)
+
+
+def test_geojson_numeric_ids_become_text(tmp_path, gdf):
+    path = tmp_path / "ids.geojson"
+    gdf.assign(id=[101, 102, 103]).to_file(path)
+    assert read_stations(path)["id"].tolist() == ["101", "102", "103"]
+
+
 def test_unknown_datum(frame):
     with pytest.raises(DatumError, match=r"unknown datum 'baidu'.*'wgs84', 'gcj02' and 'bd09'"):
         read_points(frame, datum="baidu")
