@@ -170,6 +170,18 @@ def test_in_china_box_edges():
     assert not in_china([minx - 1e-6, maxx + 1e-6], [30.0, 30.0]).any()
 
 
+@pytest.mark.parametrize("datum", ["gcj02", "bd09"])
+def test_round_trip_at_the_box_edges(datum):
+    # WGS84 points just inside the box whose datum image falls outside it must
+    # still convert back (the inverse tests where the solution lies, not the input).
+    lon = np.array([72.0045, 137.834, 100.0, 100.0, 72.0045, 137.834])
+    lat = np.array([30.0, 30.0, 0.8295, 55.827, 55.827, 0.8295])
+    dlon, dlat = from_wgs84(lon, lat, datum)
+    assert not in_china(dlon, dlat).all()
+    back = to_wgs84(dlon, dlat, datum)
+    assert geodesic_m(lon, lat, *back).max() < 1e-3
+
+
 def test_wgs84_is_identity_and_nan_passes():
     lon = np.array([116.4, np.nan, 121.5])
     lat = np.array([39.9, 30.0, np.nan])
