@@ -102,9 +102,7 @@ class InputError(PlannerError, ValueError):
             text = str(first)
         else:
             shown = self.problems[:20]
-            text = f"{len(self.problems)} problems found:\n" + "\n".join(
-                f"  - {p}" for p in shown
-            )
+            text = f"{len(self.problems)} problems found:\n" + "\n".join(f"  - {p}" for p in shown)
             if len(self.problems) > len(shown):
                 text += f"\n  ... and {len(self.problems) - len(shown)} more"
         super().__init__(text)
