@@ -488,7 +488,7 @@ def _build_roads(rng: np.random.Generator) -> _Layout:
                 "hgv": "yes",
                 "maxspeed": "60" if urban else "80",
                 "lanes": "4",
-                "bicycle": "no" if not urban else "yes",
+                "bicycle": "yes",
             },
         )
     # arterial columns extended south to the corridor
@@ -724,14 +724,23 @@ def _build_roads(rng: np.random.Generator) -> _Layout:
     sx0, sx1 = -8800.0, -8000.0
     sy = _corridor_y(-8400.0) + 150.0
     osm.line(
-        [(sx0, _corridor_y(sx0)), (sx0 + 100, sy), (sx1 - 100, sy), (sx1, _corridor_y(sx1))],
+        [
+            (sx0, _corridor_y(sx0)),
+            (sx0 + 100, sy),
+            (-8450.0, sy),
+            (sx1 - 100, sy),
+            (sx1, _corridor_y(sx1)),
+        ],
         {
             "highway": "service",
-            "service": "parking_aisle",
             "hgv": "yes",
             "maxspeed": "20",
             "name": f"Demo Service Area Road{_SYN}",
         },
+    )
+    osm.line(
+        [(-8450.0, sy), (-8450.0, sy + 150)],
+        {"highway": "service", "service": "parking_aisle", "hgv": "yes", "maxspeed": "10"},
     )
     osm.area(
         [(sx0 + 50, sy - 60), (sx1 - 50, sy - 60), (sx1 - 50, sy + 260), (sx0 + 50, sy + 260)],
@@ -992,8 +1001,8 @@ def _plant_pois(layout: _Layout, rng: np.random.Generator) -> _Places:
             f"Demo Driver Home D01 (logistics park){_SYN}",
             "driver_home",
             "24/7",
-            -2450.0,
-            -8480.0,
+            -2215.0,
+            -8485.0,
         )
     )
     stations.append(
@@ -1002,8 +1011,8 @@ def _plant_pois(layout: _Layout, rng: np.random.Generator) -> _Places:
             f"Demo Driver Home D02 (G999 service area){_SYN}",
             "driver_home",
             "06:00-23:00",
-            sx + 60,
-            sy + 180,
+            -8440.0,
+            sy + 20,
         )
     )
     return _Places(clusters=clusters, courier_depots=depots, stations=stations, n_residential=n_res)

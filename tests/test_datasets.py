@@ -194,11 +194,44 @@ def test_corridor_and_expressway_are_tagged(road_graph: nx.MultiDiGraph) -> None
     assert all(d.get("hgv") == "no" for d in primaries)
 
 
-def test_network_loads_with_planner_network() -> None:
-    network = pytest.importorskip("planner.network", reason="planner.network not merged yet")
-    net = network.network_from_osm(datasets.demo_path("demo_region.osm.bz2", data_dir=DEMO))
-    assert 3000 <= net.graph.number_of_nodes() <= 8000
-    assert net.dropped.nodes == 0
+@pytest.fixture(scope="module")
+def demo_net():  # planner.network's RoadNetwork of the demo region
+    return datasets.demo_network(data_dir=DEMO)
+
+
+def test_network_loads_with_planner_network(demo_net) -> None:
+    stats = demo_net.stats()
+    assert 3000 <= stats["nodes"] <= 8000
+    assert demo_net.dropped.nodes == 0  # strongly connected as generated
+    km = {mode: figures["km"] for mode, figures in stats["modes"].items()}
+    # steps and bicycle=no footways: riders lose some of the walkable network;
+    # cars lose footways, paths and the pedestrian street; trucks most city streets
+    assert km["walk"] > km["ebike"] > km["car"] > km["truck"]
+    assert stats["road_km_by_class"]["trunk"] > 19
+
+
+def test_truck_zones_are_linked_by_truck_roads(demo_net) -> None:
+    from scipy.sparse.csgraph import dijkstra
+
+    od = datasets.demo_truck_trips(data_dir=DEMO)
+    zones = od.drop_duplicates("origin")[["origin", "origin_lon", "origin_lat"]]
+    snapped = demo_net.snap(zones[["origin_lon", "origin_lat"]].to_numpy(), mode="truck")
+    assert (snapped.table["distance_m"] < 5).all()
+    graph = demo_net.csr("truck").to_scipy()
+    times = dijkstra(graph, indices=snapped.node_index)[:, snapped.node_index]
+    assert np.isfinite(times).all()
+    # the 20 km corridor from gate to gate takes 15-30 min by truck
+    w, e = list(zones["origin"]).index("W"), list(zones["origin"]).index("E")
+    assert 15 * 60 < times[w, e] < 30 * 60
+
+
+def test_stations_snap_to_their_networks(demo_net) -> None:
+    stations = datasets.demo_stations(data_dir=DEMO)
+    snapped = demo_net.snap(stations, mode="ebike")
+    assert (snapped.table["distance_m"] < 40).all()
+    homes = stations[stations["kind"] == "driver_home"]
+    snapped = demo_net.snap(homes, mode="truck")
+    assert (snapped.table["distance_m"] < 40).all()
 
 
 # ----------------------------------------------------------------------------- tables
