@@ -91,6 +91,7 @@ class _Problem:
     single: bool  # every demand node holds exactly one point
     identity: bool  # demand point i sits on node i, for every node
     row_type: type  # int32 where the demand rows fit
+    any_access: bool  # some demand point has a non-zero access time
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ def _problem(
             len(demand_nodes) == graph.n and np.array_equal(demand_nodes, np.arange(graph.n))
         ),
         row_type=np.int32 if len(demand_nodes) < 2**31 - 1 else np.int64,
+        any_access=bool(d_access.any()),
     )
 
 
@@ -159,27 +161,36 @@ def _solve_chunk(problem: _Problem, chunk: _Chunk) -> tuple[np.ndarray, np.ndarr
     )
     sources, inverse = np.unique(chunk.nodes, return_inverse=True)
     dist = csgraph.dijkstra(graph, directed=True, indices=sources, limit=limit)
-    # times to the demand nodes only, each site's own row, plus the site's access time
+    # times to the demand nodes only (unique demand nodes are sorted, so all nodes = as is)
     block = dist[:, problem.d_nodes] if len(problem.d_nodes) < problem.n else dist
     if len(sources) != k or not np.array_equal(inverse, np.arange(k)):
-        block = block[inverse]
-    block += chunk.access[:, None]
+        block = block[inverse]  # one row per site (sites sharing a node)
+    # candidates: one pass over the dense block, then work on the reached pairs only
+    width = block.shape[1]
+    reached = block <= limit
+    per_site = np.count_nonzero(reached, axis=1)
+    flat = np.flatnonzero(reached)
+    network_s = block.ravel()[flat]
+    node = flat - np.repeat(np.arange(k, dtype=np.int64) * width, per_site)
+    del dist, block, flat, reached
+    with_site = network_s + np.repeat(chunk.access, per_site) if chunk.access.any() else network_s
     if problem.single:
-        block += problem.d_min_access[None, :]
-        mask = block <= cutoff
-        times = block[mask]
-        node = np.nonzero(mask)[1]
-        rows = problem.d_rows[problem.d_start[node]] if not problem.identity else node
-        per_site = np.count_nonzero(mask, axis=1)
+        times = with_site + problem.d_min_access[node] if problem.any_access else with_site
+        keep = times <= cutoff
+        if not keep.all():
+            per_site = np.bincount(np.repeat(np.arange(k), per_site)[keep], minlength=k)
+            node, times = node[keep], times[keep]
+        rows = node if problem.identity else problem.d_rows[problem.d_start[node]]
     else:
-        site, node = np.nonzero(block + problem.d_min_access[None, :] <= cutoff)
-        base = block[site, node]
+        site = np.repeat(np.arange(k), per_site)
+        keep = with_site + problem.d_min_access[node] <= cutoff
+        site, node, with_site = site[keep], node[keep], with_site[keep]
         counts = problem.d_count[node]
         total = int(counts.sum())
         pair = np.repeat(np.arange(len(site)), counts)
         offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         point = problem.d_start[node][pair] + offset
-        times = base[pair] + problem.d_access[point]
+        times = with_site[pair] + problem.d_access[point]
         keep = times <= cutoff
         site, times, rows = site[pair][keep], times[keep], problem.d_rows[point][keep]
         per_site = np.bincount(site, minlength=k)
@@ -232,15 +243,28 @@ def _run_chunks(
                 if own:
                     client.close()
         elif n_jobs > 1 and len(chunks) > 1:
+            # n_jobs - 1 worker processes take chunks from the front of the queue while this
+            # process takes them from the back (a chunk is ours once its future cancels):
+            # one process fewer to start, and its share of the results is never copied
             with ProcessPoolExecutor(
-                max_workers=min(n_jobs, len(chunks)),
+                max_workers=min(n_jobs - 1, len(chunks) - 1),
                 mp_context=_pool_context(),
                 initializer=_init_worker,
                 initargs=(problem,),
             ) as pool:
-                for result in pool.map(_worker_chunk, chunks):
-                    yield result
+                futures = [pool.submit(_worker_chunk, chunk) for chunk in chunks]
+                local: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+                for position in range(len(chunks) - 1, -1, -1):
+                    if not futures[position].cancel():
+                        break
+                    local[position] = _solve_chunk(problem, chunks[position])
                     bar.update()
+                for position, future in enumerate(futures):
+                    if position in local:
+                        yield local.pop(position)
+                    else:
+                        yield future.result()
+                        bar.update()
         else:
             for chunk in chunks:
                 yield _solve_chunk(problem, chunk)
@@ -274,8 +298,8 @@ def _dask_client(scheduler: Any) -> tuple[Any, bool]:
 def _auto_chunk_size(n_sources: int, n_nodes: int, n_jobs: int) -> int:
     """Chunks small enough for memory, many enough to balance the workers."""
     by_memory = max(1, _CHUNK_CELLS // max(n_nodes, 1))
-    by_balance = max(16, math.ceil(n_sources / (4 * max(n_jobs, 1))))
-    return int(max(1, min(by_memory, by_balance, 512)))
+    by_balance = max(16, math.ceil(n_sources / (8 * max(n_jobs, 1))))
+    return int(max(1, min(by_memory, by_balance, 256)))
 
 
 def node_access_matrix(
