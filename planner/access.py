@@ -35,7 +35,9 @@ import json
 import logging
 import math
 import multiprocessing
+import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -214,10 +216,22 @@ def _worker_chunk(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    # fork starts workers in milliseconds and shares the graph copy-on-write; where it
-    # does not exist (Windows, macOS default) spawn is used
+    """Fork where it is safe (starts in milliseconds, shares the graph copy-on-write).
+
+    A process with other threads running (Jupyter kernels, Dask clients) may
+    deadlock a forked child, so those use ``forkserver`` (or ``spawn`` where fork
+    does not exist), which start slower (workers import planner) but safely.
+    """
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # tqdm's monitor thread only sleeps and touches tqdm's own lock, which workers never use
+    others = [
+        t
+        for t in threading.enumerate()
+        if t is not threading.main_thread() and type(t).__name__ != "TMonitor"
+    ]
+    if "fork" in methods and not others:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def _run_chunks(
@@ -336,7 +350,8 @@ def node_access_matrix(
         Sites per Dijkstra call; default: as many as keep the dense scratch block
         under 64 MB while giving every worker several chunks.
     n_jobs
-        Local worker processes (``1``: run in this process).
+        Processes working on chunks: this one plus ``n_jobs - 1`` local workers
+        (``1``: this process only; ``-1``: one per core).
     scheduler
         A ``dask.distributed.Client`` or scheduler address to run chunks on
         instead (then ``n_jobs`` is ignored).
@@ -362,8 +377,13 @@ def node_access_matrix(
     cutoff = _check_cutoff_s(cutoff_s)
     d_access = _access(demand_access_s, len(d_nodes), "demand_access_s")
     s_access = _access(site_access_s, len(s_nodes), "site_access_s")
-    if not isinstance(n_jobs, int) or n_jobs < 1:
-        raise InputError(f"n_jobs must be a positive integer, got {n_jobs!r}.", field="n_jobs")
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
+        raise InputError(
+            f"n_jobs must be a positive integer or -1 (all cores), got {n_jobs!r}.",
+            field="n_jobs",
+        )
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
         raise InputError(
             f"chunk_size must be a positive integer, got {chunk_size!r}.", field="chunk_size"
@@ -951,9 +971,10 @@ def access_matrix(
     chunk_size
         Sites per Dijkstra call (default: automatic, see :func:`node_access_matrix`).
     n_jobs
-        Local worker processes. The default ``1`` runs in this process: worker
-        start-up only pays off above a few hundred sites, and notebooks and
-        clusters often limit processes. ``2`` or more run chunks in parallel.
+        Processes working on chunks: this one plus ``n_jobs - 1`` local workers
+        (``-1``: one per core). The default ``1`` stays in this process: a worker
+        pays off above a few hundred sites, and notebooks, CI and clusters often
+        limit processes. ``2`` or more run chunks in parallel.
     scheduler
         A ``dask.distributed.Client`` or scheduler address: run the chunks there
         (same results).
