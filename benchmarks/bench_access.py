@@ -203,6 +203,7 @@ def main_case(network: RoadNetwork, args: argparse.Namespace, label: str) -> Non
     same_engine = (engine != am.matrix).nnz == 0 and engine.nnz == am.nnz
 
     nnz = am.nnz
+    result_bytes = am.matrix.data.nbytes + am.matrix.indices.nbytes + am.matrix.indptr.nbytes
     print(
         f"non-zeros (pairs within 15 min): {nnz:,} "
         f"({nnz / (n * len(sites)):.1%} of {n * len(sites):,} pairs)"
@@ -240,8 +241,8 @@ def main_case(network: RoadNetwork, args: argparse.Namespace, label: str) -> Non
             f"(ms truncation at the cutoff): {p_ours} only ours, {p_ref} only pandana"
         )
     print(
-        f"peak memory: planner 1 process {mb(peak_one)} (traced) for {mb(nnz * 20)} of "
-        f"result (CSR + transposition); bare scipy dense {mb(peak_bare)}; a dense "
+        f"peak memory: planner 1 process {mb(peak_one)} (traced) for a {mb(result_bytes)} "
+        f"CSR result; bare scipy dense {mb(peak_bare)}; a dense "
         f"demand × site float64 array would be {mb(n * len(sites) * 8)}; largest worker "
         f"process resident set {mb(children_rss)}"
     )

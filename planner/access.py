@@ -423,6 +423,9 @@ def _assemble(
     """Build the CSR matrix from per-site fragments that arrived in ``order`` of columns."""
     rows = np.concatenate(rows_parts) if rows_parts else np.empty(0, np.int64)
     times = np.concatenate(time_parts) if time_parts else np.empty(0, np.float64)
+    # the parts are no longer needed: let them go before the transposition copies
+    rows_parts.clear()
+    time_parts.clear()
     nnz = len(rows)
     if not np.array_equal(order, np.arange(len(order))):
         # fragments are grouped by column in ``order``: move each group to its column's slot
