@@ -669,11 +669,12 @@ class AccessMatrix:
         Examples
         --------
         >>> import numpy as np, pandas as pd, scipy.sparse as sp
-        >>> m = sp.csr_array(np.array([[0.0, 300.0], [500.0, 400.0]]))
+        >>> # a stored 0.0 (demand point "a" stands at site "s1") is a real time
+        >>> m = sp.csr_array(([0.0, 300.0, 400.0], [0, 1, 1], [0, 2, 3]), shape=(2, 2))
         >>> am = AccessMatrix(m, pd.Index(["a", "b"]), pd.Index(["s1", "s2"]), 900.0,
         ...                   "ebike", pd.DataFrame(), pd.DataFrame())
-        >>> am.nearest()["site"].to_list()
-        ['s1', 's2']
+        >>> am.nearest()["site"].to_list(), am.nearest()["time_s"].to_list()
+        (['s1', 's2'], [0.0, 400.0])
         """
         position, best = _row_argmin(self.matrix)
         found = position >= 0
@@ -1002,9 +1003,11 @@ def access_matrix(
     --------
     >>> from planner import datasets
     >>> net = datasets.demo_network()
-    >>> am = access_matrix(net, datasets.demo_demand(), datasets.demo_stations(),
-    ...                    mode="ebike", cutoff_min=15)
-    >>> am.matrix.shape[1] == len(datasets.demo_stations())
+    >>> stops, stations = datasets.demo_stops(), datasets.demo_stations()
+    >>> am = access_matrix(net, stops, stations, mode="ebike", cutoff_min=15)
+    >>> am.shape == (len(stops), len(stations))
+    True
+    >>> bool((am.matrix.data <= 15 * 60).all())
     True
     """
     started = time.perf_counter()

@@ -451,9 +451,12 @@ def coverage(
     --------
     >>> from planner import datasets
     >>> result = coverage(datasets.demo_network(), datasets.demo_stations(),
-    ...                   datasets.demo_demand(), mode="ebike")
+    ...                   datasets.demo_stops(), mode="ebike", weight=None,
+    ...                   groups=("group",), hours=("22:00", "23:00"))
     >>> bool(result.curve.is_monotonic_increasing)
     True
+    >>> int(result.stations["open"].sum())  # the 24/7 stations and one driver home
+    6
     """
     weights = _validate_demand(demand, weight, groups)
     cutoffs = _cutoffs(cutoffs_min, cutoff_min)

@@ -204,8 +204,7 @@ def service_areas(
                 here = station_xy[station_pos[labels[start + k]]]
                 parts.append(shapely.LineString([here, node_xy]))
                 street_km.append(float(shapely.length(np.asarray(parts[:-1])).sum()) / 1000)
-                area = shapely.buffer(shapely.geometrycollections(parts), buffer_m)
-                geometries.append(_valid(area))
+                geometries.append(_valid(_band(parts, buffer_m)))
                 bar.update()
     index = pd.Index(labels, name=stations.index.name)
     frame = gpd.GeoDataFrame(
@@ -224,6 +223,12 @@ def service_areas(
         )
     frame["area_km2"] = frame.geometry.area / 1e6
     return frame.to_crs(WGS84)
+
+
+def _band(parts: list[Any], buffer_m: float) -> Any:
+    """Buffer each line and merge the bands (much faster than buffering one collection)."""
+    lines = np.asarray(parts, dtype=object)
+    return shapely.union_all(shapely.buffer(lines, buffer_m))
 
 
 def _valid(geometry: Any) -> Any:
