@@ -226,3 +226,38 @@ def test_hex_cell_contains_its_point(x: float, y: float, size: float) -> None:
     polygon = _hex_polygons(q, r, size)[0]
     assert polygon.area == pytest.approx(3 * math.sqrt(3) / 2 * size**2, rel=1e-9)
     assert polygon.buffer(1e-6 * size).contains(shapely.Point(x, y))
+
+
+# ------------------------------------------------------------------------ demo region
+def test_demo_region_coverage_is_consistent(access_demo_network) -> None:  # type: ignore[no-untyped-def]
+    from planner import datasets
+
+    stations, stops = datasets.demo_stations(), datasets.demo_stops()
+    stops = stops[stops["group"].isin(["rider", "courier"])]
+    full = coverage(
+        access_demo_network, stations, stops, mode="ebike", weight=None, groups=("group",)
+    )
+    night = coverage(
+        access_demo_network, stations, stops, mode="ebike", weight=None, hours=("22:00", "23:00")
+    )
+    # only the 24/7 stations are open at 22-23 (D02 closes at 23:00)
+    assert night.stations["open"].sum() == 6
+    assert (night.curve <= full.curve + 1e-12).all()
+    assert full.curve.is_monotonic_increasing
+    # every point's nearest time is the smallest time in its row of the matrix
+    am = full.access
+    dense = np.full(am.shape, np.inf)
+    coo = am.matrix.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    best = dense.min(axis=1)
+    times = full.points.loc[am.demand_index, "time_min"].to_numpy() * 60
+    assert np.array_equal(np.isfinite(best), np.isfinite(times))
+    assert times[np.isfinite(times)] == pytest.approx(best[np.isfinite(best)], rel=1e-12)
+    # group shares add up to the overall share
+    s = full.shares
+    for cut in (5.0, 10.0, 15.0, 20.0):
+        groups = s[(s["cutoff_min"] == cut) & (s["group_by"] == "group")]
+        overall = s[(s["cutoff_min"] == cut) & (s["group_by"] == "all")]
+        assert groups["weight_covered"].sum() == pytest.approx(overall["weight_covered"].iloc[0])
+    # the east is under-served: the uncovered hexagons hold all uncovered weight
+    assert full.hexes["weight_uncovered"].sum() == pytest.approx(len(full.uncovered))
