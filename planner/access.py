@@ -650,7 +650,7 @@ class AccessMatrix:
             self.cutoff_s,
             self.mode,
             self.demand_snap,
-            self.site_snap.loc[labels],
+            self.site_snap.loc[labels] if len(self.site_snap) else self.site_snap,
             dict(self.metadata),
         )
 

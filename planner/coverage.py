@@ -12,11 +12,12 @@ cutoff when some station is reachable within it.
 
 Opening hours
 -------------
-Stations may carry opening hours (column ``hours``): ``"24/7"`` (also ``"24h"``,
-``"00:00-24:00"``) for unattended stations open around the clock, one range
-``"08:00-20:00"``, a range over midnight ``"22:00-06:00"``, or several ranges
-``"08:00-12:00,14:00-18:00"``. The same hours apply every day; ranges include their
-start minute and exclude their end minute. Asked for a time window, coverage
+Stations may carry opening hours (column ``hours``, read by
+:func:`planner.io.parse_hours`): ``"24/7"`` (also ``"24h"``, ``"00:00-24:00"``) for
+unattended stations open around the clock, one range ``"08:00-20:00"``, a range
+over midnight ``"22:00-06:00"``, or several ranges ``"08:00-12:00,14:00-18:00"``.
+The same hours apply every day; ranges include their start minute and exclude
+their end minute. Asked for a time window, coverage
 counts only the stations open for the *whole* window (``open_rule="whole"``,
 the default: a rider arriving at any moment of the window finds it open), or open
 at *any* moment of it (``open_rule="any"``).
@@ -39,15 +40,15 @@ import shapely
 from planner._errors import InputError, Problem
 from planner.access import AccessMatrix, access_matrix
 from planner.crs import WGS84
+from planner.io import parse_hours
 from planner.network import RoadNetwork
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CoverageResult", "coverage", "hex_cells", "parse_hours", "stations_open"]
+__all__ = ["CoverageResult", "coverage", "hex_cells", "hours_mask", "stations_open"]
 
 _MINUTES = 24 * 60
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-_ALWAYS = {"24/7", "24h", "24 h", "24hours", "24 hours", "always"}
 
 
 # ============================================================================ opening hours
@@ -62,14 +63,17 @@ def _minute(text: str, *, allow_24: bool) -> int:
     return value
 
 
-def parse_hours(text: str) -> np.ndarray:
+def hours_mask(text: str) -> np.ndarray:
     """Return the minutes of the day (0..1439) at which a station is open, as a mask.
+
+    The text is read by :func:`planner.io.parse_hours` (``"24/7"``,
+    ``"08:00-20:00"``, ``"22:00-06:00"`` over midnight, or ranges separated by
+    commas); a range's end minute is excluded.
 
     Parameters
     ----------
     text
-        ``"24/7"``, ``"08:00-20:00"``, ``"22:00-06:00"`` (over midnight) or
-        ranges separated by commas or semicolons. A range's end minute is excluded.
+        The opening hours.
 
     Returns
     -------
@@ -83,34 +87,17 @@ def parse_hours(text: str) -> np.ndarray:
 
     Examples
     --------
-    >>> mask = parse_hours("22:00-06:00")
+    >>> mask = hours_mask("22:00-06:00")
     >>> bool(mask[23 * 60]), bool(mask[5 * 60 + 59]), bool(mask[6 * 60]), int(mask.sum())
     (True, True, False, 480)
     """
     mask = np.zeros(_MINUTES, dtype=bool)
-    cleaned = str(text).strip().lower()
-    if cleaned in _ALWAYS:
-        mask[:] = True
-        return mask
-    parts = [p for p in re.split(r"[,;]", cleaned) if p.strip()]
-    if not parts:
-        raise ValueError("no opening hours given")
-    for part in parts:
-        if part.strip() in _ALWAYS:
-            mask[:] = True
-            continue
-        pieces = part.split("-")
-        if len(pieces) != 2:
-            raise ValueError(f"{part.strip()!r} is not a range HH:MM-HH:MM")
-        start = _minute(pieces[0], allow_24=False)
-        end = _minute(pieces[1], allow_24=True)
-        if start == end:
-            raise ValueError(f"{part.strip()!r} is empty; write 24/7 for all day")
+    for start, end in parse_hours(text):
         if start < end:
             mask[start:end] = True
         else:  # over midnight
             mask[start:] = True
-            mask[: end % _MINUTES] = True
+            mask[:end] = True
     return mask
 
 
@@ -212,7 +199,7 @@ def stations_open(
             )
             continue
         try:
-            mask = parse_hours(str(value))
+            mask = hours_mask(str(value))
         except ValueError as error:
             problems.append(
                 Problem(

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner._errors import InputError
-from planner.coverage import coverage, hex_cells, parse_hours, stations_open
+from planner.coverage import coverage, hex_cells, hours_mask, stations_open
 from planner.network import TravelMode
 from tests.conftest import metric_network, points_gdf
 
@@ -183,22 +183,22 @@ def test_bad_input(street, stations, demand) -> None:  # type: ignore[no-untyped
 
 
 # ------------------------------------------------------------------------ opening hours
-def test_parse_hours() -> None:
-    assert parse_hours("24/7").all()
-    assert parse_hours("00:00-24:00").all()
-    day = parse_hours("08:00-20:00")
+def test_hours_mask() -> None:
+    assert hours_mask("24/7").all()
+    assert hours_mask("00:00-24:00").all()
+    day = hours_mask("08:00-20:00")
     assert day.sum() == 12 * 60
     assert day[8 * 60]
     assert not day[20 * 60]
-    split = parse_hours("08:00-12:00, 14:00-18:00")
+    split = hours_mask("08:00-12:00, 14:00-18:00")
     assert split.sum() == 8 * 60
     assert not split[13 * 60]
-    night = parse_hours("22:00-06:00")
+    night = hours_mask("22:00-06:00")
     assert night.sum() == 8 * 60
     assert night[0]
     for bad in ("8-20", "08:00", "08:00-08:00", "25:00-26:00", "Mo-Fr 08:00-20:00"):
         with pytest.raises(ValueError):  # noqa: PT011
-            parse_hours(bad)
+            hours_mask(bad)
 
 
 def test_stations_open_rules() -> None:
