@@ -219,16 +219,19 @@ def nearest_open(
         Column of the nearest open site and its time, per row.
     """
     n = times.shape[0]
-    rows = np.repeat(np.arange(n), np.diff(times.indptr))
-    keep = open_mask[times.indices]
-    r, c, t = rows[keep], times.indices[keep].astype(np.int64), times.data[keep]
-    order = np.lexsort((c, t, r))
-    r, c, t = r[order], c[order], t[order]
-    first = np.r_[True, r[1:] != r[:-1]] if r.size else np.zeros(0, dtype=bool)
     site = np.full(n, -1, dtype=np.int64)
     best = np.full(n, np.inf)
-    site[r[first]] = c[first]
-    best[r[first]] = t[first]
+    if times.nnz == 0:
+        return site, best
+    d = np.where(open_mask[times.indices], times.data, np.inf)
+    lengths = np.diff(times.indptr)
+    nonempty = np.flatnonzero(lengths > 0)
+    best[nonempty] = np.minimum.reduceat(d, times.indptr[nonempty])
+    rows = np.repeat(np.arange(n), lengths)
+    hit = np.flatnonzero((d == best[rows]) & np.isfinite(d))
+    r = rows[hit]
+    first = np.r_[True, r[1:] != r[:-1]] if r.size else np.zeros(0, dtype=bool)
+    site[r[first]] = times.indices[hit[first]]
     return site, best
 
 
