@@ -959,20 +959,28 @@ _OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".xml", ".xm
 
 
 def _write_highways_xml(path: Path, out: Path) -> int:
-    """Write the highway ways of an OSM file (any format) and their nodes as OSM XML."""
+    """Write the highway ways of an OSM file (any format) and their nodes as OSM XML.
+
+    The ways are chosen in a first pass, so that an unreadable file fails before
+    osmium's writer (which leaves a temporary folder behind on errors) starts.
+    """
     import osmium
 
-    count = 0
-    with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True) as writer:
-        processor = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
+    keep = [
+        way.id
+        for way in osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
             osmium.filter.KeyFilter("highway")
         )
-        for way in processor:
-            tags = {tag.k: tag.v for tag in way.tags}
-            if _highway_ok(tags):
+        if _highway_ok({tag.k: tag.v for tag in way.tags})
+    ]
+    if keep:
+        with osmium.BackReferenceWriter(str(out), ref_src=str(path), overwrite=True) as writer:
+            processor = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
+                osmium.filter.IdFilter(keep)
+            )
+            for way in processor:
                 writer.add_way(way)
-                count += 1
-    return count
+    return len(keep)
 
 
 def _add_travel_times(graph: nx.MultiDiGraph, modes: Mapping[str, TravelMode]) -> None:
@@ -1237,6 +1245,14 @@ def _default_cache_dir() -> Path:
     return Path.home() / ".cache" / "planner" / "networks"
 
 
+def _cache_path(key: str, modes: Mapping[str, TravelMode], cache_dir: Path | None) -> Path:
+    """Return the GraphML file that caches a downloaded network for these modes."""
+    cache = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
+    payload = {"key": key, "modes": {n: m.to_dict() for n, m in modes.items()}}
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+    return cache / f"{digest}.graphml"
+
+
 def _download(
     key: str,
     fetch: Any,
@@ -1246,13 +1262,8 @@ def _download(
     what: str,
     progress: bool,
 ) -> RoadNetwork:
-    cache = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
-    digest = hashlib.sha256(
-        json.dumps(
-            {"key": key, "modes": {n: m.to_dict() for n, m in modes.items()}}, sort_keys=True
-        ).encode()
-    ).hexdigest()[:16]
-    cached = cache / f"{digest}.graphml"
+    cached = _cache_path(key, modes, cache_dir)
+    cache = cached.parent
     if cached.is_file():
         logger.info("loading %s from the cache %s", what, cached)
         return network_from_graphml(cached, modes=modes, progress=progress)

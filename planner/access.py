@@ -1,0 +1,1028 @@
+"""Access matrices: network travel times from demand points to sites, up to a cutoff.
+
+An :class:`AccessMatrix` is the sparse demand × site matrix that the rest of
+planner works from (coverage, siting models). Entry ``(i, j)`` is the travel time
+in **seconds** from demand point ``i`` to site ``j`` when it is at most the cutoff;
+pairs farther apart are not stored. A stored ``0.0`` is a real time (a demand
+point at a site), never "no entry": explicit zeros are kept.
+
+The time rule
+-------------
+Points are snapped to the nearest node of the mode's network
+(:meth:`planner.network.RoadNetwork.snap`). The straight-line snap distance of
+each end is walked/ridden at the mode's ``access_speed_kmh``, so::
+
+    time(i, j) = access_s(i) + network_s(node(i) -> node(j)) + access_s(j)
+
+and the pair is stored when ``time(i, j) <= cutoff_s``. ``network_s`` is the
+exact shortest-path time on the mode's directed network (one-way streets bind).
+
+How it is computed
+------------------
+Sites are usually fewer than demand points, so shortest paths run *from the
+sites on the reversed network* (``scipy.sparse.csgraph.dijkstra`` with a
+``limit`` of the cutoff less the smallest access times), many sources per call,
+in chunks of sites so that the dense scratch block (chunk × nodes) stays small.
+Each chunk is turned into sparse entries at once. Demand points sharing a node
+are computed once and expanded. Chunks run in this process, in local worker
+processes (``n_jobs``), or on a Dask cluster (``scheduler``); results are
+identical. A dense demand × site array is never built.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import multiprocessing
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse import csgraph
+from tqdm.auto import tqdm
+
+from planner._errors import InputError
+from planner.network import CSRGraph, RoadNetwork, SnapResult
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["AccessMatrix", "access_matrix", "node_access_matrix"]
+
+PointsLike = Any  # GeoDataFrame | GeoSeries | (n, 2) array of WGS84 (lon, lat)
+
+_FORMAT = "planner.AccessMatrix"
+_FORMAT_VERSION = 1
+# the dense scratch block of one chunk holds at most this many float64 values (64 MB)
+_CHUNK_CELLS = 8 * 1024 * 1024
+# relative slack on Dijkstra's limit so that rounding never cuts a pair at the cutoff;
+# the exact test ``time <= cutoff`` is applied afterwards
+_LIMIT_SLACK = 1e-9
+
+
+# =============================================================================== the engine
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """Everything a worker needs, sent once per worker (or scattered once to Dask)."""
+
+    indptr: np.ndarray  # reversed graph (edges point from a node to its predecessors)
+    indices: np.ndarray
+    weights: np.ndarray
+    n: int
+    cutoff_s: float
+    # demand, grouped by node: unique node positions (sorted), per node the first point in
+    # ``d_order``, the count, and the smallest access time; per point (in ``d_order``) its
+    # row and access time
+    d_nodes: np.ndarray
+    d_start: np.ndarray
+    d_count: np.ndarray
+    d_min_access: np.ndarray
+    d_rows: np.ndarray
+    d_access: np.ndarray
+    single: bool  # every demand node holds exactly one point
+    identity: bool  # demand point i sits on node i, for every node
+    row_type: type  # int32 where the demand rows fit
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """One chunk of sites: their columns, nodes and access times."""
+
+    columns: np.ndarray
+    nodes: np.ndarray
+    access: np.ndarray
+
+
+def _problem(
+    graph: CSRGraph,
+    demand_nodes: np.ndarray,
+    demand_access: np.ndarray,
+    cutoff_s: float,
+) -> _Problem:
+    reverse = graph.reverse()
+    order = np.argsort(demand_nodes, kind="stable")
+    sorted_nodes = demand_nodes[order]
+    nodes, start, count = np.unique(sorted_nodes, return_index=True, return_counts=True)
+    d_access = demand_access[order].astype(np.float64)
+    min_access = (
+        np.minimum.reduceat(d_access, start) if len(start) else np.empty(0, dtype=np.float64)
+    )
+    return _Problem(
+        indptr=reverse.indptr,
+        indices=reverse.indices,
+        weights=reverse.weights,
+        n=graph.n,
+        cutoff_s=float(cutoff_s),
+        d_nodes=nodes.astype(np.int64),
+        d_start=start.astype(np.int64),
+        d_count=count.astype(np.int64),
+        d_min_access=min_access,
+        d_rows=order.astype(np.int64),
+        d_access=d_access,
+        single=bool(len(count) == 0 or count.max() == 1),
+        identity=bool(
+            len(demand_nodes) == graph.n and np.array_equal(demand_nodes, np.arange(graph.n))
+        ),
+        row_type=np.int32 if len(demand_nodes) < 2**31 - 1 else np.int64,
+    )
+
+
+def _solve_chunk(problem: _Problem, chunk: _Chunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return one chunk's entries: per site its count, then demand rows and times.
+
+    Entries come grouped by site in the chunk's order (a CSC fragment).
+    """
+    k = len(chunk.columns)
+    empty: tuple[np.ndarray, np.ndarray, np.ndarray] = (
+        np.zeros(k, dtype=np.int64),
+        np.empty(0, problem.row_type),
+        np.empty(0, np.float64),
+    )
+    if k == 0 or len(problem.d_nodes) == 0:
+        return empty
+    cutoff = problem.cutoff_s
+    slack = cutoff - float(chunk.access.min()) - float(problem.d_min_access.min())
+    if slack < -_LIMIT_SLACK * cutoff:
+        return empty
+    limit = max(slack, 0.0) * (1 + _LIMIT_SLACK) + _LIMIT_SLACK
+    graph = sp.csr_array(
+        (problem.weights, problem.indices, problem.indptr), shape=(problem.n, problem.n)
+    )
+    sources, inverse = np.unique(chunk.nodes, return_inverse=True)
+    dist = csgraph.dijkstra(graph, directed=True, indices=sources, limit=limit)
+    # times to the demand nodes only, each site's own row, plus the site's access time
+    block = dist[:, problem.d_nodes] if len(problem.d_nodes) < problem.n else dist
+    if len(sources) != k or not np.array_equal(inverse, np.arange(k)):
+        block = block[inverse]
+    block += chunk.access[:, None]
+    if problem.single:
+        block += problem.d_min_access[None, :]
+        mask = block <= cutoff
+        times = block[mask]
+        node = np.nonzero(mask)[1]
+        rows = problem.d_rows[problem.d_start[node]] if not problem.identity else node
+        per_site = np.count_nonzero(mask, axis=1)
+    else:
+        site, node = np.nonzero(block + problem.d_min_access[None, :] <= cutoff)
+        base = block[site, node]
+        counts = problem.d_count[node]
+        total = int(counts.sum())
+        pair = np.repeat(np.arange(len(site)), counts)
+        offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        point = problem.d_start[node][pair] + offset
+        times = base[pair] + problem.d_access[point]
+        keep = times <= cutoff
+        site, times, rows = site[pair][keep], times[keep], problem.d_rows[point][keep]
+        per_site = np.bincount(site, minlength=k)
+    return (
+        per_site.astype(np.int64),
+        rows.astype(problem.row_type, copy=False),
+        times.astype(np.float64, copy=False),
+    )
+
+
+# --------------------------------------------------------------- local worker processes
+_WORKER_PROBLEM: dict[str, _Problem] = {}  # per worker process, set once by the initializer
+
+
+def _init_worker(problem: _Problem) -> None:
+    _WORKER_PROBLEM["problem"] = problem
+
+
+def _worker_chunk(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return _solve_chunk(_WORKER_PROBLEM["problem"], chunk)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # fork starts workers in milliseconds and shares the graph copy-on-write; where it
+    # does not exist (Windows, macOS default) spawn is used
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _run_chunks(
+    problem: _Problem,
+    chunks: list[_Chunk],
+    *,
+    n_jobs: int,
+    scheduler: Any,
+    progress: bool,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield each chunk's result, in chunk order."""
+    bar = tqdm(total=len(chunks), desc="access matrix", unit="chunk", disable=not progress)
+    try:
+        if scheduler is not None:
+            client, own = _dask_client(scheduler)
+            try:
+                shared = client.scatter(problem, broadcast=True)
+                futures = client.map(_solve_chunk, [shared] * len(chunks), chunks, pure=False)
+                for future in futures:
+                    yield future.result()
+                    bar.update()
+            finally:
+                if own:
+                    client.close()
+        elif n_jobs > 1 and len(chunks) > 1:
+            with ProcessPoolExecutor(
+                max_workers=min(n_jobs, len(chunks)),
+                mp_context=_pool_context(),
+                initializer=_init_worker,
+                initargs=(problem,),
+            ) as pool:
+                for result in pool.map(_worker_chunk, chunks):
+                    yield result
+                    bar.update()
+        else:
+            for chunk in chunks:
+                yield _solve_chunk(problem, chunk)
+                bar.update()
+    finally:
+        bar.close()
+
+
+def _dask_client(scheduler: Any) -> tuple[Any, bool]:
+    """Return a ``dask.distributed`` client for a client or an address, and whether we own it."""
+    try:
+        from dask.distributed import Client
+    except ImportError as error:  # pragma: no cover - dask is a dev dependency
+        raise InputError(
+            "scheduler= needs dask.distributed, which is not installed.",
+            field="scheduler",
+            fix="pip install 'planner[dask]' (or 'dask[distributed]'), or leave scheduler=None.",
+        ) from error
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    if isinstance(scheduler, str):
+        return Client(scheduler), True
+    raise InputError(
+        f"scheduler must be a dask.distributed Client or a scheduler address, got "
+        f"{type(scheduler).__name__}.",
+        field="scheduler",
+        fix="pass Client(...) or an address such as 'tcp://10.0.0.5:8786'.",
+    )
+
+
+def _auto_chunk_size(n_sources: int, n_nodes: int, n_jobs: int) -> int:
+    """Chunks small enough for memory, many enough to balance the workers."""
+    by_memory = max(1, _CHUNK_CELLS // max(n_nodes, 1))
+    by_balance = max(16, math.ceil(n_sources / (4 * max(n_jobs, 1))))
+    return int(max(1, min(by_memory, by_balance, 512)))
+
+
+def node_access_matrix(
+    graph: CSRGraph,
+    demand_nodes: np.ndarray | Sequence[int],
+    site_nodes: np.ndarray | Sequence[int],
+    *,
+    cutoff_s: float,
+    demand_access_s: np.ndarray | Sequence[float] | None = None,
+    site_access_s: np.ndarray | Sequence[float] | None = None,
+    chunk_size: int | None = None,
+    n_jobs: int = 1,
+    scheduler: Any = None,
+    progress: bool = False,
+) -> sp.csr_array:
+    """Return the sparse demand × site travel times on CSR arrays, up to a cutoff.
+
+    The engine behind :func:`access_matrix`, for callers that already have node
+    positions. Entry ``(i, j)`` is ``demand_access_s[i] + d(demand_nodes[i] ->
+    site_nodes[j]) + site_access_s[j]`` in seconds where that is ``<= cutoff_s``;
+    explicit zeros are real times.
+
+    Parameters
+    ----------
+    graph
+        The mode's network (:meth:`planner.network.RoadNetwork.csr`); weights in seconds.
+    demand_nodes, site_nodes
+        Node positions (rows of ``graph``) of the demand points and sites.
+    cutoff_s
+        The largest time kept, in seconds (``> 0``).
+    demand_access_s, site_access_s
+        Off-network access times added at each end (default zero).
+    chunk_size
+        Sites per Dijkstra call; default: as many as keep the dense scratch block
+        under 64 MB while giving every worker several chunks.
+    n_jobs
+        Local worker processes (``1``: run in this process).
+    scheduler
+        A ``dask.distributed.Client`` or scheduler address to run chunks on
+        instead (then ``n_jobs`` is ignored).
+    progress
+        Show a progress bar over chunks.
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        ``float64``, shape ``(len(demand_nodes), len(site_nodes))``, sorted indices.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from planner.network import CSRGraph
+    >>> g = CSRGraph("walk", np.array([0, 1, 2, 2]), np.array([1, 2], dtype=np.int32),
+    ...              np.array([60.0, 90.0]), np.array([10, 11, 12]))
+    >>> node_access_matrix(g, [0, 1, 2], [2], cutoff_s=120).toarray().ravel().tolist()
+    [0.0, 90.0, 0.0]
+    """
+    d_nodes = _positions(demand_nodes, graph.n, "demand_nodes")
+    s_nodes = _positions(site_nodes, graph.n, "site_nodes")
+    cutoff = _check_cutoff_s(cutoff_s)
+    d_access = _access(demand_access_s, len(d_nodes), "demand_access_s")
+    s_access = _access(site_access_s, len(s_nodes), "site_access_s")
+    if not isinstance(n_jobs, int) or n_jobs < 1:
+        raise InputError(f"n_jobs must be a positive integer, got {n_jobs!r}.", field="n_jobs")
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
+        raise InputError(
+            f"chunk_size must be a positive integer, got {chunk_size!r}.", field="chunk_size"
+        )
+    shape = (len(d_nodes), len(s_nodes))
+    if 0 in shape:
+        return _empty_csr(shape)
+    problem = _problem(graph, d_nodes, d_access, cutoff)
+    # chunks of consecutive columns (each chunk runs Dijkstra once per distinct node)
+    order = np.arange(len(s_nodes))
+    size = chunk_size or _auto_chunk_size(len(np.unique(s_nodes)), graph.n, n_jobs)
+    chunks = [
+        _Chunk(cols, s_nodes[cols], s_access[cols])
+        for cols in (order[i : i + size] for i in range(0, len(order), size))
+    ]
+    counts = np.zeros(shape[1], dtype=np.int64)
+    rows_parts: list[np.ndarray] = []
+    time_parts: list[np.ndarray] = []
+    for chunk, (per_site, rows, times) in zip(
+        chunks,
+        _run_chunks(problem, chunks, n_jobs=n_jobs, scheduler=scheduler, progress=progress),
+        strict=True,
+    ):
+        counts[chunk.columns] = per_site
+        rows_parts.append(rows)
+        time_parts.append(times)
+    return _assemble(shape, order, counts, rows_parts, time_parts)
+
+
+def _assemble(
+    shape: tuple[int, int],
+    order: np.ndarray,
+    counts: np.ndarray,
+    rows_parts: list[np.ndarray],
+    time_parts: list[np.ndarray],
+) -> sp.csr_array:
+    """Build the CSR matrix from per-site fragments that arrived in ``order`` of columns."""
+    rows = np.concatenate(rows_parts) if rows_parts else np.empty(0, np.int64)
+    times = np.concatenate(time_parts) if time_parts else np.empty(0, np.float64)
+    nnz = len(rows)
+    if not np.array_equal(order, np.arange(len(order))):
+        # fragments are grouped by column in ``order``: move each group to its column's slot
+        arrived = counts[order]
+        start_arrived = np.cumsum(arrived) - arrived
+        start_final = np.cumsum(counts) - counts
+        shift = np.repeat(start_final[order] - start_arrived, arrived)
+        target = np.arange(nnz) + shift
+        placed_rows = np.empty_like(rows)
+        placed_rows[target] = rows
+        placed_times = np.empty_like(times)
+        placed_times[target] = times
+        rows, times = placed_rows, placed_times
+    indptr = np.zeros(shape[1] + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    index_type = np.int32 if max(shape) < 2**31 and nnz < 2**31 else np.int64
+    # CSC -> CSR keeps explicit zeros (format conversion never drops stored values)
+    csc = sp.csc_array(
+        (times, rows.astype(index_type), indptr.astype(index_type)), shape=shape, copy=False
+    )
+    matrix = sp.csr_array(csc.tocsr())
+    matrix.sort_indices()
+    return matrix
+
+
+def _empty_csr(shape: tuple[int, int]) -> sp.csr_array:
+    return sp.csr_array(
+        (np.empty(0, np.float64), np.empty(0, np.int32), np.zeros(shape[0] + 1, np.int32)),
+        shape=shape,
+    )
+
+
+def _positions(nodes: Any, n: int, name: str) -> np.ndarray:
+    array = np.asarray(nodes)
+    if array.ndim != 1 or (array.size and not np.issubdtype(array.dtype, np.integer)):
+        raise InputError(f"{name} must be a 1-d array of node positions.", field=name)
+    array = array.astype(np.int64)
+    if array.size and (array.min() < 0 or array.max() >= n):
+        raise InputError(
+            f"{name} holds positions outside 0..{n - 1}.",
+            field=name,
+            fix="pass node positions (SnapResult.node_index), not OSM ids.",
+        )
+    return array
+
+
+def _access(values: Any, length: int, name: str) -> np.ndarray:
+    if values is None:
+        return np.zeros(length, dtype=np.float64)
+    array = np.asarray(values, dtype=np.float64)
+    if array.shape != (length,) or not np.isfinite(array).all() or (array < 0).any():
+        raise InputError(f"{name} must hold {length} finite non-negative seconds.", field=name)
+    return array
+
+
+def _check_cutoff_s(cutoff_s: Any) -> float:
+    try:
+        value = float(cutoff_s)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(
+            f"the cutoff must be a positive, finite time, got {cutoff_s!r}.",
+            field="cutoff",
+            fix="pass e.g. cutoff_min=15.",
+        )
+    return value
+
+
+# =========================================================================== AccessMatrix
+
+
+@dataclass(frozen=True, eq=False)
+class AccessMatrix:
+    """Network travel times from demand points to sites, up to a cutoff (sparse).
+
+    **Times are in seconds.** ``matrix[i, j]`` is the time from demand point
+    ``demand_index[i]`` to site ``site_index[j]`` (snap legs included, see the
+    module docs); pairs beyond ``cutoff_s`` are not stored, and a stored ``0.0``
+    is a real time.
+
+    Parameters
+    ----------
+    matrix
+        ``scipy.sparse.csr_array`` of ``float64`` seconds, demand × site, sorted
+        indices, explicit zeros kept.
+    demand_index, site_index
+        Labels of the rows and columns: the input indexes, less excluded points.
+    cutoff_s
+        The cutoff in seconds.
+    mode
+        The travel mode's name.
+    demand_snap, site_snap
+        Snap tables of *all* input points (``node``, ``node_index``,
+        ``distance_m``, ``access_s``, ``far``), on the input indexes.
+    metadata
+        JSON-compatible facts: network source, snap limit, timings, counts.
+    """
+
+    matrix: sp.csr_array
+    demand_index: pd.Index
+    site_index: pd.Index
+    cutoff_s: float
+    mode: str
+    demand_snap: pd.DataFrame
+    site_snap: pd.DataFrame
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Check that the labels fit the matrix."""
+        shape = (len(self.demand_index), len(self.site_index))
+        if self.matrix.shape != shape:
+            raise InputError(
+                f"matrix shape {self.matrix.shape} does not match the labels {shape}.",
+                field="matrix",
+            )
+
+    def __repr__(self) -> str:
+        return (
+            f"AccessMatrix({self.shape[0]:,} demand × {self.shape[1]:,} sites, "
+            f"{self.nnz:,} pairs within {self.cutoff_s / 60:g} min by {self.mode})"
+        )
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(demand points, sites)``."""
+        return (int(self.matrix.shape[0]), int(self.matrix.shape[1]))
+
+    @property
+    def nnz(self) -> int:
+        """The number of stored pairs (explicit zeros included)."""
+        return int(self.matrix.nnz)
+
+    @property
+    def cutoff_min(self) -> float:
+        """The cutoff in minutes."""
+        return self.cutoff_s / 60.0
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """Points left out because they lie beyond the snap limit.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``role`` (``"demand"`` or ``"site"``), ``label`` and ``distance_m``.
+        """
+        parts = []
+        for role, snap in (("demand", self.demand_snap), ("site", self.site_snap)):
+            far = snap[snap["far"]]
+            parts.append(
+                pd.DataFrame(
+                    {"role": role, "label": far.index.to_list(), "distance_m": far["distance_m"]}
+                ).reset_index(drop=True)
+            )
+        return pd.concat(parts, ignore_index=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the stored pairs as a long table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``demand``, ``site`` (labels) and ``time_s``.
+        """
+        coo = self.matrix.tocoo()
+        return pd.DataFrame(
+            {
+                "demand": self.demand_index[coo.row],
+                "site": self.site_index[coo.col],
+                "time_s": coo.data,
+            }
+        )
+
+    def within(self, cutoff_min: float) -> AccessMatrix:
+        """Return the matrix restricted to a smaller cutoff (zeros kept).
+
+        Parameters
+        ----------
+        cutoff_min
+            The new cutoff in minutes, at most the current one.
+
+        Returns
+        -------
+        AccessMatrix
+            The pairs with ``time_s <= 60 * cutoff_min``.
+        """
+        cutoff = _check_cutoff_s(cutoff_min * 60.0 if _is_number(cutoff_min) else cutoff_min)
+        if cutoff > self.cutoff_s * (1 + 1e-12):
+            raise InputError(
+                f"cannot widen an access matrix from {self.cutoff_min:g} to {cutoff_min:g} "
+                "minutes: pairs beyond the original cutoff were never computed.",
+                field="cutoff_min",
+                fix="build a new matrix with the larger cutoff.",
+            )
+        return _replace_matrix(self, _filter_csr(self.matrix, self.matrix.data <= cutoff), cutoff)
+
+    def select_sites(self, sites: Sequence[Any] | pd.Index | np.ndarray) -> AccessMatrix:
+        """Return the matrix with only the given sites (columns), by label.
+
+        Parameters
+        ----------
+        sites
+            Site labels to keep, in the order wanted.
+
+        Returns
+        -------
+        AccessMatrix
+            The sub-matrix (zeros kept).
+        """
+        labels = pd.Index(sites)
+        positions = self.site_index.get_indexer(labels)
+        if (positions < 0).any():
+            missing = labels[positions < 0][:10].to_list()
+            raise InputError(f"unknown sites {missing}.", field="sites")
+        sub = sp.csr_array(self.matrix[:, positions])
+        sub.sort_indices()
+        return AccessMatrix(
+            sub,
+            self.demand_index,
+            self.site_index[positions],
+            self.cutoff_s,
+            self.mode,
+            self.demand_snap,
+            self.site_snap.loc[labels],
+            dict(self.metadata),
+        )
+
+    def nearest(self) -> pd.DataFrame:
+        """Return each demand point's nearest site within the cutoff.
+
+        Ties go to the site that comes first in ``site_index``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            On ``demand_index``: ``site`` (label, missing where none is within the
+            cutoff), ``time_s`` (``NaN`` where none) and ``n_sites`` (how many are
+            within the cutoff).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, scipy.sparse as sp
+        >>> m = sp.csr_array(np.array([[0.0, 300.0], [500.0, 400.0]]))
+        >>> am = AccessMatrix(m, pd.Index(["a", "b"]), pd.Index(["s1", "s2"]), 900.0,
+        ...                   "ebike", pd.DataFrame(), pd.DataFrame())
+        >>> am.nearest()["site"].to_list()
+        ['s1', 's2']
+        """
+        position, best = _row_argmin(self.matrix)
+        found = position >= 0
+        sites = pd.Series(pd.NA, index=self.demand_index, dtype=object)
+        sites[found] = self.site_index[position[found]].to_numpy(dtype=object)
+        return pd.DataFrame(
+            {
+                "site": sites,
+                "time_s": best,
+                "n_sites": np.diff(self.matrix.indptr).astype(np.int64),
+            },
+            index=self.demand_index,
+        )
+
+    # ------------------------------------------------------------------------ I/O
+    def save(self, path: str | Path) -> Path:
+        """Write the matrix, labels, snap tables and metadata to one ``.npz`` file, atomically.
+
+        The file is written beside the target and renamed over it, so a crash never
+        leaves a half-written file. Labels must be integers, strings or floats.
+
+        Parameters
+        ----------
+        path
+            The file to write (``.npz`` is conventional).
+
+        Returns
+        -------
+        pathlib.Path
+            The path written; read it back with :meth:`AccessMatrix.load`.
+        """
+        path = Path(path)
+        header = {
+            "format": _FORMAT,
+            "version": _FORMAT_VERSION,
+            "shape": list(self.shape),
+            "cutoff_s": self.cutoff_s,
+            "mode": self.mode,
+            "demand_index": _index_to_json(self.demand_index, "demand_index"),
+            "site_index": _index_to_json(self.site_index, "site_index"),
+            "demand_snap_index": _index_to_json(self.demand_snap.index, "demand_snap"),
+            "site_snap_index": _index_to_json(self.site_snap.index, "site_snap"),
+            "metadata": self.metadata,
+        }
+        arrays: dict[str, np.ndarray] = {
+            "header": np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8),
+            "data": self.matrix.data,
+            "indices": self.matrix.indices,
+            "indptr": self.matrix.indptr,
+        }
+        for role, snap in (("demand", self.demand_snap), ("site", self.site_snap)):
+            for column in _SNAP_COLUMNS:
+                if column in snap:
+                    arrays[f"{role}_snap_{column}"] = snap[column].to_numpy()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        ) as handle:
+            tmp = Path(handle.name)
+            try:
+                np.savez(handle, **arrays)  # type: ignore[arg-type]
+            except BaseException:
+                handle.close()
+                tmp.unlink(missing_ok=True)
+                raise
+        try:
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> AccessMatrix:
+        """Read a matrix written by :meth:`AccessMatrix.save`.
+
+        Parameters
+        ----------
+        path
+            The ``.npz`` file.
+
+        Returns
+        -------
+        AccessMatrix
+            The same matrix, labels, snap tables and metadata (explicit zeros kept).
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"no such file: {path}.", file=path, fix="check the path.")
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                arrays = {key: npz[key] for key in npz.files}
+            header = json.loads(arrays["header"].tobytes().decode("utf-8"))
+        except (OSError, ValueError, KeyError) as error:
+            raise InputError(
+                f"{path.name} is not an access matrix file ({error}).",
+                file=path,
+                fix="write it with AccessMatrix.save.",
+            ) from error
+        if header.get("format") != _FORMAT or header.get("version") != _FORMAT_VERSION:
+            raise InputError(
+                f"{path.name} holds {header.get('format')!r} version "
+                f"{header.get('version')!r}, not {_FORMAT!r} version {_FORMAT_VERSION}.",
+                file=path,
+                fix="rebuild the matrix with this version of planner.",
+            )
+        shape = tuple(header["shape"])
+        matrix = sp.csr_array(
+            (arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape, copy=False
+        )
+        snaps = []
+        for role in ("demand", "site"):
+            index = _index_from_json(header[f"{role}_snap_index"])
+            columns = {
+                column: arrays[f"{role}_snap_{column}"]
+                for column in _SNAP_COLUMNS
+                if f"{role}_snap_{column}" in arrays
+            }
+            snaps.append(pd.DataFrame(columns, index=index))
+        return cls(
+            matrix,
+            _index_from_json(header["demand_index"]),
+            _index_from_json(header["site_index"]),
+            float(header["cutoff_s"]),
+            str(header["mode"]),
+            snaps[0],
+            snaps[1],
+            dict(header["metadata"]),
+        )
+
+
+_SNAP_COLUMNS = ("node", "node_index", "distance_m", "access_s", "far")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _filter_csr(matrix: sp.csr_array, keep: np.ndarray) -> sp.csr_array:
+    """Keep the stored entries where ``keep`` is true (never drops explicit zeros)."""
+    row_of = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    indptr = np.zeros(matrix.shape[0] + 1, dtype=matrix.indptr.dtype)
+    np.cumsum(np.bincount(row_of[keep], minlength=matrix.shape[0]), out=indptr[1:])
+    return sp.csr_array(
+        (matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape, copy=False
+    )
+
+
+def _replace_matrix(access: AccessMatrix, matrix: sp.csr_array, cutoff_s: float) -> AccessMatrix:
+    return AccessMatrix(
+        matrix,
+        access.demand_index,
+        access.site_index,
+        cutoff_s,
+        access.mode,
+        access.demand_snap,
+        access.site_snap,
+        dict(access.metadata),
+    )
+
+
+def _row_argmin(matrix: sp.csr_array) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the column of the smallest stored value (first on ties, -1 if none), value."""
+    n = matrix.shape[0]
+    position = np.full(n, -1, dtype=np.int64)
+    best = np.full(n, np.nan)
+    counts = np.diff(matrix.indptr)
+    rows = np.flatnonzero(counts)
+    if len(rows) == 0:
+        return position, best
+    starts = matrix.indptr[:-1][rows]
+    minima = np.minimum.reduceat(matrix.data, starts)
+    best[rows] = minima
+    row_of = np.repeat(np.arange(n), counts)
+    hit = matrix.data == best[row_of]
+    # first hit per row: entries are sorted by column within a row
+    hit_pos = np.flatnonzero(hit)
+    first = np.unique(row_of[hit_pos], return_index=True)[1]
+    position[row_of[hit_pos[first]]] = matrix.indices[hit_pos[first]]
+    return position, best
+
+
+def _index_to_json(index: pd.Index, name: str) -> dict[str, Any]:
+    if isinstance(index, pd.MultiIndex):
+        raise InputError(
+            f"{name} is a MultiIndex, which AccessMatrix.save does not store.",
+            field=name,
+            fix="reset_index() to plain labels before building the matrix.",
+        )
+    values: list[Any]
+    if pd.api.types.is_integer_dtype(index.dtype):
+        kind, values = "int", [int(v) for v in index]
+    elif pd.api.types.is_float_dtype(index.dtype):
+        kind, values = "float", [float(v) for v in index]
+    elif all(isinstance(v, str) for v in index):
+        kind, values = "str", [str(v) for v in index]
+    elif all(isinstance(v, (int, np.integer, str)) for v in index):
+        kind, values = "mixed", [v if isinstance(v, str) else int(v) for v in index]
+    else:
+        raise InputError(
+            f"{name} holds labels that are not integers or strings (e.g. "
+            f"{next(v for v in index if not isinstance(v, (int, np.integer, str)))!r}).",
+            field=name,
+            fix="use integer or string labels.",
+        )
+    return {"kind": kind, "name": index.name, "values": values}
+
+
+def _index_from_json(data: dict[str, Any]) -> pd.Index:
+    dtype: Any = {"int": "int64", "float": "float64", "str": object, "mixed": object}[data["kind"]]
+    return pd.Index(np.asarray(data["values"], dtype=dtype), name=data["name"])
+
+
+# ============================================================================ the front door
+
+
+def snap_points(
+    network: RoadNetwork,
+    points: PointsLike,
+    *,
+    mode: str,
+    max_snap_m: float,
+    on_far: Literal["raise", "exclude"],
+    label: str,
+) -> SnapResult:
+    """Snap points for a matrix, raising on far points or flagging them for exclusion."""
+    if on_far not in ("raise", "exclude"):
+        raise InputError(
+            f"on_far must be 'raise' or 'exclude', got {on_far!r}.",
+            field="on_far",
+            fix="'exclude' leaves far points out and lists them in AccessMatrix.excluded.",
+        )
+    snap = network.snap(
+        points,
+        mode=mode,
+        max_distance_m=max_snap_m,
+        on_far="raise" if on_far == "raise" else "ignore",
+        label=label,
+    )
+    if snap.table.index.has_duplicates:
+        dup = snap.table.index[snap.table.index.duplicated()][:5].to_list()
+        raise InputError(
+            f"{label} has duplicate index labels {dup}; rows and columns of the matrix are "
+            "keyed by the input index.",
+            file=label,
+            fix="reset_index(drop=True) or give each point a unique label.",
+        )
+    far = int(snap.table["far"].sum())
+    if far:
+        logger.info(
+            "%s: excluded %d of %d points beyond %g m of the %s network",
+            label,
+            far,
+            len(snap.table),
+            max_snap_m,
+            mode,
+        )
+    return snap
+
+
+def access_matrix(
+    network: RoadNetwork,
+    demand: PointsLike,
+    sites: PointsLike,
+    *,
+    mode: str,
+    cutoff_min: float = 15.0,
+    max_snap_m: float = 500.0,
+    on_far: Literal["raise", "exclude"] = "raise",
+    chunk_size: int | None = None,
+    n_jobs: int = 1,
+    scheduler: Any = None,
+    progress: bool = False,
+) -> AccessMatrix:
+    """Build the sparse travel-time matrix from demand points to sites, up to a cutoff.
+
+    Both point sets are snapped to the mode's network; each snap distance becomes
+    time at the mode's ``access_speed_kmh`` and is added to the network time
+    (``time = access(demand) + network + access(site)``); pairs with
+    ``time <= cutoff`` are stored, in seconds.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    demand, sites
+        GeoDataFrames/GeoSeries of points (any CRS), or ``(n, 2)`` arrays of WGS84
+        ``(lon, lat)``. Rows and columns are keyed by their indexes.
+    mode
+        The travel mode's name (it must be one of the network's modes).
+    cutoff_min
+        The largest travel time kept, in minutes (``> 0``).
+    max_snap_m
+        Points farther than this from the mode's network are off it.
+    on_far
+        ``"raise"`` a :class:`~planner.SnapError` naming off-network points, or
+        ``"exclude"`` them: they get no row/column and are listed in
+        :attr:`AccessMatrix.excluded`.
+    chunk_size
+        Sites per Dijkstra call (default: automatic, see :func:`node_access_matrix`).
+    n_jobs
+        Local worker processes. The default ``1`` runs in this process: worker
+        start-up only pays off above a few hundred sites, and notebooks and
+        clusters often limit processes. ``2`` or more run chunks in parallel.
+    scheduler
+        A ``dask.distributed.Client`` or scheduler address: run the chunks there
+        (same results).
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    AccessMatrix
+        Times in seconds, demand × site.
+
+    Raises
+    ------
+    InputError
+        Empty demand or sites, a cutoff ``<= 0``, duplicate labels.
+    SnapError
+        Points beyond ``max_snap_m`` with ``on_far="raise"``.
+    NetworkError
+        A mode the network lacks.
+
+    Examples
+    --------
+    >>> from planner import datasets
+    >>> net = datasets.demo_network()
+    >>> am = access_matrix(net, datasets.demo_demand(), datasets.demo_stations(),
+    ...                    mode="ebike", cutoff_min=15)
+    >>> am.matrix.shape[1] == len(datasets.demo_stations())
+    True
+    """
+    started = time.perf_counter()
+    network.mode(mode)  # NetworkError naming the modes it has
+    cutoff_s = _check_cutoff_s(cutoff_min * 60.0 if _is_number(cutoff_min) else cutoff_min)
+    for label, points in (("demand", demand), ("sites", sites)):
+        if _length(points) == 0:
+            raise InputError(
+                f"{label} is empty: there is nothing to compute.",
+                field=label,
+                fix=f"pass at least one {label[:-1] if label == 'sites' else label} point.",
+            )
+    d_snap = snap_points(
+        network, demand, mode=mode, max_snap_m=max_snap_m, on_far=on_far, label="demand"
+    )
+    s_snap = snap_points(
+        network, sites, mode=mode, max_snap_m=max_snap_m, on_far=on_far, label="sites"
+    )
+    d_table = d_snap.table[~d_snap.table["far"]]
+    s_table = s_snap.table[~s_snap.table["far"]]
+    for label, table, total in (
+        ("demand", d_table, d_snap.table),
+        ("sites", s_table, s_snap.table),
+    ):
+        if len(table) == 0:
+            raise InputError(
+                f"all {len(total)} {label} points lie beyond {max_snap_m:g} m of the {mode} "
+                "network, so none is left.",
+                field=label,
+                fix="check their coordinates and CRS, or raise max_snap_m.",
+            )
+    matrix = node_access_matrix(
+        network.csr(mode),
+        d_table["node_index"].to_numpy(),
+        s_table["node_index"].to_numpy(),
+        cutoff_s=cutoff_s,
+        demand_access_s=d_table["access_s"].to_numpy(),
+        site_access_s=s_table["access_s"].to_numpy(),
+        chunk_size=chunk_size,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        progress=progress,
+    )
+    metadata = {
+        "network": network.source,
+        "max_snap_m": float(max_snap_m),
+        "access_speed_kmh": network.mode(mode).access_speed_kmh,
+        "excluded_demand": int(d_snap.table["far"].sum()),
+        "excluded_sites": int(s_snap.table["far"].sum()),
+        "seconds": round(time.perf_counter() - started, 6),
+        "rule": "access(demand) + network + access(site) <= cutoff",
+    }
+    return AccessMatrix(
+        matrix,
+        d_table.index,
+        s_table.index,
+        cutoff_s,
+        mode,
+        d_snap.table,
+        s_snap.table,
+        metadata,
+    )
+
+
+def _length(points: Any) -> int:
+    try:
+        return len(points)
+    except TypeError:
+        return int(np.asarray(points).size)

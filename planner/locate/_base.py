@@ -1,0 +1,512 @@
+"""Inputs and results shared by every siting model.
+
+A model takes a sparse **access matrix**: demand points × candidate sites holding
+travel times in **minutes** (any unit works as long as ``cutoff`` and the other
+time arguments use the same one). A *stored* entry means "this site is reachable
+from this demand point in that time"; an entry that is not stored means "not
+reachable". Stored zeros are real: a demand point located *at* a site has time 0
+and is reachable. scipy drops explicit zeros in many operations, so the models
+never rely on the values to find the pattern: they keep the CSR structure
+(``indptr`` / ``indices``) as given and read the times alongside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+
+from planner._errors import InputError, Problem
+
+SolverName = Literal["auto", "exact", "fast"]
+"""The ``solver=`` keyword shared by every model."""
+
+STATUSES = ("optimal", "time_limit", "feasible", "gap_limit")
+"""Statuses a result can carry (see :class:`LocateResult`)."""
+
+
+@runtime_checkable
+class MatrixLike(Protocol):
+    """Anything exposing a sparse matrix and its labels, such as an ``AccessMatrix``."""
+
+    matrix: Any
+    demand_index: Any
+    site_index: Any
+
+
+@dataclass(frozen=True)
+class AccessData:
+    """A validated demand × site travel-time matrix with its labels (internal).
+
+    Parameters
+    ----------
+    times
+        CSR matrix, float64, sorted indices, no duplicates; stored entries are
+        reachable pairs (zeros included).
+    demand_index, site_index
+        Labels of the rows and columns.
+    """
+
+    times: sp.csr_array
+    demand_index: pd.Index
+    site_index: pd.Index
+
+    @property
+    def n_demand(self) -> int:
+        """Number of demand points."""
+        return int(self.times.shape[0])
+
+    @property
+    def n_sites(self) -> int:
+        """Number of candidate and existing sites."""
+        return int(self.times.shape[1])
+
+    def within(self, cutoff: float) -> sp.csr_array:
+        """Boolean reachability within ``cutoff`` (stored zeros count), as CSR.
+
+        Parameters
+        ----------
+        cutoff
+            Largest travel time that counts, inclusive.
+
+        Returns
+        -------
+        scipy.sparse.csr_array
+            Demand × site matrix whose stored entries are the pairs within the
+            cutoff, all ones (``int8``).
+        """
+        return filter_entries(self.times, self.times.data <= cutoff, value=1)
+
+
+def filter_entries(
+    matrix: sp.csr_array, keep: NDArray[np.bool_], *, value: float | None = None
+) -> sp.csr_array:
+    """Keep the stored entries flagged in ``keep`` without dropping stored zeros.
+
+    Parameters
+    ----------
+    matrix
+        CSR matrix with canonical structure.
+    keep
+        One flag per stored entry.
+    value
+        If given, every kept entry takes this value (int8 when 1).
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        The filtered matrix, same shape.
+    """
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    counts = np.bincount(rows[keep], minlength=matrix.shape[0])
+    indptr = np.zeros(matrix.shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    indices = matrix.indices[keep]
+    if value is None:
+        data = matrix.data[keep]
+    else:
+        data = np.full(indices.size, value, dtype=np.int8 if value == 1 else np.float64)
+    return sp.csr_array((data, indices, indptr), shape=matrix.shape)
+
+
+def _as_index(labels: ArrayLike | pd.Index | None, n: int, name: str) -> pd.Index:
+    if labels is None:
+        return pd.RangeIndex(n, name=name)
+    index = pd.Index(labels)  # type: ignore[arg-type]
+    if len(index) != n:
+        raise InputError(
+            f"`{name}` has {len(index)} labels but the matrix has {n} "
+            f"{'rows' if name == 'demand_index' else 'columns'}.",
+            field=name,
+            fix="pass one label per matrix row (demand) or column (site).",
+        )
+    if not index.is_unique:
+        dup = index[index.duplicated()][:5].tolist()
+        raise InputError(
+            f"`{name}` labels must be unique; repeated: {dup}.",
+            field=name,
+            fix="give every demand point and site its own label.",
+        )
+    return index
+
+
+def access_data(
+    matrix: Any,
+    *,
+    demand_index: ArrayLike | pd.Index | None = None,
+    site_index: ArrayLike | pd.Index | None = None,
+) -> AccessData:
+    """Validate and normalise an access matrix (internal).
+
+    Parameters
+    ----------
+    matrix
+        A scipy sparse matrix or array (any format), a dense array where
+        ``inf`` / ``nan`` mean "not reachable", or an object exposing
+        ``.matrix``, ``.demand_index`` and ``.site_index``.
+    demand_index, site_index
+        Labels; default to the object's labels or to ``0..n-1``.
+
+    Returns
+    -------
+    AccessData
+        The normalised matrix and labels.
+    """
+    if isinstance(matrix, MatrixLike) and not sp.issparse(matrix):
+        demand_index = matrix.demand_index if demand_index is None else demand_index
+        site_index = matrix.site_index if site_index is None else site_index
+        matrix = matrix.matrix
+    if sp.issparse(matrix):
+        csr = sp.csr_array(matrix, dtype=np.float64, copy=True)
+        if not csr.has_canonical_format:
+            csr.sum_duplicates()  # sorts; keeps stored zeros
+    else:
+        dense = np.asarray(matrix, dtype=np.float64)
+        if dense.ndim != 2:
+            raise InputError(
+                f"the access matrix must be 2-D (demand × site); got {dense.ndim}-D.",
+                field="matrix",
+                fix="pass a demand × site scipy.sparse matrix of travel times.",
+            )
+        mask = np.isfinite(dense)
+        rows, cols = np.nonzero(mask)
+        csr = sp.csr_array((dense[rows, cols], (rows, cols)), shape=dense.shape, dtype=np.float64)
+        csr.sum_duplicates()
+    n_demand, n_sites = csr.shape
+    if n_demand == 0 or n_sites == 0:
+        raise InputError(
+            f"the access matrix is empty ({n_demand} demand points × {n_sites} sites).",
+            field="matrix",
+            fix="pass at least one demand point and one site.",
+        )
+    data = csr.data
+    bad = ~np.isfinite(data) | (data < 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        row = int(np.searchsorted(csr.indptr, first, side="right") - 1)
+        raise InputError(
+            f"the access matrix holds {int(bad.sum())} negative or non-finite travel "
+            f"times (first: {data[first]} at demand row {row + 1}).",
+            row=row + 1,
+            field="matrix",
+            fix="store only reachable pairs, with times >= 0; leave unreachable pairs out.",
+        )
+    csr.indptr = csr.indptr.astype(np.int64)
+    csr.indices = csr.indices.astype(np.int32) if n_sites < 2**31 else csr.indices
+    return AccessData(
+        times=csr,
+        demand_index=_as_index(demand_index, n_demand, "demand_index"),
+        site_index=_as_index(site_index, n_sites, "site_index"),
+    )
+
+
+def demand_weights(weights: ArrayLike | pd.Series | None, data: AccessData) -> NDArray[np.float64]:
+    """Validate demand weights: one per row, finite and non-negative (internal).
+
+    Parameters
+    ----------
+    weights
+        Array in row order, or a Series keyed by the demand labels; ``None`` means 1 each.
+    data
+        The access matrix.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float weights in row order.
+    """
+    if weights is None:
+        return np.ones(data.n_demand)
+    if isinstance(weights, pd.Series):
+        missing = data.demand_index.difference(weights.index)
+        if len(missing):
+            raise InputError(
+                f"`weights` has no value for {len(missing)} demand labels "
+                f"(first: {missing[:5].tolist()}).",
+                field="weights",
+                fix="give a weight for every demand point, keyed by its label.",
+            )
+        w = weights.reindex(data.demand_index).to_numpy(dtype=np.float64)
+    else:
+        w = np.asarray(weights, dtype=np.float64).ravel()
+    if w.size != data.n_demand:
+        raise InputError(
+            f"`weights` has {w.size} values but the matrix has {data.n_demand} demand rows.",
+            field="weights",
+            fix="pass one weight per demand point.",
+        )
+    problems = []
+    nan = np.flatnonzero(~np.isfinite(w))
+    if nan.size:
+        problems.append(
+            Problem(
+                f"{nan.size} weights are NaN or infinite (first at demand row {nan[0] + 1}).",
+                row=int(nan[0]) + 1,
+                field="weights",
+                fix="fill missing weights (0 if the point has no demand).",
+            )
+        )
+    neg = np.flatnonzero(w < 0)
+    if neg.size:
+        problems.append(
+            Problem(
+                f"{neg.size} weights are negative (first: {w[neg[0]]} at demand row {neg[0] + 1}).",
+                row=int(neg[0]) + 1,
+                field="weights",
+                fix="weights count demand and must be >= 0.",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return w
+
+
+def site_mask(
+    labels: Sequence[Hashable] | ArrayLike | pd.Index | None, data: AccessData, name: str
+) -> NDArray[np.bool_]:
+    """Boolean mask over the sites from a list of site labels (internal).
+
+    Parameters
+    ----------
+    labels
+        Site labels (or a boolean array with one flag per site).
+    data
+        The access matrix.
+    name
+        Argument name, for messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        One flag per site.
+    """
+    mask = np.zeros(data.n_sites, dtype=bool)
+    if labels is None:
+        return mask
+    arr = np.asarray(labels)
+    if arr.dtype == bool and arr.size == data.n_sites:
+        return arr.copy()
+    idx = pd.Index(list(arr.ravel()) if arr.ndim else [arr.item()])
+    pos = data.site_index.get_indexer(idx)
+    if (pos < 0).any():
+        missing = idx[pos < 0][:5].tolist()
+        raise InputError(
+            f"`{name}` names {int((pos < 0).sum())} sites that are not in the matrix's "
+            f"site labels (first: {missing}).",
+            field=name,
+            fix="use labels from `site_index` (the matrix columns).",
+        )
+    mask[pos] = True
+    return mask
+
+
+def site_values(
+    values: ArrayLike | pd.Series | float | None,
+    data: AccessData,
+    name: str,
+    *,
+    default: float,
+    positive: bool = False,
+) -> NDArray[np.float64]:
+    """One non-negative number per site from a scalar, array or Series (internal).
+
+    Parameters
+    ----------
+    values
+        Scalar, array in column order, or Series keyed by site labels.
+    data
+        The access matrix.
+    name
+        Argument name, for messages.
+    default
+        Value when ``values`` is None.
+    positive
+        Require values > 0 rather than >= 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Values in column order.
+    """
+    if values is None:
+        return np.full(data.n_sites, default, dtype=np.float64)
+    if isinstance(values, pd.Series):
+        out = values.reindex(data.site_index).to_numpy(dtype=np.float64)
+    elif np.ndim(values) == 0:
+        out = np.full(data.n_sites, float(values), dtype=np.float64)  # type: ignore[arg-type]
+    else:
+        out = np.asarray(values, dtype=np.float64).ravel()
+    if out.size != data.n_sites:
+        raise InputError(
+            f"`{name}` has {out.size} values but the matrix has {data.n_sites} sites.",
+            field=name,
+            fix="pass one value per site (column), or a Series keyed by site label.",
+        )
+    bad = ~np.isfinite(out) | ((out <= 0) if positive else (out < 0))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"`{name}` has {int(bad.sum())} missing, infinite or "
+            f"{'non-positive' if positive else 'negative'} values (first: {out[first]} "
+            f"for site {data.site_index[first]!r}).",
+            field=name,
+            fix=f"give every site a finite {name} {'> 0' if positive else '>= 0'}.",
+        )
+    return out
+
+
+def check_cutoff(cutoff: float, name: str = "cutoff") -> float:
+    """Validate a time threshold (internal).
+
+    Parameters
+    ----------
+    cutoff
+        Threshold in the matrix's time unit.
+    name
+        Argument name, for messages.
+
+    Returns
+    -------
+    float
+        The threshold.
+    """
+    value = float(cutoff)
+    if not np.isfinite(value) or value < 0:
+        raise InputError(
+            f"`{name}` must be a finite time >= 0 (same unit as the matrix); got {cutoff}.",
+            field=name,
+            fix="give the service time in minutes, e.g. cutoff=15.",
+        )
+    return value
+
+
+def check_p(p: int, n_candidates: int, n_existing: int) -> int:
+    """Validate the number of new sites (internal).
+
+    Parameters
+    ----------
+    p
+        Number of new sites asked for.
+    n_candidates
+        Number of sites that can be chosen (not existing).
+    n_existing
+        Number of existing (fixed) sites, for the message.
+
+    Returns
+    -------
+    int
+        ``p``.
+    """
+    if int(p) != p or p < 0:
+        raise InputError(f"`p` must be a whole number >= 0; got {p}.", field="p")
+    if p > n_candidates:
+        raise InputError(
+            f"p = {p} new sites asked for, but only {n_candidates} candidate sites can be "
+            f"chosen ({n_candidates + n_existing} sites, {n_existing} of them existing).",
+            field="p",
+            fix=f"ask for at most {n_candidates} sites or add candidates.",
+        )
+    return int(p)
+
+
+@dataclass(frozen=True)
+class LocateResult:
+    """What a siting model returns.
+
+    Attributes
+    ----------
+    model
+        Model name (``"MCLP"``, ``"LSCP"``, ...).
+    sites
+        Selected sites in rank order, indexed by site label: ``rank`` (1 = first
+        to build), ``existing`` (fixed sites are listed first with rank 0),
+        ``marginal`` (what the site adds to the objective given the sites ranked
+        before it), ``cumulative`` and ``cumulative_share`` (share of the total
+        demand weight, for coverage models).
+    demand
+        One row per demand point, indexed by demand label: ``weight``,
+        ``site`` (label of the serving or covering site, NA if none), ``time``
+        (travel time to it) and ``covered`` (within the model's cutoff, where
+        the model has one).
+    objective
+        Objective value of the plan (total covered weight including demand the
+        existing sites cover; total weighted time; number or cost of sites; worst
+        time, depending on the model).
+    bound
+        Best bound on the optimum proven by the solver (upper for maximisation,
+        lower for minimisation).
+    gap
+        ``|bound - objective| / |objective|``: the optimum is proven to be within
+        this relative distance of ``objective``.
+    sense
+        ``"max"`` or ``"min"``.
+    solver
+        Solver that produced the plan (``"highs"`` or ``"greedy+swap"``...).
+    reason
+        Why that solver was used.
+    status
+        ``"optimal"`` (gap closed), ``"gap_limit"`` (stopped at the requested
+        ``mip_gap``), ``"time_limit"`` (best plan when the time ran out, with its
+        proven gap) or ``"feasible"`` (heuristic plan with a proven gap).
+    seconds
+        Wall time of the solve.
+    figures
+        Model-specific numbers (``covered_weight``, ``total_weight``,
+        ``uncoverable_weight``, ...).
+    """
+
+    model: str
+    sites: pd.DataFrame
+    demand: pd.DataFrame
+    objective: float
+    bound: float
+    gap: float
+    sense: Literal["max", "min"]
+    solver: str
+    reason: str
+    status: str
+    seconds: float
+    figures: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def selected(self) -> pd.Index:
+        """Labels of the new (not existing) sites in rank order."""
+        return self.sites.index[~self.sites["existing"].to_numpy(dtype=bool)]
+
+    def __repr__(self) -> str:
+        return (
+            f"LocateResult(model={self.model!r}, new_sites={len(self.selected)}, "
+            f"objective={self.objective:.6g}, bound={self.bound:.6g}, gap={self.gap:.3%}, "
+            f"solver={self.solver!r}, status={self.status!r}, seconds={self.seconds:.2f})"
+        )
+
+
+def relative_gap(objective: float, bound: float, sense: str) -> float:
+    """Relative gap between a plan and a bound (internal).
+
+    Parameters
+    ----------
+    objective
+        Value of the plan.
+    bound
+        Bound on the optimum.
+    sense
+        ``"max"`` or ``"min"``.
+
+    Returns
+    -------
+    float
+        Non-negative relative gap; 0 when both are 0.
+    """
+    diff = (bound - objective) if sense == "max" else (objective - bound)
+    diff = max(diff, 0.0)
+    if diff <= 1e-12 * max(1.0, abs(objective)):
+        return 0.0
+    if objective == 0:
+        return float("inf")
+    return float(diff / abs(objective))

@@ -1,0 +1,755 @@
+# ruff: noqa: N806  (matrix names A, B follow the maths)
+"""Coverage models: MCLP (maximal covering) and LSCP (set covering).
+
+Both read a demand × site matrix of travel times in minutes (see
+:mod:`planner.locate._base` for the conventions: stored entries, zeros
+included, are reachable pairs) and a ``cutoff``: a demand point is *covered*
+by a site when its stored time is ``<= cutoff``.
+
+Demand points with the same set of covering sites are merged (weights summed)
+before anything is solved; with demand drawn per road node this shrinks the
+model many times over and changes no figure.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+
+from planner._errors import InfeasibleError, InputError
+from planner.locate._base import (
+    AccessData,
+    LocateResult,
+    SolverName,
+    access_data,
+    check_cutoff,
+    check_p,
+    demand_weights,
+    site_mask,
+    site_values,
+)
+from planner.locate._engine import (
+    AUTO_TIME_LIMIT,
+    BenefitModel,
+    Prepared,
+    check_solver,
+    demand_table,
+    make_result,
+    nearest_open,
+    site_table,
+)
+from planner.locate.solvers import (
+    EXACT_NNZ_LIMIT,
+    LP_BOUND_NNZ_LIMIT,
+    BenefitProblem,
+    MipResult,
+    cover_mip,
+    coverage_mip,
+    greedy_cover,
+    merge_rows,
+    rank_order,
+)
+
+IntArray = NDArray[np.int64]
+
+
+def _restrict(
+    pattern: sp.csr_array, rows: NDArray[np.bool_], cols: NDArray[np.bool_]
+) -> tuple[sp.csr_array, IntArray, IntArray]:
+    """Sub-matrix on (rows, cols) keeping stored zeros; returns it and the kept numbers."""
+    row_ids = np.flatnonzero(rows)
+    col_ids = np.flatnonzero(cols)
+    col_map = np.full(pattern.shape[1], -1, dtype=np.int64)
+    col_map[col_ids] = np.arange(col_ids.size)
+    sub = pattern[row_ids]
+    sub = sp.csr_array(sub)
+    keep = cols[sub.indices]
+    row_of = np.repeat(np.arange(row_ids.size), np.diff(sub.indptr))
+    counts = np.bincount(row_of[keep], minlength=row_ids.size)
+    indptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    out = sp.csr_array(
+        (sub.data[keep], col_map[sub.indices[keep]].astype(np.int32), indptr),
+        shape=(row_ids.size, col_ids.size),
+    )
+    return out, row_ids, col_ids
+
+
+def _rows_touching(pattern: sp.csr_array, cols: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    row_of = np.repeat(np.arange(pattern.shape[0]), np.diff(pattern.indptr))
+    hit = np.zeros(pattern.shape[0], dtype=bool)
+    hit[row_of[cols[pattern.indices]]] = True
+    return hit
+
+
+class MCLP(BenefitModel):
+    """Maximal covering: the ``p`` new sites (or a budget) that cover the most demand.
+
+    Existing sites are fixed: the demand they cover counts as covered and they
+    are never chosen again. The objective is the total covered demand weight,
+    existing coverage included.
+
+    Build with :meth:`from_matrix`; a ``from_geodataframes`` constructor that
+    builds the access matrix from stations and a road network and delegates to
+    :meth:`from_matrix` comes with :mod:`planner.access`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> inf = np.inf
+    >>> times = np.array([[3.0, inf, inf], [inf, 4.0, 0.0], [inf, inf, 5.0]])
+    >>> res = MCLP.from_matrix(times, cutoff=10, p=1, weights=[1, 1, 5]).solve()
+    >>> res.objective, list(res.selected)
+    (6.0, [2])
+    """
+
+    name = "MCLP"
+    sense = "max"
+    marginal_name = "marginal_weight"
+
+    def __init__(
+        self,
+        data: AccessData,
+        *,
+        weights: NDArray[np.float64],
+        cutoff: float,
+        existing: NDArray[np.bool_],
+        p: int | None,
+        budget: float | None = None,
+        costs: NDArray[np.float64] | None = None,
+        capacity: NDArray[np.float64] | None = None,
+    ) -> None:
+        super().__init__(data, weights=weights, existing=existing, p=p, budget=budget, costs=costs)
+        self.cutoff = cutoff
+        self.capacity = capacity
+
+    @classmethod
+    def from_matrix(
+        cls,
+        matrix: Any,
+        *,
+        cutoff: float,
+        p: int | None = None,
+        weights: ArrayLike | pd.Series | None = None,
+        existing: Sequence[Hashable] | ArrayLike | None = None,
+        costs: ArrayLike | pd.Series | None = None,
+        budget: float | None = None,
+        capacity: ArrayLike | pd.Series | float | None = None,
+        demand_index: ArrayLike | pd.Index | None = None,
+        site_index: ArrayLike | pd.Index | None = None,
+    ) -> MCLP:
+        """Build the model from a demand × site travel-time matrix.
+
+        Parameters
+        ----------
+        matrix
+            scipy sparse matrix of travel times in minutes (stored entries,
+            zeros included, are reachable), a dense array with ``inf`` for
+            unreachable, or an object with ``.matrix``, ``.demand_index`` and
+            ``.site_index`` (an ``AccessMatrix``).
+        cutoff
+            Service time: a demand point is covered by a site within this time.
+        p
+            Number of new sites to choose.
+        weights
+            Demand weight per point (array in row order or Series by label); 1 each by default.
+        existing
+            Labels of existing sites: fixed, counted as covering, never re-chosen.
+        costs
+            Cost per site (array in column order or Series by label), used with ``budget``.
+        budget
+            Total cost allowed for new sites, instead of ``p``.
+        capacity
+            Demand weight each site can serve (scalar or per site); existing sites
+            are capacitated too. Demand may be split between sites.
+        demand_index, site_index
+            Labels of rows and columns (default: the matrix object's, or 0..n-1).
+
+        Returns
+        -------
+        MCLP
+            The model; call :meth:`solve`.
+        """
+        data = access_data(matrix, demand_index=demand_index, site_index=site_index)
+        w = demand_weights(weights, data)
+        ex = site_mask(existing, data, "existing")
+        cut = check_cutoff(cutoff)
+        n_cand = int((~ex).sum())
+        cost_arr = None
+        if budget is not None:
+            if costs is None:
+                raise InputError(
+                    "`budget` needs `costs` (one per site).",
+                    field="costs",
+                    fix="pass costs=... per site, or use p=... for a number of sites.",
+                )
+            if p is not None:
+                raise InputError(
+                    "give either `p` or `budget`, not both.",
+                    field="budget",
+                    fix="drop p=... to choose by budget, or drop budget=... to choose p sites.",
+                )
+            cost_arr = site_values(costs, data, "costs", default=1.0)
+            cand_costs = cost_arr[~ex]
+            if not np.isfinite(budget) or budget < 0:
+                raise InputError(
+                    f"`budget` must be a finite number >= 0; got {budget}.", field="budget"
+                )
+            if cand_costs.size == 0 or budget < cand_costs.min():
+                cheapest = float(cand_costs.min()) if cand_costs.size else math.nan
+                raise InfeasibleError(
+                    f"the budget {budget:,.6g} is below the cheapest candidate site "
+                    f"({cheapest:,.6g}); no site can be built."
+                )
+        elif costs is not None:
+            cost_arr = site_values(costs, data, "costs", default=1.0)
+        if p is not None:
+            check_p(p, n_cand, int(ex.sum()))
+        cap = None
+        if capacity is not None:
+            cap = site_values(capacity, data, "capacity", default=np.inf)
+        return cls(
+            data,
+            weights=w,
+            cutoff=cut,
+            existing=ex,
+            p=p,
+            budget=budget,
+            costs=cost_arr,
+            capacity=cap,
+        )
+
+    def _share_total(self) -> float | None:
+        return float(self.weights.sum())
+
+    def _cutoff(self) -> float | None:
+        return self.cutoff
+
+    def _prepare(self) -> Prepared:
+        data, w, ex = self.data, self.weights, self.existing
+        pattern = data.within(self.cutoff)
+        reach = np.diff(pattern.indptr) > 0
+        by_existing = _rows_touching(pattern, ex)
+        rows = reach & ~by_existing & (w > 0)
+        sub, row_ids, cand_cols = _restrict(pattern, rows, ~ex)
+        merged, mw, _ = merge_rows(sub, w[row_ids], by_values=False)
+        merged = sp.csr_array(
+            (np.ones(merged.nnz), merged.indices, merged.indptr), shape=merged.shape
+        )
+        cost = self.costs[cand_cols] if self.costs is not None else None
+        prob = BenefitProblem(merged, mw, np.zeros(merged.shape[0]), cost)
+        const = float(w[by_existing].sum())
+        total = float(w.sum())
+        p, budget = self.p, self.budget
+
+        def mip(
+            *, relax: bool, time_limit: float | None, mip_gap: float, start: IntArray | None
+        ) -> tuple[MipResult, IntArray]:
+            return coverage_mip(
+                prob,
+                p if budget is None else None,
+                budget=budget,
+                relax=relax,
+                time_limit=time_limit,
+                mip_gap=mip_gap,
+                start=start,
+            )
+
+        figures = {
+            "total_weight": total,
+            "existing_covered_weight": const,
+            "uncoverable_weight": float(w[~reach].sum()),
+            "model_rows": float(merged.shape[0]),
+            "model_rows_before_merge": float(row_ids.size),
+        }
+        return Prepared(
+            prob=prob,
+            cand_cols=cand_cols,
+            const=const,
+            to_objective=lambda v: v,
+            mip=mip,
+            model_nnz=int(merged.nnz + 2 * merged.shape[0] + cand_cols.size),
+            figures=figures,
+        )
+
+    def solve(
+        self,
+        *,
+        solver: SolverName = "auto",
+        time_limit: float | None = None,
+        mip_gap: float = 0.0,
+        seed: int | None = None,
+        progress: bool = False,
+    ) -> LocateResult:
+        """Choose the sites.
+
+        Parameters
+        ----------
+        solver
+            ``"exact"`` (HiGHS MIP, warm-started with the heuristic), ``"fast"``
+            (greedy + swaps with the online submodular bound, and the LP bound
+            when the model is small), or ``"auto"`` (exact when the model is
+            small enough, see ``reason`` in the result).
+        time_limit
+            Seconds; when HiGHS runs out of time the best plan is returned with
+            its proven gap and status ``"time_limit"``. ``"auto"`` gives HiGHS
+            120 s unless told otherwise.
+        mip_gap
+            Relative gap at which HiGHS may stop (0: prove optimality).
+        seed
+            Seed for the order of the local search moves.
+        progress
+            Log progress (INFO).
+
+        Returns
+        -------
+        LocateResult
+            Sites in rank order with the weight each adds, covered flags per
+            demand point, objective (covered weight), bound and gap.
+        """
+        if self.capacity is not None:
+            return self._solve_capacitated(solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+        res = super().solve(
+            solver=solver, time_limit=time_limit, mip_gap=mip_gap, seed=seed, progress=progress
+        )
+        total = float(self.weights.sum())
+        res.figures["covered_weight"] = res.objective
+        res.figures["covered_share"] = res.objective / total if total > 0 else math.nan
+        return res
+
+    def _solve_capacitated(
+        self, *, solver: SolverName, time_limit: float | None, mip_gap: float
+    ) -> LocateResult:
+        t0 = time.perf_counter()
+        check_solver(solver)
+        assert self.capacity is not None
+        data, w, ex = self.data, self.weights, self.existing
+        pattern = data.within(self.cutoff)
+        reach = np.diff(pattern.indptr) > 0
+        rows = reach & (w > 0)
+        sub, row_ids, _ = _restrict(pattern, rows, np.ones(data.n_sites, dtype=bool))
+        merged, mw, group = merge_rows(sub, w[row_ids], by_values=False)
+        merged = sp.csr_array(
+            (np.ones(merged.nnz), merged.indices, merged.indptr), shape=merged.shape
+        )
+        cost = self.costs if self.costs is not None else None
+        prob = BenefitProblem(merged, mw, np.zeros(merged.shape[0]), cost)
+        p = self.p
+        nnz = merged.nnz
+        size = 3 * nnz + merged.shape[0] + data.n_sites
+        use_exact = solver == "exact" or (solver == "auto" and size <= EXACT_NNZ_LIMIT)
+        if solver == "auto" and use_exact and time_limit is None:
+            time_limit = AUTO_TIME_LIMIT
+        if not use_exact and size > 4 * LP_BOUND_NNZ_LIMIT:
+            raise InputError(
+                f"capacitated coverage needs an LP of {size:,} non-zeros, too large here.",
+                field="capacity",
+                fix="merge demand points, lower the cutoff, or solve without capacity.",
+            )
+
+        def run(
+            relax: bool,
+            fixed: NDArray[np.bool_],
+            allowed: NDArray[np.bool_],
+            n_new: int | None,
+            start: IntArray | None,
+        ) -> tuple[MipResult, IntArray]:
+            assert self.capacity is not None
+            return _capacitated_mip(
+                prob,
+                self.capacity,
+                fixed=fixed,
+                allowed=allowed,
+                p=n_new,
+                budget=self.budget,
+                relax=relax,
+                time_limit=time_limit,
+                mip_gap=mip_gap,
+                start=start,
+            )
+
+        allowed = np.ones(data.n_sites, dtype=bool)
+        # LP relaxation: bound, and rounding for the heuristic
+        lp, _ = run(True, ex, allowed, p, None)
+        bound = lp.objective
+        xs = lp.x[: data.n_sites].copy()
+        xs[ex] = -np.inf
+        score = xs + 1e-6 * (merged.T @ mw) / max(float(mw.sum()), 1.0)
+        score[ex] = -np.inf
+        order = np.argsort(-score, kind="stable")
+        if self.budget is not None:
+            assert self.costs is not None
+            pick, spent = [], 0.0
+            for j in order:
+                if np.isfinite(score[j]) and spent + self.costs[j] <= self.budget + 1e-9:
+                    pick.append(j)
+                    spent += float(self.costs[j])
+            heur = np.asarray(pick, dtype=np.int64)
+        else:
+            assert p is not None
+            heur = order[:p].astype(np.int64)
+        fixed = ex.copy()
+        fixed[heur] = True
+        ev, _ = run(False, fixed, fixed, 0 if self.budget is None else None, None)
+        chosen, value, status, name = heur, ev.objective, "feasible", "LP rounding"
+        reason = "fast solver asked for (LP relaxation rounded, assignment re-solved)"
+        if use_exact:
+            start_x = np.flatnonzero(fixed)
+            res, cols_on = run(False, ex, allowed, p, start_x)
+            if not math.isnan(res.objective) and res.objective >= value - 1e-9:
+                chosen = np.setdiff1d(cols_on, np.flatnonzero(ex))
+                value = res.objective
+            if not math.isnan(res.bound):
+                bound = min(bound, res.bound)
+            status, name = res.status, "highs"
+            reason = (
+                "exact solver asked for (HiGHS)"
+                if solver == "exact"
+                else f"auto: capacitated model has {size:,} non-zeros (<= {EXACT_NNZ_LIMIT:,})"
+            )
+        # ranking by marginal covered weight under capacity
+        order_c, marg = _rank_capacitated(prob, self.capacity, ex, chosen, run)
+        open_mask = ex.copy()
+        open_mask[chosen] = True
+        fin, _ = run(False, open_mask, open_mask, 0 if self.budget is None else None, None)
+        y = fin.x[data.n_sites :]
+        served_rows = np.bincount(
+            np.repeat(np.arange(merged.shape[0]), np.diff(merged.indptr)),
+            weights=y,
+            minlength=merged.shape[0],
+        )
+        share = np.zeros(data.n_demand)
+        share[row_ids] = np.minimum(served_rows[group], 1.0)
+        demand = demand_table(data, w, open_mask, cutoff=self.cutoff)
+        demand["covered_share"] = share
+        ex_val = _capacitated_value(run, ex)
+        sites = site_table(
+            data,
+            ex,
+            order_c,
+            marg[1:],
+            base=ex_val,
+            total=float(w.sum()),
+            name=self.marginal_name,
+        )
+        total = float(w.sum())
+        figures = {
+            "total_weight": total,
+            "covered_weight": value,
+            "covered_share": value / total if total > 0 else math.nan,
+            "uncoverable_weight": float(w[~reach].sum()),
+            "objective_before": ex_val,
+            "new_sites": float(chosen.size),
+        }
+        return make_result(
+            model="MCLP (capacitated)",
+            sites=sites,
+            demand=demand,
+            objective=value,
+            bound=max(bound, value),
+            sense="max",
+            solver=name,
+            reason=reason,
+            status=status,
+            t0=t0,
+            figures=figures,
+        )
+
+
+def _capacitated_mip(
+    prob: BenefitProblem,
+    capacity: NDArray[np.float64],
+    *,
+    fixed: NDArray[np.bool_],
+    allowed: NDArray[np.bool_],
+    p: int | None,
+    budget: float | None,
+    relax: bool,
+    time_limit: float | None,
+    mip_gap: float,
+    start: IntArray | None,
+) -> tuple[MipResult, IntArray]:
+    from planner.locate.solvers import solve_mip
+
+    B = prob.B
+    n_rows, n_c = B.shape
+    nnz = B.nnz
+    row_of = np.repeat(np.arange(n_rows), np.diff(B.indptr))
+    yc = n_c + np.arange(nnz)
+    cap = np.where(np.isfinite(capacity), capacity, float(prob.w.sum()) + 1.0)
+    assign = sp.csr_array((np.ones(nnz), (row_of, yc)), shape=(n_rows, n_c + nnz))
+    capr = sp.csr_array(
+        (
+            np.r_[-cap, prob.w[row_of]],
+            (np.r_[np.arange(n_c), B.indices], np.r_[np.arange(n_c), yc]),
+        ),
+        shape=(n_c, n_c + nnz),
+    )
+    link = sp.csr_array(
+        (
+            np.r_[np.ones(nnz), -np.ones(nnz)],
+            (np.r_[np.arange(nnz), np.arange(nnz)], np.r_[yc, B.indices]),
+        ),
+        shape=(nnz, n_c + nnz),
+    )
+    blocks = [assign, capr, link]
+    lo = [np.full(n_rows, -np.inf), np.full(n_c, -np.inf), np.full(nnz, -np.inf)]
+    hi = [np.ones(n_rows), np.zeros(n_c), np.zeros(nnz)]
+    if budget is not None:
+        assert prob.cost is not None
+        blocks.append(sp.csr_array(np.r_[np.where(fixed, 0.0, prob.cost), np.zeros(nnz)][None, :]))
+        lo.append(np.array([-np.inf]))
+        hi.append(np.array([float(budget)]))
+    elif p is not None:
+        blocks.append(sp.csr_array(np.r_[np.ones(n_c), np.zeros(nnz)][None, :]))
+        k = float(p + int(fixed.sum()))
+        lo.append(np.array([k]))
+        hi.append(np.array([k]))
+    A = sp.vstack(blocks, format="csc")
+    x_lo = np.where(fixed, 1.0, 0.0)
+    x_hi = np.where(allowed, 1.0, 0.0)
+    res = solve_mip(
+        np.r_[np.zeros(n_c), prob.w[row_of]],
+        np.r_[x_lo, np.zeros(nnz)],
+        np.r_[x_hi, np.ones(nnz)],
+        np.r_[np.full(n_c, 0 if relax else 1, dtype=np.int32), np.zeros(nnz, np.int32)],
+        A,
+        np.concatenate(lo),
+        np.concatenate(hi),
+        sense="max",
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+    )
+    return res, np.flatnonzero(res.x[:n_c] > 0.5).astype(np.int64)
+
+
+def _capacitated_value(run: Any, open_mask: NDArray[np.bool_]) -> float:
+    res, _ = run(False, open_mask, open_mask, None, None)
+    return float(res.objective) if not math.isnan(res.objective) else 0.0
+
+
+def _rank_capacitated(
+    prob: BenefitProblem,
+    capacity: NDArray[np.float64],
+    ex: NDArray[np.bool_],
+    chosen: IntArray,
+    run: Any,
+) -> tuple[IntArray, NDArray[np.float64]]:
+    """Greedy order of the chosen sites by the covered weight each adds (re-solving the LP)."""
+    open_mask = ex.copy()
+    value = _capacitated_value(run, open_mask)
+    left = [int(j) for j in chosen]
+    order, marg = [], [value]
+    while left:
+        best_j, best_v = left[0], -np.inf
+        for j in left:
+            trial = open_mask.copy()
+            trial[j] = True
+            v = _capacitated_value(run, trial)
+            if v > best_v + 1e-12:
+                best_j, best_v = j, v
+        left.remove(best_j)
+        open_mask[best_j] = True
+        order.append(best_j)
+        marg.append(best_v - value)
+        value = best_v
+    return np.asarray(order, dtype=np.int64), np.asarray(marg)
+
+
+class LSCP:
+    """Set covering: the fewest new sites (or least cost) covering all coverable demand.
+
+    Demand that no site reaches within the cutoff is not an error: it is
+    reported as ``uncoverable_weight`` (and ``covered = False``) while the rest
+    is covered. Existing sites are fixed and count as covering.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> inf = np.inf
+    >>> times = np.array([[1.0, inf, inf], [2.0, 3.0, inf], [inf, 4.0, inf], [inf, inf, inf]])
+    >>> res = LSCP.from_matrix(times, cutoff=5).solve()
+    >>> res.objective, list(res.selected), res.figures["uncoverable_weight"]
+    (2.0, [0, 1], 1.0)
+    """
+
+    name = "LSCP"
+
+    def __init__(
+        self,
+        data: AccessData,
+        *,
+        weights: NDArray[np.float64],
+        cutoff: float,
+        existing: NDArray[np.bool_],
+        costs: NDArray[np.float64] | None,
+    ) -> None:
+        self.data = data
+        self.weights = weights
+        self.cutoff = cutoff
+        self.existing = existing
+        self.costs = costs
+
+    @classmethod
+    def from_matrix(
+        cls,
+        matrix: Any,
+        *,
+        cutoff: float,
+        weights: ArrayLike | pd.Series | None = None,
+        existing: Sequence[Hashable] | ArrayLike | None = None,
+        costs: ArrayLike | pd.Series | None = None,
+        demand_index: ArrayLike | pd.Index | None = None,
+        site_index: ArrayLike | pd.Index | None = None,
+    ) -> LSCP:
+        """Build the model from a demand × site travel-time matrix.
+
+        Parameters
+        ----------
+        matrix
+            Travel times in minutes (see :meth:`MCLP.from_matrix`).
+        cutoff
+            Service time.
+        weights
+            Demand weights; points with weight 0 need no cover. Reported figures
+            (uncoverable weight, marginal weight per site) use them.
+        existing
+            Labels of existing sites (fixed, covering, not counted in the objective).
+        costs
+            Cost per site (> 0): minimise total cost instead of the number of sites.
+        demand_index, site_index
+            Labels of rows and columns.
+
+        Returns
+        -------
+        LSCP
+            The model; call :meth:`solve`.
+        """
+        data = access_data(matrix, demand_index=demand_index, site_index=site_index)
+        w = demand_weights(weights, data)
+        ex = site_mask(existing, data, "existing")
+        cut = check_cutoff(cutoff)
+        cost_arr = (
+            site_values(costs, data, "costs", default=1.0, positive=True)
+            if costs is not None
+            else None
+        )
+        return cls(data, weights=w, cutoff=cut, existing=ex, costs=cost_arr)
+
+    def solve(
+        self,
+        *,
+        solver: SolverName = "auto",
+        time_limit: float | None = None,
+        mip_gap: float = 0.0,
+        seed: int | None = None,
+        progress: bool = False,
+    ) -> LocateResult:
+        """Choose the sites (arguments as in :meth:`MCLP.solve`).
+
+        Parameters
+        ----------
+        solver, time_limit, mip_gap, seed, progress
+            As in :meth:`MCLP.solve`; ``seed`` is not used (the greedy is deterministic).
+
+        Returns
+        -------
+        LocateResult
+            Objective = number (or cost) of new sites; ``figures`` holds
+            ``uncoverable_weight``.
+        """
+        t0 = time.perf_counter()
+        check_solver(solver)
+        data, w, ex = self.data, self.weights, self.existing
+        pattern = data.within(self.cutoff)
+        reach = np.diff(pattern.indptr) > 0
+        by_existing = _rows_touching(pattern, ex)
+        rows = reach & ~by_existing & (w > 0)
+        sub, row_ids, cand_cols = _restrict(pattern, rows, ~ex)
+        has = np.diff(sub.indptr) > 0
+        uncoverable = np.zeros(data.n_demand, dtype=bool)
+        uncoverable[~reach] = True
+        if not has.all():  # pragma: no cover - rows reachable only by existing are covered
+            uncoverable[row_ids[~has]] = True
+        merged, mw, _ = merge_rows(sub, w[row_ids], by_values=False)
+        merged = sp.csr_array(
+            (np.ones(merged.nnz), merged.indices, merged.indptr), shape=merged.shape
+        )
+        cost = self.costs[cand_cols] if self.costs is not None else np.ones(cand_cols.size)
+        nnz = int(merged.nnz)
+        if merged.shape[0] == 0:
+            chosen = np.zeros(0, dtype=np.int64)
+            value, bound, name, status = 0.0, 0.0, "trivial", "optimal"
+            reason = "nothing left to cover"
+        else:
+            use_exact = solver == "exact" or (solver == "auto" and nnz <= EXACT_NNZ_LIMIT)
+            if solver == "auto" and time_limit is None and use_exact:
+                time_limit = AUTO_TIME_LIMIT
+            heur = greedy_cover(merged, cost, lp_bound=not use_exact, time_limit=time_limit)
+            chosen, value, bound = heur.selected, heur.cost, heur.bound
+            name, status = "greedy cover", "feasible"
+            reason = (
+                "fast solver asked for (greedy set cover)"
+                if solver == "fast"
+                else (f"auto: {nnz:,} non-zeros > {EXACT_NNZ_LIMIT:,}, greedy set cover")
+            )
+            if use_exact:
+                res, cols = cover_mip(
+                    merged, cost, time_limit=time_limit, mip_gap=mip_gap, start=heur.selected
+                )
+                if res.status == "infeasible":  # pragma: no cover - rows are coverable
+                    raise InfeasibleError("HiGHS found the cover infeasible.")
+                if not math.isnan(res.objective) and res.objective <= value + 1e-9:
+                    chosen, value = cols, float(cost[cols].sum())
+                if not math.isnan(res.bound):
+                    bound = max(bound, res.bound)
+                if np.all(cost == np.round(cost)):
+                    bound = math.ceil(bound - 1e-7)
+                name, status = "highs", res.status
+                reason = (
+                    "exact solver asked for (HiGHS)"
+                    if solver == "exact"
+                    else f"auto: {nnz:,} non-zeros <= {EXACT_NNZ_LIMIT:,}, HiGHS"
+                )
+        prob = BenefitProblem(merged, mw, np.zeros(merged.shape[0]))
+        order, marg = rank_order(prob, chosen)
+        gl = cand_cols[order]
+        open_mask = ex.copy()
+        open_mask[gl] = True
+        base = float(w[by_existing].sum())
+        total = float(w.sum())
+        sites = site_table(data, ex, gl, marg, base=base, total=total, name="marginal_weight")
+        demand = demand_table(data, w, open_mask, cutoff=self.cutoff)
+        covered = float(w[demand["covered"].to_numpy()].sum())
+        figures = {
+            "total_weight": total,
+            "covered_weight": covered,
+            "covered_share": covered / total if total > 0 else math.nan,
+            "uncoverable_weight": float(w[uncoverable].sum()),
+            "uncoverable_points": float(uncoverable.sum()),
+            "existing_covered_weight": base,
+            "new_sites": float(gl.size),
+            "model_rows": float(merged.shape[0]),
+        }
+        return make_result(
+            model=self.name,
+            sites=sites,
+            demand=demand,
+            objective=value,
+            bound=min(bound, value),
+            sense="min",
+            solver=name,
+            reason=reason,
+            status=status,
+            t0=t0,
+            figures=figures,
+        )
+
+
+__all__ = ["LSCP", "MCLP", "nearest_open"]

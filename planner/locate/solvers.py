@@ -1,0 +1,1033 @@
+# ruff: noqa: N803, N806  (matrix names A, B, BT follow the maths)
+"""Solvers behind every siting model: exact (HiGHS) and fast (greedy + swaps).
+
+The models reduce to three internal problems, all on sparse arrays:
+
+* **benefit** — choose sites ``S`` to maximise
+  ``F(S) = sum_i w_i * max(base_i, max_{j in S} B_ij)``. Coverage (MCLP, ``B = 1``
+  within the cutoff), distance decay (``B = f(time)``) and p-median
+  (``B = M - time``) are all of this form. ``F`` is monotone submodular, so
+  greedy has the ``1 - 1/e`` guarantee and, better, every set ``S`` gives the
+  *online bound* ``F(OPT) <= F(S) + sum of the p largest marginal gains``
+  (Minoux 1978; Leskovec et al. 2007), which the fast solver reports.
+* **set cover** — the LSCP and the feasibility checks of p-center.
+* the mixed-integer programs for HiGHS, built column-wise from the same arrays
+  (no Python object per variable).
+
+Nothing here knows about labels or DataFrames; the model modules translate.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from planner._errors import SolverError
+
+logger = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+EXACT_NNZ_LIMIT = 3_000_000
+"""``solver="auto"`` uses HiGHS when the reduced model has at most this many non-zeros."""
+
+LP_BOUND_NNZ_LIMIT = 1_500_000
+"""The fast solver adds the LP relaxation bound when the model is at most this large."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def row_positions(indptr: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
+    """Positions of the stored entries of ``rows`` in a CSR, and their local row number.
+
+    Parameters
+    ----------
+    indptr
+        CSR row pointer.
+    rows
+        Row numbers.
+
+    Returns
+    -------
+    positions, local
+        Entry positions into ``indices``/``data`` and, for each, the position of
+        its row in ``rows``.
+    """
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    total = int(lengths.sum())
+    local = np.repeat(np.arange(rows.size), lengths)
+    offsets = np.cumsum(lengths) - lengths
+    positions = np.arange(total, dtype=np.int64) - np.repeat(offsets - starts, lengths)
+    return positions, local
+
+
+def merge_rows(
+    matrix: sp.csr_array, weights: FloatArray, *, by_values: bool, extra: FloatArray | None = None
+) -> tuple[sp.csr_array, FloatArray, IntArray]:
+    """Merge rows with the same pattern (and values, and ``extra``), summing weights.
+
+    Rows are compared by a 128-bit hash of their column sets (and values), so
+    the work is linear in the non-zeros.
+
+    Parameters
+    ----------
+    matrix
+        CSR matrix with sorted indices.
+    weights
+        Row weights.
+    by_values
+        Compare the stored values as well as the pattern.
+    extra
+        One more number per row that must match (e.g. the base value).
+
+    Returns
+    -------
+    merged, merged_weights, group
+        The merged matrix, the summed weights, and for each input row its merged row.
+    """
+    n_rows = matrix.shape[0]
+    if n_rows == 0:
+        return matrix, weights, np.zeros(0, dtype=np.int64)
+    rng = np.random.default_rng(12345)
+    lengths = np.diff(matrix.indptr)
+    keys = [lengths.astype(np.uint64)]
+    nonempty = np.flatnonzero(lengths > 0)
+    for _ in range(2):
+        mult = rng.integers(1, 2**63, size=matrix.shape[1], dtype=np.uint64) | np.uint64(1)
+        vals = mult[matrix.indices]
+        if by_values:
+            bits = np.ascontiguousarray(matrix.data, dtype=np.float64).view(np.uint64)
+            salt = np.uint64(rng.integers(1, 2**63))
+            vals = vals * ((bits ^ salt) | np.uint64(1)) + (bits >> np.uint64(17))
+        h = np.zeros(n_rows, dtype=np.uint64)
+        if nonempty.size:
+            h[nonempty] = np.add.reduceat(vals, matrix.indptr[nonempty])
+        keys.append(h)
+    if extra is not None:
+        keys.append(np.ascontiguousarray(extra, dtype=np.float64).view(np.uint64))
+    stacked = np.stack(keys, axis=1)
+    _, first, group = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    group = group.ravel().astype(np.int64)
+    merged_w = np.bincount(group, weights=weights, minlength=first.size).astype(np.float64)
+    merged = matrix[first]
+    if not isinstance(merged, sp.csr_array):  # pragma: no cover - scipy returns csr
+        merged = sp.csr_array(merged)
+    return merged, merged_w, group
+
+
+# --------------------------------------------------------------------------- benefit problem
+
+
+@dataclass
+class BenefitProblem:
+    """``max F(S) = sum_i w_i max(base_i, max_{j in S} B_ij)`` over candidate columns.
+
+    Parameters
+    ----------
+    B
+        CSR, rows × candidate columns; only entries with ``B_ij > base_i`` are kept.
+    w
+        Row weights (> 0).
+    base
+        Row value with no new site (what existing sites already give).
+    cost
+        Column costs (for budgets) or None.
+    """
+
+    B: sp.csr_array
+    w: FloatArray
+    base: FloatArray
+    cost: FloatArray | None = None
+    _BT: sp.csr_array | None = field(default=None, repr=False)
+
+    @property
+    def BT(self) -> sp.csr_array:  # noqa: N802 - matrix name
+        """Transpose (columns → rows) as CSR, computed once."""
+        if self._BT is None:
+            self._BT = sp.csr_array(self.B.T.tocsr())
+        return self._BT
+
+    @property
+    def n_cols(self) -> int:
+        """Number of candidate columns."""
+        return int(self.B.shape[1])
+
+    def value(self, selected: NDArray[np.bool_]) -> float:
+        """Objective ``F`` (without constants) of a set of columns.
+
+        Parameters
+        ----------
+        selected
+            One flag per column.
+
+        Returns
+        -------
+        float
+            ``sum_i w_i max(base_i, max_{j in S} B_ij)``.
+        """
+        best = self.row_best(selected)[0]
+        return float(np.dot(self.w, best))
+
+    def row_best(self, selected: NDArray[np.bool_]) -> tuple[FloatArray, IntArray]:
+        """Best value per row and the column giving it (-1 = base).
+
+        Parameters
+        ----------
+        selected
+            One flag per column.
+
+        Returns
+        -------
+        best, arg
+            Per-row best value and its column.
+        """
+        best, arg, _, _ = _top2(self.B, np.arange(self.B.shape[0]), selected, self.base)
+        return best, arg
+
+
+def _top2(
+    B: sp.csr_array, rows: IntArray, selected: NDArray[np.bool_], base: FloatArray
+) -> tuple[FloatArray, IntArray, FloatArray, IntArray]:
+    """Best and second-best (value, column) over selected columns for ``rows``."""
+    if rows.size == 0:
+        empty_f, empty_i = np.zeros(0), np.zeros(0, dtype=np.int64)
+        return empty_f, empty_i, empty_f.copy(), empty_i.copy()
+    pos, local = row_positions(B.indptr, rows)
+    cols = B.indices[pos]
+    keep = selected[cols]
+    pos, local, cols = pos[keep], local[keep], cols[keep]
+    vals = B.data[pos]
+    n = rows.size
+    # append the base as a pseudo-entry of every row (column -1)
+    all_local = np.concatenate([local, np.arange(n)])
+    all_vals = np.concatenate([vals, base[rows]])
+    all_cols = np.concatenate([cols.astype(np.int64), np.full(n, -1, dtype=np.int64)])
+    order = np.lexsort((all_cols == -1, -all_vals, all_local))
+    sl = all_local[order]
+    starts = np.flatnonzero(np.r_[True, sl[1:] != sl[:-1]])
+    b1 = all_vals[order][starts]
+    c1 = all_cols[order][starts]
+    counts = np.diff(np.r_[starts, sl.size])
+    has2 = counts >= 2
+    b2 = b1.copy()
+    c2 = np.full(n, -1, dtype=np.int64)
+    b2[has2] = all_vals[order][starts[has2] + 1]
+    c2[has2] = all_cols[order][starts[has2] + 1]
+    return b1, c1, b2, c2
+
+
+@dataclass
+class FastResult:
+    """Outcome of the fast solver on a benefit problem."""
+
+    selected: IntArray  # columns in pick order (after swaps: final set)
+    value: float  # F(S)
+    bound: float  # proven upper bound on F(OPT)
+    greedy_value: float
+    swaps: int
+    curve_values: FloatArray = field(default_factory=lambda: np.zeros(0))
+    curve_bounds: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+
+class _State:
+    """Incremental state for greedy and swaps on a :class:`BenefitProblem`."""
+
+    def __init__(self, prob: BenefitProblem) -> None:
+        self.prob = prob
+        n_rows = prob.B.shape[0]
+        self.b1 = prob.base.astype(np.float64).copy()
+        self.c1 = np.full(n_rows, -1, dtype=np.int64)
+        self.b2 = prob.base.astype(np.float64).copy()
+        self.c2 = np.full(n_rows, -1, dtype=np.int64)
+        self.selected = np.zeros(prob.n_cols, dtype=bool)
+        B = prob.B
+        rows_of = np.repeat(np.arange(n_rows), np.diff(B.indptr))
+        contrib = prob.w[rows_of] * np.maximum(B.data - self.b1[rows_of], 0.0)
+        self.gains: FloatArray = np.bincount(
+            B.indices, weights=contrib, minlength=prob.n_cols
+        ).astype(np.float64)
+        self.value = float(np.dot(prob.w, self.b1))
+
+    def _update_gains(self, rows: IntArray, old: FloatArray, new: FloatArray) -> None:
+        B, w = self.prob.B, self.prob.w
+        pos, local = row_positions(B.indptr, rows)
+        data = B.data[pos]
+        r_old, r_new = old[local], new[local]
+        delta = w[rows][local] * (np.maximum(data - r_old, 0.0) - np.maximum(data - r_new, 0.0))
+        self.gains -= np.bincount(B.indices[pos], weights=delta, minlength=self.prob.n_cols)
+
+    def add(self, j: int) -> None:
+        BT = self.prob.BT
+        lo, hi = BT.indptr[j], BT.indptr[j + 1]
+        rows = BT.indices[lo:hi].astype(np.int64)
+        vals = BT.data[lo:hi]
+        top = vals > self.b1[rows]
+        r1 = rows[top]
+        if r1.size:
+            old = self.b1[r1].copy()
+            self._update_gains(r1, old, vals[top])
+            self.value += float(np.dot(self.prob.w[r1], vals[top] - old))
+            self.b2[r1] = old
+            self.c2[r1] = self.c1[r1]
+            self.b1[r1] = vals[top]
+            self.c1[r1] = j
+        sec = ~top & (vals > self.b2[rows])
+        self.b2[rows[sec]] = vals[sec]
+        self.c2[rows[sec]] = j
+        self.selected[j] = True
+
+    def removal(self, s: int) -> tuple[float, FloatArray]:
+        """Loss of removing ``s`` and the extra gain of each column once it is gone."""
+        BT, B, w = self.prob.BT, self.prob.B, self.prob.w
+        lo, hi = BT.indptr[s], BT.indptr[s + 1]
+        rows = BT.indices[lo:hi].astype(np.int64)
+        rows = rows[self.c1[rows] == s]
+        if rows.size == 0:
+            return 0.0, np.zeros(self.prob.n_cols)
+        loss = float(np.dot(w[rows], self.b1[rows] - self.b2[rows]))
+        pos, local = row_positions(B.indptr, rows)
+        data = B.data[pos]
+        b1, b2 = self.b1[rows][local], self.b2[rows][local]
+        extra = w[rows][local] * (np.maximum(data - b2, 0.0) - np.maximum(data - b1, 0.0))
+        return loss, np.bincount(B.indices[pos], weights=extra, minlength=self.prob.n_cols).astype(
+            np.float64
+        )
+
+    def remove(self, s: int) -> None:
+        BT = self.prob.BT
+        self.selected[s] = False
+        lo, hi = BT.indptr[s], BT.indptr[s + 1]
+        rows = BT.indices[lo:hi].astype(np.int64)
+        rows = rows[(self.c1[rows] == s) | (self.c2[rows] == s)]
+        if rows.size == 0:
+            return
+        old = self.b1[rows].copy()
+        b1, c1, b2, c2 = _top2(self.prob.B, rows, self.selected, self.prob.base)
+        changed = b1 != old
+        if changed.any():
+            self._update_gains(rows[changed], old[changed], b1[changed])
+            self.value += float(np.dot(self.prob.w[rows[changed]], b1[changed] - old[changed]))
+        self.b1[rows], self.c1[rows], self.b2[rows], self.c2[rows] = b1, c1, b2, c2
+
+    def free_gains(self) -> FloatArray:
+        g: FloatArray = self.gains.copy()
+        g[self.selected] = -np.inf
+        return g
+
+
+def _topk_sum(values: FloatArray, k: int) -> float:
+    values = values[np.isfinite(values)]
+    if k <= 0 or values.size == 0:
+        return 0.0
+    if k >= values.size:
+        return float(np.maximum(values, 0).sum())
+    part = np.partition(values, values.size - k)[values.size - k :]
+    return float(np.maximum(part, 0).sum())
+
+
+def _knapsack_bound(gains: FloatArray, cost: FloatArray, budget: float) -> float:
+    """Fractional knapsack value of ``gains`` with ``cost`` under ``budget`` (an upper bound)."""
+    ok = np.isfinite(gains) & (gains > 0)
+    g, c = gains[ok], cost[ok]
+    free = c <= 0
+    total = float(g[free].sum())
+    g, c = g[~free], c[~free]
+    order = np.argsort(-g / c, kind="stable")
+    g, c = g[order], c[order]
+    cum = np.cumsum(c)
+    full = cum <= budget
+    total += float(g[full].sum())
+    k = int(full.sum())
+    if k < g.size:
+        left = budget - (cum[k - 1] if k else 0.0)
+        total += float(g[k] * max(left, 0.0) / c[k])
+    return total
+
+
+def greedy_swap(
+    prob: BenefitProblem,
+    p: int | None,
+    *,
+    budget: float | None = None,
+    swaps: bool = True,
+    time_limit: float | None = None,
+    max_passes: int = 50,
+    start: IntArray | None = None,
+    curve: bool = False,
+    seed: int | None = None,
+) -> FastResult:
+    """Lazy-free greedy (exact incremental gains) followed by 1-swap local search.
+
+    Gains are kept exact after every pick by touching only the rows whose best
+    value changed, so the whole greedy run costs ``O(nnz + p * n_cols)``.
+
+    Parameters
+    ----------
+    prob
+        The benefit problem.
+    p
+        Number of columns to choose (cardinality), or None with ``budget``.
+    budget
+        Total cost allowed (``prob.cost`` must be set).
+    swaps
+        Run the swap local search after the greedy.
+    time_limit
+        Seconds for the local search (the greedy always finishes).
+    max_passes
+        Cap on full swap passes.
+    start
+        Columns to start from instead of the greedy (a warm start).
+    seed
+        Seed for the order in which the local search tries chosen columns.
+    curve
+        Also compute, for every k = 1..p, an upper bound on the best value with
+        k columns (``curve_bounds``), from the online bound at every greedy step.
+
+    Returns
+    -------
+    FastResult
+        Chosen columns, value, best proven upper bound and the greedy curve.
+    """
+    t0 = time.perf_counter()
+    st = _State(prob)
+    n = prob.n_cols
+    curve_v: list[float] = []
+    bound = math.inf
+    cost = prob.cost if prob.cost is not None else np.ones(n)
+    spent = 0.0
+    order: list[int] = []
+
+    curve_best = np.full(p if (curve and p) else 0, np.inf)
+
+    def curve_update() -> None:
+        if curve_best.size:
+            g = st.free_gains()
+            g = np.sort(g[np.isfinite(g)])[::-1][: curve_best.size]
+            c = np.cumsum(np.maximum(g, 0.0))
+            c = np.r_[c, np.full(curve_best.size - c.size, c[-1] if c.size else 0.0)]
+            np.minimum(curve_best, st.value + c, out=curve_best)
+
+    def current_bound() -> float:
+        g = st.free_gains()
+        if budget is not None:
+            return st.value + _knapsack_bound(g, cost, budget)
+        assert p is not None
+        return st.value + _topk_sum(g, p)
+
+    for j in start if start is not None else []:
+        st.add(int(j))
+        order.append(int(j))
+        spent += float(cost[j])
+    bound = min(bound, current_bound())
+    curve_update()
+    steps = (p - len(order)) if p is not None else n
+    for _ in range(max(steps, 0)):
+        g = st.free_gains()
+        if budget is not None:
+            afford = cost <= budget - spent + 1e-9
+            g = np.where(afford, g, -np.inf)
+            if not np.isfinite(g).any():
+                break
+            ratio = np.divide(g, cost, out=np.where(g > 0, np.inf, 0.0), where=cost > 0)
+            ratio = np.where(afford & np.isfinite(g), ratio, -np.inf)
+            j = int(np.argmax(ratio))
+            if g[j] <= 0:
+                break
+        else:
+            j = int(np.argmax(g))
+        st.add(j)
+        order.append(j)
+        spent += float(cost[j])
+        curve_v.append(st.value)
+        bound = min(bound, current_bound())
+        curve_update()
+    if budget is not None and order:
+        # Khuller et al.: compare with the best single affordable site
+        single = np.where(cost <= budget, _State(prob).gains, -np.inf)
+        j1 = int(np.argmax(single))
+        if single[j1] + float(np.dot(prob.w, prob.base)) > st.value + 1e-9:
+            st = _State(prob)
+            st.add(j1)
+            order, spent = [j1], float(cost[j1])
+    greedy_value = st.value
+    n_swaps = 0
+    if swaps and order:
+        deadline = None if time_limit is None else t0 + time_limit
+        for _ in range(max_passes):
+            improved = False
+            tries = list(order)
+            if seed is not None:
+                tries = [
+                    tries[k] for k in np.random.default_rng(seed + n_swaps).permutation(len(tries))
+                ]
+            for s in tries:
+                if deadline is not None and time.perf_counter() > deadline:
+                    break
+                loss, extra = st.removal(s)
+                cand = st.gains + extra
+                cand[st.selected] = -np.inf
+                if budget is not None:
+                    cand[cost > budget - spent + cost[s] + 1e-9] = -np.inf
+                t = int(np.argmax(cand))
+                if not np.isfinite(cand[t]):
+                    continue
+                if cand[t] - loss > 1e-9 * max(1.0, abs(st.value)):
+                    st.remove(s)
+                    st.add(t)
+                    order[order.index(s)] = t
+                    spent += float(cost[t] - cost[s])
+                    n_swaps += 1
+                    improved = True
+            if budget is not None:
+                # use any budget freed by swaps
+                while True:
+                    g = np.where(cost <= budget - spent + 1e-9, st.free_gains(), -np.inf)
+                    j = int(np.argmax(g))
+                    if not np.isfinite(g[j]) or g[j] <= 0:
+                        break
+                    st.add(j)
+                    order.append(j)
+                    spent += float(cost[j])
+                    improved = True
+            if not improved or (deadline is not None and time.perf_counter() > deadline):
+                break
+        bound = min(bound, current_bound())
+    value = prob.value(st.selected)
+    return FastResult(
+        selected=np.asarray(order, dtype=np.int64),
+        value=value,
+        bound=max(bound, value),
+        greedy_value=greedy_value,
+        swaps=n_swaps,
+        curve_values=np.asarray(curve_v),
+        curve_bounds=np.maximum(curve_best, np.asarray(curve_v)[: curve_best.size])
+        if curve_best.size
+        else np.zeros(0),
+    )
+
+
+def rank_order(prob: BenefitProblem, cols: IntArray) -> tuple[IntArray, FloatArray]:
+    """Order chosen columns greedily by marginal value (given earlier ones and the base).
+
+    Parameters
+    ----------
+    prob
+        The benefit problem.
+    cols
+        Chosen columns.
+
+    Returns
+    -------
+    order, marginal
+        Columns in rank order and what each adds.
+    """
+    cols = np.asarray(cols, dtype=np.int64)
+    if cols.size == 0:
+        return cols, np.zeros(0)
+    sub = BenefitProblem(sp.csr_array(prob.B[:, cols]), prob.w, prob.base)
+    st = _State(sub)
+    out, marg = [], []
+    for _ in range(cols.size):
+        g = st.free_gains()
+        j = int(np.argmax(g))
+        before = st.value
+        st.add(j)
+        out.append(int(cols[j]))
+        marg.append(st.value - before)
+    return np.asarray(out, dtype=np.int64), np.asarray(marg)
+
+
+# --------------------------------------------------------------------------- set cover
+
+
+@dataclass
+class CoverResult:
+    """Outcome of the set-cover heuristic."""
+
+    selected: IntArray
+    cost: float
+    bound: float
+
+
+def greedy_cover(
+    A: sp.csr_array, cost: FloatArray, *, lp_bound: bool = True, time_limit: float | None = None
+) -> CoverResult:
+    """Greedy set cover (cost per newly covered row) plus removal of redundant columns.
+
+    Parameters
+    ----------
+    A
+        CSR rows × columns; every row has at least one entry.
+    cost
+        Column costs (> 0).
+    lp_bound
+        Also solve the LP relaxation with HiGHS for the bound.
+    time_limit
+        Seconds for the LP bound.
+
+    Returns
+    -------
+    CoverResult
+        Chosen columns, their cost and a proven lower bound on the optimum.
+    """
+    n_rows, n_cols = A.shape
+    AT = sp.csr_array(A.T.tocsr())
+    count = np.diff(AT.indptr).astype(np.float64)
+    max_count = max(int(count.max()) if count.size else 1, 1)
+    covered = np.zeros(n_rows, dtype=bool)
+    times_covered = np.zeros(n_rows, dtype=np.int64)
+    chosen: list[int] = []
+    heap = [(-count[j] / cost[j], j) for j in range(n_cols) if count[j] > 0]
+    heapq.heapify(heap)
+    left = n_rows
+    while left > 0 and heap:
+        neg, j = heapq.heappop(heap)
+        cur = -count[j] / cost[j]
+        if count[j] <= 0:
+            continue
+        if cur > neg + 1e-12:  # stale entry: gain has dropped, push back (lazy greedy)
+            heapq.heappush(heap, (cur, j))
+            continue
+        chosen.append(j)
+        rows = AT.indices[AT.indptr[j] : AT.indptr[j + 1]].astype(np.int64)
+        new = rows[~covered[rows]]
+        covered[new] = True
+        left -= new.size
+        pos, _ = row_positions(A.indptr, new)
+        np.subtract.at(count, A.indices[pos], 1.0)
+        count[j] = 0
+    greedy_cost = float(cost[chosen].sum())
+    for j in chosen:
+        rows = AT.indices[AT.indptr[j] : AT.indptr[j + 1]]
+        times_covered[rows] += 1
+    # drop redundant columns, most expensive first
+    keep = set(chosen)
+    for j in sorted(chosen, key=lambda c: -cost[c]):
+        rows = AT.indices[AT.indptr[j] : AT.indptr[j + 1]]
+        if np.all(times_covered[rows] >= 2):
+            times_covered[rows] -= 1
+            keep.discard(j)
+    sel = np.asarray([j for j in chosen if j in keep], dtype=np.int64)
+    harmonic = float(np.sum(1.0 / np.arange(1, max_count + 1)))
+    bound = greedy_cost / harmonic
+    if lp_bound and A.nnz <= LP_BOUND_NNZ_LIMIT:
+        lp = solve_mip(
+            cost,
+            np.zeros(n_cols),
+            np.ones(n_cols),
+            np.zeros(n_cols, dtype=np.int32),
+            sp.csc_array(A, dtype=np.float64),
+            np.ones(n_rows),
+            np.full(n_rows, np.inf),
+            sense="min",
+            time_limit=time_limit,
+        )
+        if lp.status == "optimal":
+            bound = max(bound, lp.bound)
+    if np.all(cost == np.round(cost)):
+        bound = math.ceil(bound - 1e-7)
+    return CoverResult(selected=sel, cost=float(cost[sel].sum()), bound=bound)
+
+
+# --------------------------------------------------------------------------- HiGHS
+
+
+@dataclass
+class MipResult:
+    """Outcome of a HiGHS solve."""
+
+    status: str  # optimal, gap_limit, time_limit, infeasible
+    x: FloatArray
+    objective: float
+    bound: float
+    seconds: float
+
+
+def solve_mip(
+    cost: FloatArray,
+    lower: FloatArray,
+    upper: FloatArray,
+    integrality: NDArray[np.int32],
+    A: sp.csc_array,
+    row_lower: FloatArray,
+    row_upper: FloatArray,
+    *,
+    sense: str,
+    offset: float = 0.0,
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+    start: FloatArray | None = None,
+    threads: int | None = None,
+    log: bool = False,
+) -> MipResult:
+    """Solve a MIP (or LP when nothing is integral) given as column-wise arrays.
+
+    Parameters
+    ----------
+    cost, lower, upper, integrality
+        One entry per column (integrality 1 = integer).
+    A
+        Constraint matrix, CSC.
+    row_lower, row_upper
+        Row bounds (``±inf`` allowed).
+    sense
+        ``"max"`` or ``"min"``.
+    offset
+        Constant added to the objective.
+    time_limit
+        Seconds; the best plan found by then is returned with its bound.
+    mip_gap
+        Relative gap at which HiGHS stops.
+    start
+        A feasible solution to start from.
+    threads
+        HiGHS threads (default: HiGHS's choice).
+    log
+        Print HiGHS's log.
+
+    Returns
+    -------
+    MipResult
+        Status, solution, objective, bound and seconds.
+    """
+    t0 = time.perf_counter()
+    A = sp.csc_array(A)
+    A.sort_indices()
+    n_col, n_row = int(cost.size), int(A.shape[0])
+    h = highspy.Highs()
+    if not log:
+        h.silent()
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h.setOptionValue("mip_abs_gap", 1e-9 if mip_gap == 0 else 1e-6)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    inf = h.getInfinity()
+    status = h.passModel(
+        n_col,
+        n_row,
+        int(A.nnz),
+        1,  # column-wise
+        -1 if sense == "max" else 1,
+        float(offset),
+        np.ascontiguousarray(cost, dtype=np.float64),
+        np.ascontiguousarray(lower, dtype=np.float64),
+        np.ascontiguousarray(np.minimum(upper, inf), dtype=np.float64),
+        np.ascontiguousarray(np.maximum(row_lower, -inf), dtype=np.float64),
+        np.ascontiguousarray(np.minimum(row_upper, inf), dtype=np.float64),
+        np.ascontiguousarray(A.indptr[:-1], dtype=np.int32),
+        np.ascontiguousarray(A.indices, dtype=np.int32),
+        np.ascontiguousarray(A.data, dtype=np.float64),
+        np.ascontiguousarray(integrality, dtype=np.int32),
+    )
+    if status == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected the model built for this instance.")
+    is_mip = bool(np.any(integrality))
+    if start is not None and is_mip:
+        h.setSolution(n_col, np.arange(n_col, dtype=np.int32), np.asarray(start, dtype=np.float64))
+    h.run()
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    seconds = time.perf_counter() - t0
+    ms = highspy.HighsModelStatus
+    if model_status == ms.kInfeasible:
+        return MipResult("infeasible", np.zeros(n_col), math.nan, math.nan, seconds)
+    has_solution = info.primal_solution_status == 2
+    if not has_solution:
+        if model_status == ms.kTimeLimit:
+            return MipResult("time_limit", np.zeros(n_col), math.nan, math.nan, seconds)
+        raise SolverError(f"HiGHS stopped without a plan: {h.modelStatusToString(model_status)}.")
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    objective = float(info.objective_function_value)
+    bound = float(info.mip_dual_bound) if is_mip else objective
+    if model_status == ms.kOptimal:
+        gap = abs(bound - objective) / max(abs(objective), 1e-12)
+        status_name = "optimal" if gap <= 1e-9 else "gap_limit"
+    elif model_status in (ms.kTimeLimit, ms.kInterrupt, ms.kSolutionLimit, ms.kIterationLimit):
+        status_name = "time_limit"
+    else:
+        raise SolverError(f"HiGHS stopped: {h.modelStatusToString(model_status)}.")
+    return MipResult(status_name, x, objective, bound, seconds)
+
+
+def coverage_mip(
+    prob: BenefitProblem,
+    p: int | None,
+    *,
+    budget: float | None = None,
+    capacity: FloatArray | None = None,
+    relax: bool = False,
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+    start: IntArray | None = None,
+) -> tuple[MipResult, IntArray]:
+    """Max coverage MIP: ``max sum_g w_g z_g``, ``z_g <= sum_{j in N(g)} x_j``.
+
+    With ``capacity``, demand is assigned: ``y_gj`` (fraction of row ``g`` served
+    by ``j``), ``sum_j y_gj <= 1``, ``sum_g w_g y_gj <= cap_j x_j``,
+    ``y_gj <= x_j``.
+
+    Parameters
+    ----------
+    prob
+        Benefit problem with 0/1 entries (base 0 on every row kept).
+    p
+        Number of columns, or None with ``budget``.
+    budget
+        Cost budget (``prob.cost`` set).
+    capacity
+        Per-column capacity in weight units.
+    relax
+        Solve the LP relaxation only (for a bound).
+    time_limit, mip_gap
+        HiGHS limits.
+    start
+        Chosen columns of a heuristic plan.
+
+    Returns
+    -------
+    result, selected
+        The HiGHS result and the chosen columns.
+    """
+    B = prob.B
+    n_rows, n_c = B.shape
+    if capacity is None:
+        # columns: x (n_c), z (n_rows); rows: coverage rows then the cardinality/budget row
+        ind = sp.csr_array(
+            (np.ones(B.nnz), B.indices, B.indptr), shape=(n_rows, n_c), dtype=np.float64
+        )
+        top = sp.hstack([-ind, sp.eye_array(n_rows, format="csr")], format="csr")
+        n_extra = n_rows
+        extra_cost = prob.w
+        extra_upper = np.ones(n_rows)
+        rows_lo = np.full(n_rows, -np.inf)
+        rows_hi = np.zeros(n_rows)
+        blocks = [top]
+    else:
+        # columns: x (n_c), y (nnz); rows: per-row sum y <= 1, capacity per column, y <= x
+        nnz = B.nnz
+        row_of = np.repeat(np.arange(n_rows), np.diff(B.indptr))
+        ycols = np.arange(nnz)
+        assign = sp.csr_array((np.ones(nnz), (row_of, n_c + ycols)), shape=(n_rows, n_c + nnz))
+        capr = sp.csr_array(
+            (
+                np.r_[-capacity, prob.w[row_of]],
+                (np.r_[np.arange(n_c), B.indices], np.r_[np.arange(n_c), n_c + ycols]),
+            ),
+            shape=(n_c, n_c + nnz),
+        )
+        link = sp.csr_array(
+            (
+                np.r_[np.ones(nnz), -np.ones(nnz)],
+                (np.r_[ycols, ycols], np.r_[n_c + ycols, B.indices]),
+            ),
+            shape=(nnz, n_c + nnz),
+        )
+        blocks = [assign, capr, link]
+        n_extra = nnz
+        extra_cost = prob.w[row_of]
+        extra_upper = np.ones(nnz)
+        rows_lo = np.full(n_rows + n_c + nnz, -np.inf)
+        rows_hi = np.r_[np.ones(n_rows), np.zeros(n_c), np.zeros(nnz)]
+    if budget is None:
+        assert p is not None
+        card = sp.csr_array(np.r_[np.ones(n_c), np.zeros(n_extra)][None, :])
+        lo, hi = float(p), float(p)
+    else:
+        assert prob.cost is not None
+        card = sp.csr_array(np.r_[prob.cost, np.zeros(n_extra)][None, :])
+        lo, hi = -np.inf, float(budget)
+    A = sp.vstack([*blocks, card], format="csc")
+    n_col = n_c + n_extra
+    cost = np.r_[np.zeros(n_c), extra_cost]
+    integrality = np.r_[
+        np.ones(n_c, dtype=np.int32) * (0 if relax else 1), np.zeros(n_extra, np.int32)
+    ]
+    x0 = None
+    if start is not None and not relax:
+        x0 = _coverage_start(prob, start, capacity)
+    res = solve_mip(
+        cost,
+        np.zeros(n_col),
+        np.r_[np.ones(n_c), extra_upper],
+        integrality,
+        A,
+        np.r_[rows_lo, lo],
+        np.r_[rows_hi, hi],
+        sense="max",
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        start=x0,
+    )
+    chosen = np.flatnonzero(res.x[:n_c] > 0.5).astype(np.int64)
+    return res, chosen
+
+
+def _coverage_start(
+    prob: BenefitProblem, cols: IntArray, capacity: FloatArray | None
+) -> FloatArray:
+    n_rows, n_c = prob.B.shape
+    x = np.zeros(n_c)
+    x[cols] = 1.0
+    B = prob.B
+    if capacity is None:
+        covered = (B @ x) > 0
+        return np.r_[x, covered.astype(np.float64)]
+    # greedy feasible assignment: rows in order, to the first open column with room
+    left = capacity.copy()
+    y = np.zeros(B.nnz)
+    for i in range(n_rows):
+        need = 1.0
+        for pos in range(B.indptr[i], B.indptr[i + 1]):
+            j = B.indices[pos]
+            if x[j] > 0 and left[j] > 1e-12 and need > 0:
+                take = min(need, left[j] / prob.w[i]) if prob.w[i] > 0 else need
+                y[pos] = take
+                left[j] -= take * prob.w[i]
+                need -= take
+    return np.r_[x, y]
+
+
+def assignment_mip(
+    prob: BenefitProblem,
+    p: int,
+    *,
+    must_assign: NDArray[np.bool_] | None = None,
+    relax: bool = False,
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+    start: IntArray | None = None,
+) -> tuple[MipResult, IntArray]:
+    """Solve the assignment MIP of a benefit problem (p-median, decay).
+
+    ``max sum_i w_i (base_i + sum_j (B_ij - base_i) y_ij)`` with
+    ``sum_j y_ij <= 1`` (``= 1`` where ``must_assign``), ``y_ij <= x_j`` and
+    ``sum_j x_j = p``.
+
+    Parameters
+    ----------
+    prob
+        The benefit problem.
+    p
+        Number of columns.
+    must_assign
+        Rows that must be served by a new column (no base to fall back on).
+    relax
+        LP relaxation only.
+    time_limit, mip_gap
+        HiGHS limits.
+    start
+        Chosen columns of a heuristic plan.
+
+    Returns
+    -------
+    result, selected
+        The HiGHS result (objective includes the base) and the chosen columns.
+    """
+    B = prob.B
+    n_rows, n_c = B.shape
+    nnz = B.nnz
+    row_of = np.repeat(np.arange(n_rows), np.diff(B.indptr))
+    ycols = n_c + np.arange(nnz)
+    assign = sp.csr_array((np.ones(nnz), (row_of, ycols)), shape=(n_rows, n_c + nnz))
+    link = sp.csr_array(
+        (
+            np.r_[np.ones(nnz), -np.ones(nnz)],
+            (np.r_[np.arange(nnz), np.arange(nnz)], np.r_[ycols, B.indices]),
+        ),
+        shape=(nnz, n_c + nnz),
+    )
+    card = sp.csr_array(np.r_[np.ones(n_c), np.zeros(nnz)][None, :])
+    A = sp.vstack([assign, link, card], format="csc")
+    cost = np.r_[np.zeros(n_c), prob.w[row_of] * (B.data - prob.base[row_of])]
+    must = np.zeros(n_rows, dtype=bool) if must_assign is None else must_assign
+    row_lo = np.r_[np.where(must, 1.0, -np.inf), np.full(nnz, -np.inf), float(p)]
+    row_hi = np.r_[np.ones(n_rows), np.zeros(nnz), float(p)]
+    integrality = np.r_[np.full(n_c, 0 if relax else 1, dtype=np.int32), np.zeros(nnz, np.int32)]
+    x0 = None
+    if start is not None and not relax:
+        x = np.zeros(n_c)
+        x[start] = 1
+        sel = np.zeros(n_c, dtype=bool)
+        sel[start] = True
+        _, arg = prob.row_best(sel)
+        y = np.zeros(nnz)
+        # position of the best column within each row
+        hit = (B.indices == arg[row_of]) & (arg[row_of] >= 0)
+        y[hit] = 1.0
+        x0 = np.r_[x, y]
+    res = solve_mip(
+        cost,
+        np.zeros(n_c + nnz),
+        np.ones(n_c + nnz),
+        integrality,
+        A,
+        row_lo,
+        row_hi,
+        sense="max",
+        offset=float(np.dot(prob.w, prob.base)),
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        start=x0,
+    )
+    chosen = np.flatnonzero(res.x[:n_c] > 0.5).astype(np.int64)
+    return res, chosen
+
+
+def cover_mip(
+    A: sp.csr_array,
+    cost: FloatArray,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+    start: IntArray | None = None,
+) -> tuple[MipResult, IntArray]:
+    """Set-cover MIP: ``min sum_j c_j x_j`` with every row covered at least once.
+
+    Parameters
+    ----------
+    A
+        Rows × columns (CSR), every row non-empty.
+    cost
+        Column costs.
+    time_limit, mip_gap
+        HiGHS limits.
+    start
+        Columns of a heuristic cover.
+
+    Returns
+    -------
+    result, selected
+        The HiGHS result and the chosen columns.
+    """
+    n_rows, n_c = A.shape
+    x0 = None
+    if start is not None:
+        x0 = np.zeros(n_c)
+        x0[start] = 1.0
+    res = solve_mip(
+        cost,
+        np.zeros(n_c),
+        np.ones(n_c),
+        np.ones(n_c, dtype=np.int32),
+        sp.csc_array(sp.csr_array((np.ones(A.nnz), A.indices, A.indptr), shape=A.shape)),
+        np.ones(n_rows),
+        np.full(n_rows, np.inf),
+        sense="min",
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        start=x0,
+    )
+    return res, np.flatnonzero(res.x > 0.5).astype(np.int64)

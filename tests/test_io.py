@@ -1,0 +1,742 @@
+"""Tests of planner.io: readers, format round trips and every validation error."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyproj import Geod, Transformer
+
+from planner._errors import DatumError, InputError
+from planner.crs import to_wgs84
+from planner.io import (
+    parse_hours,
+    read_candidates,
+    read_points,
+    read_stations,
+    read_traces,
+)
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+LON = [116.3975, 116.4100, 116.3500]
+LAT = [39.9087, 39.9200, 39.9900]
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return pd.DataFrame({"name": ["a", "b", "c"], "lon": LON, "lat": LAT, "weight": [1, 2, 3]})
+
+
+@pytest.fixture
+def gdf(frame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        frame[["name", "weight"]],
+        geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
+        crs=4326,
+    )
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def assert_points(result: gpd.GeoDataFrame, lon=LON, lat=LAT, atol=1e-9) -> None:
+    assert isinstance(result, gpd.GeoDataFrame)
+    assert result.crs.to_epsg() == 4326
+    np.testing.assert_allclose(result.geometry.x, lon, atol=atol, rtol=0)
+    np.testing.assert_allclose(result.geometry.y, lat, atol=atol, rtol=0)
+
+
+# ---------------------------------------------------------------- formats round trip
+
+
+@pytest.mark.parametrize(
+    ("filename", "writer"),
+    [
+        ("p.csv", lambda df, p: df.to_csv(p, index=False)),
+        ("p.tsv", lambda df, p: df.to_csv(p, index=False, sep="\t")),
+        ("p.txt", lambda df, p: df.to_csv(p, index=False, sep=";")),
+        ("p.csv.gz", lambda df, p: df.to_csv(p, index=False)),
+        ("p.parquet", lambda df, p: df.to_parquet(p)),
+    ],
+)
+def test_table_formats_round_trip(tmp_path, frame, filename, writer):
+    path = tmp_path / filename
+    writer(frame, path)
+    result = read_points(path)
+    assert_points(result)
+    assert list(result.columns) == ["name", "lon", "lat", "weight", "geometry"]
+    assert result["name"].tolist() == ["a", "b", "c"]
+    assert result["weight"].tolist() == [1, 2, 3]
+    pd.testing.assert_index_equal(result.index, pd.RangeIndex(3))
+
+
+@pytest.mark.parametrize(
+    ("filename", "kwargs"),
+    [
+        ("p.geojson", {}),
+        ("p.gpkg", {"layer": "stations"}),
+        ("p.shp", {}),
+        ("p.fgb", {}),
+    ],
+)
+def test_vector_formats_round_trip(tmp_path, gdf, filename, kwargs):
+    path = tmp_path / filename
+    gdf.to_file(path, **kwargs)
+    result = read_points(path, **kwargs)
+    # FlatGeobuf stores features in the order of its spatial index: sort back by name.
+    result = result.sort_values("name")
+    assert_points(result)
+    assert result["name"].tolist() == ["a", "b", "c"]
+    assert result["weight"].tolist() == [1, 2, 3]
+
+
+def test_geoparquet_round_trip(tmp_path, gdf):
+    path = tmp_path / "p.parquet"
+    gdf.to_parquet(path)
+    result = read_points(path)
+    assert_points(result)
+    assert list(result.columns) == ["name", "weight", "geometry"]
+
+
+def test_projected_crs_is_converted(tmp_path, gdf):
+    path = tmp_path / "utm.gpkg"
+    gdf.to_crs(32650).to_file(path)
+    assert_points(read_points(path), atol=1e-8)
+
+
+def test_coordinate_columns_in_a_given_crs(tmp_path):
+    to_utm = Transformer.from_crs(4326, 32650, always_xy=True)
+    x, y = to_utm.transform(LON, LAT)
+    path = tmp_path / "utm.csv"
+    pd.DataFrame({"x": x, "y": y}).to_csv(path, index=False)
+    assert_points(read_points(path, crs="EPSG:32650"), atol=1e-8)
+    # Without crs= the metres are out of range, and the message says what to do.
+    with pytest.raises(InputError, match=r"longitude .* is outside \[-180, 180\].*pass crs="):
+        read_points(path)
+
+
+def test_geometry_crs_other_than_wgs84(tmp_path, gdf):
+    # CGCS2000 (EPSG:4490), China's geodetic datum, is within centimetres of WGS84.
+    path = tmp_path / "cgcs.geojson"
+    gdf.set_crs(4490, allow_override=True).to_file(path)
+    assert_points(read_points(path), atol=1e-6)
+
+
+# ---------------------------------------------------------------- column detection
+
+
+@pytest.mark.parametrize(
+    ("lon_name", "lat_name"),
+    [
+        ("lon", "lat"),
+        ("LNG", "LAT"),
+        ("Longitude", "Latitude"),
+        ("long", "lat"),
+        ("X", "Y"),
+        (" lng ", " lat "),
+        ("经度", "纬度"),
+    ],
+)
+def test_column_names_detected(tmp_path, lon_name, lat_name):
+    path = tmp_path / "p.csv"
+    pd.DataFrame({"id": [1, 2, 3], lon_name: LON, lat_name: LAT}).to_csv(path, index=False)
+    assert_points(read_points(path))
+
+
+def test_chinese_headers_in_gb18030_csv(tmp_path):
+    text = "名称,经度,纬度\n天安门,116.3975,39.9087\n"
+    path = write(tmp_path / "gbk.csv", text, encoding="gb18030")
+    result = read_points(path)
+    assert_points(result, LON[:1], LAT[:1])
+    assert result["名称"].tolist() == ["天安门"]
+
+
+def test_utf8_bom_csv(tmp_path):
+    path = write(tmp_path / "bom.csv", "\ufefflng,lat\n116.3975,39.9087\n")
+    assert_points(read_points(path), LON[:1], LAT[:1])
+
+
+def test_explicit_columns(tmp_path):
+    path = tmp_path / "p.csv"
+    pd.DataFrame({"east": LON, "north": LAT, "lon": [0, 0, 0]}).to_csv(path, index=False)
+    assert_points(read_points(path, lon="east", lat="north"))
+
+
+def test_explicit_columns_override_geometry(gdf):
+    other = gdf.assign(gx=[1.0, 2.0, 3.0], gy=[4.0, 5.0, 6.0])
+    result = read_points(other, lon="gx", lat="gy")
+    assert_points(result, [1.0, 2.0, 3.0], [4.0, 5.0, 6.0])
+
+
+# ---------------------------------------------------------------- datum
+
+
+@pytest.mark.parametrize("datum", ["gcj02", "bd09", "GCJ-02"])
+def test_datum_conversion_applied(frame, datum):
+    result = read_points(frame, datum=datum)
+    lon, lat = to_wgs84(np.array(LON), np.array(LAT), datum)
+    assert_points(result, lon, lat, atol=1e-12)
+    # the shift is a few hundred metres (GCJ-02) to about a kilometre (BD-09) in Beijing
+    shift = np.hypot(result.geometry.x - LON, result.geometry.y - LAT)
+    assert (shift > 0.003).all()
+    # the source columns keep the values as given
+    assert result["lon"].tolist() == LON
+
+
+def test_datum_conversion_on_geometry_file(tmp_path, gdf):
+    path = tmp_path / "amap.geojson"
+    gdf.to_file(path)
+    lon, lat = to_wgs84(np.array(LON), np.array(LAT), "gcj02")
+    assert_points(read_points(path, datum="gcj02"), lon, lat, atol=1e-12)
+
+
+def test_datum_outside_china_is_logged(caplog):
+    paris = pd.DataFrame({"lon": [2.35, 116.4], "lat": [48.86, 39.9]})
+    with caplog.at_level("WARNING", logger="planner.io"):
+        result = read_points(paris, datum="gcj02")
+    assert "1 of 2 points lie outside China, where datum='gcj02' applies no offset" in caplog.text
+    assert (result.geometry.x.iloc[0], result.geometry.y.iloc[0]) == (2.35, 48.86)
+
+
+def test_geojson_numeric_ids_become_text(tmp_path, gdf):
+    path = tmp_path / "ids.geojson"
+    gdf.assign(id=[101, 102, 103]).to_file(path)
+    assert read_stations(path)["id"].tolist() == ["101", "102", "103"]
+
+
+def test_unknown_datum(frame):
+    with pytest.raises(DatumError, match=r"unknown datum 'baidu'.*'wgs84', 'gcj02' and 'bd09'"):
+        read_points(frame, datum="baidu")
+
+
+# ---------------------------------------------------------------- DataFrame inputs
+
+
+def test_dataframe_index_kept_and_input_unchanged(frame):
+    frame.index = pd.Index(["s1", "s2", "s3"], name="station")
+    before = frame.copy()
+    result = read_points(frame, datum="gcj02")
+    pd.testing.assert_index_equal(result.index, frame.index)
+    pd.testing.assert_frame_equal(frame, before)
+    assert result.loc["s2", "name"] == "b"
+
+
+def test_geodataframe_index_kept(gdf):
+    gdf.index = [10, 20, 30]
+    before = gdf.copy()
+    result = read_points(gdf.to_crs(3857))
+    pd.testing.assert_index_equal(result.index, pd.Index([10, 20, 30]))
+    assert_points(result, atol=1e-8)
+    pd.testing.assert_frame_equal(gdf, before)
+
+
+def test_geometry_column_with_another_name(gdf):
+    renamed = gdf.rename_geometry("geom").to_crs(32650)
+    result = read_points(renamed)
+    assert_points(result, atol=1e-8)
+    assert list(result.columns) == ["name", "weight", "geometry"]
+
+
+def test_dataframe_problem_names_index_label(frame):
+    frame.index = pd.Index(["s1", "s2", "s3"])
+    frame.loc["s2", "lat"] = np.nan
+    with pytest.raises(InputError, match=r"<DataFrame>, row 2, field 'lat'.*\(index 's2'\)"):
+        read_points(frame)
+
+
+# ---------------------------------------------------------------- errors: files
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.csv"
+    with pytest.raises(InputError, match=f"{re.escape(str(path))}: file not found"):
+        read_points(path)
+
+
+def test_unsupported_extension(tmp_path):
+    path = write(tmp_path / "stations.xlsx", "x")
+    with pytest.raises(
+        InputError, match=r"stations.xlsx: unsupported file type '.xlsx'.*Fix: save it as CSV"
+    ):
+        read_points(path)
+
+
+def test_unreadable_file(tmp_path):
+    path = write(tmp_path / "broken.gpkg", "this is not a geopackage")
+    with pytest.raises(InputError, match=r"broken.gpkg: cannot read the file as GPKG"):
+        read_points(path)
+
+
+def test_empty_file(tmp_path):
+    path = write(tmp_path / "empty.csv", "")
+    with pytest.raises(InputError, match=r"empty.csv: the file is empty"):
+        read_points(path)
+
+
+def test_header_only(tmp_path):
+    path = write(tmp_path / "header.csv", "lon,lat\n")
+    with pytest.raises(InputError, match=r"header.csv: the file has no data rows"):
+        read_points(path)
+
+
+def test_empty_geojson(tmp_path):
+    path = write(tmp_path / "none.geojson", '{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(InputError, match="no data rows"):
+        read_points(path)
+
+
+def test_empty_dataframe():
+    with pytest.raises(InputError, match="the DataFrame has no rows"):
+        read_points(pd.DataFrame({"lon": [], "lat": []}))
+
+
+def test_multi_layer_file_needs_layer(tmp_path, gdf):
+    path = tmp_path / "two.gpkg"
+    gdf.to_file(path, layer="stations")
+    gdf.to_file(path, layer="sites")
+    with pytest.raises(InputError, match=r"2 layers: 'stations', 'sites'.*layer='<name>'"):
+        read_points(path)
+    assert len(read_points(path, layer="sites")) == 3
+
+
+def test_geometry_without_crs(tmp_path, gdf):
+    path = tmp_path / "nocrs.parquet"
+    gdf.set_crs(None, allow_override=True).to_parquet(path)
+    with pytest.raises(InputError, match=r"nocrs.parquet.*has no CRS.*pass crs='EPSG:4326'"):
+        read_points(path)
+    assert_points(read_points(path, crs="EPSG:4326"))
+    with pytest.raises(InputError, match=r"has no CRS.*gdf.set_crs"):
+        read_points(gdf.set_crs(None, allow_override=True))
+
+
+def test_crs_conflicting_with_source(gdf):
+    with pytest.raises(DatumError, match=r"crs='EPSG:3857' conflicts with the source's CRS"):
+        read_points(gdf, crs="EPSG:3857")
+
+
+def test_unknown_crs(frame):
+    with pytest.raises(
+        DatumError, match=r"field 'crs': unknown CRS 'EPSG:99999'.*Fix: pass an EPSG"
+    ):
+        read_points(frame, crs="EPSG:99999")
+
+
+def test_non_point_geometries(gdf):
+    shapes = gdf.copy()
+    shapes.loc[1, "geometry"] = shapely.box(116, 39, 117, 40)
+    shapes.loc[2, "geometry"] = None
+    with pytest.raises(InputError) as info:
+        read_points(shapes)
+    text = str(info.value)
+    assert "2 problems found" in text
+    assert "row 2, field 'geometry': geometry is a Polygon, not a Point" in text
+    assert "row 3, field 'geometry': missing or empty geometry" in text
+
+
+# ---------------------------------------------------------------- errors: columns and values
+
+
+def test_missing_columns_lists_found_and_tried(tmp_path):
+    path = write(tmp_path / "p.csv", "name,east,north\na,116.4,39.9\n")
+    with pytest.raises(InputError) as info:
+        read_points(path)
+    text = str(info.value)
+    assert "no longitude column found; the columns are ['name', 'east', 'north']" in text
+    assert "names tried (any case) are lon, lng, long, longitude, x, 经度" in text
+    assert "names tried (any case) are lat, latitude, y, 纬度" in text
+    assert "pass lon='<longitude column>' and lat='<latitude column>'" in text
+
+
+def test_explicit_column_missing(frame):
+    with pytest.raises(
+        InputError, match=r"lon='east' is not a column; the columns are \['name', 'lon'"
+    ):
+        read_points(frame, lon="east", lat="lat")
+
+
+def test_ambiguous_columns(tmp_path):
+    path = write(tmp_path / "p.csv", "lng,Longitude,lat\n116.4,116.4,39.9\n")
+    with pytest.raises(
+        InputError,
+        match=r"p.csv, field 'lng': ambiguous longitude column: 'lng' and 'Longitude' "
+        r"could each be the longitude.*lon='<column>'",
+    ):
+        read_points(path)
+
+
+def test_value_problems_collected_once(tmp_path):
+    text = "id,lon,lat\n1,116.4,39.9\n2,abc,39.9\n3,,39.9\n4,200,39.9\n5,116.4,-95\n6,116.4,nan\n"
+    path = write(tmp_path / "bad.csv", text)
+    with pytest.raises(InputError) as info:
+        read_points(path)
+    error = info.value
+    assert len(error.problems) == 5
+    assert [(p.row, p.field) for p in error.problems] == [
+        (2, "lon"),
+        (3, "lon"),
+        (6, "lat"),
+        (4, "lon"),
+        (5, "lat"),
+    ]
+    message = str(error)
+    assert "bad.csv, row 2, field 'lon': non-numeric coordinate 'abc'" in message
+    assert "bad.csv, row 3, field 'lon': empty coordinate (missing value)" in message
+    assert "bad.csv, row 6, field 'lat': empty coordinate" in message
+    assert "bad.csv, row 4, field 'lon': longitude 200.0 is outside [-180, 180]" in message
+    assert "bad.csv, row 5, field 'lat': latitude -95.0 is outside [-90, 90]" in message
+
+
+def test_swapped_by_range(tmp_path):
+    path = write(tmp_path / "s.csv", "Lng,Lat\n39.9,116.4\n39.8,116.3\n")
+    with pytest.raises(
+        InputError,
+        match=r"longitude and latitude look swapped: 2 of 2 rows .* pass lon='Lat' lat='Lng'",
+    ):
+        read_points(path)
+
+
+def test_swapped_by_area(tmp_path):
+    # (30, 60) and (60, 30) are both valid; the area tells which one is meant.
+    path = write(tmp_path / "s.csv", "lon,lat\n30.1,60.1\n30.2,60.2\n")
+    with pytest.raises(
+        InputError, match=r"longitude and latitude look swapped.*pass lon='lat' lat='lon'"
+    ):
+        read_points(path, area=(59.0, 29.0, 61.0, 31.0))
+    result = read_points(path, lon="lat", lat="lon", area=(59.0, 29.0, 61.0, 31.0))
+    assert_points(result, [60.1, 60.2], [30.1, 30.2])
+
+
+def test_swapped_geometry(gdf):
+    swapped = gdf.set_geometry(gpd.points_from_xy(LAT, LON, crs=4326))
+    with pytest.raises(InputError, match=r"look swapped.*swap x and y in the geometry"):
+        read_points(swapped)
+
+
+def test_one_row_swapped_among_good_rows(frame):
+    bad = frame.copy()
+    bad.loc[1, ["lon", "lat"]] = [39.92, 116.41]
+    with pytest.raises(InputError) as info:
+        read_points(bad)
+    (problem,) = info.value.problems
+    assert (problem.row, problem.field) == (2, "lon/lat")
+    assert "longitude and latitude look swapped in this row: lon=39.92, lat=116.41" in str(problem)
+    assert "Fix: exchange the two values in this row." in str(problem)
+
+
+def test_typo_is_not_taken_for_a_swap():
+    # Paris: every row would be valid swapped, but one bad latitude is just a typo.
+    paris = pd.DataFrame({"lon": [2.35, 2.36, 2.34, 2.33], "lat": [48.86, 48.85, 95.0, 48.87]})
+    with pytest.raises(InputError) as info:
+        read_points(paris)
+    (problem,) = info.value.problems
+    assert "row 3, field 'lat': latitude 95.0 is outside [-90, 90]" in str(problem)
+
+
+def test_one_row_swapped_by_area():
+    pts = pd.DataFrame({"lon": [30.1, 60.2, 30.3], "lat": [60.1, 30.2, 60.3]})
+    with pytest.raises(InputError) as info:
+        read_points(pts, area=(30.0, 60.0, 30.5, 60.5))
+    (problem,) = info.value.problems
+    assert problem.row == 2
+    assert "look swapped in this row: (60.200000, 30.200000) is outside the network's area" in (
+        problem.message
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(-180, 180), st.floats(-90, 90)),
+        min_size=1,
+        max_size=20,
+    ),
+    st.sampled_from(["wgs84", "gcj02", "bd09"]),
+)
+def test_valid_points_always_read(points, datum):
+    # Any valid coordinates are accepted unless they all look swapped; index and
+    # values are kept and the geometry is the datum conversion of the input.
+    lon = np.array([p[0] for p in points])
+    lat = np.array([p[1] for p in points])
+    df = pd.DataFrame({"lng": lon, "lat": lat}, index=np.arange(len(lon))[::-1] * 3)
+    result = read_points(df, datum=datum)
+    pd.testing.assert_index_equal(result.index, df.index)
+    expected = to_wgs84(lon, lat, datum)
+    np.testing.assert_allclose(result.geometry.x, expected[0], atol=1e-9)
+    np.testing.assert_allclose(result.geometry.y, expected[1], atol=1e-9)
+
+
+def test_outside_area_bbox_and_buffer(frame):
+    # rows 1-2 inside the box; row 3 (116.35, 39.99) is north-west of its corner
+    # (116.39, 39.93), at a geodesic distance of 7.49 km.
+    box = (116.39, 39.90, 116.42, 39.93)
+    *_, corner_m = Geod(ellps="WGS84").inv(116.35, 39.99, 116.39, 39.93)
+    assert 7400 < corner_m < 7600
+    with pytest.raises(InputError) as info:
+        read_points(frame, area=box)
+    (problem,) = info.value.problems
+    assert problem.row == 3
+    assert re.search(r"point \(116.350000, 39.990000\) is \d\.\d\d km outside", problem.message)
+    distance_km = float(re.search(r"is (\d\.\d\d) km", problem.message).group(1))
+    assert distance_km == pytest.approx(corner_m / 1000, rel=0.005)
+    assert "area_buffer_m" in str(info.value)
+    assert len(read_points(frame, area=box, area_buffer_m=corner_m + 50)) == 3
+    with pytest.raises(InputError, match="outside the network's area"):
+        read_points(frame, area=box, area_buffer_m=corner_m - 50)
+
+
+def test_outside_area_polygon_and_geoseries(frame):
+    hull = shapely.MultiPoint(list(zip(LON[:2], LAT[:2], strict=True))).buffer(0.01)
+    with pytest.raises(InputError, match=r"row 3.*outside the network's area"):
+        read_points(frame, area=hull)
+    series = gpd.GeoSeries([hull], crs=4326).to_crs(3857)
+    with pytest.raises(InputError, match=r"row 3.*outside the network's area"):
+        read_points(frame, area=series)
+    assert len(read_points(frame.iloc[:2], area=series)) == 2
+
+
+def test_area_checked_after_datum_conversion(frame):
+    # A tight box around the WGS84 positions of GCJ-02 points: fine only once converted.
+    lon, lat = to_wgs84(np.array(LON), np.array(LAT), "gcj02")
+    box = (lon.min() - 0.001, lat.min() - 0.001, lon.max() + 0.001, lat.max() + 0.001)
+    assert len(read_points(frame, datum="gcj02", area=box)) == 3
+    with pytest.raises(InputError, match="outside the network's area"):
+        read_points(frame, area=box)
+
+
+def test_bad_area_argument(frame):
+    with pytest.raises(InputError, match=r"area box .* is empty"):
+        read_points(frame, area=(117.0, 39.0, 116.0, 40.0))
+    with pytest.raises(InputError, match="area must be a shapely geometry"):
+        read_points(frame, area="Beijing")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="area_buffer_m must be a non-negative"):
+        read_points(frame, area=(116, 39, 117, 40), area_buffer_m=-1)
+
+
+# ---------------------------------------------------------------- stations and candidates
+
+
+def test_read_stations_valid(tmp_path):
+    text = (
+        "id,kind,lon,lat,hours,capacity,cost\n"
+        "001,worker_station,116.40,39.91,24/7,12,\n"
+        "002,driver_home,116.41,39.92,08:00-20:00,,1500.5\n"
+        "003,worker_station,116.35,39.99,,4,0\n"
+    )
+    stations = read_stations(write(tmp_path / "st.csv", text))
+    assert stations["id"].tolist() == ["001", "002", "003"]  # ids stay text
+    assert stations["kind"].tolist() == ["worker_station", "driver_home", "worker_station"]
+    assert stations["capacity"].tolist()[::2] == [12.0, 4.0]
+    assert np.isnan(stations["capacity"].iloc[1])
+    assert stations["cost"].dtype == float
+    assert_points(stations, [116.40, 116.41, 116.35], [39.91, 39.92, 39.99])
+
+
+def test_read_stations_problems(tmp_path):
+    text = (
+        "id,lon,lat,hours,capacity,cost\n"
+        "s1,116.40,39.91,24/7,3,\n"
+        "s1,116.41,39.92,8-20,x,-1\n"
+        ",116.42,39.93,08:00-25:00,,\n"
+        "s4,116.43,39.94,08:00-12:00;14:00-18:00,,\n"
+    )
+    with pytest.raises(InputError) as info:
+        read_stations(write(tmp_path / "st.csv", text))
+    message = str(info.value)
+    assert "7 problems found" in message
+    assert "row 2, field 'id': id 's1' is used by rows 1, 2; ids must be unique" in message
+    assert "row 3, field 'id': missing id" in message
+    assert "row 2, field 'capacity': non-numeric capacity 'x'" in message
+    assert "row 2, field 'cost': negative cost -1.0" in message
+    assert "row 2, field 'hours': opening hours '8-20' are not like '08:00-20:00' or '24/7'" in (
+        message
+    )
+    assert "row 3, field 'hours': opening hours '08:00-25:00'" in message
+    # ranges are separated by commas, not semicolons
+    assert "row 4, field 'hours': opening hours '08:00-12:00;14:00-18:00'" in message
+
+
+def test_read_stations_hours_separator(tmp_path):
+    text = "id,lon,lat,hours\ns4,116.43,39.94,08:00-12:00;14:00-18:00\n"
+    with pytest.raises(InputError, match=r"row 1, field 'hours'.*Fix: write 'HH:MM-HH:MM'"):
+        read_stations(write(tmp_path / "st.csv", text))
+
+
+def test_read_candidates(frame):
+    sites = frame.assign(id=[7, 8, 9], cost=["10", "20.5", None])
+    result = read_candidates(sites)
+    assert result["cost"].tolist()[:2] == [10.0, 20.5]
+    with pytest.raises(InputError, match=r"id 7 is used by rows 1, 3"):
+        read_candidates(sites.assign(id=[7, 8, 7]))
+    # no id column at all is fine; id_column=None skips the check
+    assert len(read_candidates(frame)) == 3
+    assert len(read_candidates(sites.assign(id=[7, 7, 7]), id_column=None)) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("24/7", ((0, 1440),)),
+        ("08:00-20:00", ((480, 1200),)),
+        ("00:00-24:00", ((0, 1440),)),
+        ("22:00-06:00", ((1320, 360),)),
+        ("08:00-12:00, 14:00-20:30", ((480, 720), (840, 1230))),
+        ("09:30–17:00", ((570, 1020),)),  # en dash
+    ],
+)
+def test_parse_hours(text, expected):
+    assert parse_hours(text) == expected
+
+
+@pytest.mark.parametrize("text", ["8-20", "08:00", "25:00-26:00", "08:00-08:00", "24:30-01:00", ""])
+def test_parse_hours_rejects(text):
+    with pytest.raises(ValueError, match="opening hours"):
+        parse_hours(text)
+
+
+# ---------------------------------------------------------------- traces
+
+
+@pytest.fixture
+def traces() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "driver_id": ["b", "a", "a", "b"],
+            "time": [
+                "2024-05-01 08:01:00",
+                "2024-05-01T09:00:00+08:00",
+                "2024-05-01 00:30:00Z",
+                "2024/05/01 07:59",
+            ],
+            "lng": [116.30, 116.31, 116.32, 116.33],
+            "lat": [39.90, 39.91, 39.92, 39.93],
+        },
+        index=[10, 11, 12, 13],
+    )
+
+
+def test_traces_sorted_and_times_utc(traces):
+    before = traces.copy()
+    result = read_traces(traces)
+    # driver a: 00:30Z (row 12) is before 09:00+08:00 = 01:00Z (row 11);
+    # driver b: naive times are Asia/Shanghai: 07:59 (row 13) = 23:59Z the day before.
+    assert result.index.tolist() == [12, 11, 13, 10]
+    assert result["driver_id"].tolist() == ["a", "a", "b", "b"]
+    assert str(result["time"].dtype).endswith(", UTC]")
+    assert [str(t) for t in result["time"]] == [
+        "2024-05-01 00:30:00+00:00",
+        "2024-05-01 01:00:00+00:00",
+        "2024-04-30 23:59:00+00:00",
+        "2024-05-01 00:01:00+00:00",
+    ]
+    assert result.loc[11, "lng"] == 116.31  # rows keep their values when sorted
+    pd.testing.assert_frame_equal(traces, before)
+
+
+def test_traces_other_tz_and_datetime_columns(traces):
+    utc = read_traces(traces, tz="UTC")
+    assert str(utc.loc[10, "time"]) == "2024-05-01 08:01:00+00:00"
+    naive = traces.assign(
+        time=pd.to_datetime(["2024-05-01 08:00"] * 4) + pd.to_timedelta([3, 2, 1, 0], unit="min")
+    )
+    result = read_traces(naive)
+    assert str(result.loc[12, "time"]) == "2024-05-01 00:01:00+00:00"
+    aware = naive.assign(time=naive["time"].dt.tz_localize("Europe/Berlin"))
+    assert str(read_traces(aware).loc[12, "time"]) == "2024-05-01 06:01:00+00:00"
+
+
+def test_traces_epoch_numbers(traces):
+    seconds = traces.assign(time=[1714521600, 1714521660, 1714521720, 1714521780])
+    result = read_traces(seconds)
+    assert str(result.loc[10, "time"]) == "2024-05-01 00:00:00+00:00"
+    millis = seconds.assign(time=seconds["time"] * 1000)
+    assert str(read_traces(millis).loc[13, "time"]) == "2024-05-01 00:03:00+00:00"
+
+
+def test_traces_bad_timestamps_by_row(tmp_path):
+    text = (
+        "driver_id,time,lon,lat\n"
+        "7,2024-05-01 08:00:00,116.3,39.9\n"
+        "7,yesterday-ish,116.3,39.9\n"
+        "7,,116.3,39.9\n"
+        "7,2024-02-30 10:00:00,116.3,39.9\n"
+    )
+    with pytest.raises(InputError) as info:
+        read_traces(write(tmp_path / "t.csv", text))
+    message = str(info.value)
+    assert "3 problems found" in message
+    assert "t.csv, row 2, field 'time': cannot read timestamp 'yesterday-ish'" in message
+    assert "t.csv, row 3, field 'time': missing timestamp" in message
+    assert "t.csv, row 4, field 'time': cannot read timestamp '2024-02-30 10:00:00'" in message
+
+
+def test_traces_nonexistent_local_time(traces):
+    # 2024-03-31 02:30 does not exist in Berlin (clocks jump from 02:00 to 03:00).
+    gap = traces.assign(time=["2024-03-31 02:30:00"] + ["2024-03-31 04:00:00"] * 3)
+    with pytest.raises(InputError, match=r"row 1, field 'time'.*does not exist in Europe/Berlin"):
+        read_traces(gap, tz="Europe/Berlin")
+
+
+def test_traces_driver_ids_stay_text(tmp_path):
+    text = (
+        "uid,time,lon,lat\n001,2024-05-01 08:00:00,116.3,39.9\n010,2024-05-01 08:00:00,116.3,39.9\n"
+    )
+    result = read_traces(write(tmp_path / "t.csv", text), driver="uid")
+    assert result["uid"].tolist() == ["001", "010"]
+
+
+def test_traces_missing_columns_and_values(traces):
+    with pytest.raises(InputError) as info:
+        read_traces(traces, driver="rider", time="ts")
+    message = str(info.value)
+    assert "no driver column 'rider'; the columns are ['driver_id', 'time', 'lng', 'lat']" in (
+        message
+    )
+    assert "Fix: pass driver='<column>'" in message
+    assert "no time column 'ts'" in message
+    with pytest.raises(InputError, match=r"row 2, field 'driver_id': missing driver id"):
+        read_traces(traces.assign(driver_id=["a", None, "a", "b"]))
+
+
+def test_traces_unknown_tz(traces):
+    with pytest.raises(InputError, match=r"field 'tz': unknown time zone 'China/Beijing'"):
+        read_traces(traces, tz="China/Beijing")
+
+
+def test_traces_datum_and_geometry(traces):
+    result = read_traces(traces, datum="gcj02")
+    lon, _ = to_wgs84(traces["lng"].to_numpy(), traces["lat"].to_numpy(), "gcj02")
+    expected = pd.Series(lon, index=traces.index).loc[result.index]
+    np.testing.assert_allclose(result.geometry.x, expected, atol=1e-12)
+
+
+# ---------------------------------------------------------------- real data
+
+
+@pytest.mark.realdata
+def test_geolife_traces():
+    path = SHARED_DATA / "geolife" / "geolife_sample.txt.gz"
+    if not path.exists():
+        pytest.skip(f"real data folder {SHARED_DATA} is absent")
+    # GeoLife times are in GMT: columns lat,lng,datetime,uid.
+    result = read_traces(path, driver="uid", time="datetime", tz="UTC")
+    assert len(result) == 217_653
+    assert result["uid"].value_counts().to_dict() == {"005": 109_046, "001": 108_607}
+    assert str(result["datetime"].min()) == "2008-10-23 05:53:05+00:00"
+    assert str(result["datetime"].max()) == "2009-03-19 05:46:37+00:00"
+    for _, group in result.groupby("uid"):
+        assert group["datetime"].is_monotonic_increasing
+    first = result.iloc[0]
+    assert (first.geometry.x, first.geometry.y) == (116.319236, 39.984094)
+    minx, miny, maxx, maxy = result.total_bounds
+    assert 113 < minx < maxx < 122
+    assert 22 < miny < maxy < 42
