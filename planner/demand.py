@@ -353,21 +353,21 @@ def _prepare_traces(
             file=label,
             fix="load the file with planner.io.read_traces or pandas.read_csv first.",
         )
-    use_geometry = (
-        isinstance(traces, gpd.GeoDataFrame)
-        and traces.geometry.name in traces.columns
-        and (lon not in traces.columns or lat not in traces.columns)
-    )
+    # a GeoDataFrame's geometry wins over lon/lat columns: planner.io.read_traces keeps
+    # the file's raw columns next to the WGS84 geometry it converted them to
+    use_geometry = isinstance(traces, gpd.GeoDataFrame) and traces.active_geometry_name is not None
     problems: list[Problem] = []
-    needed = [driver, time] + ([] if use_geometry else [lon, lat])
-    for name in needed:
+    needed = [("driver", driver), ("time", time)]
+    if not use_geometry:
+        needed += [("lon", lon), ("lat", lat)]
+    for arg, name in needed:
         if name not in traces.columns:
             problems.append(
                 Problem(
                     f"column {name!r} is missing; the columns are {list(traces.columns)}.",
                     file=label,
                     field=name,
-                    fix=f"rename your column to {name!r} or pass {name}=<your column>.",
+                    fix=f"rename your column to {name!r} or pass {arg}='<your column>'.",
                 )
             )
     if problems:
@@ -416,7 +416,10 @@ def _prepare_traces(
             stacklevel=3,
         )
     parsed = _parse_times(traces[time], field=time, label=label, tz=tz)
-    codes, uniques = pd.factorize(drivers, sort=False)
+    try:
+        codes, uniques = pd.factorize(drivers, sort=True)
+    except TypeError:  # ids of mixed types: keep the order of first appearance
+        codes, uniques = pd.factorize(drivers, sort=False)
     ns = _wall_ns(parsed)
     order = np.lexsort((ns, codes))
     if not (np.all(np.diff(codes[order]) >= 0) and np.array_equal(order, np.arange(len(order)))):
@@ -452,17 +455,18 @@ def _prepare_traces(
 def _datum_to_wgs84(
     lon: np.ndarray, lat: np.ndarray, datum: str, label: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    from planner import crs as crs_module
+    from planner.crs import to_wgs84
 
-    convert = getattr(crs_module, "to_wgs84", None)
-    if convert is None:
+    try:
+        x, y = to_wgs84(lon, lat, datum)
+    except DatumError as error:
         raise DatumError(
-            f"converting from datum {datum!r} is not available in this version.",
+            str(error.problems[0].message) if error.problems else str(error),
             file=label,
-            fix="convert the coordinates to WGS84 before calling.",
-        )
-    out = convert(lon, lat, datum)
-    return np.asarray(out[0], float), np.asarray(out[1], float)
+            field="datum",
+            fix=error.fix or "use 'wgs84', 'gcj02' or 'bd09'.",
+        ) from error
+    return np.asarray(x, float), np.asarray(y, float)
 
 
 # ------------------------------------------------------------- stay points
@@ -695,7 +699,7 @@ def _centroids_and_merge(
 def stays_from_traces(
     traces: pd.DataFrame,
     *,
-    driver: str = "driver",
+    driver: str = "driver_id",
     time: str = "time",
     lon: str = "lon",
     lat: str = "lat",
@@ -730,10 +734,13 @@ def stays_from_traces(
     ----------
     traces
         One row per GPS fix: a DataFrame with driver, time, lon and lat columns,
-        or a GeoDataFrame of points (any CRS) with driver and time columns.
+        or a GeoDataFrame of points (any CRS) with driver and time columns, such
+        as :func:`planner.io.read_traces` returns (its geometry is used, not its
+        lon/lat columns).
     driver, time, lon, lat
-        Column names. Times may be datetimes or ISO 8601 strings (with or
-        without a UTC offset, but not a mix of both).
+        Column names (the defaults are those of :func:`planner.io.read_traces`).
+        Times may be datetimes or ISO 8601 strings (with or without a UTC
+        offset, but not a mix of both).
     max_distance_m
         Radius of a stay around its first fix, in metres.
     min_duration_min
@@ -755,7 +762,9 @@ def stays_from_traces(
         web maps), converted with :mod:`planner.crs`.
     tz
         Time zone (e.g. ``"Asia/Shanghai"``) of times without an offset, and the
-        zone that times with an offset are converted to; it sets the hour of day.
+        zone that times with an offset are converted to; it sets the hour of day
+        used by :func:`hotspots_from_stays`. :func:`planner.io.read_traces` returns
+        UTC times: pass ``tz`` to get local hours.
     chunk_points
         Approximate number of fixes processed at once (drivers are never split).
     label
@@ -781,7 +790,7 @@ def stays_from_traces(
     --------
     >>> import pandas as pd
     >>> fixes = pd.DataFrame({
-    ...     "driver": ["a"] * 12,
+    ...     "driver_id": ["a"] * 12,
     ...     "time": pd.date_range("2024-05-01 12:00", periods=12, freq="min"),
     ...     "lon": [116.30] * 10 + [116.32, 116.34],
     ...     "lat": [39.98] * 12,

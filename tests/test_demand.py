@@ -106,10 +106,10 @@ def test_planted_stops_without_merge_still_recall(planted):
 
 def _reference(fixes: pd.DataFrame, d: float, t_min: float, gap: float | None) -> pd.DataFrame:
     """Plain-Python Li et al. on independently sorted fixes; (driver, start, end) rows."""
-    ordered = fixes.sort_values(["driver", "time"], kind="stable").reset_index(drop=True)
+    ordered = fixes.sort_values(["driver_id", "time"], kind="stable").reset_index(drop=True)
     x, y = TO_UTM.transform(ordered["lon"].to_numpy(), ordered["lat"].to_numpy())
     ns = ordered["time"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-    codes = pd.factorize(ordered["driver"])[0]
+    codes = pd.factorize(ordered["driver_id"])[0]
     pairs = li_stays_reference(
         codes,
         ns,
@@ -121,7 +121,7 @@ def _reference(fixes: pd.DataFrame, d: float, t_min: float, gap: float | None) -
     )
     return pd.DataFrame(
         {
-            "driver": [ordered["driver"].iloc[i] for i, _ in pairs],
+            "driver": [ordered["driver_id"].iloc[i] for i, _ in pairs],
             "start": [ordered["time"].iloc[i] for i, _ in pairs],
             "end": [ordered["time"].iloc[j] for _, j in pairs],
             "n_points": [j - i + 1 for i, j in pairs],
@@ -179,13 +179,13 @@ def test_vectorised_equals_reference_on_random_walks(steps, d, t_min):
     lon, lat = to_ll.transform(frame["x"].to_numpy(), frame["y"].to_numpy())
     fixes = pd.DataFrame(
         {
-            "driver": frame["driver"],
+            "driver_id": frame["driver"],
             "time": pd.Timestamp("2024-01-01") + pd.to_timedelta(frame["sec"], unit="s"),
             "lon": lon,
             "lat": lat,
         }
     )
-    lonely = (fixes["driver"].value_counts() == 1).any()
+    lonely = (fixes["driver_id"].value_counts() == 1).any()
     with pytest.warns(UserWarning, match="single fix") if lonely else contextlib.nullcontext():
         ours = stays_from_traces(
             fixes, max_distance_m=d, min_duration_min=t_min, max_gap_min=None, merge=False
@@ -196,7 +196,7 @@ def test_vectorised_equals_reference_on_random_walks(steps, d, t_min):
 def test_stay_centroid_and_duration_hand_example():
     fixes = pd.DataFrame(
         {
-            "driver": ["a"] * 12,
+            "driver_id": ["a"] * 12,
             "time": pd.date_range("2024-05-01 12:00", periods=12, freq="min"),
             "lon": [116.30] * 5 + [116.3002] * 5 + [116.32, 116.34],
             "lat": [39.98] * 12,
@@ -217,7 +217,7 @@ def test_max_gap_splits_a_stay():
     times = list(pd.date_range("2024-05-01 08:00", periods=6, freq="min")) + list(
         pd.date_range("2024-05-01 10:00", periods=6, freq="min")
     )
-    fixes = pd.DataFrame({"driver": "a", "time": times, "lon": 116.3, "lat": 39.98})
+    fixes = pd.DataFrame({"driver_id": "a", "time": times, "lon": 116.3, "lat": 39.98})
     assert len(stays_from_traces(fixes, max_gap_min=60)) == 2
     merged = stays_from_traces(fixes, max_gap_min=None)
     assert len(merged) == 1
@@ -227,7 +227,7 @@ def test_max_gap_splits_a_stay():
 def test_geodataframe_input_in_projected_crs(planted):
     fixes, _, _ = planted
     gdf = gpd.GeoDataFrame(
-        fixes[["driver", "time"]],
+        fixes[["driver_id", "time"]],
         geometry=gpd.points_from_xy(fixes["lon"], fixes["lat"]),
         crs="EPSG:4326",
     ).to_crs("EPSG:32650")
@@ -239,7 +239,9 @@ def test_geodataframe_input_in_projected_crs(planted):
 # ------------------------------------------------------------ bad input
 def _fixes(times: list[str]) -> pd.DataFrame:
     n = len(times)
-    return pd.DataFrame({"driver": ["a"] * n, "time": times, "lon": [116.3] * n, "lat": [39.9] * n})
+    return pd.DataFrame(
+        {"driver_id": ["a"] * n, "time": times, "lon": [116.3] * n, "lat": [39.9] * n}
+    )
 
 
 def test_mixed_time_formats_name_row_and_field():
@@ -272,7 +274,7 @@ def test_single_fix_driver_warns():
     fixes = pd.concat(
         [_fixes([f"2024-05-01 08:0{i}:00" for i in range(8)]), _fixes(["2024-05-01 09:00:00"])]
     )
-    fixes["driver"] = ["a"] * 8 + ["lonely"]
+    fixes["driver_id"] = ["a"] * 8 + ["lonely"]
     with pytest.warns(UserWarning, match="single fix.*'lonely'"):
         stays = stays_from_traces(fixes)
     assert list(stays["driver"]) == ["a"]
@@ -280,8 +282,9 @@ def test_single_fix_driver_warns():
 
 def test_missing_columns_and_bad_coordinates_collected():
     bad = pd.DataFrame({"uid": ["a"], "time": ["2024-05-01"], "lon": [116.0], "lat": [39.0]})
-    with pytest.raises(InputError, match="'driver' is missing"):
+    with pytest.raises(InputError, match="'driver_id' is missing") as info:
         stays_from_traces(bad)
+    assert "pass driver='<your column>'" in str(info.value)
     wrong = _fixes(["2024-05-01 08:00", "2024-05-01 08:01"])
     wrong.loc[1, "lat"] = 116.3
     with pytest.raises(InputError, match="outside") as info:
@@ -487,7 +490,7 @@ def test_geolife_stays_in_beijing_match_reference():
     df = pd.read_csv(GEOLIFE, dtype={"uid": str})
     # an independent plain-Python run of Li's algorithm on the first 15,000 fixes per person
     df = df.groupby("uid", group_keys=False).head(15_000)
-    fixes = df.rename(columns={"uid": "driver", "datetime": "time", "lng": "lon"})
+    fixes = df.rename(columns={"uid": "driver_id", "datetime": "time", "lng": "lon"})
     fixes["time"] = pd.to_datetime(fixes["time"])
     ours = stays_from_traces(fixes, merge=False)
     ref = _reference(fixes, 200.0, 5.0, 60.0)
@@ -504,3 +507,118 @@ def test_geolife_stays_in_beijing_match_reference():
     # the busiest hotspot is in Haidian (north-west Beijing), where GeoLife's volunteers worked
     assert 116.25 < top.geometry.x < 116.36
     assert 39.95 < top.geometry.y < 40.03
+
+
+# ------------------------------------------------- datums and planner.io
+def test_gcj02_traces_give_the_same_stays(planted):
+    from planner.crs import from_wgs84
+
+    fixes, _, _ = planted
+    shifted = fixes.copy()
+    shifted["lon"], shifted["lat"] = from_wgs84(
+        fixes["lon"].to_numpy(), fixes["lat"].to_numpy(), "gcj02"
+    )
+    # read as WGS84, the shifted fixes are hundreds of metres off
+    naive = stays_from_traces(shifted)
+    truth = stays_from_traces(fixes)
+    off = TO_UTM.transform(naive.geometry.x.to_numpy(), naive.geometry.y.to_numpy())
+    ref = TO_UTM.transform(truth.geometry.x.to_numpy(), truth.geometry.y.to_numpy())
+    assert np.hypot(off[0] - ref[0], off[1] - ref[1]).min() > 100
+    fixed = stays_from_traces(shifted, datum="gcj02")
+    assert _key(fixed) == _key(truth)
+    back = TO_UTM.transform(fixed.geometry.x.to_numpy(), fixed.geometry.y.to_numpy())
+    assert np.hypot(back[0] - ref[0], back[1] - ref[1]).max() < 0.01
+    with pytest.raises(InputError, match="datum"):
+        stays_from_traces(fixes, datum="mars")
+
+
+def test_traces_from_planner_io(planted):
+    from planner.io import read_traces
+
+    fixes, _, _ = planted
+    local = fixes.assign(time=fixes["time"].dt.strftime("%Y-%m-%d %H:%M:%S.%f"))
+    traces = read_traces(local, tz="Asia/Shanghai")
+    assert str(traces["time"].dt.tz) == "UTC"
+    ours = stays_from_traces(traces, tz="Asia/Shanghai")
+    direct = stays_from_traces(fixes, tz="Asia/Shanghai")
+    assert len(ours) == len(direct)
+    assert (ours["start"].to_numpy() == direct["start"].to_numpy()).all()
+    assert ours["start"].iloc[0].tz is not None
+    hist = hotspots_from_stays(ours, hour_histogram=True)
+    # the planted day runs from 07:00 local time: no stay present before 07h
+    assert hist[[f"h{h:02d}" for h in range(7)]].to_numpy().sum() == 0
+
+
+# ------------------------------------------------ network aggregation
+@pytest.fixture(scope="module")
+def grid_net():
+    from tests.conftest import grid_network
+
+    return grid_network(5, 6, 100.0, modes=["ebike"])
+
+
+def test_demand_to_nodes_conserves_and_snaps_to_nearest(grid_net):
+    from planner.demand import demand_to_nodes
+    from tests.conftest import X0, Y0, points_gdf
+
+    rng = np.random.default_rng(5)
+    n = 400
+    xy = np.column_stack([rng.uniform(-50, 550, n), rng.uniform(-50, 450, n)])
+    demand = points_gdf(
+        xy,
+        weight=rng.gamma(2.0, 2.0, n),
+        group=rng.choice(["rider", "courier"], n),
+        source=rng.choice(["stays", "poi"], n),
+    )
+    nodes = demand_to_nodes(demand, grid_net, mode="ebike")
+    validate_demand(nodes)
+    assert abs(nodes["weight"].sum() - demand["weight"].sum()) < 1e-9
+    for column in ("group", "source"):
+        ours = nodes.groupby(column)["weight"].sum().sort_index()
+        expected = demand.groupby(column)["weight"].sum().sort_index()
+        np.testing.assert_allclose(ours.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-9)
+    assert nodes["n_points"].sum() == n
+    # independent nearest node: node id = row * 6 + col on the 100 m grid
+    col = np.clip(np.round(xy[:, 0] / 100), 0, 5).astype(int)
+    row = np.clip(np.round(xy[:, 1] / 100), 0, 4).astype(int)
+    expected_node = row * 6 + col
+    per_node = pd.Series(demand["weight"].to_numpy()).groupby(expected_node).sum()
+    ours_node = nodes.groupby("node")["weight"].sum()
+    np.testing.assert_allclose(
+        ours_node.sort_index().to_numpy(), per_node.sort_index().to_numpy(), atol=1e-9
+    )
+    assert (X0, Y0) != (0, 0)
+
+
+def test_demand_from_areas_spreads_totals(grid_net):
+    from planner.demand import demand_from_areas
+    from tests.conftest import X0, Y0
+
+    areas = gpd.GeoDataFrame(
+        {"workers": [120.0, 7.0], "group": ["courier", "rider"]},
+        index=["east", "away"],
+        geometry=[
+            shapely_box(X0 + 250, Y0 - 10, X0 + 560, Y0 + 110),  # nodes 3,4,5 and 9,10,11
+            shapely_box(X0 + 1000, Y0 + 1000, X0 + 1100, Y0 + 1100),  # no node inside
+        ],
+        crs="EPSG:32650",
+    )
+    with pytest.warns(UserWarning, match="'away'"):
+        demand = demand_from_areas(areas, grid_net, value="workers")
+    validate_demand(demand)
+    east = demand[demand["area"] == "east"]
+    assert sorted(east["node"]) == [3, 4, 5, 9, 10, 11]
+    np.testing.assert_allclose(east["weight"], 20.0)
+    assert set(east["group"]) == {"courier"}
+    away = demand[demand["area"] == "away"]
+    assert away["node"].tolist() == [29]  # the grid corner nearest (1000, 1000)
+    assert away["weight"].tolist() == [7.0]
+    assert demand["weight"].sum() == pytest.approx(127.0, abs=1e-9)
+    with pytest.raises(InputError, match="negative"):
+        demand_from_areas(areas.assign(workers=[-1.0, 2.0]), grid_net, value="workers")
+
+
+def shapely_box(x0: float, y0: float, x1: float, y1: float):  # type: ignore[no-untyped-def]
+    import shapely
+
+    return shapely.box(x0, y0, x1, y1)

@@ -106,7 +106,7 @@ def planted_traces(
     seconds = np.concatenate(ts)
     fixes = pd.DataFrame(
         {
-            "driver": np.array([f"d{d:05d}" for d in range(n_drivers)])[np.concatenate(ds)],
+            "driver_id": np.array([f"d{d:05d}" for d in range(n_drivers)])[np.concatenate(ds)],
             "time": pd.to_datetime(np.round(seconds * 1000).astype(np.int64), unit="ms"),
             "lon": lon,
             "lat": lat,
