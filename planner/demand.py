@@ -330,7 +330,8 @@ class _Traces:
     ns: np.ndarray  # int64 ns, sorted within driver
     lon: np.ndarray
     lat: np.ndarray
-    times: pd.Series  # parsed timestamps in sorted order
+    times: pd.Series  # parsed timestamps in input order
+    order: np.ndarray  # input position of each sorted fix
     group: np.ndarray  # group per driver code (object)
 
 
@@ -421,9 +422,14 @@ def _prepare_traces(
     except TypeError:  # ids of mixed types: keep the order of first appearance
         codes, uniques = pd.factorize(drivers, sort=False)
     ns = _wall_ns(parsed)
-    order = np.lexsort((ns, codes))
-    if not (np.all(np.diff(codes[order]) >= 0) and np.array_equal(order, np.arange(len(order)))):
-        logger.info("%s: fixes were not sorted by driver and time; sorted them", label)
+    sorted_already = len(codes) < 2 or bool(
+        np.all((codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (ns[1:] >= ns[:-1])))
+    )
+    if sorted_already:
+        order = np.arange(len(codes))
+    else:
+        logger.info("%s: fixes were not sorted by driver and time; sorting them", label)
+        order = np.lexsort((ns, codes))
     if group_field is not None and group_field in traces.columns:
         groups = traces[group_field].astype("string")
         unknown = sorted(set(groups.dropna().unique()) - set(GROUPS))
@@ -447,7 +453,8 @@ def _prepare_traces(
         ns=ns[order],
         lon=x[order],
         lat=y[order],
-        times=parsed.iloc[order].reset_index(drop=True),
+        times=parsed.reset_index(drop=True),
+        order=order,
         group=group_of,
     )
 
@@ -490,7 +497,8 @@ def _stays_sorted(
     *,
     d_max: float,
     t_min_ns: int,
-    window_budget: int = 4_000_000,
+    batch: int = 4,
+    window_budget: int = 1_000_000,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Li et al. (2008) stay points on fixes sorted by segment and time.
 
@@ -503,13 +511,16 @@ def _stays_sorted(
 
     1. ``k(i)``: the first fix at least ``t_min`` after ``i`` in the segment
        (``searchsorted``). Anchor ``i`` starts a stay iff all fixes ``i+1..k(i)``
-       lie within ``d_max`` of it; this is checked for every fix at once, first on
-       cheap necessary conditions, then exactly over flattened windows in chunks.
-    2. The walk only needs ``j`` at the anchors it stops at, so it proceeds in
-       rounds over all segments at once: each segment's pointer moves to its next
-       stay anchor, ``j`` is found for those anchors together (blocks of growing
-       size), and the pointer jumps to ``j``. There are as many rounds as the
-       largest number of stays in one segment.
+       lie within ``d_max`` of it. Cheap necessary conditions (the next fix, the
+       middle one and fix ``k(i)`` within reach), checked for every fix at once,
+       leave the candidate anchors.
+    2. The walk proceeds in rounds over all segments at once: each segment's
+       pointer takes its next ``batch`` candidates, checks them exactly (all
+       fixes of their windows, flattened), and the first that holds starts a
+       stay whose end ``j`` is found for all segments together (blocks of
+       growing size); the pointer jumps to ``j``, or past the candidates that
+       failed. Anchors inside stays are never checked, and there are about as
+       many rounds as the largest number of stays in one segment.
     """
     n = len(x)
     empty = np.empty(0, dtype=np.int64)
@@ -547,56 +558,83 @@ def _stays_sorted(
         dy = y[a] - y[b]
         return dx * dx + dy * dy
 
-    # cheap necessary conditions: the next fix and the fix at t_min are within reach
-    ok = (d2(idx, idx + 1) <= d2max) & (d2(idx, kk) <= d2max)
+    # cheap necessary conditions: the next fix, the middle one and the fix at t_min
+    # are within reach of the anchor
     mid = (idx + kk) // 2
-    ok &= d2(idx, mid) <= d2max
-    idx, kk = idx[ok], kk[ok]
-    is_stay = np.zeros(n, dtype=bool)
-    if len(idx):
-        lengths = kk - idx  # fixes i+1..k(i)
-        cum = np.cumsum(lengths)
-        start = 0
-        while start < len(idx):
-            base = cum[start - 1] if start else 0
-            stop = int(np.searchsorted(cum, base + window_budget, side="right"))
-            stop = max(stop, start + 1)
-            lens = lengths[start:stop]
-            anchors = idx[start:stop]
-            total = int(lens.sum())
-            offsets = np.cumsum(lens) - lens
-            rep = np.repeat(anchors, lens)
-            step = np.arange(total) - np.repeat(offsets, lens) + 1
-            far = d2(rep, rep + step) > d2max
-            any_far = np.logical_or.reduceat(far, offsets) if total else np.zeros(0, bool)
-            is_stay[anchors] = ~any_far
-            start = stop
-    stay_anchor = np.flatnonzero(is_stay)
-    if len(stay_anchor) == 0:
+    ok = (d2(idx, idx + 1) <= d2max) & (d2(idx, kk) <= d2max) & (d2(idx, mid) <= d2max)
+    cands = idx[ok]
+    if len(cands) == 0:
         return empty, empty
-    # 2. the walk, in rounds over all segments with stay anchors
-    seg_ids = np.unique(seg[stay_anchor])
+    # 2. the walk, in rounds over all segments at once. Each round checks exactly the
+    # next `batch` candidate anchors at or after each segment's pointer; the first that
+    # holds starts a stay, whose end j is then found, and the pointer jumps to j.
+    # Anchors inside a stay are never checked.
+    seg_ids = np.unique(seg[cands])
     pointer = starts[seg_ids].copy()
+    active_seg = seg_ids
     out_i: list[np.ndarray] = []
     out_j: list[np.ndarray] = []
-    active_seg = seg_ids
+    steps = np.arange(batch)
+    last_c = len(cands) - 1
     while len(pointer):
-        pos = np.searchsorted(stay_anchor, pointer, side="left")
-        valid = pos < len(stay_anchor)
-        anchor = np.where(valid, stay_anchor[np.minimum(pos, len(stay_anchor) - 1)], -1)
-        valid &= anchor >= 0
-        valid[valid] = seg[anchor[valid]] == active_seg[valid]
-        anchor, active_seg = anchor[valid], active_seg[valid]
-        if len(anchor) == 0:
+        pos = np.searchsorted(cands, pointer, side="left")
+        cols = pos[:, None] + steps[None, :]
+        valid = cols <= last_c
+        anchor = cands[np.minimum(cols, last_c)]
+        valid &= seg[anchor] == active_seg[:, None]
+        alive = valid[:, 0]
+        if not alive.all():
+            pointer, active_seg = pointer[alive], active_seg[alive]
+            anchor, valid = anchor[alive], valid[alive]
+        if len(pointer) == 0:
             break
-        j = _first_far(x, y, x[anchor], y[anchor], k[anchor] + 1, seg_end[anchor], d2max)
-        out_i.append(anchor)
+        holds = np.zeros(valid.shape, dtype=bool)
+        holds[valid] = _all_within(x, y, anchor[valid], k[anchor[valid]], d2max, window_budget)
+        found = holds.any(axis=1)
+        rows = np.flatnonzero(found)
+        start_at = anchor[rows, np.argmax(holds[rows], axis=1)]
+        j = _first_far(x, y, x[start_at], y[start_at], k[start_at] + 1, seg_end[start_at], d2max)
+        out_i.append(start_at)
         out_j.append(j - 1)
-        pointer = j
+        last_valid = valid.shape[1] - 1 - np.argmax(valid[:, ::-1], axis=1)
+        pointer = np.where(found, 0, anchor[np.arange(len(anchor)), last_valid] + 1)
+        pointer[rows] = j
+    if not out_i:
+        return empty, empty
     first = np.concatenate(out_i)
     last = np.concatenate(out_j)
     order = np.argsort(first, kind="stable")
     return first[order], last[order]
+
+
+def _all_within(
+    x: np.ndarray,
+    y: np.ndarray,
+    anchors: np.ndarray,
+    until: np.ndarray,
+    d2max: float,
+    budget: int,
+) -> np.ndarray:
+    """Return whether all fixes ``anchor+1..until`` lie within reach of each anchor."""
+    out = np.zeros(len(anchors), dtype=bool)
+    lengths = until - anchors
+    cum = np.cumsum(lengths)
+    start = 0
+    while start < len(anchors):
+        base = cum[start - 1] if start else 0
+        stop = max(int(np.searchsorted(cum, base + budget, side="right")), start + 1)
+        lens = lengths[start:stop]
+        part = anchors[start:stop]
+        total = int(lens.sum())
+        offsets = np.cumsum(lens) - lens
+        rep = np.repeat(part, lens)
+        other = rep + (np.arange(total) - np.repeat(offsets, lens) + 1)
+        dx = x[other] - x[rep]
+        dy = y[other] - y[rep]
+        far = (dx * dx + dy * dy) > d2max
+        out[start:stop] = ~np.logical_or.reduceat(far, offsets)
+        start = stop
+    return out
 
 
 def _first_far(
@@ -882,8 +920,8 @@ def stays_from_traces(
     my = np.concatenate(sum_y) if sum_y else np.empty(0)
     clon, clat = _to_lonlat(mx, my, crs) if len(mx) else (np.empty(0), np.empty(0))
     code = codes[first]
-    start = prepared.times.iloc[first].reset_index(drop=True)
-    end = prepared.times.iloc[last].reset_index(drop=True)
+    start = prepared.times.iloc[prepared.order[first]].reset_index(drop=True)
+    end = prepared.times.iloc[prepared.order[last]].reset_index(drop=True)
     driver_values = prepared.drivers.take(code)
     result = _points_gdf(
         {
