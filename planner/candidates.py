@@ -26,6 +26,7 @@ most trusted source.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -208,9 +209,15 @@ def candidates_from_osm(
     """
     from planner.poi import pois_from_osm
 
-    pois = pois_from_osm(path, tags=CANDIDATE_TAGS if tags is None else tags, warn_missing=False)
+    wanted = CANDIDATE_TAGS if tags is None else tags
+    pois = pois_from_osm(path, tags=wanted, warn_missing=False)
     if len(pois) == 0:
-        logger.warning("%s: no candidate sites with the requested tags", Path(path).name)
+        warnings.warn(
+            f"{Path(path).name}: no OSM objects carry a candidate tag (field 'tags': "
+            f"{', '.join(sorted(wanted))}); the file may hold roads only.",
+            UserWarning,
+            stacklevel=2,
+        )
     return candidates_from_pois(pois)
 
 

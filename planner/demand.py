@@ -120,6 +120,7 @@ class PoiWeight:
 #: building=apartments              courier      1.0    delivery destinations
 #: building=residential             courier      1.0    delivery destinations
 #: building=dormitory               courier      1.0    delivery destinations
+#: landuse=residential              courier      2.0    a residential compound (小区)
 #: railway=station                  ride_hailing 5.0    drivers wait at transport hubs
 #: amenity=bus_station              ride_hailing 2.0
 #: aeroway=terminal                 ride_hailing 10.0
@@ -144,6 +145,7 @@ POI_DEMAND_WEIGHTS: Mapping[tuple[str, str], PoiWeight] = {
     ("building", "apartments"): PoiWeight("courier", 1.0),
     ("building", "residential"): PoiWeight("courier", 1.0),
     ("building", "dormitory"): PoiWeight("courier", 1.0),
+    ("landuse", "residential"): PoiWeight("courier", 2.0),
     ("railway", "station"): PoiWeight("ride_hailing", 5.0),
     ("amenity", "bus_station"): PoiWeight("ride_hailing", 2.0),
     ("aeroway", "terminal"): PoiWeight("ride_hailing", 10.0),
@@ -165,14 +167,21 @@ POI_DEMAND_TAGS: Mapping[str, list[str]] = _tags_of(POI_DEMAND_WEIGHTS)
 
 
 # --------------------------------------------------------------------- helpers
+def _normal_groups(values: pd.Series) -> pd.Series:
+    """Spell worker groups the canonical way: ``Ride-hailing`` becomes ``ride_hailing``."""
+    text = values.astype("string").str.strip().str.lower()
+    return text.str.replace(r"[\s\-]+", "_", regex=True)
+
+
 def _check_group(group: str, *, field: str = "group") -> str:
-    if group not in GROUPS:
+    normal = str(_normal_groups(pd.Series([group])).iloc[0])
+    if normal not in GROUPS:
         raise InputError(
             f"unknown worker group {group!r}.",
             field=field,
             fix=f"use one of {', '.join(GROUPS)}.",
         )
-    return group
+    return normal
 
 
 def _metric_crs_for(lon: np.ndarray, lat: np.ndarray) -> CRS:
@@ -335,6 +344,15 @@ class _Traces:
     group: np.ndarray  # group per driver code (object)
 
 
+def _sort_order(codes: np.ndarray, ns: np.ndarray) -> np.ndarray:
+    """Return the stable order by (driver code, time): one int64 key where it fits."""
+    span = int(ns.max()) - int(ns.min()) + 1
+    if (int(codes.max()) + 1) * span < 2**62:
+        key = codes.astype(np.int64) * span + (ns - ns.min())
+        return np.argsort(key, kind="stable")
+    return np.lexsort((ns, codes))
+
+
 def _prepare_traces(
     traces: pd.DataFrame,
     *,
@@ -429,9 +447,9 @@ def _prepare_traces(
         order = np.arange(len(codes))
     else:
         logger.info("%s: fixes were not sorted by driver and time; sorting them", label)
-        order = np.lexsort((ns, codes))
+        order = _sort_order(codes, ns)
     if group_field is not None and group_field in traces.columns:
-        groups = traces[group_field].astype("string")
+        groups = _normal_groups(traces[group_field])
         unknown = sorted(set(groups.dropna().unique()) - set(GROUPS))
         if unknown or groups.isna().any():
             row = int(np.flatnonzero((~groups.isin(GROUPS)).to_numpy())[0]) + 1
@@ -445,8 +463,7 @@ def _prepare_traces(
         per_driver = pd.Series(groups.to_numpy(dtype=object)).groupby(codes).first()
         group_of = per_driver.reindex(np.arange(len(uniques))).to_numpy(dtype=object)
     else:
-        _check_group(group)
-        group_of = np.full(len(uniques), group, dtype=object)
+        group_of = np.full(len(uniques), _check_group(group), dtype=object)
     return _Traces(
         driver_codes=codes[order].astype(np.int64),
         drivers=pd.Index(uniques),
@@ -1167,8 +1184,9 @@ def validate_demand(demand: gpd.GeoDataFrame, *, label: str = "demand") -> gpd.G
                 fix="weights must be numbers >= 0.",
             )
         )
+    normal_groups = _normal_groups(demand["group"])
     for column, allowed in (("group", GROUPS), ("source", SOURCES)):
-        values = demand[column].astype("string")
+        values = normal_groups if column == "group" else demand[column].astype("string")
         wrong = ~values.isin(allowed).to_numpy(dtype=bool)
         if wrong.any():
             row = int(np.flatnonzero(wrong)[0]) + 1
@@ -1198,7 +1216,7 @@ def validate_demand(demand: gpd.GeoDataFrame, *, label: str = "demand") -> gpd.G
         raise InputError(problems)
     out = demand.to_crs(WGS84) if not CRS(demand.crs).equals(WGS84) else demand.copy()
     out["weight"] = weight
-    out["group"] = out["group"].astype(str)
+    out["group"] = normal_groups.to_numpy(dtype=object)
     out["source"] = out["source"].astype(str)
     return out
 
@@ -1284,7 +1302,7 @@ def demand_from_points(
     else:
         weights = np.full(len(points), float(weight))
     if group_field is not None and group_field in points.columns:
-        groups: np.ndarray | str = points[group_field].astype("string").to_numpy(dtype=object)
+        groups: np.ndarray | str = _normal_groups(points[group_field]).to_numpy(dtype=object)
     else:
         groups = _check_group(group)
     out = _demand(weights, groups, source, lon, lat, index=points.index)
@@ -1498,7 +1516,15 @@ def demand_from_osm(
     from planner.poi import pois_from_osm
 
     table = POI_DEMAND_WEIGHTS if weights is None else weights
-    pois = pois_from_osm(path, tags=_tags_of(table), warn_missing=False)
+    tags = _tags_of(table)
+    pois = pois_from_osm(path, tags=tags, warn_missing=False)
+    if len(pois) == 0:
+        warnings.warn(
+            f"{Path(path).name}: no OSM objects carry a demand tag (field 'tags': "
+            f"{', '.join(sorted(tags))}); the file may hold roads only. No demand was made.",
+            UserWarning,
+            stacklevel=2,
+        )
     return demand_from_pois(pois, weights=table, label=Path(path).name)
 
 
@@ -1576,7 +1602,7 @@ def demand_from_areas(
         )
     polys = areas.geometry.to_crs(WGS84) if not CRS(areas.crs).equals(WGS84) else areas.geometry
     if group_field is not None and group_field in areas.columns:
-        area_groups = areas[group_field].astype("string").to_numpy(dtype=object)
+        area_groups = _normal_groups(areas[group_field]).to_numpy(dtype=object)
     else:
         area_groups = np.full(len(areas), _check_group(group), dtype=object)
     usable = network.usable_nodes(mode)

@@ -622,3 +622,67 @@ def shapely_box(x0: float, y0: float, x1: float, y1: float):  # type: ignore[no-
     import shapely
 
     return shapely.box(x0, y0, x1, y1)
+
+
+# ------------------------------------------------------- OSM POI demand
+HAIDIAN = SHARED / "beijing_haidian" / "haidian_cau.osm"
+
+
+@pytest.mark.realdata
+def test_haidian_poi_demand_matches_tag_counts():
+    import xml.etree.ElementTree as ET
+
+    from planner.demand import demand_from_osm
+
+    _need(HAIDIAN)
+    demand = demand_from_osm(HAIDIAN)
+    validate_demand(demand)
+    # independent: count tagged nodes and ways in the XML, first matching key wins
+    expected = {}
+    keys: list[str] = []
+    for key, _ in POI_DEMAND_WEIGHTS:
+        if key not in keys:
+            keys.append(key)
+    for element in ET.parse(HAIDIAN).getroot():
+        if element.tag not in ("node", "way"):
+            continue
+        tags = {t.get("k"): t.get("v") for t in element.findall("tag")}
+        for key in keys:
+            if (key, tags.get(key)) in POI_DEMAND_WEIGHTS:
+                spec = POI_DEMAND_WEIGHTS[(key, tags[key])]
+                expected[spec.group] = expected.get(spec.group, 0.0) + spec.weight
+                break
+    ours = demand.groupby("group")["weight"].sum().to_dict()
+    assert ours == pytest.approx(expected)
+    # 33 restaurants (1.0), 10 fast food (2.0), 11 cafes (0.5) are all rider demand
+    assert ours["rider"] >= 33 + 20 + 5.5
+    assert (demand["source"] == "poi").all()
+
+
+def test_roads_only_osm_warns(tmp_path):
+    from planner.demand import demand_from_osm
+
+    osm = tmp_path / "roads.osm"
+    osm.write_text(
+        "<osm version='0.6'><node id='1' lat='39.9' lon='116.3'/>"
+        "<node id='2' lat='39.91' lon='116.3'/>"
+        "<way id='3'><nd ref='1'/><nd ref='2'/><tag k='highway' v='residential'/></way></osm>"
+    )
+    with pytest.warns(UserWarning, match=r"roads\.osm: no OSM objects carry a demand tag"):
+        demand = demand_from_osm(osm)
+    assert len(demand) == 0
+    assert list(demand.columns[:3]) == ["weight", "group", "source"]
+
+
+def test_group_spellings_are_normalised():
+    fixes = _fixes([f"2024-05-01 08:{m:02d}:00" for m in range(10)])
+    fixes["group"] = "Ride-hailing"
+    stays = stays_from_traces(fixes)
+    assert stays["group"].tolist() == ["ride_hailing"]
+    assert stays_from_traces(fixes.drop(columns="group"), group="ride hailing")[
+        "group"
+    ].tolist() == ["ride_hailing"]
+    fixes["group"] = "astronaut"
+    with pytest.raises(InputError, match="astronaut") as info:
+        stays_from_traces(fixes)
+    assert info.value.field == "group"
