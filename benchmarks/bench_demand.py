@@ -170,7 +170,10 @@ def main() -> None:
             path = Path(tmp) / f"fixes_{size}.parquet"
             fixes.to_parquet(path)
             results = {
-                method: run_child(method, path) for method in ("planner-li", "planner", "baseline")
+                method: run_child(
+                    method, path, args.baseline_repeat if method == "baseline" else args.repeat
+                )
+                for method in ("planner-li", "planner", "baseline")
             }
             base = results["baseline"]
             if results["planner-li"]["stays"] != base["stays"]:
