@@ -1573,8 +1573,9 @@ def demand_from_areas(
     >>> from planner import datasets
     >>> import geopandas as gpd
     >>> net = datasets.demo_network()
-    >>> area = gpd.GeoDataFrame({"workers": [120.0]}, geometry=[net.area()], crs="EPSG:4326")
-    >>> round(demand_from_areas(area, net, value="workers")["weight"].sum(), 6)
+    >>> area = gpd.GeoDataFrame({"workers": [120.0]}, geometry=[datasets.demo_area()],
+    ...                         crs="EPSG:4326")
+    >>> round(float(demand_from_areas(area, net, value="workers")["weight"].sum()), 6)
     120.0
     """
     if not isinstance(areas, gpd.GeoDataFrame) or areas.crs is None:
