@@ -686,3 +686,38 @@ def test_group_spellings_are_normalised():
     with pytest.raises(InputError, match="astronaut") as info:
         stays_from_traces(fixes)
     assert info.value.field == "group"
+
+
+# ------------------------------------------- the embedded demo region
+def test_demo_traces_planted_stops_recovered():
+    datasets = pytest.importorskip("planner.datasets")
+    from planner.crs import local_metric_crs
+
+    traces = datasets.demo_traces()
+    stops = datasets.demo_stops()
+    stays = stays_from_traces(traces, tz="Asia/Shanghai")
+    assert set(stays["group"]) <= set(GROUPS)
+    centre = stays.geometry.union_all().centroid
+    to_m = Transformer.from_crs(4326, local_metric_crs(centre.x, centre.y), always_xy=True)
+    sx, sy = to_m.transform(stays.geometry.x.to_numpy(), stays.geometry.y.to_numpy())
+    px, py = to_m.transform(stops["lon"].to_numpy(), stops["lat"].to_numpy())
+
+    def utc(s: pd.Series) -> np.ndarray:
+        return s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+
+    ps, pe, ss, se = utc(stops["start"]), utc(stops["end"]), utc(stays["start"]), utc(stays["end"])
+    minutes = (pe - ps) / np.timedelta64(1, "m")
+    by_driver = stops.groupby("driver_id").indices
+    hit_stay = np.zeros(len(stays), dtype=bool)
+    hit_stop = np.zeros(len(stops), dtype=bool)
+    for a, drv in enumerate(stays["driver"]):
+        near = np.asarray(by_driver.get(drv, []), dtype=int)
+        near = near[
+            (np.hypot(px[near] - sx[a], py[near] - sy[a]) < 100)
+            & (ps[near] < se[a])
+            & (pe[near] > ss[a])
+        ]
+        hit_stay[a] = len(near) > 0
+        hit_stop[near] = True
+    assert hit_stay.mean() > 0.95  # precision (stays that are planted stops)
+    assert hit_stop[minutes >= 6].mean() > 0.95  # recall of stops of 6 minutes or more
