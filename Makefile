@@ -19,8 +19,8 @@ demo: install
 	$(BIN)/planner demo --out maps/demo
 
 lint: install
-	$(BIN)/ruff check planner tests benchmarks
-	$(BIN)/ruff format --check planner tests benchmarks
+	$(BIN)/ruff check planner tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check planner tests $(wildcard benchmarks)
 
 typecheck: install
 	$(BIN)/mypy planner
