@@ -326,6 +326,16 @@ def test_hotspots_recover_planted_sites(planted):
     # weights = distinct drivers; sorted heaviest first
     assert (hotspots["weight"] == hotspots["n_drivers"]).all()
     assert hotspots["weight"].is_monotonic_decreasing
+    # the micro-cell approximation for many stays finds the same hotspots here
+    approx = hotspots_from_stays(stays, eps_m=150, min_stays=2, exact_limit=10)
+    ax, ay = TO_UTM.transform(approx.geometry.x.to_numpy(), approx.geometry.y.to_numpy())
+
+    def table(frame: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> list[tuple]:
+        return sorted(
+            zip(frame["n_stays"], frame["n_drivers"], np.round(x, 3), np.round(y, 3), strict=True)
+        )
+
+    assert table(approx, np.asarray(ax), np.asarray(ay)) == table(hotspots, hx, hy)
     dwell = hotspots_from_stays(stays, weight_by="dwell_hours")
     assert dwell["weight"].sum() == pytest.approx(stays["duration_min"].sum() / 60.0)
 
