@@ -146,3 +146,26 @@ def test_bad_paths_and_tags(tmp_path):
     broken.write_text("<osm><node id='1' lat='x'")
     with pytest.raises(InputError, match=r"cannot read broken\.osm"):
         pois_from_osm(broken, tags={"amenity": True})
+
+
+def test_demo_region_counts_match_datasets_reader():
+    datasets = pytest.importorskip("planner.datasets")
+    path = datasets.demo_path("demo_region.osm.bz2")
+    tags = {
+        "amenity": ["restaurant", "fast_food", "community_centre", "toilets", "fuel", "parking"],
+        "shop": ["mall"],
+        "landuse": ["residential", "industrial"],
+        "highway": ["services"],
+        "office": ["courier"],
+    }
+    ours = pois_from_osm(path, tags=tags | {"amenity": [*tags["amenity"], "post_depot"]})
+    theirs = datasets.demo_pois()
+    counts = ours["category"].replace({"courier": "express_depot", "post_depot": "express_depot"})
+    assert counts.value_counts().to_dict() == theirs["category"].value_counts().to_dict()
+    # same points (ways as polygon centroids), matched by OSM type and id
+    ours_xy = ours.set_index(ours["osm_type"] + "/" + ours["osm_id"].astype(str)).geometry
+    theirs_xy = theirs.set_index(theirs["osm_type"] + "/" + theirs["osm_id"].astype(str)).geometry
+    assert ours_xy.index.sort_values().equals(theirs_xy.index.sort_values())
+    other = theirs_xy.reindex(ours_xy.index)
+    gap = shapely.distance(ours_xy.to_numpy(), other.to_numpy())
+    assert float(gap.max()) < 1e-9
