@@ -348,6 +348,8 @@ def candidates_from_points(
     kind: str = "user",
     kind_field: str | None = "kind",
     name_field: str | None = "name",
+    id_field: str | None = "id",
+    keep: Sequence[str] = ("capacity", "cost"),
     label: str = "points",
 ) -> gpd.GeoDataFrame:
     """Turn the user's own sites (any points or polygons with a CRS) into candidates.
@@ -362,13 +364,20 @@ def candidates_from_points(
         Column holding each site's kind (e.g. ``union`` for union premises).
     name_field
         Column holding each site's name.
+    id_field
+        Column holding each site's id (as :func:`planner.io.read_candidates`
+        returns); where absent, the index labels are the ids.
+    keep
+        Columns carried over when present (the capacity and cost that the
+        capacitated and budgeted siting models read).
     label
         What the sites are (a file name), for messages.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        The candidate schema, ``site_id`` = ``"user/<index>"``.
+        The candidate schema, ``site_id`` = ``"user/<id>"``, plus the ``keep``
+        columns found.
 
     Examples
     --------
@@ -384,11 +393,18 @@ def candidates_from_points(
             file=label,
             fix="read the file with planner.io or geopandas first.",
         )
-    if not points.index.is_unique:
+    ids = (
+        points[id_field].astype(str).to_numpy(dtype=object)
+        if id_field is not None and id_field in points.columns
+        else np.asarray([str(i) for i in points.index], dtype=object)
+    )
+    if len(set(ids)) != len(ids):
+        dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
         raise InputError(
-            f"{label} has duplicate index labels; site ids must be unique.",
+            f"{label} has duplicate site ids, e.g. {dup!r}; site ids must be unique.",
             file=label,
-            fix="reset_index() or set a unique id column as the index.",
+            field=id_field if id_field is not None and id_field in points.columns else "index",
+            fix="give every site its own id (or reset_index() to number them).",
         )
     lon, lat = _lonlat(points, label) if len(points) else (np.empty(0), np.empty(0))
     kinds: np.ndarray | str = (
@@ -401,7 +417,11 @@ def candidates_from_points(
         if name_field is not None and name_field in points.columns
         else None
     )
-    return _schema([f"user/{i}" for i in points.index], kinds, "user", names, lon, lat)
+    out = _schema([f"user/{i}" for i in ids], kinds, "user", names, lon, lat)
+    for column in keep:
+        if column in points.columns:
+            out[column] = points[column].to_numpy()
+    return out
 
 
 def combine_candidates(*frames: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

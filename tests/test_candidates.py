@@ -125,6 +125,29 @@ def test_hotspots_and_user_points():
         combine_candidates(user, user)
 
 
+def test_user_sites_from_planner_io_keep_ids_cost_capacity():
+    from planner.io import read_candidates
+
+    table = pd.DataFrame(
+        {
+            "id": ["A7", "B2"],
+            "lon": [116.30, 116.31],
+            "lat": [39.90, 39.91],
+            "cost": ["100", "250.5"],
+            "capacity": [20, 35],
+        }
+    )
+    sites = candidates_from_points(read_candidates(table), kind="premises")
+    assert list(sites.index) == ["user/A7", "user/B2"]
+    assert sites["cost"].tolist() == [100.0, 250.5]
+    assert sites["capacity"].tolist() == [20, 35]
+    kept = dedupe_candidates(combine_candidates(sites), radius_m=10)
+    assert kept["cost"].tolist() == [100.0, 250.5]
+    with pytest.raises(InputError, match="duplicate site ids") as info:
+        candidates_from_points(read_candidates(table.assign(id=["A7", "A7"]), id_column=None))
+    assert info.value.field == "id"
+
+
 def test_filters_kind_distance_exclude():
     sites = combine_candidates(
         candidates_from_points(
