@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS, Transformer
 from tqdm.auto import tqdm
 
@@ -1565,6 +1566,7 @@ def demand_from_areas(
     group: str = "other",
     group_field: str | None = "group",
     mode: str = "ebike",
+    datum: str = "wgs84",
     label: str = "areas",
 ) -> gpd.GeoDataFrame:
     """Spread area totals (e.g. workers per district) over the road network's nodes.
@@ -1588,6 +1590,10 @@ def demand_from_areas(
         Column holding each area's worker group.
     mode
         Travel mode whose usable nodes receive demand.
+    datum
+        Datum of the polygons' longitude/latitude: ``"wgs84"``, or ``"gcj02"`` /
+        ``"bd09"`` for boundaries taken from Chinese web maps (converted with
+        :func:`planner.crs.to_wgs84`).
     label
         What the areas are (a file name), for messages.
 
@@ -1631,6 +1637,15 @@ def demand_from_areas(
             fix="totals must be numbers >= 0.",
         )
     polys = areas.geometry.to_crs(WGS84) if not CRS(areas.crs).equals(WGS84) else areas.geometry
+    if datum.lower() not in ("wgs84", "epsg:4326"):
+
+        def convert(xy: np.ndarray) -> np.ndarray:
+            lon, lat = _datum_to_wgs84(xy[:, 0], xy[:, 1], datum, label)
+            return np.column_stack([lon, lat])
+
+        polys = gpd.GeoSeries(
+            shapely.transform(polys.values, convert), index=polys.index, crs=WGS84
+        )
     if group_field is not None and group_field in areas.columns:
         area_groups = _normal_groups(areas[group_field]).to_numpy(dtype=object)
     else:

@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
@@ -626,6 +627,22 @@ def test_demand_from_areas_spreads_totals(grid_net):
     assert demand["weight"].sum() == pytest.approx(127.0, abs=1e-9)
     with pytest.raises(InputError, match="negative"):
         demand_from_areas(areas.assign(workers=[-1.0, 2.0]), grid_net, value="workers")
+    # the same district drawn on a Chinese web map (GCJ-02): converted back, same nodes
+    from planner.crs import from_wgs84
+
+    east_wgs = areas.iloc[:1].to_crs(4326)
+    east_gcj = east_wgs.set_geometry(
+        shapely.transform(
+            east_wgs.geometry.values,
+            lambda xy: np.column_stack(from_wgs84(xy[:, 0], xy[:, 1], "gcj02")),
+        )
+    )
+    with pytest.warns(UserWarning, match="contain no ebike network node"):
+        # read as WGS84, the district lies ~500 m off, beside the network
+        shifted = demand_from_areas(east_gcj, grid_net, value="workers")
+    assert len(shifted) == 1
+    fixed = demand_from_areas(east_gcj, grid_net, value="workers", datum="gcj02")
+    assert sorted(fixed["node"]) == [3, 4, 5, 9, 10, 11]
 
 
 def shapely_box(x0: float, y0: float, x1: float, y1: float):  # type: ignore[no-untyped-def]
