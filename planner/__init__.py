@@ -9,9 +9,11 @@ The public API, by concern:
   :func:`read_traces`, :func:`parse_hours`;
 - Chinese map datums: :func:`to_wgs84`, :func:`from_wgs84`, :func:`datum_offset_m`;
 - maps: :func:`network_map`, :func:`save_map`;
+- the embedded synthetic demo region: :mod:`planner.datasets`;
 - errors: :class:`PlannerError` and its subclasses.
 """
 
+from planner import datasets
 from planner._errors import (
     DatumError,
     InfeasibleError,
@@ -57,6 +59,7 @@ __all__ = [
     "SolverError",
     "TravelMode",
     "__version__",
+    "datasets",
     "datum_offset_m",
     "from_wgs84",
     "local_metric_crs",
