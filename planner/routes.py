@@ -139,8 +139,8 @@ class SiteIncidence:
     routes
         The flows' route table (labels, ``volume``, ``time_s``, ``length_m``).
     sites
-        One row per site on the sites' index: ``node`` (OSM id it snapped to),
-        ``snap_m``, ``far`` (beyond the snap limit: passes nothing),
+        One row per site on the sites' index: ``u``, ``v`` (OSM ids of the
+        road edge it stands beside), ``snap_m``, ``far`` (beyond the snap limit: passes nothing),
         ``passing_volume`` (volume of routes through the site) and
         ``reachable_volume`` (within the detour limit).
     detour_s
@@ -383,16 +383,17 @@ class Flows:
     ) -> SiteIncidence:
         """Find the routes that pass each site, where along them, and at what detour.
 
-        A site is placed on the nearest road edge open to the flows' mode (and
-        on its twin in the other direction, for a two-way road), at the point
-        nearest to it. A route *passes* the site when it drives that edge
-        (detour 0; the position is the driving time and distance from the
-        origin to that point). With ``detour_min > 0`` a route that leaves its
-        path at node ``a``, drives to the site and rejoins at node ``b`` at or
-        after ``a`` also reaches it, with detour ``t(a→site) + t(site→b) -
-        t(a→b along the path)``; legs longer than ``detour_min`` each are not
-        searched, so detours are never overstated, only sites far off the path
-        missed.
+        A site is placed on the nearest road edge open to the flows' mode, at
+        the point nearest to it, and on every edge as near to within 1 m: the
+        twin in the other direction of a two-way road, or all the edges meeting
+        at a node when that node is the nearest point. A route *passes* the
+        site when it drives such an edge (detour 0; the position is the driving
+        time and distance from the origin to that point). With
+        ``detour_min > 0`` a route that leaves its path at node ``a``, drives to
+        the site and rejoins at node ``b`` at or after ``a`` also reaches it,
+        with detour ``t(a→site) + t(site→b) - t(a→b along the path)``; legs
+        longer than ``detour_min`` each are not searched, so detours are never
+        overstated, only sites far off the path missed.
 
         Parameters
         ----------
@@ -1298,7 +1299,12 @@ def _candidates(
 
 
 def _clean(
-    frame: pd.DataFrame, *, max_speed_ms: float, max_gap_s: float, max_drop: int
+    frame: pd.DataFrame,
+    *,
+    max_speed_ms: float,
+    max_gap_s: float,
+    max_drop: int,
+    slack_m: float,
 ) -> tuple[NDArray[np.object_], IntArray]:
     """Status per point (in frame order, frame sorted by driver and time) and trip number."""
     n = len(frame)
@@ -1328,7 +1334,7 @@ def _clean(
             trip[i] = trip_no
             last, dropped = i, 0
             continue
-        if dist / dt > max_speed_ms:
+        if dist > max_speed_ms * dt + slack_m:
             if dropped < max_drop:
                 status[i] = "teleport"
                 dropped += 1
@@ -1363,7 +1369,8 @@ def match_traces(
 
     Cleaning, per driver in time order: a fix at the same time as the previous
     one is a ``duplicate``; a fix that would need more than ``max_speed_kmh``
-    from the last kept fix is a ``teleport`` and dropped (after three teleports
+    from the last kept fix (beyond ``5 * sigma_m`` of GPS noise) is a ``teleport`` and
+    dropped (after three teleports
     in a row the device is taken to have moved and a new trip starts); a gap
     longer than ``max_gap_s`` starts a new trip. Unsorted input is sorted by
     driver and time; fixes of different drivers are never joined.
@@ -1487,7 +1494,13 @@ def match_traces(
     if unsorted:
         logger.info("match_traces: points were not sorted by driver and time; sorting them")
     frame = frame.sort_values(["_driver", "_t"], kind="stable").reset_index(drop=True)
-    status, trip = _clean(frame, max_speed_ms=max_speed_kmh / 3.6, max_gap_s=max_gap_s, max_drop=3)
+    status, trip = _clean(
+        frame,
+        max_speed_ms=max_speed_kmh / 3.6,
+        max_gap_s=max_gap_s,
+        max_drop=3,
+        slack_m=5.0 * sigma_m,
+    )
     edges = _mode_edges(network, mode)
     segs = _segments(network, mode, edges)
     kept = np.flatnonzero(status == "matched")
@@ -2019,11 +2032,11 @@ def with_passing_volume(
     -------
     geopandas.GeoDataFrame
         The candidates (a copy) with ``passing_volume``, ``reachable_volume``,
-        ``node`` and ``snap_m``.
+        ``u``, ``v`` (the road edge they stand beside) and ``snap_m``.
     """
     inc = flows.site_incidence(candidates, max_snap_m=max_snap_m, detour_min=detour_min)
     out = candidates.copy()
-    for col in ("node", "snap_m", "passing_volume", "reachable_volume"):
+    for col in ("u", "v", "snap_m", "passing_volume", "reachable_volume"):
         out[col] = inc.sites[col].to_numpy()
     if min_volume is not None:
         out = out[out["passing_volume"] >= float(min_volume)]
