@@ -43,6 +43,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import Transformer
 from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
 from tqdm.auto import tqdm
 
 from planner._errors import InputError, Problem
@@ -1363,6 +1364,7 @@ def match_traces(
     max_speed_kmh: float = 150.0,
     max_gap_s: float = 600.0,
     trip_volume: float = 1.0,
+    workers: int = 1,
     progress: bool = False,
 ) -> MatchResult:
     """Clean GPS traces, split them into trips and map-match each trip to a network path.
@@ -1414,6 +1416,8 @@ def match_traces(
     trip_volume
         Volume given to each matched trip in :attr:`MatchResult.flows`
         (e.g. ``1 / days observed`` for trucks per day).
+    workers
+        Processes matching trips in parallel (forked; ``1`` matches here).
     progress
         Show a progress bar.
 
@@ -1460,6 +1464,8 @@ def match_traces(
             raise InputError(f"{name} must be a positive number, got {value!r}.", field=name)
     if len(traces) == 0:
         raise InputError("the traces hold no points.", field="traces")
+    if int(workers) != workers or workers < 1:
+        raise InputError(f"workers must be a whole number >= 1, got {workers!r}.", field="workers")
     index, lon, lat = _trace_lonlat(traces)
     t = _trace_seconds(traces[time])
     bad = ~np.isfinite(t)
@@ -1519,36 +1525,59 @@ def match_traces(
     seqs: list[IntArray] = []
     seq_trip: list[int] = []
     n_trips = int(trip.max()) + 1 if trip.size else 0
-    trip_members = pd.Series(np.arange(kept.size)).groupby(kept_trip).apply(list)
+    # kept points and rows are in frame order, where trip numbers never decrease
+    k_lo = np.searchsorted(kept_trip, np.arange(n_trips), side="left")
+    k_hi = np.searchsorted(kept_trip, np.arange(n_trips), side="right")
+    in_trip = np.flatnonzero(trip >= 0)
+    r_lo = in_trip[np.searchsorted(trip[in_trip], np.arange(n_trips), side="left")]
+    r_n = np.bincount(trip[in_trip], minlength=n_trips)
+    drivers = frame["_driver"].to_numpy()
+    times = frame["_t"].to_numpy(dtype=np.float64)
+    has_cand = cend > cstart
+    # bounded Dijkstra runs on the part of the network within reach of each stretch
+    node_xy = np.column_stack(
+        [np.asarray(v) for v in to_metric.transform(network.lon, network.lat)]
+    )
+    local = _Local(node_xy, cKDTree(node_xy), edges)
     bar = tqdm(total=kept.size, desc="map matching", disable=not progress, unit="fix")
+    jobs: list[tuple[int, list[int]]] = []
     for tr in range(n_trips):
-        members = [m for m in trip_members.get(tr, []) if cend[m] > cstart[m]]
-        all_rows = np.flatnonzero(trip == tr)
+        all_members = np.arange(k_lo[tr], k_hi[tr])
+        members = all_members[has_cand[all_members]].tolist()
+        if len(members) >= 2:
+            jobs.append((tr, members))
+    ctx = _MatchContext(
+        cstart, cend, ce, cd, co, px, py, segs, edges, sigma_m, beta_m, radius_m, local
+    )
+    results = _run_jobs(ctx, jobs, workers=workers, bar=bar)
+    for tr in range(n_trips):
+        all_members = np.arange(k_lo[tr], k_hi[tr])
+        members = all_members[has_cand[all_members]].tolist()
+        first_row, n_rows = int(r_lo[tr]), int(r_n[tr])
+        last_row = int(in_trip[np.searchsorted(in_trip, first_row) + n_rows - 1])
         row_info = {
             "trip": tr,
-            "driver": frame["_driver"].iloc[all_rows[0]] if all_rows.size else None,
-            "start": float(frame["_t"].iloc[all_rows[0]]) if all_rows.size else math.nan,
-            "end": float(frame["_t"].iloc[all_rows[-1]]) if all_rows.size else math.nan,
-            "points": int(all_rows.size),
+            "driver": drivers[first_row],
+            "start": float(times[first_row]),
+            "end": float(times[last_row]),
+            "points": n_rows,
             "matched_points": 0,
             "breaks": 0,
             "excluded": "",
         }
         if len(members) < 2:
-            for m in trip_members.get(tr, []):
+            for m in all_members:
                 if status[kept[m]] == "matched":
                     status[kept[m]] = "short_trip"
             row_info["excluded"] = (
                 "fewer than two fixes near the network" if members else "no fix near the network"
             )
-            if all_rows.size == 1:
+            if n_rows == 1:
                 row_info["excluded"] = "a single fix"
             trip_rows.append(row_info)
-            bar.update(len(trip_members.get(tr, [])))
+            bar.update(all_members.size)
             continue
-        choice, breaks, nodes = _viterbi_trip(
-            members, cstart, cend, ce, cd, co, px, py, segs, edges, sigma_m, beta_m, radius_m
-        )
+        choice, breaks, nodes = results[tr]
         for m, c in zip(members, choice, strict=True):
             matched_edge[kept[m]] = ce[c]
             matched_dist[kept[m]] = cd[c]
@@ -1560,7 +1589,6 @@ def match_traces(
         else:
             row_info["excluded"] = "the matched path has no edge"
         trip_rows.append(row_info)
-        bar.update(len(members))
     bar.close()
     ids = network.node_ids
     me = matched_edge
@@ -1649,6 +1677,130 @@ def _trace_seconds(col: pd.Series) -> FloatArray:
     return out
 
 
+@dataclass(frozen=True)
+class _MatchContext:
+    """Everything a worker needs to match trips (picklable)."""
+
+    cstart: IntArray
+    cend: IntArray
+    ce: IntArray
+    cd: FloatArray
+    co: FloatArray
+    px: FloatArray
+    py: FloatArray
+    segs: _Segments
+    edges: _ModeEdges
+    sigma: float
+    beta: float
+    radius: float
+    local: _Local
+
+    def match(self, jobs: list[tuple[int, list[int]]]) -> list[tuple[int, Any]]:
+        return [
+            (
+                tr,
+                _viterbi_trip(
+                    members,
+                    self.cstart,
+                    self.cend,
+                    self.ce,
+                    self.cd,
+                    self.co,
+                    self.px,
+                    self.py,
+                    self.segs,
+                    self.edges,
+                    self.sigma,
+                    self.beta,
+                    self.radius,
+                    self.local,
+                ),
+            )
+            for tr, members in jobs
+        ]
+
+
+# Set in worker processes only (by their initializer): the forked context.
+_WORKER: list[_MatchContext] = []
+
+
+def _worker_init(ctx: _MatchContext) -> None:
+    _WORKER.append(ctx)
+
+
+def _worker_match(jobs: list[tuple[int, list[int]]]) -> list[tuple[int, Any]]:
+    return _WORKER[0].match(jobs)
+
+
+def _run_jobs(
+    ctx: _MatchContext, jobs: list[tuple[int, list[int]]], *, workers: int, bar: Any
+) -> dict[int, tuple[list[int], int, IntArray]]:
+    """Match trips in this process, or in ``workers`` forked processes."""
+    out: dict[int, tuple[list[int], int, IntArray]] = {}
+    if workers <= 1 or len(jobs) < 4 * workers:
+        for tr, res in ctx.match(jobs):
+            out[tr] = res
+            bar.update(len(res[0]))
+        return out
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    # interleave trips so that workers get similar loads; several chunks each
+    n_chunks = workers * 4
+    chunks = [jobs[k::n_chunks] for k in range(n_chunks)]
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp.get_context("fork"),
+        initializer=_worker_init,
+        initargs=(ctx,),
+    ) as pool:
+        for part in pool.map(_worker_match, chunks):
+            for tr, res in part:
+                out[tr] = res
+                bar.update(len(res[0]))
+    return out
+
+
+_WINDOW = 32
+"""Fixes per bounded Dijkstra call in map matching."""
+
+
+def _trip_limit(gc: FloatArray, radius: float) -> float:
+    """Search radius (metres) of the bounded Dijkstra between consecutive fixes."""
+    return float(gc.max(initial=0.0)) * 2.0 + 2.0 * radius + 200.0
+
+
+@dataclass(frozen=True)
+class _Local:
+    """Node positions and index for bounded Dijkstra on local parts of the network."""
+
+    xy: FloatArray
+    tree: cKDTree
+    edges: _ModeEdges
+
+    def dijkstra(
+        self, sources: IntArray, limit: float
+    ) -> tuple[IntArray, IntArray, FloatArray, NDArray[np.int32]]:
+        """Distances within ``limit`` from ``sources`` on the nodes that can be reached.
+
+        Every node of a path of length <= ``limit`` lies within ``limit`` (straight
+        line) of its source, since edge lengths are at least the straight-line
+        distance; so the search runs on the sub-network of those balls only.
+
+        Returns (sub-network node positions, sorted; local row of each source;
+        distances sources × sub-network; predecessors in local numbering).
+        """
+        pts = self.xy[sources]
+        centre = pts.mean(axis=0)
+        spread = float(np.sqrt(((pts - centre) ** 2).sum(axis=1)).max())
+        near = self.tree.query_ball_point(centre, r=spread + limit * 1.01 + 10.0)
+        idx = np.sort(np.asarray(near, dtype=np.int64))
+        sub = sp.csr_array(self.edges.csr_length[idx][:, idx])
+        rows = np.searchsorted(idx, sources)
+        dist, pred = csgraph.dijkstra(sub, indices=rows, limit=limit, return_predecessors=True)
+        return idx, rows, dist, pred
+
+
 def _viterbi_trip(
     members: list[int],
     cstart: IntArray,
@@ -1663,53 +1815,54 @@ def _viterbi_trip(
     sigma: float,
     beta: float,
     radius: float,
+    local: _Local,
 ) -> tuple[list[int], int, IntArray]:
-    """Viterbi over one trip; returns the chosen candidate per fix, breaks, and node path."""
+    """Viterbi over one trip; returns the chosen candidate per fix, breaks, and node path.
+
+    Transitions use one bounded multi-source Dijkstra per stretch of ``_WINDOW``
+    fixes, on the part of the network within reach of the stretch.
+    """
     m = np.asarray(members, dtype=np.int64)
     n_steps = m.size
     gc = np.hypot(np.diff(px[m]), np.diff(py[m]))
     eu, ev, elen = segs.edge_u, segs.edge_v, segs.edge_len
-    # stretches of fixes sharing one multi-source Dijkstra
-    choice = [0] * n_steps
     breaks = 0
-    win = 64
     back: list[IntArray] = []
-    chain_start = [0]
     cands = [np.arange(cstart[k], cend[k]) for k in m]
-    score = -0.5 * (cd[cands[0]] / sigma) ** 2
-    dist_cache: tuple[IntArray, FloatArray] | None = None
-    w0 = -1
+    inv_2s2 = 0.5 / (sigma * sigma)
+    score = -inv_2s2 * cd[cands[0]] ** 2
+    tol = 2.0 * sigma
+    windows: list[tuple[IntArray, IntArray, IntArray, FloatArray, NDArray[np.int32]]] = []
     for i in range(n_steps - 1):
-        if i // win != w0:
-            w0 = i // win
-            lo, hi = w0 * win, min(n_steps, (w0 + 1) * win + 1)
-            srcs = np.unique(np.concatenate([ev[ce[cands[j]]] for j in range(lo, hi)]))
-            limit = float(gc[lo : hi - 1].max(initial=0.0)) * 2.0 + 2.0 * radius + 200.0
-            dist = csgraph.dijkstra(edges.csr_length, indices=srcs, limit=limit)
-            dist_cache = (srcs, dist)
-        assert dist_cache is not None
-        srcs, dist = dist_cache
+        if i % _WINDOW == 0:
+            hi = min(n_steps - 1, i + _WINDOW)
+            srcs = np.unique(np.concatenate([ev[ce[cands[j]]] for j in range(i, hi)]))
+            idx, rows, dist, pred = local.dijkstra(srcs, _trip_limit(gc[i:hi], radius))
+            windows.append((srcs, idx, rows, dist, pred))
+        srcs, idx, rows, dist, pred = windows[-1]
         a, b = cands[i], cands[i + 1]
         ea, eb = ce[a], ce[b]
-        row = np.searchsorted(srcs, ev[ea])
-        net = dist[row][:, eu[eb]]  # v_a → u_b
-        route = (elen[ea] - co[a])[:, None] + net + co[b][None, :]
-        same = ea[:, None] == eb[None, :]
-        fwd = same & (co[b][None, :] >= co[a][:, None] - 2.0 * sigma)
-        route = np.where(fwd, np.maximum(co[b][None, :] - co[a][:, None], 0.0), route)
-        trans = -np.abs(route - gc[i]) / beta
-        total = score[:, None] + trans
+        row = np.searchsorted(srcs, ev[ea])  # dist rows follow the sources' order
+        col = np.searchsorted(idx, eu[eb])
+        inside = (col < idx.size) & (idx[np.minimum(col, idx.size - 1)] == eu[eb])
+        net = np.where(inside[None, :], dist[row[:, None], np.minimum(col, idx.size - 1)], np.inf)
+        oa, ob = co[a][:, None], co[b][None, :]
+        route = (elen[ea][:, None] - oa) + net + ob
+        fwd = (ea[:, None] == eb[None, :]) & (ob >= oa - tol)
+        route = np.where(fwd, np.maximum(ob - oa, 0.0), route)
+        total = score[:, None] - np.abs(route - gc[i]) / beta
         best = np.argmax(total, axis=0)
         new = total[best, np.arange(b.size)]
+        emit = -inv_2s2 * cd[b] ** 2
         if not np.isfinite(new).any():
             breaks += 1
             back.append(np.full(b.size, -1, dtype=np.int64))
-            chain_start.append(i + 1)
-            score = -0.5 * (cd[b] / sigma) ** 2
+            score = emit
             continue
-        back.append(best.astype(np.int64))
-        score = new - 0.5 * (cd[b] / sigma) ** 2
+        back.append(best)
+        score = new + emit
     # backtrack
+    choice = [0] * n_steps
     k = int(np.argmax(score))
     for i in range(n_steps - 1, -1, -1):
         choice[i] = int(cands[i][k])
@@ -1717,37 +1870,9 @@ def _viterbi_trip(
             break
         prev = int(back[i - 1][k])
         if prev < 0:
-            sc = -0.5 * (cd[cands[i - 1]] / sigma) ** 2
-            prev = int(np.argmax(sc))
+            prev = int(np.argmin(cd[cands[i - 1]]))
         k = prev
-    # node path: links between consecutive matches, one bounded Dijkstra per stretch
-    needs: list[tuple[int, int, int]] = []  # (step, from node, to node)
-    for i in range(1, n_steps):
-        c, pc = choice[i], choice[i - 1]
-        e, pe = int(ce[c]), int(ce[pc])
-        if pe == e and co[c] >= co[pc] - 2.0 * sigma:
-            continue
-        if int(ev[pe]) != int(eu[e]):
-            needs.append((i, int(ev[pe]), int(eu[e])))
-    links: dict[int, list[int] | None] = {}
-    for w in range(0, n_steps, win):
-        part = [nd for nd in needs if w <= nd[0] < w + win]
-        if not part:
-            continue
-        srcs_l = np.unique([nd[1] for nd in part])
-        limit = float(gc[max(w - 1, 0) : w + win].max(initial=0.0)) * 2.0 + 2.0 * radius + 200.0
-        dist_l, pred_l = csgraph.dijkstra(
-            edges.csr_length, indices=srcs_l, limit=limit, return_predecessors=True
-        )
-        for step, s_node, t_node in part:
-            r = int(np.searchsorted(srcs_l, s_node))
-            if not np.isfinite(dist_l[r, t_node]):
-                links[step] = _link(edges, s_node, t_node)
-                continue
-            seq = [t_node]
-            while seq[-1] != s_node:
-                seq.append(int(pred_l[r, seq[-1]]))
-            links[step] = seq[::-1]
+    # node path: links between consecutive matches from the shared predecessors
     nodes: list[int] = []
     for i, c in enumerate(choice):
         e = int(ce[c])
@@ -1756,12 +1881,24 @@ def _viterbi_trip(
             continue
         pc = choice[i - 1]
         pe = int(ce[pc])
-        if pe == e and co[c] >= co[pc] - 2.0 * sigma:
+        if pe == e and co[c] >= co[pc] - tol:
             continue
-        if int(ev[pe]) == int(eu[e]):
+        s_node, t_node = int(ev[pe]), int(eu[e])
+        if s_node == t_node:
             nodes.append(int(ev[e]))
             continue
-        link = links.get(i)
+        srcs, idx, rows, dist, pred = windows[(i - 1) // _WINDOW]
+        r = int(np.searchsorted(srcs, s_node))
+        s_local = int(rows[r])
+        tc = int(np.searchsorted(idx, t_node))
+        link: list[int] | None
+        if tc < idx.size and idx[tc] == t_node and np.isfinite(dist[r, tc]):
+            local_path = [tc]
+            while local_path[-1] != s_local:
+                local_path.append(int(pred[r, local_path[-1]]))
+            link = [int(idx[x]) for x in reversed(local_path)]
+        else:
+            link = _link(edges, s_node, t_node)
         if link is None:
             nodes += [int(eu[e]), int(ev[e])]  # disconnected: jump (counted as a break)
             continue

@@ -301,6 +301,13 @@ def test_match_synthetic_traces_recovers_edges(demo_net: Any, demo_flows: Any) -
     recall, precision = edge_recall(res, truth)
     assert recall >= 0.95
     assert precision >= 0.9
+    # two worker processes give the same matches
+    par = match_traces(traces, demo_net, workers=2)
+    assert par.points.equals(res.points)
+    assert par.flows is not None
+    assert [par.flows.path(r) for r in par.flows.routes.index] == [
+        res.flows.path(r) for r in res.flows.routes.index
+    ]
 
 
 def test_match_bad_traces(demo_net: Any, demo_flows: Any) -> None:
