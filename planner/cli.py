@@ -67,42 +67,27 @@ def demo(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("maps/demo"),
     quiet: QuietOption = False,
 ) -> None:
-    """Run the demo on the embedded synthetic region and write a map.
+    """Run both programmes on the embedded synthetic region; write map and report.
+
+    Worker stations (rider and courier demand, 15 minutes by e-bike, existing
+    stations fixed) and driver homes (truck flows on the corridor, a rest at least
+    every 4 hours): prints network statistics, the ranked sites and the coverage
+    before and after, and writes map.html, report.html, sites.geojson,
+    coverage.csv and run.json.
 
     Example: planner demo --out maps/demo
     """
-    from planner import datasets as datasets
-    from planner.maps import add_title, network_map, save_map
+    from planner.plan import run_demo
 
     _configure_logging(quiet)
     try:
-        network = datasets.demo_network(progress=_progress(quiet))
-        stations = datasets.demo_stations()
-        stats = network.stats()
-        snapped = network.snap(stations, mode="ebike")
-        m = network_map(
-            network,
-            stations=stations,
-            tiles=None,
-            attribution=datasets.DEMO_ATTRIBUTION,
-        )
-        add_title(m, "planner demo: roads and existing stations", subtitle=datasets.DEMO_LABEL)
-        out.mkdir(parents=True, exist_ok=True)
-        path = save_map(m, out / "map.html", offline=True)
-        (out / "network_stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
+        result = run_demo(out, progress=_progress(quiet))
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error
-    if not quiet:
-        _print_stats(stats)
-        kinds = stations["kind"].value_counts().to_dict()
-        typer.echo(
-            f"stations: {len(stations)} ("
-            + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items()))
-            + f"); e-bike snap distance median {snapped.table['distance_m'].median():.0f} m, "
-            f"max {snapped.table['distance_m'].max():.0f} m"
-        )
-    typer.echo(f"map written: {path}")
+    if not quiet and result.workers.network is not None:
+        _print_stats(result.workers.network.stats())
+    typer.echo(result.text())
 
 
 @app.command()
