@@ -26,7 +26,9 @@ app = typer.Typer(
 )
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_PARTIAL = 3
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or tables.")]
 
 
@@ -126,6 +128,80 @@ def network(
         typer.echo(json.dumps(stats, indent=2))
     elif not quiet:
         _print_stats(stats)
+
+
+@app.command()
+def validate(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="Scenario files (.toml) or folders of them.")
+    ],
+) -> None:
+    """Check scenario files without running them: every problem, with key and fix.
+
+    Exit code 0 when all are valid, 2 otherwise.
+
+    Example: planner validate examples/
+    """
+    from planner.scenario import load_scenario, scenario_files
+
+    try:
+        files = scenario_files(scenarios)
+    except PlannerError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from error
+    bad = 0
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+        except PlannerError as error:
+            bad += 1
+            typer.echo(f"invalid: {path}\n  {error}")
+        else:
+            typer.echo(f"ok: {path} ({scenario.name}; outputs to {scenario.output_folder})")
+    raise typer.Exit(EXIT_BAD_INPUT if bad else EXIT_OK)
+
+
+@app.command()
+def run(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="Scenario files (.toml) or folders of them.")
+    ],
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Scenarios run at once.")] = 1,
+    quiet: QuietOption = False,
+) -> None:
+    """Run scenarios; each writes one output folder, whole or not at all.
+
+    A failing scenario is reported and the others go on. Exit code 0 when all
+    succeed, 2 when all failed on bad input, 3 when some failed (partial), 1 on
+    unexpected errors only.
+
+    Example: planner run examples/demo_worker_stations.toml examples/demo_driver_homes.toml
+    """
+    from planner.batch import run_batch
+    from planner.scenario import scenario_files
+
+    _configure_logging(quiet)
+    try:
+        files = scenario_files(scenarios)
+        runs = run_batch(files, jobs=jobs, progress=_progress(quiet) and jobs == 1)
+    except PlannerError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from error
+    for item in runs:
+        where = f" -> {item.folder}" if item.folder else ""
+        typer.echo(f"{item.status:<8} {item.source}{where}\n         {item.message}")
+    statuses = {item.status for item in runs}
+    ok = sum(item.status == "ok" for item in runs)
+    typer.echo(f"{ok} of {len(runs)} scenarios succeeded.")
+    if statuses == {"ok"}:
+        code = EXIT_OK
+    elif "ok" in statuses:
+        code = EXIT_PARTIAL
+    elif statuses == {"invalid"}:
+        code = EXIT_BAD_INPUT
+    else:
+        code = EXIT_FAILED
+    raise typer.Exit(code)
 
 
 def main() -> None:
