@@ -226,14 +226,31 @@ def test_chunked_parallel_and_dask_are_identical(grid) -> None:  # type: ignore[
         access_matrix(grid, demand, sites, mode="bike", cutoff_min=2.0, chunk_size=3),
         access_matrix(grid, demand, sites, mode="bike", cutoff_min=2.0, chunk_size=7, n_jobs=2),
     ]
-    from dask.distributed import Client
+    from dask.distributed import Client, LocalCluster
 
-    with Client(processes=False, dashboard_address=None, n_workers=1, threads_per_worker=2) as c:
+    with LocalCluster(
+        processes=False, dashboard_address=None, n_workers=1, threads_per_worker=2
+    ) as cluster:
+        with Client(cluster) as client:
+            variants.append(
+                access_matrix(
+                    grid, demand, sites, mode="bike", cutoff_min=2.0, chunk_size=5, scheduler=client
+                )
+            )
+        # an address: the function opens (and closes) its own client
         variants.append(
             access_matrix(
-                grid, demand, sites, mode="bike", cutoff_min=2.0, chunk_size=5, scheduler=c
+                grid,
+                demand,
+                sites,
+                mode="bike",
+                cutoff_min=2.0,
+                chunk_size=4,
+                scheduler=cluster.scheduler_address,
             )
         )
+    with pytest.raises(InputError, match="scheduler must be"):
+        access_matrix(grid, demand, sites, mode="bike", scheduler=42)
     for other in variants:
         assert np.array_equal(other.matrix.indptr, base.matrix.indptr)
         assert np.array_equal(other.matrix.indices, base.matrix.indices)
