@@ -444,7 +444,9 @@ def _assemble(
     index_type = np.int32 if max(shape) < 2**31 and nnz < 2**31 else np.int64
     # CSC -> CSR keeps explicit zeros (format conversion never drops stored values)
     csc = sp.csc_array(
-        (times, rows.astype(index_type), indptr.astype(index_type)), shape=shape, copy=False
+        (times, rows.astype(index_type, copy=False), indptr.astype(index_type)),
+        shape=shape,
+        copy=False,
     )
     matrix = sp.csr_array(csc.tocsr())
     matrix.sort_indices()
