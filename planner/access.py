@@ -24,9 +24,14 @@ sites on the reversed network* (``scipy.sparse.csgraph.dijkstra`` with a
 ``limit`` of the cutoff less the smallest access times), many sources per call,
 in chunks of sites so that the dense scratch block (chunk × nodes) stays small.
 Each chunk is turned into sparse entries at once. Demand points sharing a node
-are computed once and expanded. Chunks run in this process, in local worker
-processes (``n_jobs``), or on a Dask cluster (``scheduler``); results are
-identical. A dense demand × site array is never built.
+are computed once and expanded. A dense demand × site array is never built: peak
+memory is about 2.5 times the sparse result plus one chunk's scratch.
+
+Chunks run in this process, in local worker processes (``n_jobs``; scipy's
+Dijkstra holds the GIL, so threads would not help), or on a Dask cluster
+(``scheduler``, whose workers need planner installed); results are identical,
+bit for bit. With ``n_jobs`` this process works too, taking chunks from the back
+of the queue while ``n_jobs - 1`` workers take them from the front.
 """
 
 from __future__ import annotations
