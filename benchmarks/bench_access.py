@@ -46,7 +46,7 @@ from scipy.sparse import csgraph
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from planner.access import access_matrix, node_access_matrix  # noqa: E402
+from planner.access import access_matrix, node_access_matrix, node_nearest  # noqa: E402
 from planner.network import RoadNetwork, TravelMode, network_from_osm  # noqa: E402
 
 SHENZHEN = ROOT.parent / "shared" / "data" / "shenzhen" / "futian_nanshan_drive.osm.bz2"
@@ -271,6 +271,28 @@ def main_case(network: RoadNetwork, args: argparse.Namespace, label: str) -> Non
     )
 
     print(f"load average now {os.getloadavg()[0]:.2f}")
+
+    print("\n-- nearest site of every node (no cutoff) --")
+    t_near, c_near, (_column, near_s) = best_of_cpu(
+        args.repeat, lambda: node_nearest(csr, np.arange(n), sites)
+    )
+    t_min, c_min, min_only = best_of_cpu(
+        args.repeat, lambda: csgraph.dijkstra(reverse, indices=sites, min_only=True)
+    )
+    start, start_cpu = time.perf_counter(), cpu_time()
+    nx_near = nx.multi_source_dijkstra_path_length(graph, set(sites.tolist()))
+    t_nxn, c_nxn = time.perf_counter() - start, cpu_time() - start_cpu
+    nx_times = np.array([nx_near[v] for v in range(n)])
+    same = np.allclose(near_s, nx_times, rtol=1e-9, atol=0) and np.allclose(
+        near_s, min_only, rtol=1e-9, atol=0
+    )
+    print(f"identical times to networkx and scipy min_only: {same}")
+    for name, wall, cpu in (
+        ("planner node_nearest (site and time)", t_near, c_near),
+        ("bare scipy dijkstra min_only (times only)", t_min, c_min),
+        ("networkx multi_source_dijkstra_path_length", t_nxn, c_nxn),
+    ):
+        print(f"{name:<52}{wall * 1000:>8.2f}ms{cpu * 1000:>8.2f}ms{t_nxn / wall:>10.1f}x")
     print(f"\n-- growth with the number of sites (15 min, {args.jobs} processes) --")
     print(f"{'sites':>8}{'planner':>10}{'bare scipy':>12}{'non-zeros':>12}{'peak (1 proc)':>16}")
     for count in (500, 2000, 8000):
