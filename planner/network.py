@@ -793,7 +793,9 @@ class RoadNetwork:
         if buffer_m > 0:
             hull = hull.buffer(buffer_m)
         back = Transformer.from_crs(self.crs, WGS84, always_xy=True)
-        return shapely.ops.transform(back.transform, hull)
+        return shapely.transform(
+            hull, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1]))
+        )
 
     # --------------------------------------------------------------- summary
     def stats(self) -> dict[str, Any]:
@@ -984,12 +986,29 @@ def _write_highways_xml(path: Path, out: Path) -> int:
 
 
 def _add_travel_times(graph: nx.MultiDiGraph, modes: Mapping[str, TravelMode]) -> None:
-    """Set ``time_<mode>`` (seconds, ``inf`` where closed) on every edge."""
+    """Set ``time_<mode>`` (seconds, ``inf`` where closed) on every edge.
+
+    Speeds depend only on a few tags, so they are computed once per distinct
+    combination of those tags.
+    """
+    keys = sorted({"highway", "maxspeed"} | {k for m in modes.values() for k in m.excluded_tags})
+    travels = list(modes.values())
+    speeds: dict[tuple[Any, ...], list[float]] = {}
     for _, _, data in graph.edges(data=True):
+        key = tuple(_hashable(data.get(k)) for k in keys)
+        if key not in speeds:
+            speeds[key] = [travel.edge_speed_kmh(data) for travel in travels]
         length = float(data.get("length", 0.0))
-        for travel in modes.values():
-            speed = travel.edge_speed_kmh(data)
+        for travel, speed in zip(travels, speeds[key], strict=True):
             data[travel.attr] = length / (speed / 3.6) if speed > 0 else math.inf
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, (list, tuple, set)):
+        return tuple(sorted(map(str, value)))
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
 def _largest_scc(graph: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, DroppedParts]:

@@ -1,0 +1,1084 @@
+# ruff: noqa: N806  (matrix names W, A follow the maths)
+"""Models for sites that serve the routes passing them: flow capturing and rest intervals.
+
+Truck drivers meet a driver home on the way; what matters is whether a route
+passes one (flow capturing) or passes one often enough (rest-interval coverage).
+Both models take matrices, no geography: rows are routes (with a volume, e.g.
+trucks per day), columns are sites. :meth:`planner.routes.Flows.site_incidence`
+builds them from a road network.
+
+* :class:`FlowCapture` (Hodgson 1990): choose ``p`` sites (or a budget) to
+  maximise the volume of routes passing at least one open site, optionally
+  within a detour. It is a maximal covering problem on the route × site detour
+  matrix, solved by :class:`~planner.locate.MCLP`'s machinery.
+* :class:`RestIntervalCoverage` (after Kuby & Lim's flow-refuelling model,
+  2005, in Capar et al.'s 2013 arc-cover form): a route is *served* only if,
+  along its length, it meets an open site at least every ``interval`` (hours
+  or kilometres of driving); maximise the served volume with ``p`` sites (or a
+  budget), or find the fewest (cheapest) sites serving every servable route.
+
+Both fix existing sites, accept site costs and a budget, drop candidates with
+less than a minimum passing volume (``min_volume``, e.g. 30 trucks a day), and
+have an exact (HiGHS) and a fast solver reporting a proven gap, returning a
+:class:`~planner.locate.LocateResult` whose ``demand`` table holds the routes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+
+from planner._errors import InfeasibleError, InputError
+from planner.locate._base import (
+    LocateResult,
+    SolverName,
+    access_data,
+    check_cutoff,
+    demand_weights,
+    filter_entries,
+    relative_gap,
+    site_mask,
+    site_values,
+)
+from planner.locate._engine import AUTO_TIME_LIMIT, check_solver, make_result, site_table
+from planner.locate.coverage import MCLP
+from planner.locate.solvers import (
+    EXACT_NNZ_LIMIT,
+    LP_BOUND_NNZ_LIMIT,
+    cover_mip,
+    greedy_cover,
+    solve_mip,
+)
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+__all__ = ["FlowCapture", "RestIntervalCoverage"]
+
+
+def _labels(labels: ArrayLike | pd.Index | None, n: int, name: str) -> pd.Index:
+    if labels is None:
+        return pd.RangeIndex(n, name=name)
+    index = pd.Index(labels)  # type: ignore[arg-type]
+    if len(index) != n:
+        raise InputError(
+            f"`{name}` has {len(index)} labels for {n} "
+            f"{'routes' if name == 'route_index' else 'sites'}.",
+            field=name,
+        )
+    if not index.is_unique:
+        raise InputError(f"`{name}` labels must be unique.", field=name)
+    return index
+
+
+def _check_budget(
+    p: int | None, budget: float | None, costs: Any, n_cand: int, n_existing: int
+) -> None:
+    if p is not None and budget is not None:
+        raise InputError(
+            "give either `p` or `budget`, not both.",
+            field="budget",
+            fix="drop p=... to choose by budget, or drop budget=... to choose p sites.",
+        )
+    if budget is not None:
+        if costs is None:
+            raise InputError("`budget` needs `costs` (one per site).", field="costs")
+        if not (np.isfinite(budget) and budget >= 0):
+            raise InputError(
+                f"`budget` must be a finite number >= 0; got {budget}.", field="budget"
+            )
+    if p is not None and (int(p) != p or p < 0):
+        raise InputError(f"`p` must be a whole number >= 0; got {p}.", field="p")
+    if p is not None and p > n_cand:
+        raise InfeasibleError(
+            f"p = {p} new sites asked for, but only {n_cand} candidate sites can be chosen "
+            f"({n_existing} existing sites fixed; candidates below the minimum passing volume "
+            "are left out)."
+        )
+
+
+def _check_min_volume(min_volume: float | None) -> float:
+    if min_volume is None:
+        return 0.0
+    v = float(min_volume)
+    if not (np.isfinite(v) and v >= 0):
+        raise InputError(
+            f"`min_volume` must be a number >= 0 (trucks per day); got {min_volume!r}.",
+            field="min_volume",
+        )
+    return v
+
+
+# =========================================================================== flow capturing
+
+
+class FlowCapture:
+    """Flow capturing (Hodgson): the ``p`` sites that capture the most route volume.
+
+    A route is *captured* when it passes an open site (stored detour 0), or
+    reaches one within ``detour`` minutes. Existing sites are fixed and capture
+    too; candidates passed by less than ``min_volume`` are left out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> inf = np.inf
+    >>> detour = np.array([[0.0, inf, inf], [0.0, 0.0, inf], [inf, inf, 0.0]])
+    >>> model = FlowCapture.from_matrix(detour, p=1, volumes=[10, 20, 25])
+    >>> res = model.solve()
+    >>> list(res.selected), res.objective
+    ([0], 30.0)
+    """
+
+    name = "FlowCapture"
+
+    def __init__(self, mclp: MCLP, *, passing: pd.Series, dropped: pd.Index, detour: float) -> None:
+        self.mclp = mclp
+        self.passing = passing
+        self.dropped = dropped
+        self.detour = detour
+
+    @classmethod
+    def from_matrix(
+        cls,
+        matrix: Any,
+        *,
+        p: int | None = None,
+        volumes: ArrayLike | pd.Series | None = None,
+        detour: float = 0.0,
+        existing: Sequence[Hashable] | ArrayLike | None = None,
+        costs: ArrayLike | pd.Series | None = None,
+        budget: float | None = None,
+        min_volume: float | None = None,
+        route_index: ArrayLike | pd.Index | None = None,
+        site_index: ArrayLike | pd.Index | None = None,
+    ) -> FlowCapture:
+        """Build the model from a route × site detour matrix.
+
+        Parameters
+        ----------
+        matrix
+            Detours in minutes (scipy sparse, stored zeros = the route passes the
+            site; or dense with ``inf`` where the site is out of reach), e.g.
+            ``SiteIncidence.matrix("detour_min")``.
+        p
+            Number of new sites.
+        volumes
+            Volume per route (trucks per day); 1 each by default.
+        detour
+            Largest detour (minutes) at which a site still captures a route.
+        existing
+            Labels of existing sites (fixed, capturing).
+        costs, budget
+            Cost per site and total budget for new sites (instead of ``p``).
+        min_volume
+            Candidates passed by less volume (on the path) are not eligible.
+        route_index, site_index
+            Labels of rows and columns.
+
+        Returns
+        -------
+        FlowCapture
+            The model; call :meth:`solve`.
+        """
+        data = access_data(matrix, demand_index=route_index, site_index=site_index)
+        w = demand_weights(volumes, data)
+        ex = site_mask(existing, data, "existing")
+        cut = check_cutoff(detour, "detour")
+        minv = _check_min_volume(min_volume)
+        on = data.times.data <= 0
+        rows = np.repeat(np.arange(data.n_demand), np.diff(data.times.indptr))
+        passing = np.bincount(data.times.indices[on], weights=w[rows[on]], minlength=data.n_sites)
+        keep = ex | (passing >= minv)
+        n_cand = int((keep & ~ex).sum())
+        _check_budget(p, budget, costs, n_cand, int(ex.sum()))
+        cols = np.flatnonzero(keep)
+        col_map = np.full(data.n_sites, -1, dtype=np.int64)
+        col_map[cols] = np.arange(cols.size)
+        sub = filter_entries(data.times, keep[data.times.indices])
+        sub = sp.csr_array(
+            (sub.data, col_map[sub.indices].astype(np.int32), sub.indptr),
+            shape=(data.n_demand, cols.size),
+        )
+        cost_arr = site_values(costs, data, "costs", default=1.0) if costs is not None else None
+        mclp = MCLP.from_matrix(
+            sub,
+            cutoff=cut,
+            p=p,
+            weights=w,
+            existing=ex[cols],
+            costs=cost_arr[cols] if cost_arr is not None else None,
+            budget=budget,
+            demand_index=data.demand_index,
+            site_index=data.site_index[cols],
+        )
+        return cls(
+            mclp,
+            passing=pd.Series(passing, index=data.site_index, name="passing_volume"),
+            dropped=data.site_index[~keep],
+            detour=cut,
+        )
+
+    def solve(
+        self,
+        *,
+        solver: SolverName = "auto",
+        time_limit: float | None = None,
+        mip_gap: float = 0.0,
+        seed: int | None = None,
+    ) -> LocateResult:
+        """Choose the sites.
+
+        Parameters
+        ----------
+        solver
+            ``"exact"`` (HiGHS), ``"fast"`` (greedy + swaps with a proven bound)
+            or ``"auto"``.
+        time_limit, mip_gap, seed
+            As in :meth:`planner.locate.MCLP.solve`.
+
+        Returns
+        -------
+        LocateResult
+            ``objective`` = captured volume (existing sites included); the
+            ``demand`` table has one row per route (``covered`` = captured);
+            ``sites`` has each site's ``passing_volume``; ``figures`` has
+            ``captured_volume``, ``total_volume``, ``captured_share`` and
+            ``candidates_below_min_volume``.
+        """
+        res = self.mclp.solve(solver=solver, time_limit=time_limit, mip_gap=mip_gap, seed=seed)
+        sites = res.sites.copy()
+        sites["passing_volume"] = self.passing.reindex(sites.index).to_numpy()
+        figures = dict(res.figures)
+        figures["captured_volume"] = res.objective
+        figures["total_volume"] = figures.get("total_weight", math.nan)
+        figures["captured_share"] = figures.get("covered_share", math.nan)
+        figures["candidates_below_min_volume"] = float(len(self.dropped))
+        figures["detour_min"] = self.detour
+        return dataclasses.replace(res, model=self.name, sites=sites, figures=figures)
+
+
+# =========================================================================== rest intervals
+
+
+@dataclasses.dataclass
+class _Windows:
+    """The window constraints of the rest-interval model (internal)."""
+
+    W: sp.csr_array  # windows × candidate columns (0/1)
+    win_route: IntArray  # route of each window
+    servable: BoolArray  # per route
+    by_existing: BoolArray  # per route: served by existing sites alone
+    cand_cols: IntArray  # global site column of each candidate column
+    min_stops: IntArray  # per route: fewest new stops it needs (0 if served / unservable)
+
+
+def _coo(matrix: Any) -> tuple[IntArray, IntArray, FloatArray, tuple[int, int]]:
+    if sp.issparse(matrix):
+        coo = sp.coo_array(matrix)
+        return (
+            coo.row.astype(np.int64),
+            coo.col.astype(np.int64),
+            coo.data.astype(np.float64),
+            (int(coo.shape[0]), int(coo.shape[1])),
+        )
+    dense = np.asarray(matrix, dtype=np.float64)
+    if dense.ndim != 2:
+        raise InputError(
+            f"`positions` must be a 2-D route × site matrix; got {dense.ndim}-D.",
+            field="positions",
+        )
+    r, c = np.nonzero(np.isfinite(dense))
+    return r.astype(np.int64), c.astype(np.int64), dense[r, c], (dense.shape[0], dense.shape[1])
+
+
+class RestIntervalCoverage:
+    """Rest-interval coverage: routes that meet a site at least every ``interval``.
+
+    Every route has a length ``L`` (hours or kilometres of driving) and the
+    positions along it (same unit, from the origin) where it passes each site.
+    A route is *served* by a set of open sites when the gaps between
+    consecutive rest places along it are all at most ``interval``; the rest
+    places are the open sites it passes, and its origin and destination when
+    they are rest places. An origin that is not a rest place counts as if the
+    driver had already driven ``end_share * interval`` when leaving it, and a
+    destination that is not a rest place must be reached with
+    ``end_share * interval`` of driving left (Kuby & Lim's half-tank convention
+    for the default 0.5).
+
+    The constraints are windows (Capar et al. 2013): for the origin and for
+    every site on the route, the sites in the next ``interval`` of driving must
+    hold an open one, unless the destination is within reach. Windows that hold
+    another window are dropped, windows holding an existing site are met. A
+    route with an empty window (a gap longer than ``interval`` between
+    consecutive sites) cannot be served by any choice: it is reported as
+    ``servable = False`` and left out, not an error.
+
+    ``solve`` maximises the served volume with ``p`` new sites (or a budget),
+    or, with neither, finds the fewest (cheapest, with costs) new sites serving
+    every servable route.
+
+    Examples
+    --------
+    A 10-hour route with sites at 1, 4, 5 and 8 hours, a rest every 4 hours:
+    it needs two stops, and only 4 and 8 hours work (gaps 4, 4 and 2).
+
+    >>> import numpy as np
+    >>> positions = np.array([[1.0, 4.0, 5.0, 8.0]])
+    >>> model = RestIntervalCoverage.from_matrix(positions, lengths=[10.0], interval=4.0)
+    >>> res = model.solve()
+    >>> sorted(res.selected), res.objective
+    ([1, 3], 2.0)
+    """
+
+    name = "RestIntervalCoverage"
+
+    def __init__(
+        self,
+        *,
+        rows: IntArray,
+        cols: IntArray,
+        pos: FloatArray,
+        lengths: FloatArray,
+        interval: float,
+        volumes: FloatArray,
+        existing: BoolArray,
+        allowed: BoolArray,
+        passing: FloatArray,
+        costs: FloatArray | None,
+        p: int | None,
+        budget: float | None,
+        origin_rest: BoolArray,
+        destination_rest: BoolArray,
+        end_share: float,
+        route_index: pd.Index,
+        site_index: pd.Index,
+    ) -> None:
+        self.rows, self.cols, self.pos = rows, cols, pos
+        self.lengths = lengths
+        self.interval = interval
+        self.volumes = volumes
+        self.existing = existing
+        self.allowed = allowed
+        self.passing = passing
+        self.costs = costs
+        self.p = p
+        self.budget = budget
+        self.origin_rest = origin_rest
+        self.destination_rest = destination_rest
+        self.end_share = end_share
+        self.route_index = route_index
+        self.site_index = site_index
+        self._win: _Windows | None = None
+
+    @classmethod
+    def from_matrix(
+        cls,
+        positions: Any,
+        *,
+        lengths: ArrayLike | pd.Series,
+        interval: float,
+        p: int | None = None,
+        volumes: ArrayLike | pd.Series | None = None,
+        existing: Sequence[Hashable] | ArrayLike | None = None,
+        costs: ArrayLike | pd.Series | None = None,
+        budget: float | None = None,
+        min_volume: float | None = None,
+        origin_rest: bool | ArrayLike = True,
+        destination_rest: bool | ArrayLike = True,
+        end_share: float = 0.5,
+        route_index: ArrayLike | pd.Index | None = None,
+        site_index: ArrayLike | pd.Index | None = None,
+    ) -> RestIntervalCoverage:
+        """Build the model from a route × site matrix of positions along the routes.
+
+        Parameters
+        ----------
+        positions
+            Where each route passes each site, from its origin, in hours (or
+            kilometres) of driving: a scipy sparse matrix (a COO matrix may hold
+            several entries for one route and site: several passes; stored
+            zeros are passes at the origin) or a dense array with ``nan`` where
+            the route does not pass the site. E.g.
+            ``SiteIncidence.matrix("position_h")``.
+        lengths
+            Each route's total length, same unit.
+        interval
+            Longest driving between rests (e.g. 4 hours), same unit.
+        p
+            Number of new sites (maximise served volume).
+        volumes
+            Volume per route (trucks per day); 1 each by default.
+        existing
+            Labels of existing sites (fixed, open).
+        costs, budget
+            Cost per site; budget for new sites (maximise served volume), or,
+            with neither ``p`` nor ``budget``, costs weigh the covering objective.
+        min_volume
+            Candidates passed by less volume are not eligible.
+        origin_rest, destination_rest
+            Whether each route's ends are rest places (one flag for all or one
+            per route).
+        end_share
+            Share of ``interval`` already driven at an origin, or still needed at
+            a destination, that is not a rest place.
+        route_index, site_index
+            Labels of rows and columns.
+
+        Returns
+        -------
+        RestIntervalCoverage
+            The model; call :meth:`solve`.
+        """
+        rows, cols, pos, shape = _coo(positions)
+        n_routes, n_sites = shape
+        if n_routes == 0 or n_sites == 0:
+            raise InputError(
+                f"the positions matrix is empty ({n_routes} routes × {n_sites} sites).",
+                field="positions",
+            )
+        r_index = _labels(route_index, n_routes, "route_index")
+        s_index = _labels(site_index, n_sites, "site_index")
+        if isinstance(lengths, pd.Series):
+            length_arr = lengths.reindex(r_index).to_numpy(dtype=np.float64)
+        else:
+            length_arr = np.asarray(lengths, dtype=np.float64).ravel()
+        if length_arr.size != n_routes:
+            raise InputError(
+                f"`lengths` has {length_arr.size} values for {n_routes} routes.", field="lengths"
+            )
+        if not (np.isfinite(length_arr).all() and (length_arr >= 0).all()):
+            raise InputError("`lengths` must be finite numbers >= 0.", field="lengths")
+        R = float(interval)
+        if not (np.isfinite(R) and R > 0):
+            raise InputError(
+                f"`interval` must be a positive number (same unit as the positions); got "
+                f"{interval!r}.",
+                field="interval",
+                fix="give the longest driving between rests, e.g. interval=4 (hours).",
+            )
+        bad = ~np.isfinite(pos) | (pos < 0) | (pos > length_arr[rows] * (1 + 1e-9) + 1e-9)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{int(bad.sum())} positions are not within their route (first: "
+                f"{pos[k]} on route {r_index[rows[k]]!r} of length {length_arr[rows[k]]}).",
+                row=int(rows[k]) + 1,
+                field="positions",
+                fix="give positions from the route's origin, between 0 and its length.",
+            )
+        if isinstance(volumes, pd.Series):
+            w = volumes.reindex(r_index).to_numpy(dtype=np.float64)
+        elif volumes is None:
+            w = np.ones(n_routes)
+        else:
+            w = np.asarray(volumes, dtype=np.float64).ravel()
+        if w.size != n_routes or not (np.isfinite(w).all() and (w >= 0).all()):
+            raise InputError(
+                f"`volumes` must be {n_routes} numbers >= 0 (one per route).", field="volumes"
+            )
+        proxy = _SiteProxy(s_index)
+        ex = site_mask(existing, proxy, "existing")  # type: ignore[arg-type]
+        minv = _check_min_volume(min_volume)
+        pairs = np.unique(rows * n_sites + cols)
+        passing = np.bincount(
+            pairs % n_sites, weights=w[pairs // n_sites], minlength=n_sites
+        ).astype(np.float64)
+        allowed = ex | (passing >= minv)
+        n_cand = int((allowed & ~ex).sum())
+        _check_budget(p, budget, costs, n_cand, int(ex.sum()))
+        cost_arr = (
+            site_values(costs, proxy, "costs", default=1.0)  # type: ignore[arg-type]
+            if costs is not None
+            else None
+        )
+        share = float(end_share)
+        if not (np.isfinite(share) and 0 <= share <= 1):
+            raise InputError(
+                f"`end_share` must be in [0, 1]; got {end_share!r}.", field="end_share"
+            )
+        o_rest = np.broadcast_to(np.asarray(origin_rest, dtype=bool), (n_routes,)).copy()
+        d_rest = np.broadcast_to(np.asarray(destination_rest, dtype=bool), (n_routes,)).copy()
+        return cls(
+            rows=rows,
+            cols=cols,
+            pos=pos,
+            lengths=length_arr,
+            interval=R,
+            volumes=w,
+            existing=ex,
+            allowed=allowed,
+            passing=passing,
+            costs=cost_arr,
+            p=p,
+            budget=budget,
+            origin_rest=o_rest,
+            destination_rest=d_rest,
+            end_share=share,
+            route_index=r_index,
+            site_index=s_index,
+        )
+
+    # ------------------------------------------------------------ windows
+    @property
+    def windows(self) -> _Windows:
+        """The window constraints, built once."""
+        if self._win is None:
+            self._win = self._build_windows()
+        return self._win
+
+    def _anchors(self) -> tuple[FloatArray, FloatArray]:
+        R, s = self.interval, self.end_share
+        start = np.where(self.origin_rest, 0.0, -s * R)
+        end = self.lengths + np.where(self.destination_rest, 0.0, s * R)
+        return start, end
+
+    def _build_windows(self) -> _Windows:
+        R = self.interval
+        n_routes = self.lengths.size
+        keep = self.allowed[self.cols]
+        r, c, x = self.rows[keep], self.cols[keep], self.pos[keep]
+        order = np.lexsort((c, x, r))
+        r, c, x = r[order], c[order], x[order]
+        start, end = self._anchors()
+        tol = 1e-9 * max(R, 1.0)
+        span = float(np.max(end - start, initial=0.0)) + 2 * R + 1.0
+        shift = -start  # positions relative to each route's start anchor, >= 0
+        key = r * span + (x + shift[r])
+        # anchors: each route's start, then every site entry
+        a_route = np.r_[np.arange(n_routes), r]
+        a_pos = np.r_[start, x]
+        a_key = a_route * span + (a_pos + shift[a_route])
+        need = a_pos + R < end[a_route] - tol
+        lo = np.searchsorted(key, a_key + tol, side="right")
+        hi = np.searchsorted(key, a_key + R + tol, side="right")
+        a_route, lo, hi = a_route[need], lo[need], hi[need]
+        empty = hi <= lo
+        servable = np.ones(n_routes, dtype=bool)
+        servable[a_route[empty]] = False
+        ok = ~empty & servable[a_route]
+        a_route, lo, hi = a_route[ok], lo[ok], hi[ok]
+        # drop windows holding another: per (route, hi) keep the largest lo
+        frame = pd.DataFrame({"r": a_route, "lo": lo, "hi": hi})
+        frame = (
+            frame.groupby(["r", "hi"], sort=True)["lo"]
+            .max()
+            .reset_index()
+            .drop_duplicates(["lo", "hi"])
+        )
+        lo, hi, wr = (
+            frame["lo"].to_numpy(np.int64),
+            frame["hi"].to_numpy(np.int64),
+            frame["r"].to_numpy(np.int64),
+        )
+        # windows met by an existing site
+        ex_cum = np.r_[0, np.cumsum(self.existing[c])]
+        met = ex_cum[hi] - ex_cum[lo] > 0
+        lo, hi, wr = lo[~met], hi[~met], wr[~met]
+        cand = self.allowed & ~self.existing
+        cand_cols = np.flatnonzero(cand)
+        col_map = np.full(self.site_index.size, -1, dtype=np.int64)
+        col_map[cand_cols] = np.arange(cand_cols.size)
+        cnt = hi - lo
+        win_of = np.repeat(np.arange(lo.size), cnt)
+        ent = np.repeat(lo, cnt) + (
+            np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        )
+        W = sp.csr_array(
+            (np.ones(ent.size), (win_of, col_map[c[ent]])), shape=(lo.size, cand_cols.size)
+        )
+        W.sum_duplicates()
+        W.data[:] = 1.0
+        has_window = np.zeros(n_routes, dtype=bool)
+        has_window[wr] = True
+        by_existing = servable & ~has_window
+        min_stops = self._min_stops(r, x, c, start, end, servable & has_window)
+        return _Windows(W, wr, servable, by_existing, cand_cols, min_stops)
+
+    def _min_stops(
+        self,
+        r: IntArray,
+        x: FloatArray,
+        c: IntArray,
+        start: FloatArray,
+        end: FloatArray,
+        todo: BoolArray,
+    ) -> IntArray:
+        """Fewest new stops per route on its own (greedy: drive as far as allowed)."""
+        R = self.interval
+        out = np.zeros(self.lengths.size, dtype=np.int64)
+        bounds = np.searchsorted(r, np.arange(self.lengths.size + 1))
+        for k in np.flatnonzero(todo):
+            xs = x[bounds[k] : bounds[k + 1]]
+            exs = self.existing[c[bounds[k] : bounds[k + 1]]]
+            here, stops = start[k], 0
+            while here + R < end[k] - 1e-9 * max(R, 1.0):
+                reach = xs[(xs > here) & (xs <= here + R * (1 + 1e-12))]
+                if reach.size == 0:
+                    break
+                far = reach.max()
+                exist_far = xs[(xs > here) & (xs <= here + R * (1 + 1e-12)) & exs]
+                if exist_far.size and exist_far.max() >= far:
+                    here = float(exist_far.max())
+                    continue
+                here = float(far)
+                stops += 1
+            out[k] = stops
+        return out
+
+    # ------------------------------------------------------------ evaluation
+    def _served(self, open_cols: BoolArray) -> BoolArray:
+        """Routes served (needing windows) by open candidate columns."""
+        win = self.windows
+        hits = win.W @ open_cols.astype(np.float64)
+        unmet = np.bincount(win.win_route[hits <= 0], minlength=self.lengths.size)
+        needs = win.servable & ~win.by_existing
+        return needs & (unmet == 0)
+
+    def _value(self, open_cols: BoolArray) -> float:
+        return float(self.volumes[self._served(open_cols)].sum())
+
+    # ------------------------------------------------------------ solving
+    def solve(
+        self,
+        *,
+        solver: SolverName = "auto",
+        time_limit: float | None = None,
+        mip_gap: float = 0.0,
+        seed: int | None = None,
+    ) -> LocateResult:
+        """Choose the sites.
+
+        Parameters
+        ----------
+        solver
+            ``"exact"`` (HiGHS MIP), ``"fast"`` (greedy with partial credit for
+            windows met, then swaps; bound from the LP relaxation when the model
+            is small enough, else from each route's fewest stops), or ``"auto"``.
+        time_limit
+            Seconds for HiGHS (``"auto"`` gives it 120 s); the best plan found is
+            returned with its proven gap.
+        mip_gap
+            Relative gap at which HiGHS may stop.
+        seed
+            Seed for the order of swap moves.
+
+        Returns
+        -------
+        LocateResult
+            ``objective``: served volume (existing sites included) with ``p`` or
+            a budget, or the number (cost) of new sites when covering every
+            servable route; ``demand`` has one row per route: ``weight``,
+            ``servable``, ``served``, ``stops`` (open sites passed) and
+            ``max_gap`` (longest driving between rest places with the plan);
+            ``figures`` has ``served_volume``, ``unservable_volume``,
+            ``unservable_routes``, ``total_volume``.
+        """
+        t0 = time.perf_counter()
+        check_solver(solver)
+        win = self.windows
+        if not win.servable.any():
+            raise InfeasibleError(
+                f"no route can be served with a rest every {self.interval:g}: every route has "
+                f"a stretch longer than that without any site (the shortest such gap is "
+                f"{self._smallest_gap():.4g}). Fix: add candidate sites, lower min_volume, "
+                "or lengthen the interval."
+            )
+        if self.p is None and self.budget is None:
+            return self._solve_cover(solver, time_limit, mip_gap, t0)
+        return self._solve_max(solver, time_limit, mip_gap, seed, t0)
+
+    def _smallest_gap(self) -> float:
+        start, end = self._anchors()
+        keep = self.allowed[self.cols]
+        r, x = self.rows[keep], self.pos[keep]
+        gaps = []
+        for k in range(self.lengths.size):
+            xs = np.sort(np.r_[start[k], x[r == k], end[k]])
+            gaps.append(float(np.diff(xs).max(initial=0.0)))
+        return min(gaps) if gaps else math.nan
+
+    def _mip(
+        self,
+        relax: bool,
+        time_limit: float | None,
+        mip_gap: float,
+        start: BoolArray | None,
+    ) -> tuple[Any, BoolArray]:
+        win = self.windows
+        needs = win.servable & ~win.by_existing
+        routes = np.flatnonzero(needs)
+        r_map = np.full(self.lengths.size, -1, dtype=np.int64)
+        r_map[routes] = np.arange(routes.size)
+        n_c, n_r = win.cand_cols.size, routes.size
+        W = win.W
+        n_w = W.shape[0]
+        # rows: y_r - sum_{j in window} x_j <= 0
+        rows = np.r_[np.repeat(np.arange(n_w), np.diff(W.indptr)), np.arange(n_w)]
+        cols = np.r_[W.indices.astype(np.int64), n_c + r_map[win.win_route]]
+        vals = np.r_[-np.ones(W.nnz), np.ones(n_w)]
+        A = sp.csr_array((vals, (rows, cols)), shape=(n_w, n_c + n_r))
+        if self.budget is not None:
+            assert self.costs is not None
+            card = np.r_[self.costs[win.cand_cols], np.zeros(n_r)]
+            lim = float(self.budget)
+        else:
+            assert self.p is not None
+            card = np.r_[np.ones(n_c), np.zeros(n_r)]
+            lim = float(self.p)
+        A = sp.vstack([A, sp.csr_array(card[None, :])], format="csc")
+        x0 = None
+        if start is not None and not relax:
+            x0 = np.r_[start.astype(np.float64), self._served(start)[routes].astype(np.float64)]
+        res = solve_mip(
+            np.r_[np.zeros(n_c), self.volumes[routes]],
+            np.zeros(n_c + n_r),
+            np.ones(n_c + n_r),
+            np.r_[np.full(n_c, 0 if relax else 1, dtype=np.int32), np.zeros(n_r, np.int32)],
+            A,
+            np.full(n_w + 1, -np.inf),
+            np.r_[np.zeros(n_w), lim],
+            sense="max",
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            start=x0,
+        )
+        return res, res.x[:n_c] > 0.5
+
+    def _greedy(self, *, limit: int | None, budget: float | None) -> BoolArray:
+        win = self.windows
+        n_c = win.cand_cols.size
+        cost = self.costs[win.cand_cols] if self.costs is not None else np.ones(n_c)
+        chosen = np.zeros(n_c, dtype=bool)
+        WT = sp.csr_array(win.W.T)
+        hits = np.zeros(win.W.shape[0])
+        spent = 0.0
+        while limit is None or chosen.sum() < limit:
+            unmet = hits <= 0
+            if not unmet.any():
+                break
+            n_unmet = np.bincount(win.win_route[unmet], minlength=self.lengths.size)
+            wt = np.where(
+                unmet, self.volumes[win.win_route] / np.maximum(n_unmet[win.win_route], 1), 0.0
+            )
+            score = WT @ wt
+            score[chosen] = -np.inf
+            if budget is not None:
+                afford = cost <= budget - spent + 1e-9
+                score = np.where(afford, score / np.maximum(cost, 1e-12), -np.inf)
+            j = int(np.argmax(score))
+            if not np.isfinite(score[j]) or score[j] <= 0:
+                break
+            chosen[j] = True
+            spent += float(cost[j])
+            hits += win.W[:, [j]].toarray().ravel()
+        return chosen
+
+    def _swap(
+        self,
+        chosen: BoolArray,
+        *,
+        budget: float | None,
+        deadline: float | None,
+        seed: int | None,
+        tries: int = 25,
+    ) -> tuple[BoolArray, int]:
+        win = self.windows
+        n_c = win.cand_cols.size
+        cost = self.costs[win.cand_cols] if self.costs is not None else np.ones(n_c)
+        # candidates worth trying: those in some window of a route not yet served
+        value = self._value(chosen)
+        swaps = 0
+        rng = np.random.default_rng(seed)
+        in_any = np.diff(sp.csr_array(win.W.T).indptr) > 0
+        for _ in range(20):
+            improved = False
+            order = np.flatnonzero(chosen)
+            if seed is not None:
+                order = rng.permutation(order)
+            for s in order:
+                if deadline is not None and time.perf_counter() > deadline:
+                    return chosen, swaps
+                base = chosen.copy()
+                base[s] = False
+                served = self._served(base)
+                needs = win.servable & ~win.by_existing & ~served
+                unmet_w = (win.W @ base.astype(np.float64) <= 0) & needs[win.win_route]
+                n_unmet = np.bincount(win.win_route[unmet_w], minlength=self.lengths.size)
+                wt = np.where(
+                    unmet_w, self.volumes[win.win_route] / np.maximum(n_unmet[win.win_route], 1), 0
+                )
+                score = sp.csr_array(win.W.T) @ wt
+                score[base | ~in_any] = -np.inf
+                score[s] = -np.inf
+                if budget is not None:
+                    spent = float(cost[base].sum())
+                    score[cost > budget - spent + 1e-9] = -np.inf
+                top = np.argsort(-score)[:tries]
+                best_v, best_t = value, -1
+                for t in top:
+                    if not np.isfinite(score[t]):
+                        break
+                    trial = base.copy()
+                    trial[t] = True
+                    v = self._value(trial)
+                    if v > best_v + 1e-9 * max(1.0, abs(best_v)):
+                        best_v, best_t = v, int(t)
+                if best_t >= 0:
+                    chosen = base
+                    chosen[best_t] = True
+                    value = best_v
+                    swaps += 1
+                    improved = True
+            if not improved:
+                break
+        return chosen, swaps
+
+    def _solve_max(
+        self,
+        solver: SolverName,
+        time_limit: float | None,
+        mip_gap: float,
+        seed: int | None,
+        t0: float,
+    ) -> LocateResult:
+        win = self.windows
+        const = float(self.volumes[win.by_existing].sum())
+        nnz = int(win.W.nnz + 2 * win.W.shape[0] + win.cand_cols.size)
+        use_exact = solver == "exact" or (solver == "auto" and nnz <= EXACT_NNZ_LIMIT)
+        if solver == "auto" and use_exact and time_limit is None:
+            time_limit = AUTO_TIME_LIMIT
+        deadline = None if time_limit is None else t0 + 0.25 * time_limit
+        limit = self.p if self.budget is None else None
+        greedy = self._greedy(limit=limit, budget=self.budget)
+        greedy_value = self._value(greedy)
+        chosen, swaps = self._swap(greedy, budget=self.budget, deadline=deadline, seed=seed)
+        value = self._value(chosen)
+        heuristic_value = value
+        # bound: routes needing no more stops than can be afforded
+        needs = win.servable & ~win.by_existing
+        cap = self.p if self.budget is None else win.cand_cols.size
+        bound = float(self.volumes[needs & (win.min_stops <= (cap or 0))].sum())
+        name, status = "greedy+swap", "feasible"
+        reason = (
+            "fast solver asked for (greedy with partial window credit + swaps)"
+            if solver == "fast"
+            else f"auto: the model has {nnz:,} non-zeros (> {EXACT_NNZ_LIMIT:,}), greedy + swaps"
+        )
+        if use_exact:
+            left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.5)
+            res, x = self._mip(False, left, mip_gap, chosen)
+            mv = self._value(x) if not math.isnan(res.objective) else -math.inf
+            if mv >= value - 1e-9:
+                chosen, value = x, mv
+            if not math.isnan(res.bound):
+                bound = min(bound, res.bound)
+            name, status = "highs", res.status
+            reason = (
+                "exact solver asked for (HiGHS), warm-started with greedy + swaps"
+                if solver == "exact"
+                else f"auto: the model has {nnz:,} non-zeros (<= {EXACT_NNZ_LIMIT:,}), HiGHS"
+            )
+        elif relative_gap(value, bound, "max") > 0 and nnz <= LP_BOUND_NNZ_LIMIT:
+            lp, _ = self._mip(True, time_limit, 0.0, None)
+            if lp.status == "optimal":
+                bound = min(bound, lp.objective)
+                name = "greedy+swap, LP bound"
+        bound = max(bound, value)
+        if relative_gap(value, bound, "max") == 0:
+            status = "optimal"
+        figures = {
+            "greedy_objective": const + greedy_value,
+            "heuristic_objective": const + heuristic_value,
+            "swaps": float(swaps),
+        }
+        return self._result(
+            chosen, const + value, const + bound, "max", name, reason, status, t0, figures
+        )
+
+    def _solve_cover(
+        self, solver: SolverName, time_limit: float | None, mip_gap: float, t0: float
+    ) -> LocateResult:
+        win = self.windows
+        W = win.W
+        n_c = win.cand_cols.size
+        cost = self.costs[win.cand_cols] if self.costs is not None else np.ones(n_c)
+        if self.costs is not None and (cost <= 0).any():
+            raise InputError("covering needs costs > 0 for every candidate.", field="costs")
+        if W.shape[0] == 0:
+            chosen = np.zeros(n_c, dtype=bool)
+            return self._result(
+                chosen,
+                0.0,
+                0.0,
+                "min",
+                "trivial",
+                "every servable route is already served",
+                "optimal",
+                t0,
+                {},
+            )
+        use_exact = solver == "exact" or (solver == "auto" and W.nnz <= EXACT_NNZ_LIMIT)
+        if solver == "auto" and use_exact and time_limit is None:
+            time_limit = AUTO_TIME_LIMIT
+        heur = greedy_cover(W, cost, lp_bound=not use_exact, time_limit=time_limit)
+        chosen = np.zeros(n_c, dtype=bool)
+        chosen[heur.selected] = True
+        value, bound = heur.cost, heur.bound
+        name, status = "greedy cover", "feasible"
+        reason = (
+            "fast solver asked for (greedy set cover of the windows)"
+            if solver == "fast"
+            else f"auto: {W.nnz:,} non-zeros > {EXACT_NNZ_LIMIT:,}, greedy set cover"
+        )
+        if use_exact:
+            res, cols = cover_mip(
+                W, cost, time_limit=time_limit, mip_gap=mip_gap, start=heur.selected
+            )
+            if not math.isnan(res.objective) and res.objective <= value + 1e-9:
+                chosen = np.zeros(n_c, dtype=bool)
+                chosen[cols] = True
+                value = float(cost[cols].sum())
+            if not math.isnan(res.bound):
+                bound = max(bound, res.bound)
+            if np.all(cost == np.round(cost)):
+                bound = math.ceil(bound - 1e-7)
+            name, status = "highs", res.status
+            reason = (
+                "exact solver asked for (HiGHS)"
+                if solver == "exact"
+                else f"auto: {W.nnz:,} non-zeros <= {EXACT_NNZ_LIMIT:,}, HiGHS"
+            )
+        if relative_gap(value, bound, "min") == 0:
+            status = "optimal"
+        return self._result(chosen, value, min(bound, value), "min", name, reason, status, t0, {})
+
+    # ------------------------------------------------------------ results
+    def _rank(self, chosen: BoolArray) -> tuple[IntArray, FloatArray]:
+        """Order chosen columns by served volume added (ties: most windows met)."""
+        win = self.windows
+        left = list(np.flatnonzero(chosen))
+        open_ = np.zeros(chosen.size, dtype=bool)
+        order, marg = [], []
+        value = 0.0
+        while left:
+            best, best_key = left[0], (-math.inf, -math.inf)
+            for j in left:
+                trial = open_.copy()
+                trial[j] = True
+                v = self._value(trial)
+                met = float(((win.W @ trial.astype(np.float64)) > 0).sum())
+                if (v, met) > best_key:
+                    best, best_key = j, (v, met)
+            left.remove(best)
+            open_[best] = True
+            order.append(int(best))
+            marg.append(best_key[0] - value)
+            value = best_key[0]
+        return np.asarray(order, dtype=np.int64), np.asarray(marg, dtype=np.float64)
+
+    def _route_table(self, open_sites: BoolArray) -> pd.DataFrame:
+        start, end = self._anchors()
+        keep = open_sites[self.cols]
+        r, x = self.rows[keep], self.pos[keep]
+        order = np.lexsort((x, r))
+        r, x = r[order], x[order]
+        stops = np.bincount(r, minlength=self.lengths.size)
+        all_r = np.r_[np.arange(self.lengths.size), r, np.arange(self.lengths.size)]
+        all_x = np.r_[start, x, end]
+        o = np.lexsort((all_x, all_r))
+        all_r, all_x = all_r[o], all_x[o]
+        gap = np.diff(all_x)
+        same = all_r[1:] == all_r[:-1]
+        max_gap = np.zeros(self.lengths.size)
+        np.maximum.at(max_gap, all_r[1:][same], gap[same])
+        served = max_gap <= self.interval * (1 + 1e-9)
+        win = self.windows
+        return pd.DataFrame(
+            {
+                "weight": self.volumes,
+                "servable": win.servable,
+                "served": served & win.servable,
+                "stops": stops,
+                "max_gap": max_gap,
+            },
+            index=self.route_index,
+        )
+
+    def _result(
+        self,
+        chosen: BoolArray,
+        objective: float,
+        bound: float,
+        sense: str,
+        name: str,
+        reason: str,
+        status: str,
+        t0: float,
+        extra: dict[str, float],
+    ) -> LocateResult:
+        win = self.windows
+        order, marg = self._rank(chosen)
+        cols = win.cand_cols[order]
+        const = float(self.volumes[win.by_existing].sum())
+        sites = site_table(
+            _SiteProxy(self.site_index),  # type: ignore[arg-type]
+            self.existing,
+            cols,
+            marg,
+            base=const,
+            total=float(self.volumes.sum()),
+            name="marginal_volume",
+        )
+        sites["passing_volume"] = self.passing[self.site_index.get_indexer(sites.index)]
+        open_sites = self.existing.copy()
+        open_sites[cols] = True
+        routes = self._route_table(open_sites)
+        total = float(self.volumes.sum())
+        served_v = float(routes.loc[routes["served"], "weight"].sum())
+        figures = {
+            "total_volume": total,
+            "served_volume": served_v,
+            "served_share": served_v / total if total > 0 else math.nan,
+            "existing_served_volume": const,
+            "unservable_volume": float(self.volumes[~win.servable].sum()),
+            "unservable_routes": float((~win.servable).sum()),
+            "candidates_below_min_volume": float((~self.allowed).sum()),
+            "new_sites": float(cols.size),
+            "new_sites_cost": float(self.costs[cols].sum())
+            if self.costs is not None
+            else float(cols.size),
+            "windows": float(win.W.shape[0]),
+            "interval": self.interval,
+            **extra,
+        }
+        return make_result(
+            model=self.name,
+            sites=sites,
+            demand=routes,
+            objective=objective,
+            bound=bound,
+            sense=sense,
+            solver=name,
+            reason=reason,
+            status=status,
+            t0=t0,
+            figures=figures,
+        )
+
+
+class _SiteProxy:
+    """Just enough of ``AccessData`` for the site helpers (labels only)."""
+
+    def __init__(self, site_index: pd.Index) -> None:
+        self.site_index = site_index
+        self.n_sites = len(site_index)
