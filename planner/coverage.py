@@ -288,8 +288,9 @@ class CoverageResult:
         Hexagons holding demand (EPSG:4326, index ``hex_id``): ``points``,
         ``weight``, ``weight_uncovered`` and ``share`` covered at ``cutoff_min``.
     stations
-        The stations with ``open`` (in the asked hours) and ``weight_nearest``
-        (demand weight covered at ``cutoff_min`` whose nearest station it is).
+        The stations with ``open`` (in the asked hours), ``excluded`` (off the
+        network, with ``on_far="exclude"``) and ``weight_nearest`` (demand weight
+        covered at ``cutoff_min`` whose nearest station it is).
     access
         The access matrix (open stations, largest cutoff).
     cutoff_min
@@ -553,9 +554,15 @@ def coverage(
     ).to_crs(WGS84)
 
     catch = kept[kept[main]].groupby("nearest_station")["weight"].sum()
+    station_far = (
+        access.site_snap["far"].reindex(stations.index, fill_value=False).astype(bool)
+        if access is not None
+        else pd.Series(False, index=stations.index)
+    )
     station_table = gpd.GeoDataFrame(
         {
             "open": is_open,
+            "excluded": station_far.to_numpy(),
             "weight_nearest": catch.reindex(stations.index).fillna(0.0).to_numpy(),
         },
         geometry=stations.geometry.to_crs(WGS84),

@@ -151,6 +151,27 @@ def test_weight_none_counts_points_and_far_points_are_reported(street, stations,
     assert result.excluded["label"].tolist() == ["lost"]
     assert share(result, 0.9) == pytest.approx(5 / 6)  # 6 points counted, 5 covered
     assert "lost" not in result.uncovered.index
+    # a station off the network is reported, and the others still serve
+    far_stations = pd.concat(
+        [stations, points_gdf([(450, -3000)], index=pd.Index(["Z"]), hours=["24/7"])]
+    )
+    with_far = coverage(
+        street,
+        far_stations,
+        demand,
+        mode="bike",
+        cutoffs_min=(0.9,),
+        cutoff_min=0.9,
+        on_far="exclude",
+    )
+    assert with_far.stations["excluded"].to_dict() == {
+        "A": False,
+        "B": False,
+        "C": False,
+        "Z": True,
+    }
+    assert with_far.excluded[["role", "label"]].values.tolist() == [["site", "Z"]]
+    assert with_far.curve.to_dict() == pytest.approx({0.9: 105 / 120})
 
 
 def test_bad_input(street, stations, demand) -> None:  # type: ignore[no-untyped-def]
