@@ -1130,7 +1130,7 @@ def coverage_lagrangian(
             stall += 1
             if stall >= 15:
                 mu, stall = mu / 2, 0
-        if best_bound - best_value <= 1e-9 * max(1.0, abs(best_value)) or mu < 1e-5:
+        if best_bound - best_value <= 1e-9 * max(1.0, abs(best_value)) or mu < 1e-3:
             break
         if time_limit is not None and time.perf_counter() - t0 > time_limit:
             break
@@ -1300,6 +1300,8 @@ def coverage_fast(
     t0 = time.perf_counter()
     budget = 60.0 if time_limit is None else max(time_limit, 0.1)
     fast = greedy_swap(prob, p, time_limit=0.3 * budget, seed=seed)
+    if fast.bound - fast.value <= 1e-9 * max(1.0, fast.value):  # proven optimal already
+        return fast, np.zeros(prob.B.shape[0])
     lag = coverage_lagrangian(
         prob,
         p,
@@ -1380,6 +1382,9 @@ def coverage_exact(
     def left() -> float | None:
         return None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
 
+    first = greedy_swap(prob, p, seed=seed)
+    if first.bound - first.value <= 1e-9 * max(1.0, first.value):  # proven optimal already
+        return first.selected, first.value, first.value, "optimal", first
     drop = dominated_columns(prob, p)
     keep = np.flatnonzero(~drop)
     q = restrict_columns(prob, keep) if drop.any() else prob
