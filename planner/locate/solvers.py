@@ -1235,7 +1235,7 @@ def restrict_columns(prob: BenefitProblem, cols: IntArray) -> BenefitProblem:
     return BenefitProblem(ones, mw, np.zeros(merged.shape[0]), cost)
 
 
-def dominated_columns(prob: BenefitProblem, p: int) -> NDArray[np.bool_]:
+def dominated_columns(prob: BenefitProblem, p: int, *, max_pairs: float = 5e7) -> NDArray[np.bool_]:
     """Columns whose covered rows are a subset of another column's (drop-safe for max coverage).
 
     With a cardinality constraint, replacing a dominated column by its
@@ -1248,6 +1248,9 @@ def dominated_columns(prob: BenefitProblem, p: int) -> NDArray[np.bool_]:
         Coverage problem (0/1, base 0).
     p
         Number of columns to choose.
+    max_pairs
+        Skip the test (drop nothing) when the rows hold more (row, column, column)
+        triples than this.
 
     Returns
     -------
@@ -1255,6 +1258,9 @@ def dominated_columns(prob: BenefitProblem, p: int) -> NDArray[np.bool_]:
         Flags of the columns that can be dropped.
     """
     A = sp.csr_array((np.ones(prob.B.nnz), prob.B.indices, prob.B.indptr), shape=prob.B.shape)
+    deg = np.diff(A.indptr).astype(np.float64)
+    if float(np.dot(deg, deg)) > max_pairs:  # A.T @ A would be too large: skip the test
+        return np.zeros(A.shape[1], dtype=bool)
     overlap = sp.coo_array(A.T @ A)
     size = np.diff(prob.BT.indptr).astype(np.float64)
     j, k, v = overlap.row, overlap.col, overlap.data
