@@ -35,7 +35,9 @@ import json
 import logging
 import math
 import multiprocessing
+import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -91,6 +93,7 @@ class _Problem:
     single: bool  # every demand node holds exactly one point
     identity: bool  # demand point i sits on node i, for every node
     row_type: type  # int32 where the demand rows fit
+    any_access: bool  # some demand point has a non-zero access time
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ def _problem(
             len(demand_nodes) == graph.n and np.array_equal(demand_nodes, np.arange(graph.n))
         ),
         row_type=np.int32 if len(demand_nodes) < 2**31 - 1 else np.int64,
+        any_access=bool(d_access.any()),
     )
 
 
@@ -159,27 +163,36 @@ def _solve_chunk(problem: _Problem, chunk: _Chunk) -> tuple[np.ndarray, np.ndarr
     )
     sources, inverse = np.unique(chunk.nodes, return_inverse=True)
     dist = csgraph.dijkstra(graph, directed=True, indices=sources, limit=limit)
-    # times to the demand nodes only, each site's own row, plus the site's access time
+    # times to the demand nodes only (unique demand nodes are sorted, so all nodes = as is)
     block = dist[:, problem.d_nodes] if len(problem.d_nodes) < problem.n else dist
     if len(sources) != k or not np.array_equal(inverse, np.arange(k)):
-        block = block[inverse]
-    block += chunk.access[:, None]
+        block = block[inverse]  # one row per site (sites sharing a node)
+    # candidates: one pass over the dense block, then work on the reached pairs only
+    width = block.shape[1]
+    reached = block <= limit
+    per_site = np.count_nonzero(reached, axis=1)
+    flat = np.flatnonzero(reached)
+    network_s = block.ravel()[flat]
+    node = flat - np.repeat(np.arange(k, dtype=np.int64) * width, per_site)
+    del dist, block, flat, reached
+    with_site = network_s + np.repeat(chunk.access, per_site) if chunk.access.any() else network_s
     if problem.single:
-        block += problem.d_min_access[None, :]
-        mask = block <= cutoff
-        times = block[mask]
-        node = np.nonzero(mask)[1]
-        rows = problem.d_rows[problem.d_start[node]] if not problem.identity else node
-        per_site = np.count_nonzero(mask, axis=1)
+        times = with_site + problem.d_min_access[node] if problem.any_access else with_site
+        keep = times <= cutoff
+        if not keep.all():
+            per_site = np.bincount(np.repeat(np.arange(k), per_site)[keep], minlength=k)
+            node, times = node[keep], times[keep]
+        rows = node if problem.identity else problem.d_rows[problem.d_start[node]]
     else:
-        site, node = np.nonzero(block + problem.d_min_access[None, :] <= cutoff)
-        base = block[site, node]
+        site = np.repeat(np.arange(k), per_site)
+        keep = with_site + problem.d_min_access[node] <= cutoff
+        site, node, with_site = site[keep], node[keep], with_site[keep]
         counts = problem.d_count[node]
         total = int(counts.sum())
         pair = np.repeat(np.arange(len(site)), counts)
         offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         point = problem.d_start[node][pair] + offset
-        times = base[pair] + problem.d_access[point]
+        times = with_site[pair] + problem.d_access[point]
         keep = times <= cutoff
         site, times, rows = site[pair][keep], times[keep], problem.d_rows[point][keep]
         per_site = np.bincount(site, minlength=k)
@@ -203,10 +216,22 @@ def _worker_chunk(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    # fork starts workers in milliseconds and shares the graph copy-on-write; where it
-    # does not exist (Windows, macOS default) spawn is used
+    """Fork where it is safe (starts in milliseconds, shares the graph copy-on-write).
+
+    A process with other threads running (Jupyter kernels, Dask clients) may
+    deadlock a forked child, so those use ``forkserver`` (or ``spawn`` where fork
+    does not exist), which start slower (workers import planner) but safely.
+    """
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # tqdm's monitor thread only sleeps and touches tqdm's own lock, which workers never use
+    others = [
+        t
+        for t in threading.enumerate()
+        if t is not threading.main_thread() and type(t).__name__ != "TMonitor"
+    ]
+    if "fork" in methods and not others:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def _run_chunks(
@@ -232,15 +257,28 @@ def _run_chunks(
                 if own:
                     client.close()
         elif n_jobs > 1 and len(chunks) > 1:
+            # n_jobs - 1 worker processes take chunks from the front of the queue while this
+            # process takes them from the back (a chunk is ours once its future cancels):
+            # one process fewer to start, and its share of the results is never copied
             with ProcessPoolExecutor(
-                max_workers=min(n_jobs, len(chunks)),
+                max_workers=min(n_jobs - 1, len(chunks) - 1),
                 mp_context=_pool_context(),
                 initializer=_init_worker,
                 initargs=(problem,),
             ) as pool:
-                for result in pool.map(_worker_chunk, chunks):
-                    yield result
+                futures = [pool.submit(_worker_chunk, chunk) for chunk in chunks]
+                local: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+                for position in range(len(chunks) - 1, -1, -1):
+                    if not futures[position].cancel():
+                        break
+                    local[position] = _solve_chunk(problem, chunks[position])
                     bar.update()
+                for position, future in enumerate(futures):
+                    if position in local:
+                        yield local.pop(position)
+                    else:
+                        yield future.result()
+                        bar.update()
         else:
             for chunk in chunks:
                 yield _solve_chunk(problem, chunk)
@@ -274,8 +312,8 @@ def _dask_client(scheduler: Any) -> tuple[Any, bool]:
 def _auto_chunk_size(n_sources: int, n_nodes: int, n_jobs: int) -> int:
     """Chunks small enough for memory, many enough to balance the workers."""
     by_memory = max(1, _CHUNK_CELLS // max(n_nodes, 1))
-    by_balance = max(16, math.ceil(n_sources / (4 * max(n_jobs, 1))))
-    return int(max(1, min(by_memory, by_balance, 512)))
+    by_balance = max(16, math.ceil(n_sources / (8 * max(n_jobs, 1))))
+    return int(max(1, min(by_memory, by_balance, 256)))
 
 
 def node_access_matrix(
@@ -312,7 +350,8 @@ def node_access_matrix(
         Sites per Dijkstra call; default: as many as keep the dense scratch block
         under 64 MB while giving every worker several chunks.
     n_jobs
-        Local worker processes (``1``: run in this process).
+        Processes working on chunks: this one plus ``n_jobs - 1`` local workers
+        (``1``: this process only; ``-1``: one per core).
     scheduler
         A ``dask.distributed.Client`` or scheduler address to run chunks on
         instead (then ``n_jobs`` is ignored).
@@ -338,8 +377,13 @@ def node_access_matrix(
     cutoff = _check_cutoff_s(cutoff_s)
     d_access = _access(demand_access_s, len(d_nodes), "demand_access_s")
     s_access = _access(site_access_s, len(s_nodes), "site_access_s")
-    if not isinstance(n_jobs, int) or n_jobs < 1:
-        raise InputError(f"n_jobs must be a positive integer, got {n_jobs!r}.", field="n_jobs")
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
+        raise InputError(
+            f"n_jobs must be a positive integer or -1 (all cores), got {n_jobs!r}.",
+            field="n_jobs",
+        )
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
         raise InputError(
             f"chunk_size must be a positive integer, got {chunk_size!r}.", field="chunk_size"
@@ -379,6 +423,9 @@ def _assemble(
     """Build the CSR matrix from per-site fragments that arrived in ``order`` of columns."""
     rows = np.concatenate(rows_parts) if rows_parts else np.empty(0, np.int64)
     times = np.concatenate(time_parts) if time_parts else np.empty(0, np.float64)
+    # the parts are no longer needed: let them go before the transposition copies
+    rows_parts.clear()
+    time_parts.clear()
     nnz = len(rows)
     if not np.array_equal(order, np.arange(len(order))):
         # fragments are grouped by column in ``order``: move each group to its column's slot
@@ -603,7 +650,7 @@ class AccessMatrix:
             self.cutoff_s,
             self.mode,
             self.demand_snap,
-            self.site_snap.loc[labels],
+            self.site_snap.loc[labels] if len(self.site_snap) else self.site_snap,
             dict(self.metadata),
         )
 
@@ -622,11 +669,12 @@ class AccessMatrix:
         Examples
         --------
         >>> import numpy as np, pandas as pd, scipy.sparse as sp
-        >>> m = sp.csr_array(np.array([[0.0, 300.0], [500.0, 400.0]]))
+        >>> # a stored 0.0 (demand point "a" stands at site "s1") is a real time
+        >>> m = sp.csr_array(([0.0, 300.0, 400.0], [0, 1, 1], [0, 2, 3]), shape=(2, 2))
         >>> am = AccessMatrix(m, pd.Index(["a", "b"]), pd.Index(["s1", "s2"]), 900.0,
         ...                   "ebike", pd.DataFrame(), pd.DataFrame())
-        >>> am.nearest()["site"].to_list()
-        ['s1', 's2']
+        >>> am.nearest()["site"].to_list(), am.nearest()["time_s"].to_list()
+        (['s1', 's2'], [0.0, 400.0])
         """
         position, best = _row_argmin(self.matrix)
         found = position >= 0
@@ -927,9 +975,10 @@ def access_matrix(
     chunk_size
         Sites per Dijkstra call (default: automatic, see :func:`node_access_matrix`).
     n_jobs
-        Local worker processes. The default ``1`` runs in this process: worker
-        start-up only pays off above a few hundred sites, and notebooks and
-        clusters often limit processes. ``2`` or more run chunks in parallel.
+        Processes working on chunks: this one plus ``n_jobs - 1`` local workers
+        (``-1``: one per core). The default ``1`` stays in this process: a worker
+        pays off above a few hundred sites, and notebooks, CI and clusters often
+        limit processes. ``2`` or more run chunks in parallel.
     scheduler
         A ``dask.distributed.Client`` or scheduler address: run the chunks there
         (same results).
@@ -954,9 +1003,11 @@ def access_matrix(
     --------
     >>> from planner import datasets
     >>> net = datasets.demo_network()
-    >>> am = access_matrix(net, datasets.demo_demand(), datasets.demo_stations(),
-    ...                    mode="ebike", cutoff_min=15)
-    >>> am.matrix.shape[1] == len(datasets.demo_stations())
+    >>> stops, stations = datasets.demo_stops(), datasets.demo_stations()
+    >>> am = access_matrix(net, stops, stations, mode="ebike", cutoff_min=15)
+    >>> am.shape == (len(stops), len(stations))
+    True
+    >>> bool((am.matrix.data <= 15 * 60).all())
     True
     """
     started = time.perf_counter()

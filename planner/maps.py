@@ -11,7 +11,7 @@ import html
 import json
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -33,10 +33,12 @@ __all__ = [
     "add_attribution",
     "add_legend",
     "add_roads",
+    "add_station_icons",
     "add_stations",
     "add_title",
     "network_map",
     "new_map",
+    "plan_map",
     "save_map",
 ]
 
@@ -60,6 +62,25 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "local": "Local street",
         "path": "Footway / path",
         "legend": "Legend",
+        "heat": "Demand (heat map)",
+        "uncovered": "Uncovered demand (hexagons)",
+        "areas_before": "Service areas before",
+        "areas_after": "Service areas after (new sites)",
+        "routes": "Freight routes (trucks/day)",
+        "new_worker_station": "Recommended worker stations",
+        "new_driver_home": "Recommended driver homes",
+        "rank": "Rank",
+        "added": "Demand added",
+        "added_trucks": "Trucks/day captured",
+        "cumulative": "Cumulative coverage",
+        "nearest": "Nearest existing station",
+        "passing": "Trucks/day passing",
+        "empty": "Nothing to show",
+        "no_sites": "No new sites recommended",
+        "covered": "Covered",
+        "before": "before",
+        "after": "after",
+        "volume": "trucks/day",
     },
     "zh": {
         "roads": "道路",
@@ -76,6 +97,25 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "local": "支路",
         "path": "步行道",
         "legend": "图例",
+        "heat": "需求热力图",
+        "uncovered": "未覆盖需求（六边形）",
+        "areas_before": "现有服务范围",
+        "areas_after": "新增服务范围（新站点）",
+        "routes": "货运线路（辆/日）",
+        "new_worker_station": "推荐新建服务站",
+        "new_driver_home": "推荐新建司机之家",
+        "rank": "排名",
+        "added": "新增覆盖需求",
+        "added_trucks": "新增覆盖货车（辆/日）",
+        "cumulative": "累计覆盖率",
+        "nearest": "最近的现有站点",
+        "passing": "途经货车（辆/日）",
+        "empty": "无可显示内容",
+        "no_sites": "未推荐新站点",
+        "covered": "覆盖率",
+        "before": "建设前",
+        "after": "建设后",
+        "volume": "辆/日",
     },
 }
 
@@ -459,6 +499,428 @@ def network_map(
         legend |= {labels[k]: _STATION_COLOURS[k] for k in keys}
     if title:
         add_title(m, title, subtitle=subtitle)
+    add_legend(m, legend, title=labels["legend"])
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+# ================================================================ plan maps
+_NEW_COLOURS: Mapping[str, str] = {"worker_stations": "#e67e22", "driver_homes": "#c0392b"}
+_AREA_COLOURS: Mapping[str, str] = {"before": "#2471a3", "after": "#e67e22"}
+_VOLUME_CLASSES: tuple[str, ...] = ("#fdd49e", "#fdae6b", "#f16913", "#d94801", "#7f2704")
+_HEX_COLOURS: tuple[str, ...] = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+
+
+def _station_icon_html(key: str) -> str:
+    colour = _STATION_COLOURS[key]
+    if key == "driver_home":
+        return (
+            f'<div style="width:14px;height:14px;margin:3px;background:{colour};'
+            'border:2px solid #fff;transform:rotate(45deg);box-shadow:0 0 2px #000;"></div>'
+        )
+    text = "24" if key == "unattended" else ""
+    return (
+        f'<div style="width:16px;height:16px;background:{colour};border:2px solid #fff;'
+        "box-shadow:0 0 2px #000;color:#fff;font:bold 9px/16px sans-serif;"
+        f'text-align:center;">{text}</div>'
+    )
+
+
+def _rank_icon_html(rank: int, colour: str) -> str:
+    return (
+        f'<div class="planner-rank" style="width:24px;height:24px;border-radius:50%;'
+        f"background:{colour};border:2px solid #fff;box-shadow:0 0 3px #000;color:#fff;"
+        f'font:bold 12px/24px sans-serif;text-align:center;">{rank}</div>'
+    )
+
+
+def add_station_icons(
+    m: folium.Map,
+    stations: gpd.GeoDataFrame,
+    *,
+    language: Language = "en",
+    name_column: str = "name",
+    cluster_above: int = 500,
+) -> folium.Map:
+    """Add existing stations as type icons (no web fonts): squares, diamonds, "24" squares.
+
+    Worker stations are blue squares, 24-hour unattended stations teal squares
+    marked "24", driver homes purple diamonds. More than ``cluster_above``
+    stations are clustered.
+
+    Parameters
+    ----------
+    m
+        The map.
+    stations
+        Point GeoDataFrame (any CRS) with ``kind`` and ``hours`` columns.
+    language
+        Labels' language.
+    name_column
+        The column with station names.
+    cluster_above
+        Cluster markers when there are more stations than this.
+
+    Returns
+    -------
+    folium.Map
+        The same map.
+    """
+    folium = _folium()
+    labels = _labels(language)
+    if stations.crs is None:
+        raise InputError(
+            "stations have no CRS.", field="geometry", fix="set one, e.g. set_crs(4326)."
+        )
+    points = stations.to_crs(WGS84)
+    layer = folium.FeatureGroup(name=labels["stations"])
+    target: Any = layer
+    if len(points) > cluster_above:
+        from folium.plugins import MarkerCluster
+
+        target = MarkerCluster(control=False).add_to(layer)
+    for idx, row in points.iterrows():
+        key = _station_key(row)
+        name = str(row.get(name_column, idx))
+        lines = [f"<b>{html.escape(name)}</b>", f"{labels['kind']}: {labels[key]}"]
+        if "hours" in row and pd.notna(row["hours"]):
+            lines.append(f"{labels['hours']}: {html.escape(str(row['hours']))}")
+        folium.Marker(
+            location=[row.geometry.y, row.geometry.x],
+            icon=folium.DivIcon(
+                html=_station_icon_html(key),
+                icon_size=(20, 20),
+                icon_anchor=(10, 10),
+                class_name="planner-station",
+            ),
+            tooltip=html.escape(name),
+            popup=folium.Popup("<br>".join(lines), max_width=300),
+        ).add_to(target)
+    layer.add_to(m)
+    return m
+
+
+def _classes(values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Class of each value among ``n`` quantile classes, and the class upper bounds."""
+    if values.size == 0:
+        return np.zeros(0, dtype=int), np.zeros(0)
+    edges = np.unique(np.quantile(values, np.linspace(0, 1, n + 1)[1:]))
+    return np.searchsorted(edges, values, side="left").clip(0, len(edges) - 1), edges
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.2g}"
+
+
+def _site_popup(row: pd.Series, result: Any, labels: Mapping[str, str]) -> str:
+    title = row.get("name")
+    title = str(title) if isinstance(title, str) and title else str(row.name)
+    added = labels["added_trucks"] if result.programme == "driver_homes" else labels["added"]
+    lines = [
+        f"<b>{html.escape(title)}</b>",
+        f"{labels['rank']}: {int(row['rank'])}",
+        f"{added}: {row['added']:,.1f} ({row['added_share']:.1%})",
+        f"{labels['cumulative']}: {row['cumulative_share']:.1%}",
+    ]
+    if "passing_volume" in row and pd.notna(row["passing_volume"]):
+        lines.append(f"{labels['passing']}: {row['passing_volume']:,.0f}")
+    if pd.notna(row.get("nearest_station")):
+        lines.append(
+            f"{labels['nearest']}: {html.escape(str(row['nearest_station']))} "
+            f"({row['nearest_station_m'] / 1000:,.1f} km)"
+        )
+    if "kind" in row and isinstance(row["kind"], str):
+        lines.append(f"{labels['kind']}: {html.escape(row['kind'])}")
+    return "<br>".join(lines)
+
+
+def _heat_layer(m: folium.Map, demand: gpd.GeoDataFrame, name: str) -> None:
+    from folium.plugins import HeatMap
+
+    if len(demand) == 0:
+        return
+    weights = demand["weight"].to_numpy(dtype=float) if "weight" in demand else np.ones(len(demand))
+    frame = pd.DataFrame(
+        {
+            "lat": np.round(demand.geometry.y.to_numpy(), 4),
+            "lon": np.round(demand.geometry.x.to_numpy(), 4),
+            "w": weights,
+        }
+    )
+    # points on one ~10 m cell are one heat point (keeps 10^5-10^6 points light)
+    cells = frame.groupby(["lat", "lon"], sort=True)["w"].sum().reset_index()
+    top = float(np.quantile(cells["w"], 0.98)) if len(cells) else 1.0
+    cells["w"] = (cells["w"] / (top if top > 0 else 1.0)).clip(upper=1.0).round(3)
+    HeatMap(
+        cells[["lat", "lon", "w"]].to_numpy().tolist(),
+        name=name,
+        radius=12,
+        blur=14,
+        min_opacity=0.05,
+        max_zoom=12,
+        gradient={0.2: "#ffffb2", 0.45: "#fecc5c", 0.7: "#fd8d3c", 0.9: "#f03b20", 1.0: "#bd0026"},
+        max=2.0,
+    ).add_to(m)
+
+
+def _polygons_layer(
+    m: folium.Map,
+    frame: gpd.GeoDataFrame,
+    name: str,
+    *,
+    colour: str,
+    fill_opacity: float,
+    dash: str | None = None,
+) -> None:
+    folium = _folium()
+    if len(frame) == 0:
+        return
+    data = gpd.GeoDataFrame(geometry=frame.geometry.to_numpy(), crs=WGS84)
+    data = data[~data.geometry.is_empty]
+    style = {
+        "color": colour,
+        "weight": 1.5,
+        "fillColor": colour,
+        "fillOpacity": fill_opacity,
+        "opacity": 0.8,
+    }
+    if dash:
+        style["dashArray"] = dash
+    folium.GeoJson(data.__geo_interface__, name=name, style_function=lambda _f, s=style: s).add_to(
+        m
+    )
+
+
+def _hex_layer(
+    m: folium.Map, hexes: gpd.GeoDataFrame, name: str, unit: str
+) -> list[tuple[str, str]]:
+    folium = _folium()
+    if len(hexes) == 0:
+        return []
+    values = hexes["weight_uncovered"].to_numpy(dtype=float)
+    cls, edges = _classes(values, len(_HEX_COLOURS))
+    palette = _HEX_COLOURS[len(_HEX_COLOURS) - len(edges) :]
+    colours = [palette[c] for c in cls]
+    data = gpd.GeoDataFrame(
+        {"uncovered": np.round(values, 2), "colour": colours},
+        geometry=hexes.geometry.to_numpy(),
+        crs=WGS84,
+    )
+    folium.GeoJson(
+        data.__geo_interface__,
+        name=name,
+        style_function=lambda f: {
+            "color": f["properties"]["colour"],
+            "weight": 0.5,
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.6,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["uncovered"], aliases=[unit]),
+    ).add_to(m)
+    return [(f"≤ {_fmt(e)}", palette[i]) for i, e in enumerate(edges)]
+
+
+def _routes_layer(
+    m: folium.Map, routes: gpd.GeoDataFrame, name: str, unit: str
+) -> list[tuple[str, str]]:
+    folium = _folium()
+    if routes is None or len(routes) == 0:
+        return []
+    values = routes["volume"].to_numpy(dtype=float)
+    cls, edges = _classes(values, len(_VOLUME_CLASSES))
+    colours = [_VOLUME_CLASSES[c] for c in cls]
+    widths = 2.0 + 2.0 * cls
+    data = gpd.GeoDataFrame(
+        {"volume": np.round(values, 1), "colour": colours, "width": widths},
+        geometry=routes.geometry.to_numpy(),
+        crs=WGS84,
+    ).sort_values("volume", kind="stable")
+    folium.GeoJson(
+        data.__geo_interface__,
+        name=name,
+        style_function=lambda f: {
+            "color": f["properties"]["colour"],
+            "weight": f["properties"]["width"],
+            "opacity": 0.9,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["volume"], aliases=[unit]),
+    ).add_to(m)
+    return [(f"≤ {_fmt(e)} {unit}", _VOLUME_CLASSES[i]) for i, e in enumerate(edges)]
+
+
+def _add_message(m: folium.Map, title: str, lines: list[str]) -> None:
+    folium = _folium()
+    body = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
+    _figure(m).html.add_child(
+        folium.Element(
+            '<div class="planner-message" style="position:fixed;top:70px;left:60px;'
+            "z-index:1000;max-width:420px;background:rgba(255,250,230,.95);padding:8px 10px;"
+            'border-radius:4px;font:13px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);">'
+            f"<b>{html.escape(title)}</b>{body}</div>"
+        )
+    )
+
+
+def plan_map(
+    results: Any,
+    *,
+    m: folium.Map | None = None,
+    tiles: str | None = "CartoDB positron",
+    title: str | None = None,
+    language: Language = "en",
+    roads: bool = True,
+    heat: bool = True,
+    attribution: Sequence[str] | None = None,
+) -> folium.Map:
+    """Map one or more siting plans on one map with a layer control.
+
+    Layers: demand heat map, uncovered demand hexagons, service areas before
+    (existing stations) and after (new sites), freight routes coloured by trucks
+    a day, existing stations by type, and the recommended sites numbered by rank
+    with popups (rank, demand added, cumulative coverage, nearest existing
+    station). A legend, a scale, a title and every data source's attribution
+    are shown; when a plan has nothing to show the map says why.
+
+    Parameters
+    ----------
+    results
+        A :class:`planner.plan.PlanResult` or a list of them (e.g. worker
+        stations and driver homes of one region).
+    m
+        A map to add to; a new one fitted to the plans when ``None``.
+    tiles
+        Basemap tiles, or ``None`` for none (offline).
+    title
+        Title (default: the first plan's name).
+    language
+        Labels' language, ``"en"`` or ``"zh"``.
+    roads
+        Draw the plan's road network (when the result holds it).
+    heat
+        Draw the demand heat map.
+    attribution
+        Data sources to credit (default: each plan's ``parameters["attribution"]``,
+        else OpenStreetMap).
+
+    Returns
+    -------
+    folium.Map
+        The map (``save_map(m, path, offline=True)`` writes it).
+
+    Examples
+    --------
+    >>> from planner import datasets
+    >>> from planner.plan import Plan
+    >>> net = datasets.demo_network(modes=["ebike"])
+    >>> res = Plan(net, demand=datasets.demo_stops(groups=["rider"]).assign(weight=1.0),
+    ...            stations=datasets.demo_stations(), service_areas=False).site(p=0)
+    >>> "Existing stations" in plan_map(res, tiles=None).get_root().render()
+    True
+    """
+    folium = _folium()
+    labels = _labels(language)
+    plans = list(results) if isinstance(results, list | tuple) else [results]
+    if not plans:
+        raise InputError("plan_map needs at least one plan result.", field="results")
+    west = min(p.bounds[0] for p in plans)
+    south = min(p.bounds[1] for p in plans)
+    east = max(p.bounds[2] for p in plans)
+    north = max(p.bounds[3] for p in plans)
+    sources: list[str] = []
+    for plan in plans:
+        for text in plan.parameters.get("attribution") or []:
+            if text not in sources:
+                sources.append(text)
+    if attribution is not None:
+        sources = list(attribution)
+    if not sources:
+        sources = [OSM_ATTRIBUTION]
+    if m is None:
+        m = new_map((west, south, east, north), tiles=tiles, attribution=sources[0])
+        rest = sources[1:]
+    else:
+        rest = sources
+    for text in rest:
+        add_attribution(m, text)
+    legend: dict[str, str] = {}
+    network = next((p.network for p in plans if getattr(p, "network", None) is not None), None)
+    if roads and network is not None:
+        add_roads(m, network, language=language)
+        legend[labels["freight"]] = "#e67e22"
+        legend[labels["arterial"]] = "#7f8c8d"
+    workers = [p for p in plans if p.programme == "worker_stations"]
+    homes = [p for p in plans if p.programme == "driver_homes"]
+    if heat:
+        for plan in workers:
+            _heat_layer(m, plan.demand, labels["heat"])
+    for plan in workers:
+        classes = _hex_layer(m, plan.hexes, labels["uncovered"], labels["added"])
+        for text, colour in classes:
+            legend[f"{labels['uncovered']} {text}"] = colour
+    for state, key, opacity, dash in (
+        ("before", "areas_before", 0.12, None),
+        ("after", "areas_after", 0.22, "6 4"),
+    ):
+        frames = [p.service_areas[p.service_areas["state"] == state] for p in plans]
+        frames = [f for f in frames if len(f)]
+        if frames:
+            merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+            _polygons_layer(
+                m,
+                merged,
+                labels[key],
+                colour=_AREA_COLOURS[state],
+                fill_opacity=opacity,
+                dash=dash,
+            )
+            legend[labels[key]] = _AREA_COLOURS[state]
+    for plan in homes:
+        for text, colour in _routes_layer(m, plan.routes, labels["routes"], labels["volume"]):
+            legend[f"{labels['routes']}: {text}"] = colour
+    station_frames = [p.stations for p in plans if len(p.stations)]
+    if station_frames:
+        stations = gpd.GeoDataFrame(pd.concat(station_frames), crs=WGS84)
+        stations = stations[~stations.index.duplicated()]
+        add_station_icons(m, stations, language=language)
+        for key in sorted({_station_key(row) for _, row in stations.iterrows()}):
+            legend[labels[key]] = _STATION_COLOURS[key]
+    messages: list[str] = []
+    for plan in plans:
+        key = "new_worker_station" if plan.programme == "worker_stations" else "new_driver_home"
+        colour = _NEW_COLOURS[plan.programme]
+        if len(plan.sites) == 0:
+            reason = "; ".join(plan.notes) or labels["no_sites"]
+            messages.append(f"{labels[key]}: {reason}")
+            continue
+        layer = folium.FeatureGroup(name=labels[key])
+        for _, row in plan.sites.sort_values("rank", ascending=False).iterrows():
+            folium.Marker(
+                location=[row.geometry.y, row.geometry.x],
+                icon=folium.DivIcon(
+                    html=_rank_icon_html(int(row["rank"]), colour),
+                    icon_size=(28, 28),
+                    icon_anchor=(14, 14),
+                    class_name="planner-site",
+                ),
+                tooltip=f"{labels['rank']} {int(row['rank'])}",
+                popup=folium.Popup(_site_popup(row, plan, labels), max_width=320),
+                z_index_offset=1000 - int(row["rank"]),
+            ).add_to(layer)
+        layer.add_to(m)
+        legend[labels[key]] = colour
+    for plan in plans:
+        c = plan.coverage.iloc[0]
+        if c["weight"] > 0:
+            legend[
+                f"{plan.name}: {labels['covered']} {c['share_before']:.0%} {labels['before']} → "
+                f"{c['share_after']:.0%} {labels['after']}"
+            ] = "transparent"
+    nothing = all(len(p.sites) == 0 and len(p.stations) == 0 and len(p.demand) == 0 for p in plans)
+    if nothing:
+        messages.insert(0, labels["empty"])
+    if messages:
+        _add_message(m, labels["empty"] if nothing else labels["no_sites"], messages)
+    add_title(m, title or plans[0].name, subtitle=None)
     add_legend(m, legend, title=labels["legend"])
     folium.LayerControl(collapsed=False).add_to(m)
     return m

@@ -252,4 +252,12 @@ def points_gdf(xy, *, index=None, **columns):  # type: ignore[no-untyped-def]
     )
 
 
+@pytest.fixture(scope="session")
+def access_demo_network():  # type: ignore[no-untyped-def]
+    """The embedded demo region's network with the default modes (loaded once)."""
+    from planner import datasets
+
+    return datasets.demo_network()
+
+
 # -------------------------------------------------------------- end access block

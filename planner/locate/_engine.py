@@ -21,6 +21,8 @@ from planner.locate.solvers import (
     BenefitProblem,
     FastResult,
     MipResult,
+    coverage_exact,
+    coverage_fast,
     greedy_swap,
 )
 
@@ -82,6 +84,7 @@ def solve_benefit(
     mip: MipBuilder,
     model_nnz: int,
     lp_bound: bool = True,
+    coverage: bool = False,
 ) -> BenefitSolve:
     """Choose a solver, run it, and return the best plan with its proven bound.
 
@@ -99,6 +102,9 @@ def solve_benefit(
         Non-zeros of the exact model, for the ``auto`` choice.
     lp_bound
         Let the fast solver add the LP relaxation bound when the model is small enough.
+    coverage
+        The problem is max coverage (0/1, base 0): use the coverage pipeline
+        (Lagrangian bound and core MIP; dominance and reduced-cost fixing when exact).
 
     Returns
     -------
@@ -141,6 +147,18 @@ def solve_benefit(
     else:
         use_exact = False
         reason = "fast solver asked for (greedy + swaps)"
+    if coverage and budget is None and p is not None:
+        if use_exact:
+            chosen, value, bound, status, fast = coverage_exact(
+                prob, p, time_limit=time_limit, mip_gap=mip_gap, seed=seed
+            )
+            name = "highs (dominance + reduced-cost fixing, heuristic incumbent)"
+        else:
+            fast, _ = coverage_fast(prob, p, time_limit=time_limit, seed=seed)
+            chosen, value, bound = fast.selected, fast.value, fast.bound
+            name = "greedy+swap, Lagrangian bound, core MIP"
+            status = "optimal" if relative_gap(value, bound, "max") == 0 else "feasible"
+        return BenefitSolve(chosen, value, bound, name, reason, status, fast)
     ls_limit = None if time_limit is None else 0.25 * time_limit
     fast = greedy_swap(prob, p, budget=budget, time_limit=ls_limit, seed=seed)
     bound = fast.bound
@@ -201,16 +219,19 @@ def nearest_open(
         Column of the nearest open site and its time, per row.
     """
     n = times.shape[0]
-    rows = np.repeat(np.arange(n), np.diff(times.indptr))
-    keep = open_mask[times.indices]
-    r, c, t = rows[keep], times.indices[keep].astype(np.int64), times.data[keep]
-    order = np.lexsort((c, t, r))
-    r, c, t = r[order], c[order], t[order]
-    first = np.r_[True, r[1:] != r[:-1]] if r.size else np.zeros(0, dtype=bool)
     site = np.full(n, -1, dtype=np.int64)
     best = np.full(n, np.inf)
-    site[r[first]] = c[first]
-    best[r[first]] = t[first]
+    if times.nnz == 0:
+        return site, best
+    d = np.where(open_mask[times.indices], times.data, np.inf)
+    lengths = np.diff(times.indptr)
+    nonempty = np.flatnonzero(lengths > 0)
+    best[nonempty] = np.minimum.reduceat(d, times.indptr[nonempty])
+    rows = np.repeat(np.arange(n), lengths)
+    hit = np.flatnonzero((d == best[rows]) & np.isfinite(d))
+    r = rows[hit]
+    first = np.r_[True, r[1:] != r[:-1]] if r.size else np.zeros(0, dtype=bool)
+    site[r[first]] = times.indices[hit[first]]
     return site, best
 
 
@@ -377,6 +398,7 @@ class Prepared:
     mip: MipBuilder
     model_nnz: int
     figures: dict[str, float]
+    coverage: bool = False
 
 
 @dataclass(frozen=True)
@@ -488,6 +510,7 @@ class BenefitModel:
             seed=seed,
             mip=prep.mip,
             model_nnz=prep.model_nnz,
+            coverage=prep.coverage,
         )
         chosen = res.chosen
         # fill up to p with sites that add nothing (ties), so exactly p are returned

@@ -276,6 +276,7 @@ class MCLP(BenefitModel):
             mip=mip,
             model_nnz=int(merged.nnz + 2 * merged.shape[0] + cand_cols.size),
             figures=figures,
+            coverage=True,
         )
 
     def solve(

@@ -652,6 +652,7 @@ class MipResult:
     objective: float
     bound: float
     seconds: float
+    row_dual: FloatArray = field(default_factory=lambda: np.zeros(0))
 
 
 def solve_mip(
@@ -670,6 +671,7 @@ def solve_mip(
     start: FloatArray | None = None,
     threads: int | None = None,
     log: bool = False,
+    presolve: bool = True,
 ) -> MipResult:
     """Solve a MIP (or LP when nothing is integral) given as column-wise arrays.
 
@@ -695,6 +697,9 @@ def solve_mip(
         HiGHS threads (default: HiGHS's choice).
     log
         Print HiGHS's log.
+    presolve
+        Let HiGHS presolve (off for the reduced coverage models, where its
+        presolve costs more than it saves).
 
     Returns
     -------
@@ -714,6 +719,8 @@ def solve_mip(
         h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     if threads is not None:
         h.setOptionValue("threads", int(threads))
+    if not presolve:
+        h.setOptionValue("presolve", "off")
     inf = h.getInfinity()
     status = h.passModel(
         n_col,
@@ -749,7 +756,8 @@ def solve_mip(
         if model_status == ms.kTimeLimit:
             return MipResult("time_limit", np.zeros(n_col), math.nan, math.nan, seconds)
         raise SolverError(f"HiGHS stopped without a plan: {h.modelStatusToString(model_status)}.")
-    x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    solution = h.getSolution()
+    x = np.asarray(solution.col_value, dtype=np.float64)
     objective = float(info.objective_function_value)
     bound = float(info.mip_dual_bound) if is_mip else objective
     if model_status == ms.kOptimal:
@@ -759,7 +767,8 @@ def solve_mip(
         status_name = "time_limit"
     else:
         raise SolverError(f"HiGHS stopped: {h.modelStatusToString(model_status)}.")
-    return MipResult(status_name, x, objective, bound, seconds)
+    duals = np.asarray(solution.row_dual, dtype=np.float64) if not is_mip else np.zeros(0)
+    return MipResult(status_name, x, objective, bound, seconds, duals)
 
 
 def coverage_mip(
@@ -772,6 +781,7 @@ def coverage_mip(
     time_limit: float | None = None,
     mip_gap: float = 0.0,
     start: IntArray | None = None,
+    presolve: bool = True,
 ) -> tuple[MipResult, IntArray]:
     """Max coverage MIP: ``max sum_g w_g z_g``, ``z_g <= sum_{j in N(g)} x_j``.
 
@@ -795,6 +805,8 @@ def coverage_mip(
         HiGHS limits.
     start
         Chosen columns of a heuristic plan.
+    presolve
+        Let HiGHS presolve.
 
     Returns
     -------
@@ -870,6 +882,7 @@ def coverage_mip(
         time_limit=time_limit,
         mip_gap=mip_gap,
         start=x0,
+        presolve=presolve,
     )
     chosen = np.flatnonzero(res.x[:n_c] > 0.5).astype(np.int64)
     return res, chosen
@@ -1031,3 +1044,393 @@ def cover_mip(
         start=x0,
     )
     return res, np.flatnonzero(res.x > 0.5).astype(np.int64)
+
+
+# --------------------------------------------------------------------------- Lagrangian (coverage)
+
+
+@dataclass
+class LagrangianResult:
+    """Outcome of the Lagrangian relaxation of a max-coverage problem."""
+
+    bound: float  # proven upper bound on the optimum
+    lam: FloatArray  # multipliers giving it
+    best_cols: IntArray  # best plan seen among the Lagrangian solutions
+    best_value: float
+    iterations: int
+
+
+def coverage_lagrangian(
+    prob: BenefitProblem,
+    p: int,
+    *,
+    lower: float,
+    start_cols: IntArray | None = None,
+    max_iter: int = 400,
+    time_limit: float | None = None,
+) -> LagrangianResult:
+    """Bound max coverage by relaxing ``z_g <= sum_j a_gj x_j`` (subgradient method).
+
+    ``L(lam) = sum_g max(0, w_g - lam_g) + (sum of the p largest c_j)`` with
+    ``c_j = sum_{g in N(j)} lam_g`` is an upper bound for every ``lam >= 0``; its
+    minimum equals the LP bound. Each iteration costs two sparse products, and
+    the top-p columns of each iteration are scored as plans too.
+
+    Parameters
+    ----------
+    prob
+        Coverage problem (0/1 entries, base 0).
+    p
+        Number of columns.
+    lower
+        Value of a known plan (for the step size and the stop test).
+    start_cols
+        That plan's columns.
+    max_iter
+        Iteration cap.
+    time_limit
+        Seconds.
+
+    Returns
+    -------
+    LagrangianResult
+        Bound, multipliers, and the best plan met.
+    """
+    t0 = time.perf_counter()
+    A = sp.csr_array((np.ones(prob.B.nnz), prob.B.indices, prob.B.indptr), shape=prob.B.shape)
+    AT = prob.BT
+    AT = sp.csr_array((np.ones(AT.nnz), AT.indices, AT.indptr), shape=AT.shape)
+    w = prob.w
+    n = A.shape[1]
+    p = min(p, n)
+    deg = np.maximum(np.diff(A.indptr), 1)
+    lam = w / deg
+    best_bound = math.inf
+    best_lam = lam.copy()
+    best_cols = (
+        np.asarray(start_cols, dtype=np.int64) if start_cols is not None else np.zeros(0, np.int64)
+    )
+    best_value = lower
+    mu, stall = 2.0, 0
+    it = 0
+    while it < max_iter:
+        it += 1
+        c = AT @ lam
+        top = np.argpartition(-c, p - 1)[:p] if p > 0 else np.zeros(0, dtype=np.int64)
+        L = float(np.maximum(w - lam, 0.0).sum() + c[top].sum())
+        x = np.zeros(n)
+        x[top] = 1.0
+        cov = A @ x
+        value = float(w[cov > 0].sum())
+        if value > best_value:
+            best_value, best_cols = value, top.astype(np.int64)
+        if best_bound - 1e-12 * max(1.0, abs(L)) > L:
+            best_bound, best_lam, stall = L, lam.copy(), 0
+        else:
+            stall += 1
+            if stall >= 15:
+                mu, stall = mu / 2, 0
+        if best_bound - best_value <= 1e-9 * max(1.0, abs(best_value)) or mu < 1e-5:
+            break
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            break
+        g = cov - (w > lam)
+        norm = float(np.dot(g, g))
+        if norm == 0:
+            break
+        step = mu * (L - best_value) / norm
+        lam = np.clip(lam - step * g, 0.0, w)
+    return LagrangianResult(best_bound, best_lam, best_cols, best_value, it)
+
+
+def coverage_fixing(
+    prob: BenefitProblem, p: int, lam: FloatArray, lower: float
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Reduced-cost fixing from Lagrangian multipliers.
+
+    A column whose forced inclusion (exclusion) drives the Lagrangian bound
+    below ``lower`` (the value of a known plan) is out of (in) every plan better
+    than that one.
+
+    Parameters
+    ----------
+    prob
+        Coverage problem.
+    p
+        Number of columns.
+    lam
+        Multipliers.
+    lower
+        Value of a known plan.
+
+    Returns
+    -------
+    out, in_
+        Columns that can be dropped and columns that can be fixed to 1.
+    """
+    AT = prob.BT
+    c = sp.csr_array((np.ones(AT.nnz), AT.indices, AT.indptr), shape=AT.shape) @ lam
+    w = prob.w
+    n = c.size
+    order = np.argsort(-c, kind="stable")
+    top = np.zeros(n, dtype=bool)
+    top[order[:p]] = True
+    L = float(np.maximum(w - lam, 0.0).sum() + c[order[:p]].sum())
+    c_p = c[order[p - 1]] if p > 0 else math.inf
+    c_next = c[order[p]] if p < n else 0.0
+    tol = 1e-9 * max(1.0, abs(lower))
+    out = ~top & (L + c - c_p < lower - tol)
+    fixed_in = top & (L - c + c_next < lower - tol)
+    return out, fixed_in
+
+
+def lagrangian_value(prob: BenefitProblem, p: int, lam: FloatArray) -> tuple[float, FloatArray]:
+    """Upper bound ``L(lam)`` of max coverage with ``p`` columns, and the column scores.
+
+    Parameters
+    ----------
+    prob
+        Coverage problem.
+    p
+        Number of columns.
+    lam
+        Row multipliers in ``[0, w]``.
+
+    Returns
+    -------
+    bound, scores
+        ``sum_g max(0, w_g - lam_g) + (sum of the p largest c_j)`` and ``c``.
+    """
+    AT = prob.BT
+    c = sp.csr_array((np.ones(AT.nnz), AT.indices, AT.indptr), shape=AT.shape) @ lam
+    k = min(p, c.size)
+    top = np.partition(c, c.size - k)[c.size - k :] if k > 0 else np.zeros(0)
+    return float(np.maximum(prob.w - lam, 0.0).sum() + top.sum()), c
+
+
+# --------------------------------------------------------------------------- coverage pipeline
+
+
+def restrict_columns(prob: BenefitProblem, cols: IntArray) -> BenefitProblem:
+    """Coverage problem on a subset of columns, rows re-merged (same values for same plans).
+
+    Parameters
+    ----------
+    prob
+        Coverage problem (0/1, base 0).
+    cols
+        Columns to keep (their order gives the new numbering).
+
+    Returns
+    -------
+    BenefitProblem
+        The restricted problem.
+    """
+    sub = sp.csr_array(prob.B[:, np.asarray(cols, dtype=np.int64)])
+    keep = np.flatnonzero(np.diff(sub.indptr) > 0)
+    sub = sp.csr_array(sub[keep])
+    merged, mw, _ = merge_rows(sub, prob.w[keep], by_values=False)
+    ones = sp.csr_array((np.ones(merged.nnz), merged.indices, merged.indptr), shape=merged.shape)
+    cost = prob.cost[cols] if prob.cost is not None else None
+    return BenefitProblem(ones, mw, np.zeros(merged.shape[0]), cost)
+
+
+def dominated_columns(prob: BenefitProblem, p: int) -> NDArray[np.bool_]:
+    """Columns whose covered rows are a subset of another column's (drop-safe for max coverage).
+
+    With a cardinality constraint, replacing a dominated column by its
+    dominator never loses coverage, so dropping dominated columns keeps the
+    optimum (identical columns keep one copy). At least ``p`` columns are kept.
+
+    Parameters
+    ----------
+    prob
+        Coverage problem (0/1, base 0).
+    p
+        Number of columns to choose.
+
+    Returns
+    -------
+    numpy.ndarray
+        Flags of the columns that can be dropped.
+    """
+    A = sp.csr_array((np.ones(prob.B.nnz), prob.B.indices, prob.B.indptr), shape=prob.B.shape)
+    overlap = sp.coo_array(A.T @ A)
+    size = np.diff(prob.BT.indptr).astype(np.float64)
+    j, k, v = overlap.row, overlap.col, overlap.data
+    sub = (j != k) & (v == size[j])
+    j, k = j[sub], k[sub]
+    same = size[j] == size[k]
+    drop = np.zeros(A.shape[1], dtype=bool)
+    drop[j[~same]] = True
+    drop[j[same & (j > k)]] = True
+    if int((~drop).sum()) < p:
+        return np.zeros(A.shape[1], dtype=bool)
+    return drop
+
+
+def coverage_fast(
+    prob: BenefitProblem,
+    p: int,
+    *,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    core_nnz_limit: int = 1_000_000,
+) -> tuple[FastResult, FloatArray]:
+    """Greedy + swaps, Lagrangian bound, a small MIP on the Lagrangian core, swaps again.
+
+    Parameters
+    ----------
+    prob
+        Coverage problem (0/1, base 0).
+    p
+        Number of columns.
+    time_limit
+        Rough budget in seconds.
+    seed
+        Seed of the local search order.
+    core_nnz_limit
+        Largest core MIP attempted.
+
+    Returns
+    -------
+    result, lam
+        Best plan with its proven bound, and the Lagrangian multipliers.
+    """
+    t0 = time.perf_counter()
+    budget = 60.0 if time_limit is None else max(time_limit, 0.1)
+    fast = greedy_swap(prob, p, time_limit=0.3 * budget, seed=seed)
+    lag = coverage_lagrangian(
+        prob,
+        p,
+        lower=fast.value,
+        start_cols=fast.selected,
+        max_iter=300,
+        time_limit=0.3 * budget,
+    )
+    bound = min(fast.bound, lag.bound)
+    best = fast
+    if lag.best_value > best.value:
+        best = greedy_swap(prob, p, start=lag.best_cols, seed=seed, time_limit=0.1 * budget)
+    if bound - best.value > 1e-9 * max(1.0, best.value):
+        _, scores = lagrangian_value(prob, p, lag.lam)
+        k = min(prob.n_cols, 4 * p)
+        top = np.argpartition(-scores, k - 1)[:k] if k < prob.n_cols else np.arange(prob.n_cols)
+        core = np.unique(np.r_[best.selected, top]).astype(np.int64)
+        if core.size > p:
+            q = restrict_columns(prob, core)
+            if q.B.nnz <= core_nnz_limit:
+                left = budget - (time.perf_counter() - t0)
+                res, chosen = coverage_mip(
+                    q,
+                    p,
+                    time_limit=max(min(0.2 * budget, left), 0.05),
+                    start=np.searchsorted(core, best.selected),
+                )
+                if chosen.size and not math.isnan(res.objective) and res.objective > best.value:
+                    again = greedy_swap(
+                        prob, p, start=core[chosen], seed=seed, time_limit=0.1 * budget
+                    )
+                    if again.value > best.value:
+                        best = again
+    out = FastResult(
+        selected=best.selected,
+        value=best.value,
+        bound=max(min(bound, best.bound), best.value),
+        greedy_value=fast.greedy_value,
+        swaps=fast.swaps + (best.swaps if best is not fast else 0),
+    )
+    return out, lag.lam
+
+
+def _integral(w: FloatArray) -> bool:
+    return bool(np.all(w == np.round(w)))
+
+
+def coverage_exact(
+    prob: BenefitProblem,
+    p: int,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+    seed: int | None = None,
+) -> tuple[IntArray, float, float, str, FastResult]:
+    """Exact max coverage: dominance, heuristic, LP duals, reduced-cost fixing, then HiGHS.
+
+    Parameters
+    ----------
+    prob
+        Coverage problem (0/1, base 0).
+    p
+        Number of columns.
+    time_limit
+        Seconds for the whole solve; at the limit the best plan is returned with its gap.
+    mip_gap
+        Relative gap at which to stop.
+    seed
+        Seed of the local search order.
+
+    Returns
+    -------
+    chosen, value, bound, status, fast
+        Columns, value, proven bound, status and the heuristic's result.
+    """
+    t0 = time.perf_counter()
+
+    def left() -> float | None:
+        return None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
+
+    drop = dominated_columns(prob, p)
+    keep = np.flatnonzero(~drop)
+    q = restrict_columns(prob, keep) if drop.any() else prob
+    fast, _ = coverage_fast(
+        q, p, time_limit=None if time_limit is None else 0.2 * time_limit, seed=seed
+    )
+    value, chosen_q = fast.value, fast.selected
+    integral = _integral(q.w)
+
+    def done(bound: float) -> bool:
+        if integral:
+            bound = math.floor(bound + 1e-7)
+        return bound - value <= max(mip_gap * abs(value), 1e-9 * max(1.0, abs(value)))
+
+    bound = fast.bound
+    status = "optimal"
+    if not done(bound):
+        lp, _ = coverage_mip(q, p, relax=True, time_limit=left())
+        if lp.status == "optimal":
+            pi = np.clip(np.abs(lp.row_dual[: q.B.shape[0]]), 0.0, q.w)
+            lp_bound, _ = lagrangian_value(q, p, pi)
+            bound = min(bound, lp_bound, lp.objective)
+            if not done(bound):
+                out, _ = coverage_fixing(q, p, pi, value)
+                cols = np.flatnonzero(~out)
+                r = restrict_columns(q, cols)
+                res, ch = coverage_mip(
+                    r,
+                    p,
+                    time_limit=left(),
+                    mip_gap=mip_gap,
+                    presolve=False,
+                    start=np.searchsorted(cols, chosen_q),
+                )
+                if ch.size and not math.isnan(res.objective) and res.objective > value:
+                    value = q.value(_mask(cols[ch], q.n_cols))
+                    chosen_q = cols[ch]
+                if not math.isnan(res.bound):
+                    # the reduced model holds every plan better than the heuristic's
+                    bound = min(bound, max(res.bound, fast.value))
+                status = res.status
+        else:
+            status = "time_limit"
+    if integral:
+        bound = max(math.floor(bound + 1e-7), value)
+    if done(bound):
+        status = "optimal" if bound - value <= 1e-9 * max(1.0, abs(value)) else "gap_limit"
+    return keep[chosen_q], value, max(bound, value), status, fast
+
+
+def _mask(cols: IntArray, n: int) -> NDArray[np.bool_]:
+    m = np.zeros(n, dtype=bool)
+    m[np.asarray(cols, dtype=np.int64)] = True
+    return m

@@ -1,0 +1,330 @@
+"""Benchmark the access matrix against networkx, bare scipy and pandana.
+
+Run from the repository root::
+
+    python benchmarks/bench_access.py            # the full benchmark (about a minute)
+    python benchmarks/bench_access.py --quick    # 500 sites, fewer repeats
+
+The instance is the shared one (../shared/BENCHMARKS.md): the Shenzhen
+Futian-Nanshan network, e-bike at 15 km/h on edge length with no exclusions, all
+nodes as demand, sites drawn with ``default_rng(42).choice(n, 2000, replace=False)``,
+times demand -> site within 15 minutes. Baselines, measured in the same run:
+
+* networkx: ``single_source_dijkstra_path_length`` from each site on the reversed
+  graph with ``cutoff`` (what osmnx users do today), on a DiGraph with the fastest
+  of parallel edges (the ratios printed) and on the osmnx MultiDiGraph itself;
+* bare scipy: one ``scipy.sparse.csgraph.dijkstra`` call from all sites on one core
+  with ``limit`` (dense output; the floor of this stack);
+* pandana 0.8 (if installed): a contraction hierarchy built with ``twoway=False``
+  on the reversed edges, ``nodes_in_range`` from the sites; it truncates edge
+  times to milliseconds, so pairs at the cutoff may differ.
+
+Times are the best of ``--repeat`` runs (other processes share this machine).
+Peak memory is traced with ``tracemalloc`` (numpy and scipy allocations included)
+for in-process runs, and the largest worker's resident set for parallel runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse import csgraph
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from planner.access import access_matrix, node_access_matrix  # noqa: E402
+from planner.network import RoadNetwork, TravelMode, network_from_osm  # noqa: E402
+
+SHENZHEN = ROOT.parent / "shared" / "data" / "shenzhen" / "futian_nanshan_drive.osm.bz2"
+MODE = TravelMode("ebike", speed_kmh=15.0)
+
+
+def best_of(repeat: int, func: Callable[[], Any]) -> tuple[float, Any]:
+    return best_of_cpu(repeat, func)[::2]  # type: ignore[return-value]
+
+
+def best_of_cpu(repeat: int, func: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Best wall-clock time, best CPU time of this process, and the result."""
+    wall, cpu, result = np.inf, np.inf, None
+    for _ in range(repeat):
+        gc.collect()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = func()
+        cpu = min(cpu, time.process_time() - start_cpu)
+        wall = min(wall, time.perf_counter() - start)
+    return wall, cpu, result
+
+
+def traced_peak(func: Callable[[], Any]) -> tuple[int, Any]:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = func()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, result
+
+
+def mb(nbytes: float) -> str:
+    return f"{nbytes / 2**20:,.1f} MB"
+
+
+def networkx_graph(network: RoadNetwork) -> nx.DiGraph:
+    """The reversed graph as a networkx DiGraph, fastest of parallel edges."""
+    csr = network.csr(MODE.name)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(csr.n))
+    rows = np.repeat(np.arange(csr.n), np.diff(csr.indptr))
+    graph.add_weighted_edges_from(
+        zip(csr.indices.tolist(), rows.tolist(), csr.weights.tolist(), strict=True)
+    )
+    return graph
+
+
+def run_networkx(graph: nx.DiGraph, sites: np.ndarray, cutoff: float) -> sp.csr_array:
+    rows, cols, vals = [], [], []
+    for j, site in enumerate(sites.tolist()):
+        lengths = nx.single_source_dijkstra_path_length(graph, site, cutoff=cutoff)
+        rows.extend(lengths.keys())
+        cols.extend([j] * len(lengths))
+        vals.extend(lengths.values())
+    n = graph.number_of_nodes()
+    coo = sp.coo_array((vals, (rows, cols)), shape=(n, len(sites)))
+    return sp.csr_array(coo.tocsr())
+
+
+def compare(ours: sp.csr_array, ref: sp.csr_array) -> tuple[int, int, float]:
+    """Pairs only in ours, pairs only in ref, largest relative difference on shared pairs."""
+    a, b = ours.tocoo(), ref.tocoo()
+    n = ours.shape[1]
+    ka, kb = a.row.astype(np.int64) * n + a.col, b.row.astype(np.int64) * n + b.col
+    oa, ob = np.argsort(ka), np.argsort(kb)
+    ka, va, kb, vb = ka[oa], a.data[oa], kb[ob], b.data[ob]
+    common, ia, ib = np.intersect1d(ka, kb, assume_unique=True, return_indices=True)
+    rel = np.abs(va[ia] - vb[ib]) / np.maximum(np.abs(vb[ib]), 1e-300)
+    rel[(va[ia] == 0) & (vb[ib] == 0)] = 0.0
+    return len(ka) - len(common), len(kb) - len(common), float(rel.max(initial=0.0))
+
+
+def pandana_case(
+    network: RoadNetwork, sites: np.ndarray, cutoff: float, repeat: int
+) -> dict[str, Any] | None:
+    try:
+        import pandana
+    except ImportError:
+        print("pandana: not installed (pip install pandana), skipped")
+        return None
+    csr = network.csr(MODE.name)
+    rows = np.repeat(np.arange(csr.n), np.diff(csr.indptr))
+    # reversed edges: range queries from the sites then give times demand -> site
+    start = time.perf_counter()
+    net = pandana.Network(
+        pd.Series(network.lon, index=np.arange(csr.n)),
+        pd.Series(network.lat, index=np.arange(csr.n)),
+        pd.Series(csr.indices.astype(np.int64)),
+        pd.Series(rows),
+        pd.DataFrame({"time": csr.weights}),
+        twoway=False,
+    )
+    build = time.perf_counter() - start
+    seconds, frame = best_of(repeat, lambda: net.nodes_in_range(sites.tolist(), cutoff))
+    position = pd.Series(np.arange(len(sites)), index=sites)
+    matrix = sp.csr_array(
+        sp.coo_array(
+            (
+                frame.iloc[:, 2].to_numpy(float),
+                (frame.iloc[:, 1].to_numpy(np.int64), position[frame.iloc[:, 0]].to_numpy()),
+            ),
+            shape=(csr.n, len(sites)),
+        ).tocsr()
+    )
+    return {"build": build, "seconds": seconds, "matrix": matrix}
+
+
+def main_case(network: RoadNetwork, args: argparse.Namespace, label: str) -> None:
+    csr = network.csr(MODE.name)
+    n = csr.n
+    n_sites = 500 if args.quick else 2000
+    rng = np.random.default_rng(42)
+    sites = rng.choice(n, min(n_sites, n), replace=False)
+    cutoff = 15 * 60.0
+    nodes = network.nodes_gdf()
+    demand_points, site_points = nodes, nodes.iloc[sites]
+    print(
+        f"\n== {label}: {n:,} nodes, {len(csr.indices):,} edges; all nodes as demand, "
+        f"{len(sites):,} sites, e-bike 15 km/h, 15 min =="
+    )
+
+    # ours, end to end from points (snapping included), parallel
+    t_ours, c_ours, am = best_of_cpu(
+        args.repeat,
+        lambda: access_matrix(
+            network, demand_points, site_points, mode=MODE.name, cutoff_min=15, n_jobs=args.jobs
+        ),
+    )
+    assert (am.demand_snap["node_index"].to_numpy() == np.arange(n)).all()
+    t_engine, c_engine, engine = best_of_cpu(
+        args.repeat,
+        lambda: node_access_matrix(csr, np.arange(n), sites, cutoff_s=cutoff, n_jobs=args.jobs),
+    )
+    t_one, c_one, _ = best_of_cpu(
+        args.repeat, lambda: node_access_matrix(csr, np.arange(n), sites, cutoff_s=cutoff)
+    )
+    peak_one, _ = traced_peak(lambda: node_access_matrix(csr, np.arange(n), sites, cutoff_s=cutoff))
+    reverse = csr.reverse().to_scipy()
+    t_bare, c_bare, dense = best_of_cpu(
+        args.repeat, lambda: csgraph.dijkstra(reverse, indices=sites, limit=cutoff)
+    )
+    peak_bare, _ = traced_peak(lambda: csgraph.dijkstra(reverse, indices=sites, limit=cutoff))
+    del dense
+
+    graph = networkx_graph(network)
+    start, start_cpu = time.perf_counter(), time.process_time()
+    ref = run_networkx(graph, sites, cutoff)
+    t_nx, c_nx = time.perf_counter() - start, time.process_time() - start_cpu
+    # what osmnx users write: the MultiDiGraph with the travel-time attribute
+    multi = network.graph.reverse(copy=True)
+    ids = network.node_ids
+    start, start_cpu = time.perf_counter(), time.process_time()
+    for site in ids[sites].tolist():
+        nx.single_source_dijkstra_path_length(multi, site, cutoff=cutoff, weight=MODE.attr)
+    t_osmnx, c_osmnx = time.perf_counter() - start, time.process_time() - start_cpu
+    only_ours, only_nx, rel = compare(am.matrix, ref)
+    same_engine = (engine != am.matrix).nnz == 0 and engine.nnz == am.nnz
+
+    nnz = am.nnz
+    result_bytes = am.matrix.data.nbytes + am.matrix.indices.nbytes + am.matrix.indptr.nbytes
+    print(
+        f"non-zeros (pairs within 15 min): {nnz:,} "
+        f"({nnz / (n * len(sites)):.1%} of {n * len(sites):,} pairs)"
+    )
+    print(
+        f"identical to networkx: {only_ours == 0 and only_nx == 0 and rel <= 1e-9} "
+        f"(pairs only ours {only_ours}, only networkx {only_nx}, max rel diff {rel:.1e}); "
+        f"engine == end to end: {same_engine}"
+    )
+    # ratios are wall time against wall time, as measured in this run; on a shared
+    # machine other processes inflate every wall time, so single-process rows also get a
+    # CPU-time ratio against networkx, which load barely changes
+    print(f"{'method':<52}{'wall':>9}{'CPU':>9}{'x networkx':>12}{'x bare':>9}{'x nx CPU':>10}")
+    parallel = f"{args.jobs} processes"
+    rows = [
+        (f"planner access_matrix (points, snapping, {parallel})", t_ours, c_ours, False),
+        (f"planner node_access_matrix ({parallel})", t_engine, c_engine, False),
+        ("planner node_access_matrix (1 process)", t_one, c_one, True),
+        ("bare scipy csgraph.dijkstra (1 core, dense)", t_bare, c_bare, True),
+        ("networkx per-source Dijkstra (DiGraph)", t_nx, c_nx, True),
+        ("networkx per-source Dijkstra (osmnx MultiDiGraph)", t_osmnx, c_osmnx, True),
+    ]
+    pandana = pandana_case(network, sites, cutoff, args.repeat)
+    if pandana is not None:
+        rows.append(
+            ("pandana 0.8 nodes_in_range (CH, 2 threads)", pandana["seconds"], np.nan, False)
+        )
+    for name, wall, cpu, single in rows:
+        by_cpu = f"{c_nx / cpu:>9.1f}x" if single else f"{'-':>10}"
+        print(
+            f"{name:<52}{wall:>8.3f}s{cpu:>8.3f}s{t_nx / wall:>11.1f}x{t_bare / wall:>8.2f}x"
+            + by_cpu
+        )
+    print(
+        f"networkx per source: {t_nx / len(sites) * 1000:.2f} ms (DiGraph), "
+        f"{t_osmnx / len(sites) * 1000:.2f} ms (osmnx MultiDiGraph), wall; 'x networkx' is "
+        "against the faster DiGraph"
+    )
+    if pandana is not None:
+        p_ours, p_ref, _ = compare(am.matrix, pandana["matrix"])
+        print(
+            f"pandana: build {pandana['build']:.3f} s; ours / pandana query "
+            f"{pandana['seconds'] / t_ours:.2f}x faster, incl. build "
+            f"{(pandana['seconds'] + pandana['build']) / t_ours:.2f}x; pairs differing "
+            f"(ms truncation at the cutoff): {p_ours} only ours, {p_ref} only pandana"
+        )
+    print(
+        f"peak memory: planner 1 process {mb(peak_one)} (traced) for a {mb(result_bytes)} "
+        f"CSR result; bare scipy dense {mb(peak_bare)}; a dense "
+        f"demand × site float64 array would be {mb(n * len(sites) * 8)}; each worker "
+        f"holds one chunk's scratch (at most 64 MB) and its results"
+    )
+
+    print(f"load average now {os.getloadavg()[0]:.2f}")
+    print(f"\n-- growth with the number of sites (15 min, {args.jobs} processes) --")
+    print(f"{'sites':>8}{'planner':>10}{'bare scipy':>12}{'non-zeros':>12}{'peak (1 proc)':>16}")
+    for count in (500, 2000, 8000):
+        pick = np.random.default_rng(42).choice(n, count, replace=count > n)
+        t_p, m = best_of(
+            args.repeat,
+            lambda p=pick: node_access_matrix(
+                csr, np.arange(n), p, cutoff_s=cutoff, n_jobs=args.jobs
+            ),
+        )
+        t_b, _ = best_of(
+            args.repeat, lambda p=pick: csgraph.dijkstra(reverse, indices=p, limit=cutoff)
+        )
+        peak, _ = traced_peak(
+            lambda p=pick: node_access_matrix(csr, np.arange(n), p, cutoff_s=cutoff)
+        )
+        print(f"{count:>8,}{t_p:>9.3f}s{t_b:>11.3f}s{m.nnz:>12,}{mb(peak):>16}")
+
+    print(f"\n-- growth with the cutoff ({len(sites):,} sites, {args.jobs} processes) --")
+    print(f"{'cutoff':>8}{'planner':>10}{'bare scipy':>12}{'non-zeros':>12}")
+    for minutes in (5, 15, 30):
+        t_p, m = best_of(
+            args.repeat,
+            lambda c=minutes * 60.0: node_access_matrix(
+                csr, np.arange(n), sites, cutoff_s=c, n_jobs=args.jobs
+            ),
+        )
+        t_b, _ = best_of(
+            args.repeat,
+            lambda c=minutes * 60.0: csgraph.dijkstra(reverse, indices=sites, limit=c),
+        )
+        print(f"{minutes:>6}min{t_p:>9.3f}s{t_b:>11.3f}s{m.nnz:>12,}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="500 sites, 2 repeats")
+    parser.add_argument("--repeat", type=int, default=None, help="runs per timing (best kept)")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    args = parser.parse_args()
+    if args.repeat is None:
+        args.repeat = 2 if args.quick else 5
+    print(
+        f"planner access benchmark; {os.cpu_count()} cores; load average "
+        f"{os.getloadavg()[0]:.2f} (other processes distort timings)"
+    )
+    cases: list[tuple[str, Callable[[], RoadNetwork]]] = []
+    if SHENZHEN.is_file():
+        cases.append(("Shenzhen Futian-Nanshan", lambda: network_from_osm(SHENZHEN, modes=[MODE])))
+    else:
+        print(f"Shenzhen network not found at {SHENZHEN}: skipped")
+    try:
+        from planner import datasets
+
+        cases.append(("embedded demo region", lambda: datasets.demo_network(modes=[MODE])))
+    except ImportError:
+        print("planner.datasets not available yet: demo region skipped")
+    for label, load in cases:
+        start = time.perf_counter()
+        network = load()
+        print(f"\nloaded {label} in {time.perf_counter() - start:.1f} s")
+        main_case(network, args, label)
+
+
+if __name__ == "__main__":
+    main()

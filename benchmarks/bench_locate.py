@@ -1,0 +1,278 @@
+"""Benchmark planner.locate against PySAL's spopt on real and synthetic networks.
+
+Usage::
+
+    python benchmarks/bench_locate.py            # Shenzhen grid (ours), spopt on 5 min p=20,
+                                                 # plus the Beijing-scale synthetic run
+    python benchmarks/bench_locate.py --quick    # Shenzhen 10,000 x 2,000 only, no spopt
+    python benchmarks/bench_locate.py --full     # spopt on every Shenzhen case (~4-6 min each)
+    python benchmarks/bench_locate.py --beijing-only
+
+Shenzhen instance (see ../shared/BENCHMARKS.md): futian_nanshan_drive.osm.bz2, osmnx
+``graph_from_xml(simplify=True)``, largest strongly connected component, e-bike 15 km/h on
+edge length (shortest of parallel edges), draws with ``default_rng(42)``: sites =
+``rng.choice(n, S, replace=False)``, demand = ``rng.choice(n, D)``, weights =
+``rng.integers(1, 101, D)``; times demand -> site by Dijkstra from the sites on the reversed
+graph with ``limit = cutoff``. Time is wall time end to end (model build + solve);
+memory is the tracemalloc peak of the Python/numpy side (HiGHS's own C++ memory is not
+seen by tracemalloc; the process's max RSS is printed at the end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from planner.locate import MCLP  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+SPEED_M_PER_MIN = 15_000 / 60
+
+
+def shenzhen_graph() -> sp.csr_array:
+    import osmnx as ox
+
+    path = DATA / "shenzhen" / "futian_nanshan_drive.osm.bz2"
+    graph = ox.graph_from_xml(path, simplify=True)
+    graph = ox.truncate.largest_component(graph, strongly=True)
+    nodes = list(graph.nodes)
+    pos = {n: i for i, n in enumerate(nodes)}
+    u, v, t = [], [], []
+    for a, b, length in graph.edges(data="length"):
+        u.append(pos[a])
+        v.append(pos[b])
+        t.append(length / SPEED_M_PER_MIN)
+    u, v, t = np.array(u), np.array(v), np.array(t)
+    order = np.lexsort((t, v, u))
+    u, v, t = u[order], v[order], t[order]
+    first = np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])]
+    n = len(nodes)
+    g = sp.csr_array((t[first], (u[first], v[first])), shape=(n, n))
+    print(
+        f"Shenzhen graph: {n:,} nodes, {graph.number_of_edges():,} edges, "
+        f"{int(first.sum()):,} pairs"
+    )
+    return g
+
+
+def shenzhen_instance(g: sp.csr_array, n_demand: int, n_sites: int, cutoff: float):
+    n = g.shape[0]
+    rng = np.random.default_rng(42)
+    sites = rng.choice(n, n_sites, replace=False)
+    demand = rng.choice(n, n_demand, replace=True)
+    weights = rng.integers(1, 101, n_demand).astype(float)
+    dist = dijkstra(g.T.tocsr(), directed=True, indices=sites, limit=cutoff)  # site x node
+    node_site = dist.T  # node -> site times
+    r, c = np.nonzero(np.isfinite(node_site))
+    by_node = sp.csr_array((node_site[r, c], (r, c)), shape=node_site.shape)
+    times = sp.csr_array(by_node[demand])
+    return times, weights, dist
+
+
+def measure(fn):
+    gc.collect()
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    out = fn()
+    sec = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return out, sec, peak / 2**20
+
+
+def run_spopt(dense_times: np.ndarray, weights: np.ndarray, cutoff: float, p: int):
+    import pulp
+    from spopt.locate import MCLP as SMCLP
+
+    t0 = time.perf_counter()
+    model = SMCLP.from_cost_matrix(dense_times, weights, service_radius=cutoff, p_facilities=p)
+    build = time.perf_counter() - t0
+    model.solve(pulp.HiGHS(msg=False))
+    solve = time.perf_counter() - t0 - build
+    return float(pulp.value(model.problem.objective)), build, solve
+
+
+def shenzhen(args: argparse.Namespace) -> None:
+    g = shenzhen_graph()
+    # 5,000 candidates do not fit: the network has 4,295 nodes, so 4,000 is the largest
+    sizes = [(10_000, 2_000)] if args.quick else [(10_000, 2_000), (2_000, 500), (50_000, 4_000)]
+    rows = []
+    for n_demand, n_sites in sizes:
+        for cutoff in (5.0, 10.0, 15.0):
+            times, w, _ = shenzhen_instance(g, n_demand, n_sites, cutoff)
+            for p in (20, 100):
+                main_size = (n_demand, n_sites) == (10_000, 2_000)
+                if not main_size and not args.full and (cutoff, p) != (5.0, 20):
+                    continue
+
+                def ours(solver, times=times, cutoff=cutoff, p=p, w=w):
+                    model = MCLP.from_matrix(times, cutoff=cutoff, p=p, weights=w)
+                    return model.solve(solver=solver, time_limit=args.time_limit)
+
+                ex, t_ex, m_ex = measure(lambda: ours("exact"))
+                fa, t_fa, m_fa = measure(lambda: ours("fast"))
+                sp_obj = sp_t = sp_b = math_nan = float("nan")
+                do_spopt = not args.quick and (
+                    args.full or (main_size and cutoff == 5.0 and p == 20)
+                )
+                sp_mem = math_nan
+                if do_spopt:
+                    dense = np.full((n_demand, n_sites), 1e9)
+                    tc = times.tocoo()
+                    dense[tc.row, tc.col] = tc.data
+                    (sp_obj, sp_b, _), sp_t, sp_mem = measure(
+                        lambda dense=dense, w=w, cutoff=cutoff, p=p: run_spopt(dense, w, cutoff, p)
+                    )
+                    del dense
+                rows.append(
+                    {
+                        "case": f"{n_demand // 1000}k x {n_sites:,} @{cutoff:.0f}min p={p}",
+                        "total": float(w.sum()),
+                        "exact": ex.objective,
+                        "exact_s": t_ex,
+                        "exact_mb": m_ex,
+                        "exact_status": ex.status,
+                        "exact_gap": ex.gap,
+                        "fast": fa.objective,
+                        "fast_s": t_fa,
+                        "fast_mb": m_fa,
+                        "fast_gap": fa.gap,
+                        "spopt": sp_obj,
+                        "spopt_s": sp_t,
+                        "spopt_build": sp_b,
+                        "spopt_mb": sp_mem,
+                        "rows": ex.figures["model_rows"],
+                    }
+                )
+                r = rows[-1]
+                print(
+                    f"{r['case']:<28} exact {r['exact']:>11,.0f} in {t_ex:7.2f}s "
+                    f"({ex.status}, gap {ex.gap:.4%}, {m_ex:6.0f} MB) | fast {r['fast']:>11,.0f} "
+                    f"= {r['fast'] / r['exact']:.4%} of exact in {t_fa:6.3f}s, proven gap "
+                    f"{fa.gap:.4%} ({fa.solver}) | spopt {sp_obj:>11,.0f} in {sp_t:7.1f}s "
+                    f"(build {sp_b:.1f}s, {sp_mem:.0f} MB) | merged rows {r['rows']:,.0f}",
+                    flush=True,
+                )
+    print()
+    print(
+        "| case | ours exact: objective, time, peak MB, status | ours fast: % of exact, time, "
+        "proven gap | spopt + HiGHS: objective, time (build), peak MB | exact speed-up | "
+        "fast speed-up |"
+    )
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        su_ex = r["spopt_s"] / r["exact_s"] if r["spopt_s"] == r["spopt_s"] else float("nan")
+        su_fa = r["spopt_s"] / r["fast_s"] if r["spopt_s"] == r["spopt_s"] else float("nan")
+        sp_txt = (
+            f"{r['spopt']:,.0f}, {r['spopt_s']:.1f} s ({r['spopt_build']:.1f} s), "
+            f"{r['spopt_mb']:,.0f} MB"
+            if r["spopt"] == r["spopt"]
+            else "not run (use --full)"
+        )
+        print(
+            f"| {r['case']} | {r['exact']:,.0f} ({r['exact'] / r['total']:.2%}), "
+            f"{r['exact_s']:.2f} s, {r['exact_mb']:,.0f} MB, {r['exact_status']} | "
+            f"{r['fast'] / r['exact']:.3%}, {r['fast_s']:.3f} s, {r['fast_gap']:.3%} | {sp_txt} | "
+            f"{su_ex:,.0f}x | {su_fa:,.0f}x |"
+        )
+
+
+def beijing(args: argparse.Namespace) -> None:
+    """1,000,000 demand points x 50,000 candidates, 9,000 existing fixed, choose 1,000."""
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(7)
+    t0 = time.perf_counter()
+    # a 120 km x 120 km region (Beijing is ~16,400 km2): 300,000 road nodes around
+    # 25 centres of different size, plus a sparse rural background
+    n_nodes = 300_000
+    side = 120_000.0
+    centres = rng.uniform(10_000, side - 10_000, (25, 2))
+    k = rng.integers(0, 25, n_nodes)
+    spread = rng.uniform(1_500, 8_000, 25)[k]
+    nodes = centres[k] + rng.normal(0, 1, (n_nodes, 2)) * spread[:, None]
+    rural = rng.random(n_nodes) < 0.15
+    nodes[rural] = rng.uniform(0, side, (int(rural.sum()), 2))
+    nodes = np.clip(nodes, 0, side)
+    demand_node = rng.choice(n_nodes, 1_000_000)  # demand points sit on road nodes
+    weights = rng.integers(1, 101, demand_node.size).astype(float)
+    site_node = rng.choice(n_nodes, 59_000, replace=False)  # 9,000 existing + 50,000 candidates
+    cutoff = args.beijing_cutoff
+    radius = cutoff * SPEED_M_PER_MIN / 1.3  # straight line; roads detour by ~1.3
+    tree_sites = cKDTree(nodes[site_node])
+    tree_nodes = cKDTree(nodes)
+    d = tree_nodes.sparse_distance_matrix(tree_sites, radius, output_type="coo_matrix")
+    node_site = sp.csr_array(
+        (d.data * 1.3 / SPEED_M_PER_MIN, (d.row, d.col)), shape=(n_nodes, site_node.size)
+    )
+    del d
+    # sparse_distance_matrix drops zero distances: a site on the node itself is time 0
+    same = np.flatnonzero(np.isin(np.arange(n_nodes), site_node))
+    pos = np.empty(n_nodes, dtype=np.int64)
+    pos[site_node] = np.arange(site_node.size)
+    zero = sp.csr_array((np.zeros(same.size), (same, pos[same])), shape=node_site.shape)
+    node_site = sp.csr_array(node_site + zero)  # keeps the stored zeros
+    times = sp.csr_array(node_site[demand_node])
+    build = time.perf_counter() - t0
+    existing = np.zeros(site_node.size, dtype=bool)
+    existing[:9_000] = True
+    print(
+        f"Beijing-scale synthetic: {times.shape[0]:,} demand x {times.shape[1]:,} sites, "
+        f"{times.nnz:,} pairs within {cutoff:g} min (matrix built in {build:.1f} s)",
+        flush=True,
+    )
+    del node_site
+    gc.collect()
+    for solver in ("fast", "auto"):
+        res, sec, peak = measure(
+            lambda solver=solver: MCLP.from_matrix(
+                times, cutoff=cutoff, p=1_000, weights=weights, existing=existing
+            ).solve(solver=solver, time_limit=args.beijing_time_limit)
+        )
+        print(
+            f"| Beijing-scale, {cutoff:g} min, 9,000 existing + 1,000 new, solver={solver} | "
+            f"{res.objective:,.0f} of {weights.sum():,.0f} "
+            f"({res.figures['covered_share']:.3%}; existing alone "
+            f"{res.figures['existing_covered_weight'] / weights.sum():.3%}) | "
+            f"{sec:.1f} s, peak {peak / 1024:.2f} GB (tracemalloc) | proven gap {res.gap:.4%} "
+            f"| {res.status} | {res.solver}; {res.reason} | merged rows "
+            f"{res.figures['model_rows']:,.0f} |",
+            flush=True,
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--full", action="store_true", help="spopt on every case")
+    ap.add_argument("--beijing-only", action="store_true")
+    ap.add_argument("--no-beijing", action="store_true")
+    ap.add_argument("--time-limit", type=float, default=600.0)
+    ap.add_argument("--beijing-cutoff", type=float, default=5.0)
+    ap.add_argument("--beijing-time-limit", type=float, default=240.0)
+    args = ap.parse_args()
+    if not args.beijing_only:
+        if not (DATA / "shenzhen").exists():
+            print(f"skipping Shenzhen: {DATA / 'shenzhen'} is absent")
+        else:
+            shenzhen(args)
+    if not args.quick and not args.no_beijing:
+        beijing(args)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"process max RSS: {rss:.2f} GB")
+
+
+if __name__ == "__main__":
+    main()

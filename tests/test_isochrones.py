@@ -1,0 +1,147 @@
+"""Tests of planner.isochrones: service areas with known shapes on hand-made streets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Transformer
+
+from planner._errors import InputError, SnapError
+from planner.access import access_matrix
+from planner.isochrones import service_areas
+from planner.network import TravelMode
+from tests.conftest import UTM50N, X0, Y0, grid_network, metric_network, points_gdf
+
+# 5 m/s on the street, 1 m/s off it
+BIKE = TravelMode("bike", speed_kmh=18.0, access_speed_kmh=3.6)
+
+
+def local(geometry):  # type: ignore[no-untyped-def]
+    """A WGS84 geometry in metres offset from (X0, Y0)."""
+    to_utm = Transformer.from_crs("EPSG:4326", UTM50N, always_xy=True)
+
+    def move(xy):  # type: ignore[no-untyped-def]
+        x, y = to_utm.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([np.asarray(x) - X0, np.asarray(y) - Y0])
+
+    return shapely.transform(geometry, move)
+
+
+def lines(*coords):  # type: ignore[no-untyped-def]
+    return shapely.MultiLineString([list(c) for c in coords])
+
+
+@pytest.fixture(scope="module")
+def grid():  # type: ignore[no-untyped-def]
+    """5 × 5 two-way streets, 100 m apart; the centre node is at (200, 200)."""
+    return grid_network(5, 5, 100.0, modes=[BIKE])
+
+
+def test_grid_service_area_has_the_known_shape(grid) -> None:  # type: ignore[no-untyped-def]
+    station = points_gdf([(200, 200)], index=pd.Index(["s"]))
+    # 30 s at 5 m/s = 150 m of street: the four arms to 150 m, and 50 m on each side of
+    # the streets crossing 100 m away (the last edge is reached halfway)
+    areas = service_areas(grid, station, mode="bike", cutoff_min=0.5, buffer_m=10)
+    expected_lines = lines(
+        [(50, 200), (350, 200)],
+        [(200, 50), (200, 350)],
+        [(100, 150), (100, 250)],
+        [(300, 150), (300, 250)],
+        [(150, 100), (250, 100)],
+        [(150, 300), (250, 300)],
+    )
+    expected = expected_lines.buffer(10)
+    got = local(areas.geometry.iloc[0])
+    assert areas.crs.to_epsg() == 4326
+    assert shapely.is_valid(areas.geometry).all()
+    assert got.symmetric_difference(expected).area < 1e-3 * expected.area
+    assert got.area == pytest.approx(expected.area, rel=1e-3)
+    assert areas["area_km2"].iloc[0] == pytest.approx(expected.area / 1e6, rel=1e-3)
+    # reached street length, each direction counted: the 4 edges into the centre whole;
+    # the 4 out of it only their last 50 m (a rider there must ride on and turn back);
+    # 50 m of the 4 edges into the arms' ends and of the 8 crossing ones: 400 + 16 × 50 m
+    assert areas["street_km"].iloc[0] == pytest.approx(1.2, rel=1e-9)
+    # a cutoff of 1 min covers 300 m: nodes two streets away are inside, three are not
+    bigger = local(service_areas(grid, station, mode="bike", cutoff_min=1).geometry.iloc[0])
+    assert bigger.contains(shapely.Point(0, 100))  # 300 m away over the grid
+    assert not bigger.buffer(-1).contains(shapely.Point(0, 0))  # 400 m away
+
+
+def test_snap_leg_is_taken_from_the_budget(grid) -> None:  # type: ignore[no-untyped-def]
+    # 20 m off the centre node: 20 s walked, 10 s (50 m) of street left
+    station = points_gdf([(220, 200)], index=pd.Index(["s"]))
+    area = service_areas(grid, station, mode="bike", cutoff_min=0.5, buffer_m=5)
+    assert area["street_km"].iloc[0] == pytest.approx(0.2, rel=1e-9)
+    got = local(area.geometry.iloc[0])
+    assert got.contains(shapely.Point(220, 200))
+    expected = lines([(150, 200), (250, 200)], [(200, 150), (200, 250)]).buffer(5)
+    assert got.symmetric_difference(expected).area < 1e-3 * expected.area
+    # a station 40 s off the network cannot reach anything within 30 s
+    remote = points_gdf([(200, 240)], index=pd.Index(["r"]))
+    empty = service_areas(grid, remote, mode="bike", cutoff_min=0.5)
+    assert empty.geometry.iloc[0].is_empty
+
+
+def test_one_way_street_direction() -> None:
+    # a one-way block 0 -> 1 -> 2 -> 3 -> 0 and a two-way street 1 - 4; station on node 1
+    net = metric_network(
+        {0: (0, 0), 1: (100, 0), 2: (100, 100), 3: (0, 100), 4: (200, 0)},
+        [(1, 4)],
+        modes=[BIKE],
+        oneway=[(0, 1), (1, 2), (2, 3), (3, 0)],
+    )
+    station = points_gdf([(100, 0)], index=pd.Index(["s"]))
+    to = local(service_areas(net, station, mode="bike", cutoff_min=0.5).geometry.iloc[0])
+    away = local(
+        service_areas(net, station, mode="bike", cutoff_min=0.5, direction="from").geometry.iloc[0]
+    )
+    # riders on 0 -> 1 reach the station; from it, 0 -> 1 is 300 m round the block
+    assert to.contains(shapely.Point(30, 0))
+    assert not away.contains(shapely.Point(30, 0))
+    assert to.contains(shapely.Point(0, 30))  # 130 m: down 3 -> 0, then 0 -> 1
+    # riders on 1 -> 2 ride 300 m round the block to reach it; from it, 60 m
+    assert away.contains(shapely.Point(100, 60))
+    assert not to.contains(shapely.Point(100, 60))
+    assert to.contains(shapely.Point(180, 0))
+    assert away.contains(shapely.Point(180, 0))
+
+
+def test_dissolve_and_bad_input(grid) -> None:  # type: ignore[no-untyped-def]
+    stations = points_gdf([(0, 0), (400, 400)], index=pd.Index(["a", "b"]))
+    each = service_areas(grid, stations, mode="bike", cutoff_min=0.7)
+    union = service_areas(grid, stations, mode="bike", cutoff_min=0.7, dissolve=True)
+    assert list(each.index) == ["a", "b"]
+    assert list(union.index) == ["all"]
+    assert union.is_valid.all()
+    assert union["area_km2"].iloc[0] == pytest.approx(each["area_km2"].sum(), rel=1e-6)  # apart
+    with pytest.raises(InputError, match="positive, finite"):
+        service_areas(grid, stations, mode="bike", cutoff_min=0)
+    with pytest.raises(InputError, match="direction"):
+        service_areas(grid, stations, mode="bike", direction="both")  # type: ignore[arg-type]
+    far = pd.concat([stations, points_gdf([(0, 5000)], index=pd.Index(["x"]))])
+    with pytest.raises(SnapError, match="x"):
+        service_areas(grid, far, mode="bike")
+    kept = service_areas(grid, far, mode="bike", cutoff_min=0.7, on_far="exclude")
+    assert list(kept.index) == ["a", "b"]
+
+
+@pytest.mark.realdata
+def test_shenzhen_service_areas_hold_the_reached_nodes(shenzhen_network) -> None:  # type: ignore[no-untyped-def]
+    net = shenzhen_network
+    nodes = net.nodes_gdf().iloc[net.usable_nodes("ebike")]
+    stations = nodes.iloc[np.random.default_rng(5).choice(len(nodes), 5, replace=False)]
+    areas = service_areas(net, stations, mode="ebike", cutoff_min=10, buffer_m=30)
+    assert shapely.is_valid(areas.geometry).all()
+    # within 10 min at 15 km/h nothing lies farther than 2.5 km from the station
+    assert (areas["area_km2"] < np.pi * 2.5**2).all()
+    assert (areas["area_km2"] > 0.2).all()
+    am = access_matrix(net, nodes, stations, mode="ebike", cutoff_min=10)
+    metric_areas = areas.to_crs(net.crs)
+    metric_nodes = nodes.to_crs(net.crs)
+    coo = am.matrix.tocoo()
+    for j, label in enumerate(am.site_index):
+        reached = am.demand_index[coo.row[coo.col == j]]
+        polygon = metric_areas.geometry.loc[label].buffer(1e-3)
+        assert shapely.contains(polygon, metric_nodes.geometry.loc[reached].to_numpy()).all()

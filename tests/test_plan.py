@@ -1,0 +1,231 @@
+"""Tests of planner.plan on a hand-solved line of streets and on the demo region.
+
+The line: nodes 0..10 every 300 m along one street; at 18 km/h (300 m a
+minute) one node is one minute, so with a 2.5-minute cutoff a site covers the
+nodes within two steps. Demand sits on the nodes with weights
+``1 1 1 3 2 2 5 5 5 1 2`` (total 28), riders on even nodes, couriers on odd
+ones; the existing station S0 at node 0 covers nodes 0-2 (weight 3).
+Candidates at nodes 5, 8 and 10. By hand: the best first site is node 8
+(covers 6-10: +18, where node 5 would add 17), then node 5 (covers 3-5: +7), after which all 28 are
+covered and node 10 adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner import InputError
+from planner.network import TravelMode
+from planner.plan import Plan, PlanResult
+from tests.conftest import UTM50N, metric_network, points_gdf
+
+EBIKE = TravelMode("ebike", speed_kmh=18.0, access_speed_kmh=3.6)
+WEIGHTS = [1, 1, 1, 3, 2, 2, 5, 5, 5, 1, 2]
+
+
+@pytest.fixture(scope="module")
+def line() -> Any:
+    nodes = {k: (300.0 * k, 0.0) for k in range(11)}
+    edges = [(k, k + 1) for k in range(10)]
+    return metric_network(nodes, edges, modes=[EBIKE])
+
+
+def _demand() -> gpd.GeoDataFrame:
+    return points_gdf(
+        [(300.0 * k, 0.0) for k in range(11)],
+        index=pd.Index([f"d{k}" for k in range(11)], name="point"),
+        weight=np.array(WEIGHTS, dtype=float),
+        group=["rider" if k % 2 == 0 else "courier" for k in range(11)],
+    )
+
+
+def _stations() -> gpd.GeoDataFrame:
+    return points_gdf(
+        [(0.0, 0.0)],
+        index=pd.Index(["S0"]),
+        name=["Station zero"],
+        kind=["worker_station"],
+        hours=["24/7"],
+    )
+
+
+def _candidates() -> gpd.GeoDataFrame:
+    return points_gdf(
+        [(1500.0, 0.0), (2400.0, 0.0), (3000.0, 0.0)],
+        index=pd.Index(["c5", "c8", "c10"], name="site_id"),
+        name=["Community centre", "Parking", "Toilets"],
+        kind=["community_centre", "parking", "toilets"],
+    )
+
+
+def _plan(line: Any, **kwargs: Any) -> Plan:
+    settings: dict[str, Any] = {
+        "stations": _stations(),
+        "demand": _demand(),
+        "candidates": _candidates(),
+        "mode": "ebike",
+        "cutoff_min": 2.5,
+        "service_areas": False,
+        "name": "Line town",
+    }
+    return Plan(line, **(settings | kwargs))
+
+
+def test_ranked_sites_and_coverage_match_the_hand_solution(line: Any) -> None:
+    res = _plan(line).site(p=3)
+    assert isinstance(res, PlanResult)
+    assert list(res.sites.index) == ["c8", "c5"]
+    assert res.sites["rank"].tolist() == [1, 2]
+    assert res.sites["added"].tolist() == pytest.approx([18.0, 7.0])
+    assert res.sites["cumulative"].tolist() == pytest.approx([21.0, 28.0])
+    assert res.sites["cumulative_share"].tolist() == pytest.approx([21 / 28, 1.0])
+    assert res.sites["name"].tolist() == ["Parking", "Community centre"]
+    assert res.sites["nearest_station"].tolist() == ["Station zero", "Station zero"]
+    assert res.sites["nearest_station_m"].to_numpy() == pytest.approx([2400.0, 1500.0], abs=0.5)
+    assert any("Only 2 of the 3 sites" in n for n in res.notes)
+    cov = res.coverage.set_index(["group_by", "group"])
+    assert cov.loc[("all", "all"), "weight"] == 28
+    assert cov.loc[("all", "all"), "share_before"] == pytest.approx(3 / 28)
+    assert cov.loc[("all", "all"), "share_after"] == pytest.approx(1.0)
+    # riders: nodes 0,2,4,6,8,10 (16, 2 covered before); couriers 1,3,5,7,9 (12, 1 before)
+    assert cov.loc[("group", "rider"), "weight_before"] == 2
+    assert cov.loc[("group", "rider"), "weight"] == 16
+    assert cov.loc[("group", "courier"), "weight_before"] == 1
+    assert cov.loc[("group", "courier"), "share_after"] == pytest.approx(1.0)
+    before = res.demand["covered_before"]
+    assert before[before].index.tolist() == ["d0", "d1", "d2"]
+    assert res.demand["covered_after"].all()
+    assert res.uncovered.empty
+    assert res.hexes.empty
+    assert res.demand.loc["d9", "site"] == "c8"
+    assert res.demand.loc["d9", "time_min"] == pytest.approx(1.0)
+    # the curve: before, then the greedy order
+    curve = res.curve.set_index("p")
+    assert curve.loc[0, "share"] == pytest.approx(3 / 28)
+    assert curve.loc[1, "share"] == pytest.approx(21 / 28)
+    assert curve.loc[2, "share"] == pytest.approx(1.0)
+    assert curve.loc[2, "chosen"]
+    assert res.status == "optimal"
+    assert res.gap == 0
+
+
+def test_summary_repr_and_html(line: Any) -> None:
+    res = _plan(line).site(p=2)
+    summary = res.summary()["value"]
+    assert summary["new sites"] == 2
+    assert summary["covered before"] == "10.7%"
+    assert summary["covered after"] == "100.0%"
+    assert summary["existing stations"] == 1
+    assert "10.7% -> 100.0%" in repr(res)
+    page = res._repr_html_()
+    assert "Line town" in page
+    assert "c8" in page
+    assert "covered after" in page
+
+
+def test_same_inputs_same_output(line: Any) -> None:
+    one = _plan(line, seed=3).site(p=2, solver="fast")
+    two = _plan(line, seed=3).site(p=2, solver="fast")
+    pd.testing.assert_frame_equal(one.sites, two.sites)
+    pd.testing.assert_frame_equal(one.coverage, two.coverage)
+    pd.testing.assert_frame_equal(one.curve, two.curve)
+    assert one.inputs == two.inputs
+
+
+def test_inputs_are_not_changed_and_projected_crs_gives_the_same_plan(line: Any) -> None:
+    demand = _demand()
+    copy = demand.copy()
+    projected = _plan(line, demand=demand.to_crs(UTM50N)).site(p=2)
+    pd.testing.assert_frame_equal(demand, copy)
+    plain = _plan(line).site(p=2)
+    assert list(projected.sites.index) == list(plain.sites.index)
+    assert projected.share_after == pytest.approx(plain.share_after)
+    assert projected.demand.crs.to_epsg() == 4326
+
+
+def test_everything_already_covered(line: Any) -> None:
+    everywhere = points_gdf(
+        [(600.0, 0.0), (2100.0, 0.0)], index=pd.Index(["A", "B"]), name=["A", "B"]
+    )
+    res = _plan(line, stations=everywhere, cutoff_min=3.5).site(p=2)
+    assert res.sites.empty
+    assert res.share_before == pytest.approx(1.0)
+    assert res.share_after == pytest.approx(1.0)
+    assert any("already covered" in n for n in res.notes)
+    assert any("All demand is covered" in n for n in res.notes)
+
+
+def test_no_stations_and_no_candidates(line: Any) -> None:
+    res = _plan(line, stations=None).site(p=1)
+    assert res.share_before == 0
+    assert list(res.sites.index) == ["c8"]
+    assert any("No existing stations" in n for n in res.notes)
+    empty = _plan(line, candidates=_candidates().iloc[:0]).site(p=2)
+    assert empty.sites.empty
+    assert empty.curve.empty
+    assert empty.share_after == pytest.approx(3 / 28)
+    assert any("No candidate sites" in n for n in empty.notes)
+
+
+def test_station_kinds_filter_and_bad_input(line: Any) -> None:
+    stations = pd.concat(
+        [
+            _stations(),
+            points_gdf([(2400.0, 0.0)], index=pd.Index(["H"]), name=["Home"], kind=["driver_home"]),
+        ]
+    )
+    res = _plan(line, stations=stations, station_kinds=("worker_station",)).site(p=1)
+    assert list(res.stations.index) == ["S0"]
+    assert list(res.sites.index) == ["c8"]
+    with pytest.raises(InputError, match="has no CRS"):
+        _plan(line, demand=_demand().set_crs(None, allow_override=True))
+    with pytest.raises(InputError, match="also existing station labels"):
+        _plan(line, candidates=_candidates().rename(index={"c5": "S0"})).site(p=1)
+    with pytest.raises(InputError, match="weight column 'people'"):
+        _plan(line, weight="people").site(p=1)
+    with pytest.raises(InputError, match="whole number"):
+        _plan(line).site(p=-1)
+    with pytest.raises(InputError, match="driver-home siting needs route flows"):
+        _plan(line, programme="driver_homes")
+
+
+def test_service_areas_before_and_after(line: Any) -> None:
+    res = _plan(line, service_areas=True).site(p=2)
+    areas = res.service_areas.set_index("site")
+    assert sorted(areas.index) == ["S0", "c5", "c8"]
+    assert areas.loc["S0", "state"] == "before"
+    assert areas.loc["c8", "state"] == "after"
+    demand = _demand()
+    # S0 2.5-minute area holds nodes 0-2 and not node 4
+    assert areas.loc["S0", "geometry"].contains(demand.geometry["d2"])
+    assert not areas.loc["S0", "geometry"].intersects(demand.geometry["d4"])
+    assert areas.loc["c8", "geometry"].contains(demand.geometry["d10"])
+
+
+def test_to_files_writes_every_output(line: Any, tmp_path: Path) -> None:
+    res = _plan(line).site(p=2)
+    paths = res.to_files(tmp_path / "out", tiles=None)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "coverage.csv",
+        "map.html",
+        "report.html",
+        "run.json",
+        "sites.geojson",
+    ]
+    sites = gpd.read_file(paths["sites"])
+    assert sites["site_id"].tolist() == ["c8", "c5"]
+    assert sites["rank"].tolist() == [1, 2]
+    coverage = pd.read_csv(paths["coverage"])
+    assert coverage.loc[0, "share_after"] == pytest.approx(1.0)
+    run = json.loads(paths["run"].read_text(encoding="utf-8"))
+    plan = run["plans"][0]
+    assert plan["parameters"]["cutoff_min"] == 2.5
+    assert plan["solver"]["status"] == "optimal"
+    assert plan["inputs"]["demand"] == res.inputs["demand"]
