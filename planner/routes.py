@@ -58,6 +58,7 @@ __all__ = [
     "DRIVER_HOME_TAGS",
     "DriverHomePlan",
     "Flows",
+    "MapMatcher",
     "MatchResult",
     "SiteIncidence",
     "driver_home_candidates",
@@ -1388,11 +1389,51 @@ def _clean(
     return status, trip
 
 
+class MapMatcher:
+    """A road network prepared for map matching, to match many batches of traces.
+
+    Holds the mode's edges cut into straight segments with a spatial index
+    (STRtree) and the nodes in a k-d tree; :func:`match_traces` builds one per
+    call unless given one.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    mode
+        The travel mode whose edges the traces may follow.
+
+    Examples
+    --------
+    >>> from planner import datasets
+    >>> matcher = MapMatcher(datasets.demo_network(modes=["truck"]))
+    >>> traces = datasets.demo_traces(groups=["truck"])
+    >>> first = match_traces(traces.head(200), matcher)
+    >>> second = match_traces(traces.tail(200), matcher)
+    >>> len(first.points) + len(second.points)
+    400
+    """
+
+    def __init__(self, network: RoadNetwork, *, mode: str = "truck") -> None:
+        self.network = network
+        self.mode = mode
+        self.edges = _mode_edges(network, mode)
+        self.segs = _segments(network, mode, self.edges)
+        to_metric = Transformer.from_crs(WGS84, network.crs, always_xy=True)
+        node_xy = np.column_stack(
+            [np.asarray(v) for v in to_metric.transform(network.lon, network.lat)]
+        )
+        self.local = _Local(node_xy, cKDTree(node_xy), self.edges)
+
+    def __repr__(self) -> str:
+        return f"MapMatcher({self.segs.edge.size:,} segments, mode={self.mode!r})"
+
+
 def match_traces(
     traces: pd.DataFrame,
-    network: RoadNetwork,
+    network: RoadNetwork | MapMatcher,
     *,
-    mode: str = "truck",
+    mode: str | None = None,
     driver: str = "driver_id",
     time: str = "time",
     sigma_m: float = 10.0,
@@ -1434,9 +1475,10 @@ def match_traces(
         WGS84 point geometry (as :func:`planner.read_traces` returns) or
         ``lon``/``lat`` columns. Times are datetimes or seconds.
     network
-        The road network.
+        The road network, or a :class:`MapMatcher` prepared once for many calls.
     mode
-        The travel mode whose edges the traces may follow.
+        The travel mode whose edges the traces may follow (default ``"truck"``,
+        or the matcher's mode).
     driver, time
         Column names.
     sigma_m
@@ -1478,6 +1520,17 @@ def match_traces(
     >>> bool((res.points["status"] == "matched").mean() > 0.5)
     True
     """
+    matcher = network if isinstance(network, MapMatcher) else None
+    if matcher is not None:
+        if mode is not None and mode != matcher.mode:
+            raise InputError(
+                f"mode {mode!r} differs from the matcher's mode {matcher.mode!r}.",
+                field="mode",
+                fix="leave mode out, or prepare a MapMatcher for that mode.",
+            )
+        mode = matcher.mode
+    net = network.network if isinstance(network, MapMatcher) else network
+    mode = "truck" if mode is None else mode
     problems: list[Problem] = []
     for name, col in (("driver", driver), ("time", time)):
         if col not in traces.columns:
@@ -1524,7 +1577,7 @@ def match_traces(
             field=driver,
             fix="fill in the driver or drop those rows.",
         )
-    to_metric = Transformer.from_crs(WGS84, network.crs, always_xy=True)
+    to_metric = Transformer.from_crs(WGS84, net.crs, always_xy=True)
     x, y = to_metric.transform(lon, lat)
     frame = pd.DataFrame(
         {"_driver": drv.astype(str).to_numpy(), "_t": t, "_x": np.asarray(x), "_y": np.asarray(y)}
@@ -1545,8 +1598,8 @@ def match_traces(
         max_drop=3,
         slack_m=5.0 * sigma_m,
     )
-    edges = _mode_edges(network, mode)
-    segs = _segments(network, mode, edges)
+    prepared = matcher if matcher is not None else MapMatcher(net, mode=mode)
+    edges, segs, local = prepared.edges, prepared.segs, prepared.local
     kept = np.flatnonzero(status == "matched")
     px, py = frame["_x"].to_numpy()[kept], frame["_y"].to_numpy()[kept]
     cp, ce, cd, co = _candidates(segs, px, py, radius_m, int(max_candidates))
@@ -1572,11 +1625,7 @@ def match_traces(
     drivers = frame["_driver"].to_numpy()
     times = frame["_t"].to_numpy(dtype=np.float64)
     has_cand = cend > cstart
-    # bounded Dijkstra runs on the part of the network within reach of each stretch
-    node_xy = np.column_stack(
-        [np.asarray(v) for v in to_metric.transform(network.lon, network.lat)]
-    )
-    local = _Local(node_xy, cKDTree(node_xy), edges)
+    # bounded Dijkstra runs on the part of the net within reach of each stretch
     bar = tqdm(total=kept.size, desc="map matching", disable=not progress, unit="fix")
     jobs: list[tuple[int, list[int]]] = []
     for tr in range(n_trips):
@@ -1608,7 +1657,7 @@ def match_traces(
                 if status[kept[m]] == "matched":
                     status[kept[m]] = "short_trip"
             row_info["excluded"] = (
-                "fewer than two fixes near the network" if members else "no fix near the network"
+                "fewer than two fixes near the net" if members else "no fix near the net"
             )
             if n_rows == 1:
                 row_info["excluded"] = "a single fix"
@@ -1628,7 +1677,7 @@ def match_traces(
             row_info["excluded"] = "the matched path has no edge"
         trip_rows.append(row_info)
     bar.close()
-    ids = network.node_ids
+    ids = net.node_ids
     me = matched_edge
     points = pd.DataFrame(
         {
@@ -1653,7 +1702,7 @@ def match_traces(
             columns={"excluded": "reason"}
         )
         flows = _assemble(
-            network,
+            net,
             mode,
             edges,
             seqs,
