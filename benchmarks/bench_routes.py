@@ -231,7 +231,7 @@ def main() -> None:
             model = RestIntervalCoverage.from_matrix(
                 pos, lengths=lengths, interval=interval, volumes=vols, p=p
             )
-            res, t = timed(model.solve, solver=solver, time_limit=300)
+            res, t = timed(model.solve, solver=solver, time_limit=120)
             out[solver] = res
             share = (
                 res.objective / out["exact"].objective
