@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from planner._errors import InputError
 from planner.crs import WGS84
@@ -604,7 +605,7 @@ def _classes(values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Class of each value among ``n`` quantile classes, and the class upper bounds."""
     if values.size == 0:
         return np.zeros(0, dtype=int), np.zeros(0)
-    edges = np.unique(np.quantile(values, np.linspace(0, 1, n + 1)[1:]))
+    edges = np.unique(np.quantile(values, np.linspace(0, 1, n + 1)[1:], method="inverted_cdf"))
     return np.searchsorted(edges, values, side="left").clip(0, len(edges) - 1), edges
 
 
@@ -614,7 +615,9 @@ def _fmt(value: float) -> str:
 
 def _site_popup(row: pd.Series, result: Any, labels: Mapping[str, str]) -> str:
     title = row.get("name")
-    title = str(title) if isinstance(title, str) and title else str(row.name)
+    kind = row.get("kind")
+    if not (isinstance(title, str) and title):
+        title = f"{kind} {row.name}" if isinstance(kind, str) else str(row.name)
     added = labels["added_trucks"] if result.programme == "driver_homes" else labels["added"]
     lines = [
         f"<b>{html.escape(title)}</b>",
@@ -634,7 +637,17 @@ def _site_popup(row: pd.Series, result: Any, labels: Mapping[str, str]) -> str:
     return "<br>".join(lines)
 
 
-def _heat_layer(m: folium.Map, demand: gpd.GeoDataFrame, name: str) -> None:
+def _fit_zoom(bounds: tuple[float, float, float, float], pixels: int = 900) -> int:
+    """Return the zoom at which a box about fills ``pixels`` (Web Mercator, 256 px tiles)."""
+    west, south, east, north = bounds
+    span = max(east - west, (north - south) / max(np.cos(np.radians((north + south) / 2)), 0.1))
+    return int(np.clip(np.floor(np.log2(360.0 * pixels / 256.0 / max(span, 1e-6))), 1, 18))
+
+
+def _heat_layer(
+    m: folium.Map, demand: gpd.GeoDataFrame, name: str, bounds: tuple[float, float, float, float]
+) -> None:
+    folium = _folium()
     from folium.plugins import HeatMap
 
     if len(demand) == 0:
@@ -651,16 +664,19 @@ def _heat_layer(m: folium.Map, demand: gpd.GeoDataFrame, name: str) -> None:
     cells = frame.groupby(["lat", "lon"], sort=True)["w"].sum().reset_index()
     top = float(np.quantile(cells["w"], 0.98)) if len(cells) else 1.0
     cells["w"] = (cells["w"] / (top if top > 0 else 1.0)).clip(upper=1.0).round(3)
+    # leaflet.heat fades points below max_zoom: full strength from the fitted view in;
+    # the heat sits in a feature group so that the layer control never greys it out
+    group = folium.FeatureGroup(name=name).add_to(m)
     HeatMap(
         cells[["lat", "lon", "w"]].to_numpy().tolist(),
-        name=name,
+        control=False,
         radius=12,
         blur=14,
         min_opacity=0.05,
-        max_zoom=12,
+        max_zoom=_fit_zoom(bounds),
         gradient={0.2: "#ffffb2", 0.45: "#fecc5c", 0.7: "#fd8d3c", 0.9: "#f03b20", 1.0: "#bd0026"},
         max=2.0,
-    ).add_to(m)
+    ).add_to(group)
 
 
 def _polygons_layer(
@@ -675,7 +691,9 @@ def _polygons_layer(
     folium = _folium()
     if len(frame) == 0:
         return
-    data = gpd.GeoDataFrame(geometry=frame.geometry.to_numpy(), crs=WGS84)
+    # one outline per layer: overlapping areas would stack their opacity
+    union = shapely.union_all(frame.geometry.to_numpy())
+    data = gpd.GeoDataFrame(geometry=[union], crs=WGS84)
     data = data[~data.geometry.is_empty]
     style = {
         "color": colour,
@@ -852,7 +870,7 @@ def plan_map(
     homes = [p for p in plans if p.programme == "driver_homes"]
     if heat:
         for plan in workers:
-            _heat_layer(m, plan.demand, labels["heat"])
+            _heat_layer(m, plan.demand, labels["heat"], (west, south, east, north))
     for plan in workers:
         classes = _hex_layer(m, plan.hexes, labels["uncovered"], labels["added"])
         for text, colour in classes:

@@ -17,65 +17,33 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 
 from planner import InputError
-from planner.network import TravelMode
 from planner.plan import Plan, PlanResult
-from tests.conftest import UTM50N, metric_network, points_gdf
-
-EBIKE = TravelMode("ebike", speed_kmh=18.0, access_speed_kmh=3.6)
-WEIGHTS = [1, 1, 1, 3, 2, 2, 5, 5, 5, 1, 2]
+from tests.conftest import UTM50N, line_inputs, line_plan, points_gdf
 
 
 @pytest.fixture(scope="module")
-def line() -> Any:
-    nodes = {k: (300.0 * k, 0.0) for k in range(11)}
-    edges = [(k, k + 1) for k in range(10)]
-    return metric_network(nodes, edges, modes=[EBIKE])
+def line(line_network: Any) -> Any:
+    return line_network
 
 
 def _demand() -> gpd.GeoDataFrame:
-    return points_gdf(
-        [(300.0 * k, 0.0) for k in range(11)],
-        index=pd.Index([f"d{k}" for k in range(11)], name="point"),
-        weight=np.array(WEIGHTS, dtype=float),
-        group=["rider" if k % 2 == 0 else "courier" for k in range(11)],
-    )
+    return line_inputs()["demand"]
 
 
 def _stations() -> gpd.GeoDataFrame:
-    return points_gdf(
-        [(0.0, 0.0)],
-        index=pd.Index(["S0"]),
-        name=["Station zero"],
-        kind=["worker_station"],
-        hours=["24/7"],
-    )
+    return line_inputs()["stations"]
 
 
 def _candidates() -> gpd.GeoDataFrame:
-    return points_gdf(
-        [(1500.0, 0.0), (2400.0, 0.0), (3000.0, 0.0)],
-        index=pd.Index(["c5", "c8", "c10"], name="site_id"),
-        name=["Community centre", "Parking", "Toilets"],
-        kind=["community_centre", "parking", "toilets"],
-    )
+    return line_inputs()["candidates"]
 
 
 def _plan(line: Any, **kwargs: Any) -> Plan:
-    settings: dict[str, Any] = {
-        "stations": _stations(),
-        "demand": _demand(),
-        "candidates": _candidates(),
-        "mode": "ebike",
-        "cutoff_min": 2.5,
-        "service_areas": False,
-        "name": "Line town",
-    }
-    return Plan(line, **(settings | kwargs))
+    return line_plan(line, **kwargs)
 
 
 def test_ranked_sites_and_coverage_match_the_hand_solution(line: Any) -> None:
