@@ -292,7 +292,7 @@ def add_legend(m: folium.Map, items: Mapping[str, str], *, title: str = "Legend"
     """
     folium = _folium()
     rows = "".join(
-        f'<div><span style="display:inline-block;width:12px;height:12px;margin-right:6px;'
+        f'<div><span style="display:inline-block;width:18px;height:10px;margin-right:6px;'
         f'background:{colour};border-radius:2px;"></span>{html.escape(label)}</div>'
         for label, colour in items.items()
     )
@@ -301,7 +301,7 @@ def add_legend(m: folium.Map, items: Mapping[str, str], *, title: str = "Legend"
             '<div class="planner-legend" style="position:fixed;bottom:24px;right:10px;'
             "z-index:1000;background:rgba(255,255,255,.9);padding:6px 10px;border-radius:4px;"
             'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);">'
-            f"<b>{html.escape(title)}</b>{rows}</div>"
+            f"<details open><summary><b>{html.escape(title)}</b></summary>{rows}</details></div>"
         )
     )
     return m
@@ -609,6 +609,16 @@ def _classes(values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.searchsorted(edges, values, side="left").clip(0, len(edges) - 1), edges
 
 
+def _span(classes: list[tuple[str, str]]) -> str:
+    return classes[0][0] if len(classes) == 1 else f"{classes[0][0]} … {classes[-1][0]}"
+
+
+def _gradient(colours: list[str]) -> str:
+    if len(colours) == 1:
+        return colours[0]
+    return f"linear-gradient(90deg,{','.join(colours)})"
+
+
 def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.2g}"
 
@@ -763,7 +773,7 @@ def _routes_layer(
         },
         tooltip=folium.GeoJsonTooltip(fields=["volume"], aliases=[unit]),
     ).add_to(m)
-    return [(f"≤ {_fmt(e)} {unit}", _VOLUME_CLASSES[i]) for i, e in enumerate(edges)]
+    return [(f"≤ {_fmt(e)}", _VOLUME_CLASSES[i]) for i, e in enumerate(edges)]
 
 
 def _add_message(m: folium.Map, title: str, lines: list[str]) -> None:
@@ -864,8 +874,6 @@ def plan_map(
     network = next((p.network for p in plans if getattr(p, "network", None) is not None), None)
     if roads and network is not None:
         add_roads(m, network, language=language)
-        legend[labels["freight"]] = "#e67e22"
-        legend[labels["arterial"]] = "#7f8c8d"
     workers = [p for p in plans if p.programme == "worker_stations"]
     homes = [p for p in plans if p.programme == "driver_homes"]
     if heat:
@@ -873,8 +881,8 @@ def plan_map(
             _heat_layer(m, plan.demand, labels["heat"], (west, south, east, north))
     for plan in workers:
         classes = _hex_layer(m, plan.hexes, labels["uncovered"], labels["added"])
-        for text, colour in classes:
-            legend[f"{labels['uncovered']} {text}"] = colour
+        if classes:
+            legend[f"{labels['uncovered']}: {_span(classes)}"] = _gradient([c for _, c in classes])
     for state, key, opacity, dash in (
         ("before", "areas_before", 0.12, None),
         ("after", "areas_after", 0.22, "6 4"),
@@ -893,8 +901,9 @@ def plan_map(
             )
             legend[labels[key]] = _AREA_COLOURS[state]
     for plan in homes:
-        for text, colour in _routes_layer(m, plan.routes, labels["routes"], labels["volume"]):
-            legend[f"{labels['routes']}: {text}"] = colour
+        classes = _routes_layer(m, plan.routes, labels["routes"], labels["volume"])
+        if classes:
+            legend[f"{labels['routes']}: {_span(classes)}"] = _gradient([c for _, c in classes])
     station_frames = [p.stations for p in plans if len(p.stations)]
     if station_frames:
         stations = gpd.GeoDataFrame(pd.concat(station_frames), crs=WGS84)
