@@ -793,7 +793,9 @@ class RoadNetwork:
         if buffer_m > 0:
             hull = hull.buffer(buffer_m)
         back = Transformer.from_crs(self.crs, WGS84, always_xy=True)
-        return shapely.ops.transform(back.transform, hull)
+        return shapely.transform(
+            hull, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1]))
+        )
 
     # --------------------------------------------------------------- summary
     def stats(self) -> dict[str, Any]:

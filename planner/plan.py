@@ -1049,7 +1049,7 @@ class Plan:
             covered_after.loc[table.index] = table["covered"].to_numpy(bool)
             nearest_site.loc[table.index] = table["site"].to_numpy(object)
             time_min.loc[table.index] = table["time"].to_numpy(float)
-            ex_mask = np.isin(s_index, ex_labels)
+            ex_mask = pd.Index(s_index).isin(ex_labels)
             reach = model.data.within(self.cutoff_min)
             hits = reach[:, np.flatnonzero(ex_mask)] if ex_mask.any() else None
             if hits is not None:
@@ -1074,7 +1074,7 @@ class Plan:
             covered_after = covered_before.copy()
             open_now = set(ex_labels) | set(order)
             within = model.data.within(self.cutoff_min)
-            cols = np.flatnonzero(np.isin(s_index, list(open_now)))
+            cols = np.flatnonzero(pd.Index(s_index).isin(list(open_now)))
             if cols.size:
                 after = np.diff(sp.csr_array(within[:, cols]).indptr) > 0
                 covered_after.loc[d_index] = after

@@ -10,22 +10,25 @@ from typer.testing import CliRunner
 from planner import datasets
 from planner.cli import EXIT_BAD_INPUT, app
 from planner.network import network_from_osm
+from planner.plan import run_demo
 from tests.conftest import write_toy_osm
 
 runner = CliRunner()
 
 
-def test_demo_writes_map_and_statistics(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")])
+def test_demo_runs_both_programmes_and_writes_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    stats = json.loads((tmp_path / "demo" / "network_stats.json").read_text())
-    expected = datasets.demo_network().stats()
-    assert stats["nodes"] == expected["nodes"]
-    assert stats["edges"] == expected["edges"]
-    assert f"{expected['nodes']:,} nodes" in result.output
-    page = (tmp_path / "demo" / "map.html").read_text(encoding="utf-8")
-    assert datasets.DEMO_LABEL in page
-    assert "map written:" in result.output
+    expected = run_demo(tmp_path / "api")
+    # the CLI prints what the API computes: same sites, same coverage
+    assert expected.text().replace(str(tmp_path / "api"), str(out)) in result.output
+    assert f"{datasets.demo_network().stats()['nodes']:,} nodes" in result.output
+    for name in ("map.html", "report.html", "sites.geojson", "coverage.csv", "run.json"):
+        assert (out / name).is_file(), name
+    assert datasets.DEMO_LABEL in (out / "map.html").read_text(encoding="utf-8")
+    sites = json.loads((out / "sites.geojson").read_text())
+    assert len(sites["features"]) == len(expected.workers.sites) + len(expected.homes.sites)
 
 
 def test_network_command_prints_json_and_converts(tmp_path: Path) -> None:

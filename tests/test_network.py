@@ -334,3 +334,15 @@ def test_haidian_raw_extract_keeps_only_roads() -> None:
         assert "highway" in data
     assert osmids <= roads
     assert len(osmids) > 0.5 * len(roads)  # most roads are in the largest connected part
+
+
+def test_area_holds_every_node_and_its_buffer(toy) -> None:  # type: ignore[no-untyped-def]
+    import shapely
+
+    hull = toy.area()
+    buffered = toy.area(buffer_m=500)
+    points = shapely.points(toy.lon, toy.lat)
+    assert shapely.covers(hull.buffer(1e-9), points).all()
+    lon, lat, _ = GEOD.fwd(*_lonlat(0, 0), 270.0, 400.0)  # 400 m west of node 1
+    assert not hull.contains(shapely.Point(lon, lat))
+    assert buffered.contains(shapely.Point(lon, lat))

@@ -1,0 +1,521 @@
+"""Scenario files: one siting study described in TOML, validated before any heavy work.
+
+A scenario names the road network, the inputs (stations, demand, candidates and
+their datums), the travel mode and cutoff, the model and its options, the solver
+options and the outputs. :func:`load_scenario` reads and checks one file and
+returns a frozen :class:`Scenario`; every problem in the file is reported at once,
+naming the file, the key (``[model] p``) and the allowed values. Unknown keys are
+errors, so a typo never passes silently.
+
+Relative paths in a scenario are taken from the scenario file's folder.
+
+Example (``examples/worker_stations.toml``)::
+
+    name = "Futian worker stations"
+    programme = "worker_stations"
+
+    [network]
+    osm = "futian.osm.pbf"
+
+    [stations]
+    path = "stations.csv"
+    datum = "gcj02"
+
+    [demand]
+    traces = "rider_gps.csv"
+
+    [candidates]
+    osm = true
+
+    [model]
+    kind = "mclp"
+    p = 20
+    cutoff_min = 15
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner._errors import InputError, Problem
+
+__all__ = [
+    "MODEL_KINDS",
+    "PROGRAMMES",
+    "Scenario",
+    "load_scenario",
+    "scenario_files",
+]
+
+PROGRAMMES = ("worker_stations", "driver_homes")
+# The models a scenario can run today: maximal coverage for worker stations; for
+# driver homes, the rest-interval rule first, then flow capturing (planner.plan).
+MODEL_KINDS = ("mclp", "rest_interval")
+_MODES = ("walk", "ebike", "car", "truck")
+_DATUMS = ("wgs84", "gcj02", "bd09")
+_SOLVERS = ("auto", "exact", "fast")
+_LANGUAGES = ("en", "zh")
+
+# Preset defaults per programme: the two programmes' usual settings, all overridable.
+_PRESETS: Mapping[str, Mapping[str, Any]] = {
+    "worker_stations": {"mode": "ebike", "cutoff_min": 15.0, "kind": "mclp"},
+    "driver_homes": {"mode": "truck", "cutoff_min": 15.0, "kind": "rest_interval"},
+}
+
+
+@dataclass(frozen=True)
+class _Key:
+    """One allowed key of a scenario section."""
+
+    types: tuple[type, ...]
+    default: Any = None
+    choices: tuple[Any, ...] | None = None
+    check: Callable[[Any], str | None] | None = None
+    path: bool = False
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def _non_negative(value: Any) -> str | None:
+    return None if value >= 0 else "must be 0 or more"
+
+
+def _fraction(value: Any) -> str | None:
+    return None if 0 <= value < 1 else "must be a fraction from 0 (inclusive) to 1"
+
+
+def _positive_list(value: Any) -> str | None:
+    if not value or any(not isinstance(v, (int, float)) or v <= 0 for v in value):
+        return "must be a non-empty list of numbers greater than 0"
+    return None
+
+
+def _bbox(value: Any) -> str | None:
+    if len(value) != 4 or not all(isinstance(v, (int, float)) for v in value):
+        return "must be [min_lon, min_lat, max_lon, max_lat]"
+    west, south, east, north = value
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        return "must be [min_lon, min_lat, max_lon, max_lat] in degrees, west < east, south < north"
+    return None
+
+
+_NUMBER = (int, float)
+_SECTIONS: Mapping[str, Mapping[str, _Key]] = {
+    "": {
+        "name": _Key((str,)),
+        "description": _Key((str,), ""),
+        "programme": _Key((str,), "worker_stations", PROGRAMMES),
+        "seed": _Key((int,), 0, check=_non_negative),
+    },
+    "network": {
+        "demo": _Key((bool,), False),
+        "osm": _Key((str,), path=True),
+        "graphml": _Key((str,), path=True),
+        "place": _Key((str,)),
+        "bbox": _Key((list,), check=_bbox),
+        "modes": _Key((list,)),
+        "cache_dir": _Key((str,), path=True),
+    },
+    "stations": {
+        "demo": _Key((bool,), False),
+        "path": _Key((str,), path=True),
+        "datum": _Key((str,), "wgs84", _DATUMS),
+        "lon": _Key((str,)),
+        "lat": _Key((str,)),
+        "layer": _Key((str, int)),
+        "id": _Key((str,), "id"),
+    },
+    "demand": {
+        "demo": _Key((bool,), False),
+        "traces": _Key((str,), path=True),
+        "points": _Key((str,), path=True),
+        "osm": _Key((str,), path=True),
+        "datum": _Key((str,), "wgs84", _DATUMS),
+        "lon": _Key((str,)),
+        "lat": _Key((str,)),
+        "weight": _Key((str,), "weight"),
+        "group": _Key((str,), "group"),
+        "driver": _Key((str,), "driver_id"),
+        "time": _Key((str,), "time"),
+        "tz": _Key((str,), "Asia/Shanghai"),
+        "stay_distance_m": _Key(_NUMBER, 200.0, check=_positive),
+        "stay_minutes": _Key(_NUMBER, 5.0, check=_positive),
+        "hotspot_eps_m": _Key(_NUMBER, 150.0, check=_positive),
+    },
+    "candidates": {
+        "demo": _Key((bool,), False),
+        "path": _Key((str,), path=True),
+        "osm": _Key((bool, str)),
+        "grid_m": _Key(_NUMBER, check=_positive),
+        "hotspots": _Key((bool,), False),
+        "datum": _Key((str,), "wgs84", _DATUMS),
+        "lon": _Key((str,)),
+        "lat": _Key((str,)),
+        "min_distance_m": _Key(_NUMBER, 0.0, check=_non_negative),
+        "dedupe_m": _Key(_NUMBER, 0.0, check=_non_negative),
+        "min_volume": _Key(_NUMBER, 0.0, check=_non_negative),
+    },
+    "routes": {
+        "demo": _Key((bool,), False),
+        "od": _Key((str,), path=True),
+        "traces": _Key((str,), path=True),
+        "datum": _Key((str,), "wgs84", _DATUMS),
+    },
+    "model": {
+        "kind": _Key((str,), None, MODEL_KINDS),
+        "mode": _Key((str,), None, _MODES),
+        "cutoff_min": _Key(_NUMBER, None, check=_positive),
+        "curve_cutoffs_min": _Key((list,), [5, 10, 15, 20], check=_positive_list),
+        "p": _Key((int,), check=_positive),
+        "interval_h": _Key(_NUMBER, 4.0, check=_positive),
+        "max_snap_m": _Key(_NUMBER, 500.0, check=_positive),
+    },
+    "solver": {
+        "method": _Key((str,), "auto", _SOLVERS),
+        "time_limit_s": _Key(_NUMBER, 600.0, check=_positive),
+        "mip_gap": _Key(_NUMBER, 1e-4, check=_fraction),
+    },
+    "output": {
+        "folder": _Key((str,), path=True),
+        "language": _Key((str,), "en", _LANGUAGES),
+        "offline": _Key((bool,), True),
+        "tiles": _Key((str,), "CartoDB positron"),
+        "map": _Key((bool,), True),
+        "report": _Key((bool,), True),
+    },
+}
+# Sections where exactly one (or at most one) source key must be given.
+_ONE_OF: Mapping[str, tuple[tuple[str, ...], bool]] = {
+    "network": (("demo", "osm", "graphml", "place", "bbox"), True),
+    "stations": (("demo", "path"), False),
+    "demand": (("demo", "traces", "points", "osm"), False),
+    "routes": (("demo", "od", "traces"), False),
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated siting study.
+
+    Parameters
+    ----------
+    name
+        The scenario's name (map titles, output folder default).
+    programme
+        ``"worker_stations"`` or ``"driver_homes"``.
+    sections
+        Each section's keys with defaults filled in and paths made absolute.
+    file
+        The scenario file (``None`` for a scenario built from a dict).
+    seed
+        Random seed for everything random in the run.
+    """
+
+    name: str
+    programme: str
+    sections: Mapping[str, Mapping[str, Any]]
+    file: Path | None = None
+    seed: int = 0
+    description: str = ""
+    _hash: str = field(default="", repr=False)
+
+    def __getitem__(self, section: str) -> Mapping[str, Any]:
+        """Return one section (``scenario["model"]["p"]``)."""
+        return self.sections[section]
+
+    @property
+    def hash(self) -> str:
+        """A SHA-256 of the validated content, for reproducibility records."""
+        return self._hash
+
+    @property
+    def output_folder(self) -> Path:
+        """Where results go: ``[output] folder``, or ``results/<name>`` beside the file."""
+        folder = self.sections["output"].get("folder")
+        if folder is not None:
+            return Path(folder)
+        base = self.file.parent if self.file is not None else Path.cwd()
+        slug = "".join(c if c.isalnum() or c in "-_" else "_" for c in self.name).strip("_")
+        return base / "results" / (slug or "scenario")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the validated scenario as JSON-compatible data."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "programme": self.programme,
+            "seed": self.seed,
+            **{
+                k: {kk: str(vv) if isinstance(vv, Path) else vv for kk, vv in v.items()}
+                for k, v in self.sections.items()
+            },
+        }
+
+
+def _type_name(types: tuple[type, ...]) -> str:
+    names = {bool: "true/false", int: "a whole number", float: "a number", str: "text"}
+    names |= {list: "a list"}
+    if types == _NUMBER:
+        return "a number"
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+def _check_section(
+    name: str,
+    given: Mapping[str, Any],
+    *,
+    file: str,
+    base: Path,
+    problems: list[Problem],
+) -> dict[str, Any]:
+    schema = _SECTIONS[name]
+    where = f"[{name}] " if name else ""
+    out: dict[str, Any] = {}
+    for key, value in given.items():
+        if key not in schema:
+            close = difflib.get_close_matches(key, list(schema), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            problems.append(
+                Problem(
+                    f"unknown key '{key}' in {where or 'the top level'}.".replace("] .", "]."),
+                    file=file,
+                    field=f"{where}{key}".strip(),
+                    fix=f"{hint}allowed keys: {', '.join(sorted(schema))}.",
+                )
+            )
+            continue
+        spec = schema[key]
+        is_bool = isinstance(value, bool)
+        ok_type = isinstance(value, spec.types) and (bool in spec.types or not is_bool)
+        if not ok_type:
+            problems.append(
+                Problem(
+                    f"{key} = {value!r} must be {_type_name(spec.types)}.",
+                    file=file,
+                    field=f"{where}{key}".strip(),
+                )
+            )
+            continue
+        if spec.choices is not None and value not in spec.choices:
+            problems.append(
+                Problem(
+                    f"{key} = {value!r} is not allowed.",
+                    file=file,
+                    field=f"{where}{key}".strip(),
+                    fix=f"use one of {', '.join(map(repr, spec.choices))}.",
+                )
+            )
+            continue
+        message = spec.check(value) if spec.check is not None else None
+        if message:
+            problems.append(
+                Problem(f"{key} = {value!r} {message}.", file=file, field=f"{where}{key}".strip())
+            )
+            continue
+        if spec.path and isinstance(value, str):
+            path = Path(value).expanduser()
+            value = path if path.is_absolute() else (base / path).resolve()
+            if key not in ("folder", "cache_dir") and not value.exists():
+                problems.append(
+                    Problem(
+                        f"no such file {value}.",
+                        file=file,
+                        field=f"{where}{key}".strip(),
+                        fix="check the path; relative paths are taken from the scenario's folder.",
+                    )
+                )
+                continue
+        out[key] = value
+    for key, spec in schema.items():
+        out.setdefault(key, spec.default)
+    return out
+
+
+def _validate(data: Mapping[str, Any], *, file: str, base: Path) -> Scenario:
+    problems: list[Problem] = []
+    top = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
+    sections: dict[str, dict[str, Any]] = {}
+    head = _check_section("", top, file=file, base=base, problems=problems)
+    for name in tables:
+        if name not in _SECTIONS or name == "":
+            close = difflib.get_close_matches(name, [s for s in _SECTIONS if s], n=1)
+            hint = f"did you mean [{close[0]}]? " if close else ""
+            problems.append(
+                Problem(
+                    f"unknown section [{name}].",
+                    file=file,
+                    field=f"[{name}]",
+                    fix=f"{hint}sections: " + ", ".join(f"[{s}]" for s in _SECTIONS if s) + ".",
+                )
+            )
+    for name in _SECTIONS:
+        if name:
+            sections[name] = _check_section(
+                name, tables.get(name, {}), file=file, base=base, problems=problems
+            )
+    if not head.get("name"):
+        problems.append(
+            Problem(
+                "the scenario has no name.",
+                file=file,
+                field="name",
+                fix='add name = "..." at the top.',
+            )
+        )
+    for name, (keys, required) in _ONE_OF.items():
+        given = [k for k in keys if sections[name].get(k) not in (None, False)]
+        if len(given) > 1:
+            problems.append(
+                Problem(
+                    f"[{name}] gives {', '.join(given)}: give only one of them.",
+                    file=file,
+                    field=f"[{name}]",
+                )
+            )
+        elif required and not given:
+            problems.append(
+                Problem(
+                    f"[{name}] names no source.",
+                    file=file,
+                    field=f"[{name}]",
+                    fix=f"give one of {', '.join(keys)} (demo = true for the embedded region).",
+                )
+            )
+    programme = head.get("programme") or "worker_stations"
+    preset = _PRESETS.get(programme, _PRESETS["worker_stations"])
+    model = sections["model"]
+    for key in ("kind", "mode", "cutoff_min"):
+        if model.get(key) is None:
+            model[key] = preset[key]
+    expected = preset["kind"]
+    if model["kind"] != expected:
+        problems.append(
+            Problem(
+                f"[model] kind = {model['kind']!r} does not fit programme = {programme!r}.",
+                file=file,
+                field="[model] kind",
+                fix=f"use kind = {expected!r} (or leave it out) for this programme.",
+            )
+        )
+    if "p" not in tables.get("model", {}):
+        problems.append(
+            Problem(
+                "[model] does not say how many new sites to choose.",
+                file=file,
+                field="[model] p",
+                fix="add p = <number of new sites>.",
+            )
+        )
+    if programme == "driver_homes" and model["kind"] in ("flow_capture", "rest_interval"):
+        routes = sections["routes"]
+        if not any(routes.get(k) for k in ("demo", "od", "traces")):
+            problems.append(
+                Problem(
+                    "a driver-homes scenario needs truck routes.",
+                    file=file,
+                    field="[routes]",
+                    fix="add [routes] with od = 'trips.csv', traces = 'gps.csv' or demo = true.",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    canonical = json.dumps(
+        {"head": head, "sections": sections}, sort_keys=True, default=str
+    ).encode()
+    return Scenario(
+        name=head["name"],
+        programme=programme,
+        sections={k: dict(v) for k, v in sections.items()},
+        file=Path(file) if file != "<dict>" else None,
+        seed=head["seed"],
+        description=head["description"],
+        _hash=hashlib.sha256(canonical).hexdigest(),
+    )
+
+
+def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
+    """Read and validate a scenario from a TOML file (or a dict).
+
+    Parameters
+    ----------
+    source
+        A ``.toml`` file, or the same content as a mapping (paths then relative to
+        the working folder).
+
+    Returns
+    -------
+    Scenario
+        The validated scenario, with defaults filled in.
+
+    Raises
+    ------
+    InputError
+        Listing every problem: the file, the key, the value and the allowed values.
+
+    Examples
+    --------
+    >>> s = load_scenario({"name": "demo", "network": {"demo": True}, "model": {"p": 5}})
+    >>> s["model"]["kind"], s["model"]["mode"], s["model"]["cutoff_min"]
+    ('mclp', 'ebike', 15.0)
+    """
+    if isinstance(source, Mapping):
+        return _validate(source, file="<dict>", base=Path.cwd())
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"no such scenario file: {path}.", file=path, fix="check the path.")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(
+            f"not valid TOML: {error}.",
+            file=path,
+            fix="check quotes, brackets and '=' on that line (https://toml.io).",
+        ) from error
+    except UnicodeDecodeError as error:
+        raise InputError(
+            "the scenario is not UTF-8 text.", file=path, fix="save it as UTF-8."
+        ) from error
+    if not data:
+        raise InputError("the scenario file is empty.", file=path, fix="see examples/*.toml.")
+    return _validate(data, file=str(path), base=path.resolve().parent)
+
+
+def scenario_files(paths: Sequence[str | Path]) -> list[Path]:
+    """Expand files and folders into the list of scenario files to run, sorted.
+
+    Parameters
+    ----------
+    paths
+        Scenario files and/or folders (a folder means every ``*.toml`` in it).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files, in a stable order.
+    """
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(path.glob("*.toml"))
+            if not found:
+                problems.append(Problem("the folder holds no .toml scenario.", file=str(path)))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem("no such scenario file or folder.", file=str(path)))
+    if problems:
+        raise InputError(problems)
+    return files

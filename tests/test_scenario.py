@@ -1,0 +1,135 @@
+"""Tests of planner.scenario: TOML scenarios validated before any heavy work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner import InputError
+from planner.scenario import load_scenario, scenario_files
+
+GOOD = """
+name = "Futian worker stations"
+programme = "worker_stations"
+seed = 7
+
+[network]
+osm = "roads.osm"
+
+[stations]
+path = "stations.csv"
+datum = "gcj02"
+
+[model]
+p = 20
+cutoff_min = 10
+
+[output]
+language = "zh"
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "roads.osm").write_text("<osm/>")
+    (tmp_path / "stations.csv").write_text("lon,lat\n114.0,22.5\n")
+    (tmp_path / "good.toml").write_text(GOOD, encoding="utf-8")
+    return tmp_path
+
+
+def test_good_scenario_fills_presets_and_resolves_paths(folder: Path) -> None:
+    s = load_scenario(folder / "good.toml")
+    assert s.name == "Futian worker stations"
+    assert s.seed == 7
+    assert s["network"]["osm"] == (folder / "roads.osm").resolve()
+    assert s["stations"]["datum"] == "gcj02"
+    assert s["model"]["kind"] == "mclp"  # preset of the worker-station programme
+    assert s["model"]["mode"] == "ebike"
+    assert s["model"]["cutoff_min"] == 10
+    assert s["solver"]["method"] == "auto"
+    assert s.output_folder == folder / "results" / "Futian_worker_stations"
+    assert load_scenario(folder / "good.toml").hash == s.hash
+
+
+def test_driver_homes_preset() -> None:
+    s = load_scenario(
+        {
+            "name": "corridor",
+            "programme": "driver_homes",
+            "network": {"demo": True},
+            "routes": {"demo": True},
+            "model": {"p": 2},
+        }
+    )
+    assert (s["model"]["kind"], s["model"]["mode"], s["model"]["interval_h"]) == (
+        "rest_interval",
+        "truck",
+        4.0,
+    )
+
+
+def test_every_problem_reported_at_once_with_keys_and_fixes(folder: Path) -> None:
+    bad = GOOD.replace("cutoff_min = 10", "cutof_min = 10").replace("p = 20", "p = 0")
+    bad = bad.replace('datum = "gcj02"', 'datum = "gcj-2"').replace("[output]", "[ouptut]")
+    bad += '\n[solver]\nmip_gap = 2\nmethod = "fastest"\n'
+    (folder / "bad.toml").write_text(bad, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_scenario(folder / "bad.toml")
+    text = str(caught.value)
+    assert "6 problems found" in text
+    assert "bad.toml" in text
+    assert "unknown key 'cutof_min' in [model]" in text
+    assert "did you mean 'cutoff_min'?" in text
+    assert "unknown section [ouptut]" in text
+    assert "did you mean [output]?" in text
+    assert "datum = 'gcj-2' is not allowed. Fix: use one of 'wgs84', 'gcj02', 'bd09'" in text
+    assert "p = 0 must be greater than 0" in text
+    assert "mip_gap = 2 must be a fraction" in text
+    assert "method = 'fastest' is not allowed" in text
+    fields = {p.field for p in caught.value.problems}
+    assert "[model] cutof_min" in fields
+    assert "[stations] datum" in fields
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            'name = "x"\n[network]\ndemo = true\nosm = "roads.osm"\n[model]\np = 3\n',
+            r"\[network\] gives demo, osm: give only one of them",
+        ),
+        ('name = "x"\n[network]\n[model]\np = 3\n', r"\[network\] names no source"),
+        ('name = "x"\n[network]\ndemo = true\n', "does not say how many new sites"),
+        (
+            'name = "x"\n[network]\ndemo = true\n[model]\np = 3\nkind = "rest_interval"\n',
+            "does not fit programme = 'worker_stations'",
+        ),
+        ("[network]\ndemo = true\n[model]\np = 3\n", "the scenario has no name"),
+        ('name = "x"\n[network]\nosm = "nowhere.osm"\n[model]\np = 3\n', "no such file"),
+        ('name = "x"\n[network]\ndemo = true\n[model]\np = "20"\n', "p = '20' must be a whole"),
+        ('name = "x"\nprogramme = "driver_homes"\n[network]\ndemo = true\n', "needs truck routes"),
+        (
+            'name = "x"\n[network]\nbbox = [114.1, 22.5, 114.0, 22.6]\n[model]\np = 3\n',
+            "west < east",
+        ),
+        ('name = "x\n', "not valid TOML"),
+        ("", "the scenario file is empty"),
+    ],
+)
+def test_scenario_errors(folder: Path, content: str, message: str) -> None:
+    (folder / "s.toml").write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        load_scenario(folder / "s.toml")
+
+
+def test_scenario_files_expand_folders(folder: Path) -> None:
+    (folder / "sub").mkdir()
+    (folder / "sub" / "b.toml").write_text(GOOD)
+    (folder / "sub" / "a.toml").write_text(GOOD)
+    files = scenario_files([folder / "sub", folder / "good.toml"])
+    assert [f.name for f in files] == ["a.toml", "b.toml", "good.toml"]
+    with pytest.raises(InputError, match="no such scenario file or folder"):
+        scenario_files([folder / "missing.toml"])
+    with pytest.raises(InputError, match="no such scenario file"):
+        load_scenario(folder / "missing.toml")
