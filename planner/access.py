@@ -54,9 +54,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse import csgraph
-from tqdm.auto import tqdm
 
 from planner._errors import InputError
+from planner._progress import tqdm
 from planner.network import CSRGraph, RoadNetwork, SnapResult
 
 logger = logging.getLogger(__name__)
