@@ -1341,6 +1341,39 @@ def coverage_fast(
                     )
                     if again.value > best.value:
                         best = again
+        # second neighbourhood: the best swap partners of the plan join the core
+        for _ in range(2):
+            if core.size <= p or bound - best.value <= 1e-9 * max(1.0, best.value):
+                break
+            st = _State(prob)
+            for j in best.selected:
+                st.add(int(j))
+            swap_score = np.full(prob.n_cols, -np.inf)
+            for s_col in best.selected:
+                loss, extra = st.removal(int(s_col))
+                np.maximum(swap_score, st.gains + extra - loss, out=swap_score)
+            swap_score[st.selected] = -np.inf
+            k2 = min(prob.n_cols - int(st.selected.sum()), 2 * p)
+            partners: IntArray = np.zeros(0, dtype=np.int64)
+            if k2 > 0:
+                partners = np.argpartition(-swap_score, k2 - 1)[:k2].astype(np.int64)
+            core = np.unique(np.r_[best.selected, top, partners]).astype(np.int64)
+            q = restrict_columns(prob, core)
+            if q.B.nnz > core_nnz_limit:
+                break
+            left = budget - (time.perf_counter() - t0)
+            res, chosen = coverage_mip(
+                q,
+                p,
+                time_limit=max(min(0.2 * budget, left), 0.05),
+                start=np.searchsorted(core, best.selected),
+            )
+            if not (chosen.size and not math.isnan(res.objective)) or res.objective <= best.value:
+                break
+            again = greedy_swap(prob, p, start=core[chosen], seed=seed, time_limit=0.1 * budget)
+            if again.value <= best.value:
+                break
+            best = again
     out = FastResult(
         selected=best.selected,
         value=best.value,
