@@ -622,3 +622,26 @@ def test_shenzhen_mclp_5min_p20_optimum():
     assert res.status == "optimal"
     fast = MCLP.from_matrix(times, cutoff=5, p=20, weights=weights).solve(solver="fast")
     assert fast.objective <= 370_212 <= fast.bound
+
+
+def test_access_matrix_in_seconds_is_read_in_minutes() -> None:
+    from planner.access import access_matrix
+    from planner.network import TravelMode
+    from tests.conftest import grid_network, points_gdf
+
+    # 5 x 5 grid, 300 m blocks, walkers at 4.5 km/h: one block is 4 minutes
+    net = grid_network(5, 5, 300.0, modes=[TravelMode("walk", speed_kmh=4.5, oneway=False)])
+    demand = points_gdf([(c * 300.0, r * 300.0) for r in range(5) for c in range(5)])
+    sites = points_gdf([(0.0, 0.0), (1200.0, 1200.0), (600.0, 600.0)], index=["a", "b", "c"])
+    am = access_matrix(net, demand, sites, mode="walk", cutoff_min=30)
+    direct = MCLP.from_matrix(am, cutoff=8.0, p=1).solve(solver="exact")
+    by_hand = MCLP.from_matrix(
+        am.matrix / 60.0,
+        cutoff=8.0,
+        p=1,
+        demand_index=am.demand_index,
+        site_index=am.site_index,
+    ).solve(solver="exact")
+    # within 8 minutes (two blocks) of the centre: the 13 nodes of the diamond around it
+    assert direct.objective == by_hand.objective == 13
+    assert list(direct.sites.index) == ["c"]

@@ -148,7 +148,9 @@ def access_data(
     matrix
         A scipy sparse matrix or array (any format), a dense array where
         ``inf`` / ``nan`` mean "not reachable", or an object exposing
-        ``.matrix``, ``.demand_index`` and ``.site_index``.
+        ``.matrix``, ``.demand_index`` and ``.site_index``. A planner
+        :class:`~planner.access.AccessMatrix` (seconds, with ``cutoff_s``) is
+        converted to minutes.
     demand_index, site_index
         Labels; default to the object's labels or to ``0..n-1``.
 
@@ -157,12 +159,18 @@ def access_data(
     AccessData
         The normalised matrix and labels.
     """
+    per_minute = 1.0
     if isinstance(matrix, MatrixLike) and not sp.issparse(matrix):
         demand_index = matrix.demand_index if demand_index is None else demand_index
         site_index = matrix.site_index if site_index is None else site_index
+        # planner's AccessMatrix stores seconds (it has `cutoff_s`); models work in minutes
+        if getattr(matrix, "cutoff_s", None) is not None:
+            per_minute = 60.0
         matrix = matrix.matrix
     if sp.issparse(matrix):
         csr = sp.csr_array(matrix, dtype=np.float64, copy=True)
+        if per_minute != 1.0:
+            csr.data /= per_minute
         if not csr.has_canonical_format:
             csr.sum_duplicates()  # sorts; keeps stored zeros
     else:
