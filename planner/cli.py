@@ -26,7 +26,9 @@ app = typer.Typer(
 )
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_PARTIAL = 3
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or tables.")]
 
 
@@ -67,42 +69,27 @@ def demo(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("maps/demo"),
     quiet: QuietOption = False,
 ) -> None:
-    """Run the demo on the embedded synthetic region and write a map.
+    """Run both programmes on the embedded synthetic region; write map and report.
+
+    Worker stations (rider and courier demand, 15 minutes by e-bike, existing
+    stations fixed) and driver homes (truck flows on the corridor, a rest at least
+    every 4 hours): prints network statistics, the ranked sites and the coverage
+    before and after, and writes map.html, report.html, sites.geojson,
+    coverage.csv and run.json.
 
     Example: planner demo --out maps/demo
     """
-    from planner import datasets as datasets
-    from planner.maps import add_title, network_map, save_map
+    from planner.plan import run_demo
 
     _configure_logging(quiet)
     try:
-        network = datasets.demo_network(progress=_progress(quiet))
-        stations = datasets.demo_stations()
-        stats = network.stats()
-        snapped = network.snap(stations, mode="ebike")
-        m = network_map(
-            network,
-            stations=stations,
-            tiles=None,
-            attribution=datasets.DEMO_ATTRIBUTION,
-        )
-        add_title(m, "planner demo: roads and existing stations", subtitle=datasets.DEMO_LABEL)
-        out.mkdir(parents=True, exist_ok=True)
-        path = save_map(m, out / "map.html", offline=True)
-        (out / "network_stats.json").write_text(json.dumps(stats, indent=2), encoding="utf-8")
+        result = run_demo(out, progress=_progress(quiet))
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error
-    if not quiet:
-        _print_stats(stats)
-        kinds = stations["kind"].value_counts().to_dict()
-        typer.echo(
-            f"stations: {len(stations)} ("
-            + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items()))
-            + f"); e-bike snap distance median {snapped.table['distance_m'].median():.0f} m, "
-            f"max {snapped.table['distance_m'].max():.0f} m"
-        )
-    typer.echo(f"map written: {path}")
+    if not quiet and result.workers.network is not None:
+        _print_stats(result.workers.network.stats())
+    typer.echo(result.text())
 
 
 @app.command()
@@ -141,6 +128,80 @@ def network(
         typer.echo(json.dumps(stats, indent=2))
     elif not quiet:
         _print_stats(stats)
+
+
+@app.command()
+def validate(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="Scenario files (.toml) or folders of them.")
+    ],
+) -> None:
+    """Check scenario files without running them: every problem, with key and fix.
+
+    Exit code 0 when all are valid, 2 otherwise.
+
+    Example: planner validate examples/
+    """
+    from planner.scenario import load_scenario, scenario_files
+
+    try:
+        files = scenario_files(scenarios)
+    except PlannerError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from error
+    bad = 0
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+        except PlannerError as error:
+            bad += 1
+            typer.echo(f"invalid: {path}\n  {error}")
+        else:
+            typer.echo(f"ok: {path} ({scenario.name}; outputs to {scenario.output_folder})")
+    raise typer.Exit(EXIT_BAD_INPUT if bad else EXIT_OK)
+
+
+@app.command()
+def run(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="Scenario files (.toml) or folders of them.")
+    ],
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Scenarios run at once.")] = 1,
+    quiet: QuietOption = False,
+) -> None:
+    """Run scenarios; each writes one output folder, whole or not at all.
+
+    A failing scenario is reported and the others go on. Exit code 0 when all
+    succeed, 2 when all failed on bad input, 3 when some failed (partial), 1 on
+    unexpected errors only.
+
+    Example: planner run examples/demo_worker_stations.toml examples/demo_driver_homes.toml
+    """
+    from planner.batch import run_batch
+    from planner.scenario import scenario_files
+
+    _configure_logging(quiet)
+    try:
+        files = scenario_files(scenarios)
+        runs = run_batch(files, jobs=jobs, progress=_progress(quiet) and jobs == 1)
+    except PlannerError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from error
+    for item in runs:
+        where = f" -> {item.folder}" if item.folder else ""
+        typer.echo(f"{item.status:<8} {item.source}{where}\n         {item.message}")
+    statuses = {item.status for item in runs}
+    ok = sum(item.status == "ok" for item in runs)
+    typer.echo(f"{ok} of {len(runs)} scenarios succeeded.")
+    if statuses == {"ok"}:
+        code = EXIT_OK
+    elif "ok" in statuses:
+        code = EXIT_PARTIAL
+    elif statuses == {"invalid"}:
+        code = EXIT_BAD_INPUT
+    else:
+        code = EXIT_FAILED
+    raise typer.Exit(code)
 
 
 def main() -> None:

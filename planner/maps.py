@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from planner._errors import InputError
 from planner.crs import WGS84
@@ -291,7 +292,7 @@ def add_legend(m: folium.Map, items: Mapping[str, str], *, title: str = "Legend"
     """
     folium = _folium()
     rows = "".join(
-        f'<div><span style="display:inline-block;width:12px;height:12px;margin-right:6px;'
+        f'<div><span style="display:inline-block;width:18px;height:10px;margin-right:6px;'
         f'background:{colour};border-radius:2px;"></span>{html.escape(label)}</div>'
         for label, colour in items.items()
     )
@@ -300,7 +301,7 @@ def add_legend(m: folium.Map, items: Mapping[str, str], *, title: str = "Legend"
             '<div class="planner-legend" style="position:fixed;bottom:24px;right:10px;'
             "z-index:1000;background:rgba(255,255,255,.9);padding:6px 10px;border-radius:4px;"
             'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);">'
-            f"<b>{html.escape(title)}</b>{rows}</div>"
+            f"<details open><summary><b>{html.escape(title)}</b></summary>{rows}</details></div>"
         )
     )
     return m
@@ -604,8 +605,18 @@ def _classes(values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Class of each value among ``n`` quantile classes, and the class upper bounds."""
     if values.size == 0:
         return np.zeros(0, dtype=int), np.zeros(0)
-    edges = np.unique(np.quantile(values, np.linspace(0, 1, n + 1)[1:]))
+    edges = np.unique(np.quantile(values, np.linspace(0, 1, n + 1)[1:], method="inverted_cdf"))
     return np.searchsorted(edges, values, side="left").clip(0, len(edges) - 1), edges
+
+
+def _span(classes: list[tuple[str, str]]) -> str:
+    return classes[0][0] if len(classes) == 1 else f"{classes[0][0]} … {classes[-1][0]}"
+
+
+def _gradient(colours: list[str]) -> str:
+    if len(colours) == 1:
+        return colours[0]
+    return f"linear-gradient(90deg,{','.join(colours)})"
 
 
 def _fmt(value: float) -> str:
@@ -614,7 +625,9 @@ def _fmt(value: float) -> str:
 
 def _site_popup(row: pd.Series, result: Any, labels: Mapping[str, str]) -> str:
     title = row.get("name")
-    title = str(title) if isinstance(title, str) and title else str(row.name)
+    kind = row.get("kind")
+    if not (isinstance(title, str) and title):
+        title = f"{kind} {row.name}" if isinstance(kind, str) else str(row.name)
     added = labels["added_trucks"] if result.programme == "driver_homes" else labels["added"]
     lines = [
         f"<b>{html.escape(title)}</b>",
@@ -634,7 +647,17 @@ def _site_popup(row: pd.Series, result: Any, labels: Mapping[str, str]) -> str:
     return "<br>".join(lines)
 
 
-def _heat_layer(m: folium.Map, demand: gpd.GeoDataFrame, name: str) -> None:
+def _fit_zoom(bounds: tuple[float, float, float, float], pixels: int = 900) -> int:
+    """Return the zoom at which a box about fills ``pixels`` (Web Mercator, 256 px tiles)."""
+    west, south, east, north = bounds
+    span = max(east - west, (north - south) / max(np.cos(np.radians((north + south) / 2)), 0.1))
+    return int(np.clip(np.floor(np.log2(360.0 * pixels / 256.0 / max(span, 1e-6))), 1, 18))
+
+
+def _heat_layer(
+    m: folium.Map, demand: gpd.GeoDataFrame, name: str, bounds: tuple[float, float, float, float]
+) -> None:
+    folium = _folium()
     from folium.plugins import HeatMap
 
     if len(demand) == 0:
@@ -651,16 +674,19 @@ def _heat_layer(m: folium.Map, demand: gpd.GeoDataFrame, name: str) -> None:
     cells = frame.groupby(["lat", "lon"], sort=True)["w"].sum().reset_index()
     top = float(np.quantile(cells["w"], 0.98)) if len(cells) else 1.0
     cells["w"] = (cells["w"] / (top if top > 0 else 1.0)).clip(upper=1.0).round(3)
+    # leaflet.heat fades points below max_zoom: full strength from the fitted view in;
+    # the heat sits in a feature group so that the layer control never greys it out
+    group = folium.FeatureGroup(name=name).add_to(m)
     HeatMap(
         cells[["lat", "lon", "w"]].to_numpy().tolist(),
-        name=name,
+        control=False,
         radius=12,
         blur=14,
         min_opacity=0.05,
-        max_zoom=12,
+        max_zoom=_fit_zoom(bounds),
         gradient={0.2: "#ffffb2", 0.45: "#fecc5c", 0.7: "#fd8d3c", 0.9: "#f03b20", 1.0: "#bd0026"},
         max=2.0,
-    ).add_to(m)
+    ).add_to(group)
 
 
 def _polygons_layer(
@@ -675,7 +701,9 @@ def _polygons_layer(
     folium = _folium()
     if len(frame) == 0:
         return
-    data = gpd.GeoDataFrame(geometry=frame.geometry.to_numpy(), crs=WGS84)
+    # one outline per layer: overlapping areas would stack their opacity
+    union = shapely.union_all(frame.geometry.to_numpy())
+    data = gpd.GeoDataFrame(geometry=[union], crs=WGS84)
     data = data[~data.geometry.is_empty]
     style = {
         "color": colour,
@@ -745,7 +773,7 @@ def _routes_layer(
         },
         tooltip=folium.GeoJsonTooltip(fields=["volume"], aliases=[unit]),
     ).add_to(m)
-    return [(f"≤ {_fmt(e)} {unit}", _VOLUME_CLASSES[i]) for i, e in enumerate(edges)]
+    return [(f"≤ {_fmt(e)}", _VOLUME_CLASSES[i]) for i, e in enumerate(edges)]
 
 
 def _add_message(m: folium.Map, title: str, lines: list[str]) -> None:
@@ -846,17 +874,15 @@ def plan_map(
     network = next((p.network for p in plans if getattr(p, "network", None) is not None), None)
     if roads and network is not None:
         add_roads(m, network, language=language)
-        legend[labels["freight"]] = "#e67e22"
-        legend[labels["arterial"]] = "#7f8c8d"
     workers = [p for p in plans if p.programme == "worker_stations"]
     homes = [p for p in plans if p.programme == "driver_homes"]
     if heat:
         for plan in workers:
-            _heat_layer(m, plan.demand, labels["heat"])
+            _heat_layer(m, plan.demand, labels["heat"], (west, south, east, north))
     for plan in workers:
         classes = _hex_layer(m, plan.hexes, labels["uncovered"], labels["added"])
-        for text, colour in classes:
-            legend[f"{labels['uncovered']} {text}"] = colour
+        if classes:
+            legend[f"{labels['uncovered']}: {_span(classes)}"] = _gradient([c for _, c in classes])
     for state, key, opacity, dash in (
         ("before", "areas_before", 0.12, None),
         ("after", "areas_after", 0.22, "6 4"),
@@ -875,8 +901,9 @@ def plan_map(
             )
             legend[labels[key]] = _AREA_COLOURS[state]
     for plan in homes:
-        for text, colour in _routes_layer(m, plan.routes, labels["routes"], labels["volume"]):
-            legend[f"{labels['routes']}: {text}"] = colour
+        classes = _routes_layer(m, plan.routes, labels["routes"], labels["volume"])
+        if classes:
+            legend[f"{labels['routes']}: {_span(classes)}"] = _gradient([c for _, c in classes])
     station_frames = [p.stations for p in plans if len(p.stations)]
     if station_frames:
         stations = gpd.GeoDataFrame(pd.concat(station_frames), crs=WGS84)

@@ -1049,7 +1049,7 @@ class Plan:
             covered_after.loc[table.index] = table["covered"].to_numpy(bool)
             nearest_site.loc[table.index] = table["site"].to_numpy(object)
             time_min.loc[table.index] = table["time"].to_numpy(float)
-            ex_mask = np.isin(s_index, ex_labels)
+            ex_mask = pd.Index(s_index).isin(ex_labels)
             reach = model.data.within(self.cutoff_min)
             hits = reach[:, np.flatnonzero(ex_mask)] if ex_mask.any() else None
             if hits is not None:
@@ -1074,7 +1074,7 @@ class Plan:
             covered_after = covered_before.copy()
             open_now = set(ex_labels) | set(order)
             within = model.data.within(self.cutoff_min)
-            cols = np.flatnonzero(np.isin(s_index, list(open_now)))
+            cols = np.flatnonzero(pd.Index(s_index).isin(list(open_now)))
             if cols.size:
                 after = np.diff(sp.csr_array(within[:, cols]).indptr) > 0
                 covered_after.loc[d_index] = after
@@ -1208,9 +1208,12 @@ class Plan:
         if not frames:
             return empty
         out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
-        # a light geometry for maps: 10 m in the metric CRS keeps the shape
-        metric = out.geometry.to_crs(self.network.crs).simplify(10.0)
-        return out.set_geometry(metric.to_crs(WGS84).to_numpy())
+        # the reached streets enclose blocks that are reachable too: fill holes below
+        # 1 km2, then a light geometry for maps (10 m in the metric CRS keeps the shape)
+        metric = out.geometry.to_crs(self.network.crs).to_numpy()
+        filled = [_fill_holes(g, 1e6) for g in metric]
+        light = gpd.GeoSeries(filled, crs=self.network.crs).simplify(10.0).to_crs(WGS84)
+        return out.set_geometry(shapely.set_precision(light.to_numpy(), 1e-6))
 
     # ------------------------------------------------------------------ driver homes
     def _site_homes(
@@ -1387,6 +1390,22 @@ class Plan:
         )
 
 
+def _fill_holes(geometry: Any, max_area: float) -> Any:
+    """Return the polygon(s) with interior rings smaller than ``max_area`` filled."""
+    if geometry is None or geometry.is_empty:
+        return geometry
+    parts = getattr(geometry, "geoms", [geometry])
+    out = []
+    for part in parts:
+        if not isinstance(part, shapely.Polygon):
+            continue
+        holes = [r for r in part.interiors if shapely.Polygon(r).area >= max_area]
+        out.append(shapely.Polygon(part.exterior, holes))
+    if not out:
+        return shapely.Polygon()
+    return out[0] if len(out) == 1 else shapely.MultiPolygon(out)
+
+
 def _rest_served(
     model_cls: Any,
     position: sp.csr_array,
@@ -1512,8 +1531,12 @@ class DemoResult:
                 else f"covered {res.share_before:.1%} -> {res.share_after:.1%}"
             )
             for label, row in res.sites.iterrows():
-                name = row.get("name")
-                title = str(name) if isinstance(name, str) and name else str(label)
+                name, kind = row.get("name"), row.get("kind")
+                title = (
+                    name
+                    if isinstance(name, str) and name
+                    else (f"{kind} {label}" if isinstance(kind, str) else str(label))
+                )
                 lines.append(
                     f"  {int(row['rank']):>2}. {title:<40} +{row['added']:,.1f} "
                     f"(cumulative {row['cumulative_share']:.1%})"

@@ -264,7 +264,9 @@ def _plan_section(res: PlanResult) -> str:
     cov = res.coverage.copy()
     for col in ("share_before", "share_after", "gain"):
         cov[col] = cov[col].map(_pct)
-    parts.append(_table(cov, cls="coverage"))
+    for col in ("weight", "weight_before", "weight_after"):
+        cov[col] = cov[col].map(lambda v: f"{v:,.1f}")
+    parts.append(cov.to_html(index=False, classes="coverage", border=0))
     parts.append('<div class="charts">')
     parts.append(bar_svg(res.coverage))
     chosen = len(res.sites) if len(res.curve) else None
@@ -293,6 +295,9 @@ def _plan_section(res: PlanResult) -> str:
         table["lat"] = res.sites.geometry.y.round(6)
         for col in ("added_share", "cumulative_share"):
             table[col] = table[col].map(_pct)
+        if "nearest_station_m" in table:
+            table["nearest_station_m"] = table["nearest_station_m"].round(0)
+        table["added"] = table["added"].round(2)
         parts.append(table.to_html(index=False, classes="sites", border=0, na_rep=""))
     else:
         reason = "; ".join(res.notes) or "no site adds coverage"
@@ -350,7 +355,9 @@ def report_html(
         f"<h1>{_esc(heading)}</h1>",
     ]
     summary = pd.concat([p.summary().rename(columns={"value": p.programme}) for p in plans], axis=1)
-    parts.append("<h2>Summary</h2>" + _table(summary.fillna(""), cls="summary"))
+    summary = summary.map(lambda v: f"{v:g}" if isinstance(v, float) else v).fillna("")
+    summary.index.name = None
+    parts.append("<h2>Summary</h2>" + summary.to_html(classes="summary", border=0))
     parts.extend(_plan_section(p) for p in plans)
     parts.append("<h2>Map</h2>")
     if map_html is not None:

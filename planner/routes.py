@@ -44,9 +44,9 @@ from numpy.typing import NDArray
 from pyproj import Transformer
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
-from tqdm.auto import tqdm
 
 from planner._errors import InputError, Problem
+from planner._progress import tqdm
 from planner.crs import WGS84
 
 if TYPE_CHECKING:

@@ -55,7 +55,9 @@ __all__ = [
 ]
 
 PROGRAMMES = ("worker_stations", "driver_homes")
-MODEL_KINDS = ("mclp", "lscp", "pmedian", "pcenter", "flow_capture", "rest_interval")
+# The models a scenario can run today: maximal coverage for worker stations; for
+# driver homes, the rest-interval rule first, then flow capturing (planner.plan).
+MODEL_KINDS = ("mclp", "rest_interval")
 _MODES = ("walk", "ebike", "car", "truck")
 _DATUMS = ("wgs84", "gcj02", "bd09")
 _SOLVERS = ("auto", "exact", "fast")
@@ -97,30 +99,12 @@ def _positive_list(value: Any) -> str | None:
     return None
 
 
-def _positive_ints(value: Any) -> str | None:
-    if not value or any(not isinstance(v, int) or isinstance(v, bool) or v <= 0 for v in value):
-        return "must be a non-empty list of whole numbers greater than 0"
-    return None
-
-
 def _bbox(value: Any) -> str | None:
     if len(value) != 4 or not all(isinstance(v, (int, float)) for v in value):
         return "must be [min_lon, min_lat, max_lon, max_lat]"
     west, south, east, north = value
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
         return "must be [min_lon, min_lat, max_lon, max_lat] in degrees, west < east, south < north"
-    return None
-
-
-def _window(value: Any) -> str | None:
-    from planner.io import parse_hours
-
-    if len(value) != 2 or not all(isinstance(v, str) for v in value):
-        return 'must be two times, e.g. ["18:00", "22:00"]'
-    try:
-        parse_hours(f"{value[0]}-{value[1]}")
-    except ValueError as error:
-        return f"is not a time window ({error})"
     return None
 
 
@@ -192,10 +176,7 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
         "cutoff_min": _Key(_NUMBER, None, check=_positive),
         "curve_cutoffs_min": _Key((list,), [5, 10, 15, 20], check=_positive_list),
         "p": _Key((int,), check=_positive),
-        "budget": _Key(_NUMBER, check=_positive),
-        "phases": _Key((list,), check=_positive_ints),
         "interval_h": _Key(_NUMBER, 4.0, check=_positive),
-        "hours": _Key((list,), check=_window),
         "max_snap_m": _Key(_NUMBER, 500.0, check=_positive),
     },
     "solver": {
@@ -416,23 +397,23 @@ def _validate(data: Mapping[str, Any], *, file: str, base: Path) -> Scenario:
     for key in ("kind", "mode", "cutoff_min"):
         if model.get(key) is None:
             model[key] = preset[key]
-    sizes = [k for k in ("p", "budget", "phases") if model.get(k) is not None]
-    if len(sizes) > 1:
+    expected = preset["kind"]
+    if model["kind"] != expected:
         problems.append(
             Problem(
-                f"[model] gives {' and '.join(sizes)}: give only one of p, budget or phases.",
+                f"[model] kind = {model['kind']!r} does not fit programme = {programme!r}.",
                 file=file,
-                field="[model]",
+                field="[model] kind",
+                fix=f"use kind = {expected!r} (or leave it out) for this programme.",
             )
         )
-    size_given = any(k in tables.get("model", {}) for k in ("p", "budget", "phases"))
-    if model["kind"] in ("mclp", "pmedian", "pcenter", "flow_capture") and not size_given:
+    if "p" not in tables.get("model", {}):
         problems.append(
             Problem(
-                f"[model] kind = {model['kind']!r} needs how many sites to choose.",
+                "[model] does not say how many new sites to choose.",
                 file=file,
                 field="[model] p",
-                fix="add p = <number of new sites>, budget = <total cost> or phases = [20, 80].",
+                fix="add p = <number of new sites>.",
             )
         )
     if programme == "driver_homes" and model["kind"] in ("flow_capture", "rest_interval"):

@@ -261,3 +261,69 @@ def access_demo_network():  # type: ignore[no-untyped-def]
 
 
 # -------------------------------------------------------------- end access block
+
+
+# -------------------------------------------------------------------- plan block
+# A line of streets solved by hand (see tests/test_plan.py) and one run of the demo.
+LINE_WEIGHTS = [1, 1, 1, 3, 2, 2, 5, 5, 5, 1, 2]
+
+
+@pytest.fixture(scope="session")
+def line_network():  # type: ignore[no-untyped-def]
+    """Nodes 0..10 every 300 m on one street; ``ebike`` at 18 km/h: a node a minute."""
+    from planner.network import TravelMode
+
+    ebike = TravelMode("ebike", speed_kmh=18.0, access_speed_kmh=3.6)
+    nodes = {k: (300.0 * k, 0.0) for k in range(11)}
+    return metric_network(nodes, [(k, k + 1) for k in range(10)], modes=[ebike])
+
+
+def line_inputs() -> dict[str, Any]:
+    """Stations, demand and candidates of the line (demand on every node)."""
+    import numpy as np
+    import pandas as pd
+
+    demand = points_gdf(
+        [(300.0 * k, 0.0) for k in range(11)],
+        index=pd.Index([f"d{k}" for k in range(11)], name="point"),
+        weight=np.array(LINE_WEIGHTS, dtype=float),
+        group=["rider" if k % 2 == 0 else "courier" for k in range(11)],
+    )
+    stations = points_gdf(
+        [(0.0, 0.0)],
+        index=pd.Index(["S0"]),
+        name=["Station zero"],
+        kind=["worker_station"],
+        hours=["24/7"],
+    )
+    candidates = points_gdf(
+        [(1500.0, 0.0), (2400.0, 0.0), (3000.0, 0.0)],
+        index=pd.Index(["c5", "c8", "c10"], name="site_id"),
+        name=["Community centre", "Parking", "Toilets"],
+        kind=["community_centre", "parking", "toilets"],
+    )
+    return {"stations": stations, "demand": demand, "candidates": candidates}
+
+
+def line_plan(network: Any, **kwargs: Any) -> Any:
+    """The line's plan (2.5-minute cutoff, no service areas unless asked)."""
+    from planner.plan import Plan
+
+    settings: dict[str, Any] = line_inputs() | {
+        "mode": "ebike",
+        "cutoff_min": 2.5,
+        "service_areas": False,
+        "name": "Line town",
+    }
+    return Plan(network, **(settings | kwargs))
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``planner.plan.run_demo`` once on the embedded region (about 45 s)."""
+    from planner.plan import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo") / "maps" / "demo")
+
+
+# ---------------------------------------------------------------- end plan block

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pytest
 
 from planner import InputError
-from planner.maps import network_map, save_map
-from tests.conftest import toy_lonlat
+from planner.maps import network_map, plan_map, save_map
+from tests.conftest import line_inputs, line_plan, points_gdf, toy_lonlat
 
 pytestmark = pytest.mark.browser
 
@@ -99,3 +101,171 @@ def test_bad_map_input(toy_network) -> None:  # type: ignore[no-untyped-def]
         network_map(toy_network, stations=stations, tiles=None)
     with pytest.raises(InputError, match="language must be one of"):
         network_map(toy_network, tiles=None, language="fr")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------ plan maps
+def _popups(page: Any, css: str) -> list[str]:
+    return page.js(  # type: ignore[no-any-return]
+        """() => { const out = [];
+        MAP.eachLayer(l => { if (l instanceof L.Marker && l.getPopup() &&
+                                 l.getElement().querySelector('CSS')) {
+            l.openPopup();
+            out.push(l.getPopup().getElement().querySelector('.leaflet-popup-content').innerText);
+            l.closePopup();
+        }}); return out; }""".replace("CSS", css)
+    )
+
+
+def _overlays(page: Any) -> list[str]:
+    labels = page.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    return [t.strip() for t in labels]
+
+
+def test_plan_map_in_browser(line_network, open_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    res = line_plan(line_network, service_areas=True).site(p=1)
+    path = save_map(plan_map(res, tiles=None), tmp_path / "plan.html", offline=True)
+    page = open_page(path)
+    assert page.errors == []
+    assert _overlays(page) == [
+        "Roads",
+        "Demand (heat map)",
+        "Uncovered demand (hexagons)",
+        "Service areas before",
+        "Service areas after (new sites)",
+        "Existing stations",
+        "Recommended worker stations",
+    ]
+    # one ranked site (node 8: +18 of 28), numbered 1, with its figures
+    assert page.page.locator(".planner-site").all_inner_texts() == ["1"]
+    (site,) = _popups(page, ".planner-rank")
+    assert "Parking" in site
+    assert "Rank: 1" in site
+    assert "Demand added: 18.0 (64.3%)" in site
+    assert "Cumulative coverage: 75.0%" in site
+    assert "Nearest existing station: Station zero (2.4 km)" in site
+    (station,) = _popups(page, ".planner-station div")
+    assert "Station zero" in station
+    assert "24-hour unattended station" in station
+    assert page.page.inner_text(".planner-station") == "24"
+    legend = page.page.inner_text(".planner-legend")
+    assert "Line town: Covered 11% before → 75% after" in legend
+    assert "OpenStreetMap contributors" in page.page.inner_text(".leaflet-control-attribution")
+    assert "Line town" in page.page.inner_text(".planner-title")
+    assert page.page.locator(".leaflet-control-scale").count() == 1
+    # nodes 3-5 stay uncovered (weight 7): drawn as hexagons; heat drawn on a canvas
+    hexes = page.js(
+        """() => { let n = 0; MAP.eachLayer(l => { if (l.feature &&
+            l.feature.properties.uncovered !== undefined) n += l.feature.properties.uncovered; });
+            return n; }"""
+    )
+    assert hexes == pytest.approx(7.0)
+    assert page.page.locator("canvas.leaflet-heatmap-layer").count() == 1
+    assert page.screenshot("plan_map_line").stat().st_size > 10_000
+
+
+def test_plan_map_in_chinese(line_network, open_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    res = line_plan(line_network).site(p=1)
+    page = open_page(
+        save_map(plan_map(res, tiles=None, language="zh"), tmp_path / "zh.html", offline=True)
+    )
+    assert page.errors == []
+    assert "推荐新建服务站" in _overlays(page)
+    (site,) = _popups(page, ".planner-rank")
+    assert "排名: 1" in site
+    assert "最近的现有站点: Station zero" in site
+
+
+def test_empty_plans_say_why(line_network, open_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    inputs = line_inputs()
+    no_candidates = line_plan(line_network, candidates=inputs["candidates"].iloc[:0]).site(p=2)
+    page = open_page(
+        save_map(plan_map(no_candidates, tiles=None), tmp_path / "a.html", offline=True)
+    )
+    assert page.errors == []
+    message = page.page.inner_text(".planner-message")
+    assert "No new sites recommended" in message
+    assert "No candidate sites were given" in message
+    assert "Recommended worker stations" not in _overlays(page)
+    nothing = line_plan(
+        line_network,
+        stations=None,
+        candidates=inputs["candidates"].iloc[:0],
+        demand=inputs["demand"].iloc[:0],
+    ).site(p=2)
+    page = open_page(save_map(plan_map(nothing, tiles=None), tmp_path / "b.html", offline=True))
+    assert page.errors == []
+    message = page.page.inner_text(".planner-message")
+    assert message.startswith("Nothing to show")
+    assert "The demand table is empty" in message
+    page.screenshot("plan_map_empty")
+
+
+def test_hundred_thousand_demand_points_stay_responsive(  # type: ignore[no-untyped-def]
+    line_network, open_page, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(7)
+    n = 100_000
+    xy = np.column_stack([rng.uniform(-8000, 12000, n), rng.uniform(-10000, 10000, n)])
+    demand = points_gdf(xy, weight=rng.integers(1, 5, n).astype(float), group="rider")
+    res = line_plan(line_network, demand=demand).site(p=2)
+    assert len(res.demand) == n
+    path = save_map(plan_map(res, tiles=None), tmp_path / "big.html", offline=True)
+    page = open_page(path, wait_ms=2000)
+    assert page.errors == []
+    heat_points = page.js(
+        """() => { let n = 0;
+        MAP.eachLayer(l => { if (l._latlngs && l._heat) n = l._latlngs.length; });
+        return n; }"""
+    )
+    assert heat_points > 90_000  # ~10 m cells: nearly every point is its own heat point
+    ms = page.page.evaluate(
+        """async () => { const t0 = performance.now();
+        for (let k = 0; k < 5; k++) {
+            MAP_NAME.panBy([200, 120], {animate: false});
+            await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+        }
+        return (performance.now() - t0) / 5; }""".replace("MAP_NAME", page.map_name)
+    )
+    assert ms < 5000, f"a pan took {ms:.0f} ms"
+    page.screenshot("plan_map_100k")
+
+
+def test_demo_map_in_browser(demo_run: Any, open_page) -> None:  # type: ignore[no-untyped-def]
+    page = open_page(demo_run.paths["map"], wait_ms=2500)
+    assert page.errors == []
+    assert _overlays(page) == [
+        "Roads",
+        "Demand (heat map)",
+        "Uncovered demand (hexagons)",
+        "Service areas before",
+        "Service areas after (new sites)",
+        "Freight routes (trucks/day)",
+        "Existing stations",
+        "Recommended worker stations",
+        "Recommended driver homes",
+    ]
+    workers, homes = demo_run.workers, demo_run.homes
+    ranks = page.page.locator(".planner-site").all_inner_texts()
+    assert sorted(ranks) == sorted(
+        [str(r) for r in workers.sites["rank"]] + [str(r) for r in homes.sites["rank"]]
+    )
+    popups = _popups(page, ".planner-rank")
+    top_home = homes.sites.iloc[0]
+    assert any(
+        str(top_home["name"]) in p and f"Trucks/day captured: {top_home['added']:,.1f}" in p
+        for p in popups
+    )
+    top_worker = workers.sites.iloc[0]
+    assert any(
+        str(top_worker["name"]) in p
+        and f"Cumulative coverage: {top_worker['cumulative_share']:.1%}" in p
+        for p in popups
+    )
+    # existing stations by type: 12 worker stations (5 of them 24-hour), 2 driver homes
+    stations = page.page.locator(".planner-station").all_inner_texts()
+    assert len(stations) == 14
+    assert stations.count("24") == 4
+    attribution = page.page.inner_text(".leaflet-control-attribution")
+    assert "Synthetic demo region generated by planner" in attribution
+    assert "Worker stations and driver homes" in page.page.inner_text(".planner-title")
+    assert page.screenshot("plan_map_demo").stat().st_size > 50_000

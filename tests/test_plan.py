@@ -22,60 +22,29 @@ import pandas as pd
 import pytest
 
 from planner import InputError
-from planner.network import TravelMode
 from planner.plan import Plan, PlanResult
-from tests.conftest import UTM50N, metric_network, points_gdf
-
-EBIKE = TravelMode("ebike", speed_kmh=18.0, access_speed_kmh=3.6)
-WEIGHTS = [1, 1, 1, 3, 2, 2, 5, 5, 5, 1, 2]
+from tests.conftest import UTM50N, line_inputs, line_plan, points_gdf
 
 
 @pytest.fixture(scope="module")
-def line() -> Any:
-    nodes = {k: (300.0 * k, 0.0) for k in range(11)}
-    edges = [(k, k + 1) for k in range(10)]
-    return metric_network(nodes, edges, modes=[EBIKE])
+def line(line_network: Any) -> Any:
+    return line_network
 
 
 def _demand() -> gpd.GeoDataFrame:
-    return points_gdf(
-        [(300.0 * k, 0.0) for k in range(11)],
-        index=pd.Index([f"d{k}" for k in range(11)], name="point"),
-        weight=np.array(WEIGHTS, dtype=float),
-        group=["rider" if k % 2 == 0 else "courier" for k in range(11)],
-    )
+    return line_inputs()["demand"]
 
 
 def _stations() -> gpd.GeoDataFrame:
-    return points_gdf(
-        [(0.0, 0.0)],
-        index=pd.Index(["S0"]),
-        name=["Station zero"],
-        kind=["worker_station"],
-        hours=["24/7"],
-    )
+    return line_inputs()["stations"]
 
 
 def _candidates() -> gpd.GeoDataFrame:
-    return points_gdf(
-        [(1500.0, 0.0), (2400.0, 0.0), (3000.0, 0.0)],
-        index=pd.Index(["c5", "c8", "c10"], name="site_id"),
-        name=["Community centre", "Parking", "Toilets"],
-        kind=["community_centre", "parking", "toilets"],
-    )
+    return line_inputs()["candidates"]
 
 
 def _plan(line: Any, **kwargs: Any) -> Plan:
-    settings: dict[str, Any] = {
-        "stations": _stations(),
-        "demand": _demand(),
-        "candidates": _candidates(),
-        "mode": "ebike",
-        "cutoff_min": 2.5,
-        "service_areas": False,
-        "name": "Line town",
-    }
-    return Plan(line, **(settings | kwargs))
+    return line_plan(line, **kwargs)
 
 
 def test_ranked_sites_and_coverage_match_the_hand_solution(line: Any) -> None:
@@ -229,3 +198,71 @@ def test_to_files_writes_every_output(line: Any, tmp_path: Path) -> None:
     assert plan["parameters"]["cutoff_min"] == 2.5
     assert plan["solver"]["status"] == "optimal"
     assert plan["inputs"]["demand"] == res.inputs["demand"]
+
+
+# ------------------------------------------------------------------- the demo region
+def test_demo_worker_stations_against_planner_coverage(demo_run: Any) -> None:
+    from planner import datasets
+    from planner.coverage import coverage
+
+    res = demo_run.workers
+    assert sorted(p.name for p in demo_run.paths["map"].parent.iterdir()) == [
+        "coverage.csv",
+        "map.html",
+        "report.html",
+        "run.json",
+        "sites.geojson",
+    ]
+    assert res.sites["rank"].tolist() == list(range(1, len(res.sites) + 1))
+    assert (np.diff(res.sites["added"].to_numpy()) <= 1e-9).all()
+    assert res.share_after > res.share_before
+    # coverage measured independently by planner.coverage with the new sites as stations
+    demand = res.demand[["weight", "group"]].set_geometry(res.demand.geometry)
+    net = res.network
+    existing = res.stations
+    after = pd.concat([existing.geometry, res.sites.geometry])
+    for stations, share in ((existing.geometry, res.share_before), (after, res.share_after)):
+        frame = gpd.GeoDataFrame(geometry=stations.to_numpy(), crs=4326)
+        check = coverage(net, frame, demand, mode="ebike", cutoffs_min=(15,), on_far="exclude")
+        overall = check.shares[check.shares["group_by"] == "all"]
+        assert float(overall["share"].iloc[0]) == pytest.approx(share, abs=1e-12)
+    assert res.parameters["attribution"] == [datasets.DEMO_ATTRIBUTION]
+    text = demo_run.text()
+    assert f"covered {res.share_before:.1%} -> {res.share_after:.1%}" in text
+    assert str(res.sites["name"].iloc[0]) in text
+
+
+def test_demo_driver_homes_against_brute_force(demo_run: Any) -> None:
+    from itertools import combinations
+
+    from planner import datasets
+    from planner.routes import driver_home_candidates, route_od
+
+    res = demo_run.homes
+    net = res.network
+    flows = route_od(datasets.demo_truck_trips(), net, mode="truck")
+    cands = driver_home_candidates(datasets.demo_path("demo_region.osm.bz2"))
+    homes = res.stations
+    assert set(homes["kind"]) == {"driver_home"}
+    sites = gpd.GeoDataFrame(geometry=pd.concat([homes.geometry, cands.geometry]), crs=4326)
+    inc = flows.site_incidence(sites)
+    on = inc.table[inc.table["detour_s"] == 0]
+    passes = on.groupby("site")["route"].apply(set)
+    vol = inc.routes["volume"]
+    base = set().union(*(passes.get(h, set()) for h in homes.index))
+    eligible = [
+        s for s in passes.index if s not in homes.index and inc.sites.loc[s, "passing_volume"] >= 30
+    ]
+    p = len(res.sites)
+    best = max(
+        vol[list(base.union(*(passes[s] for s in pair)))].sum()
+        for pair in combinations(eligible, p)
+    )
+    assert res.coverage.loc[0, "weight_before"] == pytest.approx(vol[list(base)].sum())
+    assert res.coverage.loc[0, "weight_after"] == pytest.approx(best)
+    assert (res.sites["passing_volume"] >= 30).all()
+    # the demo's trips are all shorter than 4 hours: the rest rule is met without stops
+    assert res.demand["served_before"].all()
+    assert res.demand["served_after"].all()
+    assert res.routes is not None
+    assert res.routes["volume"].max() == pytest.approx(flows.edge_volumes()["volume"].max())

@@ -59,6 +59,7 @@ def test_driver_homes_preset() -> None:
             "programme": "driver_homes",
             "network": {"demo": True},
             "routes": {"demo": True},
+            "model": {"p": 2},
         }
     )
     assert (s["model"]["kind"], s["model"]["mode"], s["model"]["interval_h"]) == (
@@ -99,18 +100,14 @@ def test_every_problem_reported_at_once_with_keys_and_fixes(folder: Path) -> Non
             r"\[network\] gives demo, osm: give only one of them",
         ),
         ('name = "x"\n[network]\n[model]\np = 3\n', r"\[network\] names no source"),
-        ('name = "x"\n[network]\ndemo = true\n', "needs how many sites to choose"),
+        ('name = "x"\n[network]\ndemo = true\n', "does not say how many new sites"),
         (
-            'name = "x"\n[network]\ndemo = true\n[model]\np = 3\nbudget = 5.0\n',
-            "give only one of p, budget or phases",
+            'name = "x"\n[network]\ndemo = true\n[model]\np = 3\nkind = "rest_interval"\n',
+            "does not fit programme = 'worker_stations'",
         ),
         ("[network]\ndemo = true\n[model]\np = 3\n", "the scenario has no name"),
         ('name = "x"\n[network]\nosm = "nowhere.osm"\n[model]\np = 3\n', "no such file"),
         ('name = "x"\n[network]\ndemo = true\n[model]\np = "20"\n', "p = '20' must be a whole"),
-        (
-            'name = "x"\n[network]\ndemo = true\n[model]\np = 3\nhours = ["25:00", "26:00"]\n',
-            "is not a time window",
-        ),
         ('name = "x"\nprogramme = "driver_homes"\n[network]\ndemo = true\n', "needs truck routes"),
         (
             'name = "x"\n[network]\nbbox = [114.1, 22.5, 114.0, 22.6]\n[model]\np = 3\n',

@@ -1,0 +1,402 @@
+"""Running scenarios: inputs from a validated scenario, a :class:`~planner.plan.Plan`, outputs.
+
+Each scenario's outputs go into one folder, written whole or not at all: they are
+made in a temporary folder beside the target and renamed into place only when
+every file is written, so a failed or killed run leaves earlier results untouched.
+A batch runs every scenario even when some fail, and says which.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import traceback
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from planner._errors import InputError, PlannerError
+from planner.scenario import Scenario, load_scenario
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ScenarioRun", "build_plan", "run_batch", "run_scenario"]
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """How one scenario of a batch ended.
+
+    Parameters
+    ----------
+    source
+        The scenario file.
+    status
+        ``"ok"``, ``"invalid"`` (the scenario or an input file is wrong) or
+        ``"failed"`` (an unexpected error).
+    folder
+        The output folder (when ``ok``).
+    message
+        The error, or a one-line summary of the result.
+    """
+
+    source: str
+    status: str
+    folder: str | None
+    message: str
+
+
+def _network(scenario: Scenario, *, progress: bool) -> Any:
+    from planner import datasets
+    from planner.network import (
+        network_from_bbox,
+        network_from_graphml,
+        network_from_osm,
+        network_from_place,
+    )
+
+    spec = scenario["network"]
+    modes = spec["modes"] or [scenario["model"]["mode"]]
+    if spec["demo"]:
+        return datasets.demo_network(modes=modes, progress=progress)
+    if spec["osm"] is not None:
+        return network_from_osm(spec["osm"], modes=modes, progress=progress)
+    if spec["graphml"] is not None:
+        return network_from_graphml(spec["graphml"], modes=modes, progress=progress)
+    if spec["place"] is not None:
+        return network_from_place(
+            spec["place"], modes=modes, cache_dir=spec["cache_dir"], progress=progress
+        )
+    return network_from_bbox(
+        tuple(spec["bbox"]), modes=modes, cache_dir=spec["cache_dir"], progress=progress
+    )
+
+
+def _stations(scenario: Scenario, network: Any) -> gpd.GeoDataFrame | None:
+    from planner import datasets
+    from planner.io import read_stations
+
+    spec = scenario["stations"]
+    if spec["demo"]:
+        return datasets.demo_stations().set_index("station_id")
+    if spec["path"] is None:
+        return None
+    return read_stations(
+        spec["path"],
+        id_column=spec["id"],
+        lon=spec["lon"],
+        lat=spec["lat"],
+        datum=spec["datum"],
+        layer=spec["layer"],
+        area=network.area(buffer_m=scenario["model"]["max_snap_m"]),
+    )
+
+
+def _demand(scenario: Scenario, network: Any) -> gpd.GeoDataFrame | None:
+    from planner.demand import (
+        demand_from_hotspots,
+        demand_from_osm,
+        demand_from_points,
+        hotspots_from_stays,
+        stays_from_traces,
+    )
+    from planner.io import read_points, read_traces
+
+    spec = scenario["demand"]
+    area = network.area(buffer_m=scenario["model"]["max_snap_m"])
+    if spec["traces"] is not None:
+        traces = read_traces(
+            spec["traces"],
+            driver=spec["driver"],
+            time=spec["time"],
+            lon=spec["lon"],
+            lat=spec["lat"],
+            datum=spec["datum"],
+            tz=spec["tz"],
+        )
+        stays = stays_from_traces(
+            traces,
+            max_distance_m=spec["stay_distance_m"],
+            min_duration_min=spec["stay_minutes"],
+            tz=spec["tz"],
+            label=str(spec["traces"]),
+        )
+        return demand_from_hotspots(hotspots_from_stays(stays, eps_m=spec["hotspot_eps_m"]))
+    if spec["points"] is not None:
+        points = read_points(
+            spec["points"], lon=spec["lon"], lat=spec["lat"], datum=spec["datum"], area=area
+        )
+        weight = spec["weight"] if spec["weight"] in points else 1.0
+        return demand_from_points(
+            points, weight=weight, group="other", group_field=spec["group"], source="user"
+        )
+    if spec["osm"] is not None:
+        return demand_from_osm(spec["osm"])
+    return None
+
+
+def _candidates(
+    scenario: Scenario, network: Any, stations: gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame | None:
+    from planner.candidates import (
+        candidates_from_grid,
+        candidates_from_osm,
+        candidates_from_points,
+        combine_candidates,
+        dedupe_candidates,
+        filter_candidates,
+    )
+    from planner.io import read_candidates
+
+    spec = scenario["candidates"]
+    parts = []
+    if spec["path"] is not None:
+        read = read_candidates(
+            spec["path"],
+            lon=spec["lon"],
+            lat=spec["lat"],
+            datum=spec["datum"],
+            area=network.area(buffer_m=scenario["model"]["max_snap_m"]),
+        )
+        parts.append(candidates_from_points(read))
+    osm = spec["osm"]
+    if osm:
+        source = Path(osm) if isinstance(osm, str) else scenario["network"]["osm"]
+        if source is None:
+            raise InputError(
+                "[candidates] osm = true reads the scenario's OSM file, but [network] has none.",
+                field="[candidates] osm",
+                fix="give the OSM file: osm = 'extract.osm.pbf'.",
+            )
+        if isinstance(osm, str) and scenario.file is not None and not source.is_absolute():
+            source = scenario.file.parent / source
+        parts.append(candidates_from_osm(source))
+    if spec["grid_m"] is not None:
+        parts.append(candidates_from_grid(network.area(), spacing_m=spec["grid_m"]))
+    if not parts:
+        return None
+    found = combine_candidates(*parts) if len(parts) > 1 else parts[0]
+    if spec["min_distance_m"] > 0 and stations is not None and len(stations):
+        found = filter_candidates(found, existing=stations, min_distance_m=spec["min_distance_m"])
+    if spec["dedupe_m"] > 0:
+        found = dedupe_candidates(found, radius_m=spec["dedupe_m"])
+    return found
+
+
+def build_plan(scenario: Scenario, *, progress: bool = False) -> Any:
+    """Read a scenario's inputs and return its (not yet run) :class:`~planner.plan.Plan`.
+
+    Sections marked ``demo = true`` take the embedded demo region's inputs, as
+    ``planner demo`` does; the others read the named files with planner's
+    validating readers.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    planner.plan.Plan
+        The plan; call ``.site(p=...)``.
+    """
+    from planner.plan import Plan, demo_homes_plan, demo_worker_plan
+
+    network = _network(scenario, progress=progress)
+    model = scenario["model"]
+    settings: dict[str, Any] = {
+        "mode": model["mode"],
+        "cutoff_min": model["cutoff_min"],
+        "name": scenario.name,
+        "seed": scenario.seed,
+        "max_snap_m": model["max_snap_m"],
+    }
+    if scenario.programme == "driver_homes":
+        settings["rest_interval_h"] = model["interval_h"]
+        if scenario["candidates"]["min_volume"] > 0:
+            settings["min_volume"] = scenario["candidates"]["min_volume"]
+        overrides = dict(settings)
+        if not scenario["stations"]["demo"]:
+            overrides["stations"] = _stations(scenario, network)
+        if not scenario["candidates"]["demo"]:
+            overrides["candidates"] = _candidates(scenario, network, overrides.get("stations"))
+        if not scenario["routes"]["demo"]:
+            overrides["flows"] = _flows(scenario, network)
+        return demo_homes_plan(network, **overrides)
+    stations = _stations(scenario, network)
+    if scenario["demand"]["demo"] or scenario["candidates"]["demo"] or scenario["stations"]["demo"]:
+        overrides = dict(settings)
+        if not scenario["stations"]["demo"]:
+            overrides["stations"] = stations
+        if not scenario["demand"]["demo"]:
+            overrides["demand"] = _demand(scenario, network)
+        if not scenario["candidates"]["demo"]:
+            overrides["candidates"] = _candidates(scenario, network, stations)
+        return demo_worker_plan(network, **overrides)
+    return Plan.worker_stations(
+        network,
+        stations=stations,
+        demand=_demand(scenario, network),
+        candidates=_candidates(scenario, network, stations),
+        **settings,
+    )
+
+
+def _flows(scenario: Scenario, network: Any) -> Any:
+    from planner.io import read_traces
+    from planner.routes import match_traces, route_od
+
+    spec = scenario["routes"]
+    mode = scenario["model"]["mode"]
+    if spec["od"] is not None:
+        path = Path(spec["od"])
+        table = pd.read_csv(path) if path.suffix.lower() in (".csv", ".gz") else gpd.read_file(path)
+        return route_od(table, network, mode=mode)
+    if spec["traces"] is not None:
+        matched = match_traces(read_traces(spec["traces"], datum=spec["datum"]), network, mode=mode)
+        if matched.flows is None:
+            raise InputError(
+                "no trip in the truck traces could be matched to the network.",
+                file=str(spec["traces"]),
+                fix="check the datum and that the traces lie on the network.",
+            )
+        return matched.flows
+    raise InputError(
+        "a driver-homes scenario needs truck routes.",
+        field="[routes]",
+        fix="add [routes] with od = 'trips.csv', traces = 'gps.csv' or demo = true.",
+    )
+
+
+def _replace_folder(tmp: Path, target: Path) -> None:
+    """Move a finished temporary folder into place, replacing the old one only then."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{tmp.name}")
+        target.rename(old)
+    try:
+        tmp.rename(target)
+    except OSError:
+        if old is not None:
+            old.rename(target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def run_scenario(
+    scenario: Scenario | str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    progress: bool = False,
+) -> tuple[Any, Path]:
+    """Run one scenario and write its outputs into one folder, atomically.
+
+    The folder receives ``sites.geojson``, ``coverage.csv``, ``map.html``,
+    ``report.html``, ``run.json`` and ``scenario.json`` (the validated scenario
+    and its hash). It is built beside the target and renamed into place when
+    complete; an error leaves any earlier results as they were.
+
+    Parameters
+    ----------
+    scenario
+        A validated :class:`Scenario`, or a scenario file.
+    out_dir
+        The output folder (default: the scenario's ``[output] folder``, or
+        ``results/<name>`` beside the scenario file).
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    tuple
+        The :class:`~planner.plan.PlanResult` and the output folder.
+    """
+    from planner.plan import write_outputs
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    target = Path(out_dir) if out_dir is not None else scenario.output_folder
+    plan = build_plan(scenario, progress=progress)
+    solver = scenario["solver"]
+    result = plan.site(
+        p=scenario["model"]["p"] or 0,
+        solver=solver["method"],
+        time_limit=solver["time_limit_s"],
+        progress=progress,
+    )
+    output = scenario["output"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        write_outputs(
+            [result],
+            tmp,
+            offline=output["offline"],
+            tiles=None if output["tiles"].lower() == "none" else output["tiles"],
+            language=output["language"],
+        )
+        record: dict[str, Any] = {"scenario": scenario.to_dict(), "hash": scenario.hash}
+        record["file"] = str(scenario.file) if scenario.file else None
+        (tmp / "scenario.json").write_text(
+            json.dumps(record, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+        _replace_folder(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return result, target
+
+
+def _run_one(path: str, out_dir: str | None, progress: bool) -> ScenarioRun:
+    try:
+        result, folder = run_scenario(path, out_dir=out_dir, progress=progress)
+    except PlannerError as error:
+        return ScenarioRun(path, "invalid", None, str(error))
+    except Exception as error:  # a batch reports and goes on
+        logger.debug("scenario %s failed:\n%s", path, traceback.format_exc())
+        return ScenarioRun(path, "failed", None, f"{type(error).__name__}: {error}")
+    message = (
+        f"{len(result.sites)} sites; covered {result.share_before:.1%} -> {result.share_after:.1%}"
+    )
+    return ScenarioRun(path, "ok", str(folder), message)
+
+
+def run_batch(
+    paths: Sequence[str | Path],
+    *,
+    jobs: int = 1,
+    progress: bool = False,
+) -> list[ScenarioRun]:
+    """Run many scenarios; a failing one is reported and the others go on.
+
+    Parameters
+    ----------
+    paths
+        Scenario files.
+    jobs
+        Scenarios run at once (local processes).
+    progress
+        Show progress bars (only with ``jobs=1``).
+
+    Returns
+    -------
+    list of ScenarioRun
+        One per scenario, in the order given.
+    """
+    if jobs < 1:
+        raise InputError(f"jobs must be 1 or more, got {jobs}.", field="jobs")
+    names = [str(p) for p in paths]
+    if jobs == 1 or len(names) == 1:
+        return [_run_one(name, None, progress) for name in names]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(_run_one, names, [None] * len(names), [False] * len(names)))

@@ -1,0 +1,123 @@
+"""End-to-end scenario runs: CLI equals API, batches survive bad scenarios, atomic outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from planner import InputError
+from planner.batch import build_plan, run_scenario
+from planner.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL, app
+from planner.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+OUTPUTS = ("sites.geojson", "coverage.csv", "map.html", "report.html", "run.json", "scenario.json")
+runner = CliRunner()
+
+
+def _scenario(folder: Path, name: str, extra: str = "") -> Path:
+    """A copy of the demo driver-home example writing into ``folder/out-<name>``."""
+    text = (EXAMPLES / "demo_driver_homes.toml").read_text(encoding="utf-8")
+    text = text.replace('name = "Demo driver homes"', f'name = "{name}"')
+    text = text.replace('folder = "../maps/examples/demo_driver_homes"', f'folder = "out-{name}"')
+    path = folder / f"{name}.toml"
+    path.write_text(text + extra, encoding="utf-8")
+    return path
+
+
+def test_examples_are_valid() -> None:
+    result = runner.invoke(app, ["validate", str(EXAMPLES)])
+    assert result.exit_code == EXIT_OK, result.output
+    assert result.output.count("ok: ") == len(list(EXAMPLES.glob("*.toml"))) >= 3
+
+
+def test_cli_run_equals_api(tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, "homes")
+    result = runner.invoke(app, ["run", str(scenario), "-q"])
+    assert result.exit_code == EXIT_OK, result.output
+    folder = tmp_path / "out-homes"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(OUTPUTS)
+    api = build_plan(load_scenario(scenario)).site(p=2)
+    sites = json.loads((folder / "sites.geojson").read_text())
+    assert [f["properties"]["site_id"] for f in sites["features"]] == [
+        str(i) for i in api.sites.index
+    ]
+    coverage = pd.read_csv(folder / "coverage.csv")
+    first = coverage.iloc[0]
+    assert first["share_before"] == pytest.approx(api.share_before, rel=1e-12)
+    assert first["share_after"] == pytest.approx(api.share_after, rel=1e-12)
+    record = json.loads((folder / "scenario.json").read_text())
+    assert record["hash"] == load_scenario(scenario).hash
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
+
+
+def test_worker_stations_from_files_never_lose_coverage() -> None:
+    result = build_plan(load_scenario(EXAMPLES / "city_worker_stations_from_files.toml")).site(p=5)
+    demand = result.demand
+    assert not (demand["covered_before"] & ~demand["covered_after"]).any()
+    assert result.share_after >= result.share_before
+    assert result.sites["added"].is_monotonic_decreasing or len(result.sites) <= 1
+
+
+def test_batch_with_a_broken_scenario_is_partial(tmp_path: Path) -> None:
+    good = _scenario(tmp_path, "good")
+    broken = _scenario(tmp_path, "broken").read_text().replace("interval_h", "intervall_h")
+    (tmp_path / "broken.toml").write_text(broken)
+    result = runner.invoke(app, ["run", str(tmp_path), "-q"])
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    assert "invalid  " in result.output
+    assert "broken.toml" in result.output
+    assert "did you mean 'interval_h'?" in result.output
+    assert "1 of 2 scenarios succeeded." in result.output
+    assert (tmp_path / "out-good" / "map.html").is_file()
+    assert not (tmp_path / "out-broken").exists()
+    assert good.is_file()
+
+
+def test_failed_run_keeps_earlier_results(tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, "keep")
+    _, folder = run_scenario(scenario)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    # the same scenario now reads a stations file with a coordinate error
+    bad = tmp_path / "stations.csv"
+    bad.write_text("id,kind,lon,lat\na,driver_home,112.9,28.1\nb,driver_home,abc,28.1\n")
+    text = scenario.read_text().replace(
+        "[stations]\ndemo = true", '[stations]\npath = "stations.csv"'
+    )
+    scenario.write_text(text)
+    with pytest.raises(InputError, match=r"stations\.csv.*row 2.*'abc'"):
+        run_scenario(scenario)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    result = runner.invoke(app, ["run", str(scenario), "-q"])
+    assert result.exit_code == EXIT_BAD_INPUT
+
+
+def test_killed_run_leaves_no_half_written_folder(tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, "killed")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "planner.cli", "run", str(scenario), "-q"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(6)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    folder = tmp_path / "out-killed"
+    # whatever the moment of the kill: no folder, or a complete one
+    assert not folder.exists() or sorted(p.name for p in folder.iterdir()) == sorted(OUTPUTS)
+    for leftover in tmp_path.glob(".out-killed.tmp-*"):
+        shutil.rmtree(leftover)
