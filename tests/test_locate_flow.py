@@ -226,6 +226,8 @@ def test_rest_matches_brute_force_on_random_corridors() -> None:
         exact = model.solve(solver="exact")
         fast = model.solve(solver="fast")
         assert exact.objective == pytest.approx(best)
+        # ranked marginal volumes add up to the objective
+        assert exact.sites["cumulative"].iloc[-1] == pytest.approx(exact.objective)
         assert fast.objective <= best + 1e-9 <= fast.bound + 1e-6
         # the route table agrees with the independent gap check
         chosen = set(exact.selected)

@@ -1,4 +1,4 @@
-# ruff: noqa: N806  (matrix names W, A follow the maths)
+# ruff: noqa: N803, N806  (matrix names W, A follow the maths)
 """Models for sites that serve the routes passing them: flow capturing and rest intervals.
 
 Truck drivers meet a driver home on the way; what matters is whether a route
@@ -283,6 +283,12 @@ class _Windows:
     by_existing: BoolArray  # per route: served by existing sites alone
     cand_cols: IntArray  # global site column of each candidate column
     min_stops: IntArray  # per route: fewest new stops it needs (0 if served / unservable)
+    WT: sp.csr_array  # candidate columns × windows
+
+    @property
+    def n_windows(self) -> int:
+        """Number of windows."""
+        return int(self.W.shape[0])
 
 
 def _coo(matrix: Any) -> tuple[IntArray, IntArray, FloatArray, tuple[int, int]]:
@@ -605,7 +611,8 @@ class RestIntervalCoverage:
         has_window[wr] = True
         by_existing = servable & ~has_window
         min_stops = self._min_stops(r, x, c, start, end, servable & has_window)
-        return _Windows(W, wr, servable, by_existing, cand_cols, min_stops)
+        WT = sp.csr_array(W.T.tocsr())
+        return _Windows(W, wr, servable, by_existing, cand_cols, min_stops, WT)
 
     def _min_stops(
         self,
@@ -665,8 +672,9 @@ class RestIntervalCoverage:
         ----------
         solver
             ``"exact"`` (HiGHS MIP), ``"fast"`` (greedy with partial credit for
-            windows met, then swaps; bound from the LP relaxation when the model
-            is small enough, else from each route's fewest stops), or ``"auto"``.
+            windows met, then swaps; covering: greedy set cover of the windows;
+            bound from the LP relaxation when it solves within 10 s, else from
+            each route's fewest stops or the greedy cover's ratio), or ``"auto"``.
         time_limit
             Seconds for HiGHS (``"auto"`` gives it 120 s); the best plan found is
             returned with its proven gap.
@@ -754,14 +762,18 @@ class RestIntervalCoverage:
         x0 = None
         if start is not None and not relax:
             x0 = np.r_[start.astype(np.float64), self._served(start)[routes].astype(np.float64)]
+        cost = np.r_[np.zeros(n_c), self.volumes[routes]]
+        row_hi = np.r_[np.zeros(n_w), lim]
+        if relax:
+            return _lp_ipm(cost, A, row_hi, time_limit), np.zeros(n_c, dtype=bool)
         res = solve_mip(
-            np.r_[np.zeros(n_c), self.volumes[routes]],
+            cost,
             np.zeros(n_c + n_r),
             np.ones(n_c + n_r),
-            np.r_[np.full(n_c, 0 if relax else 1, dtype=np.int32), np.zeros(n_r, np.int32)],
+            np.r_[np.ones(n_c, dtype=np.int32), np.zeros(n_r, np.int32)],
             A,
             np.full(n_w + 1, -np.inf),
-            np.r_[np.zeros(n_w), lim],
+            row_hi,
             sense="max",
             time_limit=time_limit,
             mip_gap=mip_gap,
@@ -774,7 +786,7 @@ class RestIntervalCoverage:
         n_c = win.cand_cols.size
         cost = self.costs[win.cand_cols] if self.costs is not None else np.ones(n_c)
         chosen = np.zeros(n_c, dtype=bool)
-        WT = sp.csr_array(win.W.T)
+        WT = win.WT
         hits = np.zeros(win.W.shape[0])
         spent = 0.0
         while limit is None or chosen.sum() < limit:
@@ -795,7 +807,7 @@ class RestIntervalCoverage:
                 break
             chosen[j] = True
             spent += float(cost[j])
-            hits += win.W[:, [j]].toarray().ravel()
+            hits[WT.indices[WT.indptr[j] : WT.indptr[j + 1]]] += 1.0
         return chosen
 
     def _swap(
@@ -814,7 +826,7 @@ class RestIntervalCoverage:
         value = self._value(chosen)
         swaps = 0
         rng = np.random.default_rng(seed)
-        in_any = np.diff(sp.csr_array(win.W.T).indptr) > 0
+        in_any = np.diff(win.WT.indptr) > 0
         for _ in range(20):
             improved = False
             order = np.flatnonzero(chosen)
@@ -832,7 +844,7 @@ class RestIntervalCoverage:
                 wt = np.where(
                     unmet_w, self.volumes[win.win_route] / np.maximum(n_unmet[win.win_route], 1), 0
                 )
-                score = sp.csr_array(win.W.T) @ wt
+                score = win.WT @ wt
                 score[base | ~in_any] = -np.inf
                 score[s] = -np.inf
                 if budget is not None:
@@ -904,7 +916,7 @@ class RestIntervalCoverage:
                 else f"auto: the model has {nnz:,} non-zeros (<= {EXACT_NNZ_LIMIT:,}), HiGHS"
             )
         elif relative_gap(value, bound, "max") > 0 and nnz <= LP_BOUND_NNZ_LIMIT:
-            lp, _ = self._mip(True, time_limit, 0.0, None)
+            lp, _ = self._mip(True, _lp_seconds(time_limit), 0.0, None)
             if lp.status == "optimal":
                 bound = min(bound, lp.objective)
                 name = "greedy+swap, LP bound"
@@ -945,7 +957,12 @@ class RestIntervalCoverage:
         use_exact = solver == "exact" or (solver == "auto" and W.nnz <= EXACT_NNZ_LIMIT)
         if solver == "auto" and use_exact and time_limit is None:
             time_limit = AUTO_TIME_LIMIT
-        heur = greedy_cover(W, cost, lp_bound=not use_exact, time_limit=time_limit)
+        heur = greedy_cover(
+            W,
+            cost,
+            lp_bound=not use_exact,
+            time_limit=_lp_seconds(time_limit) if not use_exact else time_limit,
+        )
         chosen = np.zeros(n_c, dtype=bool)
         chosen[heur.selected] = True
         value, bound = heur.cost, heur.bound
@@ -979,26 +996,35 @@ class RestIntervalCoverage:
 
     # ------------------------------------------------------------ results
     def _rank(self, chosen: BoolArray) -> tuple[IntArray, FloatArray]:
-        """Order chosen columns by served volume added (ties: most windows met)."""
+        """Order chosen columns by served volume added (ties: most partial progress)."""
         win = self.windows
-        left = list(np.flatnonzero(chosen))
-        open_ = np.zeros(chosen.size, dtype=bool)
-        order, marg = [], []
-        value = 0.0
-        while left:
-            best, best_key = left[0], (-math.inf, -math.inf)
-            for j in left:
-                trial = open_.copy()
-                trial[j] = True
-                v = self._value(trial)
-                met = float(((win.W @ trial.astype(np.float64)) > 0).sum())
-                if (v, met) > best_key:
-                    best, best_key = j, (v, met)
-            left.remove(best)
-            open_[best] = True
-            order.append(int(best))
-            marg.append(best_key[0] - value)
-            value = best_key[0]
+        left = np.flatnonzero(chosen)
+        n_routes = self.lengths.size
+        n_w = win.n_windows
+        # windows -> routes indicator
+        R = sp.csr_array((np.ones(n_w), (np.arange(n_w), win.win_route)), shape=(n_w, n_routes))
+        hits = np.zeros(n_w)
+        order: list[int] = []
+        marg: list[float] = []
+        while left.size:
+            unmet = hits <= 0
+            n_unmet = np.bincount(win.win_route[unmet], minlength=n_routes)
+            sub = sp.csr_array(win.WT[left] @ sp.diags_array(unmet.astype(np.float64)))
+            counts = sp.csr_array(sub @ R)  # column × route: unmet windows it meets
+            rows = np.repeat(np.arange(left.size), np.diff(counts.indptr))
+            done = counts.data >= n_unmet[counts.indices] - 1e-9
+            gain = np.bincount(
+                rows[done], weights=self.volumes[counts.indices[done]], minlength=left.size
+            )
+            part = sub @ np.where(
+                unmet, self.volumes[win.win_route] / np.maximum(n_unmet[win.win_route], 1), 0.0
+            )
+            k = int(np.lexsort((-part, -gain))[0])
+            j = int(left[k])
+            order.append(j)
+            marg.append(float(gain[k]))
+            hits[win.WT.indices[win.WT.indptr[j] : win.WT.indptr[j + 1]]] += 1.0
+            left = np.delete(left, k)
         return np.asarray(order, dtype=np.int64), np.asarray(marg, dtype=np.float64)
 
     def _route_table(self, open_sites: BoolArray) -> pd.DataFrame:
@@ -1089,6 +1115,63 @@ class RestIntervalCoverage:
             t0=t0,
             figures=figures,
         )
+
+
+def _lp_ipm(cost: FloatArray, A: sp.csc_array, row_hi: FloatArray, time_limit: float | None) -> Any:
+    """``max cost·x, 0 <= x <= 1, A x <= row_hi`` by HiGHS's interior point method.
+
+    The window LP is highly degenerate: interior point solves it many times
+    faster than simplex. Returns a ``MipResult``-like object (status, objective).
+    """
+    import highspy
+
+    from planner.locate.solvers import MipResult
+
+    t0 = time.perf_counter()
+    A = sp.csc_array(A)
+    A.sort_indices()
+    h = highspy.Highs()
+    h.silent()
+    h.setOptionValue("solver", "ipm")
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    inf = h.getInfinity()
+    n = int(cost.size)
+    h.passModel(
+        n,
+        int(A.shape[0]),
+        int(A.nnz),
+        1,
+        -1,
+        0.0,
+        np.ascontiguousarray(cost, dtype=np.float64),
+        np.zeros(n),
+        np.ones(n),
+        np.full(A.shape[0], -inf),
+        np.ascontiguousarray(np.minimum(row_hi, inf), dtype=np.float64),
+        np.ascontiguousarray(A.indptr[:-1], dtype=np.int32),
+        np.ascontiguousarray(A.indices, dtype=np.int32),
+        np.ascontiguousarray(A.data, dtype=np.float64),
+        np.zeros(n, dtype=np.int32),
+    )
+    h.run()
+    ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    objective = float(h.getInfo().objective_function_value) if ok else math.nan
+    return MipResult(
+        "optimal" if ok else "time_limit",
+        np.zeros(n),
+        objective,
+        objective,
+        time.perf_counter() - t0,
+    )
+
+
+LP_BOUND_SECONDS = 30.0
+"""Longest the fast solvers spend on the LP relaxation bound (they keep a cheaper bound)."""
+
+
+def _lp_seconds(time_limit: float | None) -> float:
+    return LP_BOUND_SECONDS if time_limit is None else min(time_limit, LP_BOUND_SECONDS)
 
 
 class _SiteProxy:
