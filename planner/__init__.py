@@ -14,7 +14,10 @@ The public API, by concern:
 - access and coverage: :func:`access_matrix` (:class:`AccessMatrix`), :func:`coverage`,
   :func:`service_areas`;
 - siting models: :class:`MCLP`, :class:`LSCP`, :class:`PMedian`, :class:`PCenter`,
-  :class:`DecayCoverage` (see :mod:`planner.locate`);
+  :class:`DecayCoverage`, :class:`FlowCapture`, :class:`RestIntervalCoverage`
+  (see :mod:`planner.locate`);
+- truck routes and driver homes: :func:`route_od`, :func:`match_traces`, :class:`Flows`,
+  :func:`driver_home_candidates`, :func:`driver_home_plan`;
 - maps: :func:`network_map`, :func:`save_map`;
 - the embedded synthetic demo region: :mod:`planner.datasets`;
 - errors: :class:`PlannerError` and its subclasses.
@@ -66,7 +69,18 @@ from planner.demand import (
 )
 from planner.io import parse_hours, read_candidates, read_points, read_stations, read_traces
 from planner.isochrones import service_areas
-from planner.locate import LSCP, MCLP, DecayCoverage, LocateResult, PCenter, PMedian
+from planner.locate import (
+    LSCP,
+    MCLP,
+    DecayCoverage,
+    FlowCapture,
+    LocateResult,
+    PCenter,
+    PhasePlan,
+    PMedian,
+    RestIntervalCoverage,
+    decay_weights,
+)
 from planner.maps import network_map, save_map
 from planner.network import (
     DEFAULT_MODES,
@@ -81,11 +95,26 @@ from planner.network import (
     network_from_place,
 )
 from planner.poi import pois_from_osm
+from planner.routes import (
+    DRIVER_HOME_TAGS,
+    DriverHomePlan,
+    Flows,
+    MapMatcher,
+    MatchResult,
+    SiteIncidence,
+    driver_home_candidates,
+    driver_home_plan,
+    flows_from_paths,
+    match_traces,
+    route_od,
+    with_passing_volume,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_MODES",
+    "DRIVER_HOME_TAGS",
     "LSCP",
     "MCLP",
     "AccessMatrix",
@@ -93,16 +122,24 @@ __all__ = [
     "CoverageResult",
     "DatumError",
     "DecayCoverage",
+    "DriverHomePlan",
+    "FlowCapture",
+    "Flows",
     "InfeasibleError",
     "InputError",
     "LocateResult",
+    "MapMatcher",
+    "MatchResult",
     "NetworkError",
     "OfflineError",
     "PCenter",
     "PMedian",
+    "PhasePlan",
     "PlannerError",
     "Problem",
+    "RestIntervalCoverage",
     "RoadNetwork",
+    "SiteIncidence",
     "SnapError",
     "SnapResult",
     "SolverError",
@@ -118,6 +155,7 @@ __all__ = [
     "coverage",
     "datasets",
     "datum_offset_m",
+    "decay_weights",
     "dedupe_candidates",
     "demand_from_areas",
     "demand_from_hotspots",
@@ -127,11 +165,15 @@ __all__ = [
     "demand_from_stays",
     "demand_to_grid",
     "demand_to_nodes",
+    "driver_home_candidates",
+    "driver_home_plan",
     "filter_candidates",
+    "flows_from_paths",
     "from_wgs84",
     "hotspots_from_stays",
     "hours_mask",
     "local_metric_crs",
+    "match_traces",
     "nearest_sites",
     "network_from_bbox",
     "network_from_graph",
@@ -147,10 +189,12 @@ __all__ = [
     "read_points",
     "read_stations",
     "read_traces",
+    "route_od",
     "save_map",
     "service_areas",
     "stations_open",
     "stays_from_traces",
     "to_wgs84",
     "validate_demand",
+    "with_passing_volume",
 ]

@@ -1,4 +1,4 @@
-"""Facility-location models on access matrices: LSCP, MCLP, p-median, p-center, decay.
+"""Facility-location models on matrices: LSCP, MCLP, p-median, p-center, decay, flows.
 
 Models know nothing of maps: they take a sparse demand × site matrix of travel
 times (minutes; stored entries, zeros included, are reachable pairs), demand
@@ -11,15 +11,18 @@ from planner.locate._base import LocateResult
 from planner.locate._engine import PhasePlan
 from planner.locate.coverage import LSCP, MCLP
 from planner.locate.decay import DecayCoverage, decay_weights
+from planner.locate.flows import FlowCapture, RestIntervalCoverage
 from planner.locate.median import PCenter, PMedian
 
 __all__ = [
     "LSCP",
     "MCLP",
     "DecayCoverage",
+    "FlowCapture",
     "LocateResult",
     "PCenter",
     "PMedian",
     "PhasePlan",
+    "RestIntervalCoverage",
     "decay_weights",
 ]
