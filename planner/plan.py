@@ -65,7 +65,10 @@ __all__ = [
     "Plan",
     "PlanResult",
     "Preset",
+    "demo_homes_plan",
+    "demo_worker_plan",
     "run_demo",
+    "write_outputs",
 ]
 
 Programme = Literal["worker_stations", "driver_homes"]
@@ -581,6 +584,7 @@ def _atomic_write(path: Path, data: str) -> Path:
     ) as handle:
         handle.write(data)
         tmp = Path(handle.name)
+    tmp.chmod(0o644)  # NamedTemporaryFile makes 0600 files; outputs are for sharing
     os.replace(tmp, path)
     return path
 

@@ -188,6 +188,7 @@ def test_to_files_writes_every_output(line: Any, tmp_path: Path) -> None:
         "run.json",
         "sites.geojson",
     ]
+    assert {p.stat().st_mode & 0o777 for p in paths.values()} == {0o644}
     sites = gpd.read_file(paths["sites"])
     assert sites["site_id"].tolist() == ["c8", "c5"]
     assert sites["rank"].tolist() == [1, 2]
