@@ -921,7 +921,7 @@ def plan_map(
         key = "new_worker_station" if plan.programme == "worker_stations" else "new_driver_home"
         colour = _NEW_COLOURS[plan.programme]
         if len(plan.sites) == 0:
-            reason = "; ".join(plan.notes) or labels["no_sites"]
+            reason = " ".join(plan.notes) or labels["no_sites"]
             messages.append(f"{labels[key]}: {reason}")
             continue
         layer = folium.FeatureGroup(name=labels[key])

@@ -45,7 +45,7 @@ import scipy.sparse as sp
 import shapely
 from pyproj import CRS
 
-from planner._errors import InputError
+from planner._errors import InfeasibleError, InputError
 from planner.crs import WGS84
 from planner.maps import OSM_ATTRIBUTION
 
@@ -1246,8 +1246,11 @@ class Plan:
         paths = flows.paths_gdf()
         captured_before = np.zeros(len(routes_table), dtype=bool)
         captured_after = np.zeros(len(routes_table), dtype=bool)
-        served_before = np.zeros(len(routes_table), dtype=bool)
-        served_after = np.zeros(len(routes_table), dtype=bool)
+        # with no site at all, a route meets the rest rule when it is short enough (its
+        # origin and destination count as rest places)
+        hours = routes_table["time_s"].to_numpy(float) / 3600.0
+        short = hours <= (self.rest_interval_h or math.inf) + 1e-12
+        served_before, served_after = short.copy(), short.copy()
         locate = None
         order: list[Any] = []
         added: list[float] = []
@@ -1434,7 +1437,11 @@ def _rest_served(
         route_index=inc.routes.index,
         site_index=inc.sites.index[cols],
     )
-    res = model.solve()
+    try:
+        res = model.solve()
+    except InfeasibleError:
+        # every route has a stretch longer than the interval without an open site
+        return np.zeros(n, dtype=bool)
     served = res.demand["served"].reindex(inc.routes.index).to_numpy(bool)
     assert served.shape[0] == n
     return served

@@ -267,3 +267,22 @@ def test_demo_driver_homes_against_brute_force(demo_run: Any) -> None:
     assert res.demand["served_after"].all()
     assert res.routes is not None
     assert res.routes["volume"].max() == pytest.approx(flows.edge_volumes()["volume"].max())
+
+
+def test_driver_homes_with_nothing_to_site(demo_run: Any) -> None:
+    from planner.plan import demo_homes_plan
+
+    empty = gpd.GeoDataFrame(geometry=[], crs=4326)
+    res = demo_homes_plan(demo_run.homes.network, candidates=empty, stations=None).site(p=2)
+    assert res.sites.empty
+    assert res.share_before == 0
+    assert res.share_after == 0
+    assert res.status == "not solved"
+    assert any("No candidate sites" in n for n in res.notes)
+    assert any("No existing driver homes" in n for n in res.notes)
+    # no site at all: a route meets the 4-hour rule when it is shorter than 4 hours
+    assert (res.demand["served_before"] == (res.demand["time_h"] <= 4)).all()
+    high = demo_homes_plan(demo_run.homes.network, min_volume=1e6).site(p=2)
+    assert high.sites.empty
+    assert any("Only 0 candidate sites are passed by 1e+06+ trucks a day" in n for n in high.notes)
+    assert high.share_after == pytest.approx(demo_run.homes.share_before)
