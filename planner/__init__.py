@@ -32,7 +32,13 @@ from planner._errors import (
     SnapError,
     SolverError,
 )
-from planner.access import AccessMatrix, access_matrix
+from planner.access import (
+    AccessMatrix,
+    access_matrix,
+    nearest_sites,
+    node_access_matrix,
+    node_nearest,
+)
 from planner.candidates import (
     candidates_from_grid,
     candidates_from_hotspots,
@@ -43,7 +49,7 @@ from planner.candidates import (
     dedupe_candidates,
     filter_candidates,
 )
-from planner.coverage import CoverageResult, coverage
+from planner.coverage import CoverageResult, coverage, hours_mask, stations_open
 from planner.crs import datum_offset_m, from_wgs84, local_metric_crs, to_wgs84
 from planner.demand import (
     demand_from_areas,
@@ -124,13 +130,17 @@ __all__ = [
     "filter_candidates",
     "from_wgs84",
     "hotspots_from_stays",
+    "hours_mask",
     "local_metric_crs",
+    "nearest_sites",
     "network_from_bbox",
     "network_from_graph",
     "network_from_graphml",
     "network_from_osm",
     "network_from_place",
     "network_map",
+    "node_access_matrix",
+    "node_nearest",
     "parse_hours",
     "pois_from_osm",
     "read_candidates",
@@ -139,6 +149,7 @@ __all__ = [
     "read_traces",
     "save_map",
     "service_areas",
+    "stations_open",
     "stays_from_traces",
     "to_wgs84",
     "validate_demand",

@@ -24,9 +24,14 @@ sites on the reversed network* (``scipy.sparse.csgraph.dijkstra`` with a
 ``limit`` of the cutoff less the smallest access times), many sources per call,
 in chunks of sites so that the dense scratch block (chunk × nodes) stays small.
 Each chunk is turned into sparse entries at once. Demand points sharing a node
-are computed once and expanded. Chunks run in this process, in local worker
-processes (``n_jobs``), or on a Dask cluster (``scheduler``); results are
-identical. A dense demand × site array is never built.
+are computed once and expanded. A dense demand × site array is never built: peak
+memory is about 2.5 times the sparse result plus one chunk's scratch.
+
+Chunks run in this process, in local worker processes (``n_jobs``; scipy's
+Dijkstra holds the GIL, so threads would not help), or on a Dask cluster
+(``scheduler``, whose workers need planner installed); results are identical,
+bit for bit. With ``n_jobs`` this process works too, taking chunks from the back
+of the queue while ``n_jobs - 1`` workers take them from the front.
 """
 
 from __future__ import annotations
@@ -49,14 +54,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse import csgraph
-from tqdm.auto import tqdm
 
 from planner._errors import InputError
+from planner._progress import tqdm
 from planner.network import CSRGraph, RoadNetwork, SnapResult
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["AccessMatrix", "access_matrix", "node_access_matrix"]
+__all__ = ["AccessMatrix", "access_matrix", "nearest_sites", "node_access_matrix", "node_nearest"]
 
 PointsLike = Any  # GeoDataFrame | GeoSeries | (n, 2) array of WGS84 (lon, lat)
 
@@ -413,6 +418,102 @@ def node_access_matrix(
     return _assemble(shape, order, counts, rows_parts, time_parts)
 
 
+def node_nearest(
+    graph: CSRGraph,
+    demand_nodes: np.ndarray | Sequence[int],
+    site_nodes: np.ndarray | Sequence[int],
+    *,
+    cutoff_s: float | None = None,
+    demand_access_s: np.ndarray | Sequence[float] | None = None,
+    site_access_s: np.ndarray | Sequence[float] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each demand point's nearest site and its time, by one multi-source Dijkstra.
+
+    Much faster than a matrix when only the nearest site matters (no cutoff is
+    needed). The sites' access times enter through a virtual source joined to
+    each site node by an edge of that site's access time, so the rule is the one
+    of :func:`node_access_matrix`. Of sites at one node the one with the smallest
+    access time counts (the first column on ties); between equally near nodes the
+    choice is Dijkstra's.
+
+    Parameters
+    ----------
+    graph
+        The mode's network; weights in seconds.
+    demand_nodes, site_nodes
+        Node positions of the demand points and sites.
+    cutoff_s
+        Ignore sites farther than this (seconds); ``None``: no limit.
+    demand_access_s, site_access_s
+        Off-network access times at each end (default zero).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The nearest site's column (``-1`` where none is reachable) and the time in
+        seconds (``NaN`` where none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from planner.network import CSRGraph
+    >>> g = CSRGraph("walk", np.array([0, 1, 2, 2]), np.array([1, 2], dtype=np.int32),
+    ...              np.array([60.0, 90.0]), np.array([10, 11, 12]))
+    >>> site, time = node_nearest(g, [0, 1, 2], [1, 2])
+    >>> site.tolist(), time.tolist()
+    ([0, 0, 1], [60.0, 0.0, 0.0])
+    """
+    d_nodes = _positions(demand_nodes, graph.n, "demand_nodes")
+    s_nodes = _positions(site_nodes, graph.n, "site_nodes")
+    d_access = _access(demand_access_s, len(d_nodes), "demand_access_s")
+    s_access = _access(site_access_s, len(s_nodes), "site_access_s")
+    limit = np.inf if cutoff_s is None else _check_cutoff_s(cutoff_s)
+    column = np.full(len(d_nodes), -1, dtype=np.int64)
+    times = np.full(len(d_nodes), np.nan)
+    if len(d_nodes) == 0 or len(s_nodes) == 0:
+        return column, times
+    n = graph.n
+    # per site node, its best site: smallest access time, then first column
+    order = np.lexsort((np.arange(len(s_nodes)), s_access, s_nodes))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = s_nodes[order][1:] != s_nodes[order][:-1]
+    best = order[first]
+    site_of_node = np.full(n, -1, dtype=np.int64)
+    site_of_node[s_nodes[best]] = best
+    # reversed network plus a virtual node n with an edge to each site node
+    reverse = graph.reverse()
+    indptr = np.concatenate([reverse.indptr, [reverse.indptr[-1] + len(best)]])
+    indices = np.concatenate([reverse.indices, s_nodes[best].astype(reverse.indices.dtype)])
+    weights = np.concatenate([reverse.weights, s_access[best]])
+    augmented = sp.csr_array((weights, indices, indptr), shape=(n + 1, n + 1))
+    search = limit - float(d_access.min()) if np.isfinite(limit) else np.inf
+    if search < 0:
+        return column, times
+    dist, pred = csgraph.dijkstra(
+        augmented,
+        directed=True,
+        indices=n,
+        return_predecessors=True,
+        limit=search * (1 + _LIMIT_SLACK) + _LIMIT_SLACK if np.isfinite(search) else np.inf,
+    )
+    # the site node each node is reached through: follow predecessors to the virtual node
+    root = np.arange(n + 1)
+    reached = np.isfinite(dist[:n])
+    parent = pred[:n]
+    via = reached & (parent != n)
+    root[:n][via] = parent[via]
+    while True:
+        jumped = root[root]
+        if np.array_equal(jumped, root):
+            break
+        root = jumped
+    node_time = dist[d_nodes] + d_access
+    ok = np.isfinite(node_time) & (node_time <= limit)
+    column[ok] = site_of_node[root[d_nodes[ok]]]
+    times[ok] = node_time[ok]
+    return column, times
+
+
 def _assemble(
     shape: tuple[int, int],
     order: np.ndarray,
@@ -444,7 +545,9 @@ def _assemble(
     index_type = np.int32 if max(shape) < 2**31 and nnz < 2**31 else np.int64
     # CSC -> CSR keeps explicit zeros (format conversion never drops stored values)
     csc = sp.csc_array(
-        (times, rows.astype(index_type), indptr.astype(index_type)), shape=shape, copy=False
+        (times, rows.astype(index_type, copy=False), indptr.astype(index_type)),
+        shape=shape,
+        copy=False,
     )
     matrix = sp.csr_array(csc.tocsr())
     matrix.sort_indices()
@@ -1070,6 +1173,81 @@ def access_matrix(
         s_snap.table,
         metadata,
     )
+
+
+def nearest_sites(
+    network: RoadNetwork,
+    demand: PointsLike,
+    sites: PointsLike,
+    *,
+    mode: str,
+    cutoff_min: float | None = None,
+    max_snap_m: float = 500.0,
+    on_far: Literal["raise", "exclude"] = "raise",
+) -> pd.DataFrame:
+    """Return every demand point's nearest site over the network, with no matrix.
+
+    One multi-source Dijkstra (see :func:`node_nearest`), with the time rule of
+    :func:`access_matrix`: the answer for "where is the nearest station, however
+    far?".
+
+    Parameters
+    ----------
+    network
+        The road network.
+    demand, sites
+        Points as in :func:`access_matrix`.
+    mode
+        The travel mode's name.
+    cutoff_min
+        Ignore sites farther than this (minutes); ``None``: no limit.
+    max_snap_m, on_far
+        As in :func:`access_matrix`; excluded demand points get no site.
+
+    Returns
+    -------
+    pandas.DataFrame
+        On the demand index: ``site`` (label, missing where none), ``time_s``
+        (``NaN`` where none) and ``excluded`` (off the network).
+
+    Examples
+    --------
+    >>> from planner import datasets
+    >>> near = nearest_sites(datasets.demo_network(), datasets.demo_stops(),
+    ...                      datasets.demo_stations(), mode="ebike")
+    >>> bool(near["time_s"].notna().all())
+    True
+    """
+    network.mode(mode)
+    cutoff_s = None
+    if cutoff_min is not None:
+        cutoff_s = _check_cutoff_s(cutoff_min * 60.0 if _is_number(cutoff_min) else cutoff_min)
+    for label, points in (("demand", demand), ("sites", sites)):
+        if _length(points) == 0:
+            raise InputError(f"{label} is empty: there is nothing to compute.", field=label)
+    d_snap = snap_points(
+        network, demand, mode=mode, max_snap_m=max_snap_m, on_far=on_far, label="demand"
+    ).table
+    s_snap = snap_points(
+        network, sites, mode=mode, max_snap_m=max_snap_m, on_far=on_far, label="sites"
+    ).table
+    d_ok = ~d_snap["far"].to_numpy()
+    s_table = s_snap[~s_snap["far"]]
+    column, times = node_nearest(
+        network.csr(mode),
+        d_snap["node_index"].to_numpy()[d_ok],
+        s_table["node_index"].to_numpy(),
+        cutoff_s=cutoff_s,
+        demand_access_s=d_snap["access_s"].to_numpy()[d_ok],
+        site_access_s=s_table["access_s"].to_numpy(),
+    )
+    site = pd.Series(pd.NA, index=d_snap.index, dtype=object)
+    time_s = np.full(len(d_snap), np.nan)
+    found = column >= 0
+    positions = np.flatnonzero(d_ok)
+    site.iloc[positions[found]] = s_table.index[column[found]].to_numpy(dtype=object)
+    time_s[positions] = times
+    return pd.DataFrame({"site": site, "time_s": time_s, "excluded": ~d_ok}, index=d_snap.index)
 
 
 def _length(points: Any) -> int:

@@ -38,7 +38,7 @@ import pandas as pd
 import shapely
 
 from planner._errors import InputError, Problem
-from planner.access import AccessMatrix, access_matrix
+from planner.access import AccessMatrix, access_matrix, nearest_sites
 from planner.crs import WGS84
 from planner.io import parse_hours
 from planner.network import RoadNetwork
@@ -274,9 +274,10 @@ class CoverageResult:
     ----------
     points
         One row per demand point (input index, EPSG:4326): ``weight``, the group
-        columns, ``hex_id``, ``nearest_station`` (missing when none is within the
-        largest cutoff), ``time_min`` (to it; ``NaN`` when none), ``covered_<c>``
-        per cutoff ``c`` (minutes), and ``excluded`` (off the network).
+        columns, ``hex_id``, ``nearest_station`` (the nearest open station however
+        far; missing when none can be reached), ``time_min`` (to it; ``NaN`` when
+        none), ``covered_<c>`` (``time_min <= c``) per cutoff ``c`` in minutes, and
+        ``excluded`` (off the network).
     shares
         Covered share per cutoff, overall (``group_by == "all"``) and per group:
         ``cutoff_min``, ``group_by``, ``group``, ``points``, ``weight``,
@@ -287,8 +288,9 @@ class CoverageResult:
         Hexagons holding demand (EPSG:4326, index ``hex_id``): ``points``,
         ``weight``, ``weight_uncovered`` and ``share`` covered at ``cutoff_min``.
     stations
-        The stations with ``open`` (in the asked hours) and ``weight_nearest``
-        (demand weight covered at ``cutoff_min`` whose nearest station it is).
+        The stations with ``open`` (in the asked hours), ``excluded`` (off the
+        network, with ``on_far="exclude"``) and ``weight_nearest`` (demand weight
+        covered at ``cutoff_min`` whose nearest station it is).
     access
         The access matrix (open stations, largest cutoff).
     cutoff_min
@@ -484,7 +486,10 @@ def coverage(
             scheduler=scheduler,
             progress=progress,
         )
-        nearest = access.nearest()
+        # the nearest station however far: one multi-source Dijkstra
+        nearest = nearest_sites(
+            network, demand, open_stations, mode=mode, max_snap_m=max_snap_m, on_far=on_far
+        )
         nearest_station.loc[nearest.index] = nearest["site"].to_numpy(dtype=object)
         time_min.loc[nearest.index] = nearest["time_s"].to_numpy() / 60.0
         excluded_mask = access.demand_snap["far"].reindex(demand.index).astype(bool)
@@ -549,9 +554,15 @@ def coverage(
     ).to_crs(WGS84)
 
     catch = kept[kept[main]].groupby("nearest_station")["weight"].sum()
+    station_far = (
+        access.site_snap["far"].reindex(stations.index, fill_value=False).astype(bool)
+        if access is not None
+        else pd.Series(False, index=stations.index)
+    )
     station_table = gpd.GeoDataFrame(
         {
             "open": is_open,
+            "excluded": station_far.to_numpy(),
             "weight_nearest": catch.reindex(stations.index).fillna(0.0).to_numpy(),
         },
         geometry=stations.geometry.to_crs(WGS84),

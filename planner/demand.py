@@ -43,10 +43,10 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
-from tqdm.auto import tqdm
 
 from planner import _grid
 from planner._errors import DatumError, InputError, Problem
+from planner._progress import tqdm
 from planner.crs import WGS84, local_metric_crs
 
 if TYPE_CHECKING:

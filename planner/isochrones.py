@@ -149,7 +149,7 @@ def service_areas(
     >>> bool(areas.is_valid.all())
     True
     """
-    from tqdm.auto import tqdm
+    from planner._progress import tqdm
 
     if not (np.isfinite(cutoff_min) and cutoff_min > 0):
         raise InputError(

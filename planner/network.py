@@ -38,9 +38,9 @@ import scipy.sparse as sp
 import shapely
 from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
-from tqdm.auto import tqdm
 
 from planner._errors import InputError, NetworkError, OfflineError, SnapError
+from planner._progress import tqdm
 from planner.crs import WGS84, local_metric_crs
 
 logger = logging.getLogger(__name__)

@@ -44,9 +44,9 @@ from numpy.typing import NDArray
 from pyproj import Transformer
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
-from tqdm.auto import tqdm
 
 from planner._errors import InputError, Problem
+from planner._progress import tqdm
 from planner.crs import WGS84
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ __all__ = [
     "DRIVER_HOME_TAGS",
     "DriverHomePlan",
     "Flows",
+    "MapMatcher",
     "MatchResult",
     "SiteIncidence",
     "driver_home_candidates",
@@ -546,7 +547,12 @@ class Flows:
         *,
         progress: bool,
     ) -> pd.DataFrame:
-        """Off-path reaches within ``limit`` seconds of detour (see :meth:`site_incidence`)."""
+        """Off-path reaches within ``limit`` seconds of detour (see :meth:`site_incidence`).
+
+        ``site_of``/``edge_of``/``frac`` place each site (possibly on several
+        edges); legs are ``a -> u`` plus the part of the site's edge before it,
+        and the rest of the edge plus ``v -> b``.
+        """
         te = edges.time_s[
             np.searchsorted(edges.keys, segs.edge_u[edge_of] * edges.n + segs.edge_v[edge_of])
         ]
@@ -555,72 +561,103 @@ class Flows:
         route_of = self._route_of_entry()
         order = np.argsort(self.nodes, kind="stable")
         nodes_sorted = self.nodes[order]
-        rev = edges.csr_time.T.tocsr()
+        rev = sp.csr_array(edges.csr_time.T.tocsr())
         frames = []
-        chunk = 128
+        chunk = 256
         bar = tqdm(total=site_of.size, desc="detours", disable=not progress, unit="site")
+
+        def legs(dist: FloatArray, inv: IntArray, add: FloatArray) -> tuple[IntArray, ...]:
+            """(placement, path entry, leg time) for path entries within reach."""
+            rows, node = np.nonzero(dist <= limit)
+            t = dist[rows, node]
+            # placements sharing a source row
+            by_row = np.argsort(inv, kind="stable")
+            row_start = np.searchsorted(inv[by_row], np.arange(dist.shape[0]), side="left")
+            row_cnt = np.bincount(inv, minlength=dist.shape[0])
+            c1 = row_cnt[rows]
+            k = by_row[np.repeat(row_start[rows], c1) + _ranges(c1)]
+            node, t = np.repeat(node, c1), np.repeat(t, c1) + add[k]
+            ok = t <= limit
+            k, node, t = k[ok], node[ok], t[ok]
+            lo = np.searchsorted(nodes_sorted, node, side="left")
+            c2 = np.searchsorted(nodes_sorted, node, side="right") - lo
+            ent = order[np.repeat(lo, c2) + _ranges(c2)]
+            return np.repeat(k, c2), ent, np.repeat(t, c2)
+
         for start in range(0, site_of.size, chunk):
-            sl = slice(start, start + chunk)
+            sl = slice(start, min(start + chunk, site_of.size))
             uu, uinv = np.unique(u_node[sl], return_inverse=True)
             vv, vinv = np.unique(v_node[sl], return_inverse=True)
             in_t = csgraph.dijkstra(rev, indices=uu, limit=limit)  # a -> u
             out_t = csgraph.dijkstra(edges.csr_time, indices=vv, limit=limit)  # v -> b
-            for k in range(sl.stop - start if sl.stop <= site_of.size else site_of.size - start):
-                g = start + k
-                recs = []
-                for kind, dist in (
-                    (0, in_t[uinv[k]] + in_add[g]),
-                    (1, out_t[vinv[k]] + out_add[g]),
-                ):
-                    hit = np.flatnonzero(dist <= limit)
-                    lo = np.searchsorted(nodes_sorted, hit, side="left")
-                    hi = np.searchsorted(nodes_sorted, hit, side="right")
-                    cnt = hi - lo
-                    ent = order[np.repeat(lo, cnt) + _ranges(cnt)]
-                    recs.append(
-                        pd.DataFrame(
-                            {
-                                "r": route_of[ent],
-                                "entry": ent,
-                                "kind": kind,
-                                "t": dist[self.nodes[ent]],
-                            }
-                        )
-                    )
-                frame = pd.concat(recs, ignore_index=True)
-                if frame.empty:
-                    continue
-                # in-legs (kind 0) before out-legs (kind 1) at the same entry: a == b allowed
-                frame = frame.sort_values(["r", "entry", "kind"], kind="stable")
-                kinds = frame["kind"].to_numpy()
-                cum = self.cum_time_s[frame["entry"].to_numpy()]
-                frame["best_in"] = np.where(kinds == 0, frame["t"].to_numpy() - cum, np.inf)
-                frame["best_in"] = frame.groupby("r", sort=False)["best_in"].cummin()
-                outs = kinds == 1
-                det = frame["best_in"].to_numpy()[outs] + frame["t"].to_numpy()[outs] + cum[outs]
-                ok = np.isfinite(det) & (det <= limit + 1e-9)
-                if not ok.any():
-                    continue
-                ent = frame["entry"].to_numpy()[outs][ok]
-                res = pd.DataFrame(
-                    {
-                        "r": frame["r"].to_numpy()[outs][ok],
-                        "detour_s": np.maximum(det[ok], 1e-6),
-                        "position_s": self.cum_time_s[ent],
-                        "position_m": self.cum_length_m[ent],
-                    }
-                )
-                res = res.sort_values("detour_s", kind="stable").drop_duplicates("r")
-                res["s"] = site_of[g]
-                frames.append(res)
-            bar.update(min(chunk, site_of.size - start))
+            k_in, e_in, t_in = legs(in_t, uinv.ravel(), in_add[sl])
+            k_out, e_out, t_out = legs(out_t, vinv.ravel(), out_add[sl])
+            bar.update(sl.stop - sl.start)
+            if k_in.size == 0 or k_out.size == 0:
+                continue
+            # only (placement, route) pairs with both legs
+            r_in, r_out = route_of[e_in], route_of[e_out]
+            n_r = len(self.routes)
+            key_in, key_out = k_in * n_r + r_in, k_out * n_r + r_out
+            both = np.intersect1d(key_in, key_out)
+            m_in, m_out = np.isin(key_in, both), np.isin(key_out, both)
+            kind = np.r_[np.zeros(int(m_in.sum()), np.int8), np.ones(int(m_out.sum()), np.int8)]
+            key = np.r_[key_in[m_in], key_out[m_out]]
+            ent = np.r_[e_in[m_in], e_out[m_out]]
+            t = np.r_[t_in[m_in], t_out[m_out]]
+            # in-legs before out-legs at the same entry (a == b allowed)
+            srt = np.lexsort((kind, ent, key))
+            key, ent, t, kind = key[srt], ent[srt], t[srt], kind[srt]
+            cum = self.cum_time_s[ent]
+            val = np.where(kind == 0, t - cum, np.inf)
+            grp_start = np.r_[True, key[1:] != key[:-1]]
+            # running minimum of in-leg values within each (placement, route) group
+            offset = np.maximum.accumulate(np.where(grp_start, np.arange(key.size), 0))
+            best_in = _segmented_cummin(val, offset)
+            outs = kind == 1
+            det = best_in[outs] + t[outs] + cum[outs]
+            ok = np.isfinite(det) & (det <= limit + 1e-9)
+            if not ok.any():
+                continue
+            kk = key[outs][ok]
+            res = pd.DataFrame(
+                {
+                    "r": kk % n_r,
+                    "s": site_of[sl][kk // n_r],
+                    "detour_s": np.maximum(det[ok], 1e-6),
+                    "position_s": self.cum_time_s[ent[outs][ok]],
+                    "position_m": self.cum_length_m[ent[outs][ok]],
+                }
+            )
+            frames.append(res.sort_values("detour_s", kind="stable").drop_duplicates(["r", "s"]))
         bar.close()
         if not frames:
             return pd.DataFrame(
                 {"r": [], "s": [], "position_s": [], "position_m": [], "detour_s": []}
             )
         out = pd.concat(frames, ignore_index=True)
+        out = out.sort_values("detour_s", kind="stable").drop_duplicates(["r", "s"])
         return out[["r", "s", "position_s", "position_m", "detour_s"]]
+
+
+def _segmented_cummin(values: FloatArray, group_start_index: IntArray) -> FloatArray:
+    """Return the running minimum, restarting at each group start (groups contiguous)."""
+    out = values.copy()
+    # doubling: after step s every position holds the min over the last 2**s entries
+    # of its own group
+    shift = 1
+    n = values.size
+    pos = np.arange(n)
+    while shift < n:
+        prev = pos - shift
+        ok = prev >= group_start_index
+        cand = np.full(n, np.inf)
+        cand[ok] = out[prev[ok]]
+        out = np.minimum(out, cand)
+        if not ok.any():
+            break
+        shift *= 2
+    return out
 
 
 def _ranges(cnt: IntArray) -> IntArray:
@@ -1352,11 +1389,51 @@ def _clean(
     return status, trip
 
 
+class MapMatcher:
+    """A road network prepared for map matching, to match many batches of traces.
+
+    Holds the mode's edges cut into straight segments with a spatial index
+    (STRtree) and the nodes in a k-d tree; :func:`match_traces` builds one per
+    call unless given one.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    mode
+        The travel mode whose edges the traces may follow.
+
+    Examples
+    --------
+    >>> from planner import datasets
+    >>> matcher = MapMatcher(datasets.demo_network(modes=["truck"]))
+    >>> traces = datasets.demo_traces(groups=["truck"])
+    >>> first = match_traces(traces.head(200), matcher)
+    >>> second = match_traces(traces.tail(200), matcher)
+    >>> len(first.points) + len(second.points)
+    400
+    """
+
+    def __init__(self, network: RoadNetwork, *, mode: str = "truck") -> None:
+        self.network = network
+        self.mode = mode
+        self.edges = _mode_edges(network, mode)
+        self.segs = _segments(network, mode, self.edges)
+        to_metric = Transformer.from_crs(WGS84, network.crs, always_xy=True)
+        node_xy = np.column_stack(
+            [np.asarray(v) for v in to_metric.transform(network.lon, network.lat)]
+        )
+        self.local = _Local(node_xy, cKDTree(node_xy), self.edges)
+
+    def __repr__(self) -> str:
+        return f"MapMatcher({self.segs.edge.size:,} segments, mode={self.mode!r})"
+
+
 def match_traces(
     traces: pd.DataFrame,
-    network: RoadNetwork,
+    network: RoadNetwork | MapMatcher,
     *,
-    mode: str = "truck",
+    mode: str | None = None,
     driver: str = "driver_id",
     time: str = "time",
     sigma_m: float = 10.0,
@@ -1398,9 +1475,10 @@ def match_traces(
         WGS84 point geometry (as :func:`planner.read_traces` returns) or
         ``lon``/``lat`` columns. Times are datetimes or seconds.
     network
-        The road network.
+        The road network, or a :class:`MapMatcher` prepared once for many calls.
     mode
-        The travel mode whose edges the traces may follow.
+        The travel mode whose edges the traces may follow (default ``"truck"``,
+        or the matcher's mode).
     driver, time
         Column names.
     sigma_m
@@ -1442,6 +1520,17 @@ def match_traces(
     >>> bool((res.points["status"] == "matched").mean() > 0.5)
     True
     """
+    matcher = network if isinstance(network, MapMatcher) else None
+    if matcher is not None:
+        if mode is not None and mode != matcher.mode:
+            raise InputError(
+                f"mode {mode!r} differs from the matcher's mode {matcher.mode!r}.",
+                field="mode",
+                fix="leave mode out, or prepare a MapMatcher for that mode.",
+            )
+        mode = matcher.mode
+    net = network.network if isinstance(network, MapMatcher) else network
+    mode = "truck" if mode is None else mode
     problems: list[Problem] = []
     for name, col in (("driver", driver), ("time", time)):
         if col not in traces.columns:
@@ -1488,7 +1577,7 @@ def match_traces(
             field=driver,
             fix="fill in the driver or drop those rows.",
         )
-    to_metric = Transformer.from_crs(WGS84, network.crs, always_xy=True)
+    to_metric = Transformer.from_crs(WGS84, net.crs, always_xy=True)
     x, y = to_metric.transform(lon, lat)
     frame = pd.DataFrame(
         {"_driver": drv.astype(str).to_numpy(), "_t": t, "_x": np.asarray(x), "_y": np.asarray(y)}
@@ -1509,8 +1598,8 @@ def match_traces(
         max_drop=3,
         slack_m=5.0 * sigma_m,
     )
-    edges = _mode_edges(network, mode)
-    segs = _segments(network, mode, edges)
+    prepared = matcher if matcher is not None else MapMatcher(net, mode=mode)
+    edges, segs, local = prepared.edges, prepared.segs, prepared.local
     kept = np.flatnonzero(status == "matched")
     px, py = frame["_x"].to_numpy()[kept], frame["_y"].to_numpy()[kept]
     cp, ce, cd, co = _candidates(segs, px, py, radius_m, int(max_candidates))
@@ -1536,11 +1625,7 @@ def match_traces(
     drivers = frame["_driver"].to_numpy()
     times = frame["_t"].to_numpy(dtype=np.float64)
     has_cand = cend > cstart
-    # bounded Dijkstra runs on the part of the network within reach of each stretch
-    node_xy = np.column_stack(
-        [np.asarray(v) for v in to_metric.transform(network.lon, network.lat)]
-    )
-    local = _Local(node_xy, cKDTree(node_xy), edges)
+    # bounded Dijkstra runs on the part of the net within reach of each stretch
     bar = tqdm(total=kept.size, desc="map matching", disable=not progress, unit="fix")
     jobs: list[tuple[int, list[int]]] = []
     for tr in range(n_trips):
@@ -1572,7 +1657,7 @@ def match_traces(
                 if status[kept[m]] == "matched":
                     status[kept[m]] = "short_trip"
             row_info["excluded"] = (
-                "fewer than two fixes near the network" if members else "no fix near the network"
+                "fewer than two fixes near the net" if members else "no fix near the net"
             )
             if n_rows == 1:
                 row_info["excluded"] = "a single fix"
@@ -1592,7 +1677,7 @@ def match_traces(
             row_info["excluded"] = "the matched path has no edge"
         trip_rows.append(row_info)
     bar.close()
-    ids = network.node_ids
+    ids = net.node_ids
     me = matched_edge
     points = pd.DataFrame(
         {
@@ -1617,7 +1702,7 @@ def match_traces(
             columns={"excluded": "reason"}
         )
         flows = _assemble(
-            network,
+            net,
             mode,
             edges,
             seqs,

@@ -13,7 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner._errors import InputError, NetworkError, SnapError
-from planner.access import AccessMatrix, access_matrix, node_access_matrix
+from planner.access import (
+    AccessMatrix,
+    access_matrix,
+    nearest_sites,
+    node_access_matrix,
+    node_nearest,
+)
 from planner.network import CSRGraph, TravelMode
 from tests.conftest import grid_network, metric_network, points_gdf
 
@@ -143,6 +149,35 @@ def test_matches_networkx_on_random_graphs(instance) -> None:  # type: ignore[no
     assert np.array_equal(whole.indices, matrix.indices)
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.booleans())
+def test_nearest_matches_brute_force(instance, limited) -> None:  # type: ignore[no-untyped-def]
+    n, edges, demand, sites, d_acc, s_acc, cutoff, _ = instance
+    graph = csr_from_edges(n, edges)
+    column, times = node_nearest(
+        graph,
+        demand,
+        sites,
+        cutoff_s=cutoff if limited else None,
+        demand_access_s=d_acc,
+        site_access_s=s_acc,
+    )
+    every = networkx_pairs(n, edges, demand, sites, math.inf, d_acc, s_acc)
+    for i in range(len(demand)):
+        options = {j: t for (row, j), t in every.items() if row == i}
+        best = min(options.values(), default=math.inf)
+        if limited and best > cutoff * (1 + REL):
+            best = math.inf
+        if math.isinf(best) or (limited and abs(best - cutoff) <= REL * cutoff):
+            if math.isinf(best):
+                assert column[i] == -1
+                assert math.isnan(times[i])
+            continue
+        assert times[i] == pytest.approx(best, rel=REL, abs=1e-12)
+        # the site chosen is one of the nearest
+        assert options[int(column[i])] == pytest.approx(best, rel=REL, abs=1e-12)
+
+
 def test_one_way_street_is_directed() -> None:
     # 0 -> 1 one-way (60 s), 1 -> 0 only around the block 1 -> 2 -> 0 (50 + 70 s)
     graph = csr_from_edges(3, [(0, 1, 60.0), (1, 2, 50.0), (2, 0, 70.0)])
@@ -226,14 +261,31 @@ def test_chunked_parallel_and_dask_are_identical(grid) -> None:  # type: ignore[
         access_matrix(grid, demand, sites, mode="bike", cutoff_min=2.0, chunk_size=3),
         access_matrix(grid, demand, sites, mode="bike", cutoff_min=2.0, chunk_size=7, n_jobs=2),
     ]
-    from dask.distributed import Client
+    from dask.distributed import Client, LocalCluster
 
-    with Client(processes=False, dashboard_address=None, n_workers=1, threads_per_worker=2) as c:
+    with LocalCluster(
+        processes=False, dashboard_address=None, n_workers=1, threads_per_worker=2
+    ) as cluster:
+        with Client(cluster) as client:
+            variants.append(
+                access_matrix(
+                    grid, demand, sites, mode="bike", cutoff_min=2.0, chunk_size=5, scheduler=client
+                )
+            )
+        # an address: the function opens (and closes) its own client
         variants.append(
             access_matrix(
-                grid, demand, sites, mode="bike", cutoff_min=2.0, chunk_size=5, scheduler=c
+                grid,
+                demand,
+                sites,
+                mode="bike",
+                cutoff_min=2.0,
+                chunk_size=4,
+                scheduler=cluster.scheduler_address,
             )
         )
+    with pytest.raises(InputError, match="scheduler must be"):
+        access_matrix(grid, demand, sites, mode="bike", scheduler=42)
     for other in variants:
         assert np.array_equal(other.matrix.indptr, base.matrix.indptr)
         assert np.array_equal(other.matrix.indices, base.matrix.indices)
@@ -266,6 +318,30 @@ def _networkx_times(network, am: AccessMatrix) -> np.ndarray:  # type: ignore[no
             if d in lengths:
                 out[i, j] = d_acc[i] + lengths[d] + s_acc[j]
     return out
+
+
+def test_nearest_sites_agrees_with_the_matrix(grid) -> None:  # type: ignore[no-untyped-def]
+    demand, sites = _grid_points(11, 200), _grid_points(12, 15)
+    near = nearest_sites(grid, demand, sites, mode="bike")
+    assert near.index.equals(demand.index)
+    assert near["time_s"].notna().all()
+    am = access_matrix(grid, demand, sites, mode="bike", cutoff_min=20)  # every pair
+    assert am.nnz == 200 * 15
+    from_matrix = am.nearest()
+    assert near["time_s"].to_numpy() == pytest.approx(from_matrix["time_s"].to_numpy(), rel=REL)
+    assert (near["site"] == from_matrix["site"]).all()
+    # with a cutoff, points farther than it get no site
+    short = nearest_sites(grid, demand, sites, mode="bike", cutoff_min=0.5)
+    beyond = near["time_s"] > 30
+    assert beyond.any()
+    assert short.loc[beyond, "site"].isna().all()
+    assert short.loc[~beyond, "time_s"].to_numpy() == pytest.approx(
+        near.loc[~beyond, "time_s"].to_numpy(), rel=REL
+    )
+    far = pd.concat([demand, points_gdf([(0, -3000)], index=pd.Index([999]))])
+    excluded = nearest_sites(grid, far, sites, mode="bike", on_far="exclude")
+    assert excluded.loc[999, "excluded"]
+    assert pd.isna(excluded.loc[999, "site"])
 
 
 def test_save_load_round_trip(grid, tmp_path) -> None:  # type: ignore[no-untyped-def]

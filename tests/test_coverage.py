@@ -151,6 +151,27 @@ def test_weight_none_counts_points_and_far_points_are_reported(street, stations,
     assert result.excluded["label"].tolist() == ["lost"]
     assert share(result, 0.9) == pytest.approx(5 / 6)  # 6 points counted, 5 covered
     assert "lost" not in result.uncovered.index
+    # a station off the network is reported, and the others still serve
+    far_stations = pd.concat(
+        [stations, points_gdf([(450, -3000)], index=pd.Index(["Z"]), hours=["24/7"])]
+    )
+    with_far = coverage(
+        street,
+        far_stations,
+        demand,
+        mode="bike",
+        cutoffs_min=(0.9,),
+        cutoff_min=0.9,
+        on_far="exclude",
+    )
+    assert with_far.stations["excluded"].to_dict() == {
+        "A": False,
+        "B": False,
+        "C": False,
+        "Z": True,
+    }
+    assert with_far.excluded[["role", "label"]].values.tolist() == [["site", "Z"]]
+    assert with_far.curve.to_dict() == pytest.approx({0.9: 105 / 120})
 
 
 def test_bad_input(street, stations, demand) -> None:  # type: ignore[no-untyped-def]
@@ -251,8 +272,11 @@ def test_demo_region_coverage_is_consistent(access_demo_network) -> None:  # typ
     dense[coo.row, coo.col] = coo.data
     best = dense.min(axis=1)
     times = full.points.loc[am.demand_index, "time_min"].to_numpy() * 60
-    assert np.array_equal(np.isfinite(best), np.isfinite(times))
-    assert times[np.isfinite(times)] == pytest.approx(best[np.isfinite(best)], rel=1e-12)
+    within = np.isfinite(best)
+    assert times[within] == pytest.approx(best[within], rel=1e-9)
+    # points with no station within 20 min still get their nearest one, farther away
+    assert (times[~within] > 20 * 60).all()
+    assert full.points["nearest_station"].notna().all()
     # group shares add up to the overall share
     s = full.shares
     for cut in (5.0, 10.0, 15.0, 20.0):

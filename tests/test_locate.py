@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -22,7 +23,13 @@ from planner.locate import (
     PMedian,
     decay_weights,
 )
-from planner.locate.solvers import merge_rows
+from planner.locate.solvers import (
+    BenefitProblem,
+    coverage_fixing,
+    dominated_columns,
+    lagrangian_value,
+    merge_rows,
+)
 
 INF = np.inf
 
@@ -374,6 +381,43 @@ def test_merge_rows_is_exact():
     assert group[3] not in (group[0], group[1])
 
 
+def _coverage_problem(t, w, cutoff):
+    a = sp.csr_array((t <= cutoff).astype(float))
+    keep = np.diff(a.indptr) > 0
+    a = sp.csr_array(a[np.flatnonzero(keep)])
+    return BenefitProblem(a, w[keep], np.zeros(a.shape[0])), a.toarray() > 0, w[keep]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lagrangian_bound_fixing_and_dominance_are_valid(seed):
+    t, w = random_times(seed, 25, 8, density=0.5)
+    prob, a, wk = _coverage_problem(t, w, 9)
+    rng = np.random.default_rng(seed)
+    for p in (1, 2, 3):
+        values = {
+            s: float(wk[a[:, list(s)].any(axis=1)].sum())
+            for s in itertools.combinations(range(8), p)
+        }
+        opt = max(values.values())
+        for _ in range(5):
+            lam = rng.uniform(0, 1, wk.size) * wk
+            bound, _ = lagrangian_value(prob, p, lam)
+            assert bound >= opt - 1e-9  # L(lam) is an upper bound for every lam in [0, w]
+            lower = opt - 0.5  # a plan value just below the optimum
+            out, fixed_in = coverage_fixing(prob, p, lam, lower)
+            for s, v in values.items():
+                if v > lower:  # every better plan avoids `out` and holds `fixed_in`
+                    assert not set(np.flatnonzero(out)) & set(s)
+                    assert set(np.flatnonzero(fixed_in)) <= set(s)
+        drop = dominated_columns(prob, p)
+        kept = [j for j in range(8) if not drop[j]]
+        assert len(kept) >= p
+        best_kept = max(
+            float(wk[a[:, list(s)].any(axis=1)].sum()) for s in itertools.combinations(kept, p)
+        )
+        assert best_kept == opt
+
+
 # ----------------------------------------------------------------------------- spopt
 
 
@@ -535,3 +579,46 @@ def test_infeasible_and_bad_inputs_have_clear_messages():
     with pytest.raises(InfeasibleError, match=r"p = 1 new sites cannot serve every"):
         PCenter.from_matrix(np.array([[1.0, INF], [INF, 1.0]]), p=1).solve()
     assert math.isfinite(MCLP.from_matrix(t, cutoff=10, p=0).solve().objective)
+
+
+# ----------------------------------------------------------------------------- real data
+
+SHENZHEN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "shenzhen"
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_shenzhen_mclp_5min_p20_optimum():
+    """The shared instance of BENCHMARKS.md: optimum 370,212 of 504,887 at 5 min, p = 20."""
+    path = SHENZHEN / "futian_nanshan_drive.osm.bz2"
+    if not path.exists():
+        pytest.skip(f"real data folder {SHENZHEN} is absent")
+    ox = pytest.importorskip("osmnx")
+    from scipy.sparse.csgraph import dijkstra
+
+    graph = ox.truncate.largest_component(ox.graph_from_xml(path, simplify=True), strongly=True)
+    nodes = list(graph.nodes)
+    pos = {n: i for i, n in enumerate(nodes)}
+    u, v, tt = zip(
+        *((pos[a], pos[b], length / 250.0) for a, b, length in graph.edges(data="length")),
+        strict=True,
+    )
+    u, v, tt = np.array(u), np.array(v), np.array(tt)
+    order = np.lexsort((tt, v, u))
+    u, v, tt = u[order], v[order], tt[order]
+    first = np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])]
+    n = len(nodes)
+    g = sp.csr_array((tt[first], (u[first], v[first])), shape=(n, n))
+    rng = np.random.default_rng(42)
+    sites = rng.choice(n, 2000, replace=False)
+    demand = rng.choice(n, 10000, replace=True)
+    weights = rng.integers(1, 101, 10000).astype(float)
+    dist = dijkstra(g.T.tocsr(), directed=True, indices=sites, limit=5.0).T
+    r, c = np.nonzero(np.isfinite(dist))
+    times = sp.csr_array(sp.csr_array((dist[r, c], (r, c)), shape=dist.shape)[demand])
+    assert weights.sum() == 504_887
+    res = MCLP.from_matrix(times, cutoff=5, p=20, weights=weights).solve(solver="exact")
+    assert res.objective == 370_212
+    assert res.status == "optimal"
+    fast = MCLP.from_matrix(times, cutoff=5, p=20, weights=weights).solve(solver="fast")
+    assert fast.objective <= 370_212 <= fast.bound

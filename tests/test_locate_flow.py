@@ -153,9 +153,14 @@ def test_rest_existing_origin_rules_and_unservable() -> None:
     # an origin that is not a rest place: 2 h already driven, so the first stop by 2 h
     res = RestIntervalCoverage.from_matrix(positions, origin_rest=[False, True, True], **kw).solve()
     assert sorted(res.selected) == [0, 1, 3]  # 1 h, then 4 h (and 8 h)
-    # an interval shorter than every gap
-    with pytest.raises(InfeasibleError, match="no route can be served"):
-        RestIntervalCoverage.from_matrix(positions, lengths=[10.0, 3.0, 9.0], interval=0.2).solve()
+    # an interval shorter than every gap: nothing can be served, reported, not raised
+    res = RestIntervalCoverage.from_matrix(
+        positions, lengths=[10.0, 3.0, 9.0], interval=0.2
+    ).solve()
+    assert len(res.selected) == 0
+    assert not res.demand["servable"].any()
+    assert res.figures["unservable_routes"] == 3.0
+    assert "shortest such gap is 2" in res.reason  # route 1: 0 -> 2 h -> 3 h
 
 
 def test_rest_bad_input() -> None:

@@ -17,6 +17,7 @@ from pyproj import Transformer
 from planner._errors import InputError
 from planner.locate.flows import FlowCapture, RestIntervalCoverage
 from planner.routes import (
+    MapMatcher,
     driver_home_candidates,
     driver_home_plan,
     flows_from_paths,
@@ -302,8 +303,9 @@ def test_match_synthetic_traces_recovers_edges(demo_net: Any, demo_flows: Any) -
     recall, precision = edge_recall(res, truth)
     assert recall >= 0.95
     assert precision >= 0.9
-    # two worker processes give the same matches
-    par = match_traces(traces, demo_net, workers=2)
+    # two worker processes, and a matcher prepared once, give the same matches
+    matcher = MapMatcher(demo_net)
+    par = match_traces(traces, matcher, workers=2)
     assert par.points.equals(res.points)
     assert par.flows is not None
     assert [par.flows.path(r) for r in par.flows.routes.index] == [

@@ -146,7 +146,7 @@ def solve_benefit(
         reason = "exact solver asked for (HiGHS), warm-started with greedy + swaps"
     else:
         use_exact = False
-        reason = "fast solver asked for (greedy + swaps)"
+        reason = "fast solver asked for"
     if coverage and budget is None and p is not None:
         if use_exact:
             chosen, value, bound, status, fast = coverage_exact(

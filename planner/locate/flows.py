@@ -26,6 +26,7 @@ have an exact (HiGHS) and a fast solver reporting a proven gap, returning a
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import time
 from collections.abc import Hashable, Sequence
@@ -57,6 +58,8 @@ from planner.locate.solvers import (
     greedy_cover,
     solve_mip,
 )
+
+logger = logging.getLogger(__name__)
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -687,11 +690,23 @@ class RestIntervalCoverage:
         check_solver(solver)
         win = self.windows
         if not win.servable.any():
-            raise InfeasibleError(
+            message = (
                 f"no route can be served with a rest every {self.interval:g}: every route has "
                 f"a stretch longer than that without any site (the shortest such gap is "
-                f"{self._smallest_gap():.4g}). Fix: add candidate sites, lower min_volume, "
-                "or lengthen the interval."
+                f"{self._smallest_gap():.4g}); add candidate sites, lower min_volume, "
+                "or lengthen the interval"
+            )
+            logger.warning("RestIntervalCoverage: %s", message)
+            return self._result(
+                np.zeros(win.cand_cols.size, dtype=bool),
+                0.0,
+                0.0,
+                "min" if self.p is None and self.budget is None else "max",
+                "trivial",
+                message,
+                "optimal",
+                t0,
+                {},
             )
         if self.p is None and self.budget is None:
             return self._solve_cover(solver, time_limit, mip_gap, t0)

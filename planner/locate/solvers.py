@@ -1130,7 +1130,7 @@ def coverage_lagrangian(
             stall += 1
             if stall >= 15:
                 mu, stall = mu / 2, 0
-        if best_bound - best_value <= 1e-9 * max(1.0, abs(best_value)) or mu < 1e-5:
+        if best_bound - best_value <= 1e-9 * max(1.0, abs(best_value)) or mu < 1e-3:
             break
         if time_limit is not None and time.perf_counter() - t0 > time_limit:
             break
@@ -1235,7 +1235,7 @@ def restrict_columns(prob: BenefitProblem, cols: IntArray) -> BenefitProblem:
     return BenefitProblem(ones, mw, np.zeros(merged.shape[0]), cost)
 
 
-def dominated_columns(prob: BenefitProblem, p: int) -> NDArray[np.bool_]:
+def dominated_columns(prob: BenefitProblem, p: int, *, max_pairs: float = 5e7) -> NDArray[np.bool_]:
     """Columns whose covered rows are a subset of another column's (drop-safe for max coverage).
 
     With a cardinality constraint, replacing a dominated column by its
@@ -1248,6 +1248,9 @@ def dominated_columns(prob: BenefitProblem, p: int) -> NDArray[np.bool_]:
         Coverage problem (0/1, base 0).
     p
         Number of columns to choose.
+    max_pairs
+        Skip the test (drop nothing) when the rows hold more (row, column, column)
+        triples than this.
 
     Returns
     -------
@@ -1255,6 +1258,9 @@ def dominated_columns(prob: BenefitProblem, p: int) -> NDArray[np.bool_]:
         Flags of the columns that can be dropped.
     """
     A = sp.csr_array((np.ones(prob.B.nnz), prob.B.indices, prob.B.indptr), shape=prob.B.shape)
+    deg = np.diff(A.indptr).astype(np.float64)
+    if float(np.dot(deg, deg)) > max_pairs:  # A.T @ A would be too large: skip the test
+        return np.zeros(A.shape[1], dtype=bool)
     overlap = sp.coo_array(A.T @ A)
     size = np.diff(prob.BT.indptr).astype(np.float64)
     j, k, v = overlap.row, overlap.col, overlap.data
@@ -1300,6 +1306,8 @@ def coverage_fast(
     t0 = time.perf_counter()
     budget = 60.0 if time_limit is None else max(time_limit, 0.1)
     fast = greedy_swap(prob, p, time_limit=0.3 * budget, seed=seed)
+    if fast.bound - fast.value <= 1e-9 * max(1.0, fast.value):  # proven optimal already
+        return fast, np.zeros(prob.B.shape[0])
     lag = coverage_lagrangian(
         prob,
         p,
@@ -1380,6 +1388,9 @@ def coverage_exact(
     def left() -> float | None:
         return None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
 
+    first = greedy_swap(prob, p, seed=seed)
+    if first.bound - first.value <= 1e-9 * max(1.0, first.value):  # proven optimal already
+        return first.selected, first.value, first.value, "optimal", first
     drop = dominated_columns(prob, p)
     keep = np.flatnonzero(~drop)
     q = restrict_columns(prob, keep) if drop.any() else prob
