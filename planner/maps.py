@@ -922,7 +922,7 @@ def plan_map(
         colour = _NEW_COLOURS[plan.programme]
         if len(plan.sites) == 0:
             reason = " ".join(plan.notes) or labels["no_sites"]
-            messages.append(f"{labels[key]}: {reason}")
+            messages.append(f"{labels[key]}: {reason}" if len(plans) > 1 else reason)
             continue
         layer = folium.FeatureGroup(name=labels[key])
         for _, row in plan.sites.sort_values("rank", ascending=False).iterrows():
@@ -948,12 +948,11 @@ def plan_map(
                 f"{c['share_after']:.0%} {labels['after']}"
             ] = "transparent"
     nothing = all(len(p.sites) == 0 and len(p.stations) == 0 and len(p.demand) == 0 for p in plans)
-    if nothing:
-        messages.insert(0, labels["empty"])
     if messages:
         _add_message(m, labels["empty"] if nothing else labels["no_sites"], messages)
     add_title(m, title or plans[0].name, subtitle=None)
-    add_legend(m, legend, title=labels["legend"])
+    if legend:
+        add_legend(m, legend, title=labels["legend"])
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 
