@@ -307,6 +307,13 @@ def add_legend(m: folium.Map, items: Mapping[str, str], *, title: str = "Legend"
     return m
 
 
+def _geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    """GeoJSON of a WGS84 frame, light: coordinates to 1e-6 degrees (~0.1 m), no bboxes."""
+    light = frame.set_geometry(shapely.set_precision(frame.geometry.to_numpy(), 1e-6))
+    data: dict[str, Any] = json.loads(light.to_json(drop_id=True, show_bbox=False, na="null"))
+    return data
+
+
 def _road_style(highway: Any) -> tuple[str, str, float]:
     values = highway if isinstance(highway, list) else [highway]
     for value in values:
@@ -366,7 +373,7 @@ def add_roads(
     # draw local streets first so main roads lie on top
     frame = frame.sort_values("weight", kind="stable")
     folium.GeoJson(
-        frame.__geo_interface__,
+        _geojson(frame),
         name=labels["roads"],
         style_function=lambda f: {
             "color": f["properties"]["colour"],
@@ -714,9 +721,7 @@ def _polygons_layer(
     }
     if dash:
         style["dashArray"] = dash
-    folium.GeoJson(data.__geo_interface__, name=name, style_function=lambda _f, s=style: s).add_to(
-        m
-    )
+    folium.GeoJson(_geojson(data), name=name, style_function=lambda _f, s=style: s).add_to(m)
 
 
 def _hex_layer(
@@ -735,7 +740,7 @@ def _hex_layer(
         crs=WGS84,
     )
     folium.GeoJson(
-        data.__geo_interface__,
+        _geojson(data),
         name=name,
         style_function=lambda f: {
             "color": f["properties"]["colour"],
@@ -764,7 +769,7 @@ def _routes_layer(
         crs=WGS84,
     ).sort_values("volume", kind="stable")
     folium.GeoJson(
-        data.__geo_interface__,
+        _geojson(data),
         name=name,
         style_function=lambda f: {
             "color": f["properties"]["colour"],
@@ -916,8 +921,8 @@ def plan_map(
         key = "new_worker_station" if plan.programme == "worker_stations" else "new_driver_home"
         colour = _NEW_COLOURS[plan.programme]
         if len(plan.sites) == 0:
-            reason = "; ".join(plan.notes) or labels["no_sites"]
-            messages.append(f"{labels[key]}: {reason}")
+            reason = " ".join(plan.notes) or labels["no_sites"]
+            messages.append(f"{labels[key]}: {reason}" if len(plans) > 1 else reason)
             continue
         layer = folium.FeatureGroup(name=labels[key])
         for _, row in plan.sites.sort_values("rank", ascending=False).iterrows():
@@ -943,12 +948,11 @@ def plan_map(
                 f"{c['share_after']:.0%} {labels['after']}"
             ] = "transparent"
     nothing = all(len(p.sites) == 0 and len(p.stations) == 0 and len(p.demand) == 0 for p in plans)
-    if nothing:
-        messages.insert(0, labels["empty"])
     if messages:
         _add_message(m, labels["empty"] if nothing else labels["no_sites"], messages)
     add_title(m, title or plans[0].name, subtitle=None)
-    add_legend(m, legend, title=labels["legend"])
+    if legend:
+        add_legend(m, legend, title=labels["legend"])
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 
@@ -1020,5 +1024,6 @@ def save_map(m: folium.Map, path: str | Path, *, offline: bool = False) -> Path:
     ) as handle:
         handle.write(page)
         tmp = Path(handle.name)
+    tmp.chmod(0o644)  # NamedTemporaryFile makes 0600 files; maps are for sharing
     tmp.replace(path)
     return path

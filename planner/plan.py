@@ -24,6 +24,7 @@ one place (:func:`_minutes_matrix`) before it reaches a model.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import html
@@ -45,7 +46,7 @@ import scipy.sparse as sp
 import shapely
 from pyproj import CRS
 
-from planner._errors import InputError
+from planner._errors import InfeasibleError, InputError
 from planner.crs import WGS84
 from planner.maps import OSM_ATTRIBUTION
 
@@ -65,7 +66,10 @@ __all__ = [
     "Plan",
     "PlanResult",
     "Preset",
+    "demo_homes_plan",
+    "demo_worker_plan",
     "run_demo",
+    "write_outputs",
 ]
 
 Programme = Literal["worker_stations", "driver_homes"]
@@ -581,6 +585,7 @@ def _atomic_write(path: Path, data: str) -> Path:
     ) as handle:
         handle.write(data)
         tmp = Path(handle.name)
+    tmp.chmod(0o644)  # NamedTemporaryFile makes 0600 files; outputs are for sharing
     os.replace(tmp, path)
     return path
 
@@ -1242,8 +1247,12 @@ class Plan:
         paths = flows.paths_gdf()
         captured_before = np.zeros(len(routes_table), dtype=bool)
         captured_after = np.zeros(len(routes_table), dtype=bool)
-        served_before = np.zeros(len(routes_table), dtype=bool)
-        served_after = np.zeros(len(routes_table), dtype=bool)
+        # with no site at all, a route meets the rest rule when it is short enough (its
+        # origin and destination count as rest places)
+        hours = routes_table["time_s"].to_numpy(float) / 3600.0
+        short = hours <= (self.rest_interval_h or math.inf) + 1e-12
+        served_before, served_after = short.copy(), short.copy()
+        covered_before = covered_after = np.zeros(len(routes_table), dtype=bool)
         locate = None
         order: list[Any] = []
         added: list[float] = []
@@ -1279,9 +1288,41 @@ class Plan:
                 route_index=inc.routes.index,
                 site_index=inc.sites.index,
             )
-            locate = model.solve(solver=solver, time_limit=time_limit, seed=self.seed)
-            new = locate.sites[~locate.sites["existing"].to_numpy(bool)]
-            gains = new["marginal_weight"].to_numpy(float)
+            rest_model = None
+            if self.rest_interval_h is not None and bool((hours > self.rest_interval_h).any()):
+                # routes longer than the rest interval: site for the rest rule itself
+                rest_model = RestIntervalCoverage.from_matrix(
+                    inc.matrix("position_h"),
+                    lengths=inc.route_lengths("h"),
+                    interval=self.rest_interval_h,
+                    p=p_eff,
+                    volumes=volumes,
+                    existing=ex_labels,
+                    min_volume=self.min_volume,
+                    route_index=inc.routes.index,
+                    site_index=inc.sites.index,
+                )
+                notes.append(
+                    f"Some routes drive longer than {self.rest_interval_h:g} h: sites are chosen "
+                    "to meet the rest rule (rest-interval model); coverage counts routes "
+                    "meeting it."
+                )
+            if rest_model is not None:
+                try:
+                    locate = rest_model.solve(solver=solver, time_limit=time_limit, seed=self.seed)
+                except InfeasibleError as error:
+                    notes.append(str(error))
+                    locate = None
+            else:
+                locate = model.solve(solver=solver, time_limit=time_limit, seed=self.seed)
+            if locate is None:
+                new = pd.DataFrame({"marginal_volume": []})
+                gains = np.zeros(0)
+            else:
+                new = locate.sites[~locate.sites["existing"].to_numpy(bool)]
+                gains = new[
+                    "marginal_volume" if rest_model is not None else "marginal_weight"
+                ].to_numpy(float)
             keep = gains > 1e-12
             if (~keep).any() and p_eff > 0:
                 notes.append(
@@ -1310,6 +1351,7 @@ class Plan:
 
             captured_before = captured(ex_labels)
             captured_after = captured(ex_labels + order)
+            covered_before, covered_after = captured_before, captured_after
             if self.rest_interval_h is not None:
                 position = inc.matrix("position_h")
                 lengths = inc.route_lengths("h")
@@ -1328,17 +1370,20 @@ class Plan:
                     else:
                         served_after = served
             max_p = min(max(p_eff, 5), n_cand)
-            if max_p > 0:
+            if rest_model is not None:
+                covered_before, covered_after = served_before, served_after
+                curve = _rest_curve(rest_model, max_p, volumes, served_before)
+            elif max_p > 0 and locate is not None:
                 curve = _curve(model.mclp, max_p, total, float(locate.figures["objective_before"]))
-                if len(curve):
-                    curve["chosen"] = curve["p"] == len(order)
+            if len(curve):
+                curve["chosen"] = curve["p"] == len(order)
         sites = self._ranked_sites(
             candidates,
             existing,
             order,
             added,
             total=total,
-            base=float(volumes[captured_before].sum()),
+            base=float(volumes[np.asarray(covered_before, dtype=bool)].sum()),
             passing=passing,
         )
         demand_out = gpd.GeoDataFrame(
@@ -1356,8 +1401,8 @@ class Plan:
         )
         coverage = _coverage_table(
             demand_out["volume"],
-            demand_out["captured_before"],
-            demand_out["captured_after"],
+            pd.Series(covered_before, index=demand_out.index),
+            pd.Series(covered_after, index=demand_out.index),
             {},
         )
         edge_routes = _edge_routes(flows)
@@ -1369,7 +1414,7 @@ class Plan:
             stations=existing,
             demand=demand_out,
             coverage=coverage,
-            uncovered=demand_out[~demand_out["captured_after"]],
+            uncovered=demand_out[~np.asarray(covered_after, dtype=bool)],
             hexes=gpd.GeoDataFrame({"weight_uncovered": []}, geometry=[], crs=WGS84),
             curve=curve,
             service_areas=gpd.GeoDataFrame(
@@ -1430,7 +1475,11 @@ def _rest_served(
         route_index=inc.routes.index,
         site_index=inc.sites.index[cols],
     )
-    res = model.solve()
+    try:
+        res = model.solve()
+    except InfeasibleError:
+        # every route has a stretch longer than the interval without an open site
+        return np.zeros(n, dtype=bool)
     served = res.demand["served"].reindex(inc.routes.index).to_numpy(bool)
     assert served.shape[0] == n
     return served
@@ -1484,6 +1533,36 @@ def _curve(model: Any, max_p: int, total: float, before: float) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _rest_curve(
+    model: Any, max_p: int, volumes: np.ndarray, served_before: np.ndarray
+) -> pd.DataFrame:
+    """Return the served volume by number of new sites (rest-interval model, fast solver)."""
+    total = float(volumes.sum())
+    before = float(volumes[served_before].sum())
+    rows = [{"p": 0, "site": None, "covered": before, "share": before / total, "bound": before}]
+    for k in range(1, max_p + 1):
+        try:
+            variant = copy.copy(model)
+            variant.p = k
+            res = variant.solve(solver="fast")
+        except (InfeasibleError, InputError):
+            break
+        rows.append(
+            {
+                "p": k,
+                "site": None,
+                "covered": res.objective,
+                "share": res.objective / total if total > 0 else math.nan,
+                "bound": res.bound,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["gap"] = (frame["bound"] - frame["covered"]).clip(lower=0) / frame["covered"].where(
+        frame["covered"] > 0
+    )
+    return frame
 
 
 def _network_digest(network: RoadNetwork) -> str:

@@ -417,5 +417,6 @@ def write_report(
     ) as handle:
         handle.write(page)
         tmp = Path(handle.name)
+    tmp.chmod(0o644)  # NamedTemporaryFile makes 0600 files; reports are for sharing
     tmp.replace(path)
     return path

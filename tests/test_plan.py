@@ -188,6 +188,7 @@ def test_to_files_writes_every_output(line: Any, tmp_path: Path) -> None:
         "run.json",
         "sites.geojson",
     ]
+    assert {p.stat().st_mode & 0o777 for p in paths.values()} == {0o644}
     sites = gpd.read_file(paths["sites"])
     assert sites["site_id"].tolist() == ["c8", "c5"]
     assert sites["rank"].tolist() == [1, 2]
@@ -266,3 +267,63 @@ def test_demo_driver_homes_against_brute_force(demo_run: Any) -> None:
     assert res.demand["served_after"].all()
     assert res.routes is not None
     assert res.routes["volume"].max() == pytest.approx(flows.edge_volumes()["volume"].max())
+
+
+def test_driver_homes_with_nothing_to_site(demo_run: Any) -> None:
+    from planner.plan import demo_homes_plan
+
+    empty = gpd.GeoDataFrame(geometry=[], crs=4326)
+    res = demo_homes_plan(demo_run.homes.network, candidates=empty, stations=None).site(p=2)
+    assert res.sites.empty
+    assert res.share_before == 0
+    assert res.share_after == 0
+    assert res.status == "not solved"
+    assert any("No candidate sites" in n for n in res.notes)
+    assert any("No existing driver homes" in n for n in res.notes)
+    # no site at all: a route meets the 4-hour rule when it is shorter than 4 hours
+    assert (res.demand["served_before"] == (res.demand["time_h"] <= 4)).all()
+    high = demo_homes_plan(demo_run.homes.network, min_volume=1e6).site(p=2)
+    assert high.sites.empty
+    assert any("Only 0 candidate sites are passed by 1e+06+ trucks a day" in n for n in high.notes)
+    assert high.share_after == pytest.approx(demo_run.homes.share_before)
+
+
+def test_driver_homes_on_a_long_corridor_meet_the_rest_rule() -> None:
+    """Nodes 0..10 every 60 km at 60 km/h: an hour a node, a rest every 4 hours.
+
+    Route A drives 0 -> 10 (10 h, 50 trucks a day): it needs two stops with gaps
+    of at most 4 h (e.g. at 4 and 8, or 3 and 7). Route B drives 0 -> 5 (5 h, 30
+    trucks): one stop at 3 or 4. With one new site only B can be served (30 of
+    80); with two both (80). Candidates at nodes 3, 4, 7 and 8.
+    """
+    from planner.network import TravelMode
+    from planner.routes import flows_from_paths
+    from tests.conftest import metric_network
+
+    truck = TravelMode("truck", speed_kmh=60.0, access_speed_kmh=5.0)
+    nodes = {k: (60_000.0 * k, 0.0) for k in range(11)}
+    net = metric_network(nodes, [(k, k + 1) for k in range(10)], modes=[truck])
+    flows = flows_from_paths(
+        net, [list(range(11)), list(range(6))], volumes=[50.0, 30.0], index=["A", "B"]
+    )
+    candidates = points_gdf(
+        [(60_000.0 * k, 0.0) for k in (3, 4, 7, 8)],
+        index=pd.Index(["n3", "n4", "n7", "n8"], name="site_id"),
+        name=["Three", "Four", "Seven", "Eight"],
+    )
+    plan = Plan.driver_homes(net, flows=flows, candidates=candidates, name="Corridor")
+    one = plan.site(p=1)
+    assert list(one.sites.index) in (["n3"], ["n4"])
+    assert one.share_before == 0
+    assert one.share_after == pytest.approx(30 / 80)
+    assert one.demand["served_after"].tolist() == [False, True]
+    assert any("rest-interval model" in n for n in one.notes)
+    two = plan.site(p=2)
+    assert two.share_after == pytest.approx(1.0)
+    assert two.demand["served_after"].all()
+    assert sorted(two.sites.index) in (["n3", "n7"], ["n4", "n7"], ["n4", "n8"])
+    assert two.sites["added"].sum() == pytest.approx(80.0)
+    curve = two.curve.set_index("p")
+    assert curve.loc[1, "share"] == pytest.approx(30 / 80)
+    assert curve.loc[2, "share"] == pytest.approx(1.0)
+    assert curve.loc[2, "chosen"]
