@@ -18,7 +18,9 @@ The public API, by concern:
   (see :mod:`planner.locate`);
 - truck routes and driver homes: :func:`route_od`, :func:`match_traces`, :class:`Flows`,
   :func:`driver_home_candidates`, :func:`driver_home_plan`;
-- maps: :func:`network_map`, :func:`save_map`;
+- plans, maps and reports: :class:`Plan` (:meth:`Plan.worker_stations`,
+  :meth:`Plan.driver_homes`) giving a :class:`PlanResult`; :func:`plan_map`,
+  :func:`network_map`, :func:`save_map`, :func:`report_html`, :func:`run_demo`;
 - the embedded synthetic demo region: :mod:`planner.datasets`;
 - errors: :class:`PlannerError` and its subclasses.
 """
@@ -81,7 +83,7 @@ from planner.locate import (
     RestIntervalCoverage,
     decay_weights,
 )
-from planner.maps import network_map, save_map
+from planner.maps import network_map, plan_map, save_map
 from planner.network import (
     DEFAULT_MODES,
     CSRGraph,
@@ -94,7 +96,18 @@ from planner.network import (
     network_from_osm,
     network_from_place,
 )
+from planner.plan import (
+    DRIVER_HOMES,
+    WORKER_STATIONS,
+    DemoResult,
+    Plan,
+    PlanResult,
+    Preset,
+    run_demo,
+    write_outputs,
+)
 from planner.poi import pois_from_osm
+from planner.report import report_html, write_report
 from planner.routes import (
     DRIVER_HOME_TAGS,
     DriverHomePlan,
@@ -114,14 +127,17 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_MODES",
+    "DRIVER_HOMES",
     "DRIVER_HOME_TAGS",
     "LSCP",
     "MCLP",
+    "WORKER_STATIONS",
     "AccessMatrix",
     "CSRGraph",
     "CoverageResult",
     "DatumError",
     "DecayCoverage",
+    "DemoResult",
     "DriverHomePlan",
     "FlowCapture",
     "Flows",
@@ -135,7 +151,10 @@ __all__ = [
     "PCenter",
     "PMedian",
     "PhasePlan",
+    "Plan",
+    "PlanResult",
     "PlannerError",
+    "Preset",
     "Problem",
     "RestIntervalCoverage",
     "RoadNetwork",
@@ -184,12 +203,15 @@ __all__ = [
     "node_access_matrix",
     "node_nearest",
     "parse_hours",
+    "plan_map",
     "pois_from_osm",
     "read_candidates",
     "read_points",
     "read_stations",
     "read_traces",
+    "report_html",
     "route_od",
+    "run_demo",
     "save_map",
     "service_areas",
     "stations_open",
@@ -197,4 +219,6 @@ __all__ = [
     "to_wgs84",
     "validate_demand",
     "with_passing_volume",
+    "write_outputs",
+    "write_report",
 ]

@@ -41,7 +41,6 @@ import logging
 import math
 import multiprocessing
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -55,6 +54,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
+from planner._atomic import atomic_file
 from planner._errors import InputError
 from planner._progress import tqdm
 from planner.network import CSRGraph, RoadNetwork, SnapResult
@@ -832,21 +832,8 @@ class AccessMatrix:
             for column in _SNAP_COLUMNS:
                 if column in snap:
                     arrays[f"{role}_snap_{column}"] = snap[column].to_numpy()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-        ) as handle:
-            tmp = Path(handle.name)
-            try:
-                np.savez(handle, **arrays)  # type: ignore[arg-type]
-            except BaseException:
-                handle.close()
-                tmp.unlink(missing_ok=True)
-                raise
-        try:
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_file(path) as tmp, tmp.open("wb") as handle:
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
         return path
 
     @classmethod

@@ -337,6 +337,7 @@ def run_scenario(
     output = scenario["output"]
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    tmp.chmod(0o755)  # mkdtemp makes 0700 folders; results are for sharing
     try:
         write_outputs(
             [result],

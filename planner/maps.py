@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner._atomic import write_text
 from planner._errors import InputError
 from planner.crs import WGS84
 
@@ -1018,12 +1018,4 @@ def save_map(m: folium.Map, path: str | Path, *, offline: bool = False) -> Path:
     page = m.get_root().render()
     if offline:
         page = _inline_assets(page)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
-    ) as handle:
-        handle.write(page)
-        tmp = Path(handle.name)
-    tmp.chmod(0o644)  # NamedTemporaryFile makes 0600 files; maps are for sharing
-    tmp.replace(path)
-    return path
+    return write_text(path, page)

@@ -39,6 +39,7 @@ import shapely
 from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
+from planner._atomic import atomic_file
 from planner._errors import InputError, NetworkError, OfflineError, SnapError
 from planner._progress import tqdm
 from planner.crs import WGS84, local_metric_crs
@@ -868,16 +869,8 @@ class RoadNetwork:
             {name: m.to_dict() for name, m in self.modes.items()}, sort_keys=True
         )
         graph.graph["planner_dropped"] = json.dumps(dataclasses.asdict(self.dropped))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-        ) as handle:
-            tmp = Path(handle.name)
-        try:
+        with atomic_file(path) as tmp:
             ox.save_graphml(graph, tmp)
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
         return path
 
 

@@ -31,9 +31,7 @@ import html
 import json
 import logging
 import math
-import os
 import platform
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +44,7 @@ import scipy.sparse as sp
 import shapely
 from pyproj import CRS
 
+from planner._atomic import write_text
 from planner._errors import InfeasibleError, InputError
 from planner.crs import WGS84
 from planner.maps import OSM_ATTRIBUTION
@@ -578,18 +577,6 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _atomic_write(path: Path, data: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
-    ) as handle:
-        handle.write(data)
-        tmp = Path(handle.name)
-    tmp.chmod(0o644)  # NamedTemporaryFile makes 0600 files; outputs are for sharing
-    os.replace(tmp, path)
-    return path
-
-
 def write_outputs(
     results: Sequence[PlanResult],
     folder: str | Path,
@@ -635,11 +622,11 @@ def write_outputs(
         if column != sites_all.geometry.name and sites_all[column].dtype == object:
             sites_all[column] = sites_all[column].map(lambda v: None if v is None else str(v))
     paths = {
-        "sites": _atomic_write(
+        "sites": write_text(
             folder / "sites.geojson",
             sites_all.to_json(drop_id=True, na="null") if len(sites_all) else _empty_geojson(),
         ),
-        "coverage": _atomic_write(
+        "coverage": write_text(
             folder / "coverage.csv",
             pd.concat(
                 [r.coverage.assign(programme=r.programme) for r in results], ignore_index=True
@@ -648,12 +635,12 @@ def write_outputs(
     }
     m = plan_map(list(results), tiles=tiles, language=language, title=title)
     paths["map"] = save_map(m, folder / "map.html", offline=offline)
-    paths["report"] = _atomic_write(
+    paths["report"] = write_text(
         folder / "report.html", report_html(list(results), map_file="map.html", title=title)
     )
     run = {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     run["plans"] = [r.run_info() for r in results]  # type: ignore[assignment]
-    paths["run"] = _atomic_write(folder / "run.json", json.dumps(run, indent=2, ensure_ascii=False))
+    paths["run"] = write_text(folder / "run.json", json.dumps(run, indent=2, ensure_ascii=False))
     return paths
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import math
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from planner._atomic import write_text
 from planner._errors import InputError
 
 if TYPE_CHECKING:
@@ -411,12 +411,4 @@ def write_report(
 
         map_html = _inline_assets(plan_map(_plans(results), tiles=None).get_root().render())
     page = report_html(results, map_file=map_file, map_html=map_html, title=title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
-    ) as handle:
-        handle.write(page)
-        tmp = Path(handle.name)
-    tmp.chmod(0o644)  # NamedTemporaryFile makes 0600 files; reports are for sharing
-    tmp.replace(path)
-    return path
+    return write_text(path, page)

@@ -48,6 +48,8 @@ def test_cli_run_equals_api(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_OK, result.output
     folder = tmp_path / "out-homes"
     assert sorted(p.name for p in folder.iterdir()) == sorted(OUTPUTS)
+    assert folder.stat().st_mode & 0o777 == 0o755
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in folder.iterdir())
     api = build_plan(load_scenario(scenario)).site(p=2)
     sites = json.loads((folder / "sites.geojson").read_text())
     assert [f["properties"]["site_id"] for f in sites["features"]] == [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +55,51 @@ def test_quickstart_runs_on_the_demo_region() -> None:
     assert "leaflet" in _text(cells[5]).lower()
     assert "'map.html'" in _text(cells[6])
     assert re.search(r"covered \d+\.\d% -> \d+\.\d%", _text(cells[7]))
+
+
+def _run(name: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> list:  # type: ignore[type-arg]
+    # the kernel runs in a scratch folder: make sure it imports this checkout's planner
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbclient.NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    ).execute()
+    cells = [c for c in notebook.cells if c.cell_type == "code"]
+    errors = [o for c in cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
+    return cells
+
+
+@pytest.mark.slow
+def test_worker_station_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cells = _run("worker_stations.ipynb", tmp_path, monkeypatch)
+    assert "197,943 GPS fixes -> 3,651 stays -> 423 hotspots" in _text(cells[1])
+    shares = _text(cells[2])
+    at_15 = re.search(r"\n\d+\s+15\.0\s+all\s+all\s+423\s+\S+\s+\S+\s+(0\.\d+)", shares)
+    assert at_15 is not None, shares
+    # planner.coverage (cell 2) and the Plan (cell 3) agree on the share covered before
+    assert f"{float(at_15.group(1)):.1%}" in _text(cells[3])
+    assert "optimal" in _text(cells[3])
+    assert "leaflet" in _text(cells[6]).lower()
+
+
+@pytest.mark.slow
+def test_driver_home_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cells = _run("driver_homes.ipynb", tmp_path, monkeypatch)
+    summary = _text(cells[3])
+    assert "optimal" in summary
+    assert "Demo Truck Fuel 1 (synthetic)" in _text(cells[4])
+    assert "leaflet" in _text(cells[5]).lower()
+
+
+@pytest.mark.slow
+def test_bring_your_own_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cells = _run("bring_your_own_city.ipynb", tmp_path, monkeypatch)
+    assert "network_from_osm(path)" in _text(cells[1])  # the offline error names the alternative
+    described = _text(cells[2])
+    # GCJ-02 stations converted back land on the roads (unconverted they would be ~500 m off)
+    maximum = float(re.search(r"max\s+([\d.]+)", described).group(1))  # type: ignore[union-attr]
+    assert maximum < 60
+    assert not list(tmp_path.glob("my_stations.csv"))  # the notebook cleans up after itself
