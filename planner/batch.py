@@ -302,9 +302,10 @@ def run_scenario(
     """Run one scenario and write its outputs into one folder, atomically.
 
     The folder receives ``sites.geojson``, ``coverage.csv``, ``map.html``,
-    ``report.html``, ``run.json`` and ``scenario.json`` (the validated scenario
-    and its hash). It is built beside the target and renamed into place when
-    complete; an error leaves any earlier results as they were.
+    ``report.html``, ``run.json``, ``scenario.json`` (the validated scenario
+    and its hash) and ``run.log`` (what planner logged during the run). It is
+    built beside the target and renamed into place when complete; an error
+    leaves any earlier results as they were.
 
     Parameters
     ----------
@@ -326,19 +327,37 @@ def run_scenario(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     target = Path(out_dir) if out_dir is not None else scenario.output_folder
-    plan = build_plan(scenario, progress=progress)
-    solver = scenario["solver"]
-    result = plan.site(
-        p=scenario["model"]["p"] or 0,
-        solver=solver["method"],
-        time_limit=solver["time_limit_s"],
-        progress=progress,
-    )
     output = scenario["output"]
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     tmp.chmod(0o755)  # mkdtemp makes 0700 folders; results are for sharing
+    # the run's own log file, beside its results
+    handler = logging.FileHandler(tmp / "run.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    package = logging.getLogger("planner")
+    level = package.level
+    package.addHandler(handler)
+    if level == logging.NOTSET or level > logging.INFO:
+        package.setLevel(logging.INFO)
     try:
+        logger.info("scenario %s (%s), hash %s", scenario.name, scenario.file, scenario.hash)
+        plan = build_plan(scenario, progress=progress)
+        solver = scenario["solver"]
+        result = plan.site(
+            p=scenario["model"]["p"] or 0,
+            solver=solver["method"],
+            time_limit=solver["time_limit_s"],
+            progress=progress,
+        )
+        logger.info(
+            "%d sites; covered %.4f -> %.4f",
+            len(result.sites),
+            result.share_before,
+            result.share_after,
+        )
+        package.removeHandler(handler)
+        handler.close()
         write_outputs(
             [result],
             tmp,
@@ -355,6 +374,10 @@ def run_scenario(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        package.removeHandler(handler)
+        handler.close()
+        package.setLevel(level)
     return result, target
 
 

@@ -22,7 +22,15 @@ from planner.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-OUTPUTS = ("sites.geojson", "coverage.csv", "map.html", "report.html", "run.json", "scenario.json")
+OUTPUTS = (
+    "sites.geojson",
+    "coverage.csv",
+    "map.html",
+    "report.html",
+    "run.json",
+    "scenario.json",
+    "run.log",
+)
 runner = CliRunner()
 
 
@@ -59,6 +67,9 @@ def test_cli_run_equals_api(tmp_path: Path) -> None:
     first = coverage.iloc[0]
     assert first["share_before"] == pytest.approx(api.share_before, rel=1e-12)
     assert first["share_after"] == pytest.approx(api.share_after, rel=1e-12)
+    log = (folder / "run.log").read_text(encoding="utf-8")
+    assert f"hash {load_scenario(scenario).hash}" in log
+    assert f"{len(api.sites)} sites; covered {api.share_before:.4f}" in log
     record = json.loads((folder / "scenario.json").read_text())
     assert record["hash"] == load_scenario(scenario).hash
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
