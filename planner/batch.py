@@ -27,7 +27,7 @@ from planner.scenario import Scenario, load_scenario
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ScenarioRun", "build_plan", "run_batch", "run_scenario"]
+__all__ = ["ScenarioRun", "build_plan", "coverage_scenario", "run_batch", "run_scenario"]
 
 
 @dataclass(frozen=True)
@@ -378,6 +378,89 @@ def run_scenario(
         package.removeHandler(handler)
         handler.close()
         package.setLevel(level)
+    return result, target
+
+
+def coverage_scenario(
+    scenario: Scenario | str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    progress: bool = False,
+) -> tuple[Any, Path]:
+    """Measure who the existing stations already serve: a scenario's analysis only.
+
+    Runs :func:`planner.coverage.coverage` on the scenario's network, stations and
+    demand for every cutoff of ``[model] curve_cutoffs_min`` and writes, atomically,
+    ``shares.csv`` (covered share overall and per worker group at each cutoff),
+    ``points.geojson`` (every demand point's nearest station and time),
+    ``uncovered.geojson`` and ``hexes.geojson`` (uncovered demand per hexagon).
+
+    Parameters
+    ----------
+    scenario
+        A worker-station scenario (validated, or a file).
+    out_dir
+        The output folder (default: the scenario's output folder + ``-coverage``).
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    tuple
+        The :class:`~planner.coverage.CoverageResult` and the folder written.
+    """
+    from planner._atomic import write_text
+    from planner.coverage import coverage
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if scenario.programme != "worker_stations":
+        raise InputError(
+            f"coverage analysis measures demand points; {scenario.file or scenario.name} is a "
+            f"{scenario.programme!r} scenario.",
+            field="programme",
+            fix="use a worker_stations scenario, or `planner run` for driver homes.",
+        )
+    plan = build_plan(scenario, progress=progress)
+    stations = plan.stations
+    if stations is not None and plan.station_kinds and "kind" in stations:
+        stations = stations[stations["kind"].isin(plan.station_kinds)]
+    if stations is None or plan.demand is None:
+        raise InputError(
+            "coverage analysis needs [stations] and [demand].",
+            file=str(scenario.file) if scenario.file else None,
+            fix="add both sections (demo = true for the embedded region).",
+        )
+    model = scenario["model"]
+    result = coverage(
+        plan.network,
+        stations,
+        plan.demand,
+        mode=model["mode"],
+        cutoffs_min=tuple(model["curve_cutoffs_min"]),
+        cutoff_min=model["cutoff_min"],
+        groups=[g for g in ("group",) if g in plan.demand],
+        max_snap_m=model["max_snap_m"],
+        on_far="exclude",
+        progress=progress,
+    )
+    target = (
+        Path(out_dir)
+        if out_dir is not None
+        else scenario.output_folder.with_name(scenario.output_folder.name + "-coverage")
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    tmp.chmod(0o755)
+    try:
+        write_text(tmp / "shares.csv", result.shares.to_csv(index=False))
+        for name in ("points", "uncovered", "hexes"):
+            frame = getattr(result, name)
+            write_text(tmp / f"{name}.geojson", frame.to_json(drop_id=True, na="null"))
+        _replace_folder(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return result, target
 
 

@@ -204,6 +204,37 @@ def run(
     raise typer.Exit(code)
 
 
+@app.command("coverage")
+def coverage_command(
+    scenario: Annotated[Path, typer.Argument(help="A worker-station scenario (.toml).")],
+    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Who is already served: coverage of the existing stations, no siting.
+
+    Prints the covered share overall and per worker group at each cutoff of
+    [model] curve_cutoffs_min, and writes shares.csv, points.geojson,
+    uncovered.geojson and hexes.geojson.
+
+    Example: planner coverage examples/demo_worker_stations.toml
+    """
+    from planner.batch import coverage_scenario
+
+    _configure_logging(quiet)
+    try:
+        result, folder = coverage_scenario(scenario, out_dir=out, progress=_progress(quiet))
+    except PlannerError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from error
+    table = result.shares
+    for _, row in table.iterrows():
+        typer.echo(
+            f"{row['cutoff_min']:>5g} min  {row['group']:<14} {row['share']:7.1%} "
+            f"of {row['weight']:,.0f}"
+        )
+    typer.echo(f"written: {folder}")
+
+
 def main() -> None:
     """Run the command line (the ``planner`` entry point)."""
     app()

@@ -134,3 +134,26 @@ def test_killed_run_leaves_no_half_written_folder(tmp_path: Path) -> None:
     assert not folder.exists() or sorted(p.name for p in folder.iterdir()) == sorted(OUTPUTS)
     for leftover in tmp_path.glob(".out-killed.tmp-*"):
         shutil.rmtree(leftover)
+
+
+def test_coverage_command_equals_planner_coverage(tmp_path: Path) -> None:
+    from planner.coverage import coverage
+
+    out = tmp_path / "cov"
+    scenario = EXAMPLES / "demo_worker_stations.toml"
+    result = runner.invoke(app, ["coverage", str(scenario), "--out", str(out), "-q"])
+    assert result.exit_code == EXIT_OK, result.output
+    shares = pd.read_csv(out / "shares.csv")
+    plan = build_plan(load_scenario(scenario))
+    stations = plan.stations[plan.stations["kind"].isin(plan.station_kinds)]
+    direct = coverage(
+        plan.network, stations, plan.demand, mode="ebike", groups=["group"], on_far="exclude"
+    )
+    pd.testing.assert_frame_equal(
+        shares.reset_index(drop=True), direct.shares.reset_index(drop=True), check_dtype=False
+    )
+    at_15 = shares[(shares["cutoff_min"] == 15) & (shares["group"] == "all")]["share"].item()
+    assert f"{at_15:7.1%}" in result.output
+    homes = runner.invoke(app, ["coverage", str(EXAMPLES / "demo_driver_homes.toml"), "-q"])
+    assert homes.exit_code == EXIT_BAD_INPUT
+    assert "is a 'driver_homes' scenario" in homes.output
