@@ -1015,7 +1015,32 @@ def save_map(m: folium.Map, path: str | Path, *, offline: bool = False) -> Path:
         The path written.
     """
     path = Path(path)
+    return write_text(path, render_page(m, offline=offline))
+
+
+_ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
+def render_page(m: folium.Map, *, offline: bool = False) -> str:
+    """Render a map to the HTML of a page, the same for the same map every time.
+
+    folium names every element with a random id; they are renumbered in order of
+    appearance, so that re-running a study reproduces its map file byte for byte.
+
+    Parameters
+    ----------
+    m
+        The map.
+    offline
+        Embed Leaflet's JavaScript and CSS (see :func:`save_map`).
+
+    Returns
+    -------
+    str
+        The page.
+    """
     page = m.get_root().render()
     if offline:
         page = _inline_assets(page)
-    return write_text(path, page)
+    ids: dict[str, str] = {}
+    return _ELEMENT_ID.sub(lambda found: ids.setdefault(found.group(0), f"{len(ids):032x}"), page)

@@ -407,8 +407,8 @@ def write_report(
     path = Path(path)
     map_html = None
     if embed_map:
-        from planner.maps import _inline_assets, plan_map
+        from planner.maps import plan_map, render_page
 
-        map_html = _inline_assets(plan_map(_plans(results), tiles=None).get_root().render())
+        map_html = render_page(plan_map(_plans(results), tiles=None), offline=True)
     page = report_html(results, map_file=map_file, map_html=map_html, title=title)
     return write_text(path, page)

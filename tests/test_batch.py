@@ -157,3 +157,21 @@ def test_coverage_command_equals_planner_coverage(tmp_path: Path) -> None:
     homes = runner.invoke(app, ["coverage", str(EXAMPLES / "demo_driver_homes.toml"), "-q"])
     assert homes.exit_code == EXIT_BAD_INPUT
     assert "is a 'driver_homes' scenario" in homes.output
+
+
+def test_rerun_reproduces_identical_files(tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, "again")
+    _, first = run_scenario(scenario, out_dir=tmp_path / "one")
+    _, second = run_scenario(scenario, out_dir=tmp_path / "two")
+    for name in ("sites.geojson", "coverage.csv", "map.html", "report.html", "scenario.json"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+    def without_timings(path: Path) -> object:
+        data = json.loads(path.read_text())
+        data.pop("created")
+        for plan in data["plans"]:
+            for key in [k for k in plan if "second" in k or k in ("timings", "time")]:
+                plan.pop(key)
+        return data
+
+    assert without_timings(first / "run.json") == without_timings(second / "run.json")
