@@ -355,7 +355,10 @@ def report_html(
         f"<h1>{_esc(heading)}</h1>",
     ]
     summary = pd.concat([p.summary().rename(columns={"value": p.programme}) for p in plans], axis=1)
-    summary = summary.map(lambda v: f"{v:g}" if isinstance(v, float) else v).fillna("")
+    # figures that do not apply to a programme (e.g. a cutoff for truck routes) stay blank
+    summary = summary.map(
+        lambda v: ("" if math.isnan(v) else f"{v:g}") if isinstance(v, float) else v
+    ).fillna("")
     summary.index.name = None
     parts.append("<h2>Summary</h2>" + summary.to_html(classes="summary", border=0))
     parts.extend(_plan_section(p) for p in plans)

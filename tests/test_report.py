@@ -123,4 +123,5 @@ def test_demo_report_in_browser(demo_run: Any, open_page) -> None:  # type: igno
     assert chosen.nth(0).get_attribute("data-p") == str(len(demo_run.workers.sites))
     summary = page.page.locator("table.summary").inner_text()
     assert "rest rule met after" in summary
+    assert "nan" not in summary.split()  # figures that do not apply are blank
     page.screenshot("report_demo")
