@@ -410,7 +410,9 @@ class PCenter:
             if not use_exact:
                 return False, False, np.zeros(0, dtype=np.int64)
             res, cols = cover_mip(A, cost, time_limit=time_limit, start=heur.selected)
-            if not math.isnan(res.objective) and res.objective <= self.p + 1e-9:
+            # trust a solver's cover only once checked: every row must hold a chosen column
+            covers = np.diff(sp.csr_array(A[:, cols]).indptr).min() > 0 if cols.size else False
+            if not math.isnan(res.objective) and res.objective <= self.p + 1e-9 and covers:
                 return True, False, self._cand[cols]
             proven = (not math.isnan(res.bound)) and res.bound > self.p + 1e-9
             return False, proven or res.status == "optimal", np.zeros(0, dtype=np.int64)
