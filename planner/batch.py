@@ -220,6 +220,8 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Any:
         "seed": scenario.seed,
         "max_snap_m": model["max_snap_m"],
     }
+    if scenario["candidates"]["cost"] is not None:
+        settings["cost"] = scenario["candidates"]["cost"]
     if scenario.programme == "driver_homes":
         settings["rest_interval_h"] = model["interval_h"]
         if scenario["candidates"]["min_volume"] > 0:
@@ -297,6 +299,7 @@ def run_scenario(
     scenario: Scenario | str | Path,
     *,
     out_dir: str | Path | None = None,
+    scheduler: str | None = None,
     progress: bool = False,
 ) -> tuple[Any, Path]:
     """Run one scenario and write its outputs into one folder, atomically.
@@ -314,6 +317,9 @@ def run_scenario(
     out_dir
         The output folder (default: the scenario's ``[output] folder``, or
         ``results/<name>`` beside the scenario file).
+    scheduler
+        A ``dask.distributed`` scheduler address (or client): the travel-time
+        matrix is computed on that cluster; results are the same.
     progress
         Show progress bars.
 
@@ -344,10 +350,15 @@ def run_scenario(
         logger.info("scenario %s (%s), hash %s", scenario.name, scenario.file, scenario.hash)
         plan = build_plan(scenario, progress=progress)
         solver = scenario["solver"]
+        model = scenario["model"]
         result = plan.site(
-            p=scenario["model"]["p"] or 0,
+            p=model["p"],
+            model=model["kind"],
+            budget=model["budget"],
+            phases=model["phases"],
             solver=solver["method"],
             time_limit=solver["time_limit_s"],
+            scheduler=scheduler,
             progress=progress,
         )
         logger.info(
@@ -385,6 +396,7 @@ def coverage_scenario(
     scenario: Scenario | str | Path,
     *,
     out_dir: str | Path | None = None,
+    scheduler: str | None = None,
     progress: bool = False,
 ) -> tuple[Any, Path]:
     """Measure who the existing stations already serve: a scenario's analysis only.
@@ -401,6 +413,8 @@ def coverage_scenario(
         A worker-station scenario (validated, or a file).
     out_dir
         The output folder (default: the scenario's output folder + ``-coverage``).
+    scheduler
+        A ``dask.distributed`` scheduler address (or client) for the travel times.
     progress
         Show progress bars.
 
@@ -442,6 +456,7 @@ def coverage_scenario(
         groups=[g for g in ("group",) if g in plan.demand],
         max_snap_m=model["max_snap_m"],
         on_far="exclude",
+        scheduler=scheduler,
         progress=progress,
     )
     target = (
@@ -464,9 +479,46 @@ def coverage_scenario(
     return result, target
 
 
-def _run_one(path: str, out_dir: str | None, progress: bool) -> ScenarioRun:
+def check_scheduler(address: str, *, timeout_s: float = 10.0) -> None:
+    """Check that a Dask scheduler answers before any scenario starts.
+
+    Parameters
+    ----------
+    address
+        The scheduler's address, e.g. ``"tcp://10.0.0.5:8786"``.
+    timeout_s
+        How long to wait for it.
+
+    Raises
+    ------
+    InputError
+        When ``dask.distributed`` is missing or the scheduler does not answer.
+    """
     try:
-        result, folder = run_scenario(path, out_dir=out_dir, progress=progress)
+        from dask.distributed import Client
+    except ImportError as error:  # pragma: no cover - dask is in the dev extra
+        raise InputError(
+            "--scheduler needs dask.distributed, which is not installed.",
+            field="--scheduler",
+            fix="pip install 'planner[dask]', or leave --scheduler out to run locally.",
+        ) from error
+    try:
+        client = Client(address, timeout=f"{timeout_s:g}s")
+    except (OSError, ValueError, TypeError) as error:
+        raise InputError(
+            f"no Dask scheduler answers at {address!r} ({type(error).__name__}: {error}).",
+            field="--scheduler",
+            fix="start one with `dask scheduler` (and `dask worker ADDRESS`), check the "
+            "address and port, or leave --scheduler out to run locally.",
+        ) from error
+    client.close()
+
+
+def _run_one(
+    path: str, out_dir: str | None, progress: bool, scheduler: str | None = None
+) -> ScenarioRun:
+    try:
+        result, folder = run_scenario(path, out_dir=out_dir, scheduler=scheduler, progress=progress)
     except PlannerError as error:
         return ScenarioRun(path, "invalid", None, str(error))
     except Exception as error:  # a batch reports and goes on
@@ -482,6 +534,7 @@ def run_batch(
     paths: Sequence[str | Path],
     *,
     jobs: int = 1,
+    scheduler: str | None = None,
     progress: bool = False,
 ) -> list[ScenarioRun]:
     """Run many scenarios; a failing one is reported and the others go on.
@@ -492,6 +545,9 @@ def run_batch(
         Scenario files.
     jobs
         Scenarios run at once (local processes).
+    scheduler
+        A ``dask.distributed`` scheduler address: every scenario's travel-time
+        matrix is computed on that cluster.
     progress
         Show progress bars (only with ``jobs=1``).
 
@@ -504,6 +560,7 @@ def run_batch(
         raise InputError(f"jobs must be 1 or more, got {jobs}.", field="jobs")
     names = [str(p) for p in paths]
     if jobs == 1 or len(names) == 1:
-        return [_run_one(name, None, progress) for name in names]
+        return [_run_one(name, None, progress, scheduler) for name in names]
+    n = len(names)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_run_one, names, [None] * len(names), [False] * len(names)))
+        return list(pool.map(_run_one, names, [None] * n, [False] * n, [scheduler] * n))

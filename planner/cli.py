@@ -30,6 +30,14 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_PARTIAL = 3
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or tables.")]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Compute travel-time matrices on this Dask cluster (tcp://host:8786).",
+    ),
+]
 
 
 def _configure_logging(quiet: bool) -> None:
@@ -167,6 +175,7 @@ def run(
         list[Path], typer.Argument(help="Scenario files (.toml) or folders of them.")
     ],
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Scenarios run at once.")] = 1,
+    scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Run scenarios; each writes one output folder, whole or not at all.
@@ -176,14 +185,20 @@ def run(
     unexpected errors only.
 
     Example: planner run examples/demo_worker_stations.toml examples/demo_driver_homes.toml
+
+    On a Dask cluster: planner run examples/ --scheduler tcp://10.0.0.5:8786
     """
-    from planner.batch import run_batch
+    from planner.batch import check_scheduler, run_batch
     from planner.scenario import scenario_files
 
     _configure_logging(quiet)
     try:
         files = scenario_files(scenarios)
-        runs = run_batch(files, jobs=jobs, progress=_progress(quiet) and jobs == 1)
+        if scheduler is not None:
+            check_scheduler(scheduler)
+        runs = run_batch(
+            files, jobs=jobs, scheduler=scheduler, progress=_progress(quiet) and jobs == 1
+        )
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error
@@ -208,6 +223,7 @@ def run(
 def coverage_command(
     scenario: Annotated[Path, typer.Argument(help="A worker-station scenario (.toml).")],
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+    scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Who is already served: coverage of the existing stations, no siting.
@@ -218,11 +234,15 @@ def coverage_command(
 
     Example: planner coverage examples/demo_worker_stations.toml
     """
-    from planner.batch import coverage_scenario
+    from planner.batch import check_scheduler, coverage_scenario
 
     _configure_logging(quiet)
     try:
-        result, folder = coverage_scenario(scenario, out_dir=out, progress=_progress(quiet))
+        if scheduler is not None:
+            check_scheduler(scheduler)
+        result, folder = coverage_scenario(
+            scenario, out_dir=out, scheduler=scheduler, progress=_progress(quiet)
+        )
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error

@@ -71,6 +71,7 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "new_worker_station": "Recommended worker stations",
         "new_driver_home": "Recommended driver homes",
         "rank": "Rank",
+        "phase": "Phase",
         "added": "Demand added",
         "added_trucks": "Trucks/day captured",
         "cumulative": "Cumulative coverage",
@@ -106,6 +107,7 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "new_worker_station": "推荐新建服务站",
         "new_driver_home": "推荐新建司机之家",
         "rank": "排名",
+        "phase": "建设阶段",
         "added": "新增覆盖需求",
         "added_trucks": "新增覆盖货车（辆/日）",
         "cumulative": "累计覆盖率",
@@ -169,7 +171,7 @@ def _folium() -> Any:
 def new_map(
     bounds: tuple[float, float, float, float],
     *,
-    tiles: str | None = "CartoDB positron",
+    tiles: str | None = "OpenStreetMap",
     attribution: str = OSM_ATTRIBUTION,
 ) -> folium.Map:
     """Create an empty map fitted to a WGS84 box, with a scale bar.
@@ -456,7 +458,7 @@ def network_map(
     *,
     stations: gpd.GeoDataFrame | None = None,
     m: folium.Map | None = None,
-    tiles: str | None = "CartoDB positron",
+    tiles: str | None = "OpenStreetMap",
     title: str | None = None,
     subtitle: str | None = None,
     attribution: str = OSM_ATTRIBUTION,
@@ -642,6 +644,8 @@ def _site_popup(row: pd.Series, result: Any, labels: Mapping[str, str]) -> str:
         f"{added}: {row['added']:,.1f} ({row['added_share']:.1%})",
         f"{labels['cumulative']}: {row['cumulative_share']:.1%}",
     ]
+    if "phase" in row and pd.notna(row["phase"]):
+        lines.insert(2, f"{labels['phase']}: {int(row['phase'])}")
     if "passing_volume" in row and pd.notna(row["passing_volume"]):
         lines.append(f"{labels['passing']}: {row['passing_volume']:,.0f}")
     if pd.notna(row.get("nearest_station")):
@@ -798,7 +802,7 @@ def plan_map(
     results: Any,
     *,
     m: folium.Map | None = None,
-    tiles: str | None = "CartoDB positron",
+    tiles: str | None = "OpenStreetMap",
     title: str | None = None,
     language: Language = "en",
     roads: bool = True,

@@ -72,6 +72,26 @@ __all__ = [
 ]
 
 Programme = Literal["worker_stations", "driver_homes"]
+#: The models each programme can run, default first.
+_MODEL_KINDS: Mapping[str, tuple[str, ...]] = {
+    "worker_stations": ("mclp", "lscp"),
+    "driver_homes": ("rest_interval", "flow_capture"),
+}
+
+
+@dataclass(frozen=True)
+class _Run:
+    """How one :meth:`Plan.site` call runs (validated there)."""
+
+    kind: str
+    p: int | None
+    budget: float | None
+    phases: tuple[int, ...] | None
+    solver: Literal["auto", "exact", "fast"]
+    time_limit: float | None
+    n_jobs: int
+    scheduler: Any
+    progress: bool
 
 
 # ================================================================================ presets
@@ -174,6 +194,29 @@ def _wgs84(frame: gpd.GeoDataFrame | None, name: str) -> gpd.GeoDataFrame | None
     if not CRS(out.crs).equals(WGS84):
         out = out.to_crs(WGS84)
     return out
+
+
+def _site_costs(candidates: gpd.GeoDataFrame, column: str) -> pd.Series:
+    """Return the candidates' site costs, checked: a column of finite numbers > 0."""
+    if column not in candidates.columns:
+        raise InputError(
+            f"candidates have no cost column {column!r}; columns are "
+            f"{[c for c in candidates.columns if c != candidates.geometry.name]}.",
+            field=column,
+            fix="add a cost per candidate site, or name the right column with cost=...",
+        )
+    values = pd.to_numeric(candidates[column], errors="coerce").astype(float)
+    bad = ~np.isfinite(values.to_numpy()) | (values.to_numpy() <= 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{int(bad.sum())} site costs are missing, not numbers or not above 0 "
+            f"(first: {candidates[column].iloc[first]!r} at site {candidates.index[first]!r}).",
+            row=first + 1,
+            field=column,
+            fix="give every candidate a cost greater than 0.",
+        )
+    return values
 
 
 def _minutes_matrix(access: AccessMatrix) -> tuple[sp.csr_array, pd.Index, pd.Index]:
@@ -541,7 +584,7 @@ class PlanResult:
         folder: str | Path,
         *,
         offline: bool = True,
-        tiles: str | None = "CartoDB positron",
+        tiles: str | None = "OpenStreetMap",
         language: Literal["en", "zh"] = "en",
     ) -> dict[str, Path]:
         """Write ``sites.geojson``, ``coverage.csv``, ``map.html``, ``report.html``, ``run.json``.
@@ -582,7 +625,7 @@ def write_outputs(
     folder: str | Path,
     *,
     offline: bool = True,
-    tiles: str | None = "CartoDB positron",
+    tiles: str | None = "OpenStreetMap",
     language: Literal["en", "zh"] = "en",
     title: str | None = None,
 ) -> dict[str, Path]:
@@ -678,6 +721,10 @@ class Plan:
         The demand weight column (``None``: one per point).
     station_kinds
         Only existing stations of these kinds count (empty: all).
+    cost
+        The candidates' column of site costs (yuan, or any unit), used by
+        ``site(budget=...)`` and by the ``lscp`` model (least total cost);
+        ``None``: every site costs 1.
     rest_interval_h, min_volume, detour_min
         Driver-home settings (see :class:`Preset`).
     name
@@ -722,6 +769,7 @@ class Plan:
         groups: Sequence[str] = ("group",),
         weight: str | None = "weight",
         station_kinds: Sequence[str] = (),
+        cost: str | None = None,
         rest_interval_h: float | None = None,
         min_volume: float | None = None,
         detour_min: float = 0.0,
@@ -764,6 +812,9 @@ class Plan:
         self.groups = tuple(groups)
         self.weight = weight
         self.station_kinds = tuple(station_kinds)
+        self.cost = cost
+        if cost is not None and self.candidates is not None and len(self.candidates):
+            _site_costs(self.candidates, cost)
         self.rest_interval_h = rest_interval_h
         self.min_volume = min_volume
         self.detour_min = float(detour_min)
@@ -866,13 +917,14 @@ class Plan:
             geometry=pd.concat([existing.geometry, candidates.geometry]), crs=WGS84
         )
 
-    def _parameters(self, p: int, solver: str, time_limit: float | None) -> dict[str, Any]:
+    def _parameters(self, run: _Run) -> dict[str, Any]:
         params: dict[str, Any] = {
             "programme": self.programme,
+            "model": run.kind,
             "mode": self.mode,
-            "p": p,
-            "solver": solver,
-            "time_limit": time_limit,
+            "p": run.p,
+            "solver": run.solver,
+            "time_limit": run.time_limit,
             "seed": self.seed,
             "station_kinds": list(self.station_kinds),
             "max_snap_m": self.max_snap_m,
@@ -884,6 +936,9 @@ class Plan:
                 "groups": list(self.groups),
                 "weight": self.weight,
                 "hex_size_m": self.hex_size_m,
+                "cost": self.cost,
+                "budget": run.budget,
+                "phases": None if run.phases is None else list(run.phases),
             }
         else:
             params |= {
@@ -895,14 +950,19 @@ class Plan:
 
     def site(
         self,
-        p: int = 20,
+        p: int | None = None,
         *,
+        model: str | None = None,
+        budget: float | None = None,
+        phases: Sequence[int] | None = None,
         solver: Literal["auto", "exact", "fast"] = "auto",
         time_limit: float | None = None,
         curve_max_p: int | None = None,
+        n_jobs: int = 1,
+        scheduler: Any = None,
         progress: bool = False,
     ) -> PlanResult:
-        """Recommend up to ``p`` new sites and measure what they add.
+        """Recommend new sites and measure what they add.
 
         Sites that would add nothing (everything reachable is already covered)
         are not recommended; the notes say so.
@@ -910,15 +970,35 @@ class Plan:
         Parameters
         ----------
         p
-            Number of new sites.
+            Number of new sites (default 20 when neither ``budget`` nor
+            ``phases`` is given).
+        model
+            Worker stations: ``"mclp"`` (default: the ``p`` sites, budget or
+            phases covering the most demand) or ``"lscp"`` (the fewest sites, or
+            least total ``cost``, covering all coverable demand; no ``p``).
+            Driver homes: ``"rest_interval"`` (default: a rest stop at least every
+            ``rest_interval_h`` hours, flow capturing when no route is that long)
+            or ``"flow_capture"`` (the most trucks passing a site).
+        budget
+            Worker stations: total cost allowed for new sites, instead of ``p``;
+            site costs come from the candidates' ``cost`` column (see :class:`Plan`).
+        phases
+            Worker stations: new sites per phase, e.g. ``[20, 20, 20, 20, 20]`` for
+            20 a year; each phase keeps the earlier phases' sites. The sites table
+            gets a ``phase`` column (1-based).
         solver
             ``"exact"`` (HiGHS), ``"fast"`` (greedy + swaps with a proven bound)
             or ``"auto"``.
         time_limit
-            Solver time limit in seconds.
+            Solver time limit in seconds (per phase).
         curve_max_p
             Largest ``p`` on the coverage curve (default ``max(p, 10)``, at most
             the number of candidates).
+        n_jobs
+            Local cores for the travel-time matrix.
+        scheduler
+            A ``dask.distributed`` client or scheduler address (``"tcp://host:8786"``):
+            the travel-time matrix is computed on that cluster, with the same result.
         progress
             Show progress bars.
 
@@ -927,14 +1007,74 @@ class Plan:
         PlanResult
             The ranked sites, coverage before/after and every intermediate table.
         """
-        if int(p) != p or p < 0:
+        kinds = _MODEL_KINDS[self.programme]
+        kind = kinds[0] if model is None else model
+        if kind not in kinds:
+            raise InputError(
+                f"model {kind!r} does not fit the {self.programme} programme.",
+                field="model",
+                fix=f"use one of {', '.join(map(repr, kinds))}.",
+            )
+        if self.programme == "driver_homes" and (budget is not None or phases is not None):
+            raise InputError(
+                "budgets and phases are available for worker stations only.",
+                field="budget" if budget is not None else "phases",
+                fix="give p=... (the number of driver homes) instead.",
+            )
+        if p is not None and (int(p) != p or p < 0):
             raise InputError(f"`p` must be a whole number >= 0; got {p}.", field="p")
-        p = int(p)
-        if self.programme == "driver_homes":
-            return self._site_homes(p, solver=solver, time_limit=time_limit, progress=progress)
-        return self._site_workers(
-            p, solver=solver, time_limit=time_limit, curve_max_p=curve_max_p, progress=progress
+        if phases is not None:
+            phases = list(phases)
+            if not phases or any(int(k) != k or k < 0 for k in phases):
+                raise InputError(
+                    f"`phases` must be a non-empty list of whole numbers >= 0; got {phases}.",
+                    field="phases",
+                    fix="give the new sites per phase, e.g. phases=[20, 20, 20, 20, 20].",
+                )
+            phases = [int(k) for k in phases]
+            if p is not None and p != sum(phases):
+                raise InputError(
+                    f"p = {p} but the phases add up to {sum(phases)}.",
+                    field="phases",
+                    fix="leave p out when giving phases, or make them agree.",
+                )
+            p = sum(phases)
+        if budget is not None:
+            if p is not None:
+                raise InputError(
+                    "give either `p` (or `phases`) or `budget`, not both.",
+                    field="budget",
+                    fix="drop p=... to choose by budget, or drop budget=... to choose p sites.",
+                )
+            if self.cost is None:
+                raise InputError(
+                    "`budget` needs site costs.",
+                    field="cost",
+                    fix="name the candidates' cost column with Plan(..., cost='cost').",
+                )
+        if kind == "lscp" and (p is not None or budget is not None):
+            raise InputError(
+                "the lscp model chooses how many sites are needed: it takes no p, "
+                "budget or phases.",
+                field="p",
+                fix="drop p/budget/phases, or use model='mclp'.",
+            )
+        if p is None and budget is None and kind != "lscp":
+            p = 20
+        run = _Run(
+            kind=kind,
+            p=None if p is None else int(p),
+            budget=budget,
+            phases=None if phases is None else tuple(phases),
+            solver=solver,
+            time_limit=time_limit,
+            n_jobs=n_jobs,
+            scheduler=scheduler,
+            progress=progress,
         )
+        if self.programme == "driver_homes":
+            return self._site_homes(run)
+        return self._site_workers(run, curve_max_p=curve_max_p)
 
     # ------------------------------------------------------------ worker stations
     def _demand_frame(self, notes: list[str]) -> gpd.GeoDataFrame:
@@ -968,17 +1108,9 @@ class Plan:
             notes.append("The demand table is empty: there is nothing to cover.")
         return out
 
-    def _site_workers(
-        self,
-        p: int,
-        *,
-        solver: Literal["auto", "exact", "fast"],
-        time_limit: float | None,
-        curve_max_p: int | None,
-        progress: bool,
-    ) -> PlanResult:
+    def _site_workers(self, run: _Run, *, curve_max_p: int | None) -> PlanResult:
         from planner.access import access_matrix
-        from planner.locate import MCLP
+        from planner.locate import LSCP, MCLP
 
         notes: list[str] = []
         existing = self._existing()
@@ -1001,6 +1133,7 @@ class Plan:
         kept = pd.Series(True, index=demand.index)
         order: list[Any] = []
         added: list[float] = []
+        phase_of: pd.Series | None = None
         curve = pd.DataFrame(columns=["p", "site", "covered", "share", "bound", "gap"])
         total_weight = float(demand["weight"].sum()) if len(demand) else 0.0
         if len(demand) and len(sites_all):
@@ -1012,7 +1145,9 @@ class Plan:
                 cutoff_min=self.cutoff_min,
                 max_snap_m=self.max_snap_m,
                 on_far="exclude",
-                progress=progress,
+                n_jobs=run.n_jobs,
+                scheduler=run.scheduler,
+                progress=run.progress,
             )
             kept = pd.Series(demand.index.isin(access.demand_index), index=demand.index)
             if (~kept).any():
@@ -1024,19 +1159,57 @@ class Plan:
             minutes, d_index, s_index = _minutes_matrix(access)
             ex_labels = [s for s in existing.index if s in s_index]
             n_cand = int(len(s_index) - len(ex_labels))
-            p_eff = min(p, n_cand)
-            if p > n_cand and n_cand > 0:
-                notes.append(f"Only {n_cand} candidate sites can be chosen; asked for {p}.")
-            model = MCLP.from_matrix(
-                minutes,
-                cutoff=self.cutoff_min,
-                p=p_eff,
-                weights=demand["weight"].reindex(d_index).to_numpy(float),
-                existing=ex_labels,
-                demand_index=d_index,
-                site_index=s_index,
-            )
-            locate = model.solve(solver=solver, time_limit=time_limit, seed=self.seed)
+            p_eff = None if run.p is None else min(run.p, n_cand)
+            if run.p is not None and run.p > n_cand and n_cand > 0:
+                notes.append(f"Only {n_cand} candidate sites can be chosen; asked for {run.p}.")
+            costs = None
+            if self.cost is not None:
+                costs = _site_costs(candidates, self.cost).reindex(s_index).fillna(1.0)
+            common: dict[str, Any] = {
+                "cutoff": self.cutoff_min,
+                "weights": demand["weight"].reindex(d_index).to_numpy(float),
+                "existing": ex_labels,
+                "demand_index": d_index,
+                "site_index": s_index,
+            }
+            model = MCLP.from_matrix(minutes, **common)
+            solve_args: dict[str, Any] = {
+                "solver": run.solver,
+                "time_limit": run.time_limit,
+                "seed": self.seed,
+            }
+            if run.kind == "lscp":
+                locate = LSCP.from_matrix(minutes, costs=costs, **common).solve(**solve_args)
+                uncoverable = float(locate.figures.get("uncoverable_weight", 0.0))
+                if uncoverable > 0:
+                    notes.append(
+                        f"Demand of weight {uncoverable:,.6g} is beyond {self.cutoff_min:g} "
+                        "minutes of every site: no set of candidates can cover it."
+                    )
+            elif run.budget is not None:
+                locate = MCLP.from_matrix(minutes, budget=run.budget, costs=costs, **common).solve(
+                    **solve_args
+                )
+            elif run.phases is not None:
+                too_many = p_eff is not None and p_eff < sum(run.phases)
+                phases = _trim_phases(run.phases, n_cand) if too_many else list(run.phases)
+                phased = MCLP.from_matrix(minutes, p=sum(phases), **common).phased(
+                    phases, **solve_args
+                )
+                locate = phased.phases[-1]
+                phase_of = phased.sites["phase"]
+                notes.append(
+                    "Phased plan: "
+                    + "; ".join(
+                        f"phase {k} chooses {n} site{'s' if n != 1 else ''}"
+                        for k, n in enumerate(phases, start=1)
+                    )
+                    + ", each phase keeping the earlier ones."
+                )
+            else:
+                locate = MCLP.from_matrix(minutes, p=p_eff, costs=costs, **common).solve(
+                    **solve_args
+                )
             table = locate.demand
             covered_after.loc[table.index] = table["covered"].to_numpy(bool)
             nearest_site.loc[table.index] = table["site"].to_numpy(object)
@@ -1047,10 +1220,14 @@ class Plan:
             if hits is not None:
                 before = np.diff(sp.csr_array(hits).indptr) > 0
                 covered_before.loc[d_index] = before
-            new = locate.sites[~locate.sites["existing"].to_numpy(bool)]
+            if phase_of is not None:
+                new = phased.sites.rename(columns={"marginal": "marginal_weight"})
+            else:
+                new = locate.sites[~locate.sites["existing"].to_numpy(bool)]
             gains = new["marginal_weight"].to_numpy(float)
             keep = gains > 1e-12
-            if (~keep).any() and p_eff > 0:
+            asked = len(new) if p_eff is None else p_eff
+            if (~keep).any() and asked > 0:
                 if not keep.any():
                     notes.append(
                         "No candidate adds coverage: every demand point a candidate can reach "
@@ -1058,11 +1235,16 @@ class Plan:
                     )
                 else:
                     notes.append(
-                        f"Only {int(keep.sum())} of the {p_eff} sites asked for add coverage; "
+                        f"Only {int(keep.sum())} of the {asked} sites asked for add coverage; "
                         "the rest were left out."
                     )
             order = list(new.index[keep])
             added = list(gains[keep])
+            if run.budget is not None:
+                spent = float(costs.reindex(order).sum()) if costs is not None else len(order)
+                notes.append(
+                    f"Budget {run.budget:,.6g}: the {len(order)} sites chosen cost {spent:,.6g}."
+                )
             covered_after = covered_before.copy()
             open_now = set(ex_labels) | set(order)
             within = model.data.within(self.cutoff_min)
@@ -1070,11 +1252,12 @@ class Plan:
             if cols.size:
                 after = np.diff(sp.csr_array(within[:, cols]).indptr) > 0
                 covered_after.loc[d_index] = after
-            max_p = min(max(p_eff, curve_max_p or 10), n_cand)
+            max_p = min(max(len(order), p_eff or 0, curve_max_p or 10), n_cand)
             if max_p > 0:
-                curve = _curve(
-                    model, max_p, total_weight, float(locate.figures["objective_before"])
+                before_weight = float(
+                    demand["weight"].reindex(d_index)[covered_before.loc[d_index].to_numpy()].sum()
                 )
+                curve = _curve(model, max_p, total_weight, before_weight)
         if not len(existing) and not order:
             notes.append("Nothing to show: no stations exist and none were recommended.")
         if len(demand) and total_weight > 0 and not (~covered_after[kept]).any():
@@ -1085,6 +1268,8 @@ class Plan:
         sites = self._ranked_sites(
             candidates, existing, order, added, total=total_weight, base=base
         )
+        if phase_of is not None:
+            sites.insert(1, "phase", phase_of.reindex(sites.index).to_numpy(np.int64))
         demand_out = gpd.GeoDataFrame(
             {
                 "weight": demand["weight"],
@@ -1107,13 +1292,13 @@ class Plan:
         )
         uncovered = demand_out[~demand_out["covered_after"]]
         hexes = _hexes(demand_out, self.network.crs, self.hex_size_m)
-        areas = self._service_areas(existing, sites, progress=progress)
+        areas = self._service_areas(existing, sites, progress=run.progress)
         if len(curve):
             curve["chosen"] = curve["p"] == len(order)
         return PlanResult(
             name=self.name,
             programme="worker_stations",
-            parameters=self._parameters(p, solver, time_limit),
+            parameters=self._parameters(run),
             sites=sites,
             stations=existing,
             demand=demand_out,
@@ -1208,16 +1393,11 @@ class Plan:
         return out.set_geometry(shapely.set_precision(light.to_numpy(), 1e-6))
 
     # ------------------------------------------------------------------ driver homes
-    def _site_homes(
-        self,
-        p: int,
-        *,
-        solver: Literal["auto", "exact", "fast"],
-        time_limit: float | None,
-        progress: bool,
-    ) -> PlanResult:
+    def _site_homes(self, run: _Run) -> PlanResult:
         from planner.locate.flows import FlowCapture, RestIntervalCoverage
 
+        p = 20 if run.p is None else run.p
+        solver, time_limit, progress = run.solver, run.time_limit, run.progress
         notes: list[str] = []
         flows = self.flows
         existing = self._existing()
@@ -1276,12 +1456,17 @@ class Plan:
                 site_index=inc.sites.index,
             )
             rest_model = None
-            if self.rest_interval_h is not None and bool((hours > self.rest_interval_h).any()):
+            interval_h = self.rest_interval_h
+            if (
+                run.kind == "rest_interval"
+                and interval_h is not None
+                and (hours > interval_h).any()
+            ):
                 # routes longer than the rest interval: site for the rest rule itself
                 rest_model = RestIntervalCoverage.from_matrix(
                     inc.matrix("position_h"),
                     lengths=inc.route_lengths("h"),
-                    interval=self.rest_interval_h,
+                    interval=interval_h,
                     p=p_eff,
                     volumes=volumes,
                     existing=ex_labels,
@@ -1396,7 +1581,7 @@ class Plan:
         return PlanResult(
             name=self.name,
             programme="driver_homes",
-            parameters=self._parameters(p, solver, time_limit),
+            parameters=self._parameters(run),
             sites=sites,
             stations=existing,
             demand=demand_out,
@@ -1493,6 +1678,17 @@ def _edge_routes(flows: Any) -> gpd.GeoDataFrame:
         crs=WGS84,
         index=volumes.index,
     )
+
+
+def _trim_phases(phases: Sequence[int], n_cand: int) -> list[int]:
+    """Cut the phases down to ``n_cand`` sites in all, dropping the latest first."""
+    out, left = [], n_cand
+    for n in phases:
+        out.append(min(n, left))
+        left -= out[-1]
+    while out and out[-1] == 0:
+        out.pop()
+    return out or [0]
 
 
 def _curve(model: Any, max_p: int, total: float, before: float) -> pd.DataFrame:

@@ -278,6 +278,7 @@ def _plan_section(res: PlanResult) -> str:
             c
             for c in (
                 "rank",
+                "phase",
                 "name",
                 "kind",
                 "added",
@@ -313,7 +314,6 @@ def _plan_section(res: PlanResult) -> str:
             "objective": f"{loc.objective:,.3f}",
             "bound": f"{loc.bound:,.3f}",
             "gap": _pct(loc.gap),
-            "seconds": f"{loc.seconds:.2f}",
         }
         parts.append(_table(pd.DataFrame({"value": pd.Series(solver)}), cls="solver"))
     else:

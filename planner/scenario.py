@@ -47,6 +47,7 @@ from typing import Any
 from planner._errors import InputError, Problem
 
 __all__ = [
+    "KINDS_BY_PROGRAMME",
     "MODEL_KINDS",
     "PROGRAMMES",
     "Scenario",
@@ -55,9 +56,15 @@ __all__ = [
 ]
 
 PROGRAMMES = ("worker_stations", "driver_homes")
-# The models a scenario can run today: maximal coverage for worker stations; for
-# driver homes, the rest-interval rule first, then flow capturing (planner.plan).
-MODEL_KINDS = ("mclp", "rest_interval")
+# The models a scenario can run, per programme (default first): maximal coverage
+# (p sites, a budget or phases) or set covering for worker stations; for driver
+# homes, the rest-interval rule (flow capturing when no route is that long) or
+# flow capturing alone (planner.plan.Plan.site).
+KINDS_BY_PROGRAMME: Mapping[str, tuple[str, ...]] = {
+    "worker_stations": ("mclp", "lscp"),
+    "driver_homes": ("rest_interval", "flow_capture"),
+}
+MODEL_KINDS = ("mclp", "lscp", "rest_interval", "flow_capture")
 _MODES = ("walk", "ebike", "car", "truck")
 _DATUMS = ("wgs84", "gcj02", "bd09")
 _SOLVERS = ("auto", "exact", "fast")
@@ -91,6 +98,12 @@ def _non_negative(value: Any) -> str | None:
 
 def _fraction(value: Any) -> str | None:
     return None if 0 <= value < 1 else "must be a fraction from 0 (inclusive) to 1"
+
+
+def _phase_list(value: Any) -> str | None:
+    if not value or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in value):
+        return "must be a non-empty list of whole numbers >= 0 (new sites per phase)"
+    return None
 
 
 def _positive_list(value: Any) -> str | None:
@@ -163,6 +176,7 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
         "min_distance_m": _Key(_NUMBER, 0.0, check=_non_negative),
         "dedupe_m": _Key(_NUMBER, 0.0, check=_non_negative),
         "min_volume": _Key(_NUMBER, 0.0, check=_non_negative),
+        "cost": _Key((str,)),
     },
     "routes": {
         "demo": _Key((bool,), False),
@@ -176,6 +190,8 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
         "cutoff_min": _Key(_NUMBER, None, check=_positive),
         "curve_cutoffs_min": _Key((list,), [5, 10, 15, 20], check=_positive_list),
         "p": _Key((int,), check=_positive),
+        "budget": _Key(_NUMBER, check=_positive),
+        "phases": _Key((list,), check=_phase_list),
         "interval_h": _Key(_NUMBER, 4.0, check=_positive),
         "max_snap_m": _Key(_NUMBER, 500.0, check=_positive),
     },
@@ -188,7 +204,7 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
         "folder": _Key((str,), path=True),
         "language": _Key((str,), "en", _LANGUAGES),
         "offline": _Key((bool,), True),
-        "tiles": _Key((str,), "CartoDB positron"),
+        "tiles": _Key((str,), "OpenStreetMap"),
         "map": _Key((bool,), True),
         "report": _Key((bool,), True),
     },
@@ -340,6 +356,77 @@ def _check_section(
     return out
 
 
+def _check_counts(
+    model: Mapping[str, Any],
+    candidates: Mapping[str, Any],
+    raw: Mapping[str, Any],
+    *,
+    file: str,
+    problems: list[Problem],
+) -> None:
+    """Check how the scenario says how many sites: ``p``, ``budget`` or ``phases``."""
+    kind, p, budget, phases = model["kind"], model["p"], model["budget"], model["phases"]
+    given = [k for k in ("p", "budget", "phases") if model[k] is not None]
+    if kind == "lscp":
+        if given:
+            problems.append(
+                Problem(
+                    f"kind = 'lscp' chooses how many sites are needed; it takes no "
+                    f"{', '.join(given)}.",
+                    file=file,
+                    field=f"[model] {given[0]}",
+                    fix="drop it, or use kind = 'mclp' to choose a number of sites or a budget.",
+                )
+            )
+        return
+    if kind != "mclp":
+        for key in ("budget", "phases"):
+            if model[key] is not None:
+                problems.append(
+                    Problem(
+                        f"{key} is for worker-station (mclp) scenarios only.",
+                        file=file,
+                        field=f"[model] {key}",
+                        fix="give p = <number of driver homes> instead.",
+                    )
+                )
+    if not any(k in raw for k in ("p", "budget", "phases")):
+        problems.append(
+            Problem(
+                "[model] does not say how many new sites to choose.",
+                file=file,
+                field="[model] p",
+                fix="add p = <number of new sites> (or, for mclp, budget = ... or phases = [...]).",
+            )
+        )
+    if budget is not None and (p is not None or phases is not None):
+        problems.append(
+            Problem(
+                "[model] gives budget and also p or phases: give only one way of counting.",
+                file=file,
+                field="[model] budget",
+            )
+        )
+    if budget is not None and candidates["cost"] is None:
+        problems.append(
+            Problem(
+                "budget needs site costs.",
+                file=file,
+                field="[candidates] cost",
+                fix="name the candidates' cost column: cost = 'cost'.",
+            )
+        )
+    if p is not None and phases is not None and isinstance(phases, list) and p != sum(phases):
+        problems.append(
+            Problem(
+                f"p = {p} but the phases add up to {sum(phases)}.",
+                file=file,
+                field="[model] phases",
+                fix="leave p out when giving phases, or make them agree.",
+            )
+        )
+
+
 def _validate(data: Mapping[str, Any], *, file: str, base: Path) -> Scenario:
     problems: list[Problem] = []
     top = {k: v for k, v in data.items() if not isinstance(v, dict)}
@@ -397,25 +484,19 @@ def _validate(data: Mapping[str, Any], *, file: str, base: Path) -> Scenario:
     for key in ("kind", "mode", "cutoff_min"):
         if model.get(key) is None:
             model[key] = preset[key]
-    expected = preset["kind"]
-    if model["kind"] != expected:
+    allowed = KINDS_BY_PROGRAMME.get(programme, KINDS_BY_PROGRAMME["worker_stations"])
+    if model["kind"] not in allowed:
         problems.append(
             Problem(
                 f"[model] kind = {model['kind']!r} does not fit programme = {programme!r}.",
                 file=file,
                 field="[model] kind",
-                fix=f"use kind = {expected!r} (or leave it out) for this programme.",
+                fix=f"use kind = one of {', '.join(map(repr, allowed))} (or leave it out).",
             )
         )
-    if "p" not in tables.get("model", {}):
-        problems.append(
-            Problem(
-                "[model] does not say how many new sites to choose.",
-                file=file,
-                field="[model] p",
-                fix="add p = <number of new sites>.",
-            )
-        )
+    _check_counts(
+        model, sections["candidates"], tables.get("model", {}), file=file, problems=problems
+    )
     if programme == "driver_homes" and model["kind"] in ("flow_capture", "rest_interval"):
         routes = sections["routes"]
         if not any(routes.get(k) for k in ("demo", "od", "traces")):

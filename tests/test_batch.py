@@ -178,3 +178,47 @@ def test_rerun_reproduces_identical_files(tmp_path: Path) -> None:
         return strip(json.loads(path.read_text()))
 
     assert without_timings(first / "run.json") == without_timings(second / "run.json")
+
+
+def test_phased_example_on_a_dask_cluster_equals_the_local_api(tmp_path: Path) -> None:
+    """The phased example, run by the CLI with --scheduler, equals a local API run."""
+    from dask.distributed import LocalCluster
+
+    text = (EXAMPLES / "demo_phased_worker_stations.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        'folder = "../maps/examples/demo_phased_worker_stations"', 'folder = "out-phased"'
+    )
+    scenario = tmp_path / "phased.toml"
+    scenario.write_text(text, encoding="utf-8")
+    with LocalCluster(
+        processes=False, protocol="tcp", dashboard_address=None, n_workers=1, threads_per_worker=2
+    ) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        result = runner.invoke(app, ["run", str(scenario), "-q", "--scheduler", address])
+    assert result.exit_code == EXIT_OK, result.output
+    plan = build_plan(load_scenario(scenario))
+    plan.with_service_areas = False
+    api = plan.site(phases=[4, 3, 3])
+    sites = json.loads((tmp_path / "out-phased" / "sites.geojson").read_text())
+    props = [f["properties"] for f in sites["features"]]
+    assert [p["site_id"] for p in props] == [str(i) for i in api.sites.index]
+    assert [p["phase"] for p in props] == api.sites["phase"].tolist()
+    # four sites in year one, then three a year, each year keeping the earlier ones
+    assert api.sites["phase"].tolist() == [1] * 4 + [2] * 3 + [3] * 3
+    assert api.sites["rank"].tolist() == list(range(1, 11))
+    coverage = pd.read_csv(tmp_path / "out-phased" / "coverage.csv").iloc[0]
+    assert coverage["share_after"] == pytest.approx(api.share_after, rel=1e-12)
+    report = (tmp_path / "out-phased" / "report.html").read_text(encoding="utf-8")
+    assert "<th>phase</th>" in report
+    run = json.loads((tmp_path / "out-phased" / "run.json").read_text())
+    assert run["plans"][0]["parameters"]["phases"] == [4, 3, 3]
+
+
+def test_an_unreachable_scheduler_is_bad_input(tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, "nowhere")
+    result = runner.invoke(app, ["run", str(scenario), "-q", "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert "no Dask scheduler answers at 'tcp://127.0.0.1:9'" in result.output
+    assert "dask scheduler" in result.output
+    assert not (tmp_path / "out-nowhere").exists()

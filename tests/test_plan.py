@@ -327,3 +327,97 @@ def test_driver_homes_on_a_long_corridor_meet_the_rest_rule() -> None:
     assert curve.loc[1, "share"] == pytest.approx(30 / 80)
     assert curve.loc[2, "share"] == pytest.approx(1.0)
     assert curve.loc[2, "chosen"]
+    # flow capturing ignores the rest rule: n3 or n4 is passed by both routes (80)
+    captured = plan.site(p=1, model="flow_capture")
+    assert list(captured.sites.index) in (["n3"], ["n4"])
+    assert captured.share_after == pytest.approx(1.0)
+    assert captured.demand["served_after"].tolist() == [False, True]
+    assert not any("rest-interval model" in n for n in captured.notes)
+    with pytest.raises(InputError, match="worker stations only"):
+        plan.site(budget=3.0)
+
+
+# ------------------------------------------------ phases, budgets, models, clusters
+# The line: station S0 covers d0-d2 (3); c5 covers d3-d7 (17), c8 d6-d10 (18),
+# c10 d8-d10 (8); 28 in all.
+def _costed(line: Any, costs: dict[str, Any]) -> Plan:
+    candidates = _candidates().assign(cost=pd.Series(costs))
+    return _plan(line, candidates=candidates, cost="cost")
+
+
+def test_phased_plan_keeps_earlier_phases(line: Any) -> None:
+    res = _plan(line).site(phases=[1, 1])
+    assert list(res.sites.index) == ["c8", "c5"]
+    assert res.sites["phase"].tolist() == [1, 2]
+    assert res.sites["added"].tolist() == pytest.approx([18.0, 7.0])
+    assert res.share_after == pytest.approx(1.0)
+    assert res.parameters["phases"] == [1, 1]
+    assert any("phase 1 chooses 1 site; phase 2 chooses 1 site" in n for n in res.notes)
+    # the phase is on the map popups and in the report's table
+    assert "Phase: 2" in res.map().get_root().render()
+    # phase 2 alone, with c8 already built, is the best single addition: c5
+    built = pd.concat([_stations(), _candidates().loc[["c8"]].assign(kind="worker_station")])
+    again = _plan(line, stations=built, candidates=_candidates().drop(index="c8")).site(p=1)
+    assert list(again.sites.index) == ["c5"]
+    with pytest.raises(InputError, match="phases add up to 2"):
+        _plan(line).site(p=3, phases=[1, 1])
+    with pytest.raises(InputError, match="whole numbers"):
+        _plan(line).site(phases=[])
+
+
+def test_budget_picks_the_best_affordable_set(line: Any) -> None:
+    plan = _costed(line, {"c5": 3.0, "c8": 5.0, "c10": 1.0})
+    # budget 4: c8 (5) is out of reach; {c5, c10} covers d3-d10, everything
+    four = plan.site(budget=4.0)
+    assert sorted(four.sites.index) == ["c10", "c5"]
+    assert four.share_after == pytest.approx(1.0)
+    assert any("Budget 4: the 2 sites chosen cost 4" in n for n in four.notes)
+    # budget 3: c5 (17) beats c10 (8)
+    three = plan.site(budget=3.0)
+    assert list(three.sites.index) == ["c5"]
+    assert three.share_after == pytest.approx(20 / 28)
+    assert three.parameters["budget"] == 3.0
+    with pytest.raises(InputError, match="not both"):
+        plan.site(p=2, budget=4.0)
+    with pytest.raises(InputError, match="needs site costs"):
+        _plan(line).site(budget=4.0)
+
+
+def test_bad_site_costs_name_the_row_and_column(line: Any) -> None:
+    with pytest.raises(InputError, match="site costs are missing") as info:
+        _costed(line, {"c5": 3.0, "c8": -1.0, "c10": 1.0})
+    assert info.value.problems[0].row == 2
+    with pytest.raises(InputError, match="no cost column 'price'"):
+        _plan(line, cost="price")
+
+
+def test_lscp_covers_everything_with_the_fewest_or_cheapest_sites(line: Any) -> None:
+    fewest = _plan(line).site(model="lscp")
+    assert len(fewest.sites) == 2
+    assert "c5" in fewest.sites.index
+    assert fewest.share_after == pytest.approx(1.0)
+    assert fewest.parameters["model"] == "lscp"
+    cheapest = _costed(line, {"c5": 3.0, "c8": 5.0, "c10": 1.0}).site(model="lscp")
+    assert sorted(cheapest.sites.index) == ["c10", "c5"]
+    with pytest.raises(InputError, match="takes no p"):
+        _plan(line).site(p=2, model="lscp")
+    with pytest.raises(InputError, match="does not fit the worker_stations programme"):
+        _plan(line).site(model="flow_capture")
+
+
+def test_a_dask_cluster_gives_the_same_plan(line: Any) -> None:
+    from dask.distributed import Client, LocalCluster
+
+    local = _plan(line).site(p=2)
+    with LocalCluster(
+        processes=False, dashboard_address=None, n_workers=1, threads_per_worker=1
+    ) as cluster:
+        with Client(cluster) as client:
+            remote = _plan(line).site(p=2, scheduler=client)
+        by_address = _plan(line).site(p=2, scheduler=cluster.scheduler_address, n_jobs=2)
+    for res in (remote, by_address):
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(res.sites.drop(columns="geometry")),
+            pd.DataFrame(local.sites.drop(columns="geometry")),
+        )
+        pd.testing.assert_frame_equal(res.coverage, local.coverage)

@@ -113,6 +113,28 @@ def test_every_problem_reported_at_once_with_keys_and_fixes(folder: Path) -> Non
             'name = "x"\n[network]\nbbox = [114.1, 22.5, 114.0, 22.6]\n[model]\np = 3\n',
             "west < east",
         ),
+        (
+            'name = "x"\n[network]\ndemo = true\n[model]\nkind = "lscp"\np = 3\n',
+            "kind = 'lscp' chooses how many sites are needed; it takes no p",
+        ),
+        ('name = "x"\n[network]\ndemo = true\n[model]\nbudget = 5e5\n', "budget needs site costs"),
+        (
+            'name = "x"\n[network]\ndemo = true\n[candidates]\ncost = "c"\n'
+            "[model]\nbudget = 5e5\np = 3\n",
+            "gives budget and also p or phases",
+        ),
+        ('name = "x"\n[network]\ndemo = true\n[model]\np = 5\nphases = [2, 2]\n', "add up to 4"),
+        ('name = "x"\n[network]\ndemo = true\n[model]\nphases = [2, -1]\n', "whole numbers >= 0"),
+        (
+            'name = "x"\nprogramme = "driver_homes"\n[network]\ndemo = true\n[routes]\n'
+            "demo = true\n[model]\nphases = [1, 1]\n",
+            "phases is for worker-station",
+        ),
+        (
+            'name = "x"\nprogramme = "driver_homes"\n[network]\ndemo = true\n[routes]\n'
+            'demo = true\n[model]\np = 2\nkind = "lscp"\n',
+            "use kind = one of 'rest_interval', 'flow_capture'",
+        ),
         ('name = "x\n', "not valid TOML"),
         ("", "the scenario file is empty"),
     ],
@@ -133,3 +155,24 @@ def test_scenario_files_expand_folders(folder: Path) -> None:
         scenario_files([folder / "missing.toml"])
     with pytest.raises(InputError, match="no such scenario file"):
         load_scenario(folder / "missing.toml")
+
+
+def test_counting_sites_by_p_budget_phases_or_cover_all() -> None:
+    base = {"name": "x", "network": {"demo": True}}
+    phased = load_scenario(base | {"model": {"phases": [3, 2]}})
+    assert phased["model"]["phases"] == [3, 2]
+    assert phased["model"]["p"] is None
+    budget = load_scenario(
+        base | {"candidates": {"demo": True, "cost": "cost"}, "model": {"budget": 4e6}}
+    )
+    assert budget["model"]["budget"] == 4e6
+    assert budget["candidates"]["cost"] == "cost"
+    cover = load_scenario(base | {"model": {"kind": "lscp"}})
+    assert cover["model"]["kind"] == "lscp"
+    assert cover["model"]["p"] is None
+    homes = load_scenario(
+        base
+        | {"programme": "driver_homes", "routes": {"demo": True}}
+        | {"model": {"kind": "flow_capture", "p": 2}}
+    )
+    assert homes["model"]["kind"] == "flow_capture"
