@@ -517,6 +517,8 @@ def network_map(
 # ================================================================ plan maps
 _NEW_COLOURS: Mapping[str, str] = {"worker_stations": "#e67e22", "driver_homes": "#c0392b"}
 _AREA_COLOURS: Mapping[str, str] = {"before": "#2471a3", "after": "#e67e22"}
+# phased plans: later phases darker (the last colour repeats beyond five phases)
+_PHASE_COLOURS: tuple[str, ...] = ("#e67e22", "#ba6a1c", "#8e5316", "#633c10", "#3b250a")
 _VOLUME_CLASSES: tuple[str, ...] = ("#fdd49e", "#fdae6b", "#f16913", "#d94801", "#7f2704")
 _HEX_COLOURS: tuple[str, ...] = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
 
@@ -929,7 +931,10 @@ def plan_map(
             messages.append(f"{labels[key]}: {reason}" if len(plans) > 1 else reason)
             continue
         layer = folium.FeatureGroup(name=labels[key])
+        phased = "phase" in plan.sites.columns
         for _, row in plan.sites.sort_values("rank", ascending=False).iterrows():
+            if phased:
+                colour = _PHASE_COLOURS[min(int(row["phase"]), len(_PHASE_COLOURS)) - 1]
             folium.Marker(
                 location=[row.geometry.y, row.geometry.x],
                 icon=folium.DivIcon(
@@ -943,7 +948,12 @@ def plan_map(
                 z_index_offset=1000 - int(row["rank"]),
             ).add_to(layer)
         layer.add_to(m)
-        legend[labels[key]] = colour
+        if phased:
+            for phase in sorted(set(plan.sites["phase"].astype(int))):
+                shade = _PHASE_COLOURS[min(phase, len(_PHASE_COLOURS)) - 1]
+                legend[f"{labels[key]}, {labels['phase'].lower()} {phase}"] = shade
+        else:
+            legend[labels[key]] = colour
     for plan in plans:
         c = plan.coverage.iloc[0]
         if c["weight"] > 0:

@@ -354,7 +354,9 @@ def test_phased_plan_keeps_earlier_phases(line: Any) -> None:
     assert res.parameters["phases"] == [1, 1]
     assert any("phase 1 chooses 1 site; phase 2 chooses 1 site" in n for n in res.notes)
     # the phase is on the map popups and in the report's table
-    assert "Phase: 2" in res.map().get_root().render()
+    page = res.map().get_root().render()
+    assert "Phase: 2" in page
+    assert "Recommended worker stations, phase 2" in page
     # phase 2 alone, with c8 already built, is the best single addition: c5
     built = pd.concat([_stations(), _candidates().loc[["c8"]].assign(kind="worker_station")])
     again = _plan(line, stations=built, candidates=_candidates().drop(index="c8")).site(p=1)
