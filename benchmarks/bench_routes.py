@@ -260,11 +260,11 @@ def main() -> None:
     rec, prec = score(ours, truth)
     print(
         f"\nmap matching, {len(traces):,} fixes in {len(truth)} traces (30 s, 10 m noise):\n"
-        f"  ours (HMM, vectorised):     {t_ours:6.2f} s = {len(traces) / t_ours:8,.0f} fixes/s "
+        f"  ours (HMM, compiled):       {t_ours:6.2f} s = {len(traces) / t_ours:8,.0f} fixes/s "
         f"(setup included), edge recall {rec:.2%}, precision {prec:.2%}\n"
         f"  ours, prepared MapMatcher:  {t_ours1:6.2f} s = {len(traces) / t_ours1:8,.0f} fixes/s "
         f"(+ {t_prep:.2f} s once to prepare)\n"
-        f"  ours, prepared, 2 workers:  {t_ours2:6.2f} s = {len(traces) / t_ours2:8,.0f} fixes/s"
+        f"  ours, prepared, 2 threads:  {t_ours2:6.2f} s = {len(traces) / t_ours2:8,.0f} fixes/s"
     )
     sub = traces[traces["driver_id"].isin(list(truth)[:n_leuven])]
     sub_truth = {k: truth[k] for k in list(truth)[:n_leuven]}

@@ -43,7 +43,6 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import Transformer
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
 from planner._errors import InputError, Problem
 from planner._progress import tqdm
@@ -1225,6 +1224,7 @@ class _Segments:
     edge_v: IntArray
     edge_len: FloatArray  # network length of the edge (metres)
     edge_geom_len: FloatArray
+    edge_id: IntArray  # position of the edge in the mode's edges (and CSR arrays)
 
 
 def _segments(network: RoadNetwork, mode: str, edges: _ModeEdges) -> _Segments:
@@ -1232,7 +1232,7 @@ def _segments(network: RoadNetwork, mode: str, edges: _ModeEdges) -> _Segments:
     attr = network.mode(mode).attr
     pos = pd.Index(network.node_ids)
     coords_list: list[FloatArray] = []
-    eu, ev = [], []
+    eu, ev, et, el = [], [], [], []
     lon, lat = network.lon, network.lat
     key_set = edges.keys
     for a, b, data in network.graph.edges(data=True):
@@ -1241,6 +1241,8 @@ def _segments(network: RoadNetwork, mode: str, edges: _ModeEdges) -> _Segments:
             continue
         eu.append(a)
         ev.append(b)
+        et.append(float(time))
+        el.append(float(data.get("length", 0.0)))
         geom = data.get("geometry")
         if geom is not None:
             coords_list.append(np.asarray(geom.coords, dtype=np.float64))
@@ -1251,17 +1253,11 @@ def _segments(network: RoadNetwork, mode: str, edges: _ModeEdges) -> _Segments:
     for i, c in enumerate(coords_list):
         if np.isnan(c[0, 0]):
             coords_list[i] = np.array([[lon[u[i]], lat[u[i]]], [lon[v[i]], lat[v[i]]]])
-    # keep only the fastest of parallel edges (the one routing uses)
+    # keep only the fastest of parallel edges (the one routing uses), as _mode_edges does
     keys = u.astype(np.int64) * edges.n + v
-    keep_edge = np.zeros(u.size, dtype=bool)
-    seen: set[int] = set()
-    at = np.searchsorted(key_set, keys)
-    for i in np.argsort(keys, kind="stable"):
-        k = int(keys[i])
-        if k not in seen:
-            seen.add(k)
-            keep_edge[i] = True
-    idx = np.flatnonzero(keep_edge)
+    order = np.lexsort((np.asarray(el), np.asarray(et), keys))
+    first_of_key = np.r_[True, keys[order][1:] != keys[order][:-1]] if order.size else order
+    idx = np.sort(order[first_of_key.astype(bool)])
     counts = np.array([coords_list[i].shape[0] for i in idx], dtype=np.int64)
     allc = np.concatenate([coords_list[i] for i in idx]) if idx.size else np.zeros((0, 2))
     to_metric = Transformer.from_crs(WGS84, network.crs, always_xy=True)
@@ -1299,6 +1295,7 @@ def _segments(network: RoadNetwork, mode: str, edges: _ModeEdges) -> _Segments:
         edge_v=ev_pos,
         edge_len=edges.length_m[at],
         edge_geom_len=np.maximum(geom_len, 1e-9),
+        edge_id=at.astype(np.int64),
     )
 
 
@@ -1310,8 +1307,9 @@ def _candidates(
     Returns (point, edge, distance, offset along the edge in network metres),
     sorted by point then distance.
     """
-    pts = shapely.points(px, py)
-    pi, si = segs.tree.query(pts, predicate="dwithin", distance=radius)
+    # bounding boxes first (fast in the tree), exact distances here
+    boxes = shapely.box(px - radius, py - radius, px + radius, py + radius)
+    pi, si = segs.tree.query(boxes)
     pi = pi.astype(np.int64)
     si = si.astype(np.int64)
     rx, ry = px[pi] - segs.x0[si], py[pi] - segs.y0[si]
@@ -1320,6 +1318,8 @@ def _candidates(
     cx = segs.x0[si] + t * segs.dx[si]
     cy = segs.y0[si] + t * segs.dy[si]
     d = np.hypot(px[pi] - cx, py[pi] - cy)
+    near = d <= radius
+    pi, si, t, d = pi[near], si[near], t[near], d[near]
     e = segs.edge[si]
     off_geom = segs.seg_start[si] + t * segs.seg_len[si]
     off = off_geom / segs.edge_geom_len[e] * segs.edge_len[e]
@@ -1389,12 +1389,23 @@ def _clean(
     return status, trip
 
 
+@dataclass(frozen=True)
+class _MatchGraph:
+    """The mode's edges as CSR arrays for the compiled matcher (edge j = CSR position j)."""
+
+    indptr: IntArray
+    indices: IntArray
+    length_m: FloatArray
+    time_s: FloatArray
+    tail: IntArray
+
+
 class MapMatcher:
     """A road network prepared for map matching, to match many batches of traces.
 
     Holds the mode's edges cut into straight segments with a spatial index
-    (STRtree) and the nodes in a k-d tree; :func:`match_traces` builds one per
-    call unless given one.
+    (STRtree) and as CSR arrays for the compiled matcher; :func:`match_traces`
+    builds one per call unless given one.
 
     Parameters
     ----------
@@ -1419,11 +1430,16 @@ class MapMatcher:
         self.mode = mode
         self.edges = _mode_edges(network, mode)
         self.segs = _segments(network, mode, self.edges)
-        to_metric = Transformer.from_crs(WGS84, network.crs, always_xy=True)
-        node_xy = np.column_stack(
-            [np.asarray(v) for v in to_metric.transform(network.lon, network.lat)]
+        e = self.edges
+        tail = (e.keys // e.n).astype(np.int64)
+        # the mode's edges are sorted by (tail, head): edge j is CSR position j
+        self.csr = _MatchGraph(
+            indptr=np.searchsorted(tail, np.arange(e.n + 1)).astype(np.int64),
+            indices=(e.keys % e.n).astype(np.int64),
+            length_m=np.ascontiguousarray(e.length_m, dtype=np.float64),
+            time_s=np.ascontiguousarray(e.time_s, dtype=np.float64),
+            tail=tail,
         )
-        self.local = _Local(node_xy, cKDTree(node_xy), self.edges)
 
     def __repr__(self) -> str:
         return f"MapMatcher({self.segs.edge.size:,} segments, mode={self.mode!r})"
@@ -1440,6 +1456,7 @@ def match_traces(
     radius_m: float = 60.0,
     max_candidates: int = 6,
     beta_m: float = 60.0,
+    tau_s: float | None = 10.0,
     max_speed_kmh: float = 150.0,
     max_gap_s: float = 600.0,
     trip_volume: float = 1.0,
@@ -1459,14 +1476,19 @@ def match_traces(
     Matching is a hidden Markov model (Newson & Krumm 2009): the states of a
     fix are the (at most ``max_candidates``) edges open to ``mode`` within
     ``radius_m``; emission ``-0.5 (d / sigma_m)^2`` for a fix ``d`` metres from
-    the edge; transition ``-|route - straight| / beta_m`` where ``route`` is the
-    network distance between the two projected positions (bounded Dijkstra
-    from the candidates' end nodes on the CSR arrays, one multi-source call per
-    stretch of fixes) and ``straight`` the distance between the fixes. The most
-    likely sequence (Viterbi) is joined into a node path by the shortest paths
-    between consecutive matches. Where no path joins two fixes the chain
-    restarts (counted in ``breaks``) and the two parts are joined by the
-    shortest path.
+    the edge; transition ``-|route - straight| / beta_m - max(0, drive - dt) /
+    tau_s`` where ``route`` is the length of the fastest network path between
+    the two projected positions, ``straight`` the distance between the fixes,
+    ``drive`` that path's free-flow driving time and ``dt`` the time between
+    the fixes: a path the truck could not have driven in the time is unlikely
+    (this tells a main road from the side road beside it). Paths come from a
+    compiled Dijkstra on the mode's edges from each candidate's end node,
+    driving at most ``2 * straight + 2 * radius_m + 200`` metres and stopping
+    once the next fix's candidates are reached. The most likely sequence
+    (Viterbi) is joined into a node path by the same fastest paths between
+    consecutive matches. Where no path joins two fixes the chain restarts
+    (counted in ``breaks``) and the two parts are joined by the fastest path
+    without a length limit.
 
     Parameters
     ----------
@@ -1489,6 +1511,9 @@ def match_traces(
         Candidate edges kept per fix (nearest first).
     beta_m
         Scale of the transition penalty (metres).
+    tau_s
+        Scale of the penalty on driving time beyond the time between the fixes
+        (seconds); ``None`` leaves time out (distance only, as Newson & Krumm).
     max_speed_kmh
         Fixes implying a faster jump are teleports.
     max_gap_s
@@ -1497,7 +1522,8 @@ def match_traces(
         Volume given to each matched trip in :attr:`MatchResult.flows`
         (e.g. ``1 / days observed`` for trucks per day).
     workers
-        Processes matching trips in parallel (forked; ``1`` matches here).
+        Threads matching trips in parallel (the compiled matcher releases the
+        GIL); the result does not depend on it.
     progress
         Show a progress bar.
 
@@ -1548,6 +1574,7 @@ def match_traces(
         ("sigma_m", sigma_m),
         ("radius_m", radius_m),
         ("beta_m", beta_m),
+        ("tau_s", 1.0 if tau_s is None else tau_s),
         ("max_speed_kmh", max_speed_kmh),
         ("max_gap_s", max_gap_s),
     ):
@@ -1583,12 +1610,7 @@ def match_traces(
         {"_driver": drv.astype(str).to_numpy(), "_t": t, "_x": np.asarray(x), "_y": np.asarray(y)}
     )
     frame["_row"] = np.arange(len(frame))
-    unsorted = not (
-        frame[["_driver", "_t"]].apply(tuple, axis=1).is_monotonic_increasing
-        if len(frame) < 50_000
-        else frame.sort_values(["_driver", "_t"], kind="stable")["_row"].is_monotonic_increasing
-    )
-    if unsorted:
+    if not frame.sort_values(["_driver", "_t"], kind="stable")["_row"].is_monotonic_increasing:
         logger.info("match_traces: points were not sorted by driver and time; sorting them")
     frame = frame.sort_values(["_driver", "_t"], kind="stable").reset_index(drop=True)
     status, trip = _clean(
@@ -1599,9 +1621,10 @@ def match_traces(
         slack_m=5.0 * sigma_m,
     )
     prepared = matcher if matcher is not None else MapMatcher(net, mode=mode)
-    edges, segs, local = prepared.edges, prepared.segs, prepared.local
+    edges, segs = prepared.edges, prepared.segs
     kept = np.flatnonzero(status == "matched")
     px, py = frame["_x"].to_numpy()[kept], frame["_y"].to_numpy()[kept]
+    pt = frame["_t"].to_numpy(dtype=np.float64)[kept]
     cp, ce, cd, co = _candidates(segs, px, py, radius_m, int(max_candidates))
     has = np.zeros(kept.size, dtype=bool)
     has[cp] = True
@@ -1624,22 +1647,33 @@ def match_traces(
     r_n = np.bincount(trip[in_trip], minlength=n_trips)
     drivers = frame["_driver"].to_numpy()
     times = frame["_t"].to_numpy(dtype=np.float64)
-    has_cand = cend > cstart
-    # bounded Dijkstra runs on the part of the net within reach of each stretch
+    # the fixes of each trip that have candidates, in order
+    members = np.flatnonzero(cend > cstart)
+    m_trip = kept_trip[members]
+    per_trip = np.bincount(m_trip, minlength=n_trips)
+    matchable = per_trip >= 2
     bar = tqdm(total=kept.size, desc="map matching", disable=not progress, unit="fix")
-    jobs: list[tuple[int, list[int]]] = []
-    for tr in range(n_trips):
-        all_members = np.arange(k_lo[tr], k_hi[tr])
-        members = all_members[has_cand[all_members]].tolist()
-        if len(members) >= 2:
-            jobs.append((tr, members))
-    ctx = _MatchContext(
-        cstart, cend, ce, cd, co, px, py, segs, edges, sigma_m, beta_m, radius_m, local
+    results = _match_trips(
+        prepared,
+        members[matchable[m_trip]],
+        m_trip[matchable[m_trip]],
+        cstart,
+        cend,
+        segs.edge_id[ce],
+        cd,
+        co,
+        px,
+        py,
+        pt,
+        sigma=sigma_m,
+        beta=beta_m,
+        tau=0.0 if tau_s is None else float(tau_s),
+        radius=radius_m,
+        workers=int(workers),
+        bar=bar,
     )
-    results = _run_jobs(ctx, jobs, workers=workers, bar=bar)
     for tr in range(n_trips):
         all_members = np.arange(k_lo[tr], k_hi[tr])
-        members = all_members[has_cand[all_members]].tolist()
         first_row, n_rows = int(r_lo[tr]), int(r_n[tr])
         last_row = int(in_trip[np.searchsorted(in_trip, first_row) + n_rows - 1])
         row_info = {
@@ -1652,24 +1686,24 @@ def match_traces(
             "breaks": 0,
             "excluded": "",
         }
-        if len(members) < 2:
+        if not matchable[tr]:
             for m in all_members:
                 if status[kept[m]] == "matched":
                     status[kept[m]] = "short_trip"
             row_info["excluded"] = (
-                "fewer than two fixes near the net" if members else "no fix near the net"
+                "fewer than two fixes near the net" if per_trip[tr] else "no fix near the net"
             )
             if n_rows == 1:
                 row_info["excluded"] = "a single fix"
             trip_rows.append(row_info)
             bar.update(all_members.size)
             continue
-        choice, breaks, nodes = results[tr]
-        for m, c in zip(members, choice, strict=True):
-            matched_edge[kept[m]] = ce[c]
-            matched_dist[kept[m]] = cd[c]
-        row_info["matched_points"] = len(members)
+        trip_members, choice, breaks, nodes = results[tr]
+        matched_edge[kept[trip_members]] = ce[choice]
+        matched_dist[kept[trip_members]] = cd[choice]
+        row_info["matched_points"] = trip_members.size
         row_info["breaks"] = breaks
+        nodes = _drop_small_loops(nodes, edges, 2.0 * radius_m)
         if nodes.size >= 2:
             seqs.append(nodes)
             seq_trip.append(tr)
@@ -1764,244 +1798,103 @@ def _trace_seconds(col: pd.Series) -> FloatArray:
     return out
 
 
-@dataclass(frozen=True)
-class _MatchContext:
-    """Everything a worker needs to match trips (picklable)."""
-
-    cstart: IntArray
-    cend: IntArray
-    ce: IntArray
-    cd: FloatArray
-    co: FloatArray
-    px: FloatArray
-    py: FloatArray
-    segs: _Segments
-    edges: _ModeEdges
-    sigma: float
-    beta: float
-    radius: float
-    local: _Local
-
-    def match(self, jobs: list[tuple[int, list[int]]]) -> list[tuple[int, Any]]:
-        return [
-            (
-                tr,
-                _viterbi_trip(
-                    members,
-                    self.cstart,
-                    self.cend,
-                    self.ce,
-                    self.cd,
-                    self.co,
-                    self.px,
-                    self.py,
-                    self.segs,
-                    self.edges,
-                    self.sigma,
-                    self.beta,
-                    self.radius,
-                    self.local,
-                ),
-            )
-            for tr, members in jobs
-        ]
-
-
-# Set in worker processes only (by their initializer): the forked context.
-_WORKER: list[_MatchContext] = []
-
-
-def _worker_init(ctx: _MatchContext) -> None:
-    _WORKER.append(ctx)
-
-
-def _worker_match(jobs: list[tuple[int, list[int]]]) -> list[tuple[int, Any]]:
-    return _WORKER[0].match(jobs)
-
-
-def _run_jobs(
-    ctx: _MatchContext, jobs: list[tuple[int, list[int]]], *, workers: int, bar: Any
-) -> dict[int, tuple[list[int], int, IntArray]]:
-    """Match trips in this process, or in ``workers`` forked processes."""
-    out: dict[int, tuple[list[int], int, IntArray]] = {}
-    if workers <= 1 or len(jobs) < 4 * workers:
-        for tr, res in ctx.match(jobs):
-            out[tr] = res
-            bar.update(len(res[0]))
-        return out
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    # interleave trips so that workers get similar loads; several chunks each
-    n_chunks = workers * 4
-    chunks = [jobs[k::n_chunks] for k in range(n_chunks)]
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=mp.get_context("fork"),
-        initializer=_worker_init,
-        initargs=(ctx,),
-    ) as pool:
-        for part in pool.map(_worker_match, chunks):
-            for tr, res in part:
-                out[tr] = res
-                bar.update(len(res[0]))
-    return out
-
-
-_WINDOW = 32
-"""Fixes per bounded Dijkstra call in map matching."""
-
-
-def _trip_limit(gc: FloatArray, radius: float) -> float:
-    """Search radius (metres) of the bounded Dijkstra between consecutive fixes."""
-    return float(gc.max(initial=0.0)) * 2.0 + 2.0 * radius + 200.0
-
-
-@dataclass(frozen=True)
-class _Local:
-    """Node positions and index for bounded Dijkstra on local parts of the network."""
-
-    xy: FloatArray
-    tree: cKDTree
-    edges: _ModeEdges
-
-    def dijkstra(
-        self, sources: IntArray, limit: float
-    ) -> tuple[IntArray, IntArray, FloatArray, NDArray[np.int32]]:
-        """Distances within ``limit`` from ``sources`` on the nodes that can be reached.
-
-        Every node of a path of length <= ``limit`` lies within ``limit`` (straight
-        line) of its source, since edge lengths are at least the straight-line
-        distance; so the search runs on the sub-network of those balls only.
-
-        Returns (sub-network node positions, sorted; local row of each source;
-        distances sources × sub-network; predecessors in local numbering).
-        """
-        pts = self.xy[sources]
-        centre = pts.mean(axis=0)
-        spread = float(np.sqrt(((pts - centre) ** 2).sum(axis=1)).max())
-        near = self.tree.query_ball_point(centre, r=spread + limit * 1.01 + 10.0)
-        idx = np.sort(np.asarray(near, dtype=np.int64))
-        sub = sp.csr_array(self.edges.csr_length[idx][:, idx])
-        rows = np.searchsorted(idx, sources)
-        dist, pred = csgraph.dijkstra(sub, indices=rows, limit=limit, return_predecessors=True)
-        return idx, rows, dist, pred
-
-
-def _viterbi_trip(
-    members: list[int],
+def _match_trips(
+    matcher: MapMatcher,
+    members: IntArray,
+    member_trip: IntArray,
     cstart: IntArray,
     cend: IntArray,
-    ce: IntArray,
-    cd: FloatArray,
-    co: FloatArray,
+    cand_edge: IntArray,
+    cand_dist: FloatArray,
+    cand_off: FloatArray,
     px: FloatArray,
     py: FloatArray,
-    segs: _Segments,
-    edges: _ModeEdges,
+    pt: FloatArray,
+    *,
     sigma: float,
     beta: float,
+    tau: float,
     radius: float,
-    local: _Local,
-) -> tuple[list[int], int, IntArray]:
-    """Viterbi over one trip; returns the chosen candidate per fix, breaks, and node path.
+    workers: int,
+    bar: Any,
+) -> dict[int, tuple[IntArray, IntArray, int, IntArray]]:
+    """Run the compiled matcher over trips (``members`` grouped by trip, in time order).
 
-    Transitions use one bounded multi-source Dijkstra per stretch of ``_WINDOW``
-    fixes, on the part of the network within reach of the stretch.
+    Returns, per trip: its members, the chosen candidate of each, the number of
+    chain restarts, and the node path (positions).
     """
-    m = np.asarray(members, dtype=np.int64)
-    n_steps = m.size
-    gc = np.hypot(np.diff(px[m]), np.diff(py[m]))
-    eu, ev, elen = segs.edge_u, segs.edge_v, segs.edge_len
-    breaks = 0
-    back: list[IntArray] = []
-    cands = [np.arange(cstart[k], cend[k]) for k in m]
-    inv_2s2 = 0.5 / (sigma * sigma)
-    score = -inv_2s2 * cd[cands[0]] ** 2
-    tol = 2.0 * sigma
-    windows: list[tuple[IntArray, IntArray, IntArray, FloatArray, NDArray[np.int32]]] = []
-    for i in range(n_steps - 1):
-        if i % _WINDOW == 0:
-            hi = min(n_steps - 1, i + _WINDOW)
-            srcs = np.unique(np.concatenate([ev[ce[cands[j]]] for j in range(i, hi)]))
-            idx, rows, dist, pred = local.dijkstra(srcs, _trip_limit(gc[i:hi], radius))
-            windows.append((srcs, idx, rows, dist, pred))
-        srcs, idx, rows, dist, pred = windows[-1]
-        a, b = cands[i], cands[i + 1]
-        ea, eb = ce[a], ce[b]
-        row = np.searchsorted(srcs, ev[ea])  # dist rows follow the sources' order
-        col = np.searchsorted(idx, eu[eb])
-        inside = (col < idx.size) & (idx[np.minimum(col, idx.size - 1)] == eu[eb])
-        net = np.where(inside[None, :], dist[row[:, None], np.minimum(col, idx.size - 1)], np.inf)
-        oa, ob = co[a][:, None], co[b][None, :]
-        route = (elen[ea][:, None] - oa) + net + ob
-        fwd = (ea[:, None] == eb[None, :]) & (ob >= oa - tol)
-        route = np.where(fwd, np.maximum(ob - oa, 0.0), route)
-        total = score[:, None] - np.abs(route - gc[i]) / beta
-        best = np.argmax(total, axis=0)
-        new = total[best, np.arange(b.size)]
-        emit = -inv_2s2 * cd[b] ** 2
-        if not np.isfinite(new).any():
-            breaks += 1
-            back.append(np.full(b.size, -1, dtype=np.int64))
-            score = emit
-            continue
-        back.append(best)
-        score = new + emit
-    # backtrack
-    choice = [0] * n_steps
-    k = int(np.argmax(score))
-    for i in range(n_steps - 1, -1, -1):
-        choice[i] = int(cands[i][k])
-        if i == 0:
-            break
-        prev = int(back[i - 1][k])
-        if prev < 0:
-            prev = int(np.argmin(cd[cands[i - 1]]))
-        k = prev
-    # node path: links between consecutive matches from the shared predecessors
-    nodes: list[int] = []
-    for i, c in enumerate(choice):
-        e = int(ce[c])
-        if i == 0:
-            nodes += [int(eu[e]), int(ev[e])]
-            continue
-        pc = choice[i - 1]
-        pe = int(ce[pc])
-        if pe == e and co[c] >= co[pc] - tol:
-            continue
-        s_node, t_node = int(ev[pe]), int(eu[e])
-        if s_node == t_node:
-            nodes.append(int(ev[e]))
-            continue
-        srcs, idx, rows, dist, pred = windows[(i - 1) // _WINDOW]
-        r = int(np.searchsorted(srcs, s_node))
-        s_local = int(rows[r])
-        tc = int(np.searchsorted(idx, t_node))
-        link: list[int] | None
-        if tc < idx.size and idx[tc] == t_node and np.isfinite(dist[r, tc]):
-            local_path = [tc]
-            while local_path[-1] != s_local:
-                local_path.append(int(pred[r, local_path[-1]]))
-            link = [int(idx[x]) for x in reversed(local_path)]
-        else:
-            link = _link(edges, s_node, t_node)
-        if link is None:
-            nodes += [int(eu[e]), int(ev[e])]  # disconnected: jump (counted as a break)
-            continue
-        nodes += [*link[1:], int(ev[e])]
-    # a trip that starts at the end of its first edge (or ends at the start of its last)
-    # does not drive that edge
-    c0, c1 = choice[0], choice[-1]
-    if len(nodes) > 2 and co[c0] >= elen[ce[c0]] - sigma:
-        nodes = nodes[1:]
-    if len(nodes) > 2 and co[c1] <= sigma:
-        nodes = nodes[:-1]
-    arr = np.asarray(nodes, dtype=np.int64)
-    if arr.size:
-        keep = np.r_[True, arr[1:] != arr[:-1]]
-        arr = arr[keep]
-    return choice, breaks, _drop_small_loops(arr, edges, 2.0 * radius)
+    from planner._match_kernel import match_batch
+
+    out: dict[int, tuple[IntArray, IntArray, int, IntArray]] = {}
+    if members.size == 0:
+        return out
+    starts = np.flatnonzero(np.r_[True, member_trip[1:] != member_trip[:-1]])
+    bounds = np.r_[starts, members.size]
+    trip_ids = member_trip[starts]
+    g = matcher.csr
+    # interleave trips so that threads get similar loads
+    n_groups = max(1, min(int(workers), trip_ids.size))
+    groups = [np.arange(k, trip_ids.size, n_groups) for k in range(n_groups)]
+
+    def run(group: IntArray) -> list[tuple[int, tuple[IntArray, IntArray, int, IntArray]]]:
+        lens = bounds[group + 1] - bounds[group]
+        steps = members[_ranges(lens) + np.repeat(bounds[group], lens)]
+        trip_ptr = np.r_[0, np.cumsum(lens)].astype(np.int64)
+        first = np.zeros(steps.size, dtype=bool)
+        first[trip_ptr[:-1]] = True
+        prev = np.maximum(np.arange(steps.size) - 1, 0)
+        gc = np.hypot(px[steps] - px[steps[prev]], py[steps] - py[steps[prev]])
+        dt = pt[steps] - pt[steps[prev]]
+        gc[first] = 0.0
+        dt[first] = 0.0
+        choice, breaks, path_ptr, nodes = match_batch(
+            g.indptr,
+            g.indices,
+            g.length_m,
+            g.time_s,
+            g.tail,
+            trip_ptr,
+            cstart[steps].astype(np.int64),
+            cend[steps].astype(np.int64),
+            np.ascontiguousarray(gc, dtype=np.float64),
+            np.ascontiguousarray(dt, dtype=np.float64),
+            cand_edge,
+            cand_dist,
+            cand_off,
+            float(sigma),
+            float(beta),
+            float(tau),
+            2.0 * float(sigma),
+            2.0 * float(radius) + 200.0,
+        )
+        res = []
+        for q, k in enumerate(group.tolist()):
+            a, b = trip_ptr[q], trip_ptr[q + 1]
+            res.append(
+                (
+                    int(trip_ids[k]),
+                    (
+                        steps[a:b],
+                        choice[a:b],
+                        int(breaks[q]),
+                        nodes[path_ptr[q] : path_ptr[q + 1]],
+                    ),
+                )
+            )
+        return res
+
+    if n_groups == 1:
+        parts = [run(groups[0])]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=n_groups) as pool:
+            parts = list(pool.map(run, groups))
+    for part in parts:
+        for tr, res in part:
+            out[tr] = res
+            bar.update(res[0].size)
+    return out
 
 
 def _drop_small_loops(seq: IntArray, edges: _ModeEdges, max_len: float) -> IntArray:
@@ -2026,17 +1919,6 @@ def _drop_small_loops(seq: IntArray, edges: _ModeEdges, max_len: float) -> IntAr
         out.append(node)
         out_pos.append(i)
     return np.asarray(out, dtype=np.int64)
-
-
-def _link(edges: _ModeEdges, s: int, t: int) -> list[int] | None:
-    """Shortest-length node path s → t (inclusive), or None."""
-    dist, pred = csgraph.dijkstra(edges.csr_length, indices=s, return_predecessors=True)
-    if not np.isfinite(dist[t]):
-        return None
-    seq = [t]
-    while seq[-1] != s:
-        seq.append(int(pred[seq[-1]]))
-    return seq[::-1]
 
 
 # =========================================================================== candidates

@@ -303,7 +303,7 @@ def test_match_synthetic_traces_recovers_edges(demo_net: Any, demo_flows: Any) -
     recall, precision = edge_recall(res, truth)
     assert recall >= 0.95
     assert precision >= 0.9
-    # two worker processes, and a matcher prepared once, give the same matches
+    # two worker threads, and a matcher prepared once, give the same matches
     matcher = MapMatcher(demo_net)
     par = match_traces(traces, matcher, workers=2)
     assert par.points.equals(res.points)
@@ -311,6 +311,105 @@ def test_match_synthetic_traces_recovers_edges(demo_net: Any, demo_flows: Any) -
     assert [par.flows.path(r) for r in par.flows.routes.index] == [
         res.flows.path(r) for r in res.flows.routes.index
     ]
+
+
+def hmm_transition(
+    graph: nx.DiGraph,
+    g: Any,
+    edge: np.ndarray,
+    off: np.ndarray,
+    a: int,
+    b: int,
+    gc: float,
+    dt: float,
+    beta: float,
+    tau: float,
+    tol: float,
+    pad: float,
+) -> float:
+    """Log transition between candidates a and b, by networkx (fastest path by time)."""
+    ea, eb, oa, ob = edge[a], edge[b], off[a], off[b]
+    la, lb = g.length_m[ea], g.length_m[eb]
+    if ea == eb and ob >= oa - tol:
+        route = max(ob - oa, 0.0)
+        drive = route / la * g.time_s[ea]
+    else:
+        try:
+            path = nx.dijkstra_path(graph, int(g.indices[ea]), int(g.tail[eb]), weight="t")
+        except nx.NetworkXNoPath:
+            return -np.inf
+        pairs = list(itertools.pairwise(path))
+        mid = sum(graph[u][v]["m"] for u, v in pairs)
+        if mid > 2 * gc + pad:
+            return -np.inf
+        route = (la - oa) + mid + ob
+        drive = (la - oa) / la * g.time_s[ea] + sum(graph[u][v]["t"] for u, v in pairs)
+        drive += ob / lb * g.time_s[eb]
+    return -abs(route - gc) / beta - max(0.0, drive - dt) / tau
+
+
+def test_match_kernel_viterbi_matches_brute_force(demo_net: Any, demo_flows: Any) -> None:
+    """The compiled Viterbi picks the best-scoring sequence, found here by enumeration.
+
+    Transitions are recomputed with networkx (fastest path by time, its length),
+    and the node path is checked edge by edge against the network.
+    """
+    from planner._match_kernel import match_batch
+    from planner.routes import _candidates
+
+    traces, _truth = synthetic_traces(
+        demo_net, demo_flows, list(demo_flows.routes.index[:4]), noise_m=15, every_s=20, seed=3
+    )
+    matcher = MapMatcher(demo_net)
+    g = matcher.csr
+    graph = nx.DiGraph()
+    for j in range(g.indices.size):
+        graph.add_edge(int(g.tail[j]), int(g.indices[j]), t=g.time_s[j], m=g.length_m[j])
+    to_m = Transformer.from_crs(4326, demo_net.crs, always_xy=True)
+    sigma, beta, tau, radius, k = 15.0, 60.0, 10.0, 80.0, 3
+    tol, pad = 2 * sigma, 2 * radius + 200
+    checked = 0
+    for _driver, grp in traces.groupby("driver_id"):
+        grp = grp.iloc[:7]
+        x, y = (np.asarray(v) for v in to_m.transform(grp["lon"].to_numpy(), grp["lat"].to_numpy()))
+        t = (grp["time"] - grp["time"].iloc[0]).dt.total_seconds().to_numpy()
+        cp, ce, cd, co = _candidates(matcher.segs, x, y, radius, k)
+        if np.unique(cp).size < x.size:
+            continue
+        edge = matcher.segs.edge_id[ce]
+        lo = np.searchsorted(cp, np.arange(x.size))
+        hi = np.searchsorted(cp, np.arange(x.size), side="right")
+        gc = np.r_[0.0, np.hypot(np.diff(x), np.diff(y))]
+        dt = np.r_[0.0, np.diff(t)]
+        choice, breaks, ptr, nodes = match_batch(
+            g.indptr, g.indices, g.length_m, g.time_s, g.tail, np.array([0, x.size]),
+            lo, hi, gc, dt, edge, cd, co, sigma, beta, tau, tol, pad,
+        )  # fmt: skip
+        assert breaks[0] == 0
+
+        steps = [range(lo[i], hi[i]) for i in range(x.size)]
+        trans = {
+            (a, b): hmm_transition(graph, g, edge, co, a, b, gc[i], dt[i], beta, tau, tol, pad)
+            for i in range(1, x.size)
+            for a in steps[i - 1]
+            for b in steps[i]
+        }
+        emit = -0.5 * (cd / sigma) ** 2
+        best = max(
+            emit[seq[0]] + sum(trans[p] + emit[p[1]] for p in itertools.pairwise(seq))
+            for seq in itertools.product(*steps)
+        )
+        got = emit[choice[0]] + sum(
+            trans[(int(a), int(b))] + emit[b] for a, b in itertools.pairwise(choice)
+        )
+        assert got == pytest.approx(best, abs=1e-9)
+        # the node path drives every matched edge, along network edges only
+        seq = nodes[ptr[0] : ptr[1]].tolist()
+        assert all(graph.has_edge(u, v) for u, v in itertools.pairwise(seq))
+        driven = {(int(g.tail[e]), int(g.indices[e])) for e in edge[choice[1:-1]]}
+        assert driven <= set(itertools.pairwise(seq))
+        checked += 1
+    assert checked >= 3
 
 
 def test_match_bad_traces(demo_net: Any, demo_flows: Any) -> None:
