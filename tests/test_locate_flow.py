@@ -234,3 +234,119 @@ def test_rest_matches_brute_force_on_random_corridors() -> None:
         for k in range(n_routes):
             expect = served_by_gaps(per_route[k], lengths[k], chosen, r)
             assert bool(exact.demand["served"].iloc[k]) == expect
+
+
+def corridor_cover_instance(
+    rng: np.random.Generator, n_routes: int = 14, n_sites: int = 10, span: float = 14.0
+) -> tuple[sp.coo_array, list[float], list[dict[int, list[float]]]]:
+    """Routes along one corridor with sites on it (positions from each route's origin)."""
+    site_km = np.sort(rng.uniform(0, span, n_sites))
+    rows, cols, vals, lengths = [], [], [], []
+    for k in range(n_routes):
+        a, b = np.sort(rng.uniform(0, span, 2))
+        lengths.append(float(b - a))
+        for s in np.flatnonzero((site_km >= a) & (site_km <= b)):
+            rows.append(k)
+            cols.append(int(s))
+            vals.append(float(site_km[s] - a))
+    per_route: list[dict[int, list[float]]] = [{} for _ in range(n_routes)]
+    for k, s, x in zip(rows, cols, vals, strict=True):
+        per_route[k].setdefault(s, []).append(x)
+    positions = sp.coo_array((vals, (rows, cols)), shape=(n_routes, n_sites))
+    return positions, lengths, per_route
+
+
+def test_rest_cover_fast_never_beats_exact_and_gap_holds() -> None:
+    rng = np.random.default_rng(21)
+    checked = 0
+    for _trial in range(12):
+        positions, lengths, per_route = corridor_cover_instance(rng)
+        r = 2.5
+        model = RestIntervalCoverage.from_matrix(positions, lengths=lengths, interval=r)
+        servable = model.windows.servable
+        if not servable.any():
+            continue
+        # the fewest sites serving every servable route, by enumeration
+        n_sites = positions.shape[1]
+        best = next(
+            size
+            for size in range(n_sites + 1)
+            for c in itertools.combinations(range(n_sites), size)
+            if all(
+                served_by_gaps(per_route[k], lengths[k], set(c), r)
+                for k in np.flatnonzero(servable)
+            )
+        )
+        exact = model.solve(solver="exact")
+        fast = model.solve(solver="fast")
+        assert exact.objective == best
+        assert fast.objective >= best  # never better than the optimum
+        assert fast.bound <= best + 1e-9  # the bound holds
+        assert fast.gap == pytest.approx((fast.objective - fast.bound) / fast.objective)
+        assert fast.demand.loc[servable, "served"].all()
+        checked += 1
+    assert checked >= 8
+
+
+def test_rest_cover_greedy_trap_fixed_by_local_search() -> None:
+    """A corridor where greedy set cover takes three sites and two suffice.
+
+    Each route lasts 1.5 hours with a rest every hour, and passes its sites at
+    0.75 h: it is served when one of them is open. Seven "top" routes pass site
+    T, seven "bottom" routes pass site B; sites S1, S2, S3 each serve 1+1,
+    2+2 and 4+4 of them. Greedy takes S3 (8 routes), then S2, then S1; the
+    optimum is {T, B}.
+    """
+    from planner.locate.flows import _cover_search
+    from planner.locate.solvers import greedy_cover
+
+    t_site, b_site, s1, s2, s3 = range(5)
+    group = {0: s1, 1: s2, 2: s2, 3: s3, 4: s3, 5: s3, 6: s3}
+    rows, cols = [], []
+    for half, site in ((0, t_site), (1, b_site)):
+        for i in range(7):
+            route = half * 7 + i
+            rows += [route, route]
+            cols += [site, group[i]]
+    positions = sp.coo_array((np.full(len(rows), 0.75), (rows, cols)), shape=(14, 5))
+    model = RestIntervalCoverage.from_matrix(positions, lengths=np.full(14, 1.5), interval=1.0)
+    W = model.windows.W
+    cost = np.ones(5)
+    heur = greedy_cover(W, cost, lp_bound=False)
+    assert sorted(heur.selected) == [s1, s2, s3]
+    stuck, _ = _cover_search(W, cost, [heur.selected], rounds=0)
+    assert sorted(stuck) == [s1, s2, s3]  # no exchange of one site helps
+    better, _ = _cover_search(W, cost, [heur.selected], rounds=5, seed=0)
+    assert sorted(better) == [t_site, b_site]  # perturbed restarts find it
+    fast = model.solve(solver="fast")
+    assert sorted(fast.selected) == [t_site, b_site]
+    assert fast.objective == 2.0
+    assert fast.gap == 0.0
+    assert fast.figures["greedy_objective"] == 3.0
+
+
+def test_rest_cover_exchange_swaps_two_sites_for_one() -> None:
+    """Exchange moves alone: a cover {a, b} where one site c does both jobs.
+
+    Route 0 (10 h, rest every 4 h) passes sites a (3 h), c (4 h) and b (5 h);
+    route 1 (6 h) passes a (2 h) and c (3 h), route 2 (6 h) passes b (3 h)
+    and c (2 h). Starting from {a, b}, swapping a for c makes b redundant.
+    """
+    from planner.locate.flows import _cover_search
+
+    a, b, c, far = 0, 1, 2, 3
+    positions = sp.coo_array(
+        (
+            [3.0, 4.0, 5.0, 8.0, 2.0, 3.0, 3.0, 2.0],
+            ([0, 0, 0, 0, 1, 1, 2, 2], [a, c, b, far, a, c, b, c]),
+        ),
+        shape=(3, 4),
+    )
+    model = RestIntervalCoverage.from_matrix(positions, lengths=[10.0, 6.0, 6.0], interval=4.0)
+    W = model.windows.W
+    cols = model.windows.cand_cols
+    start = np.flatnonzero(np.isin(cols, [a, b, far]))
+    got, moves = _cover_search(W, np.ones(W.shape[1]), [start], rounds=0)
+    assert sorted(cols[got]) == [c, far]
+    assert moves >= 1
+    assert sorted(model.solve(solver="fast").selected) == [c, far]

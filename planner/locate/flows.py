@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from planner._errors import InfeasibleError, InputError
@@ -672,16 +673,20 @@ class RestIntervalCoverage:
         ----------
         solver
             ``"exact"`` (HiGHS MIP), ``"fast"`` (greedy with partial credit for
-            windows met, then swaps; covering: greedy set cover of the windows;
-            bound from the LP relaxation when it solves within 10 s, else from
-            each route's fewest stops or the greedy cover's ratio), or ``"auto"``.
+            windows met, then swaps; covering: the greedy set cover of the
+            windows and the LP relaxation's whole columns, each completed and
+            improved by exchanges (swap a site for one that does its job,
+            dropping sites that become redundant) and perturbed restarts; bound
+            from the LP relaxation when it solves in time, else from each
+            route's fewest stops or the greedy cover's ratio), or ``"auto"``.
         time_limit
             Seconds for HiGHS (``"auto"`` gives it 120 s); the best plan found is
             returned with its proven gap.
         mip_gap
             Relative gap at which HiGHS may stop.
         seed
-            Seed for the order of swap moves.
+            Seed for the order of swap moves (covering: for the perturbed
+            restarts, 0 when None).
 
         Returns
         -------
@@ -717,7 +722,7 @@ class RestIntervalCoverage:
                 {},
             )
         if self.p is None and self.budget is None:
-            return self._solve_cover(solver, time_limit, mip_gap, t0)
+            return self._solve_cover(solver, time_limit, mip_gap, seed, t0)
         return self._solve_max(solver, time_limit, mip_gap, seed, t0)
 
     def _smallest_gap(self) -> float:
@@ -933,7 +938,12 @@ class RestIntervalCoverage:
         )
 
     def _solve_cover(
-        self, solver: SolverName, time_limit: float | None, mip_gap: float, t0: float
+        self,
+        solver: SolverName,
+        time_limit: float | None,
+        mip_gap: float,
+        seed: int | None,
+        t0: float,
     ) -> LocateResult:
         win = self.windows
         W = win.W
@@ -957,25 +967,44 @@ class RestIntervalCoverage:
         use_exact = solver == "exact" or (solver == "auto" and W.nnz <= EXACT_NNZ_LIMIT)
         if solver == "auto" and use_exact and time_limit is None:
             time_limit = AUTO_TIME_LIMIT
-        heur = greedy_cover(
-            W,
-            cost,
-            lp_bound=not use_exact,
-            time_limit=_lp_seconds(time_limit) if not use_exact else time_limit,
-        )
+        heur = greedy_cover(W, cost, lp_bound=False)
+        starts = [heur.selected]
+        bound = float(heur.bound)
+        name = "greedy cover+exchange"
+        if not use_exact and W.nnz <= LP_BOUND_NNZ_LIMIT:
+            # the LP relaxation: its bound, and its whole columns as a second start
+            lp = solve_mip(
+                cost,
+                np.zeros(n_c),
+                np.ones(n_c),
+                np.zeros(n_c, dtype=np.int32),
+                sp.csc_array(W, dtype=np.float64),
+                np.ones(W.shape[0]),
+                np.full(W.shape[0], np.inf),
+                sense="min",
+                time_limit=_lp_seconds(time_limit),
+            )
+            if lp.status == "optimal":
+                bound = max(bound, float(lp.bound))
+                starts.append(np.flatnonzero(lp.x >= 1.0 - 1e-6).astype(np.int64))
+                name = "LP rounding+exchange"
+        if np.all(cost == np.round(cost)):
+            bound = math.ceil(bound - 1e-7)
+        deadline = None if time_limit is None else t0 + 0.5 * time_limit
+        start, moves = _cover_search(W, cost, starts, deadline=deadline, seed=seed)
         chosen = np.zeros(n_c, dtype=bool)
-        chosen[heur.selected] = True
-        value, bound = heur.cost, heur.bound
-        name, status = "greedy cover", "feasible"
+        chosen[start] = True
+        value = float(cost[start].sum())
+        figures = {"greedy_objective": heur.cost, "exchanges": float(moves)}
+        status = "feasible"
         reason = (
-            "fast solver asked for (greedy set cover of the windows)"
+            "fast solver asked for (greedy and LP-rounded set covers of the windows, "
+            "improved by exchanges)"
             if solver == "fast"
-            else f"auto: {W.nnz:,} non-zeros > {EXACT_NNZ_LIMIT:,}, greedy set cover"
+            else f"auto: {W.nnz:,} non-zeros > {EXACT_NNZ_LIMIT:,}, set-cover heuristics"
         )
         if use_exact:
-            res, cols = cover_mip(
-                W, cost, time_limit=time_limit, mip_gap=mip_gap, start=heur.selected
-            )
+            res, cols = cover_mip(W, cost, time_limit=time_limit, mip_gap=mip_gap, start=start)
             if not math.isnan(res.objective) and res.objective <= value + 1e-9:
                 chosen = np.zeros(n_c, dtype=bool)
                 chosen[cols] = True
@@ -992,7 +1021,9 @@ class RestIntervalCoverage:
             )
         if relative_gap(value, bound, "min") == 0:
             status = "optimal"
-        return self._result(chosen, value, min(bound, value), "min", name, reason, status, t0, {})
+        return self._result(
+            chosen, value, min(bound, value), "min", name, reason, status, t0, figures
+        )
 
     # ------------------------------------------------------------ results
     def _rank(self, chosen: BoolArray) -> tuple[IntArray, FloatArray]:
@@ -1180,3 +1211,228 @@ class _SiteProxy:
     def __init__(self, site_index: pd.Index) -> None:
         self.site_index = site_index
         self.n_sites = len(site_index)
+
+
+# =========================================================================== cover local search
+
+
+@njit(cache=True, nogil=True)
+def _exchange_pass(
+    w_ptr: IntArray,
+    w_idx: IntArray,
+    t_ptr: IntArray,
+    t_idx: IntArray,
+    cost: FloatArray,
+    chosen: BoolArray,
+    cnt: IntArray,
+) -> int:
+    """One pass of exchange moves on a set cover; returns the number of moves made.
+
+    For every chosen column ``j``: drop it if redundant; else try each column
+    ``k`` that covers every row only ``j`` covers, swap ``j`` for ``k`` and drop
+    the columns that become redundant. The move is kept when the cost falls,
+    or stays equal while more rows become covered twice (so a later move can
+    drop a column; this order is strict, so passes cannot cycle). ``chosen``
+    and ``cnt`` (times each row is covered) are updated in place.
+    """
+    n_rows = w_ptr.size - 1
+    n_cols = t_ptr.size - 1
+    mark = np.zeros(n_rows, dtype=np.int64)
+    seen = np.zeros(n_cols, dtype=np.int64)
+    unique = np.empty(n_rows, dtype=np.int64)
+    removed = np.empty(n_cols, dtype=np.int64)
+    stamp = 0
+    moves = 0
+    order = np.flatnonzero(chosen)
+    for j in order:
+        if not chosen[j]:
+            continue
+        n_u = 0
+        r0 = -1
+        for q in range(t_ptr[j], t_ptr[j + 1]):
+            r = t_idx[q]
+            if cnt[r] == 1:
+                unique[n_u] = r
+                n_u += 1
+                if r0 < 0 or w_ptr[r + 1] - w_ptr[r] < w_ptr[r0 + 1] - w_ptr[r0]:
+                    r0 = r
+        if n_u == 0:
+            chosen[j] = False
+            for q in range(t_ptr[j], t_ptr[j + 1]):
+                cnt[t_idx[q]] -= 1
+            moves += 1
+            continue
+        for qk in range(w_ptr[r0], w_ptr[r0 + 1]):
+            k = w_idx[qk]
+            if chosen[k]:
+                continue
+            stamp += 1
+            for q in range(t_ptr[k], t_ptr[k + 1]):
+                mark[t_idx[q]] = stamp
+            ok = True
+            for i in range(n_u):
+                if mark[unique[i]] != stamp:
+                    ok = False
+                    break
+            if not ok:
+                continue
+            # swap j for k, counting rows that go from once to twice covered
+            gain2 = 0
+            for q in range(t_ptr[j], t_ptr[j + 1]):
+                r = t_idx[q]
+                if cnt[r] == 2:
+                    gain2 -= 1
+                cnt[r] -= 1
+            for q in range(t_ptr[k], t_ptr[k + 1]):
+                r = t_idx[q]
+                if cnt[r] == 1:
+                    gain2 += 1
+                cnt[r] += 1
+            chosen[j] = False
+            chosen[k] = True
+            # drop chosen columns made redundant (they share a row with k)
+            n_rem = 0
+            saved = 0.0
+            seen[k] = stamp
+            for q in range(t_ptr[k], t_ptr[k + 1]):
+                r = t_idx[q]
+                for q2 in range(w_ptr[r], w_ptr[r + 1]):
+                    j2 = w_idx[q2]
+                    if not chosen[j2] or seen[j2] == stamp:
+                        continue
+                    seen[j2] = stamp
+                    redundant = True
+                    for q3 in range(t_ptr[j2], t_ptr[j2 + 1]):
+                        if cnt[t_idx[q3]] < 2:
+                            redundant = False
+                            break
+                    if redundant:
+                        chosen[j2] = False
+                        for q3 in range(t_ptr[j2], t_ptr[j2 + 1]):
+                            cnt[t_idx[q3]] -= 1
+                        removed[n_rem] = j2
+                        n_rem += 1
+                        saved += cost[j2]
+            delta = cost[k] - cost[j] - saved
+            tol = 1e-9 * max(1.0, cost[j])
+            if delta < -tol or (n_rem == 0 and abs(delta) <= tol and gain2 > 0):
+                moves += 1
+                break
+            # undo
+            for i in range(n_rem):
+                j2 = removed[i]
+                chosen[j2] = True
+                for q3 in range(t_ptr[j2], t_ptr[j2 + 1]):
+                    cnt[t_idx[q3]] += 1
+            for q in range(t_ptr[k], t_ptr[k + 1]):
+                cnt[t_idx[q]] -= 1
+            for q in range(t_ptr[j], t_ptr[j + 1]):
+                cnt[t_idx[q]] += 1
+            chosen[j] = True
+            chosen[k] = False
+    return moves
+
+
+@njit(cache=True, nogil=True)
+def _repair(
+    w_ptr: IntArray,
+    w_idx: IntArray,
+    t_ptr: IntArray,
+    t_idx: IntArray,
+    cost: FloatArray,
+    chosen: BoolArray,
+    cnt: IntArray,
+) -> None:
+    """Cover every uncovered row again, greedily (most uncovered rows per cost)."""
+    for r in range(w_ptr.size - 1):
+        if cnt[r] > 0:
+            continue
+        best = -1
+        best_score = -1.0
+        for q in range(w_ptr[r], w_ptr[r + 1]):
+            k = w_idx[q]
+            if chosen[k]:
+                continue
+            n_new = 0
+            for q2 in range(t_ptr[k], t_ptr[k + 1]):
+                if cnt[t_idx[q2]] == 0:
+                    n_new += 1
+            score = n_new / cost[k]
+            if score > best_score:
+                best_score = score
+                best = k
+        chosen[best] = True
+        for q2 in range(t_ptr[best], t_ptr[best + 1]):
+            cnt[t_idx[q2]] += 1
+
+
+def _cover_search(
+    W: sp.csr_array,
+    cost: FloatArray,
+    starts: Sequence[IntArray],
+    *,
+    deadline: float | None = None,
+    rounds: int = 50,
+    seed: int | None = None,
+) -> tuple[IntArray, int]:
+    """Find a cheap set cover of the rows of ``W``: repair, exchanges, perturbed restarts.
+
+    Each start (columns; need not cover every row) is completed greedily
+    (:func:`_repair`) and improved by exchange passes (:func:`_exchange_pass`)
+    until none helps; the cheapest result is the incumbent. Then, for
+    ``rounds`` rounds (or until ``deadline``), a twentieth of its columns (at
+    least two) are dropped at random (``numpy.random.default_rng(seed)``, seed
+    0 when None), the cover is repaired and improved again; a cover no dearer
+    than the incumbent replaces it. Returns the best cover (columns, sorted)
+    and the number of exchange moves and improving rounds.
+    """
+    W = sp.csr_array(W)
+    W.sort_indices()
+    WT = sp.csr_array(W.T.tocsr())
+    WT.sort_indices()
+    n_c = W.shape[1]
+    w_ptr, w_idx = W.indptr.astype(np.int64), W.indices.astype(np.int64)
+    t_ptr, t_idx = WT.indptr.astype(np.int64), WT.indices.astype(np.int64)
+    c = np.ascontiguousarray(cost, dtype=np.float64)
+    tol = 1e-9 * max(1.0, float(c.sum()))
+
+    def descend(chosen: BoolArray, cnt: IntArray) -> int:
+        _repair(w_ptr, w_idx, t_ptr, t_idx, c, chosen, cnt)
+        moves = 0
+        while deadline is None or time.perf_counter() <= deadline:
+            made = _exchange_pass(w_ptr, w_idx, t_ptr, t_idx, c, chosen, cnt)
+            moves += made
+            if made == 0:
+                break
+        return moves
+
+    best = np.zeros(0, dtype=np.bool_)
+    best_cnt = np.zeros(0, dtype=np.int64)
+    best_cost = math.inf
+    total = 0
+    for start in starts:
+        cur = np.zeros(n_c, dtype=np.bool_)
+        cur[start] = True
+        cnt = np.asarray(W @ cur.astype(np.float64)).round().astype(np.int64)
+        total += descend(cur, cnt)
+        cur_cost = float(c[cur].sum())
+        if cur_cost < best_cost - tol:
+            best, best_cnt, best_cost = cur, cnt, cur_cost
+    rng = np.random.default_rng(0 if seed is None else seed)
+    for _ in range(rounds):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        cols = np.flatnonzero(best)
+        if cols.size < 2:
+            break
+        cur, cnt = best.copy(), best_cnt.copy()
+        drop = rng.choice(cols, size=max(2, cols.size // 20), replace=False)
+        cur[drop] = False
+        for j in drop:
+            cnt[t_idx[t_ptr[j] : t_ptr[j + 1]]] -= 1
+        total += descend(cur, cnt)
+        cur_cost = float(c[cur].sum())
+        if cur_cost <= best_cost + tol:
+            total += int(cur_cost < best_cost - tol)
+            best, best_cnt, best_cost = cur, cnt, cur_cost
+    return np.flatnonzero(best).astype(np.int64), total
