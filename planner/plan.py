@@ -1625,7 +1625,7 @@ def _fill_holes(geometry: Any, max_area: float) -> Any:
 
 def _rest_served(
     model_cls: Any,
-    position: sp.csr_array,
+    position: sp.coo_array,
     lengths: np.ndarray,
     interval: float,
     volumes: np.ndarray,
@@ -1638,8 +1638,16 @@ def _rest_served(
     if cols.size == 0:
         # no site at all: only routes shorter than the interval are served
         return np.asarray(lengths, dtype=float) <= interval + 1e-12
+    # keep COO semantics: a route passing a site twice keeps two entries (CSR would sum them)
+    coo = sp.coo_array(position)
+    col_map = np.full(coo.shape[1], -1, dtype=np.int64)
+    col_map[cols] = np.arange(cols.size)
+    keep = col_map[coo.col] >= 0
+    sub = sp.coo_array(
+        (coo.data[keep], (coo.row[keep], col_map[coo.col[keep]])), shape=(n, cols.size)
+    )
     model = model_cls.from_matrix(
-        sp.csr_array(position[:, cols]),
+        sub,
         lengths=lengths,
         interval=interval,
         volumes=volumes,

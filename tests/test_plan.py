@@ -423,3 +423,36 @@ def test_a_dask_cluster_gives_the_same_plan(line: Any) -> None:
             pd.DataFrame(local.sites.drop(columns="geometry")),
         )
         pd.testing.assert_frame_equal(res.coverage, local.coverage)
+
+
+# ------------------------------------------------------------------ rest rule: repeated passes
+
+
+def test_driver_homes_route_passing_a_site_twice() -> None:
+    """An out-and-back route passes its site twice, and both passes count as rests.
+
+    Nodes 0..5 every 60 km at 60 km/h (an hour a node); route A drives
+    0 -> 5 -> 0 (10 h, 40 trucks a day) and passes node 3 after 3 h and again
+    after 7 h: with a site there the gaps are 3, 4 and 3 hours, within a rest
+    every 4 hours. (Summing the two passes into one at 10 h would leave a
+    10-hour gap and call the route unserved.)
+    """
+    from planner.network import TravelMode
+    from planner.routes import flows_from_paths
+    from tests.conftest import metric_network
+
+    truck = TravelMode("truck", speed_kmh=60.0, access_speed_kmh=5.0)
+    nodes = {k: (60_000.0 * k, 0.0) for k in range(6)}
+    net = metric_network(nodes, [(k, k + 1) for k in range(5)], modes=[truck])
+    flows = flows_from_paths(net, [[0, 1, 2, 3, 4, 5, 4, 3, 2, 1, 0]], volumes=[40.0], index=["A"])
+    candidates = points_gdf(
+        [(60_000.0 * k, 0.0) for k in (1, 3)],
+        index=pd.Index(["n1", "n3"], name="site_id"),
+        name=["One", "Three"],
+    )
+    plan = Plan.driver_homes(net, flows=flows, candidates=candidates, name="Out and back")
+    one = plan.site(p=1)
+    assert list(one.sites.index) == ["n3"]
+    assert one.share_before == 0
+    assert one.demand["served_after"].tolist() == [True]
+    assert one.share_after == pytest.approx(1.0)
