@@ -1077,7 +1077,10 @@ def route_od(
             parts.append(f"origin {om[i]:,.0f} m off the {mode} network")
         if d_far[i]:
             parts.append(f"destination {dm[i]:,.0f} m off the {mode} network")
-        reasons[i] = "; ".join(parts) + f" (limit {max_snap_m:,.0f} m)"
+        reasons[i] = (
+            "; ".join(parts) + f" (limit {max_snap_m:,.0f} m: check the coordinates and their "
+            "datum, or raise max_snap_m)"
+        )
     same = (onode == dnode) & (reasons == "")
     reasons[same] = "origin and destination snap to the same node"
     ok = reasons == ""
@@ -1628,6 +1631,21 @@ def match_traces(
     cp, ce, cd, co = _candidates(segs, px, py, radius_m, int(max_candidates))
     has = np.zeros(kept.size, dtype=bool)
     has[cp] = True
+    if kept.size and not has.any():
+        nearest = float(
+            shapely.distance(
+                shapely.points(px[0], py[0]),
+                segs.tree.geometries[segs.tree.query_nearest(shapely.points(px[0], py[0]))[0]],
+            )
+        )
+        raise InputError(
+            f"none of the {kept.size:,} usable fixes is within radius_m={radius_m:g} m of a "
+            f"{mode} road (the first is {nearest:,.0f} m away).",
+            field="geometry",
+            fix="check that the traces are WGS84 (read GCJ-02/BD-09 files with "
+            "planner.read_traces(..., datum='gcj02')), that the network covers them, "
+            "or raise radius_m.",
+        )
     status[kept[~has]] = "unmatched"
     # candidate lists per kept point
     cstart = np.searchsorted(cp, np.arange(kept.size), side="left")
@@ -1724,8 +1742,9 @@ def match_traces(
     )
     points.loc[me < 0, ["u", "v"]] = pd.NA
     points.loc[trip < 0, "trip"] = pd.NA
-    points.index = index.take(frame["_row"].to_numpy())
-    points = points.reindex(index)
+    # back to input order by position (input labels may repeat)
+    points = points.iloc[np.argsort(frame["_row"].to_numpy(), kind="stable")]
+    points.index = index
     trips = pd.DataFrame(trip_rows).set_index("trip") if trip_rows else pd.DataFrame()
     if len(trips):
         for col in ("start", "end"):

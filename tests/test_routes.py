@@ -444,6 +444,15 @@ def test_match_bad_traces(demo_net: Any, demo_flows: Any) -> None:
     assert status.iloc[-1] == "short_trip"
     assert res.trips.loc[res.trips["driver"] == "Z", "excluded"].iloc[0] == "a single fix"
     assert (res.trips["driver"] == "T001").sum() == 2
+    # repeated index labels (frames concatenated without ignore_index) are kept as given
+    twice = pd.concat([traces.iloc[:20], traces.iloc[20:]])
+    twice.index = np.r_[np.arange(20), np.arange(len(traces) - 20)]
+    again = match_traces(twice, demo_net)
+    assert again.points.index.equals(twice.index)
+    assert again.points.reset_index(drop=True).equals(a.points.reset_index(drop=True))
+    # traces nowhere near the network (e.g. a wrong datum or region): a clear error
+    with pytest.raises(InputError, match=r"none of the \d+ usable fixes is within radius_m"):
+        match_traces(traces.assign(lon=traces["lon"] + 0.3), demo_net)
     with pytest.raises(InputError, match="no driver column"):
         match_traces(traces.drop(columns="driver_id"), demo_net)
     with pytest.raises(InputError, match="no usable time"):
