@@ -25,6 +25,7 @@ from planner.locate import (
 )
 from planner.locate.solvers import (
     BenefitProblem,
+    cover_mip,
     coverage_fixing,
     dominated_columns,
     lagrangian_value,
@@ -369,6 +370,33 @@ def test_pmedian_pcenter_decay_match_brute_force(seed):
         assert d.solve(solver="exact").objective == pytest.approx(dbest)
         df = d.solve(solver="fast")
         assert df.objective <= dbest + 1e-9 <= df.bound + 2e-9
+
+
+def test_cover_mip_with_warm_start_reports_its_own_plan():
+    # HiGHS 1.16.0 scored this warm start in the presolved space without the offset of
+    # the columns presolve fixes and answered "optimal, 1 column" while returning the
+    # 2-column start; the optimum (by hand: no column covers every row) is 2 columns.
+    a = np.array(
+        [
+            [1, 0, 1, 1, 1, 0],
+            [1, 1, 1, 1, 1, 0],
+            [0, 1, 0, 0, 1, 0],
+            [0, 1, 1, 1, 1, 0],
+            [1, 1, 0, 1, 1, 0],
+            [1, 1, 1, 1, 1, 1],
+            [1, 1, 0, 1, 0, 1],
+            [0, 0, 0, 0, 1, 1],
+            [0, 0, 0, 0, 1, 1],
+            [1, 1, 1, 1, 1, 0],
+            [1, 1, 0, 1, 1, 0],
+        ],
+        dtype=float,
+    )
+    assert not (a.min(axis=0) > 0).any()
+    res, cols = cover_mip(sp.csr_array(a), np.ones(6), start=np.array([0, 4]))
+    assert res.status == "optimal"
+    assert res.objective == res.bound == cols.size == 2
+    assert (a[:, cols].max(axis=1) > 0).all()
 
 
 def test_merge_rows_is_exact():

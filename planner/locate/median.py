@@ -410,9 +410,9 @@ class PCenter:
             if not use_exact:
                 return False, False, np.zeros(0, dtype=np.int64)
             res, cols = cover_mip(A, cost, time_limit=time_limit, start=heur.selected)
-            # trust a solver's cover only once checked: every row must hold a chosen column
+            # trust a solver's cover only once checked: at most p columns, every row covered
             covers = np.diff(sp.csr_array(A[:, cols]).indptr).min() > 0 if cols.size else False
-            if not math.isnan(res.objective) and res.objective <= self.p + 1e-9 and covers:
+            if covers and cols.size <= self.p:
                 return True, False, self._cand[cols]
             proven = (not math.isnan(res.bound)) and res.bound > self.p + 1e-9
             return False, proven or res.status == "optimal", np.zeros(0, dtype=np.int64)

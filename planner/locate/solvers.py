@@ -709,41 +709,96 @@ def solve_mip(
     t0 = time.perf_counter()
     A = sp.csc_array(A)
     A.sort_indices()
-    n_col, n_row = int(cost.size), int(A.shape[0])
+    is_mip = bool(np.any(integrality))
+    arrays = _MipArrays(
+        cost=np.ascontiguousarray(cost, dtype=np.float64),
+        lower=np.ascontiguousarray(lower, dtype=np.float64),
+        upper=np.ascontiguousarray(upper, dtype=np.float64),
+        integrality=np.ascontiguousarray(integrality, dtype=np.int32),
+        A=A,
+        row_lower=np.ascontiguousarray(row_lower, dtype=np.float64),
+        row_upper=np.ascontiguousarray(row_upper, dtype=np.float64),
+    )
+    options = {
+        "mip_rel_gap": float(mip_gap),
+        "mip_abs_gap": 1e-9 if mip_gap == 0 else 1e-6,
+    }
+    if time_limit is not None:
+        options["time_limit"] = float(max(time_limit, 0.01))
+    if threads is not None:
+        options["threads"] = int(threads)
+    if not presolve:
+        options["presolve"] = "off"
+    x0 = np.asarray(start, dtype=np.float64) if (start is not None and is_mip) else None
+    res = _run_highs(arrays, options, sense=sense, offset=offset, start=x0, log=log, t0=t0)
+    if res is None and x0 is not None:
+        # HiGHS 1.16.0 mis-scores a MIP start in the presolved space (it drops the
+        # offset of the columns presolve fixes) and can then return "optimal" with a
+        # wrong objective *and* bound; the returned plan gives it away. Solve again
+        # without the start, whose figures are then consistent.
+        logger.debug("HiGHS figures disagree with its own plan; solving again without the start")
+        res = _run_highs(arrays, options, sense=sense, offset=offset, start=None, log=log, t0=t0)
+    if res is None:
+        raise SolverError(
+            "HiGHS returned a plan whose objective or feasibility disagrees with the "
+            "figures it reported, even without a warm start; try another highspy version."
+        )
+    return res
+
+
+@dataclass(frozen=True)
+class _MipArrays:
+    """A MIP in column-wise arrays (internal to :func:`solve_mip`)."""
+
+    cost: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    integrality: NDArray[np.int32]
+    A: sp.csc_array
+    row_lower: FloatArray
+    row_upper: FloatArray
+
+
+def _run_highs(
+    m: _MipArrays,
+    options: dict[str, float | int | str],
+    *,
+    sense: str,
+    offset: float,
+    start: FloatArray | None,
+    log: bool,
+    t0: float,
+) -> MipResult | None:
+    """One HiGHS run; ``None`` when its plan contradicts its reported figures."""
+    n_col, n_row = int(m.cost.size), int(m.A.shape[0])
     h = highspy.Highs()
     if not log:
         h.silent()
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
-    h.setOptionValue("mip_abs_gap", 1e-9 if mip_gap == 0 else 1e-6)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
-    if threads is not None:
-        h.setOptionValue("threads", int(threads))
-    if not presolve:
-        h.setOptionValue("presolve", "off")
+    for key, value in options.items():
+        h.setOptionValue(key, value)
     inf = h.getInfinity()
     status = h.passModel(
         n_col,
         n_row,
-        int(A.nnz),
+        int(m.A.nnz),
         1,  # column-wise
         -1 if sense == "max" else 1,
         float(offset),
-        np.ascontiguousarray(cost, dtype=np.float64),
-        np.ascontiguousarray(lower, dtype=np.float64),
-        np.ascontiguousarray(np.minimum(upper, inf), dtype=np.float64),
-        np.ascontiguousarray(np.maximum(row_lower, -inf), dtype=np.float64),
-        np.ascontiguousarray(np.minimum(row_upper, inf), dtype=np.float64),
-        np.ascontiguousarray(A.indptr[:-1], dtype=np.int32),
-        np.ascontiguousarray(A.indices, dtype=np.int32),
-        np.ascontiguousarray(A.data, dtype=np.float64),
-        np.ascontiguousarray(integrality, dtype=np.int32),
+        m.cost,
+        m.lower,
+        np.minimum(m.upper, inf),
+        np.maximum(m.row_lower, -inf),
+        np.minimum(m.row_upper, inf),
+        np.ascontiguousarray(m.A.indptr[:-1], dtype=np.int32),
+        np.ascontiguousarray(m.A.indices, dtype=np.int32),
+        np.ascontiguousarray(m.A.data, dtype=np.float64),
+        m.integrality,
     )
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model built for this instance.")
-    is_mip = bool(np.any(integrality))
-    if start is not None and is_mip:
-        h.setSolution(n_col, np.arange(n_col, dtype=np.int32), np.asarray(start, dtype=np.float64))
+    is_mip = bool(np.any(m.integrality))
+    if start is not None:
+        h.setSolution(n_col, np.arange(n_col, dtype=np.int32), start)
     h.run()
     model_status = h.getModelStatus()
     info = h.getInfo()
@@ -758,8 +813,23 @@ def solve_mip(
         raise SolverError(f"HiGHS stopped without a plan: {h.modelStatusToString(model_status)}.")
     solution = h.getSolution()
     x = np.asarray(solution.col_value, dtype=np.float64)
-    objective = float(info.objective_function_value)
+    reported = float(info.objective_function_value)
+    integer = m.integrality > 0
+    x[integer] = np.round(x[integer])  # integral within tolerance: snap (no -0.0 or 1e-9)
+    x = np.clip(x, m.lower, m.upper)
+    objective = float(np.dot(m.cost, x) + offset)
+    tol = 1e-6 * max(1.0, abs(objective))
+    activity = m.A @ x
+    slack = 1e-5 * np.maximum(1.0, np.abs(activity))
+    feasible = bool(
+        np.all(activity >= m.row_lower - slack) and np.all(activity <= m.row_upper + slack)
+    )
+    if not feasible or abs(objective - reported) > tol:
+        return None
     bound = float(info.mip_dual_bound) if is_mip else objective
+    # a dual bound better than the plan's own value by more than the tolerance is wrong
+    if is_mip and ((bound < objective - tol) if sense == "max" else (bound > objective + tol)):
+        return None
     if model_status == ms.kOptimal:
         gap = abs(bound - objective) / max(abs(objective), 1e-12)
         status_name = "optimal" if gap <= 1e-9 else "gap_limit"
