@@ -719,7 +719,7 @@ def solve_mip(
         row_lower=np.ascontiguousarray(row_lower, dtype=np.float64),
         row_upper=np.ascontiguousarray(row_upper, dtype=np.float64),
     )
-    options = {
+    options: dict[str, float | int | str] = {
         "mip_rel_gap": float(mip_gap),
         "mip_abs_gap": 1e-9 if mip_gap == 0 else 1e-6,
     }
