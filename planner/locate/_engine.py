@@ -236,7 +236,7 @@ def nearest_open(
 
 
 def site_table(
-    data: AccessData,
+    site_index: pd.Index,
     existing: NDArray[np.bool_],
     order: IntArray,
     marginal: NDArray[np.float64],
@@ -249,8 +249,8 @@ def site_table(
 
     Parameters
     ----------
-    data
-        The access matrix.
+    site_index
+        Site labels.
     existing
         Existing-site mask.
     order
@@ -279,7 +279,7 @@ def site_table(
             name: np.r_[np.full(ex.size, np.nan), marginal],
             "cumulative": cum,
         },
-        index=data.site_index[cols],
+        index=site_index[cols],
     )
     if total is not None:
         df["cumulative_share"] = cum / total if total > 0 else np.nan
@@ -526,7 +526,7 @@ class BenefitModel:
         base_obj = prep.to_objective(prep.const + float(np.dot(prep.prob.w, prep.prob.base)))
         marg = self._marginal(gains)
         sites = site_table(
-            self.data,
+            self.data.site_index,
             self.existing,
             order,
             marg,

@@ -28,11 +28,9 @@ from planner.locate._base import (
     AccessData,
     LocateResult,
     SolverName,
-    access_data,
+    check_budget,
     check_cutoff,
-    check_p,
-    demand_weights,
-    site_mask,
+    model_inputs,
     site_values,
 )
 from planner.locate._engine import (
@@ -176,44 +174,22 @@ class MCLP(BenefitModel):
         MCLP
             The model; call :meth:`solve`.
         """
-        data = access_data(matrix, demand_index=demand_index, site_index=site_index)
-        w = demand_weights(weights, data)
-        ex = site_mask(existing, data, "existing")
+        data, w, ex = model_inputs(
+            matrix,
+            weights=weights,
+            existing=existing,
+            p=p,
+            demand_index=demand_index,
+            site_index=site_index,
+        )
         cut = check_cutoff(cutoff)
-        n_cand = int((~ex).sum())
-        cost_arr = None
-        if budget is not None:
-            if costs is None:
-                raise InputError(
-                    "`budget` needs `costs` (one per site).",
-                    field="costs",
-                    fix="pass costs=... per site, or use p=... for a number of sites.",
-                )
-            if p is not None:
-                raise InputError(
-                    "give either `p` or `budget`, not both.",
-                    field="budget",
-                    fix="drop p=... to choose by budget, or drop budget=... to choose p sites.",
-                )
-            cost_arr = site_values(costs, data, "costs", default=1.0)
-            cand_costs = cost_arr[~ex]
-            if not np.isfinite(budget) or budget < 0:
-                raise InputError(
-                    f"`budget` must be a finite number >= 0; got {budget}.", field="budget"
-                )
-            if cand_costs.size == 0 or budget < cand_costs.min():
-                cheapest = float(cand_costs.min()) if cand_costs.size else math.nan
-                raise InfeasibleError(
-                    f"the budget {budget:,.6g} is below the cheapest candidate site "
-                    f"({cheapest:,.6g}); no site can be built."
-                )
-        elif costs is not None:
-            cost_arr = site_values(costs, data, "costs", default=1.0)
-        if p is not None:
-            check_p(p, n_cand, int(ex.sum()))
+        cost_arr = (
+            None if costs is None else site_values(costs, data.site_index, "costs", default=1.0)
+        )
+        check_budget(p, budget, None if cost_arr is None else cost_arr[~ex])
         cap = None
         if capacity is not None:
-            cap = site_values(capacity, data, "capacity", default=np.inf)
+            cap = site_values(capacity, data.site_index, "capacity", default=np.inf)
         return cls(
             data,
             weights=w,
@@ -431,7 +407,7 @@ class MCLP(BenefitModel):
         demand["covered_share"] = share
         ex_val = _capacitated_value(run, ex)
         sites = site_table(
-            data,
+            data.site_index,
             ex,
             order_c,
             marg[1:],
@@ -632,12 +608,16 @@ class LSCP:
         LSCP
             The model; call :meth:`solve`.
         """
-        data = access_data(matrix, demand_index=demand_index, site_index=site_index)
-        w = demand_weights(weights, data)
-        ex = site_mask(existing, data, "existing")
+        data, w, ex = model_inputs(
+            matrix,
+            weights=weights,
+            existing=existing,
+            demand_index=demand_index,
+            site_index=site_index,
+        )
         cut = check_cutoff(cutoff)
         cost_arr = (
-            site_values(costs, data, "costs", default=1.0, positive=True)
+            site_values(costs, data.site_index, "costs", default=1.0, positive=True)
             if costs is not None
             else None
         )
@@ -725,7 +705,9 @@ class LSCP:
         open_mask[gl] = True
         base = float(w[by_existing].sum())
         total = float(w.sum())
-        sites = site_table(data, ex, gl, marg, base=base, total=total, name="marginal_weight")
+        sites = site_table(
+            data.site_index, ex, gl, marg, base=base, total=total, name="marginal_weight"
+        )
         demand = demand_table(data, w, open_mask, cutoff=self.cutoff)
         covered = float(w[demand["covered"].to_numpy()].sum())
         figures = {

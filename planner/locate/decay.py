@@ -36,12 +36,9 @@ from planner.locate._base import (
     AccessData,
     LocateResult,
     SolverName,
-    access_data,
     check_cutoff,
-    check_p,
-    demand_weights,
     filter_entries,
-    site_mask,
+    model_inputs,
 )
 from planner.locate._engine import BenefitModel, Prepared, demand_table
 from planner.locate.solvers import BenefitProblem, MipResult, assignment_mip, merge_rows
@@ -181,10 +178,14 @@ class DecayCoverage(BenefitModel):
         DecayCoverage
             The model; call :meth:`solve`.
         """
-        data = access_data(matrix, demand_index=demand_index, site_index=site_index)
-        w = demand_weights(weights, data)
-        ex = site_mask(existing, data, "existing")
-        check_p(p, int((~ex).sum()), int(ex.sum()))
+        data, w, ex = model_inputs(
+            matrix,
+            weights=weights,
+            existing=existing,
+            p=p,
+            demand_index=demand_index,
+            site_index=site_index,
+        )
         T = data.times
         f = decay_weights(T.data, kind, cutoff=cutoff, scale=scale, beta=beta)
         factors = sp.csr_array((f, T.indices, T.indptr), shape=T.shape)

@@ -25,12 +25,9 @@ from planner.locate._base import (
     AccessData,
     LocateResult,
     SolverName,
-    access_data,
     check_cutoff,
-    check_p,
-    demand_weights,
     filter_entries,
-    site_mask,
+    model_inputs,
 )
 from planner.locate._engine import (
     AUTO_TIME_LIMIT,
@@ -129,10 +126,14 @@ class PMedian(BenefitModel):
         PMedian
             The model; call :meth:`solve`.
         """
-        data = access_data(matrix, demand_index=demand_index, site_index=site_index)
-        w = demand_weights(weights, data)
-        ex = site_mask(existing, data, "existing")
-        check_p(p, int((~ex).sum()), int(ex.sum()))
+        data, w, ex = model_inputs(
+            matrix,
+            weights=weights,
+            existing=existing,
+            p=p,
+            demand_index=demand_index,
+            site_index=site_index,
+        )
         mt = None if max_time is None else check_cutoff(max_time, "max_time")
         return cls(data, weights=w, existing=ex, p=p, max_time=mt)
 
@@ -332,10 +333,14 @@ class PCenter:
         PCenter
             The model; call :meth:`solve`.
         """
-        data = access_data(matrix, demand_index=demand_index, site_index=site_index)
-        w = demand_weights(weights, data)
-        ex = site_mask(existing, data, "existing")
-        check_p(p, int((~ex).sum()), int(ex.sum()))
+        data, w, ex = model_inputs(
+            matrix,
+            weights=weights,
+            existing=existing,
+            p=p,
+            demand_index=demand_index,
+            site_index=site_index,
+        )
         return cls(data, weights=w, existing=ex, p=p)
 
     def _cover_rows(self, radius: float) -> tuple[sp.csr_array, IntArray, bool]:
@@ -512,7 +517,7 @@ class PCenter:
         open_mask[gl] = True
         total = float(self.weights.sum())
         sites = site_table(
-            self.data,
+            self.data.site_index,
             ex,
             gl,
             marg,

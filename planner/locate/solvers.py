@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 
 import highspy
+import numba
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -124,6 +125,33 @@ def merge_rows(
     if not isinstance(merged, sp.csr_array):  # pragma: no cover - scipy returns csr
         merged = sp.csr_array(merged)
     return merged, merged_w, group
+
+
+DENSE_SWAP_LIMIT = 4_000_000
+"""The swap table is kept dense (chosen × candidate columns) up to this many numbers."""
+
+
+@numba.njit(cache=True, nogil=True)
+def _swap_extra_kernel(
+    indptr: IntArray,
+    indices: NDArray[np.int32],
+    data: FloatArray,
+    w: FloatArray,
+    b1: FloatArray,
+    b2: FloatArray,
+    slot_of_best: IntArray,
+    rows: IntArray,
+    out: FloatArray,
+) -> None:  # pragma: no cover - compiled; checked against _State.removal in the tests
+    """Add ``w_i (max(B_ij - b2_i, 0) - max(B_ij - b1_i, 0))`` to ``out[slot(best_i), j]``."""
+    for i in rows:
+        s = slot_of_best[i]
+        hi, lo = b1[i], b2[i]
+        wi = w[i]
+        for k in range(indptr[i], indptr[i + 1]):
+            v = data[k]
+            if v > lo:
+                out[s, indices[k]] += wi * ((v - lo) - max(v - hi, 0.0))
 
 
 # --------------------------------------------------------------------------- benefit problem
@@ -320,10 +348,157 @@ class _State:
             self.value += float(np.dot(self.prob.w[rows[changed]], b1[changed] - old[changed]))
         self.b1[rows], self.c1[rows], self.b2[rows], self.c2[rows] = b1, c1, b2, c2
 
+    def swap_table(self) -> tuple[IntArray, FloatArray, FloatArray | sp.csr_array]:
+        """Every swap at once: the loss of removing each chosen column, and the extra gains.
+
+        The value of swapping chosen ``s`` for free ``t`` is
+        ``gains[t] + extra[s, t] - loss[s]``: ``extra`` is what ``t`` gains on the
+        rows that lose ``s`` as their best column. Only rows where ``s`` is strictly
+        best (``b1 > b2``) enter, so one pass over their entries prices every swap.
+
+        Returns
+        -------
+        chosen, loss, extra
+            Chosen columns, the loss of removing each, and the
+            ``len(chosen) × n_cols`` extra gains: dense when it holds at most
+            :data:`DENSE_SWAP_LIMIT` numbers, sparse otherwise.
+        """
+        B, w = self.prob.B, self.prob.w
+        n = self.prob.n_cols
+        chosen = np.flatnonzero(self.selected)
+        slot = np.full(n, -1, dtype=np.int64)
+        slot[chosen] = np.arange(chosen.size)
+        rows = np.flatnonzero((self.c1 >= 0) & (self.b1 > self.b2))
+        drop = w[rows] * (self.b1[rows] - self.b2[rows])
+        loss = np.bincount(slot[self.c1[rows]], weights=drop, minlength=chosen.size)
+        if chosen.size * n <= DENSE_SWAP_LIMIT:
+            dense = np.zeros((chosen.size, n))
+            _swap_extra_kernel(
+                B.indptr, B.indices, B.data, w, self.b1, self.b2, slot[self.c1], rows, dense
+            )
+            return chosen, loss.astype(np.float64), dense
+        pos, local = row_positions(B.indptr, rows)
+        r = rows[local]
+        data = B.data[pos]
+        extra = w[r] * (np.maximum(data - self.b2[r], 0.0) - np.maximum(data - self.b1[r], 0.0))
+        nz = extra > 0
+        table = sp.csr_array(
+            (extra[nz], (slot[self.c1[r[nz]]], B.indices[pos[nz]])), shape=(chosen.size, n)
+        )
+        table.sum_duplicates()
+        return chosen, loss.astype(np.float64), table
+
     def free_gains(self) -> FloatArray:
         g: FloatArray = self.gains.copy()
         g[self.selected] = -np.inf
         return g
+
+
+def _best_swap(
+    st: _State, blocked_in: NDArray[np.bool_], blocked_out: NDArray[np.bool_], floor: float
+) -> tuple[int, int, float]:
+    """Best swap ``(s out, t in, change)`` among moves touching no blocked column.
+
+    A blocked (tabu) move is taken instead when its change beats ``floor``, the
+    change that would set a new best value (aspiration). Returns
+    ``(-1, -1, -inf)`` when there is no move.
+    """
+    chosen, loss, table = st.swap_table()
+    if chosen.size == 0:
+        return -1, -1, -math.inf
+    gains = st.gains.copy()
+    gains[st.selected] = -np.inf
+    out_ok = ~blocked_out[chosen]
+    if isinstance(table, np.ndarray):
+        delta = table + gains[None, :] - loss[:, None]
+        k = int(np.argmax(delta))
+        best_any = (int(chosen[k // delta.shape[1]]), k % delta.shape[1], float(delta.flat[k]))
+        delta[:, blocked_in] = -np.inf
+        delta[~out_ok] = -np.inf
+        k = int(np.argmax(delta))
+        best_ok = (int(chosen[k // delta.shape[1]]), k % delta.shape[1], float(delta.flat[k]))
+    else:
+        row_of = np.repeat(np.arange(chosen.size), np.diff(table.indptr))
+        vals = gains[table.indices] + table.data - loss[row_of]
+        pair_ok = ~blocked_in[table.indices] & out_ok[row_of]
+
+        def pick(g: FloatArray, lo: FloatArray, v: FloatArray) -> tuple[int, int, float]:
+            cand = (-1, -1, -math.inf)
+            if v.size:
+                i = int(np.argmax(v))
+                cand = (int(chosen[row_of[i]]), int(table.indices[i]), float(v[i]))
+            t, s_slot = int(np.argmax(g)), int(np.argmin(lo))
+            if np.isfinite(g[t]) and np.isfinite(lo[s_slot]):
+                value = float(g[t] - lo[s_slot] + table[s_slot, t])
+                if value > cand[2]:
+                    cand = (int(chosen[s_slot]), t, value)
+            return cand
+
+        best_any = pick(gains, loss, vals)
+        best_ok = pick(
+            np.where(blocked_in, -np.inf, gains),
+            np.where(out_ok, loss, np.inf),
+            np.where(pair_ok, vals, -np.inf),
+        )
+    if not math.isfinite(best_ok[2]) or best_any[2] > max(best_ok[2], floor):
+        return best_any if math.isfinite(best_any[2]) else (-1, -1, -math.inf)
+    return best_ok
+
+
+def _tabu_swaps(
+    st: _State,
+    order: list[int],
+    *,
+    deadline: float | None,
+    stall: int,
+    seed: int | None,
+) -> tuple[NDArray[np.bool_], float, int]:
+    """Swap local search with a short tabu memory (cardinality problems).
+
+    Each step takes the best swap of the whole neighbourhood, priced at once by
+    :meth:`_State.swap_table`; while it improves this is steepest descent, at a
+    local optimum it takes the least bad move, and recently swapped columns are
+    barred for a few steps (tenure drawn from ``seed``) so the search does not
+    undo it, unless a barred move beats the best value met. Stops after
+    ``stall`` steps without a new best, or at ``deadline``.
+
+    Returns
+    -------
+    best_selected, best_value, moves
+        The best set met (flags), its value and the number of moves made.
+    """
+    rng = np.random.default_rng(seed)
+    n = st.prob.n_cols
+    k = len(order)
+    if k == 0 or k >= n:
+        return st.selected.copy(), st.value, 0
+    free_until = np.zeros(n, dtype=np.int64)  # column may enter again from this step
+    keep_until = np.zeros(n, dtype=np.int64)  # column may leave again from this step
+    best_sel, best_val = st.selected.copy(), st.value
+    tol = 1e-9 * max(1.0, abs(best_val))
+    moves, since_best, step = 0, 0, 0
+    room = n - k
+    lo_ten = max(3, min(k // 2, room // 4))  # a dropped column stays out this long
+    hi_ten = max(lo_ten + 1, min(2 * k, room // 2))
+    while since_best < stall:
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        step += 1
+        s, t, _ = _best_swap(
+            st, free_until > step, keep_until > step, best_val - st.value + tol
+        )
+        if s < 0:
+            break
+        st.remove(s)
+        st.add(t)
+        moves += 1
+        free_until[s] = step + int(rng.integers(lo_ten, hi_ten + 1))
+        keep_until[t] = step + int(rng.integers(1, max(2, k // 4) + 1))
+        if st.value > best_val + tol:
+            best_sel, best_val, since_best = st.selected.copy(), st.value, 0
+        else:
+            since_best += 1
+    return best_sel, best_val, moves
 
 
 def _topk_sum(values: FloatArray, k: int) -> float:
@@ -353,6 +528,11 @@ def _knapsack_bound(gains: FloatArray, cost: FloatArray, budget: float) -> float
         left = budget - (cum[k - 1] if k else 0.0)
         total += float(g[k] * max(left, 0.0) / c[k])
     return total
+
+
+def tabu_stall(k: int) -> int:
+    """Return how many steps without a new best stop the tabu search (``k`` chosen columns)."""
+    return max(30, 2 * k)
 
 
 def greedy_swap(
@@ -462,7 +642,19 @@ def greedy_swap(
             order, spent = [j1], float(cost[j1])
     greedy_value = st.value
     n_swaps = 0
-    if swaps and order:
+    if swaps and order and budget is None:
+        deadline = None if time_limit is None else t0 + time_limit
+        best_sel, _, n_swaps = _tabu_swaps(
+            st, order, deadline=deadline, stall=tabu_stall(len(order)), seed=seed
+        )
+        kept = [j for j in order if best_sel[j]]
+        order = kept + [int(j) for j in np.flatnonzero(best_sel) if j not in set(kept)]
+        if not np.array_equal(best_sel, st.selected):
+            st = _State(prob)
+            for j in order:
+                st.add(j)
+        bound = min(bound, current_bound())
+    elif swaps and order:
         deadline = None if time_limit is None else t0 + time_limit
         for _ in range(max_passes):
             improved = False
