@@ -21,9 +21,11 @@ from planner.locate.solvers import (
     BenefitProblem,
     FastResult,
     MipResult,
+    Progress,
     coverage_exact,
     coverage_fast,
     greedy_swap,
+    progress_bar,
 )
 
 logger = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ def solve_benefit(
     model_nnz: int,
     lp_bound: bool = True,
     coverage: bool = False,
+    progress: Progress | None = None,
 ) -> BenefitSolve:
     """Choose a solver, run it, and return the best plan with its proven bound.
 
@@ -105,6 +108,8 @@ def solve_benefit(
     coverage
         The problem is max coverage (0/1, base 0): use the coverage pipeline
         (Lagrangian bound and core MIP; dominance and reduced-cost fixing when exact).
+    progress
+        Counts greedy steps, swap moves and HiGHS solves.
 
     Returns
     -------
@@ -113,6 +118,7 @@ def solve_benefit(
     """
     check_solver(solver)
     t0 = time.perf_counter()
+    tick = progress or Progress(None)
     if prob.n_cols == 0 or prob.B.nnz == 0:
         fast = greedy_swap(prob, p, budget=budget, swaps=False)
         value = prob.value(np.zeros(prob.n_cols, dtype=bool))
@@ -150,17 +156,17 @@ def solve_benefit(
     if coverage and budget is None and p is not None:
         if use_exact:
             chosen, value, bound, status, fast = coverage_exact(
-                prob, p, time_limit=time_limit, mip_gap=mip_gap, seed=seed
+                prob, p, time_limit=time_limit, mip_gap=mip_gap, seed=seed, progress=tick
             )
             name = "highs (dominance + reduced-cost fixing, heuristic incumbent)"
         else:
-            fast, _ = coverage_fast(prob, p, time_limit=time_limit, seed=seed)
+            fast, _ = coverage_fast(prob, p, time_limit=time_limit, seed=seed, progress=tick)
             chosen, value, bound = fast.selected, fast.value, fast.bound
             name = "greedy+swap, Lagrangian bound, core MIP"
             status = "optimal" if relative_gap(value, bound, "max") == 0 else "feasible"
         return BenefitSolve(chosen, value, bound, name, reason, status, fast)
     ls_limit = None if time_limit is None else 0.25 * time_limit
-    fast = greedy_swap(prob, p, budget=budget, time_limit=ls_limit, seed=seed)
+    fast = greedy_swap(prob, p, budget=budget, time_limit=ls_limit, seed=seed, progress=tick)
     bound = fast.bound
     name = "greedy+swap"
     chosen = fast.selected
@@ -170,7 +176,8 @@ def solve_benefit(
         small = model_nnz <= LP_BOUND_NNZ_LIMIT
         if lp_bound and small and relative_gap(value, bound, "max") > 0:
             left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 1.0)
-            lp, _ = mip(relax=True, time_limit=left, mip_gap=0.0, start=None)
+            with tick.stage("HiGHS LP bound"):
+                lp, _ = mip(relax=True, time_limit=left, mip_gap=0.0, start=None)
             if lp.status == "optimal" and lp.objective < bound:
                 bound = lp.objective
                 name = "greedy+swap, LP bound"
@@ -178,7 +185,8 @@ def solve_benefit(
             status = "optimal"
         return BenefitSolve(chosen, value, max(bound, value), name, reason, status, fast)
     left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.5)
-    res, mip_chosen = mip(relax=False, time_limit=left, mip_gap=mip_gap, start=fast.selected)
+    with tick.stage("HiGHS MIP"):
+        res, mip_chosen = mip(relax=False, time_limit=left, mip_gap=mip_gap, start=fast.selected)
     if res.status == "infeasible":
         raise InfeasibleError("HiGHS proved the model infeasible.")
     name = "highs"
@@ -498,20 +506,24 @@ class BenefitModel:
                 fix="pass p=... (or budget=... with costs=...) to from_matrix.",
             )
         prep = self.prepared
-        if progress:
-            logger.info("%s: %s", self.name, prep.figures)
-        res = solve_benefit(
-            prep.prob,
-            p=self.p if self.budget is None else None,
-            budget=self.budget,
-            solver=solver,
-            time_limit=time_limit,
-            mip_gap=mip_gap,
-            seed=seed,
-            mip=prep.mip,
-            model_nnz=prep.model_nnz,
-            coverage=prep.coverage,
-        )
+        logger.debug("%s: %s", self.name, prep.figures)
+        tick = progress_bar(self.name, enabled=progress)
+        try:
+            res = solve_benefit(
+                prep.prob,
+                p=self.p if self.budget is None else None,
+                budget=self.budget,
+                solver=solver,
+                time_limit=time_limit,
+                mip_gap=mip_gap,
+                seed=seed,
+                mip=prep.mip,
+                model_nnz=prep.model_nnz,
+                coverage=prep.coverage,
+                progress=tick,
+            )
+        finally:
+            tick.close()
         chosen = res.chosen
         # fill up to p with sites that add nothing (ties), so exactly p are returned
         if self.budget is None and self.p is not None and chosen.size < self.p:

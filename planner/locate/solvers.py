@@ -23,7 +23,10 @@ import heapq
 import logging
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import highspy
 import numba
@@ -43,6 +46,82 @@ EXACT_NNZ_LIMIT = 3_000_000
 
 LP_BOUND_NNZ_LIMIT = 1_500_000
 """The fast solver adds the LP relaxation bound when the model is at most this large."""
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """Steps of a solve counted on one tqdm bar; silent when built without a bar (internal).
+
+    Parameters
+    ----------
+    bar
+        A tqdm bar (see :func:`planner._progress.tqdm`), or None for no output.
+    """
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def step(self, label: str, n: int = 1) -> None:
+        """Count ``n`` steps of the stage ``label``.
+
+        Parameters
+        ----------
+        label
+            What is being done (shown next to the bar).
+        n
+            Steps done.
+        """
+        if self.bar is not None:
+            self.bar.set_postfix_str(label, refresh=False)
+            self.bar.update(n)
+
+    def close(self) -> None:
+        """Close the bar (nothing without one)."""
+        if self.bar is not None:
+            self.bar.close()
+
+    @contextmanager
+    def stage(self, label: str) -> Iterator[None]:
+        """Show ``label`` while a long call runs (a HiGHS solve), count one step after it.
+
+        Parameters
+        ----------
+        label
+            What is being done.
+
+        Yields
+        ------
+        None
+            Control, while the stage runs.
+        """
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{label}...", refresh=True)
+        yield
+        self.step(label)
+
+
+def progress_bar(desc: str, *, enabled: bool) -> Progress:
+    """Return a :class:`Progress` on a new tqdm bar counting solver steps (none if disabled).
+
+    Parameters
+    ----------
+    desc
+        Bar title (the model's name).
+    enabled
+        Show the bar (the models' ``progress=`` argument).
+
+    Returns
+    -------
+    Progress
+        The reporter; call its ``close()`` when the solve is done.
+    """
+    if not enabled:
+        return Progress(None)
+    from planner._progress import tqdm
+
+    return Progress(tqdm(desc=desc, unit="step", leave=True))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -452,6 +531,7 @@ def _tabu_swaps(
     deadline: float | None,
     stall: int,
     seed: int | None,
+    progress: Progress | None = None,
 ) -> tuple[NDArray[np.bool_], float, int]:
     """Swap local search with a short tabu memory (cardinality problems).
 
@@ -484,14 +564,14 @@ def _tabu_swaps(
         if deadline is not None and time.perf_counter() > deadline:
             break
         step += 1
-        s, t, _ = _best_swap(
-            st, free_until > step, keep_until > step, best_val - st.value + tol
-        )
+        s, t, _ = _best_swap(st, free_until > step, keep_until > step, best_val - st.value + tol)
         if s < 0:
             break
         st.remove(s)
         st.add(t)
         moves += 1
+        if progress is not None:
+            progress.step("swap")
         free_until[s] = step + int(rng.integers(lo_ten, hi_ten + 1))
         keep_until[t] = step + int(rng.integers(1, max(2, k // 4) + 1))
         if st.value > best_val + tol:
@@ -546,8 +626,9 @@ def greedy_swap(
     start: IntArray | None = None,
     curve: bool = False,
     seed: int | None = None,
+    progress: Progress | None = None,
 ) -> FastResult:
-    """Lazy-free greedy (exact incremental gains) followed by 1-swap local search.
+    """Lazy-free greedy (exact incremental gains) followed by swap local search.
 
     Gains are kept exact after every pick by touching only the rows whose best
     value changed, so the whole greedy run costs ``O(nnz + p * n_cols)``.
@@ -573,6 +654,8 @@ def greedy_swap(
     curve
         Also compute, for every k = 1..p, an upper bound on the best value with
         k columns (``curve_bounds``), from the online bound at every greedy step.
+    progress
+        Counts greedy steps and swap moves.
 
     Returns
     -------
@@ -580,6 +663,7 @@ def greedy_swap(
         Chosen columns, value, best proven upper bound and the greedy curve.
     """
     t0 = time.perf_counter()
+    tick = progress or Progress(None)
     st = _State(prob)
     n = prob.n_cols
     curve_v: list[float] = []
@@ -629,6 +713,7 @@ def greedy_swap(
         st.add(j)
         order.append(j)
         spent += float(cost[j])
+        tick.step("greedy")
         curve_v.append(st.value)
         bound = min(bound, current_bound())
         curve_update()
@@ -645,7 +730,7 @@ def greedy_swap(
     if swaps and order and budget is None:
         deadline = None if time_limit is None else t0 + time_limit
         best_sel, _, n_swaps = _tabu_swaps(
-            st, order, deadline=deadline, stall=tabu_stall(len(order)), seed=seed
+            st, order, deadline=deadline, stall=tabu_stall(len(order)), seed=seed, progress=tick
         )
         kept = [j for j in order if best_sel[j]]
         order = kept + [int(j) for j in np.flatnonzero(best_sel) if j not in set(kept)]
@@ -681,6 +766,7 @@ def greedy_swap(
                     spent += float(cost[t] - cost[s])
                     n_swaps += 1
                     improved = True
+                    tick.step("swap")
             if budget is not None:
                 # use any budget freed by swaps
                 while True:
@@ -1537,15 +1623,57 @@ def dominated_columns(prob: BenefitProblem, p: int, *, max_pairs: float = 5e7) -
     return drop
 
 
+def _random_starts(
+    prob: BenefitProblem,
+    p: int,
+    *,
+    count: int,
+    deadline: float,
+    seed: int | None,
+    top: int = 3,
+) -> list[tuple[IntArray, float]]:
+    """Randomised greedy (one of the ``top`` best gains at each step) + short tabu, ``count`` times.
+
+    Returns
+    -------
+    list
+        ``(columns, value)`` of every plan made before ``deadline``.
+    """
+    rng = np.random.default_rng(seed)
+    out: list[tuple[IntArray, float]] = []
+    for i in range(count):
+        if time.perf_counter() > deadline:
+            break
+        st = _State(prob)
+        for _ in range(p):
+            g = st.free_gains()
+            k = min(top, int(np.isfinite(g).sum()))
+            if k == 0:
+                break
+            st.add(int(rng.choice(np.argpartition(-g, k - 1)[:k])))
+        sel, value, _ = _tabu_swaps(
+            st, list(np.flatnonzero(st.selected)), deadline=deadline, stall=5, seed=i
+        )
+        out.append((np.flatnonzero(sel).astype(np.int64), value))
+    return out
+
+
 def coverage_fast(
     prob: BenefitProblem,
     p: int,
     *,
     time_limit: float | None = None,
     seed: int | None = None,
+    starts: int = 6,
     core_nnz_limit: int = 1_000_000,
+    progress: Progress | None = None,
 ) -> tuple[FastResult, FloatArray]:
-    """Greedy + swaps, Lagrangian bound, a small MIP on the Lagrangian core, swaps again.
+    """Greedy + tabu, random restarts, Lagrangian bound, an exact MIP on the merged core.
+
+    The plans of a few randomised greedy + tabu runs are merged with the
+    columns the Lagrangian multipliers rate best into a small core, which
+    HiGHS solves exactly (construct, merge, solve: Blum et al. 2016); the
+    winner is polished by the tabu search on the whole problem.
 
     Parameters
     ----------
@@ -1554,11 +1682,15 @@ def coverage_fast(
     p
         Number of columns.
     time_limit
-        Rough budget in seconds.
+        Budget in seconds (default 10); most instances finish well within it.
     seed
-        Seed of the local search order.
+        Seed of the random restarts and tabu tenures.
+    starts
+        Number of random restarts.
     core_nnz_limit
         Largest core MIP attempted.
+    progress
+        Progress reporter (one step per stage).
 
     Returns
     -------
@@ -1566,82 +1698,53 @@ def coverage_fast(
         Best plan with its proven bound, and the Lagrangian multipliers.
     """
     t0 = time.perf_counter()
-    budget = 60.0 if time_limit is None else max(time_limit, 0.1)
-    fast = greedy_swap(prob, p, time_limit=0.3 * budget, seed=seed)
+    budget = 10.0 if time_limit is None else max(time_limit, 0.1)
+    tick = progress or Progress(None)
+    fast = greedy_swap(prob, p, time_limit=0.25 * budget, seed=seed, progress=tick)
     if fast.bound - fast.value <= 1e-9 * max(1.0, fast.value):  # proven optimal already
         return fast, np.zeros(prob.B.shape[0])
+    pool = [(fast.selected, fast.value)]
+    pool += _random_starts(prob, p, count=starts, deadline=t0 + 0.5 * budget, seed=seed)
+    tick.step("random restarts")
+    best_cols, best_value = max(pool, key=lambda item: item[1])
     lag = coverage_lagrangian(
-        prob,
-        p,
-        lower=fast.value,
-        start_cols=fast.selected,
-        max_iter=300,
-        time_limit=0.3 * budget,
+        prob, p, lower=best_value, start_cols=best_cols, max_iter=300, time_limit=0.2 * budget
     )
+    tick.step("Lagrangian bound")
     bound = min(fast.bound, lag.bound)
-    best = fast
-    if lag.best_value > best.value:
-        best = greedy_swap(prob, p, start=lag.best_cols, seed=seed, time_limit=0.1 * budget)
-    if bound - best.value > 1e-9 * max(1.0, best.value):
+    if lag.best_value > best_value:
+        best_cols, best_value = lag.best_cols, lag.best_value
+    swaps = fast.swaps
+    if bound - best_value > 1e-9 * max(1.0, best_value):
         _, scores = lagrangian_value(prob, p, lag.lam)
-        k = min(prob.n_cols, 4 * p)
+        k = min(prob.n_cols, 2 * p)
         top = np.argpartition(-scores, k - 1)[:k] if k < prob.n_cols else np.arange(prob.n_cols)
-        core = np.unique(np.r_[best.selected, top]).astype(np.int64)
-        if core.size > p:
-            q = restrict_columns(prob, core)
-            if q.B.nnz <= core_nnz_limit:
-                left = budget - (time.perf_counter() - t0)
-                res, chosen = coverage_mip(
-                    q,
-                    p,
-                    time_limit=max(min(0.2 * budget, left), 0.05),
-                    start=np.searchsorted(core, best.selected),
-                )
-                if chosen.size and not math.isnan(res.objective) and res.objective > best.value:
-                    again = greedy_swap(
-                        prob, p, start=core[chosen], seed=seed, time_limit=0.1 * budget
-                    )
-                    if again.value > best.value:
-                        best = again
-        # second neighbourhood: the best swap partners of the plan join the core
-        for _ in range(2):
-            if core.size <= p or bound - best.value <= 1e-9 * max(1.0, best.value):
-                break
-            st = _State(prob)
-            for j in best.selected:
-                st.add(int(j))
-            swap_score = np.full(prob.n_cols, -np.inf)
-            for s_col in best.selected:
-                loss, extra = st.removal(int(s_col))
-                np.maximum(swap_score, st.gains + extra - loss, out=swap_score)
-            swap_score[st.selected] = -np.inf
-            k2 = min(prob.n_cols - int(st.selected.sum()), 2 * p)
-            partners: IntArray = np.zeros(0, dtype=np.int64)
-            if k2 > 0:
-                partners = np.argpartition(-swap_score, k2 - 1)[:k2].astype(np.int64)
-            core = np.unique(np.r_[best.selected, top, partners]).astype(np.int64)
-            q = restrict_columns(prob, core)
-            if q.B.nnz > core_nnz_limit:
-                break
+        core = np.unique(np.concatenate([top, *(cols for cols, _ in pool)])).astype(np.int64)
+        q = restrict_columns(prob, core) if core.size > p else None
+        if q is not None and q.B.nnz <= core_nnz_limit:
             left = budget - (time.perf_counter() - t0)
-            res, chosen = coverage_mip(
-                q,
-                p,
-                time_limit=max(min(0.2 * budget, left), 0.05),
-                start=np.searchsorted(core, best.selected),
-            )
-            if not (chosen.size and not math.isnan(res.objective)) or res.objective <= best.value:
-                break
-            again = greedy_swap(prob, p, start=core[chosen], seed=seed, time_limit=0.1 * budget)
-            if again.value <= best.value:
-                break
-            best = again
+            with tick.stage("HiGHS on the core"):
+                res, chosen = coverage_mip(
+                    q, p, time_limit=max(left, 0.05), start=np.searchsorted(core, best_cols)
+                )
+            if chosen.size and not math.isnan(res.objective) and res.objective > best_value:
+                left = budget - (time.perf_counter() - t0)
+                again = greedy_swap(
+                    prob,
+                    p,
+                    start=core[chosen],
+                    seed=seed,
+                    time_limit=max(left, 0.05),
+                    progress=tick,
+                )
+                swaps += again.swaps
+                best_cols, best_value = again.selected, again.value
     out = FastResult(
-        selected=best.selected,
-        value=best.value,
-        bound=max(min(bound, best.bound), best.value),
+        selected=np.asarray(best_cols, dtype=np.int64),
+        value=best_value,
+        bound=max(bound, best_value),
         greedy_value=fast.greedy_value,
-        swaps=fast.swaps + (best.swaps if best is not fast else 0),
+        swaps=swaps,
     )
     return out, lag.lam
 
@@ -1657,6 +1760,7 @@ def coverage_exact(
     time_limit: float | None = None,
     mip_gap: float = 0.0,
     seed: int | None = None,
+    progress: Progress | None = None,
 ) -> tuple[IntArray, float, float, str, FastResult]:
     """Exact max coverage: dominance, heuristic, LP duals, reduced-cost fixing, then HiGHS.
 
@@ -1672,6 +1776,8 @@ def coverage_exact(
         Relative gap at which to stop.
     seed
         Seed of the local search order.
+    progress
+        Counts heuristic steps and HiGHS solves.
 
     Returns
     -------
@@ -1683,14 +1789,19 @@ def coverage_exact(
     def left() -> float | None:
         return None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
 
-    first = greedy_swap(prob, p, seed=seed)
+    tick = progress or Progress(None)
+    first = greedy_swap(prob, p, seed=seed, progress=tick)
     if first.bound - first.value <= 1e-9 * max(1.0, first.value):  # proven optimal already
         return first.selected, first.value, first.value, "optimal", first
     drop = dominated_columns(prob, p)
     keep = np.flatnonzero(~drop)
     q = restrict_columns(prob, keep) if drop.any() else prob
     fast, _ = coverage_fast(
-        q, p, time_limit=None if time_limit is None else 0.2 * time_limit, seed=seed
+        q,
+        p,
+        time_limit=None if time_limit is None else 0.2 * time_limit,
+        seed=seed,
+        progress=tick,
     )
     value, chosen_q = fast.value, fast.selected
     integral = _integral(q.w)
@@ -1703,7 +1814,8 @@ def coverage_exact(
     bound = fast.bound
     status = "optimal"
     if not done(bound):
-        lp, _ = coverage_mip(q, p, relax=True, time_limit=left())
+        with tick.stage("HiGHS LP relaxation"):
+            lp, _ = coverage_mip(q, p, relax=True, time_limit=left())
         if lp.status == "optimal":
             pi = np.clip(np.abs(lp.row_dual[: q.B.shape[0]]), 0.0, q.w)
             lp_bound, _ = lagrangian_value(q, p, pi)
@@ -1712,14 +1824,15 @@ def coverage_exact(
                 out, _ = coverage_fixing(q, p, pi, value)
                 cols = np.flatnonzero(~out)
                 r = restrict_columns(q, cols)
-                res, ch = coverage_mip(
-                    r,
-                    p,
-                    time_limit=left(),
-                    mip_gap=mip_gap,
-                    presolve=False,
-                    start=np.searchsorted(cols, chosen_q),
-                )
+                with tick.stage(f"HiGHS MIP on {cols.size} columns"):
+                    res, ch = coverage_mip(
+                        r,
+                        p,
+                        time_limit=left(),
+                        mip_gap=mip_gap,
+                        presolve=False,
+                        start=np.searchsorted(cols, chosen_q),
+                    )
                 if ch.size and not math.isnan(res.objective) and res.objective > value:
                     value = q.value(_mask(cols[ch], q.n_cols))
                     chosen_q = cols[ch]
