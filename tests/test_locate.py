@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -177,6 +178,50 @@ def test_mclp_capacity_hand_solved():
     )
     assert r.objective == pytest.approx(10.0)
     assert list(r.selected) == [1]
+
+
+def test_mclp_capacity_below_demand_is_explained():
+    # three points of weight 10 within reach of both sites; each site serves at most 4:
+    # one new site (p=1) can serve 4 of 30 (two: 8), and the plan is still returned
+    t = np.array([[1.0, 2.0], [1.0, 2.0], [2.0, 1.0]])
+    model = MCLP.from_matrix(t, cutoff=5, p=1, weights=[10, 10, 10], capacity=4)
+    assert model.capacity_limit()[0] == 4.0
+    r = model.solve(solver="exact")
+    assert r.objective == pytest.approx(4.0)
+    assert r.figures["capacity_limit"] == 4.0
+    assert len(r.notes) == 1
+    assert "capacity caps coverage at 4 of 30 demand weight" in r.notes[0]
+    assert "raise p (or the budget), raise the sites' capacity" in r.notes[0]
+    budget = MCLP.from_matrix(
+        t, cutoff=5, budget=3, costs=[2, 2], weights=[10, 10, 10], capacity=[4, 8]
+    )
+    # fractional knapsack: site 1 (8 for 2) whole, then half of site 0 (4 for 2) with 1 left
+    assert budget.capacity_limit()[0] == pytest.approx(8 + 4 / 2)
+    roomy = MCLP.from_matrix(t, cutoff=5, p=1, weights=[10, 10, 10], capacity=40)
+    assert roomy.solve(solver="fast").notes == ()
+
+
+@pytest.mark.parametrize("model", ["mclp", "lscp", "pmedian", "pcenter", "capacity"])
+def test_progress_bar_counts_solver_steps(model, capsys):
+    t, w = random_times(3, 30, 8, density=0.6)
+    build = {
+        "mclp": lambda: MCLP.from_matrix(t, cutoff=10, p=3, weights=w),
+        "lscp": lambda: LSCP.from_matrix(t, cutoff=10, weights=w),
+        "pmedian": lambda: PMedian.from_matrix(t, p=3, weights=w),
+        "pcenter": lambda: PCenter.from_matrix(t, p=3, weights=w),
+        "capacity": lambda: MCLP.from_matrix(t, cutoff=10, p=3, weights=w, capacity=50),
+    }[model]
+    quiet = build().solve(solver="exact")
+    assert capsys.readouterr().err == ""
+    loud = build().solve(solver="exact", progress=True)
+    err = capsys.readouterr().err
+    assert loud.objective == pytest.approx(quiet.objective)
+    counts = [int(m) for m in re.findall(r"(\d+)step", err.replace(" ", ""))]
+    assert counts, err
+    # greedy picks p sites one step each; LSCP/p-center count at least one HiGHS stage
+    assert max(counts) >= (3 if model in ("mclp", "pmedian") else 1)
+    if model in ("lscp", "capacity"):
+        assert "HiGHS" in err
 
 
 @pytest.mark.parametrize("solver", ["exact", "fast"])

@@ -565,6 +565,9 @@ class LocateResult:
     figures
         Model-specific numbers (``covered_weight``, ``total_weight``,
         ``uncoverable_weight``, ...).
+    notes
+        Plain-language remarks a planner should read (e.g. that capacity, not
+        the number of sites, limits coverage, and what to change).
     """
 
     model: str
@@ -579,6 +582,7 @@ class LocateResult:
     status: str
     seconds: float
     figures: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def selected(self) -> pd.Index:

@@ -343,12 +343,13 @@ def make_result(
     status: str,
     t0: float,
     figures: dict[str, float],
+    notes: tuple[str, ...] = (),
 ) -> LocateResult:
     """Assemble a :class:`LocateResult` with its gap.
 
     Parameters
     ----------
-    model, sites, demand, objective, bound, sense, solver, reason, status, figures
+    model, sites, demand, objective, bound, sense, solver, reason, status, figures, notes
         Fields of the result.
     t0
         ``time.perf_counter()`` at the start of the solve.
@@ -374,6 +375,7 @@ def make_result(
         status=status,
         seconds=time.perf_counter() - t0,
         figures=figures,
+        notes=notes,
     )
 
 
@@ -507,8 +509,7 @@ class BenefitModel:
             )
         prep = self.prepared
         logger.debug("%s: %s", self.name, prep.figures)
-        tick = progress_bar(self.name, enabled=progress)
-        try:
+        with progress_bar(self.name, enabled=progress) as tick:
             res = solve_benefit(
                 prep.prob,
                 p=self.p if self.budget is None else None,
@@ -522,8 +523,6 @@ class BenefitModel:
                 coverage=prep.coverage,
                 progress=tick,
             )
-        finally:
-            tick.close()
         chosen = res.chosen
         # fill up to p with sites that add nothing (ties), so exactly p are returned
         if self.budget is None and self.p is not None and chosen.size < self.p:

@@ -13,6 +13,7 @@ model many times over and changes no figure.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Hashable, Sequence
@@ -48,12 +49,16 @@ from planner.locate.solvers import (
     LP_BOUND_NNZ_LIMIT,
     BenefitProblem,
     MipResult,
+    Progress,
     cover_mip,
     coverage_mip,
     greedy_cover,
     merge_rows,
+    progress_bar,
     rank_order,
 )
+
+logger = logging.getLogger(__name__)
 
 IntArray = NDArray[np.int64]
 
@@ -282,7 +287,8 @@ class MCLP(BenefitModel):
         seed
             Seed for the order of the local search moves.
         progress
-            Log progress (INFO).
+            Show a progress bar (tqdm) counting greedy steps, swap moves and
+            HiGHS solves.
 
         Returns
         -------
@@ -291,7 +297,10 @@ class MCLP(BenefitModel):
             demand point, objective (covered weight), bound and gap.
         """
         if self.capacity is not None:
-            return self._solve_capacitated(solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+            with progress_bar("MCLP (capacitated)", enabled=progress) as tick:
+                return self._solve_capacitated(
+                    solver=solver, time_limit=time_limit, mip_gap=mip_gap, progress=tick
+                )
         res = super().solve(
             solver=solver, time_limit=time_limit, mip_gap=mip_gap, seed=seed, progress=progress
         )
@@ -300,12 +309,66 @@ class MCLP(BenefitModel):
         res.figures["covered_share"] = res.objective / total if total > 0 else math.nan
         return res
 
+    def capacity_limit(self) -> tuple[float, str | None]:
+        """Most demand weight the sites' capacity can serve, and a note when it caps coverage.
+
+        The ceiling is the capacity of the existing sites plus the ``p`` largest
+        candidate capacities (with a budget: the largest capacity the budget buys,
+        taking sites by capacity per cost, the last one in part), compared with
+        the demand weight reachable within the cutoff.
+
+        Returns
+        -------
+        limit, note
+            The capacity ceiling (``inf`` without capacities) and, when it is below
+            the coverable weight, a sentence saying so with the numbers and the fix.
+        """
+        if self.capacity is None:
+            return math.inf, None
+        cap, ex = self.capacity, self.existing
+        cand = cap[~ex]
+        if self.budget is not None:
+            assert self.costs is not None
+            cost = self.costs[~ex]
+            ratio = np.divide(cand, cost, out=np.full(cand.size, np.inf), where=cost > 0)
+            order = np.argsort(-ratio, kind="stable")
+            spent = np.cumsum(cost[order])
+            full = spent <= self.budget
+            extra = float(cand[order][full].sum())
+            k = int(full.sum())
+            if k < cand.size:
+                left = self.budget - (spent[k - 1] if k else 0.0)
+                extra += float(cand[order][k] * max(left, 0.0) / cost[order][k])
+            how = f"what a budget of {self.budget:,.6g} buys"
+        else:
+            p = int(self.p or 0)
+            extra = float(np.sort(cand)[::-1][:p].sum())
+            how = f"the {p} largest candidates"
+        limit = float(cap[ex].sum()) + extra
+        pattern = self.data.within(self.cutoff)
+        reach = np.diff(pattern.indptr) > 0
+        coverable = float(self.weights[reach].sum())
+        total = float(self.weights.sum())
+        if limit >= coverable * (1 - 1e-12):
+            return limit, None
+        note = (
+            f"capacity caps coverage at {limit:,.6g} of {total:,.6g} demand weight "
+            f"({coverable:,.6g} is within {self.cutoff:g} min of a site): the existing sites "
+            f"hold {float(cap[ex].sum()):,.6g} and {how} add at most {extra:,.6g}. "
+            "To cover more, raise p (or the budget), raise the sites' capacity, or choose "
+            "among candidates with more capacity."
+        )
+        return limit, note
+
     def _solve_capacitated(
-        self, *, solver: SolverName, time_limit: float | None, mip_gap: float
+        self, *, solver: SolverName, time_limit: float | None, mip_gap: float, progress: Progress
     ) -> LocateResult:
         t0 = time.perf_counter()
         check_solver(solver)
         assert self.capacity is not None
+        limit, cap_note = self.capacity_limit()
+        if cap_note is not None:
+            logger.warning("%s", cap_note)
         data, w, ex = self.data, self.weights, self.existing
         pattern = data.within(self.cutoff)
         reach = np.diff(pattern.indptr) > 0
@@ -353,7 +416,8 @@ class MCLP(BenefitModel):
 
         allowed = np.ones(data.n_sites, dtype=bool)
         # LP relaxation: bound, and rounding for the heuristic
-        lp, _ = run(True, ex, allowed, p, None)
+        with progress.stage("HiGHS LP relaxation"):
+            lp, _ = run(True, ex, allowed, p, None)
         bound = lp.objective
         xs = lp.x[: data.n_sites].copy()
         xs[ex] = -np.inf
@@ -373,12 +437,14 @@ class MCLP(BenefitModel):
             heur = order[:p].astype(np.int64)
         fixed = ex.copy()
         fixed[heur] = True
-        ev, _ = run(False, fixed, fixed, 0 if self.budget is None else None, None)
+        with progress.stage("HiGHS assignment of the rounded plan"):
+            ev, _ = run(False, fixed, fixed, 0 if self.budget is None else None, None)
         chosen, value, status, name = heur, ev.objective, "feasible", "LP rounding"
         reason = "fast solver asked for (LP relaxation rounded, assignment re-solved)"
         if use_exact:
             start_x = np.flatnonzero(fixed)
-            res, cols_on = run(False, ex, allowed, p, start_x)
+            with progress.stage("HiGHS MIP"):
+                res, cols_on = run(False, ex, allowed, p, start_x)
             if not math.isnan(res.objective) and res.objective >= value - 1e-9:
                 chosen = np.setdiff1d(cols_on, np.flatnonzero(ex))
                 value = res.objective
@@ -392,6 +458,7 @@ class MCLP(BenefitModel):
             )
         # ranking by marginal covered weight under capacity
         order_c, marg = _rank_capacitated(prob, self.capacity, ex, chosen, run)
+        progress.step("ranking")
         open_mask = ex.copy()
         open_mask[chosen] = True
         fin, _ = run(False, open_mask, open_mask, 0 if self.budget is None else None, None)
@@ -423,6 +490,7 @@ class MCLP(BenefitModel):
             "uncoverable_weight": float(w[~reach].sum()),
             "objective_before": ex_val,
             "new_sites": float(chosen.size),
+            "capacity_limit": limit,
         }
         return make_result(
             model="MCLP (capacitated)",
@@ -436,6 +504,7 @@ class MCLP(BenefitModel):
             status=status,
             t0=t0,
             figures=figures,
+            notes=() if cap_note is None else (cap_note,),
         )
 
 
@@ -647,6 +716,18 @@ class LSCP:
         """
         t0 = time.perf_counter()
         check_solver(solver)
+        with progress_bar(self.name, enabled=progress) as tick:
+            return self._solve(t0, tick, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+
+    def _solve(
+        self,
+        t0: float,
+        tick: Progress,
+        *,
+        solver: SolverName,
+        time_limit: float | None,
+        mip_gap: float,
+    ) -> LocateResult:
         data, w, ex = self.data, self.weights, self.existing
         pattern = data.within(self.cutoff)
         reach = np.diff(pattern.indptr) > 0
@@ -672,7 +753,8 @@ class LSCP:
             use_exact = solver == "exact" or (solver == "auto" and nnz <= EXACT_NNZ_LIMIT)
             if solver == "auto" and time_limit is None and use_exact:
                 time_limit = AUTO_TIME_LIMIT
-            heur = greedy_cover(merged, cost, lp_bound=not use_exact, time_limit=time_limit)
+            with tick.stage("greedy set cover"):
+                heur = greedy_cover(merged, cost, lp_bound=not use_exact, time_limit=time_limit)
             chosen, value, bound = heur.selected, heur.cost, heur.bound
             name, status = "greedy cover", "feasible"
             reason = (
@@ -681,9 +763,10 @@ class LSCP:
                 else (f"auto: {nnz:,} non-zeros > {EXACT_NNZ_LIMIT:,}, greedy set cover")
             )
             if use_exact:
-                res, cols = cover_mip(
-                    merged, cost, time_limit=time_limit, mip_gap=mip_gap, start=heur.selected
-                )
+                with tick.stage("HiGHS set cover"):
+                    res, cols = cover_mip(
+                        merged, cost, time_limit=time_limit, mip_gap=mip_gap, start=heur.selected
+                    )
                 if res.status == "infeasible":  # pragma: no cover - rows are coverable
                     raise InfeasibleError("HiGHS found the cover infeasible.")
                 if not math.isnan(res.objective) and res.objective <= value + 1e-9:

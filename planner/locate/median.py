@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,7 @@ from planner.locate.solvers import (
     cover_mip,
     greedy_cover,
     merge_rows,
+    progress_bar,
     rank_order,
 )
 
@@ -399,8 +400,11 @@ class PCenter:
         if solver == "auto" and use_exact and time_limit is None:
             time_limit = AUTO_TIME_LIMIT
 
+        tick = progress_bar(self.name, enabled=progress)
+
         def probe(r: float) -> tuple[bool, bool, IntArray]:
             """Return (feasible, proven infeasible, chosen columns) at radius r."""
+            tick.step(f"radius {r:g}")
             A, _, ok = self._cover_rows(r)
             if not ok:
                 return False, True, np.zeros(0, dtype=np.int64)
@@ -414,7 +418,8 @@ class PCenter:
                 return False, True, np.zeros(0, dtype=np.int64)
             if not use_exact:
                 return False, False, np.zeros(0, dtype=np.int64)
-            res, cols = cover_mip(A, cost, time_limit=time_limit, start=heur.selected)
+            with tick.stage(f"HiGHS set cover at {r:g}"):
+                res, cols = cover_mip(A, cost, time_limit=time_limit, start=heur.selected)
             # trust a solver's cover only once checked: at most p columns, every row covered
             covers = np.diff(sp.csr_array(A[:, cols]).indptr).min() > 0 if cols.size else False
             if covers and cols.size <= self.p:
@@ -422,6 +427,20 @@ class PCenter:
             proven = (not math.isnan(res.bound)) and res.bound > self.p + 1e-9
             return False, proven or res.status == "optimal", np.zeros(0, dtype=np.int64)
 
+        with tick:
+            return self._search(t0, radii, lb0, probe, use_exact, solver, nnz)
+
+    def _search(
+        self,
+        t0: float,
+        radii: NDArray[np.float64],
+        lb0: float,
+        probe: Callable[[float], tuple[bool, bool, IntArray]],
+        use_exact: bool,
+        solver: str,
+        nnz: int,
+    ) -> LocateResult:
+        """Binary search over the radii for the smallest one p sites can serve."""
         if radii.size == 0:
             return self._result(
                 t0, 0.0, 0.0, np.zeros(0, dtype=np.int64), "trivial", "nothing to serve", "optimal"

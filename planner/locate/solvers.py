@@ -82,6 +82,12 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
 
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @contextmanager
     def stage(self, label: str) -> Iterator[None]:
         """Show ``label`` while a long call runs (a HiGHS solve), count one step after it.
