@@ -266,6 +266,19 @@ def test_pmedian_and_pcenter_hand_solved(solver):
     assert set(c.selected) == {0, 2}
 
 
+def test_pmedian_exact_serves_everyone_even_when_the_heuristic_does_not():
+    # point 0 reaches only site 0 (9 min); 11 points sit at site 1 (0 min) and 9 min from
+    # site 0. The penalty-based heuristic prefers site 1 and leaves point 0 unserved; the
+    # only plan serving everyone is site 0: 12 points x 9 min = 108.
+    t = np.vstack([[9.0, INF], np.tile([9.0, 0.0], (11, 1))])
+    r = PMedian.from_matrix(t, p=1).solve(solver="exact")
+    assert list(r.selected) == [0]
+    assert r.objective == pytest.approx(108.0)
+    assert r.demand["time"].max() == 9.0
+    with pytest.raises(InfeasibleError, match="leaves 1 reachable demand points"):
+        PMedian.from_matrix(t, p=1).solve(solver="fast")
+
+
 def test_pmedian_max_time_and_infeasible():
     t = np.array([[1.0, 5.0], [4.0, 1.0], [6.0, 2.0]])
     r = PMedian.from_matrix(t, p=2, max_time=3).solve(solver="exact")
@@ -718,3 +731,90 @@ def test_access_matrix_in_seconds_is_read_in_minutes() -> None:
     # within 8 minutes (two blocks) of the centre: the 13 nodes of the diamond around it
     assert direct.objective == by_hand.objective == 13
     assert list(direct.sites.index) == ["c"]
+
+
+def test_from_geodataframes_matches_from_matrix() -> None:
+    from planner.access import access_matrix
+    from planner.network import TravelMode
+    from tests.conftest import grid_network, points_gdf
+
+    # 5 x 5 grid, 300 m blocks, walkers at 4.5 km/h: one block is 4 minutes
+    net = grid_network(5, 5, 300.0, modes=[TravelMode("walk", speed_kmh=4.5, oneway=False)])
+    xy = [(c * 300.0, r * 300.0) for r in range(5) for c in range(5)]
+    demand = points_gdf(xy, index=[f"d{k}" for k in range(25)], w=np.arange(1.0, 26.0))
+    sites = points_gdf(
+        [(0.0, 0.0), (1200.0, 1200.0), (600.0, 600.0), (1200.0, 0.0)],
+        index=["a", "b", "c", "d"],
+        existing=[False, False, False, True],
+        cost=[1.0, 2.0, 1.0, 1.0],
+        cap=[40.0, 40.0, 60.0, 30.0],
+    )
+    geo = {"weight": "w", "existing": "existing"}
+    mat = {"weights": demand["w"], "existing": ["d"]}
+    am8 = access_matrix(net, demand, sites, mode="walk", cutoff_min=8)
+    am40 = access_matrix(net, demand, sites, mode="walk", cutoff_min=40)
+    pairs = [
+        (
+            MCLP.from_geodataframes(net, demand, sites, mode="walk", cutoff=8, p=1, **geo),
+            MCLP.from_matrix(am8, cutoff=8, p=1, **mat),
+        ),
+        (
+            MCLP.from_geodataframes(
+                net, demand, sites, mode="walk", cutoff=8, budget=2, costs="cost", **geo
+            ),
+            MCLP.from_matrix(am8, cutoff=8, budget=2, costs=sites["cost"], **mat),
+        ),
+        (
+            MCLP.from_geodataframes(
+                net, demand, sites, mode="walk", cutoff=8, p=1, capacity="cap", **geo
+            ),
+            MCLP.from_matrix(am8, cutoff=8, p=1, capacity=sites["cap"], **mat),
+        ),
+        (
+            LSCP.from_geodataframes(net, demand, sites, mode="walk", cutoff=8, **geo),
+            LSCP.from_matrix(am8, cutoff=8, **mat),
+        ),
+        (
+            PMedian.from_geodataframes(net, demand, sites, mode="walk", cutoff=40, p=2, **geo),
+            PMedian.from_matrix(am40, p=2, **mat),
+        ),
+        (
+            PCenter.from_geodataframes(net, demand, sites, mode="walk", cutoff=40, p=1, **geo),
+            PCenter.from_matrix(am40, p=1, **mat),
+        ),
+        (
+            DecayCoverage.from_geodataframes(net, demand, sites, mode="walk", p=1, cutoff=8, **geo),
+            DecayCoverage.from_matrix(am8, p=1, cutoff=8, **mat),
+        ),
+    ]
+    for from_geo, from_matrix in pairs:
+        a, b = from_geo.solve(solver="exact"), from_matrix.solve(solver="exact")
+        assert a.objective == pytest.approx(b.objective), a.model
+        assert a.sites.index.tolist() == b.sites.index.tolist()
+        assert a.demand.index.equals(demand.index)
+        assert a.sites.loc["d", "existing"]
+    # by hand: the centre "c" covers the 13-node diamond within two blocks; "d" (existing,
+    # a corner) covers its 6 nodes within two blocks, 2 of them also near the centre
+    first = pairs[0][0].solve(solver="exact")
+    assert list(first.selected) == ["c"]
+    near_c = [k for k, (x, y) in enumerate(xy) if abs(x - 600) + abs(y - 600) <= 600]
+    near_d = [k for k, (x, y) in enumerate(xy) if abs(x - 1200) + abs(y) <= 600]
+    assert first.objective == float(np.arange(1.0, 26.0)[sorted(set(near_c) | set(near_d))].sum())
+
+
+def test_from_geodataframes_keeps_off_network_points_and_names_columns() -> None:
+    from planner.network import TravelMode
+    from tests.conftest import grid_network, points_gdf
+
+    net = grid_network(3, 3, 300.0, modes=[TravelMode("walk", speed_kmh=4.5, oneway=False)])
+    demand = points_gdf([(0.0, 0.0), (600.0, 600.0), (5000.0, 5000.0)], index=["x", "y", "far"])
+    sites = points_gdf([(0.0, 0.0), (600.0, 600.0)], index=["s", "t"])
+    res = MCLP.from_geodataframes(
+        net, demand, sites, mode="walk", cutoff=5, p=1, on_far="exclude"
+    ).solve()
+    assert res.demand.index.tolist() == ["x", "y", "far"]
+    assert not res.demand.loc["far", "covered"]
+    assert res.figures["uncoverable_weight"] == 1.0
+    assert res.objective == 1.0
+    with pytest.raises(InputError, match="`weight` names the column 'pop', which `demand`"):
+        MCLP.from_geodataframes(net, demand, sites, mode="walk", cutoff=5, p=1, weight="pop")

@@ -306,6 +306,102 @@ def check_budget(p: int | None, budget: float | None, cand_costs: Any) -> None:
         )
 
 
+def geo_inputs(
+    network: Any,
+    demand: Any,
+    sites: Any,
+    *,
+    mode: str,
+    cutoff: float,
+    weight: str | None,
+    existing: str | Sequence[Hashable] | None,
+    site_columns: dict[str, Any] | None = None,
+    max_snap_m: float,
+    on_far: Literal["raise", "exclude"],
+    n_jobs: int,
+    progress: bool,
+) -> dict[str, Any]:
+    """Build the access matrix from GeoDataFrames: the arguments of a ``from_matrix`` (internal).
+
+    The matrix comes from :func:`planner.access.access_matrix` (imported here, so
+    the models stay free of geopandas), converted to minutes. Every row of
+    ``demand`` and ``sites`` keeps its place and label: points that ``on_far``
+    leaves off the network are unreachable demand and sites that reach no one.
+
+    Parameters
+    ----------
+    network, demand, sites, mode, max_snap_m, on_far, n_jobs, progress
+        As in :func:`planner.access.access_matrix`.
+    cutoff
+        Longest travel time kept, minutes.
+    weight
+        Column of ``demand`` holding the weights, or None (1 each).
+    existing
+        Boolean column of ``sites`` flagging existing stations, or their labels.
+    site_columns
+        Further per-site arguments (``costs``, ``capacity``): a string names a
+        column of ``sites``, anything else passes through.
+
+    Returns
+    -------
+    dict
+        ``matrix``, ``weights``, ``existing``, ``demand_index``, ``site_index`` and
+        the ``site_columns``, ready for ``from_matrix``.
+    """
+    from planner.access import access_matrix
+
+    problems = [
+        Problem(f"`{name}` has repeated index labels; results are keyed by them.", field=name)
+        for name, frame in (("demand", demand), ("sites", sites))
+        if not frame.index.is_unique
+    ]
+    if problems:
+        raise InputError(problems)
+    if isinstance(existing, str):
+        flags = _column(sites, existing, "existing", "sites")
+        existing = list(sites.index[flags.fillna(False).astype(bool).to_numpy()])
+    extra = {
+        key: _column(sites, value, key, "sites") if isinstance(value, str) else value
+        for key, value in (site_columns or {}).items()
+    }
+    weights = None if weight is None else _column(demand, weight, "weight", "demand")
+    am = access_matrix(
+        network,
+        demand,
+        sites,
+        mode=mode,
+        cutoff_min=check_cutoff(cutoff),
+        max_snap_m=max_snap_m,
+        on_far=on_far,
+        n_jobs=n_jobs,
+        progress=progress,
+    )
+    coo = sp.coo_array(am.matrix)
+    rows = demand.index.get_indexer(am.demand_index)[coo.row]
+    cols = sites.index.get_indexer(am.site_index)[coo.col]
+    matrix = sp.csr_array((coo.data / 60.0, (rows, cols)), shape=(len(demand), len(sites)))
+    return {
+        "matrix": matrix,
+        "weights": weights,
+        "existing": existing,
+        "demand_index": demand.index,
+        "site_index": sites.index,
+        **extra,
+    }
+
+
+def _column(frame: Any, column: str, arg: str, frame_name: str) -> pd.Series:
+    if column not in frame.columns:
+        raise InputError(
+            f"`{arg}` names the column {column!r}, which `{frame_name}` does not have "
+            f"(columns: {[c for c in frame.columns if c != frame.geometry.name]}).",
+            field=arg,
+            fix=f"pass the name of a column of `{frame_name}`.",
+        )
+    series: pd.Series = frame[column]
+    return series
+
+
 def demand_weights(
     weights: ArrayLike | pd.Series | None, demand_index: pd.Index, name: str = "weights"
 ) -> NDArray[np.float64]:

@@ -87,6 +87,7 @@ def solve_benefit(
     model_nnz: int,
     lp_bound: bool = True,
     coverage: bool = False,
+    must: NDArray[np.bool_] | None = None,
     progress: Progress | None = None,
 ) -> BenefitSolve:
     """Choose a solver, run it, and return the best plan with its proven bound.
@@ -108,6 +109,9 @@ def solve_benefit(
     coverage
         The problem is max coverage (0/1, base 0): use the coverage pipeline
         (Lagrangian bound and core MIP; dominance and reduced-cost fixing when exact).
+    must
+        Rows the exact model must serve with a new column (p-median): a
+        heuristic plan that leaves one unserved is no incumbent for it.
     progress
         Counts greedy steps, swap moves and HiGHS solves.
 
@@ -192,7 +196,9 @@ def solve_benefit(
     name = "highs"
     if res.status != "time_limit" or not math.isnan(res.objective):
         mip_value = prob.value(_mask(mip_chosen, prob.n_cols))
-        if mip_value >= value - 1e-9 * max(1.0, abs(value)):
+        # the heuristic ignores `must`: its plan (and value) only count if it serves them
+        heuristic_ok = must is None or _serves(prob, chosen, must)
+        if mip_value >= value - 1e-9 * max(1.0, abs(value)) or not heuristic_ok:
             chosen, value = mip_chosen, mip_value
         bound = min(bound, res.bound) if not math.isnan(res.bound) else bound
     status = res.status
@@ -201,6 +207,12 @@ def solve_benefit(
     elif status == "optimal":
         status = "gap_limit"
     return BenefitSolve(chosen, value, max(bound, value), name, reason, status, fast)
+
+
+def _serves(prob: BenefitProblem, cols: IntArray, rows: NDArray[np.bool_]) -> bool:
+    """Whether every flagged row has an entry in one of ``cols``."""
+    hit = np.diff(sp.csr_array(prob.B[:, np.asarray(cols, dtype=np.int64)]).indptr) > 0
+    return bool(np.all(hit[rows]))
 
 
 def _mask(cols: IntArray, n: int) -> NDArray[np.bool_]:
@@ -399,6 +411,10 @@ class Prepared:
         Size of the exact model.
     figures
         Figures known before solving.
+    coverage
+        The problem is max coverage (0/1, base 0).
+    must
+        Rows the exact model must serve with a new column.
     """
 
     prob: BenefitProblem
@@ -409,6 +425,7 @@ class Prepared:
     model_nnz: int
     figures: dict[str, float]
     coverage: bool = False
+    must: NDArray[np.bool_] | None = None
 
 
 @dataclass(frozen=True)
@@ -521,6 +538,7 @@ class BenefitModel:
                 mip=prep.mip,
                 model_nnz=prep.model_nnz,
                 coverage=prep.coverage,
+                must=prep.must,
                 progress=tick,
             )
         chosen = res.chosen

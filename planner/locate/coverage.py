@@ -17,7 +17,7 @@ import logging
 import math
 import time
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,7 @@ from planner.locate._base import (
     SolverName,
     check_budget,
     check_cutoff,
+    geo_inputs,
     model_inputs,
     site_values,
 )
@@ -98,9 +99,9 @@ class MCLP(BenefitModel):
     are never chosen again. The objective is the total covered demand weight,
     existing coverage included.
 
-    Build with :meth:`from_matrix`; a ``from_geodataframes`` constructor that
-    builds the access matrix from stations and a road network and delegates to
-    :meth:`from_matrix` comes with :mod:`planner.access`.
+    Build with :meth:`from_matrix`, or with :meth:`from_geodataframes`, which
+    builds the access matrix from demand, sites and a road network and delegates
+    to :meth:`from_matrix`.
 
     Examples
     --------
@@ -205,6 +206,85 @@ class MCLP(BenefitModel):
             costs=cost_arr,
             capacity=cap,
         )
+
+    @classmethod
+    def from_geodataframes(
+        cls,
+        network: Any,
+        demand: Any,
+        sites: Any,
+        *,
+        mode: str,
+        cutoff: float,
+        p: int | None = None,
+        costs: str | ArrayLike | pd.Series | None = None,
+        budget: float | None = None,
+        capacity: str | ArrayLike | pd.Series | float | None = None,
+        weight: str | None = None,
+        existing: str | Sequence[Hashable] | None = None,
+        max_snap_m: float = 500.0,
+        on_far: Literal["raise", "exclude"] = "raise",
+        n_jobs: int = 1,
+        progress: bool = False,
+    ) -> MCLP:
+        """Build the model from demand and site GeoDataFrames on a road network.
+
+        Builds the access matrix with :func:`planner.access.access_matrix` and
+        delegates to :meth:`from_matrix`.
+
+        Parameters
+        ----------
+        network
+            The road network (:class:`planner.network.RoadNetwork`).
+        demand, sites
+            GeoDataFrames of demand points and of candidate sites (existing
+            stations included); results are keyed by their indexes.
+        mode
+            Travel mode, one of the network's (e.g. ``"ebike"``).
+        cutoff
+            Service time in minutes.
+        p, budget
+            As in :meth:`from_matrix`.
+        costs, capacity
+            As in :meth:`from_matrix`, or the name of a column of ``sites``.
+        weight
+            Column of ``demand`` holding the demand weights (1 each when None).
+        existing
+            Boolean column of ``sites`` flagging existing stations, or their labels.
+        max_snap_m, on_far, n_jobs, progress
+            As in :func:`planner.access.access_matrix`; points left off the network
+            stay in the results (unreachable demand, sites that reach no one).
+
+        Returns
+        -------
+        MCLP
+            The model; call :meth:`solve`.
+
+        Examples
+        --------
+        >>> from planner import datasets
+        >>> net = datasets.demo_network(modes=["ebike"])
+        >>> stops, stations = datasets.demo_stops(), datasets.demo_stations()
+        >>> model = MCLP.from_geodataframes(net, stops, stations, mode="ebike", cutoff=5, p=2)
+        >>> res = model.solve()
+        >>> len(res.selected), res.demand.index.equals(stops.index)
+        (2, True)
+        """
+        inputs = geo_inputs(
+            network,
+            demand,
+            sites,
+            mode=mode,
+            weight=weight,
+            existing=existing,
+            max_snap_m=max_snap_m,
+            on_far=on_far,
+            n_jobs=n_jobs,
+            progress=progress,
+            cutoff=cutoff,
+            site_columns={"costs": costs, "capacity": capacity},
+        )
+        return cls.from_matrix(**inputs, cutoff=cutoff, p=p, budget=budget)
 
     def _share_total(self) -> float | None:
         return float(self.weights.sum())
@@ -691,6 +771,79 @@ class LSCP:
             else None
         )
         return cls(data, weights=w, cutoff=cut, existing=ex, costs=cost_arr)
+
+    @classmethod
+    def from_geodataframes(
+        cls,
+        network: Any,
+        demand: Any,
+        sites: Any,
+        *,
+        mode: str,
+        cutoff: float,
+        costs: str | ArrayLike | pd.Series | None = None,
+        weight: str | None = None,
+        existing: str | Sequence[Hashable] | None = None,
+        max_snap_m: float = 500.0,
+        on_far: Literal["raise", "exclude"] = "raise",
+        n_jobs: int = 1,
+        progress: bool = False,
+    ) -> LSCP:
+        """Build the model from demand and site GeoDataFrames on a road network.
+
+        Builds the access matrix with :func:`planner.access.access_matrix` and
+        delegates to :meth:`from_matrix`.
+
+        Parameters
+        ----------
+        network
+            The road network (:class:`planner.network.RoadNetwork`).
+        demand, sites
+            GeoDataFrames of demand points and of candidate sites (existing
+            stations included); results are keyed by their indexes.
+        mode
+            Travel mode, one of the network's (e.g. ``"ebike"``).
+        cutoff
+            Service time in minutes.
+        costs
+            As in :meth:`from_matrix`, or the name of a column of ``sites``.
+        weight
+            Column of ``demand`` holding the demand weights (1 each when None).
+        existing
+            Boolean column of ``sites`` flagging existing stations, or their labels.
+        max_snap_m, on_far, n_jobs, progress
+            As in :func:`planner.access.access_matrix`; points left off the network
+            stay in the results (unreachable demand, sites that reach no one).
+
+        Returns
+        -------
+        LSCP
+            The model; call :meth:`solve`.
+
+        Examples
+        --------
+        >>> from planner import datasets
+        >>> net = datasets.demo_network(modes=["ebike"])
+        >>> stops, stations = datasets.demo_stops(), datasets.demo_stations()
+        >>> res = LSCP.from_geodataframes(net, stops, stations, mode="ebike", cutoff=5).solve()
+        >>> res.figures["covered_weight"] + res.figures["uncoverable_weight"] == len(stops)
+        True
+        """
+        inputs = geo_inputs(
+            network,
+            demand,
+            sites,
+            mode=mode,
+            weight=weight,
+            existing=existing,
+            max_snap_m=max_snap_m,
+            on_far=on_far,
+            n_jobs=n_jobs,
+            progress=progress,
+            cutoff=cutoff,
+            site_columns={"costs": costs},
+        )
+        return cls.from_matrix(**inputs, cutoff=cutoff)
 
     def solve(
         self,

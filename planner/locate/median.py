@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from planner.locate._base import (
     SolverName,
     check_cutoff,
     filter_entries,
+    geo_inputs,
     model_inputs,
 )
 from planner.locate._engine import (
@@ -138,6 +139,80 @@ class PMedian(BenefitModel):
         mt = None if max_time is None else check_cutoff(max_time, "max_time")
         return cls(data, weights=w, existing=ex, p=p, max_time=mt)
 
+    @classmethod
+    def from_geodataframes(
+        cls,
+        network: Any,
+        demand: Any,
+        sites: Any,
+        *,
+        mode: str,
+        cutoff: float,
+        p: int,
+        weight: str | None = None,
+        existing: str | Sequence[Hashable] | None = None,
+        max_snap_m: float = 500.0,
+        on_far: Literal["raise", "exclude"] = "raise",
+        n_jobs: int = 1,
+        progress: bool = False,
+    ) -> PMedian:
+        """Build the model from demand and site GeoDataFrames on a road network.
+
+        Builds the access matrix with :func:`planner.access.access_matrix` and
+        delegates to :meth:`from_matrix`.
+
+        Parameters
+        ----------
+        network
+            The road network (:class:`planner.network.RoadNetwork`).
+        demand, sites
+            GeoDataFrames of demand points and of candidate sites (existing
+            stations included); results are keyed by their indexes.
+        mode
+            Travel mode, one of the network's (e.g. ``"ebike"``).
+        cutoff
+            Longest travel time in minutes a demand point may be assigned over
+            (the access matrix keeps no longer pair).
+        p
+            Number of new sites.
+        weight
+            Column of ``demand`` holding the demand weights (1 each when None).
+        existing
+            Boolean column of ``sites`` flagging existing stations, or their labels.
+        max_snap_m, on_far, n_jobs, progress
+            As in :func:`planner.access.access_matrix`; points left off the network
+            stay in the results (unreachable demand, sites that reach no one).
+
+        Returns
+        -------
+        PMedian
+            The model; call :meth:`solve`.
+
+        Examples
+        --------
+        >>> from planner import datasets
+        >>> net = datasets.demo_network(modes=["ebike"])
+        >>> stops, stations = datasets.demo_stops(), datasets.demo_stations()
+        >>> model = PMedian.from_geodataframes(net, stops, stations, mode="ebike", cutoff=30, p=6)
+        >>> res = model.solve()
+        >>> len(res.selected), 5 < res.figures["mean_time"] < 20
+        (6, True)
+        """
+        inputs = geo_inputs(
+            network,
+            demand,
+            sites,
+            mode=mode,
+            weight=weight,
+            existing=existing,
+            max_snap_m=max_snap_m,
+            on_far=on_far,
+            n_jobs=n_jobs,
+            progress=progress,
+            cutoff=cutoff,
+        )
+        return cls.from_matrix(**inputs, p=p)
+
     def _times(self) -> sp.csr_array:
         T = self.data.times
         if self.max_time is not None:
@@ -212,6 +287,7 @@ class PMedian(BenefitModel):
             mip=mip,
             model_nnz=int(3 * merged.nnz + merged.shape[0] + cand_cols.size),
             figures=figures,
+            must=must,
         )
 
     def _check_plan(self, open_mask: NDArray[np.bool_], solver: str) -> None:
@@ -265,9 +341,10 @@ class PMedian(BenefitModel):
                     "that serve everyone."
                 ) from e
             raise
+        served = np.isfinite(res.demand["time"].to_numpy())
         res.figures["mean_time"] = (
-            res.objective / res.demand.loc[np.isfinite(res.demand["time"]), "weight"].sum()
-            if np.isfinite(res.demand["time"]).any()
+            res.objective / float(res.demand["weight"].to_numpy()[served].sum())
+            if served.any()
             else math.nan
         )
         return res
@@ -343,6 +420,79 @@ class PCenter:
             site_index=site_index,
         )
         return cls(data, weights=w, existing=ex, p=p)
+
+    @classmethod
+    def from_geodataframes(
+        cls,
+        network: Any,
+        demand: Any,
+        sites: Any,
+        *,
+        mode: str,
+        cutoff: float,
+        p: int,
+        weight: str | None = None,
+        existing: str | Sequence[Hashable] | None = None,
+        max_snap_m: float = 500.0,
+        on_far: Literal["raise", "exclude"] = "raise",
+        n_jobs: int = 1,
+        progress: bool = False,
+    ) -> PCenter:
+        """Build the model from demand and site GeoDataFrames on a road network.
+
+        Builds the access matrix with :func:`planner.access.access_matrix` and
+        delegates to :meth:`from_matrix`.
+
+        Parameters
+        ----------
+        network
+            The road network (:class:`planner.network.RoadNetwork`).
+        demand, sites
+            GeoDataFrames of demand points and of candidate sites (existing
+            stations included); results are keyed by their indexes.
+        mode
+            Travel mode, one of the network's (e.g. ``"ebike"``).
+        cutoff
+            Longest travel time in minutes kept in the access matrix.
+        p
+            Number of new sites.
+        weight
+            Column of ``demand`` holding the demand weights (1 each when None).
+        existing
+            Boolean column of ``sites`` flagging existing stations, or their labels.
+        max_snap_m, on_far, n_jobs, progress
+            As in :func:`planner.access.access_matrix`; points left off the network
+            stay in the results (unreachable demand, sites that reach no one).
+
+        Returns
+        -------
+        PCenter
+            The model; call :meth:`solve`.
+
+        Examples
+        --------
+        >>> from planner import datasets
+        >>> net = datasets.demo_network(modes=["ebike"])
+        >>> stops, stations = datasets.demo_stops(), datasets.demo_stations()
+        >>> model = PCenter.from_geodataframes(net, stops, stations, mode="ebike", cutoff=60, p=4)
+        >>> res = model.solve()
+        >>> len(res.selected), float(res.demand["time"].max()) == res.objective <= 60
+        (4, True)
+        """
+        inputs = geo_inputs(
+            network,
+            demand,
+            sites,
+            mode=mode,
+            weight=weight,
+            existing=existing,
+            max_snap_m=max_snap_m,
+            on_far=on_far,
+            n_jobs=n_jobs,
+            progress=progress,
+            cutoff=cutoff,
+        )
+        return cls.from_matrix(**inputs, p=p)
 
     def _cover_rows(self, radius: float) -> tuple[sp.csr_array, IntArray, bool]:
         """Rows not served by existing sites within ``radius``, over candidate columns."""
