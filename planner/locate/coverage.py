@@ -365,7 +365,8 @@ class MCLP(BenefitModel):
         mip_gap
             Relative gap at which HiGHS may stop (0: prove optimality).
         seed
-            Seed for the order of the local search moves.
+            Seed of the local search (tabu tenures, random restarts of the fast
+            coverage solver); None uses a fixed seed, so runs are reproducible.
         progress
             Show a progress bar (tqdm) counting greedy steps, swap moves and
             HiGHS solves.
