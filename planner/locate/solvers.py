@@ -1735,8 +1735,12 @@ def coverage_fast(
         if q is not None and q.B.nnz <= core_nnz_limit:
             left = budget - (time.perf_counter() - t0)
             with tick.stage("HiGHS on the core"):
-                res, chosen = coverage_mip(
-                    q, p, time_limit=max(left, 0.05), start=np.searchsorted(core, best_cols)
+                res, chosen = coverage_mip(  # presolve costs more than it saves here
+                    q,
+                    p,
+                    time_limit=max(left, 0.05),
+                    start=np.searchsorted(core, best_cols),
+                    presolve=False,
                 )
             if chosen.size and not math.isnan(res.objective) and res.objective > best_value:
                 left = budget - (time.perf_counter() - t0)
