@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,6 +26,7 @@ from planner.locate import (
 )
 from planner.locate.solvers import (
     BenefitProblem,
+    cover_mip,
     coverage_fixing,
     dominated_columns,
     lagrangian_value,
@@ -178,6 +180,50 @@ def test_mclp_capacity_hand_solved():
     assert list(r.selected) == [1]
 
 
+def test_mclp_capacity_below_demand_is_explained():
+    # three points of weight 10 within reach of both sites; each site serves at most 4:
+    # one new site (p=1) can serve 4 of 30 (two: 8), and the plan is still returned
+    t = np.array([[1.0, 2.0], [1.0, 2.0], [2.0, 1.0]])
+    model = MCLP.from_matrix(t, cutoff=5, p=1, weights=[10, 10, 10], capacity=4)
+    assert model.capacity_limit()[0] == 4.0
+    r = model.solve(solver="exact")
+    assert r.objective == pytest.approx(4.0)
+    assert r.figures["capacity_limit"] == 4.0
+    assert len(r.notes) == 1
+    assert "capacity caps coverage at 4 of 30 demand weight" in r.notes[0]
+    assert "raise p (or the budget), raise the sites' capacity" in r.notes[0]
+    budget = MCLP.from_matrix(
+        t, cutoff=5, budget=3, costs=[2, 2], weights=[10, 10, 10], capacity=[4, 8]
+    )
+    # fractional knapsack: site 1 (8 for 2) whole, then half of site 0 (4 for 2) with 1 left
+    assert budget.capacity_limit()[0] == pytest.approx(8 + 4 / 2)
+    roomy = MCLP.from_matrix(t, cutoff=5, p=1, weights=[10, 10, 10], capacity=40)
+    assert roomy.solve(solver="fast").notes == ()
+
+
+@pytest.mark.parametrize("model", ["mclp", "lscp", "pmedian", "pcenter", "capacity"])
+def test_progress_bar_counts_solver_steps(model, capsys):
+    t, w = random_times(3, 30, 8, density=0.6)
+    build = {
+        "mclp": lambda: MCLP.from_matrix(t, cutoff=10, p=3, weights=w),
+        "lscp": lambda: LSCP.from_matrix(t, cutoff=10, weights=w),
+        "pmedian": lambda: PMedian.from_matrix(t, p=3, weights=w),
+        "pcenter": lambda: PCenter.from_matrix(t, p=3, weights=w),
+        "capacity": lambda: MCLP.from_matrix(t, cutoff=10, p=3, weights=w, capacity=50),
+    }[model]
+    quiet = build().solve(solver="exact")
+    assert capsys.readouterr().err == ""
+    loud = build().solve(solver="exact", progress=True)
+    err = capsys.readouterr().err
+    assert loud.objective == pytest.approx(quiet.objective)
+    counts = [int(m) for m in re.findall(r"(\d+)step", err.replace(" ", ""))]
+    assert counts, err
+    # greedy picks p sites one step each; LSCP/p-center count at least one HiGHS stage
+    assert max(counts) >= (3 if model in ("mclp", "pmedian") else 1)
+    if model in ("lscp", "capacity"):
+        assert "HiGHS" in err
+
+
 @pytest.mark.parametrize("solver", ["exact", "fast"])
 def test_lscp_hand_solved_reports_uncoverable(solver):
     t, w = hand_matrix()
@@ -218,6 +264,19 @@ def test_pmedian_and_pcenter_hand_solved(solver):
     c = PCenter.from_matrix(t, p=2).solve(solver=solver)
     assert c.objective == 3.0
     assert set(c.selected) == {0, 2}
+
+
+def test_pmedian_exact_serves_everyone_even_when_the_heuristic_does_not():
+    # point 0 reaches only site 0 (9 min); 11 points sit at site 1 (0 min) and 9 min from
+    # site 0. The penalty-based heuristic prefers site 1 and leaves point 0 unserved; the
+    # only plan serving everyone is site 0: 12 points x 9 min = 108.
+    t = np.vstack([[9.0, INF], np.tile([9.0, 0.0], (11, 1))])
+    r = PMedian.from_matrix(t, p=1).solve(solver="exact")
+    assert list(r.selected) == [0]
+    assert r.objective == pytest.approx(108.0)
+    assert r.demand["time"].max() == 9.0
+    with pytest.raises(InfeasibleError, match="leaves 1 reachable demand points"):
+        PMedian.from_matrix(t, p=1).solve(solver="fast")
 
 
 def test_pmedian_max_time_and_infeasible():
@@ -369,6 +428,33 @@ def test_pmedian_pcenter_decay_match_brute_force(seed):
         assert d.solve(solver="exact").objective == pytest.approx(dbest)
         df = d.solve(solver="fast")
         assert df.objective <= dbest + 1e-9 <= df.bound + 2e-9
+
+
+def test_cover_mip_with_warm_start_reports_its_own_plan():
+    # HiGHS 1.16.0 scored this warm start in the presolved space without the offset of
+    # the columns presolve fixes and answered "optimal, 1 column" while returning the
+    # 2-column start; the optimum (by hand: no column covers every row) is 2 columns.
+    a = np.array(
+        [
+            [1, 0, 1, 1, 1, 0],
+            [1, 1, 1, 1, 1, 0],
+            [0, 1, 0, 0, 1, 0],
+            [0, 1, 1, 1, 1, 0],
+            [1, 1, 0, 1, 1, 0],
+            [1, 1, 1, 1, 1, 1],
+            [1, 1, 0, 1, 0, 1],
+            [0, 0, 0, 0, 1, 1],
+            [0, 0, 0, 0, 1, 1],
+            [1, 1, 1, 1, 1, 0],
+            [1, 1, 0, 1, 1, 0],
+        ],
+        dtype=float,
+    )
+    assert not (a.min(axis=0) > 0).any()
+    res, cols = cover_mip(sp.csr_array(a), np.ones(6), start=np.array([0, 4]))
+    assert res.status == "optimal"
+    assert res.objective == res.bound == cols.size == 2
+    assert (a[:, cols].max(axis=1) > 0).all()
 
 
 def test_merge_rows_is_exact():
@@ -622,6 +708,7 @@ def test_shenzhen_mclp_5min_p20_optimum():
     assert res.status == "optimal"
     fast = MCLP.from_matrix(times, cutoff=5, p=20, weights=weights).solve(solver="fast")
     assert fast.objective <= 370_212 <= fast.bound
+    assert fast.objective >= 0.999 * 370_212  # the fast solver's target on the hard case
 
 
 def test_access_matrix_in_seconds_is_read_in_minutes() -> None:
@@ -645,3 +732,90 @@ def test_access_matrix_in_seconds_is_read_in_minutes() -> None:
     # within 8 minutes (two blocks) of the centre: the 13 nodes of the diamond around it
     assert direct.objective == by_hand.objective == 13
     assert list(direct.sites.index) == ["c"]
+
+
+def test_from_geodataframes_matches_from_matrix() -> None:
+    from planner.access import access_matrix
+    from planner.network import TravelMode
+    from tests.conftest import grid_network, points_gdf
+
+    # 5 x 5 grid, 300 m blocks, walkers at 4.5 km/h: one block is 4 minutes
+    net = grid_network(5, 5, 300.0, modes=[TravelMode("walk", speed_kmh=4.5, oneway=False)])
+    xy = [(c * 300.0, r * 300.0) for r in range(5) for c in range(5)]
+    demand = points_gdf(xy, index=[f"d{k}" for k in range(25)], w=np.arange(1.0, 26.0))
+    sites = points_gdf(
+        [(0.0, 0.0), (1200.0, 1200.0), (600.0, 600.0), (1200.0, 0.0)],
+        index=["a", "b", "c", "d"],
+        existing=[False, False, False, True],
+        cost=[1.0, 2.0, 1.0, 1.0],
+        cap=[40.0, 40.0, 60.0, 30.0],
+    )
+    geo = {"weight": "w", "existing": "existing"}
+    mat = {"weights": demand["w"], "existing": ["d"]}
+    am8 = access_matrix(net, demand, sites, mode="walk", cutoff_min=8)
+    am40 = access_matrix(net, demand, sites, mode="walk", cutoff_min=40)
+    pairs = [
+        (
+            MCLP.from_geodataframes(net, demand, sites, mode="walk", cutoff=8, p=1, **geo),
+            MCLP.from_matrix(am8, cutoff=8, p=1, **mat),
+        ),
+        (
+            MCLP.from_geodataframes(
+                net, demand, sites, mode="walk", cutoff=8, budget=2, costs="cost", **geo
+            ),
+            MCLP.from_matrix(am8, cutoff=8, budget=2, costs=sites["cost"], **mat),
+        ),
+        (
+            MCLP.from_geodataframes(
+                net, demand, sites, mode="walk", cutoff=8, p=1, capacity="cap", **geo
+            ),
+            MCLP.from_matrix(am8, cutoff=8, p=1, capacity=sites["cap"], **mat),
+        ),
+        (
+            LSCP.from_geodataframes(net, demand, sites, mode="walk", cutoff=8, **geo),
+            LSCP.from_matrix(am8, cutoff=8, **mat),
+        ),
+        (
+            PMedian.from_geodataframes(net, demand, sites, mode="walk", cutoff=40, p=2, **geo),
+            PMedian.from_matrix(am40, p=2, **mat),
+        ),
+        (
+            PCenter.from_geodataframes(net, demand, sites, mode="walk", cutoff=40, p=1, **geo),
+            PCenter.from_matrix(am40, p=1, **mat),
+        ),
+        (
+            DecayCoverage.from_geodataframes(net, demand, sites, mode="walk", p=1, cutoff=8, **geo),
+            DecayCoverage.from_matrix(am8, p=1, cutoff=8, **mat),
+        ),
+    ]
+    for from_geo, from_matrix in pairs:
+        a, b = from_geo.solve(solver="exact"), from_matrix.solve(solver="exact")
+        assert a.objective == pytest.approx(b.objective), a.model
+        assert a.sites.index.tolist() == b.sites.index.tolist()
+        assert a.demand.index.equals(demand.index)
+        assert a.sites.loc["d", "existing"]
+    # by hand: the centre "c" covers the 13-node diamond within two blocks; "d" (existing,
+    # a corner) covers its 6 nodes within two blocks, 2 of them also near the centre
+    first = pairs[0][0].solve(solver="exact")
+    assert list(first.selected) == ["c"]
+    near_c = [k for k, (x, y) in enumerate(xy) if abs(x - 600) + abs(y - 600) <= 600]
+    near_d = [k for k, (x, y) in enumerate(xy) if abs(x - 1200) + abs(y) <= 600]
+    assert first.objective == float(np.arange(1.0, 26.0)[sorted(set(near_c) | set(near_d))].sum())
+
+
+def test_from_geodataframes_keeps_off_network_points_and_names_columns() -> None:
+    from planner.network import TravelMode
+    from tests.conftest import grid_network, points_gdf
+
+    net = grid_network(3, 3, 300.0, modes=[TravelMode("walk", speed_kmh=4.5, oneway=False)])
+    demand = points_gdf([(0.0, 0.0), (600.0, 600.0), (5000.0, 5000.0)], index=["x", "y", "far"])
+    sites = points_gdf([(0.0, 0.0), (600.0, 600.0)], index=["s", "t"])
+    res = MCLP.from_geodataframes(
+        net, demand, sites, mode="walk", cutoff=5, p=1, on_far="exclude"
+    ).solve()
+    assert res.demand.index.tolist() == ["x", "y", "far"]
+    assert not res.demand.loc["far", "covered"]
+    assert res.figures["uncoverable_weight"] == 1.0
+    assert res.objective == 1.0
+    with pytest.raises(InputError, match="`weight` names the column 'pop', which `demand`"):
+        MCLP.from_geodataframes(net, demand, sites, mode="walk", cutoff=5, p=1, weight="pop")

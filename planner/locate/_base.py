@@ -12,6 +12,7 @@ never rely on the values to find the pattern: they keep the CSR structure
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -21,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from planner._errors import InputError, Problem
+from planner._errors import InfeasibleError, InputError, Problem
 
 SolverName = Literal["auto", "exact", "fast"]
 """The ``solver=`` keyword shared by every model."""
@@ -114,14 +115,32 @@ def filter_entries(
     return sp.csr_array((data, indices, indptr), shape=matrix.shape)
 
 
-def _as_index(labels: ArrayLike | pd.Index | None, n: int, name: str) -> pd.Index:
+def as_index(labels: ArrayLike | pd.Index | None, n: int, name: str, *, rows: bool) -> pd.Index:
+    """Validate row (``rows=True``) or column labels: ``n`` unique labels, ``0..n-1`` if None.
+
+    Parameters
+    ----------
+    labels
+        The labels given, or None.
+    n
+        Number of rows or columns.
+    name
+        Argument name, for messages.
+    rows
+        The labels name matrix rows (else columns).
+
+    Returns
+    -------
+    pandas.Index
+        The labels.
+    """
     if labels is None:
         return pd.RangeIndex(n, name=name)
     index = pd.Index(labels)  # type: ignore[arg-type]
     if len(index) != n:
         raise InputError(
             f"`{name}` has {len(index)} labels but the matrix has {n} "
-            f"{'rows' if name == 'demand_index' else 'columns'}.",
+            f"{'rows' if rows else 'columns'}.",
             field=name,
             fix="pass one label per matrix row (demand) or column (site).",
         )
@@ -208,44 +227,219 @@ def access_data(
     csr.indices = csr.indices.astype(np.int32) if n_sites < 2**31 else csr.indices
     return AccessData(
         times=csr,
-        demand_index=_as_index(demand_index, n_demand, "demand_index"),
-        site_index=_as_index(site_index, n_sites, "site_index"),
+        demand_index=as_index(demand_index, n_demand, "demand_index", rows=True),
+        site_index=as_index(site_index, n_sites, "site_index", rows=False),
     )
 
 
-def demand_weights(weights: ArrayLike | pd.Series | None, data: AccessData) -> NDArray[np.float64]:
+def model_inputs(
+    matrix: Any,
+    *,
+    weights: ArrayLike | pd.Series | None,
+    existing: Sequence[Hashable] | ArrayLike | None,
+    p: int | None = None,
+    demand_index: ArrayLike | pd.Index | None = None,
+    site_index: ArrayLike | pd.Index | None = None,
+    weights_name: str = "weights",
+) -> tuple[AccessData, NDArray[np.float64], NDArray[np.bool_]]:
+    """Validate what every model's ``from_matrix`` takes: matrix, weights, existing, p (internal).
+
+    Parameters
+    ----------
+    matrix, demand_index, site_index
+        As in :func:`access_data`.
+    weights
+        Demand weights (see :func:`demand_weights`).
+    existing
+        Existing site labels (see :func:`site_mask`).
+    p
+        Number of new sites, checked against the candidates when given.
+    weights_name
+        Name of the weights argument, for messages.
+
+    Returns
+    -------
+    data, weights, existing
+        The normalised matrix, the weights in row order and the existing-site mask.
+    """
+    data = access_data(matrix, demand_index=demand_index, site_index=site_index)
+    w = demand_weights(weights, data.demand_index, weights_name)
+    ex = site_mask(existing, data.site_index, "existing")
+    if p is not None:
+        check_p(p, int((~ex).sum()), int(ex.sum()))
+    return data, w, ex
+
+
+def check_budget(p: int | None, budget: float | None, cand_costs: Any) -> None:
+    """Validate a choice by budget: not with ``p``, needs costs, affords a site (internal).
+
+    Parameters
+    ----------
+    p
+        Number of new sites, if given.
+    budget
+        Total cost allowed, if given.
+    cand_costs
+        Costs of the candidate (not existing) sites, or None when no costs were given.
+    """
+    if p is not None and budget is not None:
+        raise InputError(
+            "give either `p` or `budget`, not both.",
+            field="budget",
+            fix="drop p=... to choose by budget, or drop budget=... to choose p sites.",
+        )
+    if budget is None:
+        return
+    if cand_costs is None:
+        raise InputError(
+            "`budget` needs `costs` (one per site).",
+            field="costs",
+            fix="pass costs=... per site, or use p=... for a number of sites.",
+        )
+    if not (np.isfinite(budget) and budget >= 0):
+        raise InputError(f"`budget` must be a finite number >= 0; got {budget}.", field="budget")
+    cheapest = float(np.min(cand_costs)) if len(cand_costs) else math.nan
+    if not budget >= cheapest:
+        raise InfeasibleError(
+            f"the budget {budget:,.6g} is below the cheapest candidate site "
+            f"({cheapest:,.6g}); no site can be built."
+        )
+
+
+def geo_inputs(
+    network: Any,
+    demand: Any,
+    sites: Any,
+    *,
+    mode: str,
+    cutoff: float,
+    weight: str | None,
+    existing: str | Sequence[Hashable] | None,
+    site_columns: dict[str, Any] | None = None,
+    max_snap_m: float,
+    on_far: Literal["raise", "exclude"],
+    n_jobs: int,
+    progress: bool,
+) -> dict[str, Any]:
+    """Build the access matrix from GeoDataFrames: the arguments of a ``from_matrix`` (internal).
+
+    The matrix comes from :func:`planner.access.access_matrix` (imported here, so
+    the models stay free of geopandas), converted to minutes. Every row of
+    ``demand`` and ``sites`` keeps its place and label: points that ``on_far``
+    leaves off the network are unreachable demand and sites that reach no one.
+
+    Parameters
+    ----------
+    network, demand, sites, mode, max_snap_m, on_far, n_jobs, progress
+        As in :func:`planner.access.access_matrix`.
+    cutoff
+        Longest travel time kept, minutes.
+    weight
+        Column of ``demand`` holding the weights, or None (1 each).
+    existing
+        Boolean column of ``sites`` flagging existing stations, or their labels.
+    site_columns
+        Further per-site arguments (``costs``, ``capacity``): a string names a
+        column of ``sites``, anything else passes through.
+
+    Returns
+    -------
+    dict
+        ``matrix``, ``weights``, ``existing``, ``demand_index``, ``site_index`` and
+        the ``site_columns``, ready for ``from_matrix``.
+    """
+    from planner.access import access_matrix
+
+    problems = [
+        Problem(f"`{name}` has repeated index labels; results are keyed by them.", field=name)
+        for name, frame in (("demand", demand), ("sites", sites))
+        if not frame.index.is_unique
+    ]
+    if problems:
+        raise InputError(problems)
+    if isinstance(existing, str):
+        flags = _column(sites, existing, "existing", "sites")
+        existing = list(sites.index[flags.fillna(False).astype(bool).to_numpy()])
+    extra = {
+        key: _column(sites, value, key, "sites") if isinstance(value, str) else value
+        for key, value in (site_columns or {}).items()
+    }
+    weights = None if weight is None else _column(demand, weight, "weight", "demand")
+    am = access_matrix(
+        network,
+        demand,
+        sites,
+        mode=mode,
+        cutoff_min=check_cutoff(cutoff),
+        max_snap_m=max_snap_m,
+        on_far=on_far,
+        n_jobs=n_jobs,
+        progress=progress,
+    )
+    coo = sp.coo_array(am.matrix)
+    rows = demand.index.get_indexer(am.demand_index)[coo.row]
+    cols = sites.index.get_indexer(am.site_index)[coo.col]
+    matrix = sp.csr_array((coo.data / 60.0, (rows, cols)), shape=(len(demand), len(sites)))
+    return {
+        "matrix": matrix,
+        "weights": weights,
+        "existing": existing,
+        "demand_index": demand.index,
+        "site_index": sites.index,
+        **extra,
+    }
+
+
+def _column(frame: Any, column: str, arg: str, frame_name: str) -> pd.Series:
+    if column not in frame.columns:
+        raise InputError(
+            f"`{arg}` names the column {column!r}, which `{frame_name}` does not have "
+            f"(columns: {[c for c in frame.columns if c != frame.geometry.name]}).",
+            field=arg,
+            fix=f"pass the name of a column of `{frame_name}`.",
+        )
+    series: pd.Series = frame[column]
+    return series
+
+
+def demand_weights(
+    weights: ArrayLike | pd.Series | None, demand_index: pd.Index, name: str = "weights"
+) -> NDArray[np.float64]:
     """Validate demand weights: one per row, finite and non-negative (internal).
 
     Parameters
     ----------
     weights
         Array in row order, or a Series keyed by the demand labels; ``None`` means 1 each.
-    data
-        The access matrix.
+    demand_index
+        The row labels.
+    name
+        Argument name, for messages.
 
     Returns
     -------
     numpy.ndarray
         Float weights in row order.
     """
+    n = len(demand_index)
     if weights is None:
-        return np.ones(data.n_demand)
+        return np.ones(n)
     if isinstance(weights, pd.Series):
-        missing = data.demand_index.difference(weights.index)
+        missing = demand_index.difference(weights.index)
         if len(missing):
             raise InputError(
-                f"`weights` has no value for {len(missing)} demand labels "
+                f"`{name}` has no value for {len(missing)} demand labels "
                 f"(first: {missing[:5].tolist()}).",
-                field="weights",
+                field=name,
                 fix="give a weight for every demand point, keyed by its label.",
             )
-        w = weights.reindex(data.demand_index).to_numpy(dtype=np.float64)
+        w = weights.reindex(demand_index).to_numpy(dtype=np.float64)
     else:
         w = np.asarray(weights, dtype=np.float64).ravel()
-    if w.size != data.n_demand:
+    if w.size != n:
         raise InputError(
-            f"`weights` has {w.size} values but the matrix has {data.n_demand} demand rows.",
-            field="weights",
+            f"`{name}` has {w.size} values but the matrix has {n} demand rows.",
+            field=name,
             fix="pass one weight per demand point.",
         )
     problems = []
@@ -253,9 +447,9 @@ def demand_weights(weights: ArrayLike | pd.Series | None, data: AccessData) -> N
     if nan.size:
         problems.append(
             Problem(
-                f"{nan.size} weights are NaN or infinite (first at demand row {nan[0] + 1}).",
+                f"{nan.size} {name} are NaN or infinite (first at demand row {nan[0] + 1}).",
                 row=int(nan[0]) + 1,
-                field="weights",
+                field=name,
                 fix="fill missing weights (0 if the point has no demand).",
             )
         )
@@ -263,9 +457,9 @@ def demand_weights(weights: ArrayLike | pd.Series | None, data: AccessData) -> N
     if neg.size:
         problems.append(
             Problem(
-                f"{neg.size} weights are negative (first: {w[neg[0]]} at demand row {neg[0] + 1}).",
+                f"{neg.size} {name} are negative (first: {w[neg[0]]} at demand row {neg[0] + 1}).",
                 row=int(neg[0]) + 1,
-                field="weights",
+                field=name,
                 fix="weights count demand and must be >= 0.",
             )
         )
@@ -275,7 +469,7 @@ def demand_weights(weights: ArrayLike | pd.Series | None, data: AccessData) -> N
 
 
 def site_mask(
-    labels: Sequence[Hashable] | ArrayLike | pd.Index | None, data: AccessData, name: str
+    labels: Sequence[Hashable] | ArrayLike | pd.Index | None, site_index: pd.Index, name: str
 ) -> NDArray[np.bool_]:
     """Boolean mask over the sites from a list of site labels (internal).
 
@@ -283,8 +477,8 @@ def site_mask(
     ----------
     labels
         Site labels (or a boolean array with one flag per site).
-    data
-        The access matrix.
+    site_index
+        The site (column) labels.
     name
         Argument name, for messages.
 
@@ -293,14 +487,14 @@ def site_mask(
     numpy.ndarray
         One flag per site.
     """
-    mask = np.zeros(data.n_sites, dtype=bool)
+    mask = np.zeros(len(site_index), dtype=bool)
     if labels is None:
         return mask
     arr = np.asarray(labels)
-    if arr.dtype == bool and arr.size == data.n_sites:
+    if arr.dtype == bool and arr.size == mask.size:
         return arr.copy()
     idx = pd.Index(list(arr.ravel()) if arr.ndim else [arr.item()])
-    pos = data.site_index.get_indexer(idx)
+    pos = site_index.get_indexer(idx)
     if (pos < 0).any():
         missing = idx[pos < 0][:5].tolist()
         raise InputError(
@@ -315,7 +509,7 @@ def site_mask(
 
 def site_values(
     values: ArrayLike | pd.Series | float | None,
-    data: AccessData,
+    site_index: pd.Index,
     name: str,
     *,
     default: float,
@@ -327,8 +521,8 @@ def site_values(
     ----------
     values
         Scalar, array in column order, or Series keyed by site labels.
-    data
-        The access matrix.
+    site_index
+        The site (column) labels.
     name
         Argument name, for messages.
     default
@@ -341,17 +535,18 @@ def site_values(
     numpy.ndarray
         Values in column order.
     """
+    n = len(site_index)
     if values is None:
-        return np.full(data.n_sites, default, dtype=np.float64)
+        return np.full(n, default, dtype=np.float64)
     if isinstance(values, pd.Series):
-        out = values.reindex(data.site_index).to_numpy(dtype=np.float64)
+        out = values.reindex(site_index).to_numpy(dtype=np.float64)
     elif np.ndim(values) == 0:
-        out = np.full(data.n_sites, float(values), dtype=np.float64)  # type: ignore[arg-type]
+        out = np.full(n, float(values), dtype=np.float64)  # type: ignore[arg-type]
     else:
         out = np.asarray(values, dtype=np.float64).ravel()
-    if out.size != data.n_sites:
+    if out.size != n:
         raise InputError(
-            f"`{name}` has {out.size} values but the matrix has {data.n_sites} sites.",
+            f"`{name}` has {out.size} values but the matrix has {n} sites.",
             field=name,
             fix="pass one value per site (column), or a Series keyed by site label.",
         )
@@ -361,7 +556,7 @@ def site_values(
         raise InputError(
             f"`{name}` has {int(bad.sum())} missing, infinite or "
             f"{'non-positive' if positive else 'negative'} values (first: {out[first]} "
-            f"for site {data.site_index[first]!r}).",
+            f"for site {site_index[first]!r}).",
             field=name,
             fix=f"give every site a finite {name} {'> 0' if positive else '>= 0'}.",
         )
@@ -466,6 +661,9 @@ class LocateResult:
     figures
         Model-specific numbers (``covered_weight``, ``total_weight``,
         ``uncoverable_weight``, ...).
+    notes
+        Plain-language remarks a planner should read (e.g. that capacity, not
+        the number of sites, limits coverage, and what to change).
     """
 
     model: str
@@ -480,6 +678,7 @@ class LocateResult:
     status: str
     seconds: float
     figures: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def selected(self) -> pd.Index:

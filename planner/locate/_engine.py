@@ -21,9 +21,11 @@ from planner.locate.solvers import (
     BenefitProblem,
     FastResult,
     MipResult,
+    Progress,
     coverage_exact,
     coverage_fast,
     greedy_swap,
+    progress_bar,
 )
 
 logger = logging.getLogger(__name__)
@@ -85,6 +87,8 @@ def solve_benefit(
     model_nnz: int,
     lp_bound: bool = True,
     coverage: bool = False,
+    must: NDArray[np.bool_] | None = None,
+    progress: Progress | None = None,
 ) -> BenefitSolve:
     """Choose a solver, run it, and return the best plan with its proven bound.
 
@@ -105,6 +109,11 @@ def solve_benefit(
     coverage
         The problem is max coverage (0/1, base 0): use the coverage pipeline
         (Lagrangian bound and core MIP; dominance and reduced-cost fixing when exact).
+    must
+        Rows the exact model must serve with a new column (p-median): a
+        heuristic plan that leaves one unserved is no incumbent for it.
+    progress
+        Counts greedy steps, swap moves and HiGHS solves.
 
     Returns
     -------
@@ -113,6 +122,7 @@ def solve_benefit(
     """
     check_solver(solver)
     t0 = time.perf_counter()
+    tick = progress or Progress(None)
     if prob.n_cols == 0 or prob.B.nnz == 0:
         fast = greedy_swap(prob, p, budget=budget, swaps=False)
         value = prob.value(np.zeros(prob.n_cols, dtype=bool))
@@ -150,17 +160,17 @@ def solve_benefit(
     if coverage and budget is None and p is not None:
         if use_exact:
             chosen, value, bound, status, fast = coverage_exact(
-                prob, p, time_limit=time_limit, mip_gap=mip_gap, seed=seed
+                prob, p, time_limit=time_limit, mip_gap=mip_gap, seed=seed, progress=tick
             )
             name = "highs (dominance + reduced-cost fixing, heuristic incumbent)"
         else:
-            fast, _ = coverage_fast(prob, p, time_limit=time_limit, seed=seed)
+            fast, _ = coverage_fast(prob, p, time_limit=time_limit, seed=seed, progress=tick)
             chosen, value, bound = fast.selected, fast.value, fast.bound
             name = "greedy+swap, Lagrangian bound, core MIP"
             status = "optimal" if relative_gap(value, bound, "max") == 0 else "feasible"
         return BenefitSolve(chosen, value, bound, name, reason, status, fast)
     ls_limit = None if time_limit is None else 0.25 * time_limit
-    fast = greedy_swap(prob, p, budget=budget, time_limit=ls_limit, seed=seed)
+    fast = greedy_swap(prob, p, budget=budget, time_limit=ls_limit, seed=seed, progress=tick)
     bound = fast.bound
     name = "greedy+swap"
     chosen = fast.selected
@@ -170,7 +180,8 @@ def solve_benefit(
         small = model_nnz <= LP_BOUND_NNZ_LIMIT
         if lp_bound and small and relative_gap(value, bound, "max") > 0:
             left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 1.0)
-            lp, _ = mip(relax=True, time_limit=left, mip_gap=0.0, start=None)
+            with tick.stage("HiGHS LP bound"):
+                lp, _ = mip(relax=True, time_limit=left, mip_gap=0.0, start=None)
             if lp.status == "optimal" and lp.objective < bound:
                 bound = lp.objective
                 name = "greedy+swap, LP bound"
@@ -178,13 +189,16 @@ def solve_benefit(
             status = "optimal"
         return BenefitSolve(chosen, value, max(bound, value), name, reason, status, fast)
     left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.5)
-    res, mip_chosen = mip(relax=False, time_limit=left, mip_gap=mip_gap, start=fast.selected)
+    with tick.stage("HiGHS MIP"):
+        res, mip_chosen = mip(relax=False, time_limit=left, mip_gap=mip_gap, start=fast.selected)
     if res.status == "infeasible":
         raise InfeasibleError("HiGHS proved the model infeasible.")
     name = "highs"
     if res.status != "time_limit" or not math.isnan(res.objective):
         mip_value = prob.value(_mask(mip_chosen, prob.n_cols))
-        if mip_value >= value - 1e-9 * max(1.0, abs(value)):
+        # the heuristic ignores `must`: its plan (and value) only count if it serves them
+        heuristic_ok = must is None or _serves(prob, chosen, must)
+        if mip_value >= value - 1e-9 * max(1.0, abs(value)) or not heuristic_ok:
             chosen, value = mip_chosen, mip_value
         bound = min(bound, res.bound) if not math.isnan(res.bound) else bound
     status = res.status
@@ -193,6 +207,12 @@ def solve_benefit(
     elif status == "optimal":
         status = "gap_limit"
     return BenefitSolve(chosen, value, max(bound, value), name, reason, status, fast)
+
+
+def _serves(prob: BenefitProblem, cols: IntArray, rows: NDArray[np.bool_]) -> bool:
+    """Whether every flagged row has an entry in one of ``cols``."""
+    hit = np.diff(sp.csr_array(prob.B[:, np.asarray(cols, dtype=np.int64)]).indptr) > 0
+    return bool(np.all(hit[rows]))
 
 
 def _mask(cols: IntArray, n: int) -> NDArray[np.bool_]:
@@ -236,7 +256,7 @@ def nearest_open(
 
 
 def site_table(
-    data: AccessData,
+    site_index: pd.Index,
     existing: NDArray[np.bool_],
     order: IntArray,
     marginal: NDArray[np.float64],
@@ -249,8 +269,8 @@ def site_table(
 
     Parameters
     ----------
-    data
-        The access matrix.
+    site_index
+        Site labels.
     existing
         Existing-site mask.
     order
@@ -279,7 +299,7 @@ def site_table(
             name: np.r_[np.full(ex.size, np.nan), marginal],
             "cumulative": cum,
         },
-        index=data.site_index[cols],
+        index=site_index[cols],
     )
     if total is not None:
         df["cumulative_share"] = cum / total if total > 0 else np.nan
@@ -335,12 +355,13 @@ def make_result(
     status: str,
     t0: float,
     figures: dict[str, float],
+    notes: tuple[str, ...] = (),
 ) -> LocateResult:
     """Assemble a :class:`LocateResult` with its gap.
 
     Parameters
     ----------
-    model, sites, demand, objective, bound, sense, solver, reason, status, figures
+    model, sites, demand, objective, bound, sense, solver, reason, status, figures, notes
         Fields of the result.
     t0
         ``time.perf_counter()`` at the start of the solve.
@@ -366,6 +387,7 @@ def make_result(
         status=status,
         seconds=time.perf_counter() - t0,
         figures=figures,
+        notes=notes,
     )
 
 
@@ -389,6 +411,10 @@ class Prepared:
         Size of the exact model.
     figures
         Figures known before solving.
+    coverage
+        The problem is max coverage (0/1, base 0).
+    must
+        Rows the exact model must serve with a new column.
     """
 
     prob: BenefitProblem
@@ -399,6 +425,7 @@ class Prepared:
     model_nnz: int
     figures: dict[str, float]
     coverage: bool = False
+    must: NDArray[np.bool_] | None = None
 
 
 @dataclass(frozen=True)
@@ -498,20 +525,22 @@ class BenefitModel:
                 fix="pass p=... (or budget=... with costs=...) to from_matrix.",
             )
         prep = self.prepared
-        if progress:
-            logger.info("%s: %s", self.name, prep.figures)
-        res = solve_benefit(
-            prep.prob,
-            p=self.p if self.budget is None else None,
-            budget=self.budget,
-            solver=solver,
-            time_limit=time_limit,
-            mip_gap=mip_gap,
-            seed=seed,
-            mip=prep.mip,
-            model_nnz=prep.model_nnz,
-            coverage=prep.coverage,
-        )
+        logger.debug("%s: %s", self.name, prep.figures)
+        with progress_bar(self.name, enabled=progress) as tick:
+            res = solve_benefit(
+                prep.prob,
+                p=self.p if self.budget is None else None,
+                budget=self.budget,
+                solver=solver,
+                time_limit=time_limit,
+                mip_gap=mip_gap,
+                seed=seed,
+                mip=prep.mip,
+                model_nnz=prep.model_nnz,
+                coverage=prep.coverage,
+                must=prep.must,
+                progress=tick,
+            )
         chosen = res.chosen
         # fill up to p with sites that add nothing (ties), so exactly p are returned
         if self.budget is None and self.p is not None and chosen.size < self.p:
@@ -526,7 +555,7 @@ class BenefitModel:
         base_obj = prep.to_objective(prep.const + float(np.dot(prep.prob.w, prep.prob.base)))
         marg = self._marginal(gains)
         sites = site_table(
-            self.data,
+            self.data.site_index,
             self.existing,
             order,
             marg,

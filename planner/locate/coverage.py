@@ -13,10 +13,11 @@ model many times over and changes no figure.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,11 +29,10 @@ from planner.locate._base import (
     AccessData,
     LocateResult,
     SolverName,
-    access_data,
+    check_budget,
     check_cutoff,
-    check_p,
-    demand_weights,
-    site_mask,
+    geo_inputs,
+    model_inputs,
     site_values,
 )
 from planner.locate._engine import (
@@ -50,12 +50,16 @@ from planner.locate.solvers import (
     LP_BOUND_NNZ_LIMIT,
     BenefitProblem,
     MipResult,
+    Progress,
     cover_mip,
     coverage_mip,
     greedy_cover,
     merge_rows,
+    progress_bar,
     rank_order,
 )
+
+logger = logging.getLogger(__name__)
 
 IntArray = NDArray[np.int64]
 
@@ -95,9 +99,9 @@ class MCLP(BenefitModel):
     are never chosen again. The objective is the total covered demand weight,
     existing coverage included.
 
-    Build with :meth:`from_matrix`; a ``from_geodataframes`` constructor that
-    builds the access matrix from stations and a road network and delegates to
-    :meth:`from_matrix` comes with :mod:`planner.access`.
+    Build with :meth:`from_matrix`, or with :meth:`from_geodataframes`, which
+    builds the access matrix from demand, sites and a road network and delegates
+    to :meth:`from_matrix`.
 
     Examples
     --------
@@ -176,44 +180,22 @@ class MCLP(BenefitModel):
         MCLP
             The model; call :meth:`solve`.
         """
-        data = access_data(matrix, demand_index=demand_index, site_index=site_index)
-        w = demand_weights(weights, data)
-        ex = site_mask(existing, data, "existing")
+        data, w, ex = model_inputs(
+            matrix,
+            weights=weights,
+            existing=existing,
+            p=p,
+            demand_index=demand_index,
+            site_index=site_index,
+        )
         cut = check_cutoff(cutoff)
-        n_cand = int((~ex).sum())
-        cost_arr = None
-        if budget is not None:
-            if costs is None:
-                raise InputError(
-                    "`budget` needs `costs` (one per site).",
-                    field="costs",
-                    fix="pass costs=... per site, or use p=... for a number of sites.",
-                )
-            if p is not None:
-                raise InputError(
-                    "give either `p` or `budget`, not both.",
-                    field="budget",
-                    fix="drop p=... to choose by budget, or drop budget=... to choose p sites.",
-                )
-            cost_arr = site_values(costs, data, "costs", default=1.0)
-            cand_costs = cost_arr[~ex]
-            if not np.isfinite(budget) or budget < 0:
-                raise InputError(
-                    f"`budget` must be a finite number >= 0; got {budget}.", field="budget"
-                )
-            if cand_costs.size == 0 or budget < cand_costs.min():
-                cheapest = float(cand_costs.min()) if cand_costs.size else math.nan
-                raise InfeasibleError(
-                    f"the budget {budget:,.6g} is below the cheapest candidate site "
-                    f"({cheapest:,.6g}); no site can be built."
-                )
-        elif costs is not None:
-            cost_arr = site_values(costs, data, "costs", default=1.0)
-        if p is not None:
-            check_p(p, n_cand, int(ex.sum()))
+        cost_arr = (
+            None if costs is None else site_values(costs, data.site_index, "costs", default=1.0)
+        )
+        check_budget(p, budget, None if cost_arr is None else cost_arr[~ex])
         cap = None
         if capacity is not None:
-            cap = site_values(capacity, data, "capacity", default=np.inf)
+            cap = site_values(capacity, data.site_index, "capacity", default=np.inf)
         return cls(
             data,
             weights=w,
@@ -224,6 +206,85 @@ class MCLP(BenefitModel):
             costs=cost_arr,
             capacity=cap,
         )
+
+    @classmethod
+    def from_geodataframes(
+        cls,
+        network: Any,
+        demand: Any,
+        sites: Any,
+        *,
+        mode: str,
+        cutoff: float,
+        p: int | None = None,
+        costs: str | ArrayLike | pd.Series | None = None,
+        budget: float | None = None,
+        capacity: str | ArrayLike | pd.Series | float | None = None,
+        weight: str | None = None,
+        existing: str | Sequence[Hashable] | None = None,
+        max_snap_m: float = 500.0,
+        on_far: Literal["raise", "exclude"] = "raise",
+        n_jobs: int = 1,
+        progress: bool = False,
+    ) -> MCLP:
+        """Build the model from demand and site GeoDataFrames on a road network.
+
+        Builds the access matrix with :func:`planner.access.access_matrix` and
+        delegates to :meth:`from_matrix`.
+
+        Parameters
+        ----------
+        network
+            The road network (:class:`planner.network.RoadNetwork`).
+        demand, sites
+            GeoDataFrames of demand points and of candidate sites (existing
+            stations included); results are keyed by their indexes.
+        mode
+            Travel mode, one of the network's (e.g. ``"ebike"``).
+        cutoff
+            Service time in minutes.
+        p, budget
+            As in :meth:`from_matrix`.
+        costs, capacity
+            As in :meth:`from_matrix`, or the name of a column of ``sites``.
+        weight
+            Column of ``demand`` holding the demand weights (1 each when None).
+        existing
+            Boolean column of ``sites`` flagging existing stations, or their labels.
+        max_snap_m, on_far, n_jobs, progress
+            As in :func:`planner.access.access_matrix`; points left off the network
+            stay in the results (unreachable demand, sites that reach no one).
+
+        Returns
+        -------
+        MCLP
+            The model; call :meth:`solve`.
+
+        Examples
+        --------
+        >>> from planner import datasets
+        >>> net = datasets.demo_network(modes=["ebike"])
+        >>> stops, stations = datasets.demo_stops(), datasets.demo_stations()
+        >>> model = MCLP.from_geodataframes(net, stops, stations, mode="ebike", cutoff=5, p=2)
+        >>> res = model.solve()
+        >>> len(res.selected), res.demand.index.equals(stops.index)
+        (2, True)
+        """
+        inputs = geo_inputs(
+            network,
+            demand,
+            sites,
+            mode=mode,
+            weight=weight,
+            existing=existing,
+            max_snap_m=max_snap_m,
+            on_far=on_far,
+            n_jobs=n_jobs,
+            progress=progress,
+            cutoff=cutoff,
+            site_columns={"costs": costs, "capacity": capacity},
+        )
+        return cls.from_matrix(**inputs, cutoff=cutoff, p=p, budget=budget)
 
     def _share_total(self) -> float | None:
         return float(self.weights.sum())
@@ -304,9 +365,11 @@ class MCLP(BenefitModel):
         mip_gap
             Relative gap at which HiGHS may stop (0: prove optimality).
         seed
-            Seed for the order of the local search moves.
+            Seed of the local search (tabu tenures, random restarts of the fast
+            coverage solver); None uses a fixed seed, so runs are reproducible.
         progress
-            Log progress (INFO).
+            Show a progress bar (tqdm) counting greedy steps, swap moves and
+            HiGHS solves.
 
         Returns
         -------
@@ -315,7 +378,10 @@ class MCLP(BenefitModel):
             demand point, objective (covered weight), bound and gap.
         """
         if self.capacity is not None:
-            return self._solve_capacitated(solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+            with progress_bar("MCLP (capacitated)", enabled=progress) as tick:
+                return self._solve_capacitated(
+                    solver=solver, time_limit=time_limit, mip_gap=mip_gap, progress=tick
+                )
         res = super().solve(
             solver=solver, time_limit=time_limit, mip_gap=mip_gap, seed=seed, progress=progress
         )
@@ -324,12 +390,66 @@ class MCLP(BenefitModel):
         res.figures["covered_share"] = res.objective / total if total > 0 else math.nan
         return res
 
+    def capacity_limit(self) -> tuple[float, str | None]:
+        """Most demand weight the sites' capacity can serve, and a note when it caps coverage.
+
+        The ceiling is the capacity of the existing sites plus the ``p`` largest
+        candidate capacities (with a budget: the largest capacity the budget buys,
+        taking sites by capacity per cost, the last one in part), compared with
+        the demand weight reachable within the cutoff.
+
+        Returns
+        -------
+        limit, note
+            The capacity ceiling (``inf`` without capacities) and, when it is below
+            the coverable weight, a sentence saying so with the numbers and the fix.
+        """
+        if self.capacity is None:
+            return math.inf, None
+        cap, ex = self.capacity, self.existing
+        cand = cap[~ex]
+        if self.budget is not None:
+            assert self.costs is not None
+            cost = self.costs[~ex]
+            ratio = np.divide(cand, cost, out=np.full(cand.size, np.inf), where=cost > 0)
+            order = np.argsort(-ratio, kind="stable")
+            spent = np.cumsum(cost[order])
+            full = spent <= self.budget
+            extra = float(cand[order][full].sum())
+            k = int(full.sum())
+            if k < cand.size:
+                left = self.budget - (spent[k - 1] if k else 0.0)
+                extra += float(cand[order][k] * max(left, 0.0) / cost[order][k])
+            how = f"what a budget of {self.budget:,.6g} buys"
+        else:
+            p = int(self.p or 0)
+            extra = float(np.sort(cand)[::-1][:p].sum())
+            how = f"the {p} largest candidates"
+        limit = float(cap[ex].sum()) + extra
+        pattern = self.data.within(self.cutoff)
+        reach = np.diff(pattern.indptr) > 0
+        coverable = float(self.weights[reach].sum())
+        total = float(self.weights.sum())
+        if limit >= coverable * (1 - 1e-12):
+            return limit, None
+        note = (
+            f"capacity caps coverage at {limit:,.6g} of {total:,.6g} demand weight "
+            f"({coverable:,.6g} is within {self.cutoff:g} min of a site): the existing sites "
+            f"hold {float(cap[ex].sum()):,.6g} and {how} add at most {extra:,.6g}. "
+            "To cover more, raise p (or the budget), raise the sites' capacity, or choose "
+            "among candidates with more capacity."
+        )
+        return limit, note
+
     def _solve_capacitated(
-        self, *, solver: SolverName, time_limit: float | None, mip_gap: float
+        self, *, solver: SolverName, time_limit: float | None, mip_gap: float, progress: Progress
     ) -> LocateResult:
         t0 = time.perf_counter()
         check_solver(solver)
         assert self.capacity is not None
+        limit, cap_note = self.capacity_limit()
+        if cap_note is not None:
+            logger.warning("%s", cap_note)
         data, w, ex = self.data, self.weights, self.existing
         pattern = data.within(self.cutoff)
         reach = np.diff(pattern.indptr) > 0
@@ -377,7 +497,8 @@ class MCLP(BenefitModel):
 
         allowed = np.ones(data.n_sites, dtype=bool)
         # LP relaxation: bound, and rounding for the heuristic
-        lp, _ = run(True, ex, allowed, p, None)
+        with progress.stage("HiGHS LP relaxation"):
+            lp, _ = run(True, ex, allowed, p, None)
         bound = lp.objective
         xs = lp.x[: data.n_sites].copy()
         xs[ex] = -np.inf
@@ -397,12 +518,14 @@ class MCLP(BenefitModel):
             heur = order[:p].astype(np.int64)
         fixed = ex.copy()
         fixed[heur] = True
-        ev, _ = run(False, fixed, fixed, 0 if self.budget is None else None, None)
+        with progress.stage("HiGHS assignment of the rounded plan"):
+            ev, _ = run(False, fixed, fixed, 0 if self.budget is None else None, None)
         chosen, value, status, name = heur, ev.objective, "feasible", "LP rounding"
         reason = "fast solver asked for (LP relaxation rounded, assignment re-solved)"
         if use_exact:
             start_x = np.flatnonzero(fixed)
-            res, cols_on = run(False, ex, allowed, p, start_x)
+            with progress.stage("HiGHS MIP"):
+                res, cols_on = run(False, ex, allowed, p, start_x)
             if not math.isnan(res.objective) and res.objective >= value - 1e-9:
                 chosen = np.setdiff1d(cols_on, np.flatnonzero(ex))
                 value = res.objective
@@ -416,6 +539,7 @@ class MCLP(BenefitModel):
             )
         # ranking by marginal covered weight under capacity
         order_c, marg = _rank_capacitated(prob, self.capacity, ex, chosen, run)
+        progress.step("ranking")
         open_mask = ex.copy()
         open_mask[chosen] = True
         fin, _ = run(False, open_mask, open_mask, 0 if self.budget is None else None, None)
@@ -431,7 +555,7 @@ class MCLP(BenefitModel):
         demand["covered_share"] = share
         ex_val = _capacitated_value(run, ex)
         sites = site_table(
-            data,
+            data.site_index,
             ex,
             order_c,
             marg[1:],
@@ -447,6 +571,7 @@ class MCLP(BenefitModel):
             "uncoverable_weight": float(w[~reach].sum()),
             "objective_before": ex_val,
             "new_sites": float(chosen.size),
+            "capacity_limit": limit,
         }
         return make_result(
             model="MCLP (capacitated)",
@@ -460,6 +585,7 @@ class MCLP(BenefitModel):
             status=status,
             t0=t0,
             figures=figures,
+            notes=() if cap_note is None else (cap_note,),
         )
 
 
@@ -632,16 +758,93 @@ class LSCP:
         LSCP
             The model; call :meth:`solve`.
         """
-        data = access_data(matrix, demand_index=demand_index, site_index=site_index)
-        w = demand_weights(weights, data)
-        ex = site_mask(existing, data, "existing")
+        data, w, ex = model_inputs(
+            matrix,
+            weights=weights,
+            existing=existing,
+            demand_index=demand_index,
+            site_index=site_index,
+        )
         cut = check_cutoff(cutoff)
         cost_arr = (
-            site_values(costs, data, "costs", default=1.0, positive=True)
+            site_values(costs, data.site_index, "costs", default=1.0, positive=True)
             if costs is not None
             else None
         )
         return cls(data, weights=w, cutoff=cut, existing=ex, costs=cost_arr)
+
+    @classmethod
+    def from_geodataframes(
+        cls,
+        network: Any,
+        demand: Any,
+        sites: Any,
+        *,
+        mode: str,
+        cutoff: float,
+        costs: str | ArrayLike | pd.Series | None = None,
+        weight: str | None = None,
+        existing: str | Sequence[Hashable] | None = None,
+        max_snap_m: float = 500.0,
+        on_far: Literal["raise", "exclude"] = "raise",
+        n_jobs: int = 1,
+        progress: bool = False,
+    ) -> LSCP:
+        """Build the model from demand and site GeoDataFrames on a road network.
+
+        Builds the access matrix with :func:`planner.access.access_matrix` and
+        delegates to :meth:`from_matrix`.
+
+        Parameters
+        ----------
+        network
+            The road network (:class:`planner.network.RoadNetwork`).
+        demand, sites
+            GeoDataFrames of demand points and of candidate sites (existing
+            stations included); results are keyed by their indexes.
+        mode
+            Travel mode, one of the network's (e.g. ``"ebike"``).
+        cutoff
+            Service time in minutes.
+        costs
+            As in :meth:`from_matrix`, or the name of a column of ``sites``.
+        weight
+            Column of ``demand`` holding the demand weights (1 each when None).
+        existing
+            Boolean column of ``sites`` flagging existing stations, or their labels.
+        max_snap_m, on_far, n_jobs, progress
+            As in :func:`planner.access.access_matrix`; points left off the network
+            stay in the results (unreachable demand, sites that reach no one).
+
+        Returns
+        -------
+        LSCP
+            The model; call :meth:`solve`.
+
+        Examples
+        --------
+        >>> from planner import datasets
+        >>> net = datasets.demo_network(modes=["ebike"])
+        >>> stops, stations = datasets.demo_stops(), datasets.demo_stations()
+        >>> res = LSCP.from_geodataframes(net, stops, stations, mode="ebike", cutoff=5).solve()
+        >>> res.figures["covered_weight"] + res.figures["uncoverable_weight"] == len(stops)
+        True
+        """
+        inputs = geo_inputs(
+            network,
+            demand,
+            sites,
+            mode=mode,
+            weight=weight,
+            existing=existing,
+            max_snap_m=max_snap_m,
+            on_far=on_far,
+            n_jobs=n_jobs,
+            progress=progress,
+            cutoff=cutoff,
+            site_columns={"costs": costs},
+        )
+        return cls.from_matrix(**inputs, cutoff=cutoff)
 
     def solve(
         self,
@@ -667,6 +870,18 @@ class LSCP:
         """
         t0 = time.perf_counter()
         check_solver(solver)
+        with progress_bar(self.name, enabled=progress) as tick:
+            return self._solve(t0, tick, solver=solver, time_limit=time_limit, mip_gap=mip_gap)
+
+    def _solve(
+        self,
+        t0: float,
+        tick: Progress,
+        *,
+        solver: SolverName,
+        time_limit: float | None,
+        mip_gap: float,
+    ) -> LocateResult:
         data, w, ex = self.data, self.weights, self.existing
         pattern = data.within(self.cutoff)
         reach = np.diff(pattern.indptr) > 0
@@ -692,7 +907,8 @@ class LSCP:
             use_exact = solver == "exact" or (solver == "auto" and nnz <= EXACT_NNZ_LIMIT)
             if solver == "auto" and time_limit is None and use_exact:
                 time_limit = AUTO_TIME_LIMIT
-            heur = greedy_cover(merged, cost, lp_bound=not use_exact, time_limit=time_limit)
+            with tick.stage("greedy set cover"):
+                heur = greedy_cover(merged, cost, lp_bound=not use_exact, time_limit=time_limit)
             chosen, value, bound = heur.selected, heur.cost, heur.bound
             name, status = "greedy cover", "feasible"
             reason = (
@@ -701,9 +917,10 @@ class LSCP:
                 else (f"auto: {nnz:,} non-zeros > {EXACT_NNZ_LIMIT:,}, greedy set cover")
             )
             if use_exact:
-                res, cols = cover_mip(
-                    merged, cost, time_limit=time_limit, mip_gap=mip_gap, start=heur.selected
-                )
+                with tick.stage("HiGHS set cover"):
+                    res, cols = cover_mip(
+                        merged, cost, time_limit=time_limit, mip_gap=mip_gap, start=heur.selected
+                    )
                 if res.status == "infeasible":  # pragma: no cover - rows are coverable
                     raise InfeasibleError("HiGHS found the cover infeasible.")
                 if not math.isnan(res.objective) and res.objective <= value + 1e-9:
@@ -725,7 +942,9 @@ class LSCP:
         open_mask[gl] = True
         base = float(w[by_existing].sum())
         total = float(w.sum())
-        sites = site_table(data, ex, gl, marg, base=base, total=total, name="marginal_weight")
+        sites = site_table(
+            data.site_index, ex, gl, marg, base=base, total=total, name="marginal_weight"
+        )
         demand = demand_table(data, w, open_mask, cutoff=self.cutoff)
         covered = float(w[demand["covered"].to_numpy()].sum())
         figures = {

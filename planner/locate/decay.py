@@ -36,12 +36,10 @@ from planner.locate._base import (
     AccessData,
     LocateResult,
     SolverName,
-    access_data,
     check_cutoff,
-    check_p,
-    demand_weights,
     filter_entries,
-    site_mask,
+    geo_inputs,
+    model_inputs,
 )
 from planner.locate._engine import BenefitModel, Prepared, demand_table
 from planner.locate.solvers import BenefitProblem, MipResult, assignment_mip, merge_rows
@@ -181,15 +179,99 @@ class DecayCoverage(BenefitModel):
         DecayCoverage
             The model; call :meth:`solve`.
         """
-        data = access_data(matrix, demand_index=demand_index, site_index=site_index)
-        w = demand_weights(weights, data)
-        ex = site_mask(existing, data, "existing")
-        check_p(p, int((~ex).sum()), int(ex.sum()))
+        data, w, ex = model_inputs(
+            matrix,
+            weights=weights,
+            existing=existing,
+            p=p,
+            demand_index=demand_index,
+            site_index=site_index,
+        )
         T = data.times
         f = decay_weights(T.data, kind, cutoff=cutoff, scale=scale, beta=beta)
         factors = sp.csr_array((f, T.indices, T.indptr), shape=T.shape)
         factors = filter_entries(factors, f > 0)
         return cls(data, weights=w, existing=ex, p=p, factors=factors)
+
+    @classmethod
+    def from_geodataframes(
+        cls,
+        network: Any,
+        demand: Any,
+        sites: Any,
+        *,
+        mode: str,
+        p: int,
+        cutoff: float,
+        kind: DecayKind | Callable[[NDArray[np.float64]], NDArray[np.float64]] = "linear",
+        scale: float | None = None,
+        beta: float = 2.0,
+        weight: str | None = None,
+        existing: str | Sequence[Hashable] | None = None,
+        max_snap_m: float = 500.0,
+        on_far: Literal["raise", "exclude"] = "raise",
+        n_jobs: int = 1,
+        progress: bool = False,
+    ) -> DecayCoverage:
+        """Build the model from demand and site GeoDataFrames on a road network.
+
+        Builds the access matrix with :func:`planner.access.access_matrix` and
+        delegates to :meth:`from_matrix`.
+
+        Parameters
+        ----------
+        network
+            The road network (:class:`planner.network.RoadNetwork`).
+        demand, sites
+            GeoDataFrames of demand points and of candidate sites (existing
+            stations included); results are keyed by their indexes.
+        mode
+            Travel mode, one of the network's (e.g. ``"ebike"``).
+        cutoff
+            Time in minutes at which the decay reaches 0 (and the access
+            matrix's cutoff).
+        p
+            Number of new sites.
+        kind, scale, beta
+            The decay function, see :func:`decay_weights`.
+        weight
+            Column of ``demand`` holding the demand weights (1 each when None).
+        existing
+            Boolean column of ``sites`` flagging existing stations, or their labels.
+        max_snap_m, on_far, n_jobs, progress
+            As in :func:`planner.access.access_matrix`; points left off the network
+            stay in the results (unreachable demand, sites that reach no one).
+
+        Returns
+        -------
+        DecayCoverage
+            The model; call :meth:`solve`.
+
+        Examples
+        --------
+        >>> from planner import datasets
+        >>> net = datasets.demo_network(modes=["ebike"])
+        >>> stops, stations = datasets.demo_stops(), datasets.demo_stations()
+        >>> model = DecayCoverage.from_geodataframes(
+        ...     net, stops, stations, mode="ebike", p=2, cutoff=10
+        ... )
+        >>> 0 < model.solve().objective <= len(stops)
+        True
+        """
+        inputs = geo_inputs(
+            network,
+            demand,
+            sites,
+            mode=mode,
+            weight=weight,
+            existing=existing,
+            max_snap_m=max_snap_m,
+            on_far=on_far,
+            n_jobs=n_jobs,
+            progress=progress,
+            cutoff=cutoff,
+        )
+        return cls.from_matrix(**inputs, p=p, cutoff=cutoff, kind=kind, scale=scale, beta=beta)
 
     def _share_total(self) -> float | None:
         return float(self.weights.sum())

@@ -42,10 +42,12 @@ from planner._errors import InfeasibleError, InputError
 from planner.locate._base import (
     LocateResult,
     SolverName,
-    access_data,
+    as_index,
+    check_budget,
     check_cutoff,
     demand_weights,
     filter_entries,
+    model_inputs,
     relative_gap,
     site_mask,
     site_values,
@@ -69,37 +71,10 @@ BoolArray = NDArray[np.bool_]
 __all__ = ["FlowCapture", "RestIntervalCoverage"]
 
 
-def _labels(labels: ArrayLike | pd.Index | None, n: int, name: str) -> pd.Index:
-    if labels is None:
-        return pd.RangeIndex(n, name=name)
-    index = pd.Index(labels)  # type: ignore[arg-type]
-    if len(index) != n:
-        raise InputError(
-            f"`{name}` has {len(index)} labels for {n} "
-            f"{'routes' if name == 'route_index' else 'sites'}.",
-            field=name,
-        )
-    if not index.is_unique:
-        raise InputError(f"`{name}` labels must be unique.", field=name)
-    return index
-
-
-def _check_budget(
-    p: int | None, budget: float | None, costs: Any, n_cand: int, n_existing: int
+def _check_choice(
+    p: int | None, budget: float | None, cand_costs: Any, n_cand: int, n_existing: int
 ) -> None:
-    if p is not None and budget is not None:
-        raise InputError(
-            "give either `p` or `budget`, not both.",
-            field="budget",
-            fix="drop p=... to choose by budget, or drop budget=... to choose p sites.",
-        )
-    if budget is not None:
-        if costs is None:
-            raise InputError("`budget` needs `costs` (one per site).", field="costs")
-        if not (np.isfinite(budget) and budget >= 0):
-            raise InputError(
-                f"`budget` must be a finite number >= 0; got {budget}.", field="budget"
-            )
+    check_budget(p, budget, cand_costs)
     if p is not None and (int(p) != p or p < 0):
         raise InputError(f"`p` must be a whole number >= 0; got {p}.", field="p")
     if p is not None and p > n_cand:
@@ -194,9 +169,14 @@ class FlowCapture:
         FlowCapture
             The model; call :meth:`solve`.
         """
-        data = access_data(matrix, demand_index=route_index, site_index=site_index)
-        w = demand_weights(volumes, data)
-        ex = site_mask(existing, data, "existing")
+        data, w, ex = model_inputs(
+            matrix,
+            weights=volumes,
+            existing=existing,
+            demand_index=route_index,
+            site_index=site_index,
+            weights_name="volumes",
+        )
         cut = check_cutoff(detour, "detour")
         minv = _check_min_volume(min_volume)
         on = data.times.data <= 0
@@ -204,7 +184,12 @@ class FlowCapture:
         passing = np.bincount(data.times.indices[on], weights=w[rows[on]], minlength=data.n_sites)
         keep = ex | (passing >= minv)
         n_cand = int((keep & ~ex).sum())
-        _check_budget(p, budget, costs, n_cand, int(ex.sum()))
+        cost_arr = (
+            None if costs is None else site_values(costs, data.site_index, "costs", default=1.0)
+        )
+        _check_choice(
+            p, budget, None if cost_arr is None else cost_arr[keep & ~ex], n_cand, int(ex.sum())
+        )
         cols = np.flatnonzero(keep)
         col_map = np.full(data.n_sites, -1, dtype=np.int64)
         col_map[cols] = np.arange(cols.size)
@@ -213,7 +198,6 @@ class FlowCapture:
             (sub.data, col_map[sub.indices].astype(np.int32), sub.indptr),
             shape=(data.n_demand, cols.size),
         )
-        cost_arr = site_values(costs, data, "costs", default=1.0) if costs is not None else None
         mclp = MCLP.from_matrix(
             sub,
             cutoff=cut,
@@ -456,8 +440,8 @@ class RestIntervalCoverage:
                 f"the positions matrix is empty ({n_routes} routes × {n_sites} sites).",
                 field="positions",
             )
-        r_index = _labels(route_index, n_routes, "route_index")
-        s_index = _labels(site_index, n_sites, "site_index")
+        r_index = as_index(route_index, n_routes, "route_index", rows=True)
+        s_index = as_index(site_index, n_sites, "site_index", rows=False)
         if isinstance(lengths, pd.Series):
             length_arr = lengths.reindex(r_index).to_numpy(dtype=np.float64)
         else:
@@ -486,18 +470,8 @@ class RestIntervalCoverage:
                 field="positions",
                 fix="give positions from the route's origin, between 0 and its length.",
             )
-        if isinstance(volumes, pd.Series):
-            w = volumes.reindex(r_index).to_numpy(dtype=np.float64)
-        elif volumes is None:
-            w = np.ones(n_routes)
-        else:
-            w = np.asarray(volumes, dtype=np.float64).ravel()
-        if w.size != n_routes or not (np.isfinite(w).all() and (w >= 0).all()):
-            raise InputError(
-                f"`volumes` must be {n_routes} numbers >= 0 (one per route).", field="volumes"
-            )
-        proxy = _SiteProxy(s_index)
-        ex = site_mask(existing, proxy, "existing")  # type: ignore[arg-type]
+        w = demand_weights(volumes, r_index, "volumes")
+        ex = site_mask(existing, s_index, "existing")
         minv = _check_min_volume(min_volume)
         pairs = np.unique(rows * n_sites + cols)
         passing = np.bincount(
@@ -505,11 +479,9 @@ class RestIntervalCoverage:
         ).astype(np.float64)
         allowed = ex | (passing >= minv)
         n_cand = int((allowed & ~ex).sum())
-        _check_budget(p, budget, costs, n_cand, int(ex.sum()))
-        cost_arr = (
-            site_values(costs, proxy, "costs", default=1.0)  # type: ignore[arg-type]
-            if costs is not None
-            else None
+        cost_arr = None if costs is None else site_values(costs, s_index, "costs", default=1.0)
+        _check_choice(
+            p, budget, None if cost_arr is None else cost_arr[allowed & ~ex], n_cand, int(ex.sum())
         )
         share = float(end_share)
         if not (np.isfinite(share) and 0 <= share <= 1):
@@ -1103,7 +1075,7 @@ class RestIntervalCoverage:
         cols = win.cand_cols[order]
         const = float(self.volumes[win.by_existing].sum())
         sites = site_table(
-            _SiteProxy(self.site_index),  # type: ignore[arg-type]
+            self.site_index,
             self.existing,
             cols,
             marg,
@@ -1203,14 +1175,6 @@ LP_BOUND_SECONDS = 30.0
 
 def _lp_seconds(time_limit: float | None) -> float:
     return LP_BOUND_SECONDS if time_limit is None else min(time_limit, LP_BOUND_SECONDS)
-
-
-class _SiteProxy:
-    """Just enough of ``AccessData`` for the site helpers (labels only)."""
-
-    def __init__(self, site_index: pd.Index) -> None:
-        self.site_index = site_index
-        self.n_sites = len(site_index)
 
 
 # =========================================================================== cover local search

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Hashable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,12 +25,10 @@ from planner.locate._base import (
     AccessData,
     LocateResult,
     SolverName,
-    access_data,
     check_cutoff,
-    check_p,
-    demand_weights,
     filter_entries,
-    site_mask,
+    geo_inputs,
+    model_inputs,
 )
 from planner.locate._engine import (
     AUTO_TIME_LIMIT,
@@ -51,6 +49,7 @@ from planner.locate.solvers import (
     cover_mip,
     greedy_cover,
     merge_rows,
+    progress_bar,
     rank_order,
 )
 
@@ -129,12 +128,90 @@ class PMedian(BenefitModel):
         PMedian
             The model; call :meth:`solve`.
         """
-        data = access_data(matrix, demand_index=demand_index, site_index=site_index)
-        w = demand_weights(weights, data)
-        ex = site_mask(existing, data, "existing")
-        check_p(p, int((~ex).sum()), int(ex.sum()))
+        data, w, ex = model_inputs(
+            matrix,
+            weights=weights,
+            existing=existing,
+            p=p,
+            demand_index=demand_index,
+            site_index=site_index,
+        )
         mt = None if max_time is None else check_cutoff(max_time, "max_time")
         return cls(data, weights=w, existing=ex, p=p, max_time=mt)
+
+    @classmethod
+    def from_geodataframes(
+        cls,
+        network: Any,
+        demand: Any,
+        sites: Any,
+        *,
+        mode: str,
+        cutoff: float,
+        p: int,
+        weight: str | None = None,
+        existing: str | Sequence[Hashable] | None = None,
+        max_snap_m: float = 500.0,
+        on_far: Literal["raise", "exclude"] = "raise",
+        n_jobs: int = 1,
+        progress: bool = False,
+    ) -> PMedian:
+        """Build the model from demand and site GeoDataFrames on a road network.
+
+        Builds the access matrix with :func:`planner.access.access_matrix` and
+        delegates to :meth:`from_matrix`.
+
+        Parameters
+        ----------
+        network
+            The road network (:class:`planner.network.RoadNetwork`).
+        demand, sites
+            GeoDataFrames of demand points and of candidate sites (existing
+            stations included); results are keyed by their indexes.
+        mode
+            Travel mode, one of the network's (e.g. ``"ebike"``).
+        cutoff
+            Longest travel time in minutes a demand point may be assigned over
+            (the access matrix keeps no longer pair).
+        p
+            Number of new sites.
+        weight
+            Column of ``demand`` holding the demand weights (1 each when None).
+        existing
+            Boolean column of ``sites`` flagging existing stations, or their labels.
+        max_snap_m, on_far, n_jobs, progress
+            As in :func:`planner.access.access_matrix`; points left off the network
+            stay in the results (unreachable demand, sites that reach no one).
+
+        Returns
+        -------
+        PMedian
+            The model; call :meth:`solve`.
+
+        Examples
+        --------
+        >>> from planner import datasets
+        >>> net = datasets.demo_network(modes=["ebike"])
+        >>> stops, stations = datasets.demo_stops(), datasets.demo_stations()
+        >>> model = PMedian.from_geodataframes(net, stops, stations, mode="ebike", cutoff=30, p=6)
+        >>> res = model.solve()
+        >>> len(res.selected), 5 < res.figures["mean_time"] < 20
+        (6, True)
+        """
+        inputs = geo_inputs(
+            network,
+            demand,
+            sites,
+            mode=mode,
+            weight=weight,
+            existing=existing,
+            max_snap_m=max_snap_m,
+            on_far=on_far,
+            n_jobs=n_jobs,
+            progress=progress,
+            cutoff=cutoff,
+        )
+        return cls.from_matrix(**inputs, p=p)
 
     def _times(self) -> sp.csr_array:
         T = self.data.times
@@ -210,6 +287,7 @@ class PMedian(BenefitModel):
             mip=mip,
             model_nnz=int(3 * merged.nnz + merged.shape[0] + cand_cols.size),
             figures=figures,
+            must=must,
         )
 
     def _check_plan(self, open_mask: NDArray[np.bool_], solver: str) -> None:
@@ -263,9 +341,10 @@ class PMedian(BenefitModel):
                     "that serve everyone."
                 ) from e
             raise
+        served = np.isfinite(res.demand["time"].to_numpy())
         res.figures["mean_time"] = (
-            res.objective / res.demand.loc[np.isfinite(res.demand["time"]), "weight"].sum()
-            if np.isfinite(res.demand["time"]).any()
+            res.objective / float(res.demand["weight"].to_numpy()[served].sum())
+            if served.any()
             else math.nan
         )
         return res
@@ -332,11 +411,88 @@ class PCenter:
         PCenter
             The model; call :meth:`solve`.
         """
-        data = access_data(matrix, demand_index=demand_index, site_index=site_index)
-        w = demand_weights(weights, data)
-        ex = site_mask(existing, data, "existing")
-        check_p(p, int((~ex).sum()), int(ex.sum()))
+        data, w, ex = model_inputs(
+            matrix,
+            weights=weights,
+            existing=existing,
+            p=p,
+            demand_index=demand_index,
+            site_index=site_index,
+        )
         return cls(data, weights=w, existing=ex, p=p)
+
+    @classmethod
+    def from_geodataframes(
+        cls,
+        network: Any,
+        demand: Any,
+        sites: Any,
+        *,
+        mode: str,
+        cutoff: float,
+        p: int,
+        weight: str | None = None,
+        existing: str | Sequence[Hashable] | None = None,
+        max_snap_m: float = 500.0,
+        on_far: Literal["raise", "exclude"] = "raise",
+        n_jobs: int = 1,
+        progress: bool = False,
+    ) -> PCenter:
+        """Build the model from demand and site GeoDataFrames on a road network.
+
+        Builds the access matrix with :func:`planner.access.access_matrix` and
+        delegates to :meth:`from_matrix`.
+
+        Parameters
+        ----------
+        network
+            The road network (:class:`planner.network.RoadNetwork`).
+        demand, sites
+            GeoDataFrames of demand points and of candidate sites (existing
+            stations included); results are keyed by their indexes.
+        mode
+            Travel mode, one of the network's (e.g. ``"ebike"``).
+        cutoff
+            Longest travel time in minutes kept in the access matrix.
+        p
+            Number of new sites.
+        weight
+            Column of ``demand`` holding the demand weights (1 each when None).
+        existing
+            Boolean column of ``sites`` flagging existing stations, or their labels.
+        max_snap_m, on_far, n_jobs, progress
+            As in :func:`planner.access.access_matrix`; points left off the network
+            stay in the results (unreachable demand, sites that reach no one).
+
+        Returns
+        -------
+        PCenter
+            The model; call :meth:`solve`.
+
+        Examples
+        --------
+        >>> from planner import datasets
+        >>> net = datasets.demo_network(modes=["ebike"])
+        >>> stops, stations = datasets.demo_stops(), datasets.demo_stations()
+        >>> model = PCenter.from_geodataframes(net, stops, stations, mode="ebike", cutoff=60, p=4)
+        >>> res = model.solve()
+        >>> len(res.selected), float(res.demand["time"].max()) == res.objective <= 60
+        (4, True)
+        """
+        inputs = geo_inputs(
+            network,
+            demand,
+            sites,
+            mode=mode,
+            weight=weight,
+            existing=existing,
+            max_snap_m=max_snap_m,
+            on_far=on_far,
+            n_jobs=n_jobs,
+            progress=progress,
+            cutoff=cutoff,
+        )
+        return cls.from_matrix(**inputs, p=p)
 
     def _cover_rows(self, radius: float) -> tuple[sp.csr_array, IntArray, bool]:
         """Rows not served by existing sites within ``radius``, over candidate columns."""
@@ -394,8 +550,11 @@ class PCenter:
         if solver == "auto" and use_exact and time_limit is None:
             time_limit = AUTO_TIME_LIMIT
 
+        tick = progress_bar(self.name, enabled=progress)
+
         def probe(r: float) -> tuple[bool, bool, IntArray]:
             """Return (feasible, proven infeasible, chosen columns) at radius r."""
+            tick.step(f"radius {r:g}")
             A, _, ok = self._cover_rows(r)
             if not ok:
                 return False, True, np.zeros(0, dtype=np.int64)
@@ -409,14 +568,29 @@ class PCenter:
                 return False, True, np.zeros(0, dtype=np.int64)
             if not use_exact:
                 return False, False, np.zeros(0, dtype=np.int64)
-            res, cols = cover_mip(A, cost, time_limit=time_limit, start=heur.selected)
-            # trust a solver's cover only once checked: every row must hold a chosen column
+            with tick.stage(f"HiGHS set cover at {r:g}"):
+                res, cols = cover_mip(A, cost, time_limit=time_limit, start=heur.selected)
+            # trust a solver's cover only once checked: at most p columns, every row covered
             covers = np.diff(sp.csr_array(A[:, cols]).indptr).min() > 0 if cols.size else False
-            if not math.isnan(res.objective) and res.objective <= self.p + 1e-9 and covers:
+            if covers and cols.size <= self.p:
                 return True, False, self._cand[cols]
             proven = (not math.isnan(res.bound)) and res.bound > self.p + 1e-9
             return False, proven or res.status == "optimal", np.zeros(0, dtype=np.int64)
 
+        with tick:
+            return self._search(t0, radii, lb0, probe, use_exact, solver, nnz)
+
+    def _search(
+        self,
+        t0: float,
+        radii: NDArray[np.float64],
+        lb0: float,
+        probe: Callable[[float], tuple[bool, bool, IntArray]],
+        use_exact: bool,
+        solver: str,
+        nnz: int,
+    ) -> LocateResult:
+        """Binary search over the radii for the smallest one p sites can serve."""
         if radii.size == 0:
             return self._result(
                 t0, 0.0, 0.0, np.zeros(0, dtype=np.int64), "trivial", "nothing to serve", "optimal"
@@ -512,7 +686,7 @@ class PCenter:
         open_mask[gl] = True
         total = float(self.weights.sum())
         sites = site_table(
-            self.data,
+            self.data.site_index,
             ex,
             gl,
             marg,

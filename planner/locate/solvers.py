@@ -23,9 +23,13 @@ import heapq
 import logging
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import highspy
+import numba
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -42,6 +46,88 @@ EXACT_NNZ_LIMIT = 3_000_000
 
 LP_BOUND_NNZ_LIMIT = 1_500_000
 """The fast solver adds the LP relaxation bound when the model is at most this large."""
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """Steps of a solve counted on one tqdm bar; silent when built without a bar (internal).
+
+    Parameters
+    ----------
+    bar
+        A tqdm bar (see :func:`planner._progress.tqdm`), or None for no output.
+    """
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def step(self, label: str, n: int = 1) -> None:
+        """Count ``n`` steps of the stage ``label``.
+
+        Parameters
+        ----------
+        label
+            What is being done (shown next to the bar).
+        n
+            Steps done.
+        """
+        if self.bar is not None:
+            self.bar.set_postfix_str(label, refresh=False)
+            self.bar.update(n)
+
+    def close(self) -> None:
+        """Close the bar (nothing without one)."""
+        if self.bar is not None:
+            self.bar.close()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def stage(self, label: str) -> Iterator[None]:
+        """Show ``label`` while a long call runs (a HiGHS solve), count one step after it.
+
+        Parameters
+        ----------
+        label
+            What is being done.
+
+        Yields
+        ------
+        None
+            Control, while the stage runs.
+        """
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{label}...", refresh=True)
+        yield
+        self.step(label)
+
+
+def progress_bar(desc: str, *, enabled: bool) -> Progress:
+    """Return a :class:`Progress` on a new tqdm bar counting solver steps (none if disabled).
+
+    Parameters
+    ----------
+    desc
+        Bar title (the model's name).
+    enabled
+        Show the bar (the models' ``progress=`` argument).
+
+    Returns
+    -------
+    Progress
+        The reporter; call its ``close()`` when the solve is done.
+    """
+    if not enabled:
+        return Progress(None)
+    from planner._progress import tqdm
+
+    return Progress(tqdm(desc=desc, unit="step", leave=True))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -124,6 +210,33 @@ def merge_rows(
     if not isinstance(merged, sp.csr_array):  # pragma: no cover - scipy returns csr
         merged = sp.csr_array(merged)
     return merged, merged_w, group
+
+
+DENSE_SWAP_LIMIT = 4_000_000
+"""The swap table is kept dense (chosen × candidate columns) up to this many numbers."""
+
+
+@numba.njit(cache=True, nogil=True)
+def _swap_extra_kernel(
+    indptr: IntArray,
+    indices: NDArray[np.int32],
+    data: FloatArray,
+    w: FloatArray,
+    b1: FloatArray,
+    b2: FloatArray,
+    slot_of_best: IntArray,
+    rows: IntArray,
+    out: FloatArray,
+) -> None:  # pragma: no cover - compiled; checked against _State.removal in the tests
+    """Add ``w_i (max(B_ij - b2_i, 0) - max(B_ij - b1_i, 0))`` to ``out[slot(best_i), j]``."""
+    for i in rows:
+        s = slot_of_best[i]
+        hi, lo = b1[i], b2[i]
+        wi = w[i]
+        for k in range(indptr[i], indptr[i + 1]):
+            v = data[k]
+            if v > lo:
+                out[s, indices[k]] += wi * ((v - lo) - max(v - hi, 0.0))
 
 
 # --------------------------------------------------------------------------- benefit problem
@@ -320,10 +433,158 @@ class _State:
             self.value += float(np.dot(self.prob.w[rows[changed]], b1[changed] - old[changed]))
         self.b1[rows], self.c1[rows], self.b2[rows], self.c2[rows] = b1, c1, b2, c2
 
+    def swap_table(self) -> tuple[IntArray, FloatArray, FloatArray | sp.csr_array]:
+        """Every swap at once: the loss of removing each chosen column, and the extra gains.
+
+        The value of swapping chosen ``s`` for free ``t`` is
+        ``gains[t] + extra[s, t] - loss[s]``: ``extra`` is what ``t`` gains on the
+        rows that lose ``s`` as their best column. Only rows where ``s`` is strictly
+        best (``b1 > b2``) enter, so one pass over their entries prices every swap.
+
+        Returns
+        -------
+        chosen, loss, extra
+            Chosen columns, the loss of removing each, and the
+            ``len(chosen) × n_cols`` extra gains: dense when it holds at most
+            :data:`DENSE_SWAP_LIMIT` numbers, sparse otherwise.
+        """
+        B, w = self.prob.B, self.prob.w
+        n = self.prob.n_cols
+        chosen = np.flatnonzero(self.selected)
+        slot = np.full(n, -1, dtype=np.int64)
+        slot[chosen] = np.arange(chosen.size)
+        rows = np.flatnonzero((self.c1 >= 0) & (self.b1 > self.b2))
+        drop = w[rows] * (self.b1[rows] - self.b2[rows])
+        loss = np.bincount(slot[self.c1[rows]], weights=drop, minlength=chosen.size)
+        if chosen.size * n <= DENSE_SWAP_LIMIT:
+            dense = np.zeros((chosen.size, n))
+            _swap_extra_kernel(
+                B.indptr, B.indices, B.data, w, self.b1, self.b2, slot[self.c1], rows, dense
+            )
+            return chosen, loss.astype(np.float64), dense
+        pos, local = row_positions(B.indptr, rows)
+        r = rows[local]
+        data = B.data[pos]
+        extra = w[r] * (np.maximum(data - self.b2[r], 0.0) - np.maximum(data - self.b1[r], 0.0))
+        nz = extra > 0
+        table = sp.csr_array(
+            (extra[nz], (slot[self.c1[r[nz]]], B.indices[pos[nz]])), shape=(chosen.size, n)
+        )
+        table.sum_duplicates()
+        return chosen, loss.astype(np.float64), table
+
     def free_gains(self) -> FloatArray:
         g: FloatArray = self.gains.copy()
         g[self.selected] = -np.inf
         return g
+
+
+def _best_swap(
+    st: _State, blocked_in: NDArray[np.bool_], blocked_out: NDArray[np.bool_], floor: float
+) -> tuple[int, int, float]:
+    """Best swap ``(s out, t in, change)`` among moves touching no blocked column.
+
+    A blocked (tabu) move is taken instead when its change beats ``floor``, the
+    change that would set a new best value (aspiration). Returns
+    ``(-1, -1, -inf)`` when there is no move.
+    """
+    chosen, loss, table = st.swap_table()
+    if chosen.size == 0:
+        return -1, -1, -math.inf
+    gains = st.gains.copy()
+    gains[st.selected] = -np.inf
+    out_ok = ~blocked_out[chosen]
+    if isinstance(table, np.ndarray):
+        delta = table + gains[None, :] - loss[:, None]
+        k = int(np.argmax(delta))
+        best_any = (int(chosen[k // delta.shape[1]]), k % delta.shape[1], float(delta.flat[k]))
+        delta[:, blocked_in] = -np.inf
+        delta[~out_ok] = -np.inf
+        k = int(np.argmax(delta))
+        best_ok = (int(chosen[k // delta.shape[1]]), k % delta.shape[1], float(delta.flat[k]))
+    else:
+        row_of = np.repeat(np.arange(chosen.size), np.diff(table.indptr))
+        vals = gains[table.indices] + table.data - loss[row_of]
+        pair_ok = ~blocked_in[table.indices] & out_ok[row_of]
+
+        def pick(g: FloatArray, lo: FloatArray, v: FloatArray) -> tuple[int, int, float]:
+            cand = (-1, -1, -math.inf)
+            if v.size:
+                i = int(np.argmax(v))
+                cand = (int(chosen[row_of[i]]), int(table.indices[i]), float(v[i]))
+            t, s_slot = int(np.argmax(g)), int(np.argmin(lo))
+            if np.isfinite(g[t]) and np.isfinite(lo[s_slot]):
+                value = float(g[t] - lo[s_slot] + table[s_slot, t])
+                if value > cand[2]:
+                    cand = (int(chosen[s_slot]), t, value)
+            return cand
+
+        best_any = pick(gains, loss, vals)
+        best_ok = pick(
+            np.where(blocked_in, -np.inf, gains),
+            np.where(out_ok, loss, np.inf),
+            np.where(pair_ok, vals, -np.inf),
+        )
+    if not math.isfinite(best_ok[2]) or best_any[2] > max(best_ok[2], floor):
+        return best_any if math.isfinite(best_any[2]) else (-1, -1, -math.inf)
+    return best_ok
+
+
+def _tabu_swaps(
+    st: _State,
+    order: list[int],
+    *,
+    deadline: float | None,
+    stall: int,
+    seed: int | None,
+    progress: Progress | None = None,
+) -> tuple[NDArray[np.bool_], float, int]:
+    """Swap local search with a short tabu memory (cardinality problems).
+
+    Each step takes the best swap of the whole neighbourhood, priced at once by
+    :meth:`_State.swap_table`; while it improves this is steepest descent, at a
+    local optimum it takes the least bad move, and recently swapped columns are
+    barred for a few steps (tenure drawn from ``seed``) so the search does not
+    undo it, unless a barred move beats the best value met. Stops after
+    ``stall`` steps without a new best, or at ``deadline``.
+
+    Returns
+    -------
+    best_selected, best_value, moves
+        The best set met (flags), its value and the number of moves made.
+    """
+    rng = np.random.default_rng(0 if seed is None else seed)  # reproducible by default
+    n = st.prob.n_cols
+    k = len(order)
+    if k == 0 or k >= n:
+        return st.selected.copy(), st.value, 0
+    free_until = np.zeros(n, dtype=np.int64)  # column may enter again from this step
+    keep_until = np.zeros(n, dtype=np.int64)  # column may leave again from this step
+    best_sel, best_val = st.selected.copy(), st.value
+    tol = 1e-9 * max(1.0, abs(best_val))
+    moves, since_best, step = 0, 0, 0
+    room = n - k
+    lo_ten = max(3, min(k // 2, room // 4))  # a dropped column stays out this long
+    hi_ten = max(lo_ten + 1, min(2 * k, room // 2))
+    while since_best < stall:
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        step += 1
+        s, t, _ = _best_swap(st, free_until > step, keep_until > step, best_val - st.value + tol)
+        if s < 0:
+            break
+        st.remove(s)
+        st.add(t)
+        moves += 1
+        if progress is not None:
+            progress.step("swap")
+        free_until[s] = step + int(rng.integers(lo_ten, hi_ten + 1))
+        keep_until[t] = step + int(rng.integers(1, max(2, k // 4) + 1))
+        if st.value > best_val + tol:
+            best_sel, best_val, since_best = st.selected.copy(), st.value, 0
+        else:
+            since_best += 1
+    return best_sel, best_val, moves
 
 
 def _topk_sum(values: FloatArray, k: int) -> float:
@@ -355,6 +616,11 @@ def _knapsack_bound(gains: FloatArray, cost: FloatArray, budget: float) -> float
     return total
 
 
+def tabu_stall(k: int) -> int:
+    """Return how many steps without a new best stop the tabu search (``k`` chosen columns)."""
+    return max(10, k // 2)
+
+
 def greedy_swap(
     prob: BenefitProblem,
     p: int | None,
@@ -366,8 +632,9 @@ def greedy_swap(
     start: IntArray | None = None,
     curve: bool = False,
     seed: int | None = None,
+    progress: Progress | None = None,
 ) -> FastResult:
-    """Lazy-free greedy (exact incremental gains) followed by 1-swap local search.
+    """Lazy-free greedy (exact incremental gains) followed by swap local search.
 
     Gains are kept exact after every pick by touching only the rows whose best
     value changed, so the whole greedy run costs ``O(nnz + p * n_cols)``.
@@ -393,6 +660,8 @@ def greedy_swap(
     curve
         Also compute, for every k = 1..p, an upper bound on the best value with
         k columns (``curve_bounds``), from the online bound at every greedy step.
+    progress
+        Counts greedy steps and swap moves.
 
     Returns
     -------
@@ -400,6 +669,7 @@ def greedy_swap(
         Chosen columns, value, best proven upper bound and the greedy curve.
     """
     t0 = time.perf_counter()
+    tick = progress or Progress(None)
     st = _State(prob)
     n = prob.n_cols
     curve_v: list[float] = []
@@ -449,6 +719,7 @@ def greedy_swap(
         st.add(j)
         order.append(j)
         spent += float(cost[j])
+        tick.step("greedy")
         curve_v.append(st.value)
         bound = min(bound, current_bound())
         curve_update()
@@ -462,7 +733,19 @@ def greedy_swap(
             order, spent = [j1], float(cost[j1])
     greedy_value = st.value
     n_swaps = 0
-    if swaps and order:
+    if swaps and order and budget is None:
+        deadline = None if time_limit is None else t0 + time_limit
+        best_sel, _, n_swaps = _tabu_swaps(
+            st, order, deadline=deadline, stall=tabu_stall(len(order)), seed=seed, progress=tick
+        )
+        kept = [j for j in order if best_sel[j]]
+        order = kept + [int(j) for j in np.flatnonzero(best_sel) if j not in set(kept)]
+        if not np.array_equal(best_sel, st.selected):
+            st = _State(prob)
+            for j in order:
+                st.add(j)
+        bound = min(bound, current_bound())
+    elif swaps and order:
         deadline = None if time_limit is None else t0 + time_limit
         for _ in range(max_passes):
             improved = False
@@ -489,6 +772,7 @@ def greedy_swap(
                     spent += float(cost[t] - cost[s])
                     n_swaps += 1
                     improved = True
+                    tick.step("swap")
             if budget is not None:
                 # use any budget freed by swaps
                 while True:
@@ -709,41 +993,96 @@ def solve_mip(
     t0 = time.perf_counter()
     A = sp.csc_array(A)
     A.sort_indices()
-    n_col, n_row = int(cost.size), int(A.shape[0])
+    is_mip = bool(np.any(integrality))
+    arrays = _MipArrays(
+        cost=np.ascontiguousarray(cost, dtype=np.float64),
+        lower=np.ascontiguousarray(lower, dtype=np.float64),
+        upper=np.ascontiguousarray(upper, dtype=np.float64),
+        integrality=np.ascontiguousarray(integrality, dtype=np.int32),
+        A=A,
+        row_lower=np.ascontiguousarray(row_lower, dtype=np.float64),
+        row_upper=np.ascontiguousarray(row_upper, dtype=np.float64),
+    )
+    options: dict[str, float | int | str] = {
+        "mip_rel_gap": float(mip_gap),
+        "mip_abs_gap": 1e-9 if mip_gap == 0 else 1e-6,
+    }
+    if time_limit is not None:
+        options["time_limit"] = float(max(time_limit, 0.01))
+    if threads is not None:
+        options["threads"] = int(threads)
+    if not presolve:
+        options["presolve"] = "off"
+    x0 = np.asarray(start, dtype=np.float64) if (start is not None and is_mip) else None
+    res = _run_highs(arrays, options, sense=sense, offset=offset, start=x0, log=log, t0=t0)
+    if res is None and x0 is not None:
+        # HiGHS 1.16.0 mis-scores a MIP start in the presolved space (it drops the
+        # offset of the columns presolve fixes) and can then return "optimal" with a
+        # wrong objective *and* bound; the returned plan gives it away. Solve again
+        # without the start, whose figures are then consistent.
+        logger.debug("HiGHS figures disagree with its own plan; solving again without the start")
+        res = _run_highs(arrays, options, sense=sense, offset=offset, start=None, log=log, t0=t0)
+    if res is None:
+        raise SolverError(
+            "HiGHS returned a plan whose objective or feasibility disagrees with the "
+            "figures it reported, even without a warm start; try another highspy version."
+        )
+    return res
+
+
+@dataclass(frozen=True)
+class _MipArrays:
+    """A MIP in column-wise arrays (internal to :func:`solve_mip`)."""
+
+    cost: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    integrality: NDArray[np.int32]
+    A: sp.csc_array
+    row_lower: FloatArray
+    row_upper: FloatArray
+
+
+def _run_highs(
+    m: _MipArrays,
+    options: dict[str, float | int | str],
+    *,
+    sense: str,
+    offset: float,
+    start: FloatArray | None,
+    log: bool,
+    t0: float,
+) -> MipResult | None:
+    """One HiGHS run; ``None`` when its plan contradicts its reported figures."""
+    n_col, n_row = int(m.cost.size), int(m.A.shape[0])
     h = highspy.Highs()
     if not log:
         h.silent()
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
-    h.setOptionValue("mip_abs_gap", 1e-9 if mip_gap == 0 else 1e-6)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
-    if threads is not None:
-        h.setOptionValue("threads", int(threads))
-    if not presolve:
-        h.setOptionValue("presolve", "off")
+    for key, value in options.items():
+        h.setOptionValue(key, value)
     inf = h.getInfinity()
     status = h.passModel(
         n_col,
         n_row,
-        int(A.nnz),
+        int(m.A.nnz),
         1,  # column-wise
         -1 if sense == "max" else 1,
         float(offset),
-        np.ascontiguousarray(cost, dtype=np.float64),
-        np.ascontiguousarray(lower, dtype=np.float64),
-        np.ascontiguousarray(np.minimum(upper, inf), dtype=np.float64),
-        np.ascontiguousarray(np.maximum(row_lower, -inf), dtype=np.float64),
-        np.ascontiguousarray(np.minimum(row_upper, inf), dtype=np.float64),
-        np.ascontiguousarray(A.indptr[:-1], dtype=np.int32),
-        np.ascontiguousarray(A.indices, dtype=np.int32),
-        np.ascontiguousarray(A.data, dtype=np.float64),
-        np.ascontiguousarray(integrality, dtype=np.int32),
+        m.cost,
+        m.lower,
+        np.minimum(m.upper, inf),
+        np.maximum(m.row_lower, -inf),
+        np.minimum(m.row_upper, inf),
+        np.ascontiguousarray(m.A.indptr[:-1], dtype=np.int32),
+        np.ascontiguousarray(m.A.indices, dtype=np.int32),
+        np.ascontiguousarray(m.A.data, dtype=np.float64),
+        m.integrality,
     )
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model built for this instance.")
-    is_mip = bool(np.any(integrality))
-    if start is not None and is_mip:
-        h.setSolution(n_col, np.arange(n_col, dtype=np.int32), np.asarray(start, dtype=np.float64))
+    is_mip = bool(np.any(m.integrality))
+    if start is not None:
+        h.setSolution(n_col, np.arange(n_col, dtype=np.int32), start)
     h.run()
     model_status = h.getModelStatus()
     info = h.getInfo()
@@ -758,8 +1097,23 @@ def solve_mip(
         raise SolverError(f"HiGHS stopped without a plan: {h.modelStatusToString(model_status)}.")
     solution = h.getSolution()
     x = np.asarray(solution.col_value, dtype=np.float64)
-    objective = float(info.objective_function_value)
+    reported = float(info.objective_function_value)
+    integer = m.integrality > 0
+    x[integer] = np.round(x[integer])  # integral within tolerance: snap (no -0.0 or 1e-9)
+    x = np.clip(x, m.lower, m.upper)
+    objective = float(np.dot(m.cost, x) + offset)
+    tol = 1e-6 * max(1.0, abs(objective))
+    activity = m.A @ x
+    slack = 1e-5 * np.maximum(1.0, np.abs(activity))
+    feasible = bool(
+        np.all(activity >= m.row_lower - slack) and np.all(activity <= m.row_upper + slack)
+    )
+    if not feasible or abs(objective - reported) > tol:
+        return None
     bound = float(info.mip_dual_bound) if is_mip else objective
+    # a dual bound better than the plan's own value by more than the tolerance is wrong
+    if is_mip and ((bound < objective - tol) if sense == "max" else (bound > objective + tol)):
+        return None
     if model_status == ms.kOptimal:
         gap = abs(bound - objective) / max(abs(objective), 1e-12)
         status_name = "optimal" if gap <= 1e-9 else "gap_limit"
@@ -1118,9 +1472,9 @@ def coverage_lagrangian(
         c = AT @ lam
         top = np.argpartition(-c, p - 1)[:p] if p > 0 else np.zeros(0, dtype=np.int64)
         L = float(np.maximum(w - lam, 0.0).sum() + c[top].sum())
-        x = np.zeros(n)
-        x[top] = 1.0
-        cov = A @ x
+        # rows covered by the top columns (their entries only, not the whole matrix)
+        pos, _ = row_positions(AT.indptr, top.astype(np.int64))
+        cov = np.bincount(AT.indices[pos], minlength=A.shape[0]).astype(np.float64)
         value = float(w[cov > 0].sum())
         if value > best_value:
             best_value, best_cols = value, top.astype(np.int64)
@@ -1275,15 +1629,60 @@ def dominated_columns(prob: BenefitProblem, p: int, *, max_pairs: float = 5e7) -
     return drop
 
 
+def _random_starts(
+    prob: BenefitProblem,
+    p: int,
+    *,
+    count: int,
+    deadline: float,
+    seed: int | None,
+    top: int = 3,
+) -> list[tuple[IntArray, float]]:
+    """Randomised greedy (one of the ``top`` best gains at each step) + short tabu, ``count`` times.
+
+    ``seed=None`` uses a fixed seed, so the same input gives the same plans.
+
+    Returns
+    -------
+    list
+        ``(columns, value)`` of every plan made before ``deadline``.
+    """
+    rng = np.random.default_rng(0 if seed is None else seed)
+    out: list[tuple[IntArray, float]] = []
+    for i in range(count):
+        if time.perf_counter() > deadline:
+            break
+        st = _State(prob)
+        for _ in range(p):
+            g = st.free_gains()
+            k = min(top, int(np.isfinite(g).sum()))
+            if k == 0:
+                break
+            st.add(int(rng.choice(np.argpartition(-g, k - 1)[:k])))
+        sel, value, _ = _tabu_swaps(
+            st, list(np.flatnonzero(st.selected)), deadline=deadline, stall=5, seed=i
+        )
+        out.append((np.flatnonzero(sel).astype(np.int64), value))
+    return out
+
+
 def coverage_fast(
     prob: BenefitProblem,
     p: int,
     *,
     time_limit: float | None = None,
     seed: int | None = None,
+    starts: int = 4,
+    core_factor: int = 4,
     core_nnz_limit: int = 1_000_000,
+    progress: Progress | None = None,
 ) -> tuple[FastResult, FloatArray]:
-    """Greedy + swaps, Lagrangian bound, a small MIP on the Lagrangian core, swaps again.
+    """Greedy + tabu, random restarts, Lagrangian bound, an exact MIP on the merged core.
+
+    The plans of a few randomised greedy + tabu runs are merged with the
+    columns the Lagrangian multipliers rate best into a small core, which
+    HiGHS solves exactly (construct, merge, solve: Blum et al. 2016); the
+    winner is polished by the tabu search on the whole problem.
 
     Parameters
     ----------
@@ -1292,11 +1691,17 @@ def coverage_fast(
     p
         Number of columns.
     time_limit
-        Rough budget in seconds.
+        Budget in seconds (default 10); most instances finish well within it.
     seed
-        Seed of the local search order.
+        Seed of the random restarts and tabu tenures.
+    starts
+        Number of random restarts.
+    core_factor
+        The core takes the ``core_factor * p`` columns the Lagrangian rates best.
     core_nnz_limit
         Largest core MIP attempted.
+    progress
+        Progress reporter (one step per stage).
 
     Returns
     -------
@@ -1304,82 +1709,57 @@ def coverage_fast(
         Best plan with its proven bound, and the Lagrangian multipliers.
     """
     t0 = time.perf_counter()
-    budget = 60.0 if time_limit is None else max(time_limit, 0.1)
-    fast = greedy_swap(prob, p, time_limit=0.3 * budget, seed=seed)
+    budget = 10.0 if time_limit is None else max(time_limit, 0.1)
+    tick = progress or Progress(None)
+    fast = greedy_swap(prob, p, time_limit=0.25 * budget, seed=seed, progress=tick)
     if fast.bound - fast.value <= 1e-9 * max(1.0, fast.value):  # proven optimal already
         return fast, np.zeros(prob.B.shape[0])
+    pool = [(fast.selected, fast.value)]
+    pool += _random_starts(prob, p, count=starts, deadline=t0 + 0.5 * budget, seed=seed)
+    tick.step("random restarts")
+    best_cols, best_value = max(pool, key=lambda item: item[1])
     lag = coverage_lagrangian(
-        prob,
-        p,
-        lower=fast.value,
-        start_cols=fast.selected,
-        max_iter=300,
-        time_limit=0.3 * budget,
+        prob, p, lower=best_value, start_cols=best_cols, max_iter=300, time_limit=0.2 * budget
     )
+    tick.step("Lagrangian bound")
     bound = min(fast.bound, lag.bound)
-    best = fast
-    if lag.best_value > best.value:
-        best = greedy_swap(prob, p, start=lag.best_cols, seed=seed, time_limit=0.1 * budget)
-    if bound - best.value > 1e-9 * max(1.0, best.value):
+    if lag.best_value > best_value:
+        best_cols, best_value = lag.best_cols, lag.best_value
+    swaps = fast.swaps
+    if bound - best_value > 1e-9 * max(1.0, best_value):
         _, scores = lagrangian_value(prob, p, lag.lam)
-        k = min(prob.n_cols, 4 * p)
+        k = min(prob.n_cols, core_factor * p)
         top = np.argpartition(-scores, k - 1)[:k] if k < prob.n_cols else np.arange(prob.n_cols)
-        core = np.unique(np.r_[best.selected, top]).astype(np.int64)
-        if core.size > p:
-            q = restrict_columns(prob, core)
-            if q.B.nnz <= core_nnz_limit:
-                left = budget - (time.perf_counter() - t0)
-                res, chosen = coverage_mip(
+        core = np.unique(np.concatenate([top, *(cols for cols, _ in pool)])).astype(np.int64)
+        q = restrict_columns(prob, core) if core.size > p else None
+        if q is not None and q.B.nnz <= core_nnz_limit:
+            left = budget - (time.perf_counter() - t0)
+            with tick.stage("HiGHS on the core"):
+                res, chosen = coverage_mip(  # presolve costs more than it saves here
                     q,
                     p,
-                    time_limit=max(min(0.2 * budget, left), 0.05),
-                    start=np.searchsorted(core, best.selected),
+                    time_limit=max(left, 0.05),
+                    start=np.searchsorted(core, best_cols),
+                    presolve=False,
                 )
-                if chosen.size and not math.isnan(res.objective) and res.objective > best.value:
-                    again = greedy_swap(
-                        prob, p, start=core[chosen], seed=seed, time_limit=0.1 * budget
-                    )
-                    if again.value > best.value:
-                        best = again
-        # second neighbourhood: the best swap partners of the plan join the core
-        for _ in range(2):
-            if core.size <= p or bound - best.value <= 1e-9 * max(1.0, best.value):
-                break
-            st = _State(prob)
-            for j in best.selected:
-                st.add(int(j))
-            swap_score = np.full(prob.n_cols, -np.inf)
-            for s_col in best.selected:
-                loss, extra = st.removal(int(s_col))
-                np.maximum(swap_score, st.gains + extra - loss, out=swap_score)
-            swap_score[st.selected] = -np.inf
-            k2 = min(prob.n_cols - int(st.selected.sum()), 2 * p)
-            partners: IntArray = np.zeros(0, dtype=np.int64)
-            if k2 > 0:
-                partners = np.argpartition(-swap_score, k2 - 1)[:k2].astype(np.int64)
-            core = np.unique(np.r_[best.selected, top, partners]).astype(np.int64)
-            q = restrict_columns(prob, core)
-            if q.B.nnz > core_nnz_limit:
-                break
-            left = budget - (time.perf_counter() - t0)
-            res, chosen = coverage_mip(
-                q,
-                p,
-                time_limit=max(min(0.2 * budget, left), 0.05),
-                start=np.searchsorted(core, best.selected),
-            )
-            if not (chosen.size and not math.isnan(res.objective)) or res.objective <= best.value:
-                break
-            again = greedy_swap(prob, p, start=core[chosen], seed=seed, time_limit=0.1 * budget)
-            if again.value <= best.value:
-                break
-            best = again
+            if chosen.size and not math.isnan(res.objective) and res.objective > best_value:
+                left = budget - (time.perf_counter() - t0)
+                again = greedy_swap(
+                    prob,
+                    p,
+                    start=core[chosen],
+                    seed=seed,
+                    time_limit=max(left, 0.05),
+                    progress=tick,
+                )
+                swaps += again.swaps
+                best_cols, best_value = again.selected, again.value
     out = FastResult(
-        selected=best.selected,
-        value=best.value,
-        bound=max(min(bound, best.bound), best.value),
+        selected=np.asarray(best_cols, dtype=np.int64),
+        value=best_value,
+        bound=max(bound, best_value),
         greedy_value=fast.greedy_value,
-        swaps=fast.swaps + (best.swaps if best is not fast else 0),
+        swaps=swaps,
     )
     return out, lag.lam
 
@@ -1395,6 +1775,7 @@ def coverage_exact(
     time_limit: float | None = None,
     mip_gap: float = 0.0,
     seed: int | None = None,
+    progress: Progress | None = None,
 ) -> tuple[IntArray, float, float, str, FastResult]:
     """Exact max coverage: dominance, heuristic, LP duals, reduced-cost fixing, then HiGHS.
 
@@ -1410,6 +1791,8 @@ def coverage_exact(
         Relative gap at which to stop.
     seed
         Seed of the local search order.
+    progress
+        Counts heuristic steps and HiGHS solves.
 
     Returns
     -------
@@ -1421,14 +1804,19 @@ def coverage_exact(
     def left() -> float | None:
         return None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
 
-    first = greedy_swap(prob, p, seed=seed)
+    tick = progress or Progress(None)
+    first = greedy_swap(prob, p, seed=seed, progress=tick)
     if first.bound - first.value <= 1e-9 * max(1.0, first.value):  # proven optimal already
         return first.selected, first.value, first.value, "optimal", first
     drop = dominated_columns(prob, p)
     keep = np.flatnonzero(~drop)
     q = restrict_columns(prob, keep) if drop.any() else prob
     fast, _ = coverage_fast(
-        q, p, time_limit=None if time_limit is None else 0.2 * time_limit, seed=seed
+        q,
+        p,
+        time_limit=None if time_limit is None else 0.2 * time_limit,
+        seed=seed,
+        progress=tick,
     )
     value, chosen_q = fast.value, fast.selected
     integral = _integral(q.w)
@@ -1441,7 +1829,8 @@ def coverage_exact(
     bound = fast.bound
     status = "optimal"
     if not done(bound):
-        lp, _ = coverage_mip(q, p, relax=True, time_limit=left())
+        with tick.stage("HiGHS LP relaxation"):
+            lp, _ = coverage_mip(q, p, relax=True, time_limit=left())
         if lp.status == "optimal":
             pi = np.clip(np.abs(lp.row_dual[: q.B.shape[0]]), 0.0, q.w)
             lp_bound, _ = lagrangian_value(q, p, pi)
@@ -1450,14 +1839,15 @@ def coverage_exact(
                 out, _ = coverage_fixing(q, p, pi, value)
                 cols = np.flatnonzero(~out)
                 r = restrict_columns(q, cols)
-                res, ch = coverage_mip(
-                    r,
-                    p,
-                    time_limit=left(),
-                    mip_gap=mip_gap,
-                    presolve=False,
-                    start=np.searchsorted(cols, chosen_q),
-                )
+                with tick.stage(f"HiGHS MIP on {cols.size} columns"):
+                    res, ch = coverage_mip(
+                        r,
+                        p,
+                        time_limit=left(),
+                        mip_gap=mip_gap,
+                        presolve=False,
+                        start=np.searchsorted(cols, chosen_q),
+                    )
                 if ch.size and not math.isnan(res.objective) and res.objective > value:
                     value = q.value(_mask(cols[ch], q.n_cols))
                     chosen_q = cols[ch]
