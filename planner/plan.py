@@ -1210,6 +1210,7 @@ class Plan:
                 locate = MCLP.from_matrix(minutes, p=p_eff, costs=costs, **common).solve(
                     **solve_args
                 )
+            notes.extend(n for n in locate.notes if n not in notes)
             table = locate.demand
             covered_after.loc[table.index] = table["covered"].to_numpy(bool)
             nearest_site.loc[table.index] = table["site"].to_numpy(object)
