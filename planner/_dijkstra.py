@@ -1,0 +1,278 @@
+"""Compiled bounded Dijkstra kernels on CSR arrays (private to :mod:`planner.access`).
+
+``scipy.sparse.csgraph.dijkstra`` answers one source in ~150 µs on a city
+network even when a cutoff leaves a thousand nodes in reach: it fills a dense
+row of ``n`` distances per source, uses a Fibonacci heap and holds the GIL. The
+kernels here run Dijkstra with a binary heap (lazy deletion) on the CSR arrays,
+touch only the nodes they reach (and reset only those between sources), emit
+sparse results directly, and release the GIL, so several threads can run them
+at once on one shared graph.
+
+Distances are sums ``d(u) + w(u, v)`` taken along the path in path order, as
+scipy and networkx do, so the distances are identical to theirs bit for bit.
+
+The kernels are compiled on first use and cached on disk (numba ``cache=True``;
+where the package folder is not writable numba uses its user-wide cache). Every
+argument is converted to one fixed dtype at the Python boundary
+(:func:`access_pairs`, :func:`nearest_source`), so each kernel is compiled once.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["access_pairs", "nearest_source"]
+
+_INT = np.int64
+_FLOAT = np.float64
+
+
+# ------------------------------------------------------------------------ binary heap
+# A min-heap of (key, node) in two parallel arrays; ``size`` is kept by the caller.
+@numba.njit(cache=True, nogil=True, inline="always")
+def _push(keys, nodes, size, key, node):  # type: ignore[no-untyped-def]
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 1
+        if keys[parent] <= key:
+            break
+        keys[i] = keys[parent]
+        nodes[i] = nodes[parent]
+        i = parent
+    keys[i] = key
+    nodes[i] = node
+    return size + 1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _pop(keys, nodes, size):  # type: ignore[no-untyped-def]
+    """Remove the root; return the new size (the root must be read before)."""
+    size -= 1
+    key = keys[size]
+    node = nodes[size]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and keys[child + 1] < keys[child]:
+            child += 1
+        if keys[child] >= key:
+            break
+        keys[i] = keys[child]
+        nodes[i] = nodes[child]
+        i = child
+    if size > 0:
+        keys[i] = key
+        nodes[i] = node
+    return size
+
+
+@numba.njit(cache=True, nogil=True)
+def _settle(indptr, indices, weights, source, start, limit, dist, done, heap_k, heap_n, order):  # type: ignore[no-untyped-def]
+    """Run Dijkstra from ``source`` (at distance ``start``) up to ``limit``.
+
+    Fills ``order`` with the settled nodes in settling order and returns how many;
+    ``dist``/``done`` must hold ``inf``/``False`` for every node on entry. Every
+    node given a distance is pushed and, as the search runs until the heap is
+    empty, settled: so only the settled nodes need a reset (:func:`_reset`).
+    """
+    settled = 0
+    size = 0
+    if start > limit:
+        return 0
+    dist[source] = start
+    size = _push(heap_k, heap_n, size, start, source)
+    while size > 0:
+        d = heap_k[0]
+        u = heap_n[0]
+        size = _pop(heap_k, heap_n, size)
+        if done[u]:
+            continue
+        done[u] = True
+        order[settled] = u
+        settled += 1
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            if done[v]:
+                continue
+            nd = d + weights[e]
+            if nd < dist[v] and nd <= limit:
+                dist[v] = nd
+                size = _push(heap_k, heap_n, size, nd, v)
+    return settled
+
+
+@numba.njit(cache=True, nogil=True)
+def _reset(dist, done, order, settled):  # type: ignore[no-untyped-def]
+    """Put back ``inf``/``False`` on the settled nodes (the only ones a search touches)."""
+    for k in range(settled):
+        u = order[k]
+        done[u] = False
+        dist[u] = np.inf
+
+
+# --------------------------------------------------------------------- access pairs
+@numba.njit(cache=True, nogil=True)
+def _access_pairs(  # type: ignore[no-untyped-def]
+    indptr,
+    indices,
+    weights,
+    sources,
+    source_access,
+    limits,
+    cutoff,
+    point_start,
+    point_rows,
+    point_access,
+):
+    n = len(indptr) - 1
+    dist = np.full(n, np.inf)
+    done = np.zeros(n, dtype=np.bool_)
+    heap_k = np.empty(len(indices) + 1, dtype=np.float64)
+    heap_n = np.empty(len(indices) + 1, dtype=np.int64)
+    order = np.empty(n, dtype=np.int64)
+    k = len(sources)
+    counts = np.zeros(k, dtype=np.int64)
+    capacity = max(1024, 64 * k)
+    rows = np.empty(capacity, dtype=point_rows.dtype)
+    times = np.empty(capacity, dtype=np.float64)
+    used = 0
+    settled = 0
+    for s in range(k):
+        source = sources[s]
+        # sources at one node in a row share one search (the first has the largest limit)
+        if s == 0 or source != sources[s - 1]:
+            _reset(dist, done, order, settled)
+            settled = _settle(
+                indptr, indices, weights, source, 0.0, limits[s], dist, done, heap_k, heap_n, order
+            )
+        acc = source_access[s]
+        before = used
+        for i in range(settled):
+            u = order[i]
+            first = point_start[u]
+            last = point_start[u + 1]
+            if first == last:
+                continue
+            with_site = dist[u] + acc
+            for p in range(first, last):
+                t = with_site + point_access[p]
+                if t <= cutoff:
+                    if used == capacity:
+                        capacity *= 2
+                        grown_r = np.empty(capacity, dtype=point_rows.dtype)
+                        grown_r[:used] = rows[:used]
+                        rows = grown_r
+                        grown_t = np.empty(capacity, dtype=np.float64)
+                        grown_t[:used] = times[:used]
+                        times = grown_t
+                    rows[used] = point_rows[p]
+                    times[used] = t
+                    used += 1
+        counts[s] = used - before
+    return counts, rows[:used].copy(), times[:used].copy()
+
+
+def access_pairs(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    weights: np.ndarray,
+    sources: np.ndarray,
+    source_access: np.ndarray,
+    limits: np.ndarray,
+    cutoff: float,
+    point_start: np.ndarray,
+    point_rows: np.ndarray,
+    point_access: np.ndarray,
+    *,
+    rows32: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the points within ``cutoff`` of each source, as sparse triples.
+
+    For source ``s`` (a node) Dijkstra runs up to ``limits[s]``; each settled node
+    ``u`` contributes its points ``p`` (``point_start[u] <= p < point_start[u + 1]``)
+    with ``time = (d(s, u) + source_access[s]) + point_access[p]`` where that is
+    ``<= cutoff``. Consecutive sources at one node share one search, so
+    ``limits`` must not grow along such a run.
+
+    ``rows32`` gives the rows as ``int32`` (they must fit), else ``int64``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Per source, its number of entries; then ``point_rows[p]`` and the time of
+        every entry, grouped by source in order (within a source, in settling order).
+    """
+    return _access_pairs(  # type: ignore[no-any-return]
+        np.ascontiguousarray(indptr, dtype=_INT),
+        np.ascontiguousarray(indices, dtype=_INT),
+        np.ascontiguousarray(weights, dtype=_FLOAT),
+        np.ascontiguousarray(sources, dtype=_INT),
+        np.ascontiguousarray(source_access, dtype=_FLOAT),
+        np.ascontiguousarray(limits, dtype=_FLOAT),
+        float(cutoff),
+        np.ascontiguousarray(point_start, dtype=_INT),
+        np.ascontiguousarray(point_rows, dtype=np.int32 if rows32 else _INT),
+        np.ascontiguousarray(point_access, dtype=_FLOAT),
+    )
+
+
+# ------------------------------------------------------------------ nearest source
+@numba.njit(cache=True, nogil=True)
+def _nearest_source(indptr, indices, weights, sources, start, limit):  # type: ignore[no-untyped-def]
+    n = len(indptr) - 1
+    dist = np.full(n, np.inf)
+    label = np.full(n, -1, dtype=np.int64)
+    done = np.zeros(n, dtype=np.bool_)
+    heap_k = np.empty(len(indices) + len(sources) + 1, dtype=np.float64)
+    heap_n = np.empty(len(indices) + len(sources) + 1, dtype=np.int64)
+    size = 0
+    for s in range(len(sources)):
+        v = sources[s]
+        if start[s] <= limit and start[s] < dist[v]:
+            dist[v] = start[s]
+            label[v] = s
+            size = _push(heap_k, heap_n, size, start[s], v)
+    while size > 0:
+        d = heap_k[0]
+        u = heap_n[0]
+        size = _pop(heap_k, heap_n, size)
+        if done[u]:
+            continue
+        done[u] = True
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            if done[v]:
+                continue
+            nd = d + weights[e]
+            if nd < dist[v] and nd <= limit:
+                dist[v] = nd
+                label[v] = label[u]
+                size = _push(heap_k, heap_n, size, nd, v)
+    return label, dist
+
+
+def nearest_source(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    weights: np.ndarray,
+    sources: np.ndarray,
+    start: np.ndarray,
+    limit: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return, per node, the source it is nearest to and that distance (multi-source).
+
+    Source ``s`` starts at node ``sources[s]`` with distance ``start[s]``; of
+    sources at one node the first with the smallest start counts. Nodes farther
+    than ``limit`` get ``-1`` and ``inf``.
+    """
+    return _nearest_source(  # type: ignore[no-any-return]
+        np.ascontiguousarray(indptr, dtype=_INT),
+        np.ascontiguousarray(indices, dtype=_INT),
+        np.ascontiguousarray(weights, dtype=_FLOAT),
+        np.ascontiguousarray(sources, dtype=_INT),
+        np.ascontiguousarray(start, dtype=_FLOAT),
+        float(limit),
+    )
