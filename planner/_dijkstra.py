@@ -203,7 +203,7 @@ def access_pairs(
         Per source, its number of entries; then ``point_rows[p]`` and the time of
         every entry, grouped by source in order (within a source, in settling order).
     """
-    return _access_pairs(  # type: ignore[no-any-return]
+    return _access_pairs(
         np.ascontiguousarray(indptr, dtype=_INT),
         np.ascontiguousarray(indices, dtype=_INT),
         np.ascontiguousarray(weights, dtype=_FLOAT),
@@ -262,7 +262,7 @@ def nearest_source(
     sources at one node the first with the smallest start counts. Nodes farther
     than ``limit`` get ``-1`` and ``inf``.
     """
-    return _nearest_source(  # type: ignore[no-any-return]
+    return _nearest_source(
         np.ascontiguousarray(indptr, dtype=_INT),
         np.ascontiguousarray(indices, dtype=_INT),
         np.ascontiguousarray(weights, dtype=_FLOAT),
