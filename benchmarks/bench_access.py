@@ -82,7 +82,7 @@ def best_of_cpu(repeat: int, func: Callable[[], Any]) -> tuple[float, float, Any
 
 
 _PEAK_SCRIPT = """
-import resource, sys, numpy as np
+import sys, numpy as np, resource
 sys.path.insert(0, sys.argv[1])
 from planner.access import node_access_matrix
 from planner.network import CSRGraph
@@ -93,15 +93,20 @@ sites, cutoff, what, jobs = z["sites"], float(sys.argv[3]), sys.argv[4], int(sys
 demand = np.arange(g.n)
 node_access_matrix(g, demand, sites[:2], cutoff_s=cutoff)  # load the kernel, warm up
 reverse = g.reverse().to_scipy()
+def hwm():
+    with open("/proc/self/status") as f:
+        return next(int(x.split()[1]) * 1024 for x in f if x.startswith("VmHWM"))
 def rss():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize()
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # resets the peak resident set (VmHWM) to the current one
 before = rss()
 if what == "planner":
     out = node_access_matrix(g, demand, sites, cutoff_s=cutoff, n_jobs=jobs)
 else:
     out = csgraph.dijkstra(reverse, indices=sites, limit=cutoff)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before)
+print(hwm() - before)
 """
 
 

@@ -77,15 +77,20 @@ def _pop(keys, nodes, size):  # type: ignore[no-untyped-def]
 
 # ----------------------------------------------------------------- one bounded search
 @numba.njit(cache=True, nogil=True)
-def _settle(indptr, indices, weights, source, limit, dist, heap_k, heap_n, order):  # type: ignore[no-untyped-def]
+def _settle(indptr, indices, weights, one_in, source, limit, dist, heap_k, heap_n, order, stack):  # type: ignore[no-untyped-def]
     """Run Dijkstra from ``source`` up to ``limit``; return how many nodes it settled.
 
     ``dist`` must hold ``inf`` for every node on entry; on return it holds the
-    distances of the settled nodes, listed in settling order in ``order``. Heap
-    entries are never removed early: an entry is stale when its key exceeds the
-    node's distance. Weights are ``>= 0``, so a settled node never improves again,
-    and every node given a distance is settled (the search runs until the heap
-    is empty): resetting the settled nodes to ``inf`` restores ``dist``.
+    distances of the settled nodes, listed (in no particular order) in ``order``.
+    Heap entries are never removed early: an entry is stale when its key exceeds
+    the node's distance. Weights are ``>= 0``, so a settled node never improves
+    again, and every node given a distance is settled (the search runs until the
+    heap is empty): resetting the settled nodes to ``inf`` restores ``dist``.
+
+    A node with one in-edge (``one_in``, about a quarter of a road network's
+    nodes) has its final distance as soon as its predecessor is settled, so it is
+    settled then, through ``stack``, without a trip through the heap; what it
+    pushes is no nearer than its predecessor, so the heap still pops in order.
     """
     if limit < 0.0:
         return 0
@@ -98,14 +103,24 @@ def _settle(indptr, indices, weights, source, limit, dist, heap_k, heap_n, order
         size = _pop(heap_k, heap_n, size)
         if d > dist[u]:
             continue
-        order[settled] = u
-        settled += 1
-        for e in range(indptr[u], indptr[u + 1]):
-            v = indices[e]
-            nd = d + weights[e]
-            if nd < dist[v] and nd <= limit:
-                dist[v] = nd
-                size = _push(heap_k, heap_n, size, nd, v)
+        stack[0] = u
+        top = 1
+        while top > 0:
+            top -= 1
+            x = stack[top]
+            dx = dist[x]
+            order[settled] = x
+            settled += 1
+            for e in range(indptr[x], indptr[x + 1]):
+                v = indices[e]
+                nd = dx + weights[e]
+                if nd < dist[v] and nd <= limit:
+                    dist[v] = nd
+                    if one_in[v]:
+                        stack[top] = v
+                        top += 1
+                    else:
+                        size = _push(heap_k, heap_n, size, nd, v)
     return settled
 
 
@@ -128,6 +143,11 @@ def _access_pairs(  # type: ignore[no-untyped-def]
     heap_k = np.empty(len(indices) + 1, dtype=np.float64)
     heap_n = np.empty(len(indices) + 1, dtype=np.int64)
     order = np.empty(n, dtype=np.int64)
+    stack = np.empty(n, dtype=np.int64)
+    one_in = np.zeros(n, dtype=np.int64)
+    for e in range(len(indices)):
+        one_in[indices[e]] += 1
+    one_in = one_in == 1
     k = len(sources)
     counts = np.zeros(k, dtype=np.int64)
     capacity = max(1024, 64 * k)
@@ -142,7 +162,17 @@ def _access_pairs(  # type: ignore[no-untyped-def]
             for i in range(settled):
                 dist[order[i]] = np.inf
             settled = _settle(
-                indptr, indices, weights, source, limits[s], dist, heap_k, heap_n, order
+                indptr,
+                indices,
+                weights,
+                one_in,
+                source,
+                limits[s],
+                dist,
+                heap_k,
+                heap_n,
+                order,
+                stack,
             )
         acc = source_access[s]
         before = used
@@ -201,7 +231,7 @@ def access_pairs(
     -------
     tuple of numpy.ndarray
         Per source, its number of entries; then ``point_rows[p]`` and the time of
-        every entry, grouped by source in order (within a source, in settling order).
+        every entry, grouped by source in order (within a source, in no set order).
     """
     return _access_pairs(
         np.ascontiguousarray(indptr, dtype=_INT),
