@@ -32,7 +32,7 @@ _FLOAT = np.float64
 # A min-heap of (key, node) in two parallel arrays, the caller keeping its size. Four
 # children per node make it half as deep as a binary heap, with the children side by
 # side in memory: on road networks it pops about a third faster.
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(cache=True, nogil=True)
 def _push(keys, nodes, size, key, node):  # type: ignore[no-untyped-def]
     i = size
     while i > 0:
@@ -47,7 +47,7 @@ def _push(keys, nodes, size, key, node):  # type: ignore[no-untyped-def]
     return size + 1
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(cache=True, nogil=True)
 def _pop(keys, nodes, size):  # type: ignore[no-untyped-def]
     """Remove the root; return the new size (the root must be read before)."""
     size -= 1
