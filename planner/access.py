@@ -407,16 +407,16 @@ def _assemble(
     time_parts.clear()
     nnz = len(rows)
     if not np.array_equal(order, np.arange(len(order))):
-        # fragments are grouped by column in ``order``: move each group to its column's slot
+        # fragments are grouped by column in ``order``: copy each group to its column's slot
+        # (block by block: no index array as long as the entries)
         arrived = counts[order]
-        start_arrived = np.cumsum(arrived) - arrived
-        start_final = np.cumsum(counts) - counts
-        shift = np.repeat(start_final[order] - start_arrived, arrived)
-        target = np.arange(nnz) + shift
+        start_arrived = (np.cumsum(arrived) - arrived).tolist()
+        start_final = (np.cumsum(counts) - counts)[order].tolist()
         placed_rows = np.empty_like(rows)
-        placed_rows[target] = rows
         placed_times = np.empty_like(times)
-        placed_times[target] = times
+        for a, f, size in zip(start_arrived, start_final, arrived.tolist(), strict=True):
+            placed_rows[f : f + size] = rows[a : a + size]
+            placed_times[f : f + size] = times[a : a + size]
         rows, times = placed_rows, placed_times
     indptr = np.zeros(shape[1] + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
