@@ -45,7 +45,14 @@ from planner.network import RoadNetwork
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CoverageResult", "coverage", "hex_cells", "hours_mask", "stations_open"]
+__all__ = [
+    "CoverageResult",
+    "coverage",
+    "hex_cells",
+    "hex_polygons",
+    "hours_mask",
+    "stations_open",
+]
 
 _MINUTES = 24 * 60
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
@@ -255,7 +262,35 @@ def hex_cells(x: np.ndarray, y: np.ndarray, size_m: float) -> tuple[np.ndarray, 
     return q.astype(np.int64), r.astype(np.int64)
 
 
-def _hex_polygons(q: np.ndarray, r: np.ndarray, size_m: float) -> np.ndarray:
+def hex_polygons(q: np.ndarray, r: np.ndarray, size_m: float) -> np.ndarray:
+    """Return the pointy-top hexagons of axial cells ``(q, r)`` as shapely polygons.
+
+    The inverse of :func:`hex_cells`: cell ``(q, r)`` of side ``size_m`` is the
+    hexagon around ``(size_m * sqrt(3) * (q + r / 2), size_m * 1.5 * r)``, in the
+    same metric CRS as the points that were binned.
+
+    Parameters
+    ----------
+    q, r
+        Integer axial coordinates (as returned by :func:`hex_cells`).
+    size_m
+        The hexagon's side in metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        One ``shapely.Polygon`` per cell (object array), with the CRS's units.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> q, r = hex_cells(np.array([0.0, 1000.0]), np.array([0.0, 0.0]), 500.0)
+    >>> cells = hex_polygons(q, r, 500.0)
+    >>> round(cells[0].area), bool(cells[1].contains(shapely.Point(1000.0, 0.0)))
+    (649519, True)
+    """
+    q = np.asarray(q)
+    r = np.asarray(r)
     cx = size_m * math.sqrt(3) * (q + r / 2)
     cy = size_m * 1.5 * r
     angles = np.radians(np.arange(6) * 60 + 30)
@@ -549,7 +584,7 @@ def coverage(
     table["share"] = share.where(table["weight"] > 0)
     hexes = gpd.GeoDataFrame(
         table.drop(columns=["q", "r"]),
-        geometry=_hex_polygons(table["q"].to_numpy(), table["r"].to_numpy(), hex_size_m),
+        geometry=hex_polygons(table["q"].to_numpy(), table["r"].to_numpy(), hex_size_m),
         crs=network.crs,
     ).to_crs(WGS84)
 

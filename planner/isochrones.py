@@ -18,6 +18,10 @@ is not timed.
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -38,8 +42,24 @@ __all__ = ["service_areas"]
 _CHUNK = 64
 
 
-def _edge_lines(network: RoadNetwork, mode: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
-    """Edges open to the mode: tail and head positions, times (s), metric lines u -> v."""
+@dataclass(frozen=True)
+class _Edges:
+    """Edges open to the mode, one per direction of travel.
+
+    Tail and head positions, times (s), metric lines oriented u -> v, their lengths
+    (m), and a key shared by the lines that are one street drawn both ways (a band
+    needs each street once).
+    """
+
+    u: np.ndarray
+    v: np.ndarray
+    times: np.ndarray
+    lines: np.ndarray
+    lengths: np.ndarray
+    key: np.ndarray
+
+
+def _edge_lines(network: RoadNetwork, mode: str) -> _Edges:
     travel = network.mode(mode)
     edges = network.edges_gdf()
     times = edges[travel.attr].to_numpy(dtype=float)
@@ -60,39 +80,43 @@ def _edge_lines(network: RoadNetwork, mode: str) -> tuple[np.ndarray, np.ndarray
         u, v = np.concatenate([u, v]), np.concatenate([v, u])
         times = np.concatenate([times, times])
         lines = np.concatenate([lines, shapely.reverse(lines)])
-    return u, v, times, lines
+    # a two-way street is two edges whose lines are one line reversed: same normal form
+    key = np.unique(shapely.to_wkb(shapely.normalize(lines)), return_inverse=True)[1]
+    return _Edges(u, v, times, lines, shapely.length(lines), key.astype(np.int64))
 
 
 def _reached_parts(
-    dist: np.ndarray,
-    budget: float,
-    u: np.ndarray,
-    v: np.ndarray,
-    times: np.ndarray,
-    lines: np.ndarray,
-    direction: str,
-) -> list[Any]:
-    """Return the pieces of edges within ``budget`` seconds of one station."""
+    dist: np.ndarray, budget: float, edges: _Edges, direction: str
+) -> tuple[list[Any], float]:
+    """Return the pieces of edges within ``budget`` seconds of one station, and their length.
+
+    Each street is drawn once; the length (m) counts each direction reached.
+    """
     # "to": a point at fraction f of edge u -> v needs (1 - f) t + d(v); keep the v end.
     # "from": it is reached at d(u) + f t; keep the u end.
-    anchor = dist[v] if direction == "to" else dist[u]
-    reached = anchor <= budget
-    if not reached.any():
-        return []
+    anchor = dist[edges.v] if direction == "to" else dist[edges.u]
+    reached = np.flatnonzero(anchor <= budget)
+    if len(reached) == 0:
+        return [], 0.0
     slack = budget - anchor[reached]
-    t = times[reached]
+    t = edges.times[reached]
     with np.errstate(divide="ignore", invalid="ignore"):
         fraction = np.where(t > 0, np.minimum(slack / t, 1.0), 1.0)
     whole = fraction >= 1.0
-    parts = list(lines[reached][whole])
-    for line, frac in zip(lines[reached][~whole], fraction[~whole], strict=True):
+    length = float(edges.lengths[reached[whole]].sum())
+    # whole streets reached both ways are drawn once
+    first = np.unique(edges.key[reached[whole]], return_index=True)[1]
+    parts = list(edges.lines[reached[whole]][first])
+    for line, frac in zip(edges.lines[reached[~whole]], fraction[~whole], strict=True):
         if frac <= 0:
             continue
         if direction == "to":
-            parts.append(shapely.ops.substring(line, 1.0 - frac, 1.0, normalized=True))
+            part = shapely.ops.substring(line, 1.0 - frac, 1.0, normalized=True)
         else:
-            parts.append(shapely.ops.substring(line, 0.0, frac, normalized=True))
-    return parts
+            part = shapely.ops.substring(line, 0.0, frac, normalized=True)
+        parts.append(part)
+        length += float(shapely.length(part))
+    return parts, length
 
 
 def service_areas(
@@ -106,6 +130,7 @@ def service_areas(
     dissolve: bool = False,
     max_snap_m: float = 500.0,
     on_far: Literal["raise", "exclude"] = "raise",
+    n_jobs: int = 1,
     progress: bool = False,
 ) -> gpd.GeoDataFrame:
     """Return the area within a travel time of each station, built from reachable streets.
@@ -130,6 +155,9 @@ def service_areas(
     max_snap_m, on_far
         Snapping limit and what to do with stations beyond it (``"exclude"``
         leaves them out with a log message; ``"raise"`` a SnapError).
+    n_jobs
+        Threads merging the bands of different stations (``-1``: one per core);
+        GEOS releases the GIL, so ``2`` or more work in parallel.
     progress
         Show a progress bar over stations.
 
@@ -162,6 +190,12 @@ def service_areas(
         )
     if direction not in ("to", "from"):
         raise InputError(f"direction must be 'to' or 'from', got {direction!r}.", field="direction")
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
+        raise InputError(
+            f"n_jobs must be a positive integer or -1 (all cores), got {n_jobs!r}.",
+            field="n_jobs",
+        )
+    threads = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
     network.mode(mode)
     if len(stations) == 0:
         raise InputError("stations is empty.", field="stations", fix="pass at least one station.")
@@ -170,7 +204,7 @@ def service_areas(
     ).table
     snap = snap[~snap["far"]]
     cutoff_s = float(cutoff_min) * 60.0
-    u, v, times, lines = _edge_lines(network, mode)
+    edges = _edge_lines(network, mode)
     graph = network.csr(mode)
     search = (graph.reverse() if direction == "to" else graph).to_scipy()
     station_xy = np.column_stack(
@@ -182,11 +216,15 @@ def service_areas(
     station_pos = pd.Series(np.arange(len(stations)), index=stations.index)
     xy = network._xy  # node coordinates in the metric CRS
 
-    geometries, street_km = [], []
+    bands: list[Any] = []  # per station: a geometry, or a future of one
+    street_km = []
     labels = snap.index.to_list()
     budgets = cutoff_s - snap["access_s"].to_numpy()
     nodes = snap["node_index"].to_numpy()
-    with tqdm(total=len(labels), desc="service areas", disable=not progress) as bar:
+    with (
+        tqdm(total=len(labels), desc="service areas", disable=not progress) as bar,
+        ThreadPoolExecutor(max_workers=threads) if threads > 1 else nullcontext() as pool,
+    ):
         for start in range(0, len(labels), _CHUNK):
             stop = min(start + _CHUNK, len(labels))
             limit = float(max(budgets[start:stop].max(), 0.0))
@@ -194,18 +232,24 @@ def service_areas(
             for k in range(stop - start):
                 budget = budgets[start + k]
                 if budget < 0:
-                    geometries.append(shapely.Polygon())
+                    bands.append(shapely.Polygon())
                     street_km.append(0.0)
                     bar.update()
                     continue
-                parts = _reached_parts(dist[k], budget, u, v, times, lines, direction)
+                parts, length_m = _reached_parts(dist[k], budget, edges, direction)
                 # the station's own snap leg
                 node_xy = xy[nodes[start + k]]
                 here = station_xy[station_pos[labels[start + k]]]
                 parts.append(shapely.LineString([here, node_xy]))
-                street_km.append(float(shapely.length(np.asarray(parts[:-1])).sum()) / 1000)
-                geometries.append(_valid(_band(parts, buffer_m)))
-                bar.update()
+                street_km.append(length_m / 1000)
+                if pool is None:
+                    bands.append(_band(parts, buffer_m))
+                    bar.update()
+                else:
+                    future = pool.submit(_band, parts, buffer_m)
+                    future.add_done_callback(lambda _: bar.update())
+                    bands.append(future)
+        geometries = [band.result() if isinstance(band, Future) else band for band in bands]
     index = pd.Index(labels, name=stations.index.name)
     frame = gpd.GeoDataFrame(
         {"cutoff_min": float(cutoff_min), "mode": mode, "street_km": street_km},
@@ -226,9 +270,13 @@ def service_areas(
 
 
 def _band(parts: list[Any], buffer_m: float) -> Any:
-    """Buffer each line and merge the bands (much faster than buffering one collection)."""
+    """Buffer each line and merge the bands, as a valid polygon.
+
+    Much faster than buffering one collection of lines (GEOS nodes the whole
+    collection first); GEOS releases the GIL, so threads can band several stations.
+    """
     lines = np.asarray(parts, dtype=object)
-    return shapely.union_all(shapely.buffer(lines, buffer_m))
+    return _valid(shapely.union_all(shapely.buffer(lines, buffer_m)))
 
 
 def _valid(geometry: Any) -> Any:

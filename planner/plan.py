@@ -254,7 +254,7 @@ def _nearest_station(
 
 def _hexes(points: gpd.GeoDataFrame, crs: CRS, size_m: float) -> gpd.GeoDataFrame:
     """Uncovered demand weight per hexagon (the hexagons of :mod:`planner.coverage`)."""
-    from planner.coverage import _hex_polygons, hex_cells
+    from planner.coverage import hex_cells, hex_polygons
 
     columns = ["weight", "weight_uncovered", "points", "share_covered"]
     if len(points) == 0:
@@ -286,7 +286,7 @@ def _hexes(points: gpd.GeoDataFrame, crs: CRS, size_m: float) -> gpd.GeoDataFram
     table = table[table["weight_uncovered"] > 0]
     return gpd.GeoDataFrame(
         table[columns],
-        geometry=_hex_polygons(table["q"].to_numpy(), table["r"].to_numpy(), size_m),
+        geometry=hex_polygons(table["q"].to_numpy(), table["r"].to_numpy(), size_m),
         crs=crs,
     ).to_crs(WGS84)
 

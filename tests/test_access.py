@@ -260,6 +260,7 @@ def test_chunked_parallel_and_dask_are_identical(grid) -> None:  # type: ignore[
     variants = [
         access_matrix(grid, demand, sites, mode="bike", cutoff_min=2.0, chunk_size=3),
         access_matrix(grid, demand, sites, mode="bike", cutoff_min=2.0, chunk_size=7, n_jobs=2),
+        access_matrix(grid, demand, sites, mode="bike", cutoff_min=2.0, chunk_size=2, n_jobs=-1),
     ]
     from dask.distributed import Client, LocalCluster
 
@@ -454,26 +455,3 @@ def test_shenzhen_matches_networkx(shenzhen_network) -> None:  # type: ignore[no
     own = am.demand_index.get_indexer(sites.index)
     assert dense[own, np.arange(50)].tolist() == [0.0] * 50
     assert 0.05 < am.nnz / np.prod(am.shape) < 0.5
-
-
-def test_parallel_is_safe_with_threads_running(grid) -> None:  # type: ignore[no-untyped-def]
-    import threading
-
-    from planner.access import _pool_context
-
-    demand, sites = _grid_points(9, 100), _grid_points(10, 20)
-    base = access_matrix(grid, demand, sites, mode="bike", cutoff_min=1.5)
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait, daemon=True)
-    thread.start()
-    try:
-        assert _pool_context().get_start_method() in ("forkserver", "spawn")
-        other = access_matrix(
-            grid, demand, sites, mode="bike", cutoff_min=1.5, chunk_size=2, n_jobs=-1
-        )
-    finally:
-        stop.set()
-        thread.join()
-    assert np.array_equal(other.matrix.indptr, base.matrix.indptr)
-    assert np.array_equal(other.matrix.indices, base.matrix.indices)
-    assert np.array_equal(other.matrix.data, base.matrix.data)

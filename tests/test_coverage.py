@@ -241,10 +241,10 @@ def test_stations_open_rules() -> None:
     st.floats(10, 2000),
 )
 def test_hex_cell_contains_its_point(x: float, y: float, size: float) -> None:
-    from planner.coverage import _hex_polygons
+    from planner.coverage import hex_polygons
 
     q, r = hex_cells(np.array([x]), np.array([y]), size)
-    polygon = _hex_polygons(q, r, size)[0]
+    polygon = hex_polygons(q, r, size)[0]
     assert polygon.area == pytest.approx(3 * math.sqrt(3) / 2 * size**2, rel=1e-9)
     assert polygon.buffer(1e-6 * size).contains(shapely.Point(x, y))
 

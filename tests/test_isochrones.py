@@ -145,3 +145,28 @@ def test_shenzhen_service_areas_hold_the_reached_nodes(shenzhen_network) -> None
         reached = am.demand_index[coo.row[coo.col == j]]
         polygon = metric_areas.geometry.loc[label].buffer(1e-3)
         assert shapely.contains(polygon, metric_nodes.geometry.loc[reached].to_numpy()).all()
+
+
+def test_bands_match_the_union_of_every_reached_piece(grid) -> None:  # type: ignore[no-untyped-def]
+    # areas (km²) and street lengths (km) from the first implementation, which buffered
+    # every reached piece, each direction of a two-way street separately, and merged them
+    # all; drawing each street once, and on two threads, must not change them
+    stations = points_gdf([(0, 0), (210, 190), (400, 330)], index=pd.Index(["a", "b", "c"]))
+    first = {
+        "to": [0.03142084333953799, 0.04279206655898439, 0.010676354830976018],
+        "from": [0.03142084333953799, 0.04279206655898441, 0.010676354830976011],
+    }
+    for direction, areas_km2 in first.items():
+        one = service_areas(
+            grid, stations, mode="bike", cutoff_min=0.7, buffer_m=25, direction=direction
+        )
+        two = service_areas(
+            grid, stations, mode="bike", cutoff_min=0.7, buffer_m=25, direction=direction, n_jobs=2
+        )
+        assert one["area_km2"].to_numpy() == pytest.approx(areas_km2, rel=1e-9)
+        assert one["street_km"].to_numpy() == pytest.approx([0.9, 1.028629150064633, 0.18])
+        assert shapely.equals_exact(one.geometry.values, two.geometry.values, 0).all()
+        assert one["street_km"].equals(two["street_km"])
+        assert shapely.is_valid(two.geometry.values).all()
+    with pytest.raises(InputError, match="n_jobs"):
+        service_areas(grid, stations, mode="bike", n_jobs=0)
