@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import tempfile
 import traceback
@@ -300,6 +301,7 @@ def run_scenario(
     *,
     out_dir: str | Path | None = None,
     scheduler: str | None = None,
+    threads: int | None = None,
     progress: bool = False,
 ) -> tuple[Any, Path]:
     """Run one scenario and write its outputs into one folder, atomically.
@@ -320,6 +322,9 @@ def run_scenario(
     scheduler
         A ``dask.distributed`` scheduler address (or client): the travel-time
         matrix is computed on that cluster; results are the same.
+    threads
+        Threads for the travel-time matrix and service areas (default: every
+        core); results are the same with any number.
     progress
         Show progress bars.
 
@@ -359,6 +364,7 @@ def run_scenario(
             solver=solver["method"],
             time_limit=solver["time_limit_s"],
             scheduler=scheduler,
+            n_jobs=threads or os.cpu_count() or 1,
             progress=progress,
         )
         logger.info(
@@ -515,10 +521,16 @@ def check_scheduler(address: str, *, timeout_s: float = 10.0) -> None:
 
 
 def _run_one(
-    path: str, out_dir: str | None, progress: bool, scheduler: str | None = None
+    path: str,
+    out_dir: str | None,
+    progress: bool,
+    scheduler: str | None = None,
+    threads: int | None = None,
 ) -> ScenarioRun:
     try:
-        result, folder = run_scenario(path, out_dir=out_dir, scheduler=scheduler, progress=progress)
+        result, folder = run_scenario(
+            path, out_dir=out_dir, scheduler=scheduler, threads=threads, progress=progress
+        )
     except PlannerError as error:
         return ScenarioRun(path, "invalid", None, str(error))
     except Exception as error:  # a batch reports and goes on
@@ -562,5 +574,8 @@ def run_batch(
     if jobs == 1 or len(names) == 1:
         return [_run_one(name, None, progress, scheduler) for name in names]
     n = len(names)
+    threads = max(1, (os.cpu_count() or 1) // jobs)  # the cores shared between the scenarios
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_run_one, names, [None] * n, [False] * n, [scheduler] * n))
+        return list(
+            pool.map(_run_one, names, [None] * n, [False] * n, [scheduler] * n, [threads] * n)
+        )

@@ -995,7 +995,7 @@ class Plan:
             Largest ``p`` on the coverage curve (default ``max(p, 10)``, at most
             the number of candidates).
         n_jobs
-            Local cores for the travel-time matrix.
+            Threads for the travel-time matrix and the service areas.
         scheduler
             A ``dask.distributed`` client or scheduler address (``"tcp://host:8786"``):
             the travel-time matrix is computed on that cluster, with the same result.
@@ -1293,7 +1293,7 @@ class Plan:
         )
         uncovered = demand_out[~demand_out["covered_after"]]
         hexes = _hexes(demand_out, self.network.crs, self.hex_size_m)
-        areas = self._service_areas(existing, sites, progress=run.progress)
+        areas = self._service_areas(existing, sites, n_jobs=run.n_jobs, progress=run.progress)
         if len(curve):
             curve["chosen"] = curve["p"] == len(order)
         return PlanResult(
@@ -1357,7 +1357,12 @@ class Plan:
         )
 
     def _service_areas(
-        self, existing: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, *, progress: bool
+        self,
+        existing: gpd.GeoDataFrame,
+        sites: gpd.GeoDataFrame,
+        *,
+        n_jobs: int,
+        progress: bool,
     ) -> gpd.GeoDataFrame:
         empty = gpd.GeoDataFrame(
             {"state": pd.Series(dtype=object), "site": pd.Series(dtype=object)},
@@ -1379,6 +1384,7 @@ class Plan:
                 cutoff_min=self.cutoff_min,
                 max_snap_m=self.max_snap_m,
                 on_far="exclude",
+                n_jobs=n_jobs,
                 progress=progress,
             )
             areas = areas.assign(state=state, site=[str(i) for i in areas.index])
