@@ -245,7 +245,7 @@ def _plan_section(res: PlanResult) -> str:
     parts.append(f"<h2>{_esc(res.name)}</h2>")
     parts.extend(f'<div class="note">{_esc(n)}</div>' for n in res.notes)
     parts.append("<h3>Inputs and parameters</h3>")
-    params = {k: v for k, v in res.parameters.items() if k != "attribution"}
+    params = {k: v for k, v in res.parameters.items() if k != "attribution" and v is not None}
     params["existing stations"] = len(res.stations)
     if res.programme == "worker_stations":
         params["demand points"] = len(res.demand)

@@ -63,6 +63,7 @@ def test_report_page_in_browser(line_network, open_page, tmp_path: Path) -> None
     assert "Line town" in page.page.inner_text("h1")
     params = page.page.locator("table.parameters").inner_text()
     assert re.search(r"cutoff_min\s+2\.5", params)
+    assert "None" not in params  # settings that do not apply (budget, phases) are left out
     first = page.page.locator("table.coverage tr").nth(1).all_inner_texts()[0].split("\t")
     assert first[:2] == ["all", "all"]
     assert first[-3:] == ["10.7%", "75.0%", "64.3%"]
