@@ -819,3 +819,14 @@ def test_from_geodataframes_keeps_off_network_points_and_names_columns() -> None
     assert res.objective == 1.0
     with pytest.raises(InputError, match="`weight` names the column 'pop', which `demand`"):
         MCLP.from_geodataframes(net, demand, sites, mode="walk", cutoff=5, p=1, weight="pop")
+
+
+def test_exact_solves_print_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    """HiGHS 1.16 prints a banner when ``Highs()`` is built; our solves stay silent."""
+    rng = np.random.default_rng(3)
+    times = np.where(rng.random((40, 12)) < 0.3, rng.uniform(1, 20, (40, 12)), np.inf)
+    MCLP.from_matrix(times, cutoff=10, p=3).solve(solver="exact")
+    LSCP.from_matrix(times, cutoff=10).solve(solver="exact")
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert "HiGHS" not in err

@@ -1126,15 +1126,12 @@ def _lp_ipm(cost: FloatArray, A: sp.csc_array, row_hi: FloatArray, time_limit: f
     The window LP is highly degenerate: interior point solves it many times
     faster than simplex. Returns a ``MipResult``-like object (status, objective).
     """
-    import highspy
-
-    from planner.locate.solvers import MipResult
+    from planner.locate.solvers import MipResult, new_highs
 
     t0 = time.perf_counter()
     A = sp.csc_array(A)
     A.sort_indices()
-    h = highspy.Highs()
-    h.silent()
+    h = new_highs()
     h.setOptionValue("solver", "ipm")
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
@@ -1158,6 +1155,8 @@ def _lp_ipm(cost: FloatArray, A: sp.csc_array, row_hi: FloatArray, time_limit: f
         np.zeros(n, dtype=np.int32),
     )
     h.run()
+    import highspy
+
     ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     objective = float(h.getInfo().objective_function_value) if ok else math.nan
     return MipResult(

@@ -1043,6 +1043,35 @@ class _MipArrays:
     row_upper: FloatArray
 
 
+def new_highs(*, log: bool = False) -> Any:
+    """Return a HiGHS instance, silent from its first call unless ``log``.
+
+    ``highspy.Highs()`` (1.16) enables its callbacks in the constructor, which
+    prints the HiGHS banner to standard output before ``silent()`` can act; the
+    core class silenced first prints nothing. Older highspy falls back to
+    ``Highs().silent()``.
+
+    Parameters
+    ----------
+    log
+        Let HiGHS write its log to the console.
+
+    Returns
+    -------
+    highspy.Highs or its core class
+        With ``passModel``, ``run``, ``getSolution``, ``getInfo`` and the options API.
+    """
+    try:
+        from highspy._core import _Highs
+    except ImportError:  # pragma: no cover - highspy < 1.8 has no _core module
+        old = highspy.Highs()
+        old.setOptionValue("output_flag", bool(log))
+        return old
+    core = _Highs()
+    core.setOptionValue("output_flag", bool(log))
+    return core
+
+
 def _run_highs(
     m: _MipArrays,
     options: dict[str, float | int | str],
@@ -1055,9 +1084,7 @@ def _run_highs(
 ) -> MipResult | None:
     """One HiGHS run; ``None`` when its plan contradicts its reported figures."""
     n_col, n_row = int(m.cost.size), int(m.A.shape[0])
-    h = highspy.Highs()
-    if not log:
-        h.silent()
+    h = new_highs(log=log)
     for key, value in options.items():
         h.setOptionValue(key, value)
     inf = h.getInfinity()
