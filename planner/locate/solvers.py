@@ -632,6 +632,7 @@ def greedy_swap(
     start: IntArray | None = None,
     curve: bool = False,
     seed: int | None = None,
+    stall: int | None = None,
     progress: Progress | None = None,
 ) -> FastResult:
     """Lazy-free greedy (exact incremental gains) followed by swap local search.
@@ -657,6 +658,9 @@ def greedy_swap(
         Columns to start from instead of the greedy (a warm start).
     seed
         Seed for the order in which the local search tries chosen columns.
+    stall
+        Tabu steps without a new best before the search stops (default
+        :func:`tabu_stall`).
     curve
         Also compute, for every k = 1..p, an upper bound on the best value with
         k columns (``curve_bounds``), from the online bound at every greedy step.
@@ -736,7 +740,12 @@ def greedy_swap(
     if swaps and order and budget is None:
         deadline = None if time_limit is None else t0 + time_limit
         best_sel, _, n_swaps = _tabu_swaps(
-            st, order, deadline=deadline, stall=tabu_stall(len(order)), seed=seed, progress=tick
+            st,
+            order,
+            deadline=deadline,
+            stall=tabu_stall(len(order)) if stall is None else stall,
+            seed=seed,
+            progress=tick,
         )
         kept = [j for j in order if best_sel[j]]
         order = kept + [int(j) for j in np.flatnonzero(best_sel) if j not in set(kept)]
@@ -956,6 +965,7 @@ def solve_mip(
     threads: int | None = None,
     log: bool = False,
     presolve: bool = True,
+    heuristics: bool = True,
 ) -> MipResult:
     """Solve a MIP (or LP when nothing is integral) given as column-wise arrays.
 
@@ -984,6 +994,9 @@ def solve_mip(
     presolve
         Let HiGHS presolve (off for the reduced coverage models, where its
         presolve costs more than it saves).
+    heuristics
+        Let HiGHS run its primal heuristics (off for small cores warm-started
+        with a good plan, where they take most of the time).
 
     Returns
     -------
@@ -1013,6 +1026,14 @@ def solve_mip(
         options["threads"] = int(threads)
     if not presolve:
         options["presolve"] = "off"
+    if not heuristics:
+        options.update(
+            mip_heuristic_effort=0.0,
+            mip_heuristic_run_rins=False,
+            mip_heuristic_run_rens=False,
+            mip_heuristic_run_feasibility_jump=False,
+            mip_heuristic_run_root_reduced_cost=False,
+        )
     x0 = np.asarray(start, dtype=np.float64) if (start is not None and is_mip) else None
     res = _run_highs(arrays, options, sense=sense, offset=offset, start=x0, log=log, t0=t0)
     if res is None and x0 is not None:
@@ -1136,6 +1157,7 @@ def coverage_mip(
     mip_gap: float = 0.0,
     start: IntArray | None = None,
     presolve: bool = True,
+    heuristics: bool = True,
 ) -> tuple[MipResult, IntArray]:
     """Max coverage MIP: ``max sum_g w_g z_g``, ``z_g <= sum_{j in N(g)} x_j``.
 
@@ -1161,6 +1183,8 @@ def coverage_mip(
         Chosen columns of a heuristic plan.
     presolve
         Let HiGHS presolve.
+    heuristics
+        Let HiGHS run its primal heuristics.
 
     Returns
     -------
@@ -1237,6 +1261,7 @@ def coverage_mip(
         mip_gap=mip_gap,
         start=x0,
         presolve=presolve,
+        heuristics=heuristics,
     )
     chosen = np.flatnonzero(res.x[:n_c] > 0.5).astype(np.int64)
     return res, chosen
@@ -1675,6 +1700,8 @@ def coverage_fast(
     starts: int = 4,
     core_factor: int = 4,
     core_nnz_limit: int = 1_000_000,
+    polish_stall: int | None = None,
+    reduce: bool = True,
     progress: Progress | None = None,
 ) -> tuple[FastResult, FloatArray]:
     """Greedy + tabu, random restarts, Lagrangian bound, an exact MIP on the merged core.
@@ -1711,6 +1738,24 @@ def coverage_fast(
     t0 = time.perf_counter()
     budget = 10.0 if time_limit is None else max(time_limit, 0.1)
     tick = progress or Progress(None)
+    if reduce:
+        drop = dominated_columns(prob, p)
+        if drop.any():  # same optimum, fewer columns: solve the reduced problem
+            keep = np.flatnonzero(~drop)
+            res, lam = coverage_fast(
+                restrict_columns(prob, keep),
+                p,
+                time_limit=budget - (time.perf_counter() - t0),
+                seed=seed,
+                starts=starts,
+                core_factor=core_factor,
+                core_nnz_limit=core_nnz_limit,
+                polish_stall=polish_stall,
+                reduce=False,
+                progress=tick,
+            )
+            res.selected = keep[res.selected]
+            return res, lam
     fast = greedy_swap(prob, p, time_limit=0.25 * budget, seed=seed, progress=tick)
     if fast.bound - fast.value <= 1e-9 * max(1.0, fast.value):  # proven optimal already
         return fast, np.zeros(prob.B.shape[0])
@@ -1732,6 +1777,11 @@ def coverage_fast(
         top = np.argpartition(-scores, k - 1)[:k] if k < prob.n_cols else np.arange(prob.n_cols)
         core = np.unique(np.concatenate([top, *(cols for cols, _ in pool)])).astype(np.int64)
         q = restrict_columns(prob, core) if core.size > p else None
+        if q is not None:  # columns dominated within the core (the incumbent's stay)
+            drop = dominated_columns(q, p) & ~np.isin(core, best_cols)
+            if drop.any():
+                core = core[~drop]
+                q = restrict_columns(prob, core)
         if q is not None and q.B.nnz <= core_nnz_limit:
             left = budget - (time.perf_counter() - t0)
             with tick.stage("HiGHS on the core"):
@@ -1741,6 +1791,7 @@ def coverage_fast(
                     time_limit=max(left, 0.05),
                     start=np.searchsorted(core, best_cols),
                     presolve=False,
+                    heuristics=False,
                 )
             if chosen.size and not math.isnan(res.objective) and res.objective > best_value:
                 left = budget - (time.perf_counter() - t0)
@@ -1749,6 +1800,7 @@ def coverage_fast(
                     p,
                     start=core[chosen],
                     seed=seed,
+                    stall=polish_stall,
                     time_limit=max(left, 0.05),
                     progress=tick,
                 )
@@ -1816,6 +1868,7 @@ def coverage_exact(
         p,
         time_limit=None if time_limit is None else 0.2 * time_limit,
         seed=seed,
+        reduce=False,
         progress=tick,
     )
     value, chosen_q = fast.value, fast.selected
