@@ -1614,12 +1614,59 @@ def restrict_columns(prob: BenefitProblem, cols: IntArray) -> BenefitProblem:
     return BenefitProblem(ones, mw, np.zeros(merged.shape[0]), cost)
 
 
-def dominated_columns(prob: BenefitProblem, p: int, *, max_pairs: float = 5e7) -> NDArray[np.bool_]:
+@numba.njit(cache=True, nogil=True)
+def _dominated_kernel(
+    r_ptr: IntArray, r_col: IntArray, c_ptr: IntArray, c_row: IntArray, drop: NDArray[np.bool_]
+) -> None:  # pragma: no cover - compiled; checked against the A.T @ A test in the tests
+    """Flag each column whose rows are a subset of another column's (ties: the later one).
+
+    For column ``j`` the candidate dominators start as the columns of its
+    sparsest row and are intersected with the columns of its other rows
+    (sparsest first) until none is left or every row is seen.
+    """
+    n_cols = c_ptr.size - 1
+    deg = np.diff(r_ptr)
+    size = np.diff(c_ptr)
+    stamp = np.zeros(n_cols, dtype=np.int64)
+    tag = 0
+    cand = np.empty(n_cols, dtype=np.int64)
+    for j in range(n_cols):
+        sj = size[j]
+        if sj == 0:
+            continue
+        rows = c_row[c_ptr[j] : c_ptr[j + 1]]
+        order = np.argsort(deg[rows])
+        r0 = rows[order[0]]
+        n_c = 0
+        for t in range(r_ptr[r0], r_ptr[r0 + 1]):
+            k = r_col[t]
+            if k != j and (size[k] > sj or (size[k] == sj and k < j)):
+                cand[n_c] = k
+                n_c += 1
+        for q in range(1, order.size):
+            if n_c == 0:
+                break
+            r = rows[order[q]]
+            tag += 1
+            for t in range(r_ptr[r], r_ptr[r + 1]):
+                stamp[r_col[t]] = tag
+            m = 0
+            for u in range(n_c):
+                if stamp[cand[u]] == tag:
+                    cand[m] = cand[u]
+                    m += 1
+            n_c = m
+        if n_c > 0:
+            drop[j] = True
+
+
+def dominated_columns(prob: BenefitProblem, p: int) -> NDArray[np.bool_]:
     """Columns whose covered rows are a subset of another column's (drop-safe for max coverage).
 
     With a cardinality constraint, replacing a dominated column by its
     dominator never loses coverage, so dropping dominated columns keeps the
-    optimum (identical columns keep one copy). At least ``p`` columns are kept.
+    optimum (identical columns keep the first copy). At least ``p`` columns
+    are kept (else nothing is dropped). Columns that cover nothing are kept.
 
     Parameters
     ----------
@@ -1627,28 +1674,22 @@ def dominated_columns(prob: BenefitProblem, p: int, *, max_pairs: float = 5e7) -
         Coverage problem (0/1, base 0).
     p
         Number of columns to choose.
-    max_pairs
-        Skip the test (drop nothing) when the rows hold more (row, column, column)
-        triples than this.
 
     Returns
     -------
     numpy.ndarray
         Flags of the columns that can be dropped.
     """
-    A = sp.csr_array((np.ones(prob.B.nnz), prob.B.indices, prob.B.indptr), shape=prob.B.shape)
-    deg = np.diff(A.indptr).astype(np.float64)
-    if float(np.dot(deg, deg)) > max_pairs:  # A.T @ A would be too large: skip the test
-        return np.zeros(A.shape[1], dtype=bool)
-    overlap = sp.coo_array(A.T @ A)
-    size = np.diff(prob.BT.indptr).astype(np.float64)
-    j, k, v = overlap.row, overlap.col, overlap.data
-    sub = (j != k) & (v == size[j])
-    j, k = j[sub], k[sub]
-    same = size[j] == size[k]
+    A = prob.B
+    AT = prob.BT
     drop = np.zeros(A.shape[1], dtype=bool)
-    drop[j[~same]] = True
-    drop[j[same & (j > k)]] = True
+    _dominated_kernel(
+        np.asarray(A.indptr, dtype=np.int64),
+        np.asarray(A.indices, dtype=np.int64),
+        np.asarray(AT.indptr, dtype=np.int64),
+        np.asarray(AT.indices, dtype=np.int64),
+        drop,
+    )
     if int((~drop).sum()) < p:
         return np.zeros(A.shape[1], dtype=bool)
     return drop
@@ -1699,6 +1740,7 @@ def coverage_fast(
     seed: int | None = None,
     starts: int = 4,
     core_factor: int = 4,
+    core_extra: int | None = None,
     core_nnz_limit: int = 1_000_000,
     polish_stall: int | None = None,
     reduce: bool = True,
@@ -1749,6 +1791,7 @@ def coverage_fast(
                 seed=seed,
                 starts=starts,
                 core_factor=core_factor,
+                core_extra=core_extra,
                 core_nnz_limit=core_nnz_limit,
                 polish_stall=polish_stall,
                 reduce=False,
@@ -1773,7 +1816,7 @@ def coverage_fast(
     swaps = fast.swaps
     if bound - best_value > 1e-9 * max(1.0, best_value):
         _, scores = lagrangian_value(prob, p, lag.lam)
-        k = min(prob.n_cols, core_factor * p)
+        k = min(prob.n_cols, core_factor * p, p + (core_extra or prob.n_cols))
         top = np.argpartition(-scores, k - 1)[:k] if k < prob.n_cols else np.arange(prob.n_cols)
         core = np.unique(np.concatenate([top, *(cols for cols, _ in pool)])).astype(np.int64)
         q = restrict_columns(prob, core) if core.size > p else None
