@@ -1446,6 +1446,7 @@ def coverage_lagrangian(
     lower: float,
     start_cols: IntArray | None = None,
     max_iter: int = 400,
+    patience: int = 15,
     time_limit: float | None = None,
 ) -> LagrangianResult:
     """Bound max coverage by relaxing ``z_g <= sum_j a_gj x_j`` (subgradient method).
@@ -1467,6 +1468,8 @@ def coverage_lagrangian(
         That plan's columns.
     max_iter
         Iteration cap.
+    patience
+        Iterations without a better bound before the step size is halved.
     time_limit
         Seconds.
 
@@ -1507,9 +1510,9 @@ def coverage_lagrangian(
             best_bound, best_lam, stall = L, lam.copy(), 0
         else:
             stall += 1
-            if stall >= 15:
+            if stall >= patience:
                 mu, stall = mu / 2, 0
-        if best_bound - best_value <= 1e-9 * max(1.0, abs(best_value)) or mu < 1e-3:
+        if best_bound - best_value <= 1e-9 * max(1.0, abs(best_value)) or mu < 1e-4:
             break
         if time_limit is not None and time.perf_counter() - t0 > time_limit:
             break
@@ -1738,20 +1741,24 @@ def coverage_fast(
     *,
     time_limit: float | None = None,
     seed: int | None = None,
-    starts: int = 4,
+    starts: int = 2,
     core_factor: int = 4,
-    core_extra: int | None = None,
+    core_extra: int = 150,
     core_nnz_limit: int = 1_000_000,
-    polish_stall: int | None = None,
+    polish_stall: int = 3,
+    lagrangian_iter: int = 600,
+    patience: int = 30,
     reduce: bool = True,
     progress: Progress | None = None,
 ) -> tuple[FastResult, FloatArray]:
     """Greedy + tabu, random restarts, Lagrangian bound, an exact MIP on the merged core.
 
-    The plans of a few randomised greedy + tabu runs are merged with the
-    columns the Lagrangian multipliers rate best into a small core, which
-    HiGHS solves exactly (construct, merge, solve: Blum et al. 2016); the
-    winner is polished by the tabu search on the whole problem.
+    Dominated columns are dropped first (same optimum). The plans of a few
+    randomised greedy + tabu runs are merged with the columns the Lagrangian
+    multipliers rate best into a small core (its own dominated columns
+    dropped), which HiGHS solves exactly without its primal heuristics
+    (construct, merge, solve: Blum et al. 2016); the winner is polished by a
+    short tabu search on the whole problem.
 
     Parameters
     ----------
@@ -1765,17 +1772,27 @@ def coverage_fast(
         Seed of the random restarts and tabu tenures.
     starts
         Number of random restarts.
-    core_factor
-        The core takes the ``core_factor * p`` columns the Lagrangian rates best.
+    core_factor, core_extra
+        The core takes the ``min(core_factor * p, p + core_extra)`` columns the
+        Lagrangian rates best.
     core_nnz_limit
         Largest core MIP attempted.
+    polish_stall
+        Tabu steps without a new best that end the polish of the core's plan.
+    lagrangian_iter, patience
+        Subgradient iterations, and iterations without a better bound before
+        the step is halved.
+    reduce
+        Drop dominated columns first (off when the caller already did).
     progress
         Progress reporter (one step per stage).
 
     Returns
     -------
     result, lam
-        Best plan with its proven bound, and the Lagrangian multipliers.
+        Best plan with its proven bound, and the Lagrangian multipliers (rows
+        of the problem solved: after the dominance reduction when it dropped
+        columns).
     """
     t0 = time.perf_counter()
     budget = 10.0 if time_limit is None else max(time_limit, 0.1)
@@ -1794,6 +1811,8 @@ def coverage_fast(
                 core_extra=core_extra,
                 core_nnz_limit=core_nnz_limit,
                 polish_stall=polish_stall,
+                lagrangian_iter=lagrangian_iter,
+                patience=patience,
                 reduce=False,
                 progress=tick,
             )
@@ -1807,7 +1826,13 @@ def coverage_fast(
     tick.step("random restarts")
     best_cols, best_value = max(pool, key=lambda item: item[1])
     lag = coverage_lagrangian(
-        prob, p, lower=best_value, start_cols=best_cols, max_iter=300, time_limit=0.2 * budget
+        prob,
+        p,
+        lower=best_value,
+        start_cols=best_cols,
+        max_iter=lagrangian_iter,
+        patience=patience,
+        time_limit=0.2 * budget,
     )
     tick.step("Lagrangian bound")
     bound = min(fast.bound, lag.bound)
@@ -1816,7 +1841,7 @@ def coverage_fast(
     swaps = fast.swaps
     if bound - best_value > 1e-9 * max(1.0, best_value):
         _, scores = lagrangian_value(prob, p, lag.lam)
-        k = min(prob.n_cols, core_factor * p, p + (core_extra or prob.n_cols))
+        k = min(prob.n_cols, core_factor * p, p + core_extra)
         top = np.argpartition(-scores, k - 1)[:k] if k < prob.n_cols else np.arange(prob.n_cols)
         core = np.unique(np.concatenate([top, *(cols for cols, _ in pool)])).astype(np.int64)
         q = restrict_columns(prob, core) if core.size > p else None
