@@ -1801,7 +1801,7 @@ def coverage_fast(
         drop = dominated_columns(prob, p)
         if drop.any():  # same optimum, fewer columns: solve the reduced problem
             keep = np.flatnonzero(~drop)
-            res, lam = coverage_fast(
+            reduced, lam = coverage_fast(
                 restrict_columns(prob, keep),
                 p,
                 time_limit=budget - (time.perf_counter() - t0),
@@ -1816,8 +1816,8 @@ def coverage_fast(
                 reduce=False,
                 progress=tick,
             )
-            res.selected = keep[res.selected]
-            return res, lam
+            reduced.selected = keep[reduced.selected]
+            return reduced, lam
     fast = greedy_swap(prob, p, time_limit=0.25 * budget, seed=seed, progress=tick)
     if fast.bound - fast.value <= 1e-9 * max(1.0, fast.value):  # proven optimal already
         return fast, np.zeros(prob.B.shape[0])
