@@ -1619,13 +1619,19 @@ def restrict_columns(prob: BenefitProblem, cols: IntArray) -> BenefitProblem:
 
 @numba.njit(cache=True, nogil=True)
 def _dominated_kernel(
-    r_ptr: IntArray, r_col: IntArray, c_ptr: IntArray, c_row: IntArray, drop: NDArray[np.bool_]
-) -> None:  # pragma: no cover - compiled; checked against the A.T @ A test in the tests
+    r_ptr: IntArray,
+    r_col: IntArray,
+    c_ptr: IntArray,
+    c_row: IntArray,
+    drop: NDArray[np.bool_],
+    max_work: int,
+) -> bool:  # pragma: no cover - compiled; checked against the A.T @ A test in the tests
     """Flag each column whose rows are a subset of another column's (ties: the later one).
 
     For column ``j`` the candidate dominators start as the columns of its
     sparsest row and are intersected with the columns of its other rows
-    (sparsest first) until none is left or every row is seen.
+    (sparsest first) until none is left or every row is seen. Gives up (returns
+    False) once it has touched more than ``max_work`` entries.
     """
     n_cols = c_ptr.size - 1
     deg = np.diff(r_ptr)
@@ -1633,6 +1639,7 @@ def _dominated_kernel(
     stamp = np.zeros(n_cols, dtype=np.int64)
     tag = 0
     cand = np.empty(n_cols, dtype=np.int64)
+    work = 0
     for j in range(n_cols):
         sj = size[j]
         if sj == 0:
@@ -1640,6 +1647,7 @@ def _dominated_kernel(
         rows = c_row[c_ptr[j] : c_ptr[j + 1]]
         order = np.argsort(deg[rows])
         r0 = rows[order[0]]
+        work += r_ptr[r0 + 1] - r_ptr[r0]
         n_c = 0
         for t in range(r_ptr[r0], r_ptr[r0 + 1]):
             k = r_col[t]
@@ -1650,6 +1658,9 @@ def _dominated_kernel(
             if n_c == 0:
                 break
             r = rows[order[q]]
+            work += r_ptr[r + 1] - r_ptr[r] + n_c
+            if work > max_work:
+                return False
             tag += 1
             for t in range(r_ptr[r], r_ptr[r + 1]):
                 stamp[r_col[t]] = tag
@@ -1661,9 +1672,10 @@ def _dominated_kernel(
             n_c = m
         if n_c > 0:
             drop[j] = True
+    return True
 
 
-def dominated_columns(prob: BenefitProblem, p: int) -> NDArray[np.bool_]:
+def dominated_columns(prob: BenefitProblem, p: int, *, max_work: float = 1e8) -> NDArray[np.bool_]:
     """Columns whose covered rows are a subset of another column's (drop-safe for max coverage).
 
     With a cardinality constraint, replacing a dominated column by its
@@ -1677,6 +1689,9 @@ def dominated_columns(prob: BenefitProblem, p: int) -> NDArray[np.bool_]:
         Coverage problem (0/1, base 0).
     p
         Number of columns to choose.
+    max_work
+        Give up (drop nothing) after touching this many entries (dense coverage,
+        long cutoffs: the test would cost more than it saves; ~0.15 s).
 
     Returns
     -------
@@ -1686,14 +1701,15 @@ def dominated_columns(prob: BenefitProblem, p: int) -> NDArray[np.bool_]:
     A = prob.B
     AT = prob.BT
     drop = np.zeros(A.shape[1], dtype=bool)
-    _dominated_kernel(
+    done = _dominated_kernel(
         np.asarray(A.indptr, dtype=np.int64),
         np.asarray(A.indices, dtype=np.int64),
         np.asarray(AT.indptr, dtype=np.int64),
         np.asarray(AT.indices, dtype=np.int64),
         drop,
+        int(max_work),
     )
-    if int((~drop).sum()) < p:
+    if not done or int((~drop).sum()) < p:
         return np.zeros(A.shape[1], dtype=bool)
     return drop
 
