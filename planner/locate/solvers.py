@@ -632,6 +632,7 @@ def greedy_swap(
     start: IntArray | None = None,
     curve: bool = False,
     seed: int | None = None,
+    stall: int | None = None,
     progress: Progress | None = None,
 ) -> FastResult:
     """Lazy-free greedy (exact incremental gains) followed by swap local search.
@@ -657,6 +658,9 @@ def greedy_swap(
         Columns to start from instead of the greedy (a warm start).
     seed
         Seed for the order in which the local search tries chosen columns.
+    stall
+        Tabu steps without a new best before the search stops (default
+        :func:`tabu_stall`).
     curve
         Also compute, for every k = 1..p, an upper bound on the best value with
         k columns (``curve_bounds``), from the online bound at every greedy step.
@@ -736,7 +740,12 @@ def greedy_swap(
     if swaps and order and budget is None:
         deadline = None if time_limit is None else t0 + time_limit
         best_sel, _, n_swaps = _tabu_swaps(
-            st, order, deadline=deadline, stall=tabu_stall(len(order)), seed=seed, progress=tick
+            st,
+            order,
+            deadline=deadline,
+            stall=tabu_stall(len(order)) if stall is None else stall,
+            seed=seed,
+            progress=tick,
         )
         kept = [j for j in order if best_sel[j]]
         order = kept + [int(j) for j in np.flatnonzero(best_sel) if j not in set(kept)]
@@ -956,6 +965,7 @@ def solve_mip(
     threads: int | None = None,
     log: bool = False,
     presolve: bool = True,
+    heuristics: bool = True,
 ) -> MipResult:
     """Solve a MIP (or LP when nothing is integral) given as column-wise arrays.
 
@@ -984,6 +994,9 @@ def solve_mip(
     presolve
         Let HiGHS presolve (off for the reduced coverage models, where its
         presolve costs more than it saves).
+    heuristics
+        Let HiGHS run its primal heuristics (off for small cores warm-started
+        with a good plan, where they take most of the time).
 
     Returns
     -------
@@ -1013,6 +1026,14 @@ def solve_mip(
         options["threads"] = int(threads)
     if not presolve:
         options["presolve"] = "off"
+    if not heuristics:
+        options.update(
+            mip_heuristic_effort=0.0,
+            mip_heuristic_run_rins=False,
+            mip_heuristic_run_rens=False,
+            mip_heuristic_run_feasibility_jump=False,
+            mip_heuristic_run_root_reduced_cost=False,
+        )
     x0 = np.asarray(start, dtype=np.float64) if (start is not None and is_mip) else None
     res = _run_highs(arrays, options, sense=sense, offset=offset, start=x0, log=log, t0=t0)
     if res is None and x0 is not None:
@@ -1163,6 +1184,7 @@ def coverage_mip(
     mip_gap: float = 0.0,
     start: IntArray | None = None,
     presolve: bool = True,
+    heuristics: bool = True,
 ) -> tuple[MipResult, IntArray]:
     """Max coverage MIP: ``max sum_g w_g z_g``, ``z_g <= sum_{j in N(g)} x_j``.
 
@@ -1188,6 +1210,8 @@ def coverage_mip(
         Chosen columns of a heuristic plan.
     presolve
         Let HiGHS presolve.
+    heuristics
+        Let HiGHS run its primal heuristics.
 
     Returns
     -------
@@ -1264,6 +1288,7 @@ def coverage_mip(
         mip_gap=mip_gap,
         start=x0,
         presolve=presolve,
+        heuristics=heuristics,
     )
     chosen = np.flatnonzero(res.x[:n_c] > 0.5).astype(np.int64)
     return res, chosen
@@ -1448,6 +1473,7 @@ def coverage_lagrangian(
     lower: float,
     start_cols: IntArray | None = None,
     max_iter: int = 400,
+    patience: int = 15,
     time_limit: float | None = None,
 ) -> LagrangianResult:
     """Bound max coverage by relaxing ``z_g <= sum_j a_gj x_j`` (subgradient method).
@@ -1469,6 +1495,8 @@ def coverage_lagrangian(
         That plan's columns.
     max_iter
         Iteration cap.
+    patience
+        Iterations without a better bound before the step size is halved.
     time_limit
         Seconds.
 
@@ -1509,9 +1537,9 @@ def coverage_lagrangian(
             best_bound, best_lam, stall = L, lam.copy(), 0
         else:
             stall += 1
-            if stall >= 15:
+            if stall >= patience:
                 mu, stall = mu / 2, 0
-        if best_bound - best_value <= 1e-9 * max(1.0, abs(best_value)) or mu < 1e-3:
+        if best_bound - best_value <= 1e-9 * max(1.0, abs(best_value)) or mu < 1e-4:
             break
         if time_limit is not None and time.perf_counter() - t0 > time_limit:
             break
@@ -1616,12 +1644,71 @@ def restrict_columns(prob: BenefitProblem, cols: IntArray) -> BenefitProblem:
     return BenefitProblem(ones, mw, np.zeros(merged.shape[0]), cost)
 
 
-def dominated_columns(prob: BenefitProblem, p: int, *, max_pairs: float = 5e7) -> NDArray[np.bool_]:
+@numba.njit(cache=True, nogil=True)
+def _dominated_kernel(
+    r_ptr: IntArray,
+    r_col: IntArray,
+    c_ptr: IntArray,
+    c_row: IntArray,
+    drop: NDArray[np.bool_],
+    max_work: int,
+) -> bool:  # pragma: no cover - compiled; checked against the A.T @ A test in the tests
+    """Flag each column whose rows are a subset of another column's (ties: the later one).
+
+    For column ``j`` the candidate dominators start as the columns of its
+    sparsest row and are intersected with the columns of its other rows
+    (sparsest first) until none is left or every row is seen. Gives up (returns
+    False) once it has touched more than ``max_work`` entries.
+    """
+    n_cols = c_ptr.size - 1
+    deg = np.diff(r_ptr)
+    size = np.diff(c_ptr)
+    stamp = np.zeros(n_cols, dtype=np.int64)
+    tag = 0
+    cand = np.empty(n_cols, dtype=np.int64)
+    work = 0
+    for j in range(n_cols):
+        sj = size[j]
+        if sj == 0:
+            continue
+        rows = c_row[c_ptr[j] : c_ptr[j + 1]]
+        order = np.argsort(deg[rows])
+        r0 = rows[order[0]]
+        work += r_ptr[r0 + 1] - r_ptr[r0]
+        n_c = 0
+        for t in range(r_ptr[r0], r_ptr[r0 + 1]):
+            k = r_col[t]
+            if k != j and (size[k] > sj or (size[k] == sj and k < j)):
+                cand[n_c] = k
+                n_c += 1
+        for q in range(1, order.size):
+            if n_c == 0:
+                break
+            r = rows[order[q]]
+            work += r_ptr[r + 1] - r_ptr[r] + n_c
+            if work > max_work:
+                return False
+            tag += 1
+            for t in range(r_ptr[r], r_ptr[r + 1]):
+                stamp[r_col[t]] = tag
+            m = 0
+            for u in range(n_c):
+                if stamp[cand[u]] == tag:
+                    cand[m] = cand[u]
+                    m += 1
+            n_c = m
+        if n_c > 0:
+            drop[j] = True
+    return True
+
+
+def dominated_columns(prob: BenefitProblem, p: int, *, max_work: float = 1e8) -> NDArray[np.bool_]:
     """Columns whose covered rows are a subset of another column's (drop-safe for max coverage).
 
     With a cardinality constraint, replacing a dominated column by its
     dominator never loses coverage, so dropping dominated columns keeps the
-    optimum (identical columns keep one copy). At least ``p`` columns are kept.
+    optimum (identical columns keep the first copy). At least ``p`` columns
+    are kept (else nothing is dropped). Columns that cover nothing are kept.
 
     Parameters
     ----------
@@ -1629,29 +1716,27 @@ def dominated_columns(prob: BenefitProblem, p: int, *, max_pairs: float = 5e7) -
         Coverage problem (0/1, base 0).
     p
         Number of columns to choose.
-    max_pairs
-        Skip the test (drop nothing) when the rows hold more (row, column, column)
-        triples than this.
+    max_work
+        Give up (drop nothing) after touching this many entries (dense coverage,
+        long cutoffs: the test would cost more than it saves; ~0.15 s).
 
     Returns
     -------
     numpy.ndarray
         Flags of the columns that can be dropped.
     """
-    A = sp.csr_array((np.ones(prob.B.nnz), prob.B.indices, prob.B.indptr), shape=prob.B.shape)
-    deg = np.diff(A.indptr).astype(np.float64)
-    if float(np.dot(deg, deg)) > max_pairs:  # A.T @ A would be too large: skip the test
-        return np.zeros(A.shape[1], dtype=bool)
-    overlap = sp.coo_array(A.T @ A)
-    size = np.diff(prob.BT.indptr).astype(np.float64)
-    j, k, v = overlap.row, overlap.col, overlap.data
-    sub = (j != k) & (v == size[j])
-    j, k = j[sub], k[sub]
-    same = size[j] == size[k]
+    A = prob.B
+    AT = prob.BT
     drop = np.zeros(A.shape[1], dtype=bool)
-    drop[j[~same]] = True
-    drop[j[same & (j > k)]] = True
-    if int((~drop).sum()) < p:
+    done = _dominated_kernel(
+        np.asarray(A.indptr, dtype=np.int64),
+        np.asarray(A.indices, dtype=np.int64),
+        np.asarray(AT.indptr, dtype=np.int64),
+        np.asarray(AT.indices, dtype=np.int64),
+        drop,
+        int(max_work),
+    )
+    if not done or int((~drop).sum()) < p:
         return np.zeros(A.shape[1], dtype=bool)
     return drop
 
@@ -1699,17 +1784,24 @@ def coverage_fast(
     *,
     time_limit: float | None = None,
     seed: int | None = None,
-    starts: int = 4,
+    starts: int = 2,
     core_factor: int = 4,
+    core_extra: int = 150,
     core_nnz_limit: int = 1_000_000,
+    polish_stall: int = 3,
+    lagrangian_iter: int = 600,
+    patience: int = 30,
+    reduce: bool = True,
     progress: Progress | None = None,
 ) -> tuple[FastResult, FloatArray]:
     """Greedy + tabu, random restarts, Lagrangian bound, an exact MIP on the merged core.
 
-    The plans of a few randomised greedy + tabu runs are merged with the
-    columns the Lagrangian multipliers rate best into a small core, which
-    HiGHS solves exactly (construct, merge, solve: Blum et al. 2016); the
-    winner is polished by the tabu search on the whole problem.
+    Dominated columns are dropped first (same optimum). The plans of a few
+    randomised greedy + tabu runs are merged with the columns the Lagrangian
+    multipliers rate best into a small core (its own dominated columns
+    dropped), which HiGHS solves exactly without its primal heuristics
+    (construct, merge, solve: Blum et al. 2016); the winner is polished by a
+    short tabu search on the whole problem.
 
     Parameters
     ----------
@@ -1723,21 +1815,52 @@ def coverage_fast(
         Seed of the random restarts and tabu tenures.
     starts
         Number of random restarts.
-    core_factor
-        The core takes the ``core_factor * p`` columns the Lagrangian rates best.
+    core_factor, core_extra
+        The core takes the ``min(core_factor * p, p + core_extra)`` columns the
+        Lagrangian rates best.
     core_nnz_limit
         Largest core MIP attempted.
+    polish_stall
+        Tabu steps without a new best that end the polish of the core's plan.
+    lagrangian_iter, patience
+        Subgradient iterations, and iterations without a better bound before
+        the step is halved.
+    reduce
+        Drop dominated columns first (off when the caller already did).
     progress
         Progress reporter (one step per stage).
 
     Returns
     -------
     result, lam
-        Best plan with its proven bound, and the Lagrangian multipliers.
+        Best plan with its proven bound, and the Lagrangian multipliers (rows
+        of the problem solved: after the dominance reduction when it dropped
+        columns).
     """
     t0 = time.perf_counter()
     budget = 10.0 if time_limit is None else max(time_limit, 0.1)
     tick = progress or Progress(None)
+    if reduce:
+        drop = dominated_columns(prob, p)
+        if drop.any():  # same optimum, fewer columns: solve the reduced problem
+            keep = np.flatnonzero(~drop)
+            reduced, lam = coverage_fast(
+                restrict_columns(prob, keep),
+                p,
+                time_limit=budget - (time.perf_counter() - t0),
+                seed=seed,
+                starts=starts,
+                core_factor=core_factor,
+                core_extra=core_extra,
+                core_nnz_limit=core_nnz_limit,
+                polish_stall=polish_stall,
+                lagrangian_iter=lagrangian_iter,
+                patience=patience,
+                reduce=False,
+                progress=tick,
+            )
+            reduced.selected = keep[reduced.selected]
+            return reduced, lam
     fast = greedy_swap(prob, p, time_limit=0.25 * budget, seed=seed, progress=tick)
     if fast.bound - fast.value <= 1e-9 * max(1.0, fast.value):  # proven optimal already
         return fast, np.zeros(prob.B.shape[0])
@@ -1746,7 +1869,13 @@ def coverage_fast(
     tick.step("random restarts")
     best_cols, best_value = max(pool, key=lambda item: item[1])
     lag = coverage_lagrangian(
-        prob, p, lower=best_value, start_cols=best_cols, max_iter=300, time_limit=0.2 * budget
+        prob,
+        p,
+        lower=best_value,
+        start_cols=best_cols,
+        max_iter=lagrangian_iter,
+        patience=patience,
+        time_limit=0.2 * budget,
     )
     tick.step("Lagrangian bound")
     bound = min(fast.bound, lag.bound)
@@ -1755,10 +1884,15 @@ def coverage_fast(
     swaps = fast.swaps
     if bound - best_value > 1e-9 * max(1.0, best_value):
         _, scores = lagrangian_value(prob, p, lag.lam)
-        k = min(prob.n_cols, core_factor * p)
+        k = min(prob.n_cols, core_factor * p, p + core_extra)
         top = np.argpartition(-scores, k - 1)[:k] if k < prob.n_cols else np.arange(prob.n_cols)
         core = np.unique(np.concatenate([top, *(cols for cols, _ in pool)])).astype(np.int64)
         q = restrict_columns(prob, core) if core.size > p else None
+        if q is not None:  # columns dominated within the core (the incumbent's stay)
+            drop = dominated_columns(q, p) & ~np.isin(core, best_cols)
+            if drop.any():
+                core = core[~drop]
+                q = restrict_columns(prob, core)
         if q is not None and q.B.nnz <= core_nnz_limit:
             left = budget - (time.perf_counter() - t0)
             with tick.stage("HiGHS on the core"):
@@ -1768,6 +1902,7 @@ def coverage_fast(
                     time_limit=max(left, 0.05),
                     start=np.searchsorted(core, best_cols),
                     presolve=False,
+                    heuristics=False,
                 )
             if chosen.size and not math.isnan(res.objective) and res.objective > best_value:
                 left = budget - (time.perf_counter() - t0)
@@ -1776,6 +1911,7 @@ def coverage_fast(
                     p,
                     start=core[chosen],
                     seed=seed,
+                    stall=polish_stall,
                     time_limit=max(left, 0.05),
                     progress=tick,
                 )
@@ -1843,6 +1979,7 @@ def coverage_exact(
         p,
         time_limit=None if time_limit is None else 0.2 * time_limit,
         seed=seed,
+        reduce=False,
         progress=tick,
     )
     value, chosen_q = fast.value, fast.selected
