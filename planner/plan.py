@@ -1178,6 +1178,7 @@ class Plan:
                 "time_limit": run.time_limit,
                 "seed": self.seed,
             }
+            new: pd.DataFrame | None = None  # new sites in build order (phases: all phases)
             if run.kind == "lscp":
                 locate = LSCP.from_matrix(minutes, costs=costs, **common).solve(**solve_args)
                 uncoverable = float(locate.figures.get("uncoverable_weight", 0.0))
@@ -1197,7 +1198,8 @@ class Plan:
                     phases, **solve_args
                 )
                 locate = phased.phases[-1]
-                phase_of = phased.sites["phase"]
+                new = phased.sites
+                phase_of = new["phase"]
                 notes.append(
                     "Phased plan: "
                     + "; ".join(
@@ -1212,18 +1214,13 @@ class Plan:
                 )
             notes.extend(n for n in locate.notes if n not in notes)
             table = locate.demand
-            covered_after.loc[table.index] = table["covered"].to_numpy(bool)
             nearest_site.loc[table.index] = table["site"].to_numpy(object)
             time_min.loc[table.index] = table["time"].to_numpy(float)
-            ex_mask = pd.Index(s_index).isin(ex_labels)
             reach = model.data.within(self.cutoff_min)
-            hits = reach[:, np.flatnonzero(ex_mask)] if ex_mask.any() else None
-            if hits is not None:
-                before = np.diff(sp.csr_array(hits).indptr) > 0
-                covered_before.loc[d_index] = before
-            if phase_of is not None:
-                new = phased.sites.rename(columns={"marginal": "marginal_weight"})
-            else:
+            ex_cols = np.flatnonzero(pd.Index(s_index).isin(ex_labels))
+            if ex_cols.size:
+                covered_before.loc[d_index] = np.diff(sp.csr_array(reach[:, ex_cols]).indptr) > 0
+            if new is None:
                 new = locate.sites[~locate.sites["existing"].to_numpy(bool)]
             gains = new["marginal_weight"].to_numpy(float)
             keep = gains > 1e-12
@@ -1247,12 +1244,9 @@ class Plan:
                     f"Budget {run.budget:,.6g}: the {len(order)} sites chosen cost {spent:,.6g}."
                 )
             covered_after = covered_before.copy()
-            open_now = set(ex_labels) | set(order)
-            within = model.data.within(self.cutoff_min)
-            cols = np.flatnonzero(pd.Index(s_index).isin(list(open_now)))
+            cols = np.flatnonzero(pd.Index(s_index).isin(ex_labels + order))
             if cols.size:
-                after = np.diff(sp.csr_array(within[:, cols]).indptr) > 0
-                covered_after.loc[d_index] = after
+                covered_after.loc[d_index] = np.diff(sp.csr_array(reach[:, cols]).indptr) > 0
             max_p = min(max(len(order), p_eff or 0, curve_max_p or 10), n_cand)
             if max_p > 0:
                 before_weight = float(
