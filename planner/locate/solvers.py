@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
-import numba
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from planner._errors import SolverError
+from planner.locate import _kernels
 
 logger = logging.getLogger(__name__)
 
@@ -216,29 +216,6 @@ DENSE_SWAP_LIMIT = 4_000_000
 """The swap table is kept dense (chosen × candidate columns) up to this many numbers."""
 
 
-@numba.njit(cache=True, nogil=True)
-def _swap_extra_kernel(
-    indptr: IntArray,
-    indices: NDArray[np.int32],
-    data: FloatArray,
-    w: FloatArray,
-    b1: FloatArray,
-    b2: FloatArray,
-    slot_of_best: IntArray,
-    rows: IntArray,
-    out: FloatArray,
-) -> None:  # pragma: no cover - compiled; checked against _State.removal in the tests
-    """Add ``w_i (max(B_ij - b2_i, 0) - max(B_ij - b1_i, 0))`` to ``out[slot(best_i), j]``."""
-    for i in rows:
-        s = slot_of_best[i]
-        hi, lo = b1[i], b2[i]
-        wi = w[i]
-        for k in range(indptr[i], indptr[i + 1]):
-            v = data[k]
-            if v > lo:
-                out[s, indices[k]] += wi * ((v - lo) - max(v - hi, 0.0))
-
-
 # --------------------------------------------------------------------------- benefit problem
 
 
@@ -372,32 +349,12 @@ class _State:
         ).astype(np.float64)
         self.value = float(np.dot(prob.w, self.b1))
 
-    def _update_gains(self, rows: IntArray, old: FloatArray, new: FloatArray) -> None:
-        B, w = self.prob.B, self.prob.w
-        pos, local = row_positions(B.indptr, rows)
-        data = B.data[pos]
-        r_old, r_new = old[local], new[local]
-        delta = w[rows][local] * (np.maximum(data - r_old, 0.0) - np.maximum(data - r_new, 0.0))
-        self.gains -= np.bincount(B.indices[pos], weights=delta, minlength=self.prob.n_cols)
-
     def add(self, j: int) -> None:
-        BT = self.prob.BT
-        lo, hi = BT.indptr[j], BT.indptr[j + 1]
-        rows = BT.indices[lo:hi].astype(np.int64)
-        vals = BT.data[lo:hi]
-        top = vals > self.b1[rows]
-        r1 = rows[top]
-        if r1.size:
-            old = self.b1[r1].copy()
-            self._update_gains(r1, old, vals[top])
-            self.value += float(np.dot(self.prob.w[r1], vals[top] - old))
-            self.b2[r1] = old
-            self.c2[r1] = self.c1[r1]
-            self.b1[r1] = vals[top]
-            self.c1[r1] = j
-        sec = ~top & (vals > self.b2[rows])
-        self.b2[rows[sec]] = vals[sec]
-        self.c2[rows[sec]] = j
+        B, BT = self.prob.B, self.prob.BT
+        self.value += _kernels.state_add(
+            j, BT.indptr, BT.indices, BT.data, B.indptr, B.indices, B.data, self.prob.w,
+            self.b1, self.c1, self.b2, self.c2, self.gains,
+        )  # fmt: skip
         self.selected[j] = True
 
     def removal(self, s: int) -> tuple[float, FloatArray]:
@@ -418,20 +375,12 @@ class _State:
         )
 
     def remove(self, s: int) -> None:
-        BT = self.prob.BT
+        B, BT = self.prob.B, self.prob.BT
         self.selected[s] = False
-        lo, hi = BT.indptr[s], BT.indptr[s + 1]
-        rows = BT.indices[lo:hi].astype(np.int64)
-        rows = rows[(self.c1[rows] == s) | (self.c2[rows] == s)]
-        if rows.size == 0:
-            return
-        old = self.b1[rows].copy()
-        b1, c1, b2, c2 = _top2(self.prob.B, rows, self.selected, self.prob.base)
-        changed = b1 != old
-        if changed.any():
-            self._update_gains(rows[changed], old[changed], b1[changed])
-            self.value += float(np.dot(self.prob.w[rows[changed]], b1[changed] - old[changed]))
-        self.b1[rows], self.c1[rows], self.b2[rows], self.c2[rows] = b1, c1, b2, c2
+        self.value += _kernels.state_remove(
+            s, self.selected, self.prob.base, BT.indptr, BT.indices, B.indptr, B.indices, B.data,
+            self.prob.w, self.b1, self.c1, self.b2, self.c2, self.gains,
+        )  # fmt: skip
 
     def swap_table(self) -> tuple[IntArray, FloatArray, FloatArray | sp.csr_array]:
         """Every swap at once: the loss of removing each chosen column, and the extra gains.
@@ -458,7 +407,7 @@ class _State:
         loss = np.bincount(slot[self.c1[rows]], weights=drop, minlength=chosen.size)
         if chosen.size * n <= DENSE_SWAP_LIMIT:
             dense = np.zeros((chosen.size, n))
-            _swap_extra_kernel(
+            _kernels.swap_extra(
                 B.indptr, B.indices, B.data, w, self.b1, self.b2, slot[self.c1], rows, dense
             )
             return chosen, loss.astype(np.float64), dense
@@ -491,40 +440,36 @@ def _best_swap(
     chosen, loss, table = st.swap_table()
     if chosen.size == 0:
         return -1, -1, -math.inf
+    if isinstance(table, np.ndarray):
+        s, t, v = _kernels.best_swap_dense(
+            table, st.gains, st.selected, loss, chosen, blocked_in, blocked_out, floor
+        )
+        return int(s), int(t), float(v)
     gains = st.gains.copy()
     gains[st.selected] = -np.inf
     out_ok = ~blocked_out[chosen]
-    if isinstance(table, np.ndarray):
-        delta = table + gains[None, :] - loss[:, None]
-        k = int(np.argmax(delta))
-        best_any = (int(chosen[k // delta.shape[1]]), k % delta.shape[1], float(delta.flat[k]))
-        delta[:, blocked_in] = -np.inf
-        delta[~out_ok] = -np.inf
-        k = int(np.argmax(delta))
-        best_ok = (int(chosen[k // delta.shape[1]]), k % delta.shape[1], float(delta.flat[k]))
-    else:
-        row_of = np.repeat(np.arange(chosen.size), np.diff(table.indptr))
-        vals = gains[table.indices] + table.data - loss[row_of]
-        pair_ok = ~blocked_in[table.indices] & out_ok[row_of]
+    row_of = np.repeat(np.arange(chosen.size), np.diff(table.indptr))
+    vals = gains[table.indices] + table.data - loss[row_of]
+    pair_ok = ~blocked_in[table.indices] & out_ok[row_of]
 
-        def pick(g: FloatArray, lo: FloatArray, v: FloatArray) -> tuple[int, int, float]:
-            cand = (-1, -1, -math.inf)
-            if v.size:
-                i = int(np.argmax(v))
-                cand = (int(chosen[row_of[i]]), int(table.indices[i]), float(v[i]))
-            t, s_slot = int(np.argmax(g)), int(np.argmin(lo))
-            if np.isfinite(g[t]) and np.isfinite(lo[s_slot]):
-                value = float(g[t] - lo[s_slot] + table[s_slot, t])
-                if value > cand[2]:
-                    cand = (int(chosen[s_slot]), t, value)
-            return cand
+    def pick(g: FloatArray, lo: FloatArray, v: FloatArray) -> tuple[int, int, float]:
+        cand = (-1, -1, -math.inf)
+        if v.size:
+            i = int(np.argmax(v))
+            cand = (int(chosen[row_of[i]]), int(table.indices[i]), float(v[i]))
+        t, s_slot = int(np.argmax(g)), int(np.argmin(lo))
+        if np.isfinite(g[t]) and np.isfinite(lo[s_slot]):
+            value = float(g[t] - lo[s_slot] + table[s_slot, t])
+            if value > cand[2]:
+                cand = (int(chosen[s_slot]), t, value)
+        return cand
 
-        best_any = pick(gains, loss, vals)
-        best_ok = pick(
-            np.where(blocked_in, -np.inf, gains),
-            np.where(out_ok, loss, np.inf),
-            np.where(pair_ok, vals, -np.inf),
-        )
+    best_any = pick(gains, loss, vals)
+    best_ok = pick(
+        np.where(blocked_in, -np.inf, gains),
+        np.where(out_ok, loss, np.inf),
+        np.where(pair_ok, vals, -np.inf),
+    )
     if not math.isfinite(best_ok[2]) or best_any[2] > max(best_ok[2], floor):
         return best_any if math.isfinite(best_any[2]) else (-1, -1, -math.inf)
     return best_ok
@@ -1506,49 +1451,32 @@ def coverage_lagrangian(
         Bound, multipliers, and the best plan met.
     """
     t0 = time.perf_counter()
-    A = sp.csr_array((np.ones(prob.B.nnz), prob.B.indices, prob.B.indptr), shape=prob.B.shape)
     AT = prob.BT
-    AT = sp.csr_array((np.ones(AT.nnz), AT.indices, AT.indptr), shape=AT.shape)
-    w = prob.w
-    n = A.shape[1]
+    w = np.asarray(prob.w, dtype=np.float64)
+    n = AT.shape[0]
     p = min(p, n)
-    deg = np.maximum(np.diff(A.indptr), 1)
+    deg = np.maximum(np.diff(prob.B.indptr), 1)
     lam = w / deg
-    best_bound = math.inf
     best_lam = lam.copy()
     best_cols = (
         np.asarray(start_cols, dtype=np.int64) if start_cols is not None else np.zeros(0, np.int64)
     )
-    best_value = lower
-    mu, stall = 2.0, 0
-    it = 0
-    while it < max_iter:
-        it += 1
-        c = AT @ lam
-        top = np.argpartition(-c, p - 1)[:p] if p > 0 else np.zeros(0, dtype=np.int64)
-        L = float(np.maximum(w - lam, 0.0).sum() + c[top].sum())
-        # rows covered by the top columns (their entries only, not the whole matrix)
-        pos, _ = row_positions(AT.indptr, top.astype(np.int64))
-        cov = np.bincount(AT.indices[pos], minlength=A.shape[0]).astype(np.float64)
-        value = float(w[cov > 0].sum())
-        if value > best_value:
-            best_value, best_cols = value, top.astype(np.int64)
-        if best_bound - 1e-12 * max(1.0, abs(L)) > L:
-            best_bound, best_lam, stall = L, lam.copy(), 0
-        else:
-            stall += 1
-            if stall >= patience:
-                mu, stall = mu / 2, 0
-        if best_bound - best_value <= 1e-9 * max(1.0, abs(best_value)) or mu < 1e-4:
+    top_cols = np.zeros(p, dtype=np.int64)
+    # mu, stall, best bound, best value, steps done, finished
+    state = np.array([2.0, 0.0, math.inf, lower, 0.0, 0.0])
+    # a few steps per call, so the clock is read often (one step costs ~2 passes over AT)
+    chunk = max(1, min(50, int(2e6 // max(AT.nnz, 1))))
+    while state[4] < max_iter:
+        steps = int(min(chunk, max_iter - state[4]))
+        if _kernels.subgradient_steps(
+            AT.indptr, AT.indices, w, lam, best_lam, top_cols, state, p, patience, steps
+        ):
             break
         if time_limit is not None and time.perf_counter() - t0 > time_limit:
             break
-        g = cov - (w > lam)
-        norm = float(np.dot(g, g))
-        if norm == 0:
-            break
-        step = mu * (L - best_value) / norm
-        lam = np.clip(lam - step * g, 0.0, w)
+    best_bound, best_value, it = float(state[2]), float(state[3]), int(state[4])
+    if best_value > lower:
+        best_cols = top_cols.copy()
     return LagrangianResult(best_bound, best_lam, best_cols, best_value, it)
 
 
@@ -1644,64 +1572,6 @@ def restrict_columns(prob: BenefitProblem, cols: IntArray) -> BenefitProblem:
     return BenefitProblem(ones, mw, np.zeros(merged.shape[0]), cost)
 
 
-@numba.njit(cache=True, nogil=True)
-def _dominated_kernel(
-    r_ptr: IntArray,
-    r_col: IntArray,
-    c_ptr: IntArray,
-    c_row: IntArray,
-    drop: NDArray[np.bool_],
-    max_work: int,
-) -> bool:  # pragma: no cover - compiled; checked against the A.T @ A test in the tests
-    """Flag each column whose rows are a subset of another column's (ties: the later one).
-
-    For column ``j`` the candidate dominators start as the columns of its
-    sparsest row and are intersected with the columns of its other rows
-    (sparsest first) until none is left or every row is seen. Gives up (returns
-    False) once it has touched more than ``max_work`` entries.
-    """
-    n_cols = c_ptr.size - 1
-    deg = np.diff(r_ptr)
-    size = np.diff(c_ptr)
-    stamp = np.zeros(n_cols, dtype=np.int64)
-    tag = 0
-    cand = np.empty(n_cols, dtype=np.int64)
-    work = 0
-    for j in range(n_cols):
-        sj = size[j]
-        if sj == 0:
-            continue
-        rows = c_row[c_ptr[j] : c_ptr[j + 1]]
-        order = np.argsort(deg[rows])
-        r0 = rows[order[0]]
-        work += r_ptr[r0 + 1] - r_ptr[r0]
-        n_c = 0
-        for t in range(r_ptr[r0], r_ptr[r0 + 1]):
-            k = r_col[t]
-            if k != j and (size[k] > sj or (size[k] == sj and k < j)):
-                cand[n_c] = k
-                n_c += 1
-        for q in range(1, order.size):
-            if n_c == 0:
-                break
-            r = rows[order[q]]
-            work += r_ptr[r + 1] - r_ptr[r] + n_c
-            if work > max_work:
-                return False
-            tag += 1
-            for t in range(r_ptr[r], r_ptr[r + 1]):
-                stamp[r_col[t]] = tag
-            m = 0
-            for u in range(n_c):
-                if stamp[cand[u]] == tag:
-                    cand[m] = cand[u]
-                    m += 1
-            n_c = m
-        if n_c > 0:
-            drop[j] = True
-    return True
-
-
 def dominated_columns(prob: BenefitProblem, p: int, *, max_work: float = 1e8) -> NDArray[np.bool_]:
     """Columns whose covered rows are a subset of another column's (drop-safe for max coverage).
 
@@ -1728,7 +1598,7 @@ def dominated_columns(prob: BenefitProblem, p: int, *, max_work: float = 1e8) ->
     A = prob.B
     AT = prob.BT
     drop = np.zeros(A.shape[1], dtype=bool)
-    done = _dominated_kernel(
+    done = _kernels.dominated(
         np.asarray(A.indptr, dtype=np.int64),
         np.asarray(A.indices, dtype=np.int64),
         np.asarray(AT.indptr, dtype=np.int64),

@@ -1,0 +1,153 @@
+"""The compiled kernels of planner.locate._kernels against the numpy they replace."""
+# ruff: noqa: N803  (A as in the maths)
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from planner.locate import _kernels
+from planner.locate.solvers import BenefitProblem, _State, _top2
+
+
+def random_benefit(seed: int, m: int = 30, n: int = 12, *, ties: bool = False) -> BenefitProblem:
+    """A benefit problem with a base per row and only entries above it kept."""
+    rng = np.random.default_rng(seed)
+    vals = rng.integers(1, 6, (m, n)).astype(float) if ties else rng.uniform(0, 10, (m, n))
+    vals[rng.random((m, n)) > 0.5] = 0.0
+    base = np.where(rng.random(m) < 0.4, rng.uniform(0, 3, m), 0.0)
+    vals[vals <= base[:, None]] = 0.0
+    B = sp.csr_array(vals)
+    return BenefitProblem(B, rng.integers(1, 9, m).astype(float), base)
+
+
+def expected_state(prob: BenefitProblem, selected: np.ndarray):
+    """Top two per row, the value and every column's gain, from scratch."""
+    rows = np.arange(prob.B.shape[0])
+    b1, c1, b2, c2 = _top2(prob.B, rows, selected, prob.base)
+    dense = prob.B.toarray()
+    gains = (prob.w[:, None] * np.maximum(dense - b1[:, None], 0.0)).sum(axis=0)
+    return b1, c1, b2, c2, float(np.dot(prob.w, b1)), gains
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_state_add_and_remove_keep_the_state_exact(seed):
+    prob = random_benefit(seed, ties=seed % 2 == 1)
+    st = _State(prob)
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        chosen = np.flatnonzero(st.selected)
+        if chosen.size and (rng.random() < 0.4 or chosen.size == prob.n_cols):
+            st.remove(int(rng.choice(chosen)))
+        else:
+            st.add(int(rng.choice(np.flatnonzero(~st.selected))))
+        b1, _, b2, _, value, gains = expected_state(prob, st.selected)
+        assert np.array_equal(st.b1, b1)
+        assert np.array_equal(st.b2, b2)
+        # on ties any selected column giving the value may hold it (-1: the base)
+        dense = prob.B.toarray()
+        for b, c in ((st.b1, st.c1), (st.b2, st.c2)):
+            held = c >= 0
+            assert st.selected[c[held]].all()
+            assert np.array_equal(dense[held, c[held]], b[held])
+            assert np.array_equal(prob.base[~held], b[~held])
+        two = (st.c1 >= 0) & (st.c2 >= 0)
+        assert not (st.c1[two] == st.c2[two]).any()
+        assert st.value == pytest.approx(value, rel=1e-12)
+        free = ~st.selected
+        assert np.allclose(st.gains[free], gains[free], atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_best_swap_dense_matches_numpy(seed):
+    prob = random_benefit(seed, ties=True)
+    rng = np.random.default_rng(seed)
+    st = _State(prob)
+    for j in rng.choice(prob.n_cols, 4, replace=False):
+        st.add(int(j))
+    chosen, loss, table = st.swap_table()
+    assert isinstance(table, np.ndarray)
+    # each entry is the exact value change of that swap
+    for a, s in enumerate(chosen):
+        for t in np.flatnonzero(~st.selected):
+            sel = st.selected.copy()
+            sel[s], sel[t] = False, True
+            change = prob.value(sel) - st.value
+            assert table[a, t] + st.gains[t] - loss[a] == pytest.approx(change, abs=1e-9)
+    for _ in range(20):
+        blocked_in = rng.random(prob.n_cols) < 0.3
+        blocked_out = rng.random(prob.n_cols) < 0.3
+        floor = float(rng.uniform(-5, 5))
+        delta = table + np.where(st.selected, -np.inf, st.gains)[None, :] - loss[:, None]
+        k_any = int(np.argmax(delta))
+        ok = delta.copy()
+        ok[:, blocked_in] = -np.inf
+        ok[blocked_out[chosen]] = -np.inf
+        k_ok = int(np.argmax(ok))
+        if not math.isfinite(ok.flat[k_ok]) or delta.flat[k_any] > max(ok.flat[k_ok], floor):
+            k = k_any
+        else:
+            k = k_ok
+        s, t, v = _kernels.best_swap_dense(
+            table, st.gains, st.selected, loss, chosen, blocked_in, blocked_out, floor
+        )
+        assert (s, t, v) == (chosen[k // prob.n_cols], k % prob.n_cols, delta.flat[k])
+
+
+def reference_subgradient(A: np.ndarray, w: np.ndarray, p: int, lower: float, iters: int):
+    """The subgradient method written with numpy on a dense 0/1 matrix (rows x columns)."""
+    lam = w / np.maximum(A.sum(axis=1), 1)
+    best_bound, best_value, best_lam = math.inf, lower, lam.copy()
+    mu, stall = 2.0, 0
+    for _ in range(iters):
+        c = A.T @ lam
+        top = np.argsort(-c, kind="stable")[:p]
+        L = np.maximum(w - lam, 0).sum() + c[top].sum()
+        cov = A[:, top].sum(axis=1)
+        best_value = max(best_value, w[cov > 0].sum())
+        if best_bound - 1e-12 * max(1.0, abs(L)) > L:
+            best_bound, best_lam, stall = L, lam.copy(), 0
+        else:
+            stall += 1
+            if stall >= 30:
+                mu, stall = mu / 2, 0
+        if best_bound - best_value <= 1e-9 * max(1.0, best_value) or mu < 1e-4:
+            break
+        g = cov - (w > lam)
+        if not g.any():
+            break
+        lam = np.clip(lam - mu * (L - best_value) / np.dot(g, g) * g, 0, w)
+    return best_bound, best_value, best_lam
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_subgradient_steps_match_numpy(seed):
+    rng = np.random.default_rng(seed)
+    A = (rng.random((60, 25)) < 0.15).astype(float)
+    w = rng.integers(1, 20, 60).astype(float)
+    p = 3
+    AT = sp.csr_array(A.T)
+    lam = w / np.maximum(A.sum(axis=1), 1)
+    best_lam, cols = lam.copy(), np.zeros(p, dtype=np.int64)
+    state = np.array([2.0, 0.0, math.inf, 0.0, 0.0, 0.0])
+    done = False
+    while not done and state[4] < 300:  # in chunks, as coverage_lagrangian calls it
+        done = _kernels.subgradient_steps(
+            AT.indptr, AT.indices, w, lam, best_lam, cols, state, p, 30, 7
+        )
+    bound, value, ref_lam = reference_subgradient(A, w, p, 0.0, int(state[4]))
+    assert state[2] == pytest.approx(bound, rel=1e-9)
+    assert state[3] == value == w[A[:, cols].sum(axis=1) > 0].sum()
+    assert np.allclose(best_lam, ref_lam)
+
+
+def test_top_indices_takes_the_largest_and_breaks_ties_by_index():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        c = rng.integers(0, 6, int(rng.integers(1, 40))).astype(float)
+        p = int(rng.integers(0, c.size + 1))
+        got = _kernels._top_indices(c, p)
+        assert np.array_equal(np.sort(got), np.sort(np.argsort(-c, kind="stable")[:p]))
