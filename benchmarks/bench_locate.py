@@ -16,6 +16,14 @@ edge length (shortest of parallel edges), draws with ``default_rng(42)``: sites 
 graph with ``limit = cutoff``. Time is wall time end to end (model build + solve);
 memory is the peak resident memory the solve adds (each solve runs in a forked child, so
 Python, numpy, HiGHS and pulp memory all count, and no tracer slows anything down).
+
+Ratios are CPU-time ratios. Our solves run in children of a process that has solved a
+tiny model once, as in any session or pipeline run where planner has already run a
+compiled kernel (the access matrix always comes first): numba then has its compiled
+code loaded. The first solve in a fresh interpreter pays about 0.3 s more, once; the
+main case is also measured that way ("cold") and printed with its own ratio.
+spopt runs where its dense demand x site matrix has at most ``--spopt-max-pairs``
+entries (its model build loops over every pair: 50,000 x 4,000 would take hours).
 """
 
 from __future__ import annotations
@@ -127,14 +135,54 @@ def run_spopt(dense_times: np.ndarray, weights: np.ndarray, cutoff: float, p: in
     return float(pulp.value(model.problem.objective)), build, solve
 
 
+def warm_kernels() -> None:
+    """Solve a tiny model once, so forked children start with the compiled kernels loaded."""
+    rng = np.random.default_rng(0)
+    t = np.where(rng.random((60, 12)) < 0.3, rng.uniform(0, 10, (60, 12)), np.inf)
+    for p in (2, 4):
+        MCLP.from_matrix(t, cutoff=5.0, p=p).solve(solver="fast")
+
+
+def cold_solve(times: sp.csr_array, w: np.ndarray, cutoff: float, p: int) -> tuple[float, float]:
+    """CPU and wall time of the fast solve in a fresh interpreter (kernels loaded from disk)."""
+    import subprocess
+    import tempfile
+
+    code = (
+        "import sys, time, numpy as np, scipy.sparse as sp\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from planner.locate import MCLP\n"
+        "t = sp.csr_array(sp.load_npz(sys.argv[1])); w = np.load(sys.argv[2])\n"
+        "c0, t0 = time.process_time(), time.perf_counter()\n"
+        "MCLP.from_matrix(t, cutoff=float(sys.argv[3]), p=int(sys.argv[4]), weights=w)"
+        ".solve(solver='fast')\n"
+        "print(time.process_time() - c0, time.perf_counter() - t0)\n"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        sp.save_npz(f"{tmp}/t.npz", sp.csr_matrix(times))
+        np.save(f"{tmp}/w.npy", w)
+        out = subprocess.run(
+            [sys.executable, "-c", code, f"{tmp}/t.npz", f"{tmp}/w.npy", str(cutoff), str(p)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    cpu, wall = map(float, out.stdout.split())
+    return cpu, wall
+
+
 def shenzhen(args: argparse.Namespace) -> None:
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores)", flush=True)
+    warm_kernels()
     g = shenzhen_graph()
     # 5,000 candidates do not fit: the network has 4,295 nodes, so 4,000 is the largest
     sizes = [(10_000, 2_000)] if args.quick else [(10_000, 2_000), (2_000, 500), (50_000, 4_000)]
+    if args.sizes:
+        sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",")]
+    cutoffs = [float(c) for c in args.cutoffs.split(",")]
     rows = []
     for n_demand, n_sites in sizes:
-        for cutoff in (5.0, 10.0, 15.0):
+        for cutoff in cutoffs:
             times, w, _ = shenzhen_instance(g, n_demand, n_sites, cutoff)
             for p in (20, 100):
                 main_size = (n_demand, n_sites) == (10_000, 2_000)
@@ -150,7 +198,8 @@ def shenzhen(args: argparse.Namespace) -> None:
                 fa, t_fa, m_fa, c_fa = measure(lambda: ours("fast"))
                 sp_obj = sp_t = sp_b = sp_c = math_nan = float("nan")
                 do_spopt = not args.quick and (
-                    args.full or (main_size and cutoff == 5.0 and p == 20)
+                    (args.full and n_demand * n_sites <= args.spopt_max_pairs)
+                    or (main_size and cutoff == 5.0 and p == 20)
                 )
                 sp_mem = math_nan
                 if do_spopt:
@@ -184,6 +233,8 @@ def shenzhen(args: argparse.Namespace) -> None:
                         "rows": ex.figures["model_rows"],
                     }
                 )
+                if main_size and cutoff == 5.0:
+                    rows[-1]["cold_cpu"], rows[-1]["cold_s"] = cold_solve(times, w, cutoff, p)
                 r = rows[-1]
                 print(
                     f"{r['case']:<28} exact {r['exact']:>11,.0f} in {t_ex:7.2f}s ({c_ex:.2f}s CPU) "
@@ -212,6 +263,11 @@ def shenzhen(args: argparse.Namespace) -> None:
             if r["spopt"] == r["spopt"]
             else "not run (use --full)"
         )
+        if "cold_cpu" in r:
+            sp_txt += (
+                f"; fresh-process fast solve {r['cold_cpu']:.3f} s CPU "
+                f"({r['spopt_cpu'] / r['cold_cpu']:,.0f}x)"
+            )
         print(
             f"| {r['case']} | {r['exact']:,.0f} ({r['exact'] / r['total']:.2%}), "
             f"{r['exact_s']:.2f} s, {r['exact_mb']:,.0f} MB, {r['exact_status']} | "
@@ -288,8 +344,16 @@ def beijing(args: argparse.Namespace) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--full", action="store_true", help="spopt on every case")
+    ap.add_argument("--full", action="store_true", help="spopt on every case it can build")
+    ap.add_argument(
+        "--spopt-max-pairs",
+        type=float,
+        default=2e7,
+        help="with --full, run spopt where demand x sites is at most this (default 2e7)",
+    )
     ap.add_argument("--beijing-only", action="store_true")
+    ap.add_argument("--sizes", default="", help="e.g. 10000x2000,2000x500 (default: all three)")
+    ap.add_argument("--cutoffs", default="5,10,15", help="minutes (default 5,10,15)")
     ap.add_argument("--no-beijing", action="store_true")
     ap.add_argument("--time-limit", type=float, default=600.0, help="exact solver's limit")
     ap.add_argument(

@@ -151,3 +151,54 @@ def test_top_indices_takes_the_largest_and_breaks_ties_by_index():
         p = int(rng.integers(0, c.size + 1))
         got = _kernels._top_indices(c, p)
         assert np.array_equal(np.sort(got), np.sort(np.argsort(-c, kind="stable")[:p]))
+
+
+def random_times_csr(seed: int, m: int = 40, n: int = 15) -> sp.csr_array:
+    """Sparse times with stored zeros (a demand point at a site) and unsorted magnitudes."""
+    rng = np.random.default_rng(seed)
+    dense = np.round(rng.uniform(0, 20, (m, n)), 0)
+    mask = rng.random((m, n)) < 0.35
+    rows, cols = np.nonzero(mask)
+    return sp.csr_array((dense[rows, cols], (rows, cols)), shape=(m, n))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_coverage_rows_matches_numpy(seed):
+    t = random_times_csr(seed)
+    rng = np.random.default_rng(seed)
+    existing = rng.random(t.shape[1]) < 0.2
+    w = np.where(rng.random(t.shape[0]) < 0.1, 0.0, 1.0)
+    cutoff = 8.0
+    row_ids, ptr, idx, reach, by_existing = _kernels.coverage_rows(
+        t.indptr, t.indices, t.data, cutoff, existing, w
+    )
+    within = (t.toarray() <= cutoff) & (t.toarray() != 0) | _stored_zero(t)
+    assert np.array_equal(reach, within.any(axis=1))
+    assert np.array_equal(by_existing, within[:, existing].any(axis=1))
+    keep = reach & ~by_existing & (w > 0)
+    assert np.array_equal(row_ids, np.flatnonzero(keep))
+    sub = sp.csr_array((np.ones(idx.size), idx, ptr), shape=(row_ids.size, int((~existing).sum())))
+    assert np.array_equal(sub.toarray() > 0, within[keep][:, ~existing])
+
+
+def _stored_zero(t: sp.csr_array) -> np.ndarray:
+    z = np.zeros(t.shape, dtype=bool)
+    coo = t.tocoo()
+    z[coo.row[coo.data == 0], coo.col[coo.data == 0]] = True
+    return z
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_nearest_open_matches_numpy(seed):
+    t = random_times_csr(seed)
+    rng = np.random.default_rng(seed)
+    open_mask = rng.random(t.shape[1]) < 0.3
+    site = np.zeros(t.shape[0], dtype=np.int64)
+    best = np.zeros(t.shape[0])
+    _kernels.nearest_open(t.indptr, t.indices, t.data, open_mask, site, best)
+    dense = np.where(_stored_zero(t) | (t.toarray() > 0), t.toarray(), np.inf)
+    dense[:, ~open_mask] = np.inf
+    assert np.array_equal(best, dense.min(axis=1))
+    has = np.isfinite(best)
+    assert np.array_equal(site[has], np.argmin(dense[has], axis=1))  # first column on ties
+    assert (site[~has] == -1).all()

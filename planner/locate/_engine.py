@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from planner._errors import InfeasibleError, InputError
+from planner.locate import _kernels
 from planner.locate._base import AccessData, LocateResult, SolverName, relative_gap
 from planner.locate.solvers import (
     EXACT_NNZ_LIMIT,
@@ -241,8 +242,9 @@ def nearest_open(
     n = times.shape[0]
     site = np.full(n, -1, dtype=np.int64)
     best = np.full(n, np.inf)
-    if times.nnz == 0:
-        return site, best
+    mask = np.asarray(open_mask, dtype=np.bool_)
+    _kernels.nearest_open(times.indptr, times.indices, times.data, mask, site, best)
+    return site, best
     d = np.where(open_mask[times.indices], times.data, np.inf)
     lengths = np.diff(times.indptr)
     nonempty = np.flatnonzero(lengths > 0)

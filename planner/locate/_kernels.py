@@ -234,11 +234,20 @@ def subgradient_steps(at_ptr, at_idx, w, lam, best_lam, best_cols, state, p, pat
     finished = False
     for _ in range(steps):
         state[4] += 1
-        for j in range(n):
-            acc = 0.0
-            for k in range(at_ptr[j], at_ptr[j + 1]):
-                acc += lam[at_idx[k]]
-            c[j] = acc
+        for j in range(n):  # four sums at once: one add chain would wait on each add
+            hi = at_ptr[j + 1]
+            k = at_ptr[j]
+            a0 = a1 = a2 = a3 = 0.0
+            while k + 4 <= hi:
+                a0 += lam[at_idx[k]]
+                a1 += lam[at_idx[k + 1]]
+                a2 += lam[at_idx[k + 2]]
+                a3 += lam[at_idx[k + 3]]
+                k += 4
+            while k < hi:
+                a0 += lam[at_idx[k]]
+                k += 1
+            c[j] = (a0 + a1) + (a2 + a3)
         top = _top_indices(c, p)
         L = 0.0
         for r in range(m):
@@ -282,3 +291,70 @@ def subgradient_steps(at_ptr, at_idx, w, lam, best_lam, best_cols, state, p, pat
     state[0], state[1], state[2], state[3] = mu, stall, best_bound, best_value
     state[5] = 1.0 if finished else 0.0
     return finished
+
+
+@numba.njit(cache=True, nogil=True)
+def coverage_rows(indptr, indices, data, cutoff, existing, w):  # type: ignore[no-untyped-def]
+    """Build the coverage pattern of the rows a new site could still win, in one pass.
+
+    A row is kept when it has a site within ``cutoff`` (stored zeros count),
+    none of them existing, and a positive weight. Returns ``row_ids``, the CSR
+    ``indptr``/``indices`` of the kept rows over the candidate (non-existing)
+    columns renumbered in order, and per row the flags ``reach`` (any site
+    within the cutoff) and ``by_existing`` (an existing site within it).
+    """
+    n = indptr.size - 1
+    reach = np.zeros(n, dtype=np.bool_)
+    by_existing = np.zeros(n, dtype=np.bool_)
+    counts = np.zeros(n, dtype=np.int64)
+    for r in range(n):
+        c = 0
+        for k in range(indptr[r], indptr[r + 1]):
+            if data[k] <= cutoff:
+                reach[r] = True
+                if existing[indices[k]]:
+                    by_existing[r] = True
+                else:
+                    c += 1
+        counts[r] = c
+    col_map = np.full(existing.size, -1, dtype=np.int64)
+    m = 0
+    for j in range(existing.size):
+        if not existing[j]:
+            col_map[j] = m
+            m += 1
+    n_rows = 0
+    for r in range(n):
+        if reach[r] and not by_existing[r] and w[r] > 0:
+            n_rows += 1
+    row_ids = np.empty(n_rows, dtype=np.int64)
+    ptr = np.zeros(n_rows + 1, dtype=np.int64)
+    q = 0
+    for r in range(n):
+        if reach[r] and not by_existing[r] and w[r] > 0:
+            row_ids[q] = r
+            ptr[q + 1] = ptr[q] + counts[r]
+            q += 1
+    idx = np.empty(ptr[n_rows], dtype=np.int32)
+    for q in range(n_rows):
+        r = row_ids[q]
+        t = ptr[q]
+        for k in range(indptr[r], indptr[r + 1]):
+            if data[k] <= cutoff:
+                idx[t] = col_map[indices[k]]
+                t += 1
+    return row_ids, ptr, idx, reach, by_existing
+
+
+@numba.njit(cache=True, nogil=True)
+def nearest_open(indptr, indices, data, open_mask, site, best):  # type: ignore[no-untyped-def]
+    """Write each row's nearest open column and its time (first stored on ties; -1 / inf: none)."""
+    for r in range(indptr.size - 1):
+        b = np.inf
+        s = -1
+        for k in range(indptr[r], indptr[r + 1]):
+            if open_mask[indices[k]] and data[k] < b:
+                b = data[k]
+                s = indices[k]
+        site[r] = s
+        best[r] = b

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from planner._errors import InfeasibleError, InputError
+from planner.locate import _kernels
 from planner.locate._base import (
     AccessData,
     LocateResult,
@@ -64,32 +65,29 @@ logger = logging.getLogger(__name__)
 IntArray = NDArray[np.int64]
 
 
-def _restrict(
-    pattern: sp.csr_array, rows: NDArray[np.bool_], cols: NDArray[np.bool_]
-) -> tuple[sp.csr_array, IntArray, IntArray]:
-    """Sub-matrix on (rows, cols) keeping stored zeros; returns it and the kept numbers."""
-    row_ids = np.flatnonzero(rows)
-    col_ids = np.flatnonzero(cols)
-    col_map = np.full(pattern.shape[1], -1, dtype=np.int64)
-    col_map[col_ids] = np.arange(col_ids.size)
-    sub = pattern[row_ids]
-    sub = sp.csr_array(sub)
-    keep = cols[sub.indices]
-    row_of = np.repeat(np.arange(row_ids.size), np.diff(sub.indptr))
-    counts = np.bincount(row_of[keep], minlength=row_ids.size)
-    indptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
-    out = sp.csr_array(
-        (sub.data[keep], col_map[sub.indices[keep]].astype(np.int32), indptr),
-        shape=(row_ids.size, col_ids.size),
+def _coverage_rows(
+    data: AccessData, cutoff: float, existing: NDArray[np.bool_], weights: NDArray[np.float64]
+) -> tuple[sp.csr_array, IntArray, IntArray, NDArray[np.bool_], NDArray[np.bool_]]:
+    """Return the coverage pattern of the rows new sites could still win (candidate columns).
+
+    Returns
+    -------
+    sub, row_ids, cand_cols, reach, by_existing
+        0/1 CSR of the kept rows (reachable, not covered by an existing site,
+        positive weight) over the non-existing columns; the kept rows and
+        columns; per demand row, whether any site / an existing site is within
+        the cutoff.
+    """
+    t = data.times
+    ex = np.asarray(existing, dtype=np.bool_)
+    row_ids, ptr, idx, reach, by_existing = _kernels.coverage_rows(
+        t.indptr, t.indices, t.data, float(cutoff), ex, np.asarray(weights, dtype=np.float64)
     )
-    return out, row_ids, col_ids
-
-
-def _rows_touching(pattern: sp.csr_array, cols: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    row_of = np.repeat(np.arange(pattern.shape[0]), np.diff(pattern.indptr))
-    hit = np.zeros(pattern.shape[0], dtype=bool)
-    hit[row_of[cols[pattern.indices]]] = True
-    return hit
+    cand_cols = np.flatnonzero(~ex)
+    sub = sp.csr_array(
+        (np.ones(idx.size, dtype=np.int8), idx, ptr), shape=(row_ids.size, cand_cols.size)
+    )
+    return sub, row_ids, cand_cols, reach, by_existing
 
 
 class MCLP(BenefitModel):
@@ -294,11 +292,7 @@ class MCLP(BenefitModel):
 
     def _prepare(self) -> Prepared:
         data, w, ex = self.data, self.weights, self.existing
-        pattern = data.within(self.cutoff)
-        reach = np.diff(pattern.indptr) > 0
-        by_existing = _rows_touching(pattern, ex)
-        rows = reach & ~by_existing & (w > 0)
-        sub, row_ids, cand_cols = _restrict(pattern, rows, ~ex)
+        sub, row_ids, cand_cols, reach, by_existing = _coverage_rows(data, self.cutoff, ex, w)
         merged, mw, _ = merge_rows(sub, w[row_ids], by_values=False)
         merged = sp.csr_array(
             (np.ones(merged.nnz), merged.indices, merged.indptr), shape=merged.shape
@@ -451,10 +445,9 @@ class MCLP(BenefitModel):
         if cap_note is not None:
             logger.warning("%s", cap_note)
         data, w, ex = self.data, self.weights, self.existing
-        pattern = data.within(self.cutoff)
-        reach = np.diff(pattern.indptr) > 0
-        rows = reach & (w > 0)
-        sub, row_ids, _ = _restrict(pattern, rows, np.ones(data.n_sites, dtype=bool))
+        sub, row_ids, _, reach, _ = _coverage_rows(
+            data, self.cutoff, np.zeros(data.n_sites, dtype=bool), w
+        )
         merged, mw, group = merge_rows(sub, w[row_ids], by_values=False)
         merged = sp.csr_array(
             (np.ones(merged.nnz), merged.indices, merged.indptr), shape=merged.shape
@@ -883,11 +876,7 @@ class LSCP:
         mip_gap: float,
     ) -> LocateResult:
         data, w, ex = self.data, self.weights, self.existing
-        pattern = data.within(self.cutoff)
-        reach = np.diff(pattern.indptr) > 0
-        by_existing = _rows_touching(pattern, ex)
-        rows = reach & ~by_existing & (w > 0)
-        sub, row_ids, cand_cols = _restrict(pattern, rows, ~ex)
+        sub, row_ids, cand_cols, reach, by_existing = _coverage_rows(data, self.cutoff, ex, w)
         has = np.diff(sub.indptr) > 0
         uncoverable = np.zeros(data.n_demand, dtype=bool)
         uncoverable[~reach] = True

@@ -682,6 +682,8 @@ def greedy_swap(
             order, spent = [j1], float(cost[j1])
     greedy_value = st.value
     n_swaps = 0
+    if bound - st.value <= 1e-9 * max(1.0, abs(st.value)):
+        swaps = False  # the greedy plan is proven optimal
     if swaps and order and budget is None:
         deadline = None if time_limit is None else t0 + time_limit
         best_sel, _, n_swaps = _tabu_swaps(
@@ -1711,6 +1713,9 @@ def coverage_fast(
     budget = 10.0 if time_limit is None else max(time_limit, 0.1)
     tick = progress or Progress(None)
     if reduce:
+        greedy = greedy_swap(prob, p, swaps=False)
+        if greedy.bound - greedy.value <= 1e-9 * max(1.0, greedy.value):
+            return greedy, np.zeros(prob.B.shape[0])  # proven optimal: nothing to reduce
         drop = dominated_columns(prob, p)
         if drop.any():  # same optimum, fewer columns: solve the reduced problem
             keep = np.flatnonzero(~drop)
