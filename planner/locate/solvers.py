@@ -1427,8 +1427,11 @@ def coverage_lagrangian(
 
     ``L(lam) = sum_g max(0, w_g - lam_g) + (sum of the p largest c_j)`` with
     ``c_j = sum_{g in N(j)} lam_g`` is an upper bound for every ``lam >= 0``; its
-    minimum equals the LP bound. Each iteration costs two sparse products, and
-    the top-p columns of each iteration are scored as plans too.
+    minimum equals the LP bound. The multipliers start from the known plan
+    (complementary slackness: ``w_g`` on the rows it leaves uncovered, 0 on rows
+    it covers twice or more, ``w_g / deg_g`` on the others); each step costs one
+    pass over the matrix (compiled: :func:`planner.locate._kernels.subgradient_steps`),
+    and the top-p columns of each step are scored as plans too.
 
     Parameters
     ----------
@@ -1458,11 +1461,15 @@ def coverage_lagrangian(
     n = AT.shape[0]
     p = min(p, n)
     deg = np.maximum(np.diff(prob.B.indptr), 1)
-    lam = w / deg
-    best_lam = lam.copy()
     best_cols = (
         np.asarray(start_cols, dtype=np.int64) if start_cols is not None else np.zeros(0, np.int64)
     )
+    # complementary slackness with the known plan: a row it leaves uncovered is worth its
+    # weight, a row it covers twice is worth nothing to the bound, the others share it
+    pos, _ = row_positions(AT.indptr, best_cols)
+    times = np.bincount(AT.indices[pos], minlength=w.size)
+    lam = np.where(times == 0, w, np.where(times == 1, w / deg, 0.0))
+    best_lam = lam.copy()
     top_cols = np.zeros(p, dtype=np.int64)
     # mu, stall, best bound, best value, steps done, finished
     state = np.array([2.0, 0.0, math.inf, lower, 0.0, 0.0])
