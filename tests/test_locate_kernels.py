@@ -202,3 +202,29 @@ def test_nearest_open_matches_numpy(seed):
     has = np.isfinite(best)
     assert np.array_equal(site[has], np.argmin(dense[has], axis=1))  # first column on ties
     assert (site[~has] == -1).all()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_both_dominance_kernels_match_a_pairwise_subset_check(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        m, n = int(rng.integers(1, 150)), int(rng.integers(2, 12))
+        a = rng.random((m, n)) < rng.uniform(0.05, 0.7)
+        a[:, rng.integers(0, n, 2)] = a[:, [0]]  # identical columns
+        expect = np.zeros(n, dtype=bool)
+        for j in range(n):
+            if not a[:, j].any():
+                continue
+            for k in range(n):
+                subset = k != j and not (a[:, j] & ~a[:, k]).any()
+                if subset and (a[:, k].sum() > a[:, j].sum() or k < j):
+                    expect[j] = True
+        A = sp.csr_array(a.astype(float))
+        AT = sp.csr_array(A.T)
+        args = [np.asarray(x, dtype=np.int64) for x in (A.indptr, A.indices, AT.indptr, AT.indices)]
+        by_bits = np.zeros(n, dtype=bool)
+        _kernels.dominated_bits(*args, by_bits)
+        by_lists = np.zeros(n, dtype=bool)
+        assert _kernels.dominated(*args, by_lists, 10**9)
+        assert np.array_equal(by_bits, expect)
+        assert np.array_equal(by_lists, expect)

@@ -44,6 +44,9 @@ IntArray = NDArray[np.int64]
 EXACT_NNZ_LIMIT = 3_000_000
 """``solver="auto"`` uses HiGHS when the reduced model has at most this many non-zeros."""
 
+DOMINANCE_BITSET_WORDS = 16_000_000
+"""Dominance is tested on row bitsets (fast on dense coverage) up to this many 64-bit words."""
+
 LP_BOUND_NNZ_LIMIT = 1_500_000
 """The fast solver adds the LP relaxation bound when the model is at most this large."""
 
@@ -1596,8 +1599,9 @@ def dominated_columns(prob: BenefitProblem, p: int, *, max_work: float = 1e8) ->
     p
         Number of columns to choose.
     max_work
-        Give up (drop nothing) after touching this many entries (dense coverage,
-        long cutoffs: the test would cost more than it saves; ~0.15 s).
+        When the problem has too many rows for row bitsets
+        (:data:`DOMINANCE_BITSET_WORDS`), the candidate-intersection test gives
+        up (drops nothing) after touching this many entries (~0.15 s).
 
     Returns
     -------
@@ -1607,14 +1611,18 @@ def dominated_columns(prob: BenefitProblem, p: int, *, max_work: float = 1e8) ->
     A = prob.B
     AT = prob.BT
     drop = np.zeros(A.shape[1], dtype=bool)
-    done = _kernels.dominated(
+    arrays = (
         np.asarray(A.indptr, dtype=np.int64),
         np.asarray(A.indices, dtype=np.int64),
         np.asarray(AT.indptr, dtype=np.int64),
         np.asarray(AT.indices, dtype=np.int64),
         drop,
-        int(max_work),
     )
+    if A.shape[1] * -(-A.shape[0] // 64) <= DOMINANCE_BITSET_WORDS:
+        _kernels.dominated_bits(*arrays)
+        done = True
+    else:
+        done = _kernels.dominated(*arrays, int(max_work))
     if not done or int((~drop).sum()) < p:
         return np.zeros(A.shape[1], dtype=bool)
     return drop
