@@ -1043,7 +1043,7 @@ def new_highs(*, log: bool = False) -> Any:
     return core
 
 
-def _run_highs(
+def _load_highs(
     m: _MipArrays,
     options: dict[str, float | int | str],
     *,
@@ -1051,11 +1051,16 @@ def _run_highs(
     offset: float,
     start: FloatArray | None,
     log: bool,
-    t0: float,
-) -> MipResult | None:
-    """One HiGHS run; ``None`` when its plan contradicts its reported figures."""
+) -> Any:
+    """Return a silent HiGHS instance holding the model, its options and the start.
+
+    HiGHS runs on one thread unless ``options`` say otherwise: its branch and
+    bound is serial, and a pool of worker threads costs ~5 ms per run (most of a
+    small core MIP's time) and CPU time spent spinning.
+    """
     n_col, n_row = int(m.cost.size), int(m.A.shape[0])
     h = new_highs(log=log)
+    h.setOptionValue("threads", 1)
     for key, value in options.items():
         h.setOptionValue(key, value)
     inf = h.getInfinity()
@@ -1078,12 +1083,34 @@ def _run_highs(
     )
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model built for this instance.")
-    is_mip = bool(np.any(m.integrality))
     if start is not None:
         h.setSolution(n_col, np.arange(n_col, dtype=np.int32), start)
-    h.run()
+    return h
+
+
+def _run_highs(
+    m: _MipArrays,
+    options: dict[str, float | int | str],
+    *,
+    sense: str,
+    offset: float,
+    start: FloatArray | None,
+    log: bool,
+    t0: float,
+) -> MipResult | None:
+    """One HiGHS run; ``None`` when its plan contradicts its reported figures."""
+    h = _load_highs(m, options, sense=sense, offset=offset, start=start, log=log)
+    if h.run() == highspy.HighsStatus.kError and "threads" not in options:
+        # HiGHS keeps one thread pool per process: if it was started with another size
+        # (highspy used before us), a run asking for one thread fails; use the pool there is
+        h = _load_highs(
+            m, {**options, "threads": 0}, sense=sense, offset=offset, start=start, log=log
+        )
+        h.run()
+    n_col = int(m.cost.size)
     model_status = h.getModelStatus()
     info = h.getInfo()
+    is_mip = bool(np.any(m.integrality))
     seconds = time.perf_counter() - t0
     ms = highspy.HighsModelStatus
     if model_status == ms.kInfeasible:
@@ -1672,7 +1699,7 @@ def coverage_fast(
     time_limit: float | None = None,
     seed: int | None = None,
     starts: int = 2,
-    core_factor: int = 4,
+    core_factor: int = 2,
     core_extra: int = 150,
     core_nnz_limit: int = 1_000_000,
     polish_stall: int = 3,
