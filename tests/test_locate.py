@@ -504,29 +504,6 @@ def test_lagrangian_bound_fixing_and_dominance_are_valid(seed):
         assert best_kept == opt
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_dominated_columns_match_a_pairwise_subset_check(seed):
-    # the compiled candidate-intersection test against every pair of dense columns
-    rng = np.random.default_rng(seed)
-    for _ in range(40):
-        m, n = int(rng.integers(1, 25)), int(rng.integers(2, 12))
-        a = rng.random((m, n)) < rng.uniform(0.1, 0.7)
-        a[:, rng.integers(0, n, 2)] = a[:, [0]]  # identical columns
-        prob = BenefitProblem(sp.csr_array(a.astype(float)), np.ones(m), np.zeros(m))
-        expect = np.zeros(n, dtype=bool)
-        for j in range(n):
-            if not a[:, j].any():
-                continue  # columns that cover nothing are kept
-            for k in range(n):
-                subset = k != j and not (a[:, j] & ~a[:, k]).any()
-                if subset and (a[:, k].sum() > a[:, j].sum() or k < j):
-                    expect[j] = True
-        p = int(rng.integers(1, n + 1))
-        if (~expect).sum() < p:
-            expect[:] = False
-        assert np.array_equal(dominated_columns(prob, p), expect)
-
-
 # ----------------------------------------------------------------------------- spopt
 
 

@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from planner.locate import _kernels
-from planner.locate.solvers import BenefitProblem, _State, _top2
+from planner.locate.solvers import BenefitProblem, _State, _top2, dominated_columns
 
 
 def random_benefit(seed: int, m: int = 30, n: int = 12, *, ties: bool = False) -> BenefitProblem:
@@ -204,21 +204,28 @@ def test_nearest_open_matches_numpy(seed):
     assert (site[~has] == -1).all()
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_both_dominance_kernels_match_a_pairwise_subset_check(seed):
+def pairwise_dominated(a: np.ndarray) -> np.ndarray:
+    """Columns of a dense 0/1 matrix whose rows are a subset of another's (ties: the later)."""
+    n = a.shape[1]
+    expect = np.zeros(n, dtype=bool)
+    for j in range(n):
+        if not a[:, j].any():
+            continue  # columns that cover nothing are kept
+        for k in range(n):
+            subset = k != j and not (a[:, j] & ~a[:, k]).any()
+            if subset and (a[:, k].sum() > a[:, j].sum() or k < j):
+                expect[j] = True
+    return expect
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dominance_kernels_and_dominated_columns_match_a_pairwise_subset_check(seed):
     rng = np.random.default_rng(seed)
     for _ in range(40):
         m, n = int(rng.integers(1, 150)), int(rng.integers(2, 12))
         a = rng.random((m, n)) < rng.uniform(0.05, 0.7)
         a[:, rng.integers(0, n, 2)] = a[:, [0]]  # identical columns
-        expect = np.zeros(n, dtype=bool)
-        for j in range(n):
-            if not a[:, j].any():
-                continue
-            for k in range(n):
-                subset = k != j and not (a[:, j] & ~a[:, k]).any()
-                if subset and (a[:, k].sum() > a[:, j].sum() or k < j):
-                    expect[j] = True
+        expect = pairwise_dominated(a)
         A = sp.csr_array(a.astype(float))
         AT = sp.csr_array(A.T)
         args = [np.asarray(x, dtype=np.int64) for x in (A.indptr, A.indices, AT.indptr, AT.indices)]
@@ -228,3 +235,8 @@ def test_both_dominance_kernels_match_a_pairwise_subset_check(seed):
         assert _kernels.dominated(*args, by_lists, 10**9)
         assert np.array_equal(by_bits, expect)
         assert np.array_equal(by_lists, expect)
+        # the public function keeps at least p columns, else drops nothing
+        p = int(rng.integers(1, n + 1))
+        prob = BenefitProblem(A, np.ones(m), np.zeros(m))
+        want = expect if (~expect).sum() >= p else np.zeros(n, dtype=bool)
+        assert np.array_equal(dominated_columns(prob, p), want)
