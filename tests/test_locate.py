@@ -830,3 +830,61 @@ def test_exact_solves_print_nothing(capfd: pytest.CaptureFixture[str]) -> None:
     out, err = capfd.readouterr()
     assert out == ""
     assert "HiGHS" not in err
+
+
+def test_exact_solve_works_after_highspy_started_its_own_thread_pool() -> None:
+    """HiGHS keeps one thread pool per process; we ask for one thread, a user may not.
+
+    Run in a fresh interpreter: a user's HiGHS run with two threads first, then our
+    exact solve (it must fall back to the pool there is), and the other way round
+    (a user's default run after ours). The MIP must reach HiGHS: the greedy plan of
+    this instance is not proven optimal.
+    """
+    import subprocess
+    import sys
+
+    code = """
+import sys
+import highspy
+import numpy as np
+from planner.locate import MCLP
+rng = np.random.default_rng(3)
+t = np.where(rng.random((40, 12)) < 0.3, rng.uniform(1, 20, (40, 12)), np.inf)
+
+def user(threads):
+    # a MIP that reaches branch and bound (presolve off), so HiGHS starts its pool
+    h = highspy.Highs()
+    h.silent()
+    h.setOptionValue("presolve", "off")
+    if threads:
+        h.setOptionValue("threads", threads)
+    for j in range(3):
+        h.addVar(0, 1)
+        h.changeColIntegrality(j, highspy.HighsVarType.kInteger)
+        h.changeColCost(j, -1.0 - j)
+    h.addRow(-highspy.kHighsInf, 1.5, 3, np.arange(3, dtype=np.int32), np.ones(3))
+    h.run()
+    return h.getInfo().objective_function_value
+
+def ours():
+    res = MCLP.from_matrix(t, cutoff=10, p=3).solve(solver="exact")
+    assert res.solver == "highs (dominance + reduced-cost fixing, heuristic incumbent)"
+    assert res.status == "optimal"
+    return res.objective
+
+if sys.argv[1] == "user-first":
+    print(user(2), ours())
+else:
+    print(ours(), user(0))
+"""
+    rng = np.random.default_rng(3)
+    t = np.where(rng.random((40, 12)) < 0.3, rng.uniform(1, 20, (40, 12)), np.inf)
+    best = brute_mclp(t, np.ones(40), 10, 3)
+    root = Path(__file__).resolve().parents[1]
+    for order, expect in (("user-first", [-3.0, best]), ("ours-first", [best, -3.0])):
+        out = subprocess.run(
+            [sys.executable, "-c", code, order], capture_output=True, text=True, cwd=root
+        )
+        assert out.returncode == 0, out.stderr
+        last = out.stdout.strip().split("\n")[-1]  # highspy.Highs() prints a banner first
+        assert [float(v) for v in last.split()] == expect

@@ -1043,51 +1043,6 @@ def new_highs(*, log: bool = False) -> Any:
     return core
 
 
-def _load_highs(
-    m: _MipArrays,
-    options: dict[str, float | int | str],
-    *,
-    sense: str,
-    offset: float,
-    start: FloatArray | None,
-    log: bool,
-) -> Any:
-    """Return a silent HiGHS instance holding the model, its options and the start.
-
-    HiGHS runs on one thread unless ``options`` say otherwise: its branch and
-    bound is serial, and a pool of worker threads costs ~5 ms per run (most of a
-    small core MIP's time) and CPU time spent spinning.
-    """
-    n_col, n_row = int(m.cost.size), int(m.A.shape[0])
-    h = new_highs(log=log)
-    h.setOptionValue("threads", 1)
-    for key, value in options.items():
-        h.setOptionValue(key, value)
-    inf = h.getInfinity()
-    status = h.passModel(
-        n_col,
-        n_row,
-        int(m.A.nnz),
-        1,  # column-wise
-        -1 if sense == "max" else 1,
-        float(offset),
-        m.cost,
-        m.lower,
-        np.minimum(m.upper, inf),
-        np.maximum(m.row_lower, -inf),
-        np.minimum(m.row_upper, inf),
-        np.ascontiguousarray(m.A.indptr[:-1], dtype=np.int32),
-        np.ascontiguousarray(m.A.indices, dtype=np.int32),
-        np.ascontiguousarray(m.A.data, dtype=np.float64),
-        m.integrality,
-    )
-    if status == highspy.HighsStatus.kError:
-        raise SolverError("HiGHS rejected the model built for this instance.")
-    if start is not None:
-        h.setSolution(n_col, np.arange(n_col, dtype=np.int32), start)
-    return h
-
-
 def _run_highs(
     m: _MipArrays,
     options: dict[str, float | int | str],
@@ -1098,14 +1053,48 @@ def _run_highs(
     log: bool,
     t0: float,
 ) -> MipResult | None:
-    """One HiGHS run; ``None`` when its plan contradicts its reported figures."""
-    h = _load_highs(m, options, sense=sense, offset=offset, start=start, log=log)
+    """One HiGHS run; ``None`` when its plan contradicts its reported figures.
+
+    HiGHS runs on one thread unless ``options`` say otherwise: its branch and
+    bound is serial, and a pool of worker threads costs ~5 ms per run (most of a
+    small core MIP's time) and CPU time spent spinning.
+    """
+
+    def load(opts: dict[str, float | int | str]) -> Any:
+        n_col, n_row = int(m.cost.size), int(m.A.shape[0])
+        h = new_highs(log=log)
+        h.setOptionValue("threads", 1)
+        for key, value in opts.items():
+            h.setOptionValue(key, value)
+        inf = h.getInfinity()
+        status = h.passModel(
+            n_col,
+            n_row,
+            int(m.A.nnz),
+            1,  # column-wise
+            -1 if sense == "max" else 1,
+            float(offset),
+            m.cost,
+            m.lower,
+            np.minimum(m.upper, inf),
+            np.maximum(m.row_lower, -inf),
+            np.minimum(m.row_upper, inf),
+            np.ascontiguousarray(m.A.indptr[:-1], dtype=np.int32),
+            np.ascontiguousarray(m.A.indices, dtype=np.int32),
+            np.ascontiguousarray(m.A.data, dtype=np.float64),
+            m.integrality,
+        )
+        if status == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS rejected the model built for this instance.")
+        if start is not None:
+            h.setSolution(n_col, np.arange(n_col, dtype=np.int32), start)
+        return h
+
+    h = load(options)
     if h.run() == highspy.HighsStatus.kError and "threads" not in options:
         # HiGHS keeps one thread pool per process: if it was started with another size
         # (highspy used before us), a run asking for one thread fails; use the pool there is
-        h = _load_highs(
-            m, {**options, "threads": 0}, sense=sense, offset=offset, start=start, log=log
-        )
+        h = load({**options, "threads": 0})
         h.run()
     n_col = int(m.cost.size)
     model_status = h.getModelStatus()
