@@ -1486,8 +1486,8 @@ def coverage_lagrangian(
     # complementary slackness with the known plan: a row it leaves uncovered is worth its
     # weight, a row it covers twice is worth nothing to the bound, the others share it
     pos, _ = row_positions(AT.indptr, best_cols)
-    times = np.bincount(AT.indices[pos], minlength=w.size)
-    lam = np.where(times == 0, w, np.where(times == 1, w / deg, 0.0))
+    hits = np.bincount(AT.indices[pos], minlength=w.size)
+    lam = np.where(hits == 0, w, np.where(hits == 1, w / deg, 0.0))
     best_lam = lam.copy()
     top_cols = np.zeros(p, dtype=np.int64)
     # mu, stall, best bound, best value, steps done, finished
@@ -1743,6 +1743,7 @@ def coverage_fast(
     t0 = time.perf_counter()
     budget = 10.0 if time_limit is None else max(time_limit, 0.1)
     tick = progress or Progress(None)
+    greedy: FastResult | None = None
     if reduce:
         greedy = greedy_swap(prob, p, swaps=False)
         if greedy.bound - greedy.value <= 1e-9 * max(1.0, greedy.value):
@@ -1767,7 +1768,11 @@ def coverage_fast(
             )
             reduced.selected = keep[reduced.selected]
             return reduced, lam
-    fast = greedy_swap(prob, p, time_limit=0.25 * budget, seed=seed, progress=tick)
+    # nothing dropped: the swaps start from the greedy plan already made, not a new greedy
+    start = None if greedy is None else greedy.selected
+    fast = greedy_swap(prob, p, start=start, time_limit=0.25 * budget, seed=seed, progress=tick)
+    if greedy is not None:
+        fast.bound = min(fast.bound, greedy.bound)  # the greedy steps' online bounds count too
     if fast.bound - fast.value <= 1e-9 * max(1.0, fast.value):  # proven optimal already
         return fast, np.zeros(prob.B.shape[0])
     pool = [(fast.selected, fast.value)]
