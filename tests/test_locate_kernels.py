@@ -97,11 +97,14 @@ def test_best_swap_dense_matches_numpy(seed):
         assert (s, t, v) == (chosen[k // prob.n_cols], k % prob.n_cols, delta.flat[k])
 
 
-def reference_subgradient(A: np.ndarray, w: np.ndarray, p: int, lower: float, iters: int):
-    """The subgradient method written with numpy on a dense 0/1 matrix (rows x columns)."""
+def reference_subgradient(
+    A: np.ndarray, w: np.ndarray, p: int, lower: float, iters: int, deflect: float, tol: float
+):
+    """The deflected, projected subgradient method in numpy on a dense 0/1 matrix (rows x cols)."""
     lam = w / np.maximum(A.sum(axis=1), 1)
     best_bound, best_value, best_lam = math.inf, lower, lam.copy()
     mu, stall = 2.0, 0
+    d = np.zeros(w.size)
     for _ in range(iters):
         c = A.T @ lam
         top = np.argsort(-c, kind="stable")[:p]
@@ -114,31 +117,36 @@ def reference_subgradient(A: np.ndarray, w: np.ndarray, p: int, lower: float, it
             stall += 1
             if stall >= 30:
                 mu, stall = mu / 2, 0
-        if best_bound - best_value <= 1e-9 * max(1.0, best_value) or mu < 1e-4:
+        if best_bound - best_value <= max(tol, 1e-9 * max(1.0, best_value)) or mu < 1e-4:
             break
         g = cov - (w > lam)
-        if not g.any():
+        g[((g > 0) & (lam <= 0)) | ((g < 0) & (lam >= w))] = 0  # moves the box would undo
+        d = g + deflect * d
+        if not d.any():
             break
-        lam = np.clip(lam - mu * (L - best_value) / np.dot(g, g) * g, 0, w)
+        lam = np.clip(lam - mu * (L - best_value) / np.dot(d, d) * d, 0, w)
     return best_bound, best_value, best_lam
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_subgradient_steps_match_numpy(seed):
+@pytest.mark.parametrize(
+    ("seed", "deflect", "tol"),
+    [(0, 0.0, 0.0), (1, 0.5, 0.0), (2, 0.95, 0.0), (3, 0.95, 1.0 - 1e-6)],
+)
+def test_subgradient_steps_match_numpy(seed, deflect, tol):
     rng = np.random.default_rng(seed)
     A = (rng.random((60, 25)) < 0.15).astype(float)
     w = rng.integers(1, 20, 60).astype(float)
     p = 3
     AT = sp.csr_array(A.T)
     lam = w / np.maximum(A.sum(axis=1), 1)
-    best_lam, cols = lam.copy(), np.zeros(p, dtype=np.int64)
+    best_lam, cols, d = lam.copy(), np.zeros(p, dtype=np.int64), np.zeros(w.size)
     state = np.array([2.0, 0.0, math.inf, 0.0, 0.0, 0.0])
     done = False
     while not done and state[4] < 300:  # in chunks, as coverage_lagrangian calls it
         done = _kernels.subgradient_steps(
-            AT.indptr, AT.indices, w, lam, best_lam, cols, state, p, 30, 7
+            AT.indptr, AT.indices, w, lam, best_lam, cols, d, state, p, 30, deflect, tol, 7
         )
-    bound, value, ref_lam = reference_subgradient(A, w, p, 0.0, int(state[4]))
+    bound, value, ref_lam = reference_subgradient(A, w, p, 0.0, int(state[4]), deflect, tol)
     assert state[2] == pytest.approx(bound, rel=1e-9)
     assert state[3] == value == w[A[:, cols].sum(axis=1) > 0].sum()
     assert np.allclose(best_lam, ref_lam)

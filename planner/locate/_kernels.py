@@ -263,16 +263,23 @@ def _top_indices(c, p):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, nogil=True)
-def subgradient_steps(at_ptr, at_idx, w, lam, best_lam, best_cols, state, p, patience, steps):  # type: ignore[no-untyped-def]
-    """Run up to ``steps`` subgradient steps on the Lagrangian of max coverage.
+def subgradient_steps(  # type: ignore[no-untyped-def]
+    at_ptr, at_idx, w, lam, best_lam, best_cols, direction, state, p, patience, deflect, tol, steps
+):
+    """Run up to ``steps`` deflected subgradient steps on the Lagrangian of max coverage.
 
     ``L(lam) = sum_g max(0, w_g - lam_g) + (sum of the p largest c_j)`` with
     ``c_j = sum_{g in N(j)} lam_g``; the top-p columns of each step are scored
-    as a plan. ``state`` holds ``[mu, stall, best bound, best value, steps
-    done, finished]`` and is updated in place with ``lam``, ``best_lam`` (the
-    multipliers of the best bound) and ``best_cols`` (the best plan met, when
-    it beat the starting value). Returns True when the method has finished
-    (bound met, step size spent, or a zero subgradient).
+    as a plan. The subgradient is projected on the box ``0 <= lam <= w`` (a
+    component that would only push a multiplier past its bound is zero) and
+    deflected: the step follows ``d = g + deflect * d_previous`` (heavy ball),
+    which damps the zigzag of the plain method; the step size is Polyak's,
+    ``mu (L - best value) / |d|^2``. ``state`` holds ``[mu, stall, best bound,
+    best value, steps done, finished]`` and is updated in place with ``lam``,
+    ``direction``, ``best_lam`` (the multipliers of the best bound) and
+    ``best_cols`` (the best plan met, when it beat the starting value).
+    Returns True when the method has finished (bound within ``tol`` of the
+    best value, step size spent, or a zero direction).
     """
     n = at_ptr.size - 1
     m = w.size
@@ -322,20 +329,22 @@ def subgradient_steps(at_ptr, at_idx, w, lam, best_lam, best_cols, state, p, pat
             stall += 1
             if stall >= patience:
                 mu, stall = mu / 2, 0
-        if best_bound - best_value <= 1e-9 * max(1.0, abs(best_value)) or mu < 1e-4:
+        if best_bound - best_value <= max(tol, 1e-9 * max(1.0, abs(best_value))) or mu < 1e-4:
             finished = True
             break
         norm = 0.0
         for r in range(m):
             g = cov[r] - (1.0 if w[r] > lam[r] else 0.0)
-            norm += g * g
+            if (g > 0.0 and lam[r] <= 0.0) or (g < 0.0 and lam[r] >= w[r]):
+                g = 0.0  # the box stops this multiplier: no move, no share of the step
+            direction[r] = g + deflect * direction[r]
+            norm += direction[r] * direction[r]
         if norm == 0:
             finished = True
             break
         step = mu * (L - best_value) / norm
         for r in range(m):
-            g = cov[r] - (1.0 if w[r] > lam[r] else 0.0)
-            lam[r] = min(max(lam[r] - step * g, 0.0), w[r])
+            lam[r] = min(max(lam[r] - step * direction[r], 0.0), w[r])
     state[0], state[1], state[2], state[3] = mu, stall, best_bound, best_value
     state[5] = 1.0 if finished else 0.0
     return finished
