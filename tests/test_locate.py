@@ -26,11 +26,14 @@ from planner.locate import (
 )
 from planner.locate.solvers import (
     BenefitProblem,
+    _fixed_problem,
     cover_mip,
     coverage_fixing,
+    coverage_mip,
     dominated_columns,
     lagrangian_value,
     merge_rows,
+    prove_coverage,
 )
 
 INF = np.inf
@@ -502,6 +505,64 @@ def test_lagrangian_bound_fixing_and_dominance_are_valid(seed):
             float(wk[a[:, list(s)].any(axis=1)].sum()) for s in itertools.combinations(kept, p)
         )
         assert best_kept == opt
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fixed_problem_holds_every_plan_with_the_fixed_columns(seed):
+    t, w = random_times(seed, 30, 9, density=0.4)
+    prob, a, wk = _coverage_problem(t, w, 9)
+    rng = np.random.default_rng(seed)
+    p = 4
+    flags = rng.integers(0, 3, 9)  # 0 free, 1 out, 2 fixed in
+    out, fixed_in = flags == 1, flags == 2
+    if fixed_in.sum() >= p or (flags == 0).sum() < p - fixed_in.sum():
+        flags[:] = [2, 1, 0, 0, 0, 0, 0, 1, 0]
+        out, fixed_in = flags == 1, flags == 2
+    rest, cols, fixed, offset = _fixed_problem(prob, out, fixed_in)
+    assert np.array_equal(fixed, np.flatnonzero(fixed_in))
+    assert np.array_equal(cols, np.flatnonzero(flags == 0))
+    k = p - fixed.size
+    brute = max(
+        float(wk[a[:, list(s) + list(fixed)].any(axis=1)].sum())
+        for s in itertools.combinations(cols.tolist(), k)
+    )
+    res, chosen = coverage_mip(rest, k)
+    assert res.status == "optimal"
+    assert res.objective + offset == pytest.approx(brute)
+    assert float(wk[a[:, list(cols[chosen]) + list(fixed)].any(axis=1)].sum()) == pytest.approx(
+        brute
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_prove_coverage_finds_and_proves_the_optimum_from_any_plan(seed):
+    rng = np.random.default_rng(seed)
+    a = rng.random((150, 25)) < 0.1
+    a = a[a.any(axis=1)]
+    w = rng.integers(1, 50, a.shape[0]).astype(float)
+    prob = BenefitProblem(sp.csr_array(a.astype(float)), w, np.zeros(a.shape[0]))
+    plans = np.array(list(itertools.combinations(range(25), 4)))
+    values = np.array([w[a[:, s].any(axis=1)].sum() for s in plans])
+    opt = values.max()
+    plain, _ = coverage_mip(prob, 4)  # HiGHS with its presolve, none of our reductions
+    assert plain.objective == opt
+    runner_up = int(np.argmax(np.where(values < opt, values, -1)))  # fixing prunes most here
+    poor = int(np.argmin(values))
+    for start in (runner_up, poor):
+        chosen, value, bound, status = prove_coverage(
+            prob, 4, plans[start], float(values[start]), float(w.sum())
+        )
+        assert status == "optimal"
+        assert value == bound == opt
+        assert chosen.size == 4
+        assert float(w[a[:, chosen].any(axis=1)].sum()) == opt
+    # from the optimum itself: nothing to improve, and the proof still holds
+    again = prove_coverage(prob, 4, chosen, opt, float(w.sum()))
+    assert again[1:] == (opt, opt, "optimal")
+    # a plan known only to be worth opt - 1: fixing must keep the plans worth exactly opt
+    best = plans[int(np.argmax(values))]
+    found = prove_coverage(prob, 4, best, opt - 1, float(w.sum()))
+    assert found[1:] == (opt, opt, "optimal")
 
 
 # ----------------------------------------------------------------------------- spopt

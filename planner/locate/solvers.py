@@ -1917,7 +1917,64 @@ def coverage_exact(
         reduce=False,
         progress=tick,
     )
-    value, chosen_q = fast.value, fast.selected
+    chosen_q, value, bound, status = prove_coverage(
+        q,
+        p,
+        fast.selected,
+        fast.value,
+        fast.bound,
+        time_limit=left(),
+        mip_gap=mip_gap,
+        progress=tick,
+    )
+    return keep[chosen_q], value, bound, status, fast
+
+
+def prove_coverage(
+    prob: BenefitProblem,
+    p: int,
+    chosen: IntArray,
+    value: float,
+    bound: float,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+    progress: Progress | None = None,
+) -> tuple[IntArray, float, float, str]:
+    """Improve a max-coverage plan to the optimum and prove it: LP duals, fixing, HiGHS.
+
+    The LP relaxation gives the bound and duals; reduced-cost fixing drops the
+    columns no better plan uses and fixes those every better plan holds (with
+    integral weights "better" means worth at least ``value + 1``); HiGHS
+    solves what is left, warm-started with the plan when it fits.
+
+    Parameters
+    ----------
+    prob
+        Coverage problem (0/1, base 0).
+    p
+        Number of columns.
+    chosen, value, bound
+        A plan, its value, and a proven upper bound (e.g. from a heuristic).
+    time_limit, mip_gap
+        Seconds for the whole proof, and the relative gap at which to stop.
+    progress
+        Counts the HiGHS solves.
+
+    Returns
+    -------
+    chosen, value, bound, status
+        The best plan, its value, the proven bound and the status (optimal,
+        gap_limit or time_limit).
+    """
+    t0 = time.perf_counter()
+
+    def left() -> float | None:
+        return None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
+
+    tick = progress or Progress(None)
+    q = prob
+    incumbent, chosen_q = value, np.asarray(chosen, dtype=np.int64)
     integral = _integral(q.w)
 
     def done(bound: float) -> bool:
@@ -1925,7 +1982,6 @@ def coverage_exact(
             bound = math.floor(bound + 1e-7)
         return bound - value <= max(mip_gap * abs(value), 1e-9 * max(1.0, abs(value)))
 
-    bound = fast.bound
     status = "optimal"
     if not done(bound):
         with tick.stage("HiGHS LP relaxation"):
@@ -1935,24 +1991,34 @@ def coverage_exact(
             lp_bound, _ = lagrangian_value(q, p, pi)
             bound = min(bound, lp_bound, lp.objective)
             if not done(bound):
-                out, _ = coverage_fixing(q, p, pi, value)
-                cols = np.flatnonzero(~out)
-                r = restrict_columns(q, cols)
-                with tick.stage(f"HiGHS MIP on {cols.size} columns"):
-                    res, ch = coverage_mip(
-                        r,
-                        p,
-                        time_limit=left(),
-                        mip_gap=mip_gap,
-                        presolve=False,
-                        start=np.searchsorted(cols, chosen_q),
-                    )
-                if ch.size and not math.isnan(res.objective) and res.objective > value:
-                    value = q.value(_mask(cols[ch], q.n_cols))
-                    chosen_q = cols[ch]
+                # every plan better than the incumbent avoids `out` and holds `fixed_in`
+                target = incumbent + 1.0 - 1e-6 if integral else incumbent
+                out, fixed_in = coverage_fixing(q, p, pi, target)
+                r, cols, fixed, offset = _fixed_problem(q, out, fixed_in)
+                start = None
+                if np.isin(fixed, chosen_q).all() and np.isin(chosen_q, np.r_[cols, fixed]).all():
+                    start = np.searchsorted(cols, np.setdiff1d(chosen_q, fixed))
+                res = MipResult("optimal", np.zeros(0), 0.0, 0.0, 0.0)  # nothing left to choose
+                ch = np.zeros(0, dtype=np.int64)
+                if p > fixed.size:
+                    with tick.stage(
+                        f"HiGHS MIP on {cols.size} columns ({fixed.size} fixed in, "
+                        f"{int(out.sum())} out)"
+                    ):
+                        res, ch = coverage_mip(
+                            r,
+                            p - fixed.size,
+                            time_limit=left(),
+                            mip_gap=mip_gap,
+                            presolve=False,
+                            start=start,
+                        )
+                if not math.isnan(res.objective) and res.objective + offset > value:
+                    chosen_q = np.sort(np.r_[cols[ch], fixed])
+                    value = q.value(_mask(chosen_q, q.n_cols))
                 if not math.isnan(res.bound):
-                    # the reduced model holds every plan better than the heuristic's
-                    bound = min(bound, max(res.bound, fast.value))
+                    # the reduced model holds every plan better than the incumbent
+                    bound = min(bound, max(res.bound + offset, incumbent))
                 status = res.status
         else:
             status = "time_limit"
@@ -1960,7 +2026,31 @@ def coverage_exact(
         bound = max(math.floor(bound + 1e-7), value)
     if done(bound):
         status = "optimal" if bound - value <= 1e-9 * max(1.0, abs(value)) else "gap_limit"
-    return keep[chosen_q], value, max(bound, value), status, fast
+    return chosen_q, value, max(bound, value), status
+
+
+def _fixed_problem(
+    prob: BenefitProblem, out: NDArray[np.bool_], fixed_in: NDArray[np.bool_]
+) -> tuple[BenefitProblem, IntArray, IntArray, float]:
+    """Coverage problem left once ``out`` columns are dropped and ``fixed_in`` ones chosen.
+
+    Rows covered by a fixed column leave the problem (their weight is the
+    offset); the other columns keep their order.
+
+    Returns
+    -------
+    problem, cols, fixed, offset
+        The smaller problem, its columns (numbers in ``prob``), the fixed
+        columns, and the weight they cover.
+    """
+    fixed = np.flatnonzero(fixed_in).astype(np.int64)
+    cols = np.flatnonzero(~out & ~fixed_in).astype(np.int64)
+    pos, _ = row_positions(prob.BT.indptr, fixed)
+    covered = np.zeros(prob.B.shape[0], dtype=bool)
+    covered[prob.BT.indices[pos]] = True
+    free = np.flatnonzero(~covered)
+    rest = BenefitProblem(sp.csr_array(prob.B[free]), prob.w[free], prob.base[free], prob.cost)
+    return restrict_columns(rest, cols), cols, fixed, float(prob.w[covered].sum())
 
 
 def _mask(cols: IntArray, n: int) -> NDArray[np.bool_]:
