@@ -312,7 +312,7 @@ def shenzhen(args: argparse.Namespace) -> None:
             f"{r['exact_s']:.2f} s, {r['exact_mb']:,.0f} MB, {r['exact_status']} | "
             f"{r['fast'] / r['exact']:.3%}, {r['fast_s']:.3f} s ({r['fast_cpu']:.3f} s CPU), "
             f"{r['fast_gap']:.3%} | {sp_txt} | "
-            f"{su_ex:,.0f}x | {su_fa:,.0f}x |"
+            + (f"{su_ex:,.0f}x | {su_fa:,.0f}x |" if su_ex == su_ex else "– | – |")
         )
 
 
