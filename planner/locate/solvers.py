@@ -1973,9 +1973,8 @@ def prove_coverage(
         return None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.05)
 
     tick = progress or Progress(None)
-    q = prob
     incumbent, chosen_q = value, np.asarray(chosen, dtype=np.int64)
-    integral = _integral(q.w)
+    integral = _integral(prob.w)
 
     def done(bound: float) -> bool:
         if integral:
@@ -1985,16 +1984,16 @@ def prove_coverage(
     status = "optimal"
     if not done(bound):
         with tick.stage("HiGHS LP relaxation"):
-            lp, _ = coverage_mip(q, p, relax=True, time_limit=left())
+            lp, _ = coverage_mip(prob, p, relax=True, time_limit=left())
         if lp.status == "optimal":
-            pi = np.clip(np.abs(lp.row_dual[: q.B.shape[0]]), 0.0, q.w)
-            lp_bound, _ = lagrangian_value(q, p, pi)
+            pi = np.clip(np.abs(lp.row_dual[: prob.B.shape[0]]), 0.0, prob.w)
+            lp_bound, _ = lagrangian_value(prob, p, pi)
             bound = min(bound, lp_bound, lp.objective)
             if not done(bound):
                 # every plan better than the incumbent avoids `out` and holds `fixed_in`
                 target = incumbent + 1.0 - 1e-6 if integral else incumbent
-                out, fixed_in = coverage_fixing(q, p, pi, target)
-                r, cols, fixed, offset = _fixed_problem(q, out, fixed_in)
+                out, fixed_in = coverage_fixing(prob, p, pi, target)
+                r, cols, fixed, offset = _fixed_problem(prob, out, fixed_in)
                 start = None
                 if np.isin(fixed, chosen_q).all() and np.isin(chosen_q, np.r_[cols, fixed]).all():
                     start = np.searchsorted(cols, np.setdiff1d(chosen_q, fixed))
@@ -2015,7 +2014,7 @@ def prove_coverage(
                         )
                 if not math.isnan(res.objective) and res.objective + offset > value:
                     chosen_q = np.sort(np.r_[cols[ch], fixed])
-                    value = q.value(_mask(chosen_q, q.n_cols))
+                    value = prob.value(_mask(chosen_q, prob.n_cols))
                 if not math.isnan(res.bound):
                     # the reduced model holds every plan better than the incumbent
                     bound = min(bound, max(res.bound + offset, incumbent))
