@@ -21,6 +21,12 @@ Then :func:`combine_candidates` stacks them, :func:`filter_candidates` keeps
 certain kinds, drops sites near existing stations or inside excluded areas, and
 :func:`dedupe_candidates` merges sites within a radius, keeping the one from the
 most trusted source.
+
+Driver homes (rest places for truck drivers) have their own reader:
+:func:`driver_home_candidates` reads fuel stations for heavy goods vehicles,
+service and rest areas, logistics and industrial land and large parkings from an
+OSM file by tag (:data:`DRIVER_HOME_TAGS`), and :func:`with_passing_volume`
+attaches the trucks per day passing each site (from :class:`planner.routes.Flows`).
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import logging
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -42,11 +48,17 @@ from planner import _grid
 from planner._errors import InputError
 from planner.crs import WGS84, local_metric_crs
 
+if TYPE_CHECKING:
+    # type only: planner.routes imports this module (its face re-exports the
+    # driver-home functions), so a run-time import would close a circle
+    from planner.routes import Flows
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "CANDIDATE_SOURCES",
     "CANDIDATE_TAGS",
+    "DRIVER_HOME_TAGS",
     "candidates_from_grid",
     "candidates_from_hotspots",
     "candidates_from_osm",
@@ -54,7 +66,9 @@ __all__ = [
     "candidates_from_pois",
     "combine_candidates",
     "dedupe_candidates",
+    "driver_home_candidates",
     "filter_candidates",
+    "with_passing_volume",
 ]
 
 #: Sources of candidates, most trusted first (the order :func:`dedupe_candidates` keeps).
@@ -613,4 +627,230 @@ def dedupe_candidates(
         merged[k] = len(near)
     out = candidates[kept].copy()
     out["n_merged"] = merged[kept]
+    return out
+
+
+# ---------------------------------------------------------- driver homes
+
+#: OSM tags that make a driver-home candidate, by kind (see :func:`driver_home_candidates`).
+DRIVER_HOME_TAGS: Mapping[str, str] = {
+    "fuel_hgv": "amenity=fuel with hgv=yes/designated (or fuel:HGV_diesel=yes)",
+    "service_area": "highway=services",
+    "rest_area": "highway=rest_area",
+    "logistics": "industrial=logistics, landuse=logistics, or building=warehouse areas",
+    "industrial": "landuse=industrial areas of at least min_area_m2",
+    "truck_parking": "amenity=parking with hgv=yes/designated, or of at least min_area_m2",
+}
+
+
+def _driver_home_kind(tags: Mapping[str, str]) -> str | None:
+    hgv = tags.get("hgv", "") in ("yes", "designated")
+    if tags.get("highway") == "services":
+        return "service_area"
+    if tags.get("highway") == "rest_area":
+        return "rest_area"
+    if tags.get("amenity") == "fuel" and (hgv or tags.get("fuel:HGV_diesel") == "yes"):
+        return "fuel_hgv"
+    if tags.get("amenity") == "parking":
+        return "truck_parking" if hgv else "parking"
+    if tags.get("industrial") == "logistics" or tags.get("landuse") == "logistics":
+        return "logistics"
+    if tags.get("building") == "warehouse":
+        return "logistics"
+    if tags.get("landuse") == "industrial":
+        return "industrial"
+    return None
+
+
+def driver_home_candidates(
+    path: str | Any,
+    *,
+    kinds: Sequence[str] | None = None,
+    min_area_m2: float = 2000.0,
+    user: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Read candidate driver-home sites from an OSM file by tag.
+
+    Kinds (see :data:`DRIVER_HOME_TAGS`): fuel stations for heavy goods vehicles,
+    highway service areas and rest areas, logistics land and warehouses,
+    industrial land of at least ``min_area_m2``, and parkings that are for
+    trucks or at least ``min_area_m2`` large. Nodes are their own location;
+    closed ways (areas) their centroid, with their area; open ways their middle
+    vertex. Attach the passing volume with :func:`with_passing_volume`.
+
+    Parameters
+    ----------
+    path
+        An OSM file (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``).
+    kinds
+        Kinds to keep (default: all).
+    min_area_m2
+        Smallest industrial area or untagged parking kept.
+    user
+        Candidate sites from a user file (e.g. :func:`planner.read_candidates`),
+        appended with kind ``"user"`` unless they have a ``kind`` column.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``"osm:node/<id>"`` / ``"osm:way/<id>"`` (user sites keep
+        their index as text, prefixed ``"user:"``): ``kind``, ``name``,
+        ``area_m2`` (0 for nodes), ``source``; WGS84 points.
+
+    Examples
+    --------
+    >>> from planner import datasets
+    >>> cands = driver_home_candidates(datasets.demo_path("demo_region.osm.bz2"))
+    >>> "service_area" in set(cands["kind"])
+    True
+    """
+    import osmium
+
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"no such OSM file: {file}.", file=file, fix="check the path.")
+    wanted = set(DRIVER_HOME_TAGS) if kinds is None else set(kinds)
+    unknown = wanted - set(DRIVER_HOME_TAGS)
+    if unknown:
+        raise InputError(
+            f"unknown kinds {sorted(unknown)}.",
+            field="kinds",
+            fix=f"use some of {sorted(DRIVER_HOME_TAGS)}.",
+        )
+    recs: list[dict[str, Any]] = []
+    try:
+        proc = osmium.FileProcessor(str(file), osmium.osm.NODE | osmium.osm.WAY).with_locations()
+        for item in proc:
+            obj: Any = item
+            tags = {t.k: t.v for t in obj.tags}
+            if not tags:
+                continue
+            kind = _driver_home_kind(tags)
+            if kind is None:
+                continue
+            if obj.is_node():
+                if not obj.location.valid():
+                    continue
+                recs.append(
+                    {
+                        "id": f"osm:node/{obj.id}",
+                        "kind": kind,
+                        "name": tags.get("name"),
+                        "lon": obj.location.lon,
+                        "lat": obj.location.lat,
+                        "ring": None,
+                    }
+                )
+            elif obj.is_way():
+                pts = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+                if len(pts) < 2:
+                    continue
+                closed = obj.nodes[0].ref == obj.nodes[-1].ref and len(pts) >= 4
+                mid = pts[len(pts) // 2]
+                recs.append(
+                    {
+                        "id": f"osm:way/{obj.id}",
+                        "kind": kind,
+                        "name": tags.get("name"),
+                        "lon": mid[0],
+                        "lat": mid[1],
+                        "ring": pts if closed else None,
+                    }
+                )
+    except RuntimeError as error:
+        raise InputError(
+            f"cannot read {file.name} as OSM data: {error}.",
+            file=file,
+            fix="check that the file is a complete OSM XML or PBF extract.",
+        ) from error
+    frame = pd.DataFrame(recs, columns=["id", "kind", "name", "lon", "lat", "ring"])
+    area = np.zeros(len(frame))
+    if len(frame):
+        metric = local_metric_crs(float(frame["lon"].median()), float(frame["lat"].median()))
+        to_m = Transformer.from_crs(WGS84, metric, always_xy=True)
+        back = Transformer.from_crs(metric, WGS84, always_xy=True)
+        lon = frame["lon"].to_numpy(dtype=np.float64).copy()
+        lat = frame["lat"].to_numpy(dtype=np.float64).copy()
+        for i, ring in enumerate(frame["ring"]):
+            if ring is None:
+                continue
+            ring_arr = np.asarray(ring, dtype=np.float64)
+            xs, ys = to_m.transform(ring_arr[:, 0], ring_arr[:, 1])
+            poly = shapely.Polygon(np.column_stack([xs, ys]))
+            if not poly.is_valid:
+                poly = poly.buffer(0)
+            area[i] = poly.area
+            c = poly.centroid if not poly.is_empty else shapely.Point(xs[0], ys[0])
+            lon[i], lat[i] = back.transform(c.x, c.y)
+        frame["lon"], frame["lat"] = lon, lat
+    frame["area_m2"] = area
+    kind_arr = frame["kind"].to_numpy(dtype=object).copy()
+    small = (kind_arr == "parking") & (area < min_area_m2)
+    kind_arr[(kind_arr == "parking") & ~small] = "truck_parking"
+    frame["kind"] = kind_arr
+    keep = ~small & ~((kind_arr == "industrial") & (area < min_area_m2))
+    keep &= frame["kind"].isin(wanted).to_numpy()
+    frame = frame[keep]
+    out = gpd.GeoDataFrame(
+        {
+            "kind": frame["kind"].to_numpy(),
+            "name": frame["name"].to_numpy(),
+            "area_m2": frame["area_m2"].to_numpy(),
+            "source": "osm",
+        },
+        geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
+        index=pd.Index(frame["id"].to_numpy(), name="site"),
+        crs=WGS84,
+    )
+    if user is not None:
+        if user.crs is None:
+            raise InputError("user candidates have no CRS.", field="user")
+        extra = gpd.GeoDataFrame(
+            {
+                "kind": user["kind"].astype(str).to_numpy() if "kind" in user else "user",
+                "name": user["name"].to_numpy() if "name" in user else None,
+                "area_m2": 0.0,
+                "source": "user",
+            },
+            geometry=user.geometry.to_crs(WGS84).to_numpy(),
+            index=pd.Index([f"user:{i}" for i in user.index], name="site"),
+            crs=WGS84,
+        )
+        out = pd.concat([out, extra])
+    return out
+
+
+def with_passing_volume(
+    candidates: gpd.GeoDataFrame,
+    flows: Flows,
+    *,
+    max_snap_m: float = 300.0,
+    detour_min: float = 0.0,
+    min_volume: float | None = None,
+) -> gpd.GeoDataFrame:
+    """Attach the volume passing each candidate (and, optionally, keep the busy ones).
+
+    Parameters
+    ----------
+    candidates
+        Candidate sites (points).
+    flows
+        The flows.
+    max_snap_m, detour_min
+        As in :meth:`Flows.site_incidence`.
+    min_volume
+        Keep only candidates passed by at least this volume (e.g. 30 trucks/day).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The candidates (a copy) with ``passing_volume``, ``reachable_volume``,
+        ``u``, ``v`` (the road edge they stand beside) and ``snap_m``.
+    """
+    inc = flows.site_incidence(candidates, max_snap_m=max_snap_m, detour_min=detour_min)
+    out = candidates.copy()
+    for col in ("u", "v", "snap_m", "passing_volume", "reachable_volume"):
+        out[col] = inc.sites[col].to_numpy()
+    if min_volume is not None:
+        out = out[out["passing_volume"] >= float(min_volume)]
     return out

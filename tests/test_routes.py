@@ -354,8 +354,8 @@ def test_match_kernel_viterbi_matches_brute_force(demo_net: Any, demo_flows: Any
     Transitions are recomputed with networkx (fastest path by time, its length),
     and the node path is checked edge by edge against the network.
     """
-    from planner._match_kernel import match_batch
-    from planner.routes import _candidates
+    from planner.routes._match_kernel import match_batch
+    from planner.routes._modes import nearest_edges
 
     traces, _truth = synthetic_traces(
         demo_net, demo_flows, list(demo_flows.routes.index[:4]), noise_m=15, every_s=20, seed=3
@@ -373,7 +373,7 @@ def test_match_kernel_viterbi_matches_brute_force(demo_net: Any, demo_flows: Any
         grp = grp.iloc[:7]
         x, y = (np.asarray(v) for v in to_m.transform(grp["lon"].to_numpy(), grp["lat"].to_numpy()))
         t = (grp["time"] - grp["time"].iloc[0]).dt.total_seconds().to_numpy()
-        cp, ce, cd, co = _candidates(matcher.segs, x, y, radius, k)
+        cp, ce, cd, co = nearest_edges(matcher.segs, x, y, radius, k)
         if np.unique(cp).size < x.size:
             continue
         edge = matcher.segs.edge_id[ce]
