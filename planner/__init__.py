@@ -26,6 +26,7 @@ The public API, by concern:
 """
 
 from planner import datasets
+from planner._driver_home_plan import DriverHomePlan, driver_home_plan
 from planner._errors import (
     DatumError,
     InfeasibleError,
@@ -110,13 +111,11 @@ from planner.poi import pois_from_osm
 from planner.report import report_html, write_report
 from planner.routes import (
     DRIVER_HOME_TAGS,
-    DriverHomePlan,
     Flows,
     MapMatcher,
     MatchResult,
     SiteIncidence,
     driver_home_candidates,
-    driver_home_plan,
     flows_from_paths,
     match_traces,
     route_od,
