@@ -70,7 +70,7 @@ def _edge_lines(network: RoadNetwork, mode: str) -> _Edges:
     v = position.get_indexer(edges.index.get_level_values(1))
     lines = np.asarray(edges.geometry.to_crs(network.crs).to_numpy(), dtype=object)
     # orient every line from u to v
-    xy = network._xy  # node coordinates in the metric CRS
+    xy = network.xy  # node coordinates in the metric CRS
     start = shapely.get_point(lines, 0)
     start_xy = np.column_stack([shapely.get_x(start), shapely.get_y(start)])
     flip = np.hypot(*(start_xy - xy[v]).T) < np.hypot(*(start_xy - xy[u]).T)
@@ -214,7 +214,7 @@ def service_areas(
         ]
     )
     station_pos = pd.Series(np.arange(len(stations)), index=stations.index)
-    xy = network._xy  # node coordinates in the metric CRS
+    xy = network.xy  # node coordinates in the metric CRS
 
     bands: list[Any] = []  # per station: a geometry, or a future of one
     street_km = []

@@ -14,11 +14,11 @@ from pyproj import Geod
 from scipy.sparse.csgraph import dijkstra
 
 from planner import InputError, NetworkError, OfflineError, SnapError
+from planner.modes import parse_maxspeed
 from planner.network import (
     DEFAULT_MODES,
     TravelMode,
     _cache_path,
-    _parse_maxspeed,
     network_from_graph,
     network_from_graphml,
     network_from_osm,
@@ -247,7 +247,7 @@ def test_modes_validation() -> None:
     [("50", 50.0), ("30 mph", 30 * 1.609344), ("60;80", 60.0), ("none", None), (70, 70.0)],
 )
 def test_maxspeed_parsing(value: object, expected: float | None) -> None:
-    assert _parse_maxspeed(value) == (pytest.approx(expected) if expected else None)
+    assert parse_maxspeed(value) == (pytest.approx(expected) if expected else None)
 
 
 def test_graph_in_projected_crs_is_refused(toy) -> None:  # type: ignore[no-untyped-def]
