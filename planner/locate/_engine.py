@@ -245,16 +245,6 @@ def nearest_open(
     mask = np.asarray(open_mask, dtype=np.bool_)
     _kernels.nearest_open(times.indptr, times.indices, times.data, mask, site, best)
     return site, best
-    d = np.where(open_mask[times.indices], times.data, np.inf)
-    lengths = np.diff(times.indptr)
-    nonempty = np.flatnonzero(lengths > 0)
-    best[nonempty] = np.minimum.reduceat(d, times.indptr[nonempty])
-    rows = np.repeat(np.arange(n), lengths)
-    hit = np.flatnonzero((d == best[rows]) & np.isfinite(d))
-    r = rows[hit]
-    first = np.r_[True, r[1:] != r[:-1]] if r.size else np.zeros(0, dtype=bool)
-    site[r[first]] = times.indices[hit[first]]
-    return site, best
 
 
 def site_table(
