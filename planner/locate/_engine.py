@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from planner._errors import InfeasibleError, InputError
+from planner._progress import Progress, progress_bar
 from planner.locate import _kernels
 from planner.locate._base import AccessData, LocateResult, SolverName, relative_gap
 from planner.locate.solvers import (
@@ -22,11 +23,9 @@ from planner.locate.solvers import (
     BenefitProblem,
     FastResult,
     MipResult,
-    Progress,
     coverage_exact,
     coverage_fast,
     greedy_swap,
-    progress_bar,
 )
 
 logger = logging.getLogger(__name__)

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from planner._errors import InfeasibleError, InputError
+from planner._progress import Progress, progress_bar
 from planner.locate import _kernels
 from planner.locate._base import (
     AccessData,
@@ -51,12 +52,10 @@ from planner.locate.solvers import (
     LP_BOUND_NNZ_LIMIT,
     BenefitProblem,
     MipResult,
-    Progress,
     cover_mip,
     coverage_mip,
     greedy_cover,
     merge_rows,
-    progress_bar,
     rank_order,
 )
 

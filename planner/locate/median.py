@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from planner._errors import InfeasibleError
+from planner._progress import progress_bar
 from planner.locate._base import (
     AccessData,
     LocateResult,
@@ -49,7 +50,6 @@ from planner.locate.solvers import (
     cover_mip,
     greedy_cover,
     merge_rows,
-    progress_bar,
     rank_order,
 )
 
