@@ -306,6 +306,55 @@ def check_budget(p: int | None, budget: float | None, cand_costs: Any) -> None:
         )
 
 
+def check_flow_choice(
+    p: int | None, budget: float | None, cand_costs: Any, n_cand: int, n_existing: int
+) -> None:
+    """Check ``p`` or ``budget`` of a route model against its candidates (internal).
+
+    Parameters
+    ----------
+    p, budget
+        The model's choice: number of new sites, or total cost.
+    cand_costs
+        Costs of the eligible candidates, or None.
+    n_cand, n_existing
+        Eligible candidates (passed by at least the minimum volume) and existing sites.
+    """
+    check_budget(p, budget, cand_costs)
+    if p is not None and (int(p) != p or p < 0):
+        raise InputError(f"`p` must be a whole number >= 0; got {p}.", field="p")
+    if p is not None and p > n_cand:
+        raise InfeasibleError(
+            f"p = {p} new sites asked for, but only {n_cand} candidate sites can be chosen "
+            f"({n_existing} existing sites fixed; candidates below the minimum passing volume "
+            "are left out)."
+        )
+
+
+def check_min_volume(min_volume: float | None) -> float:
+    """Return ``min_volume`` as a number >= 0 (0 for None), or raise :class:`InputError`.
+
+    Parameters
+    ----------
+    min_volume
+        Least volume passing a candidate for it to be eligible (trucks per day).
+
+    Returns
+    -------
+    float
+        The checked minimum.
+    """
+    if min_volume is None:
+        return 0.0
+    v = float(min_volume)
+    if not (np.isfinite(v) and v >= 0):
+        raise InputError(
+            f"`min_volume` must be a number >= 0 (trucks per day); got {min_volume!r}.",
+            field="min_volume",
+        )
+    return v
+
+
 def geo_inputs(
     network: Any,
     demand: Any,

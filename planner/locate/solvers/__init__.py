@@ -49,6 +49,7 @@ from planner.locate.solvers.mip import (
     assignment_mip,
     cover_mip,
     coverage_mip,
+    lp_ipm,
     new_highs,
     solve_mip,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "greedy_cover",
     "greedy_swap",
     "lagrangian_value",
+    "lp_ipm",
     "merge_rows",
     "new_highs",
     "progress_bar",
