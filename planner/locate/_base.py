@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,11 @@ class MatrixLike(Protocol):
     matrix: Any
     demand_index: Any
     site_index: Any
+
+
+MatrixInput: TypeAlias = MatrixLike | sp.sparray | sp.spmatrix | ArrayLike
+"""What ``from_matrix`` takes: a scipy sparse matrix, a dense array (``inf`` / ``nan``:
+not reachable) or a :class:`MatrixLike` (e.g. an ``AccessMatrix``)."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,7 @@ def as_index(labels: ArrayLike | pd.Index | None, n: int, name: str, *, rows: bo
 
 
 def access_data(
-    matrix: Any,
+    matrix: MatrixInput,
     *,
     demand_index: ArrayLike | pd.Index | None = None,
     site_index: ArrayLike | pd.Index | None = None,
@@ -233,7 +238,7 @@ def access_data(
 
 
 def model_inputs(
-    matrix: Any,
+    matrix: MatrixInput,
     *,
     weights: ArrayLike | pd.Series | None,
     existing: Sequence[Hashable] | ArrayLike | None,

@@ -30,6 +30,7 @@ from planner.locate import _kernels
 from planner.locate._base import (
     AccessData,
     LocateResult,
+    MatrixInput,
     SolverName,
     check_budget,
     check_cutoff,
@@ -133,7 +134,7 @@ class MCLP(BenefitModel):
     @classmethod
     def from_matrix(
         cls,
-        matrix: Any,
+        matrix: MatrixInput,
         *,
         cutoff: float,
         p: int | None = None,
@@ -718,7 +719,7 @@ class LSCP:
     @classmethod
     def from_matrix(
         cls,
-        matrix: Any,
+        matrix: MatrixInput,
         *,
         cutoff: float,
         weights: ArrayLike | pd.Series | None = None,

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Hashable, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +22,7 @@ from numpy.typing import ArrayLike
 
 from planner.locate._base import (
     LocateResult,
+    MatrixInput,
     SolverName,
     check_cutoff,
     check_flow_choice,
@@ -65,7 +65,7 @@ class FlowCapture:
     @classmethod
     def from_matrix(
         cls,
-        matrix: Any,
+        matrix: MatrixInput,
         *,
         p: int | None = None,
         volumes: ArrayLike | pd.Series | None = None,

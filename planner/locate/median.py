@@ -25,6 +25,7 @@ from planner._progress import progress_bar
 from planner.locate._base import (
     AccessData,
     LocateResult,
+    MatrixInput,
     SolverName,
     check_cutoff,
     filter_entries,
@@ -97,7 +98,7 @@ class PMedian(BenefitModel):
     @classmethod
     def from_matrix(
         cls,
-        matrix: Any,
+        matrix: MatrixInput,
         *,
         p: int,
         weights: ArrayLike | pd.Series | None = None,
@@ -382,7 +383,7 @@ class PCenter:
     @classmethod
     def from_matrix(
         cls,
-        matrix: Any,
+        matrix: MatrixInput,
         *,
         p: int,
         weights: ArrayLike | pd.Series | None = None,

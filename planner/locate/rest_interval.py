@@ -146,7 +146,7 @@ class RestIntervalCoverage:
     @classmethod
     def from_matrix(
         cls,
-        positions: Any,
+        positions: sp.sparray | sp.spmatrix | ArrayLike,
         *,
         lengths: ArrayLike | pd.Series,
         interval: float,
