@@ -26,7 +26,6 @@ from planner.locate import (
 )
 from planner.locate.solvers import (
     BenefitProblem,
-    _fixed_problem,
     cover_mip,
     coverage_fixing,
     coverage_mip,
@@ -35,6 +34,7 @@ from planner.locate.solvers import (
     merge_rows,
     prove_coverage,
 )
+from planner.locate.solvers.pipeline import _fixed_problem
 
 INF = np.inf
 

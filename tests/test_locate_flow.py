@@ -297,7 +297,7 @@ def test_rest_cover_greedy_trap_fixed_by_local_search() -> None:
     2+2 and 4+4 of them. Greedy takes S3 (8 routes), then S2, then S1; the
     optimum is {T, B}.
     """
-    from planner.locate.flows import _cover_search
+    from planner.locate._cover_search import cover_search
     from planner.locate.solvers import greedy_cover
 
     t_site, b_site, s1, s2, s3 = range(5)
@@ -314,9 +314,9 @@ def test_rest_cover_greedy_trap_fixed_by_local_search() -> None:
     cost = np.ones(5)
     heur = greedy_cover(W, cost, lp_bound=False)
     assert sorted(heur.selected) == [s1, s2, s3]
-    stuck, _ = _cover_search(W, cost, [heur.selected], rounds=0)
+    stuck, _ = cover_search(W, cost, [heur.selected], rounds=0)
     assert sorted(stuck) == [s1, s2, s3]  # no exchange of one site helps
-    better, _ = _cover_search(W, cost, [heur.selected], rounds=5, seed=0)
+    better, _ = cover_search(W, cost, [heur.selected], rounds=5, seed=0)
     assert sorted(better) == [t_site, b_site]  # perturbed restarts find it
     fast = model.solve(solver="fast")
     assert sorted(fast.selected) == [t_site, b_site]
@@ -332,7 +332,7 @@ def test_rest_cover_exchange_swaps_two_sites_for_one() -> None:
     route 1 (6 h) passes a (2 h) and c (3 h), route 2 (6 h) passes b (3 h)
     and c (2 h). Starting from {a, b}, swapping a for c makes b redundant.
     """
-    from planner.locate.flows import _cover_search
+    from planner.locate._cover_search import cover_search
 
     a, b, c, far = 0, 1, 2, 3
     positions = sp.coo_array(
@@ -346,7 +346,7 @@ def test_rest_cover_exchange_swaps_two_sites_for_one() -> None:
     W = model.windows.W
     cols = model.windows.cand_cols
     start = np.flatnonzero(np.isin(cols, [a, b, far]))
-    got, moves = _cover_search(W, np.ones(W.shape[1]), [start], rounds=0)
+    got, moves = cover_search(W, np.ones(W.shape[1]), [start], rounds=0)
     assert sorted(cols[got]) == [c, far]
     assert moves >= 1
     assert sorted(model.solve(solver="fast").selected) == [c, far]

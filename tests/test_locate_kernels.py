@@ -10,7 +10,9 @@ import pytest
 import scipy.sparse as sp
 
 from planner.locate import _kernels
-from planner.locate.solvers import BenefitProblem, _State, _top2, dominated_columns
+from planner.locate.solvers import BenefitProblem, dominated_columns
+from planner.locate.solvers.greedy import _State
+from planner.locate.solvers.problem import _top2
 
 
 def random_benefit(seed: int, m: int = 30, n: int = 12, *, ties: bool = False) -> BenefitProblem:

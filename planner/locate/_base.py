@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,11 @@ class MatrixLike(Protocol):
     matrix: Any
     demand_index: Any
     site_index: Any
+
+
+MatrixInput: TypeAlias = MatrixLike | sp.sparray | sp.spmatrix | ArrayLike
+"""What ``from_matrix`` takes: a scipy sparse matrix, a dense array (``inf`` / ``nan``:
+not reachable) or a :class:`MatrixLike` (e.g. an ``AccessMatrix``)."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,7 @@ def as_index(labels: ArrayLike | pd.Index | None, n: int, name: str, *, rows: bo
 
 
 def access_data(
-    matrix: Any,
+    matrix: MatrixInput,
     *,
     demand_index: ArrayLike | pd.Index | None = None,
     site_index: ArrayLike | pd.Index | None = None,
@@ -233,7 +238,7 @@ def access_data(
 
 
 def model_inputs(
-    matrix: Any,
+    matrix: MatrixInput,
     *,
     weights: ArrayLike | pd.Series | None,
     existing: Sequence[Hashable] | ArrayLike | None,
@@ -304,6 +309,55 @@ def check_budget(p: int | None, budget: float | None, cand_costs: Any) -> None:
             f"the budget {budget:,.6g} is below the cheapest candidate site "
             f"({cheapest:,.6g}); no site can be built."
         )
+
+
+def check_flow_choice(
+    p: int | None, budget: float | None, cand_costs: Any, n_cand: int, n_existing: int
+) -> None:
+    """Check ``p`` or ``budget`` of a route model against its candidates (internal).
+
+    Parameters
+    ----------
+    p, budget
+        The model's choice: number of new sites, or total cost.
+    cand_costs
+        Costs of the eligible candidates, or None.
+    n_cand, n_existing
+        Eligible candidates (passed by at least the minimum volume) and existing sites.
+    """
+    check_budget(p, budget, cand_costs)
+    if p is not None and (int(p) != p or p < 0):
+        raise InputError(f"`p` must be a whole number >= 0; got {p}.", field="p")
+    if p is not None and p > n_cand:
+        raise InfeasibleError(
+            f"p = {p} new sites asked for, but only {n_cand} candidate sites can be chosen "
+            f"({n_existing} existing sites fixed; candidates below the minimum passing volume "
+            "are left out)."
+        )
+
+
+def check_min_volume(min_volume: float | None) -> float:
+    """Return ``min_volume`` as a number >= 0 (0 for None), or raise :class:`InputError`.
+
+    Parameters
+    ----------
+    min_volume
+        Least volume passing a candidate for it to be eligible (trucks per day).
+
+    Returns
+    -------
+    float
+        The checked minimum.
+    """
+    if min_volume is None:
+        return 0.0
+    v = float(min_volume)
+    if not (np.isfinite(v) and v >= 0):
+        raise InputError(
+            f"`min_volume` must be a number >= 0 (trucks per day); got {min_volume!r}.",
+            field="min_volume",
+        )
+    return v
 
 
 def geo_inputs(

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from planner._errors import InfeasibleError, InputError
+from planner._progress import Progress, progress_bar
 from planner.locate import _kernels
 from planner.locate._base import AccessData, LocateResult, SolverName, relative_gap
 from planner.locate.solvers import (
@@ -22,11 +23,9 @@ from planner.locate.solvers import (
     BenefitProblem,
     FastResult,
     MipResult,
-    Progress,
     coverage_exact,
     coverage_fast,
     greedy_swap,
-    progress_bar,
 )
 
 logger = logging.getLogger(__name__)
@@ -244,16 +243,6 @@ def nearest_open(
     best = np.full(n, np.inf)
     mask = np.asarray(open_mask, dtype=np.bool_)
     _kernels.nearest_open(times.indptr, times.indices, times.data, mask, site, best)
-    return site, best
-    d = np.where(open_mask[times.indices], times.data, np.inf)
-    lengths = np.diff(times.indptr)
-    nonempty = np.flatnonzero(lengths > 0)
-    best[nonempty] = np.minimum.reduceat(d, times.indptr[nonempty])
-    rows = np.repeat(np.arange(n), lengths)
-    hit = np.flatnonzero((d == best[rows]) & np.isfinite(d))
-    r = rows[hit]
-    first = np.r_[True, r[1:] != r[:-1]] if r.size else np.zeros(0, dtype=bool)
-    site[r[first]] = times.indices[hit[first]]
     return site, best
 
 

@@ -1,4 +1,4 @@
-"""Compiled inner loops of the fast solvers (private to :mod:`planner.locate.solvers`).
+"""Compiled inner loops of the fast solvers and the models (private to :mod:`planner.locate`).
 
 Each kernel is one loop that numpy would spread over many small temporary
 arrays: keeping the incremental state of greedy and swap moves

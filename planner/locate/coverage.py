@@ -25,10 +25,12 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from planner._errors import InfeasibleError, InputError
+from planner._progress import Progress, progress_bar
 from planner.locate import _kernels
 from planner.locate._base import (
     AccessData,
     LocateResult,
+    MatrixInput,
     SolverName,
     check_budget,
     check_cutoff,
@@ -51,12 +53,10 @@ from planner.locate.solvers import (
     LP_BOUND_NNZ_LIMIT,
     BenefitProblem,
     MipResult,
-    Progress,
     cover_mip,
     coverage_mip,
     greedy_cover,
     merge_rows,
-    progress_bar,
     rank_order,
 )
 
@@ -134,7 +134,7 @@ class MCLP(BenefitModel):
     @classmethod
     def from_matrix(
         cls,
-        matrix: Any,
+        matrix: MatrixInput,
         *,
         cutoff: float,
         p: int | None = None,
@@ -719,7 +719,7 @@ class LSCP:
     @classmethod
     def from_matrix(
         cls,
-        matrix: Any,
+        matrix: MatrixInput,
         *,
         cutoff: float,
         weights: ArrayLike | pd.Series | None = None,

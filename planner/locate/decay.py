@@ -35,6 +35,7 @@ from planner._errors import InputError
 from planner.locate._base import (
     AccessData,
     LocateResult,
+    MatrixInput,
     SolverName,
     check_cutoff,
     filter_entries,
@@ -145,7 +146,7 @@ class DecayCoverage(BenefitModel):
     @classmethod
     def from_matrix(
         cls,
-        matrix: Any,
+        matrix: MatrixInput,
         *,
         p: int,
         cutoff: float,

@@ -21,9 +21,11 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from planner._errors import InfeasibleError
+from planner._progress import progress_bar
 from planner.locate._base import (
     AccessData,
     LocateResult,
+    MatrixInput,
     SolverName,
     check_cutoff,
     filter_entries,
@@ -49,7 +51,6 @@ from planner.locate.solvers import (
     cover_mip,
     greedy_cover,
     merge_rows,
-    progress_bar,
     rank_order,
 )
 
@@ -97,7 +98,7 @@ class PMedian(BenefitModel):
     @classmethod
     def from_matrix(
         cls,
-        matrix: Any,
+        matrix: MatrixInput,
         *,
         p: int,
         weights: ArrayLike | pd.Series | None = None,
@@ -382,7 +383,7 @@ class PCenter:
     @classmethod
     def from_matrix(
         cls,
-        matrix: Any,
+        matrix: MatrixInput,
         *,
         p: int,
         weights: ArrayLike | pd.Series | None = None,
