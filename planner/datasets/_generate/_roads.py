@@ -19,8 +19,16 @@ from planner.datasets._generate._region import HALF_M, SYN
 LAT_X0, LAT_Y0, STEP = -7000.0, -4800.0, 1000.0 / 6.0
 NX, NY = 85, 67
 ART = 6  # an arterial every 6th lattice line (1 km)
+_COL_ART = [i % ART == 0 for i in range(NX)]
+_ROW_ART = [j % ART == 0 for j in range(NY)]
+_COUPLET_COLS = (42, 43)  # x = 0 northbound, x = 167 southbound
+_COUPLET_ROWS = (30, 31)  # y = 200 eastbound, y = 367 westbound
+_EXPRESSWAY_X = 8500.0
 _ART_CLASSES = ("primary", "secondary", "tertiary")
 _ART_SPEED = {"primary": "60", "secondary": "50", "tertiary": "40"}
+
+Key = tuple[int, int]  # (column, row) of a lattice node
+Edge = tuple[Key, Key, bool]  # two lattice nodes; True: on an arterial or a one-way pair
 
 
 def corridor_y(x: float) -> float:
@@ -55,25 +63,69 @@ class Layout:
 
 
 def build_roads(rng: np.random.Generator) -> Layout:
-    osm = OsmData()
+    """Lay out every road and area of the region into a new `OsmData`.
 
-    # ---- urban lattice nodes
-    col_art = [i % ART == 0 for i in range(NX)]
-    row_art = [j % ART == 0 for j in range(NY)]
-    couplet_cols = (42, 43)  # x = 0 northbound, x = 167 southbound
-    couplet_rows = (30, 31)  # y = 200 eastbound, y = 367 westbound
-    straight_cols = [a or i in couplet_cols for i, a in enumerate(col_art)]
-    straight_rows = [a or j in couplet_rows for j, a in enumerate(row_art)]
+    The steps below run in the order of the output's node and way ids and of the
+    random draws; changing their order changes every file.
+    """
+    osm = OsmData()
+    pos = _lattice_positions(rng)
+    lattice: dict[Key, int] = {}
+    for key in sorted(pos):
+        lattice[key] = osm.node(*pos[key])
+
+    # the second halves of the one-way pairs: their longest unbroken runs
+    col_run = _longest_run([(_COUPLET_COLS[1], j) for j in range(NY)], lattice)
+    row_run = _longest_run([(i, _COUPLET_ROWS[1]) for i in range(NX)], lattice)
+    edges = _lattice_edges(lattice, col_run, row_run)
+    _arterials(osm, lattice, col_run, row_run)
+    arterial_nodes = {lattice[k] for k in lattice if _COL_ART[k[0]] or _ROW_ART[k[1]]}
+    signals = {lattice[k] for k in lattice if _COL_ART[k[0]] and _ROW_ART[k[1]]}
+    local_nodes = _local_streets(osm, lattice, pos, edges, arterial_nodes, rng)
+    _footways_and_dead_ends(osm, lattice, pos, local_nodes, rng)
+    _parks(osm, pos)
+    _corridor(osm)
+    vill_nodes: set[int] = set()
+    _rural_roads(osm, vill_nodes, rng)
+    inter_y = _expressway(osm, vill_nodes, rng)
+    _logistics_park(osm)
+    sy = _service_area(osm)
+    zones = {
+        "W": ("G999 west gate", osm.node(-HALF_M, corridor_y(-HALF_M))),
+        "E": ("G999 east gate", osm.node(HALF_M, corridor_y(HALF_M))),
+        "N": ("Expressway north gate", osm.node(_EXPRESSWAY_X, HALF_M)),
+        "P": ("Demo Logistics Park", osm.node(-2200.0, -8500.0)),
+        "C": ("City east (East Avenue 7)", osm.node(9500.0, inter_y[1])),
+    }
+    return Layout(
+        osm=osm,
+        lattice=lattice,
+        local_nodes=sorted(local_nodes),
+        village_nodes=sorted(vill_nodes),
+        arterial_nodes=sorted(arterial_nodes),
+        signals=signals,
+        zones=zones,
+        park_xy=(-2200.0, -8500.0),
+        services_xy=(-8400.0, sy),
+    )
+
+
+def _lattice_positions(rng: np.random.Generator) -> dict[Key, tuple[float, float]]:
+    """Place the urban lattice nodes: jittered off the straight lines, ragged at the edge.
+
+    Returns the position of each kept node, all in one connected piece.
+    """
+    straight_cols = [a or i in _COUPLET_COLS for i, a in enumerate(_COL_ART)]
+    straight_rows = [a or j in _COUPLET_ROWS for j, a in enumerate(_ROW_ART)]
     jx = rng.uniform(-40, 40, size=(NX, NY))
     jy = rng.uniform(-40, 40, size=(NX, NY))
     keep_noise = rng.uniform(-0.12, 0.12, size=(NX, NY))
-    lattice: dict[tuple[int, int], int] = {}
     pos: dict[tuple[int, int], tuple[float, float]] = {}
     for i in range(NX):
         for j in range(NY):
             x = LAT_X0 + STEP * i
             y = LAT_Y0 + STEP * j
-            on_art = col_art[i] or row_art[j]
+            on_art = _COL_ART[i] or _ROW_ART[j]
             shape = (abs(x) / 7100.0) ** 4 + (abs(y - 700.0) / 5600.0) ** 4
             if not on_art and shape > 0.55 + keep_noise[i, j]:
                 continue
@@ -95,55 +147,46 @@ def build_roads(rng: np.random.Generator) -> Layout:
     )
     main = max(nx.connected_components(grid), key=len)
     pos = {k: v for k, v in pos.items() if k in main}
-    for key in sorted(pos):
-        lattice[key] = osm.node(*pos[key])
+    return pos
 
-    # the second halves of the one-way pairs: their longest unbroken runs
-    col_run = _longest_run([(couplet_cols[1], j) for j in range(NY)], lattice)
-    row_run = _longest_run([(i, couplet_rows[1]) for i in range(NX)], lattice)
 
-    # ---- lattice edges and which local ones to keep (spanning tree keeps it connected)
+def _lattice_edges(lattice: dict[Key, int], col_run: set[Key], row_run: set[Key]) -> list[Edge]:
+    """List the lattice's edges, marking those on arterials and on the one-way pairs."""
     edges: list[tuple[tuple[int, int], tuple[int, int], bool]] = []
     for i, j in sorted(lattice):
         for di, dj in ((1, 0), (0, 1)):
             nb = (i + di, j + dj)
             if nb not in lattice:
                 continue
-            art = (dj == 0 and row_art[j]) or (di == 0 and col_art[i])
+            art = (dj == 0 and _ROW_ART[j]) or (di == 0 and _COL_ART[i])
             couplet = (di == 0 and (i, j) in col_run and nb in col_run) or (
                 dj == 0 and (i, j) in row_run and nb in row_run
             )
             edges.append(((i, j), nb, art or couplet))
+    return edges
 
-    g = nx.Graph()
-    weights = rng.uniform(1.0, 2.0, size=len(edges))
-    for (a, b, fixed), wgt in zip(edges, weights, strict=True):
-        g.add_edge(a, b, weight=0.0 if fixed else float(wgt))
-    tree = {tuple(sorted(e)) for e in nx.minimum_spanning_edges(g, data=False)}
-    drop_draw = rng.uniform(size=len(edges))
-    local_kind_draw = rng.uniform(size=len(edges))
-    shape_draw = rng.uniform(size=len(edges))
-    shape_off = rng.uniform(-18, 18, size=len(edges))
 
-    # arterial ways: whole lines, split where the class or direction changes
-    def art_tags(k: int, ns: bool) -> dict[str, str]:
-        cls = _ART_CLASSES[k % 3]
-        name = f"Demo {'North' if ns else 'East'} Avenue {k}{SYN}"
-        t = {"highway": cls, "name": name, "maxspeed": _ART_SPEED[cls], "lanes": "4"}
-        if cls == "primary":
-            t["hgv"] = "no"  # city-centre truck ban on primaries
-        return t
+def _art_tags(k: int, ns: bool) -> dict[str, str]:
+    cls = _ART_CLASSES[k % 3]
+    name = f"Demo {'North' if ns else 'East'} Avenue {k}{SYN}"
+    t = {"highway": cls, "name": name, "maxspeed": _ART_SPEED[cls], "lanes": "4"}
+    if cls == "primary":
+        t["hgv"] = "no"  # city-centre truck ban on primaries
+    return t
 
+
+def _arterials(osm: OsmData, lattice: dict[Key, int], col_run: set[Key], row_run: set[Key]) -> None:
+    """Write the arterials: whole lines, split where the class or direction changes."""
     for i in range(0, NX, ART):
         ids = [lattice[(i, j)] for j in range(NY) if (i, j) in lattice]
-        tags = art_tags(i // ART, True)
-        if i == couplet_cols[0]:
+        tags = _art_tags(i // ART, True)
+        if i == _COUPLET_COLS[0]:
             tags.update(oneway="yes", highway="secondary", maxspeed="50", lanes="3")
         osm.way(ids, tags)
     for j in range(0, NY, ART):
         ids = [lattice[(i, j)] for i in range(NX) if (i, j) in lattice]
-        tags = art_tags(j // ART, False)
-        if j == couplet_rows[0]:
+        tags = _art_tags(j // ART, False)
+        if j == _COUPLET_ROWS[0]:
             tags.update(oneway="yes", highway="secondary", maxspeed="50", lanes="3")
         osm.way(ids, tags)
     # the other halves of the one-way pairs (full lines, drawn against the grid)
@@ -170,9 +213,33 @@ def build_roads(rng: np.random.Generator) -> Layout:
         },
     )
 
+
+def _local_streets(
+    osm: OsmData,
+    lattice: dict[Key, int],
+    pos: dict[Key, tuple[float, float]],
+    edges: list[Edge],
+    arterial_nodes: set[int],
+    rng: np.random.Generator,
+) -> set[int]:
+    """Write the local streets between arterials; return the nodes they reach.
+
+    A random spanning tree of the lattice keeps every street reachable; other
+    lattice edges are kept at random, some with a bend.
+    """
+    import networkx as nx
+
+    g = nx.Graph()
+    weights = rng.uniform(1.0, 2.0, size=len(edges))
+    for (a, b, fixed), wgt in zip(edges, weights, strict=True):
+        g.add_edge(a, b, weight=0.0 if fixed else float(wgt))
+    tree = {tuple(sorted(e)) for e in nx.minimum_spanning_edges(g, data=False)}
+    drop_draw = rng.uniform(size=len(edges))
+    local_kind_draw = rng.uniform(size=len(edges))
+    shape_draw = rng.uniform(size=len(edges))
+    shape_off = rng.uniform(-18, 18, size=len(edges))
+
     local_nodes: set[int] = set()
-    arterial_nodes = {lattice[k] for k in lattice if col_art[k[0]] or row_art[k[1]]}
-    signals = {lattice[k] for k in lattice if col_art[k[0]] and row_art[k[1]]}
     ped_done = 0
     for e, (a, b, fixed) in enumerate(edges):
         if fixed:
@@ -215,8 +282,17 @@ def build_roads(rng: np.random.Generator) -> Layout:
             if n not in arterial_nodes:
                 local_nodes.add(n)
         del ids
+    return local_nodes
 
-    # ---- footways across blocks, steps, cul-de-sacs
+
+def _footways_and_dead_ends(
+    osm: OsmData,
+    lattice: dict[Key, int],
+    pos: dict[Key, tuple[float, float]],
+    local_nodes: set[int],
+    rng: np.random.Generator,
+) -> None:
+    """Write footways and steps across blocks, and dead ends (added to ``local_nodes``)."""
     cells = sorted(
         (i, j)
         for (i, j) in lattice
@@ -250,7 +326,9 @@ def build_roads(rng: np.random.Generator) -> Layout:
             ids = osm.line([(x0, y0), end], tags)
             local_nodes.add(ids[-1])
 
-    # ---- parks with paths (inside two arterial cells, attached to the lattice)
+
+def _parks(osm: OsmData, pos: dict[Key, tuple[float, float]]) -> None:
+    """Write two parks with paths, inside two arterial cells and attached to the lattice."""
     for pi, pj in ((20, 40), (45, 15)):
         ring = [
             pos[(pi + 1, pj + 1)],
@@ -266,7 +344,9 @@ def build_roads(rng: np.random.Generator) -> Layout:
         osm.line([*centres, centres[0]], {"highway": "path", "bicycle": "yes"})
         osm.line([pos[(pi + 1, pj + 1)], centres[0]], {"highway": "path", "bicycle": "yes"})
 
-    # ---- corridor G999 (trunk) with its junctions
+
+def _corridor(osm: OsmData) -> None:
+    """Write the corridor G999 (trunk) and the arterial columns extended south to it."""
     cx = [float(x) for x in range(-10_000, 10_001, 100)]
     corridor = [(x, corridor_y(x)) for x in cx]
     cut = [0, 30, 170, 201]  # west rural / urban fringe / east rural
@@ -300,35 +380,44 @@ def build_roads(rng: np.random.Generator) -> Layout:
                 "hgv": "yes",
             },
         )
+
+
+def _village(
+    osm: OsmData, vill_nodes: set[int], rng: np.random.Generator, xc: float, yc: float, name: str
+) -> int:
+    """Write a village of four by four lanes around ``(xc, yc)``; return its corner node.
+
+    Its nodes are added to ``vill_nodes``.
+    """
+    n = 4
+    vx = rng.uniform(-25, 25, size=(n, n))
+    vy = rng.uniform(-25, 25, size=(n, n))
+    vp = {
+        (a, b): (xc + 120 * (a - 1.5) + vx[a, b], yc + 120 * (b - 1.5) + vy[a, b])
+        for a in range(n)
+        for b in range(n)
+    }
+    for a in range(n):
+        osm.line(
+            [vp[(a, b)] for b in range(n)],
+            {"highway": "residential", "name": f"{name} Lane {a}{SYN}"},
+        )
+        osm.line([vp[(b, a)] for b in range(n)], {"highway": "residential"})
+    for p in vp.values():
+        vill_nodes.add(osm.node(*p))
+    ring = [
+        (xc - 240, yc - 240),
+        (xc + 240, yc - 240),
+        (xc + 240, yc + 240),
+        (xc - 240, yc + 240),
+    ]
+    osm.area(ring, {"landuse": "residential", "name": f"{name}{SYN}"})
+    return osm.node(*vp[(0, 0)])
+
+
+def _rural_roads(osm: OsmData, vill_nodes: set[int], rng: np.random.Generator) -> None:
+    """Write the rural roads south, north and west of the city, each to a village."""
     # rural roads south of the corridor to villages
-    vill_nodes: set[int] = set()
-
-    def village(xc: float, yc: float, name: str) -> int:
-        n = 4
-        vx = rng.uniform(-25, 25, size=(n, n))
-        vy = rng.uniform(-25, 25, size=(n, n))
-        vp = {
-            (a, b): (xc + 120 * (a - 1.5) + vx[a, b], yc + 120 * (b - 1.5) + vy[a, b])
-            for a in range(n)
-            for b in range(n)
-        }
-        for a in range(n):
-            osm.line(
-                [vp[(a, b)] for b in range(n)],
-                {"highway": "residential", "name": f"{name} Lane {a}{SYN}"},
-            )
-            osm.line([vp[(b, a)] for b in range(n)], {"highway": "residential"})
-        for p in vp.values():
-            vill_nodes.add(osm.node(*p))
-        ring = [
-            (xc - 240, yc - 240),
-            (xc + 240, yc - 240),
-            (xc + 240, yc + 240),
-            (xc - 240, yc + 240),
-        ]
-        osm.area(ring, {"landuse": "residential", "name": f"{name}{SYN}"})
-        return osm.node(*vp[(0, 0)])
-
     for xr in (-6000.0, 6000.0):
         y0 = corridor_y(xr)
         ys = [y0 - 200.0 * s for s in range(int((y0 + HALF_M) // 200) + 1)]
@@ -342,7 +431,14 @@ def build_roads(rng: np.random.Generator) -> Layout:
             },
         )
         mid = ids[len(ids) // 2]
-        vnode = village(osm.xs[mid - 1] + 500, osm.ys[mid - 1] - 60, f"Demo Village S{int(xr)}")
+        vnode = _village(
+            osm,
+            vill_nodes,
+            rng,
+            osm.xs[mid - 1] + 500,
+            osm.ys[mid - 1] - 60,
+            f"Demo Village S{int(xr)}",
+        )
         osm.line(
             [(osm.xs[mid - 1], osm.ys[mid - 1]), (osm.xs[vnode - 1], osm.ys[vnode - 1])],
             {"highway": "unclassified", "maxspeed": "40"},
@@ -356,7 +452,7 @@ def build_roads(rng: np.random.Generator) -> Layout:
             [(x, y) for y in ys],
             {"highway": "tertiary", "name": f"Demo North Avenue {k}{SYN}", "maxspeed": "60"},
         )
-        vnode = village(x + 560, 8000.0 + 180, f"Demo Village N{k}")
+        vnode = _village(osm, vill_nodes, rng, x + 560, 8000.0 + 180, f"Demo Village N{k}")
         osm.line(
             [(x, 8000.0), (x + 250, 8090.0), (osm.xs[vnode - 1], osm.ys[vnode - 1])],
             {"highway": "unclassified", "maxspeed": "40"},
@@ -368,11 +464,14 @@ def build_roads(rng: np.random.Generator) -> Layout:
         [(x, yw) for x in xs_w],
         {"highway": "tertiary", "name": f"Demo East Avenue 4{SYN}", "maxspeed": "60"},
     )
-    vnode = village(-8600.0, yw + 520, "Demo Village W")
+    vnode = _village(osm, vill_nodes, rng, -8600.0, yw + 520, "Demo Village W")
     osm.line([(-8600.0, yw), (osm.xs[vnode - 1], osm.ys[vnode - 1])], {"highway": "unclassified"})
 
+
+def _expressway(osm: OsmData, vill_nodes: set[int], rng: np.random.Generator) -> list[float]:
+    """Write the expressway G9901 and its two interchanges; return their ``y``."""
     # ---- expressway G9901: x = 8500, from the corridor north to the edge
-    xm = 8500.0
+    xm = _EXPRESSWAY_X
     yc = corridor_y(xm)
     xe_end = round(LAT_X0 + STEP * (NX - 1), 2)  # 7000, east end of the lattice rows
     inter_rows = (12, 42)  # y = -2800 and y = 2200
@@ -454,12 +553,15 @@ def build_roads(rng: np.random.Generator) -> Layout:
         osm.line([(8600.0, y), (8580.0, y + 200), (xm + 15, y + 400)], link)  # NB on
         osm.line([(xm - 15, y + 400), (8420.0, y + 200), (8400.0, y)], link)  # SB off
         osm.line([(8400.0, y), (8420.0, y - 200), (xm - 15, y - 400)], link)  # SB on
-    vnode = village(9500.0, inter_y[1] + 700, "Demo Village E")
+    vnode = _village(osm, vill_nodes, rng, 9500.0, inter_y[1] + 700, "Demo Village E")
     osm.line(
         [(9500.0, inter_y[1]), (osm.xs[vnode - 1], osm.ys[vnode - 1])], {"highway": "unclassified"}
     )
+    return inter_y
 
-    # ---- logistics park south of the corridor
+
+def _logistics_park(osm: OsmData) -> None:
+    """Write the logistics park south of the corridor: roads, land, truck parking, warehouses."""
     park_cols = (-3400.0, -2800.0, -2200.0, -1600.0, -1000.0)
     park_rows = (-9000.0, -8500.0, -8000.0)
     park = {"highway": "service", "hgv": "designated", "maxspeed": "30"}
@@ -513,7 +615,9 @@ def build_roads(rng: np.random.Generator) -> Layout:
             {"building": "warehouse", "name": f"Demo Warehouse {n + 1}{SYN}"},
         )
 
-    # ---- highway service area on the corridor (west of the city)
+
+def _service_area(osm: OsmData) -> float:
+    """Write the highway service area on the corridor, west of the city; return its ``y``."""
     sx0, sx1 = -8800.0, -8000.0
     sy = corridor_y(-8400.0) + 150.0
     osm.line(
@@ -549,22 +653,4 @@ def build_roads(rng: np.random.Generator) -> Layout:
             "name": f"Demo Service Area Truck Parking{SYN}",
         },
     )
-
-    zones = {
-        "W": ("G999 west gate", osm.node(-HALF_M, corridor_y(-HALF_M))),
-        "E": ("G999 east gate", osm.node(HALF_M, corridor_y(HALF_M))),
-        "N": ("Expressway north gate", osm.node(xm, HALF_M)),
-        "P": ("Demo Logistics Park", osm.node(-2200.0, -8500.0)),
-        "C": ("City east (East Avenue 7)", osm.node(9500.0, inter_y[1])),
-    }
-    return Layout(
-        osm=osm,
-        lattice=lattice,
-        local_nodes=sorted(local_nodes),
-        village_nodes=sorted(vill_nodes),
-        arterial_nodes=sorted(arterial_nodes),
-        signals=signals,
-        zones=zones,
-        park_xy=(-2200.0, -8500.0),
-        services_xy=(-8400.0, sy),
-    )
+    return sy
