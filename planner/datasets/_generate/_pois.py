@@ -53,12 +53,30 @@ def _pick_spread(
 
 
 def plant_pois(layout: Layout, rng: np.random.Generator) -> Places:
+    """Plant the points of interest and the existing stations into ``layout.osm``.
+
+    The steps run in the order of the output's ids and of the random draws.
+    """
     osm = layout.osm
     xs, ys = osm.xs, osm.ys
     core = [n for n in layout.arterial_nodes if abs(xs[n - 1]) < 5600 and -3600 < ys[n - 1] < 5200]
     core_local = [
         n for n in layout.local_nodes if abs(xs[n - 1]) < 6500 and -4500 < ys[n - 1] < 6000
     ]
+    clusters = _eateries(layout, core, core_local, rng)
+    depots = _malls_and_depots(layout, core, clusters, rng)
+    n_res = _residential_areas(layout, rng)
+    _amenities(layout, core, core_local, rng)
+    stations = _stations(layout, core, rng)
+    return Places(clusters=clusters, courier_depots=depots, stations=stations, n_residential=n_res)
+
+
+def _eateries(
+    layout: Layout, core: list[int], core_local: list[int], rng: np.random.Generator
+) -> list[tuple[int, int]]:
+    """Plant restaurants and fast food in clusters and scattered; return the clusters."""
+    osm = layout.osm
+    xs, ys = layout.osm.xs, layout.osm.ys
     kinds = np.array(
         ["restaurant"] * PLANTED_POIS["restaurant"] + ["fast_food"] * PLANTED_POIS["fast_food"]
     )
@@ -89,6 +107,15 @@ def plant_pois(layout: Layout, rng: np.random.Generator) -> Places:
         k += 1
         osm.node(*_near(layout, n, rng), {"amenity": kind, "name": f"Demo Eatery {s + 1:02d}{SYN}"})
 
+    return clusters
+
+
+def _malls_and_depots(
+    layout: Layout, core: list[int], clusters: list[tuple[int, int]], rng: np.random.Generator
+) -> list[int]:
+    """Plant malls by the biggest clusters and express depots; return the courier offices' nodes."""
+    osm = layout.osm
+    xs, ys = layout.osm.xs, layout.osm.ys
     # malls next to the six biggest clusters
     for m, (centre, _size) in enumerate(clusters[: PLANTED_POIS["mall"]]):
         x0, y0 = xs[centre - 1] + 40, ys[centre - 1] + 40
@@ -122,7 +149,12 @@ def plant_pois(layout: Layout, rng: np.random.Generator) -> Places:
                 "name": f"Demo Courier Office {d + 1:02d}{SYN}",
             },
         )
+    return depots
 
+
+def _residential_areas(layout: Layout, rng: np.random.Generator) -> int:
+    """Plant residential areas on one-kilometre blocks; return how many the OSM data holds."""
+    osm = layout.osm
     # residential areas: 60 one-kilometre blocks plus the villages
     blocks = sorted(
         {(i - i % ART, j - j % ART) for (i, j) in layout.lattice if i + ART < NX and j + ART < NY}
@@ -142,8 +174,14 @@ def plant_pois(layout: Layout, rng: np.random.Generator) -> Places:
             [(x0, y0), (x0 + w, y0), (x0 + w, y0 + w), (x0, y0 + w)],
             {"landuse": "residential", "name": f"Demo Residential Block {r + 1:02d}{SYN}"},
         )
-    n_res = sum(1 for _ids, t in osm.ways if t.get("landuse") == "residential")
+    return sum(1 for _ids, t in osm.ways if t.get("landuse") == "residential")
 
+
+def _amenities(
+    layout: Layout, core: list[int], core_local: list[int], rng: np.random.Generator
+) -> None:
+    """Plant community centres, toilets, fuel stations and parkings."""
+    osm = layout.osm
     for n_c, n in enumerate(
         _pick_spread(core_local, PLANTED_POIS["community_centre"], 900.0, layout, rng)
     ):
@@ -208,6 +246,13 @@ def plant_pois(layout: Layout, rng: np.random.Generator) -> Places:
             },
         )
 
+
+def _stations(
+    layout: Layout, core: list[int], rng: np.random.Generator
+) -> list[tuple[str, str, str, str, float, float]]:
+    """Place the existing stations: worker stations (west and centre only) and driver homes."""
+    xs = layout.osm.xs
+    sy = layout.services_xy[1]
     # existing stations: 12 worker stations (west and centre only) and 2 driver homes
     west = [n for n in core if xs[n - 1] < 2500]
     st_nodes = _pick_spread(west, STATIONS["worker_station"], 1400.0, layout, rng)
@@ -247,4 +292,4 @@ def plant_pois(layout: Layout, rng: np.random.Generator) -> Places:
             sy + 20,
         )
     )
-    return Places(clusters=clusters, courier_depots=depots, stations=stations, n_residential=n_res)
+    return stations
