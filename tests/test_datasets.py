@@ -14,8 +14,8 @@ import pytest
 import shapely
 
 from planner import datasets
-from planner.datasets._generate import lonlat_to_xy
 from planner._errors import InputError
+from planner.datasets._generate import lonlat_to_xy
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 

@@ -19,6 +19,7 @@ import shapely
 
 from planner._errors import InputError
 from planner.datasets import _generate
+from planner.osm import tagged_elements
 
 if TYPE_CHECKING:
     from planner.network import RoadNetwork, TravelMode
@@ -299,35 +300,27 @@ def demo_pois(
     >>> int((pois["category"] == "mall").sum())
     6
     """
-    import osmium
-
     wanted = None if categories is None else set(categories)
     rows = []
     path = demo_path(_generate.OSM_FILE, data_dir=data_dir)
-    processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-    for obj in processor.with_locations():
-        if not obj.tags:
-            continue
-        tags = {t.k: t.v for t in obj.tags}
-        category = _generate.poi_category(tags)
+    for element in tagged_elements(path):
+        category = _generate.poi_category(element.tags)
         if category is None or (wanted is not None and category not in wanted):
             continue
-        if isinstance(obj, osmium.osm.Node):
-            geom = shapely.Point(obj.location.lon, obj.location.lat)
-            kind = "node"
-        elif isinstance(obj, osmium.osm.Way) and obj.is_closed():
-            geom = shapely.Polygon([(n.lon, n.lat) for n in obj.nodes]).centroid
-            kind = "way"
+        if element.osm_type == "node" and element.coords:
+            geom = shapely.Point(*element.coords[0])
+        elif element.osm_type == "way" and element.closed:
+            geom = shapely.Polygon(element.coords).centroid
         else:
             continue
         rows.append(
             {
                 "category": category,
-                "name": tags.get("name"),
-                "osm_type": kind,
-                "osm_id": obj.id,
-                "hgv": tags.get("hgv"),
-                "operator": tags.get("operator"),
+                "name": element.tags.get("name"),
+                "osm_type": element.osm_type,
+                "osm_id": element.osm_id,
+                "hgv": element.tags.get("hgv"),
+                "operator": element.tags.get("operator"),
                 "geometry": geom,
             }
         )
