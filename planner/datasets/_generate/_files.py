@@ -50,6 +50,7 @@ def csv_bytes(header: str, rows: Iterable[str]) -> bytes:
 
 
 def readme(seed: int, *, n_fixes: int, stop_counts: dict[str, int]) -> str:
+    """Return the demo folder's README (naming the generator's former module, as committed)."""
     b = region_bounds()
     pois = "\n".join(f"| {k} | {v} |" for k, v in PLANTED_POIS.items())
     agents = "\n".join(f"| {k} | {v} | {FIX_INTERVAL_S[k]} s |" for k, v in AGENTS.items())
