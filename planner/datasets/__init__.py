@@ -37,6 +37,7 @@ from planner.datasets._access import (
     demo_truck_trips,
     generate_demo_region,
 )
+from planner.datasets._province import generate_province
 
 __all__ = [
     "DEMO_ATTRIBUTION",
@@ -54,4 +55,5 @@ __all__ = [
     "demo_traces",
     "demo_truck_trips",
     "generate_demo_region",
+    "generate_province",
 ]
