@@ -210,7 +210,8 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Any:
     planner.plan.Plan
         The plan; call ``.site(p=...)``.
     """
-    from planner.plan import Plan, demo_homes_plan, demo_worker_plan
+    from planner.datasets.demo import demo_homes_plan, demo_worker_plan
+    from planner.plan import Plan
 
     network = _network(scenario, progress=progress)
     model = scenario["model"]
@@ -333,7 +334,7 @@ def run_scenario(
     tuple
         The :class:`~planner.plan.PlanResult` and the output folder.
     """
-    from planner.plan import write_outputs
+    from planner.outputs import write_outputs
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
