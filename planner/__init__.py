@@ -57,6 +57,7 @@ from planner.candidates import (
 )
 from planner.coverage import CoverageResult, coverage, hours_mask, stations_open
 from planner.crs import datum_offset_m, from_wgs84, local_metric_crs, to_wgs84
+from planner.datasets.demo import DemoResult, run_demo
 from planner.demand import (
     demand_from_areas,
     demand_from_hotspots,
@@ -97,16 +98,8 @@ from planner.network import (
     network_from_osm,
     network_from_place,
 )
-from planner.plan import (
-    DRIVER_HOMES,
-    WORKER_STATIONS,
-    DemoResult,
-    Plan,
-    PlanResult,
-    Preset,
-    run_demo,
-    write_outputs,
-)
+from planner.outputs import write_outputs
+from planner.plan import DRIVER_HOMES, WORKER_STATIONS, Plan, PlanResult, Preset
 from planner.poi import pois_from_osm
 from planner.report import report_html, write_report
 from planner.routes import (

@@ -321,7 +321,7 @@ def line_plan(network: Any, **kwargs: Any) -> Any:
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """``planner.plan.run_demo`` once on the embedded region (about 45 s)."""
-    from planner.plan import run_demo
+    from planner.datasets.demo import run_demo
 
     return run_demo(tmp_path_factory.mktemp("demo") / "maps" / "demo")
 
