@@ -748,3 +748,52 @@ def test_demo_traces_planted_stops_recovered():
         hit_stop[near] = True
     assert hit_stay.mean() > 0.95  # precision (stays that are planted stops)
     assert hit_stop[minutes >= 6].mean() > 0.95  # recall of stops of 6 minutes or more
+
+
+# ------------------------------------------- stay tail extension, solved by hand
+def _tail_trace(tail_x: float) -> pd.DataFrame:
+    """A rider stop in UTM 50N metres, one fix a minute from 12:00, y constant.
+
+    Fix 0 at x = 0 (the anchor, at the stop's edge), fixes 1-5 at x = 60, the tail
+    fix 6 at ``tail_x``, then fix 7 far away at x = 1,000. With a 100 m radius and
+    5 minutes, Li's stay is fixes 0-5 (fix 6 is over 100 m from the anchor), whose
+    centroid is x = (0 + 5 * 60) / 6 = 50: the tail fix joins the stay when it lies
+    within 100 m of that centroid (x <= 150), and the centroid moves to its mean.
+    """
+    x0, y0 = 200_000.0, 2_496_000.0
+    xs = np.array([0.0, 60, 60, 60, 60, 60, tail_x, 1000.0])
+    to_lonlat = Transformer.from_crs("EPSG:32650", "EPSG:4326", always_xy=True)
+    lon, lat = to_lonlat.transform(x0 + xs, np.full(len(xs), y0))
+    return pd.DataFrame(
+        {
+            "driver_id": "a",
+            "time": pd.date_range("2024-05-01 12:00", periods=len(xs), freq="min"),
+            "lon": lon,
+            "lat": lat,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("tail_x", "merge", "n_points", "end_minute", "centroid_x"),
+    [
+        (149.0, True, 7, 6, (0 + 5 * 60 + 149) / 7),  # 99 m from the centroid: joins
+        (151.0, True, 6, 5, 50.0),  # 101 m from the centroid: stays out
+        (149.0, False, 6, 5, 50.0),  # merge=False is Li's algorithm exactly: no tail
+    ],
+)
+def test_stay_tail_extends_within_the_radius_of_its_centroid(
+    tail_x: float, merge: bool, n_points: int, end_minute: int, centroid_x: float
+) -> None:
+    stays = stays_from_traces(
+        _tail_trace(tail_x), max_distance_m=100.0, min_duration_min=5.0, merge=merge
+    )
+    assert len(stays) == 1
+    row = stays.iloc[0]
+    assert row["n_points"] == n_points
+    assert row["duration_min"] == pytest.approx(end_minute)
+    assert row["start"] == pd.Timestamp("2024-05-01 12:00")
+    assert row["end"] == pd.Timestamp("2024-05-01 12:00") + pd.Timedelta(minutes=end_minute)
+    x, y = TO_UTM.transform(row.geometry.x, row.geometry.y)
+    assert x - 200_000.0 == pytest.approx(centroid_x, abs=1e-3)
+    assert y - 2_496_000.0 == pytest.approx(0.0, abs=1e-3)
