@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -30,14 +29,8 @@ from planner.demand import (
 )
 from tests.traces_synth import li_stays_reference, planted_traces
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-GEOLIFE = SHARED / "geolife" / "geolife_sample.txt.gz"
+GEOLIFE = "geolife/geolife_sample.txt.gz"  # in ../shared/data
 TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True)
-
-
-def _need(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"real data not found: {path} (the shared data folder {SHARED} is absent)")
 
 
 # ----------------------------------------------------------------- stays
@@ -497,8 +490,9 @@ def test_grid_conservation_property(weights, cell):
 # ------------------------------------------------------------ real data
 @pytest.mark.realdata
 def test_geolife_stays_in_beijing_match_reference():
-    _need(GEOLIFE)
-    df = pd.read_csv(GEOLIFE, dtype={"uid": str})
+    from tests.conftest import shared_file
+
+    df = pd.read_csv(shared_file(GEOLIFE), dtype={"uid": str})
     # an independent plain-Python run of Li's algorithm on the first 15,000 fixes per person
     df = df.groupby("uid", group_keys=False).head(15_000)
     fixes = df.rename(columns={"uid": "driver_id", "datetime": "time", "lng": "lon"})
@@ -652,7 +646,7 @@ def shapely_box(x0: float, y0: float, x1: float, y1: float):  # type: ignore[no-
 
 
 # ------------------------------------------------------- OSM POI demand
-HAIDIAN = SHARED / "beijing_haidian" / "haidian_cau.osm"
+HAIDIAN = "beijing_haidian/haidian_cau.osm"  # in ../shared/data
 
 
 @pytest.mark.realdata
@@ -660,9 +654,10 @@ def test_haidian_poi_demand_matches_tag_counts():
     import xml.etree.ElementTree as ET
 
     from planner.demand import demand_from_osm
+    from tests.conftest import shared_file
 
-    _need(HAIDIAN)
-    demand = demand_from_osm(HAIDIAN)
+    haidian = shared_file(HAIDIAN)
+    demand = demand_from_osm(haidian)
     validate_demand(demand)
     # independent: count tagged nodes and ways in the XML, first matching key wins
     expected = {}
@@ -670,7 +665,7 @@ def test_haidian_poi_demand_matches_tag_counts():
     for key, _ in POI_DEMAND_WEIGHTS:
         if key not in keys:
             keys.append(key)
-    for element in ET.parse(HAIDIAN).getroot():
+    for element in ET.parse(haidian).getroot():
         if element.tag not in ("node", "way"):
             continue
         tags = {t.get("k"): t.get("v") for t in element.findall("tag")}
@@ -717,7 +712,7 @@ def test_group_spellings_are_normalised():
 
 # ------------------------------------------- the embedded demo region
 def test_demo_traces_planted_stops_recovered():
-    datasets = pytest.importorskip("planner.datasets")
+    from planner import datasets
     from planner.crs import local_metric_crs
 
     traces = datasets.demo_traces()
