@@ -24,8 +24,6 @@ from planner.io import (
     read_traces,
 )
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
 LON = [116.3975, 116.4100, 116.3500]
 LAT = [39.9087, 39.9200, 39.9900]
 
@@ -724,9 +722,9 @@ def test_traces_datum_and_geometry(traces):
 
 @pytest.mark.realdata
 def test_geolife_traces():
-    path = SHARED_DATA / "geolife" / "geolife_sample.txt.gz"
-    if not path.exists():
-        pytest.skip(f"real data folder {SHARED_DATA} is absent")
+    from tests.conftest import shared_file
+
+    path = shared_file("geolife/geolife_sample.txt.gz")
     # GeoLife times are in GMT: columns lat,lng,datetime,uid.
     result = read_traces(path, driver="uid", time="datetime", tz="UTC")
     assert len(result) == 217_653
