@@ -52,6 +52,7 @@ from shapely.geometry.base import BaseGeometry
 
 from planner._errors import DatumError, InputError, Problem
 from planner.crs import in_china, local_metric_crs, normalize_datum, to_wgs84
+from planner.hours import parse_hours
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,6 @@ _PARQUET_SUFFIXES: Final = (".parquet", ".geoparquet", ".pq")
 SUPPORTED_SUFFIXES: Final[tuple[str, ...]] = _CSV_SUFFIXES + _VECTOR_SUFFIXES + _PARQUET_SUFFIXES
 
 _DATAFRAME_NAME: Final = "<DataFrame>"
-_HOURS_RANGE: Final = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
 _TZ_SUFFIX: Final = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
@@ -734,53 +734,6 @@ def read_points(
 # --------------------------------------------------------------------------- stations
 
 
-def parse_hours(text: str) -> tuple[tuple[int, int], ...]:
-    """Parse opening hours into ``(open, close)`` minutes since midnight.
-
-    Accepted: ``"24/7"``, ``"HH:MM-HH:MM"`` and comma-separated lists of such
-    ranges. A range may end at ``24:00`` or pass midnight (``"22:00-06:00"``,
-    returned with ``close < open``).
-
-    Parameters
-    ----------
-    text
-        The opening hours.
-
-    Returns
-    -------
-    tuple of (int, int)
-        The open ranges in minutes; ``((0, 1440),)`` for ``"24/7"``.
-
-    Raises
-    ------
-    ValueError
-        If the text is not in one of the accepted forms.
-
-    Examples
-    --------
-    >>> parse_hours("08:00-12:00, 14:00-20:30")
-    ((480, 720), (840, 1230))
-    >>> parse_hours("24/7")
-    ((0, 1440),)
-    """
-    value = str(text).strip()
-    if value.lower() in ("24/7", "24h", "00:00-24:00"):
-        return ((0, 1440),)
-    ranges = []
-    for part in value.split(","):
-        match = _HOURS_RANGE.match(part.strip().replace("–", "-"))
-        if match is None:
-            msg = f"opening hours {text!r} are not like '08:00-20:00' or '24/7'."
-            raise ValueError(msg)
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        start, end = h1 * 60 + m1, h2 * 60 + m2
-        if end > 1440 or start == end:
-            msg = f"opening hours {text!r}: range {part.strip()!r} is empty or past 24:00."
-            raise ValueError(msg)
-        ranges.append((start, end))
-    return tuple(ranges)
-
-
 def _plain(value: Any) -> Any:
     """Return a numpy scalar as the Python value it holds (for readable messages)."""
     return value.item() if isinstance(value, np.generic) else value
@@ -932,7 +885,7 @@ def read_stations(
     * ``id`` (``id_column``): present in every row and unique; read as text.
     * ``kind``: free text such as ``worker_station`` or ``driver_home`` (kept).
     * ``hours``: opening hours, ``"08:00-20:00"``, ``"08:00-12:00,14:00-20:00"``
-      or ``"24/7"`` (see :func:`parse_hours`); empty means unknown.
+      or ``"24/7"`` (see :func:`planner.hours.parse_hours`); empty means unknown.
     * ``capacity``, ``cost``: numbers of 0 or more (returned as floats).
 
     Parameters
