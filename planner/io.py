@@ -32,32 +32,36 @@ RangeIndex (file row ``i`` has label ``i - 1``).
 from __future__ import annotations
 
 import logging
-import os
 import re
 import zoneinfo
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final, Literal, TypeAlias
 
 import geopandas as gpd
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
-import pyogrio
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
 
 from planner._errors import DatumError, InputError, Problem
+from planner._tables import (
+    SUPPORTED_SUFFIXES,
+    BoolArray,
+    FloatArray,
+    Source,
+    Table,
+    find_column,
+    load_table,
+    numeric_column,
+    plain,
+)
 from planner.crs import in_china, local_metric_crs, normalize_datum, to_wgs84
 from planner.hours import parse_hours
 
 logger = logging.getLogger(__name__)
-
-Source: TypeAlias = "str | os.PathLike[str] | pd.DataFrame"
-"""A file path, or a pandas/geopandas DataFrame."""
 
 BBox: TypeAlias = tuple[float, float, float, float]
 Area: TypeAlias = "BaseGeometry | BBox | gpd.GeoSeries | gpd.GeoDataFrame"
@@ -66,211 +70,10 @@ Area: TypeAlias = "BaseGeometry | BBox | gpd.GeoSeries | gpd.GeoDataFrame"
 LON_NAMES: Final[tuple[str, ...]] = ("lon", "lng", "long", "longitude", "x", "经度")
 LAT_NAMES: Final[tuple[str, ...]] = ("lat", "latitude", "y", "纬度")
 
-_CSV_SUFFIXES: Final = (".csv", ".tsv", ".txt")
-_COMPRESSION_SUFFIXES: Final = (".gz", ".bz2", ".zip", ".xz", ".zst")
-_VECTOR_SUFFIXES: Final = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".geojsonl")
-_PARQUET_SUFFIXES: Final = (".parquet", ".geoparquet", ".pq")
-SUPPORTED_SUFFIXES: Final[tuple[str, ...]] = _CSV_SUFFIXES + _VECTOR_SUFFIXES + _PARQUET_SUFFIXES
-
-_DATAFRAME_NAME: Final = "<DataFrame>"
 _TZ_SUFFIX: Final = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 
-FloatArray: TypeAlias = npt.NDArray[np.float64]
-BoolArray: TypeAlias = npt.NDArray[np.bool_]
 
-
-# --------------------------------------------------------------------------- loading
-
-
-@dataclass(frozen=True)
-class _Table:
-    """A source read into memory, with the name used in messages."""
-
-    frame: pd.DataFrame
-    name: str
-    from_file: bool
-
-    def where(self, pos: int | np.integer[Any]) -> str:
-        """Describe a row for a DataFrame whose index is not the default one."""
-        if self.from_file or self.frame.index.equals(pd.RangeIndex(len(self.frame))):
-            return ""
-        return f" (index {self.frame.index[int(pos)]!r})"
-
-
-def _suffixes(path: Path) -> tuple[str, str]:
-    """Return (format suffix, compression suffix) of a path, lower case."""
-    suffixes = [s.lower() for s in path.suffixes]
-    compression = ""
-    if suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES:
-        compression = suffixes.pop()
-    return (suffixes[-1] if suffixes else ""), compression
-
-
-def _read_csv(path: Path, sep: str, str_columns: Sequence[str]) -> pd.DataFrame:
-    dtype = dict.fromkeys(str_columns, str)
-    try:
-        frame = pd.read_csv(path, sep=sep, dtype=dtype, encoding="utf-8-sig")
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError:
-        # Chinese spreadsheets are often saved in GBK / GB18030.
-        encoding = "gb18030"
-        frame = pd.read_csv(path, sep=sep, dtype=dtype, encoding=encoding)
-    if len(frame.columns) == 1:
-        header = str(frame.columns[0])
-        for other in (";", "\t", "|"):
-            if other != sep and other in header:
-                return pd.read_csv(path, sep=other, dtype=dtype, encoding=encoding)
-    return frame
-
-
-def _load(source: Source, *, layer: str | int | None, str_columns: Sequence[str] = ()) -> _Table:
-    """Read a source into a (Geo)DataFrame; raise InputError if it cannot be read."""
-    if isinstance(source, pd.DataFrame):
-        if len(source) == 0:
-            msg = "the DataFrame has no rows."
-            raise InputError(msg, file=_DATAFRAME_NAME, fix="pass a table with at least one row.")
-        return _Table(source, _DATAFRAME_NAME, from_file=False)
-    if not isinstance(source, str | os.PathLike):
-        msg = f"cannot read a {type(source).__name__}."
-        raise InputError(
-            msg, field="source", fix="pass a file path, a DataFrame or a GeoDataFrame."
-        )
-    path = Path(source)
-    name = str(path)
-    if not path.exists():
-        msg = f"file not found (looked for {path.resolve()})."
-        raise InputError(
-            msg, file=name, fix=f"check the path (relative paths start from {Path.cwd()})."
-        )
-    if path.is_dir():
-        msg = f"{name} is a folder, not a file."
-        raise InputError(msg, file=name, fix="pass the path of a file in it.")
-    suffix, compression = _suffixes(path)
-    supported = ", ".join(SUPPORTED_SUFFIXES)
-    if suffix not in SUPPORTED_SUFFIXES or (compression and suffix not in _CSV_SUFFIXES):
-        shown = suffix + compression or "(none)"
-        msg = f"unsupported file type '{shown}'."
-        raise InputError(
-            msg,
-            file=name,
-            fix=(
-                f"save it as CSV, GeoJSON, GeoPackage or Parquet (supported: {supported}; "
-                "CSV may be compressed .gz/.bz2/.zip/.xz), or read it yourself and pass "
-                "a DataFrame."
-            ),
-        )
-    if path.is_file() and path.stat().st_size == 0:
-        msg = "the file is empty."
-        raise InputError(msg, file=name, fix="write a header line and at least one data row.")
-    try:
-        frame = _read_path(path, suffix, layer=layer, str_columns=str_columns)
-    except InputError:
-        raise
-    except pd.errors.EmptyDataError as e:
-        msg = "the file is empty."
-        raise InputError(
-            msg, file=name, fix="write a header line and at least one data row."
-        ) from e
-    except Exception as e:  # any reader failure: report it with the file name
-        msg = f"cannot read the file as {suffix[1:].upper()}: {e}"
-        raise InputError(
-            msg, file=name, fix="check that the file is complete and in the format its name says."
-        ) from e
-    if len(frame) == 0:
-        msg = "the file has no data rows (only a header)."
-        raise InputError(msg, file=name, fix="add at least one data row.")
-    return _Table(frame, name, from_file=True)
-
-
-def _read_path(
-    path: Path, suffix: str, *, layer: str | int | None, str_columns: Sequence[str]
-) -> pd.DataFrame:
-    if suffix in _CSV_SUFFIXES:
-        return _read_csv(path, "\t" if suffix == ".tsv" else ",", str_columns)
-    if suffix in _PARQUET_SUFFIXES:
-        import pyarrow.parquet as pq
-
-        metadata = pq.read_schema(path).metadata or {}
-        if b"geo" in metadata:
-            return gpd.read_parquet(path)
-        return pd.read_parquet(path)
-    if layer is None:
-        layers = pyogrio.list_layers(path)
-        if len(layers) > 1:
-            names = ", ".join(repr(str(n)) for n in layers[:, 0])
-            msg = f"the file has {len(layers)} layers: {names}."
-            raise InputError(msg, file=str(path), fix="choose one with layer='<name>'.")
-    frame = gpd.read_file(path, layer=layer, engine="pyogrio")
-    for column in str_columns:
-        if column in frame.columns and frame[column].dtype.kind in "iu":
-            # ids read as numbers by the driver: keep them as text like CSV does
-            frame[column] = frame[column].astype(str)
-    return frame
-
-
-# --------------------------------------------------------------------------- columns
-
-
-def _find_column(
-    columns: Sequence[Hashable], given: str | None, names: Sequence[str], role: str, arg: str
-) -> tuple[Hashable | None, Problem | None]:
-    """Find the column for ``role`` ("longitude"/"latitude"); return it or a problem."""
-    found = [str(c) for c in columns]
-    if given is not None:
-        if given in columns:
-            return given, None
-        close = [c for c in columns if str(c).strip().lower() == given.strip().lower()]
-        if len(close) == 1:
-            return close[0], None
-        return None, Problem(
-            f"{arg}={given!r} is not a column; the columns are {found}.",
-            field=given,
-            fix=f"pass {arg}= one of those names.",
-        )
-    matches = [c for c in columns if str(c).strip().lower() in names]
-    if len(matches) == 1:
-        return matches[0], None
-    if len(matches) > 1:
-        listed = " and ".join(repr(str(c)) for c in matches)
-        return None, Problem(
-            f"ambiguous {role} column: {listed} could each be the {role}.",
-            field=str(matches[0]),
-            fix=f"choose one with {arg}='<column>'.",
-        )
-    return None, Problem(
-        f"no {role} column found; the columns are {found} and the names tried "
-        f"(any case) are {', '.join(names)}.",
-        fix="pass lon='<longitude column>' and lat='<latitude column>'.",
-    )
-
-
-def _numeric(
-    table: _Table, column: Hashable, problems: list[Problem]
-) -> tuple[FloatArray, BoolArray]:
-    """Return a column as floats and a mask of rows usable; record problems by row."""
-    raw = table.frame[column]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    missing = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
-    bad = ~np.isfinite(values)
-    for pos in np.flatnonzero(bad):
-        if missing[pos]:
-            text = "empty coordinate (missing value)."
-            fix = "fill in the value or delete the row."
-        else:
-            text = f"non-numeric coordinate {_plain(raw.iloc[pos])!r}."
-            fix = (
-                "write the value as a decimal number in degrees (e.g. 116.3975) or delete the row."
-            )
-        problems.append(
-            Problem(
-                text + table.where(pos),
-                file=table.name,
-                row=int(pos) + 1,
-                field=str(column),
-                fix=fix,
-            )
-        )
-    return values, ~bad
+# --------------------------------------------------------------------------- coordinates
 
 
 def _parse_crs(crs: Any, *, file: str) -> CRS:
@@ -295,9 +98,6 @@ def _transform_to_wgs84(x: FloatArray, y: FloatArray, crs: CRS) -> tuple[FloatAr
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
-# --------------------------------------------------------------------------- coordinates
-
-
 @dataclass
 class _Coords:
     """Coordinates found in a table, before range, datum and area checks."""
@@ -310,7 +110,7 @@ class _Coords:
     lat_name: str | None
 
 
-def _coords_from_geometry(table: _Table, crs: CRS | None, problems: list[Problem]) -> _Coords:
+def _coords_from_geometry(table: Table, crs: CRS | None, problems: list[Problem]) -> _Coords:
     frame = table.frame
     assert isinstance(frame, gpd.GeoDataFrame)
     source_crs = frame.crs
@@ -357,15 +157,15 @@ def _coords_from_geometry(table: _Table, crs: CRS | None, problems: list[Problem
 
 
 def _coords_from_columns(
-    table: _Table,
+    table: Table,
     lon: str | None,
     lat: str | None,
     crs: CRS | None,
     problems: list[Problem],
 ) -> _Coords:
     columns = [c for c in table.frame.columns if c != _geometry_name(table.frame)]
-    lon_col, lon_problem = _find_column(columns, lon, LON_NAMES, "longitude", "lon")
-    lat_col, lat_problem = _find_column(columns, lat, LAT_NAMES, "latitude", "lat")
+    lon_col, lon_problem = find_column(columns, lon, LON_NAMES, "longitude", "lon")
+    lat_col, lat_problem = find_column(columns, lat, LAT_NAMES, "latitude", "lat")
     found = [p for p in (lon_problem, lat_problem) if p is not None]
     if found:
         # Without both columns nothing else can be checked: raise now.
@@ -377,8 +177,8 @@ def _coords_from_columns(
     if lon_col == lat_col:
         msg = f"the same column {str(lon_col)!r} was given for longitude and latitude."
         raise InputError(msg, file=table.name, field=str(lon_col), fix="pass two columns.")
-    x, x_ok = _numeric(table, lon_col, problems)
-    y, y_ok = _numeric(table, lat_col, problems)
+    x, x_ok = numeric_column(table, lon_col, problems)
+    y, y_ok = numeric_column(table, lat_col, problems)
     return _Coords(x, y, x_ok & y_ok, crs, str(lon_col), str(lat_col))
 
 
@@ -390,7 +190,7 @@ def _geometry_name(frame: pd.DataFrame) -> Hashable | None:
     return None
 
 
-def _uses_geometry(table: _Table, lon: str | None, lat: str | None) -> bool:
+def _uses_geometry(table: Table, lon: str | None, lat: str | None) -> bool:
     name = _geometry_name(table.frame)
     if name is None or lon is not None or lat is not None:
         return False
@@ -408,7 +208,7 @@ def _swap_fix(coords: _Coords) -> str:
 
 
 def _check_ranges(
-    table: _Table, coords: _Coords, problems: list[Problem]
+    table: Table, coords: _Coords, problems: list[Problem]
 ) -> tuple[FloatArray, FloatArray, BoolArray, bool]:
     """Convert to WGS84 degrees and check ranges; return lon, lat, ok, swapped."""
     x, y, ok = coords.x, coords.y, coords.ok.copy()
@@ -530,7 +330,7 @@ def _distance_outside_m(lon: FloatArray, lat: FloatArray, area: BaseGeometry) ->
 
 
 def _check_area(
-    table: _Table,
+    table: Table,
     coords: _Coords,
     lon: FloatArray,
     lat: FloatArray,
@@ -603,7 +403,7 @@ def _check_area(
 
 
 def _read_points(
-    table: _Table,
+    table: Table,
     *,
     lon: str | None,
     lat: str | None,
@@ -715,7 +515,7 @@ def read_points(
     >>> [round(v, 4) for v in gdf.geometry.x]
     [116.3838, 116.3938]
     """
-    table = _load(source, layer=layer)
+    table = load_table(source, layer=layer)
     problems: list[Problem] = []
     result = _read_points(
         table,
@@ -734,12 +534,7 @@ def read_points(
 # --------------------------------------------------------------------------- stations
 
 
-def _plain(value: Any) -> Any:
-    """Return a numpy scalar as the Python value it holds (for readable messages)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _check_unique_ids(table: _Table, column: str, problems: list[Problem]) -> None:
+def _check_unique_ids(table: Table, column: str, problems: list[Problem]) -> None:
     if column not in table.frame.columns:
         return
     ids = table.frame[column]
@@ -763,7 +558,7 @@ def _check_unique_ids(table: _Table, column: str, problems: list[Problem]) -> No
     for value, rows in groups.items():
         problems.append(
             Problem(
-                f"id {_plain(value)!r} is used by rows {', '.join(map(str, rows))}; "
+                f"id {plain(value)!r} is used by rows {', '.join(map(str, rows))}; "
                 "ids must be unique.",
                 file=table.name,
                 row=rows[1],
@@ -773,7 +568,7 @@ def _check_unique_ids(table: _Table, column: str, problems: list[Problem]) -> No
         )
 
 
-def _check_numeric_column(table: _Table, column: str, problems: list[Problem]) -> pd.Series | None:
+def _check_numeric_column(table: Table, column: str, problems: list[Problem]) -> pd.Series | None:
     """Check an optional non-negative numeric column; return it as floats."""
     if column not in table.frame.columns:
         return None
@@ -783,7 +578,7 @@ def _check_numeric_column(table: _Table, column: str, problems: list[Problem]) -
     for pos in np.flatnonzero(bad_text.to_numpy()):
         problems.append(
             Problem(
-                f"non-numeric {column} {_plain(raw.iloc[pos])!r}." + table.where(pos),
+                f"non-numeric {column} {plain(raw.iloc[pos])!r}." + table.where(pos),
                 file=table.name,
                 row=int(pos) + 1,
                 field=column,
@@ -804,7 +599,7 @@ def _check_numeric_column(table: _Table, column: str, problems: list[Problem]) -
     return values.astype(float)
 
 
-def _check_hours(table: _Table, column: str, problems: list[Problem]) -> None:
+def _check_hours(table: Table, column: str, problems: list[Problem]) -> None:
     if column not in table.frame.columns:
         return
     raw = table.frame[column]
@@ -842,7 +637,7 @@ def _read_sites(
     hours: bool,
 ) -> gpd.GeoDataFrame:
     str_columns = [id_column] if id_column else []
-    table = _load(source, layer=layer, str_columns=str_columns)
+    table = load_table(source, layer=layer, str_columns=str_columns)
     problems: list[Problem] = []
     result = _read_points(
         table,
@@ -1011,7 +806,7 @@ def _parse_text_times(text: pd.Series) -> pd.Series:
     return parsed
 
 
-def _parse_times(table: _Table, column: str, tz: str, problems: list[Problem]) -> pd.Series:
+def _parse_times(table: Table, column: str, tz: str, problems: list[Problem]) -> pd.Series:
     """Return the column as timezone-aware UTC timestamps; record bad rows."""
     raw = table.frame[column]
     result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
@@ -1045,7 +840,7 @@ def _parse_times(table: _Table, column: str, tz: str, problems: list[Problem]) -
             fix = "fill in the time or delete the row."
         else:
             text_msg = (
-                f"cannot read timestamp {_plain(raw.iloc[pos])!r} (or it does not exist in {tz})."
+                f"cannot read timestamp {plain(raw.iloc[pos])!r} (or it does not exist in {tz})."
             )
             fix = (
                 "write times like '2024-05-01 08:30:00' (local time in tz=) "
@@ -1118,7 +913,7 @@ def read_traces(
     ([2, 1, 0], '2024-05-01 00:00:00+00:00')
     """
     _check_tz(tz)
-    table = _load(source, layer=layer, str_columns=[driver])
+    table = load_table(source, layer=layer, str_columns=[driver])
     columns = [str(c) for c in table.frame.columns]
     missing = [
         (arg, name)
