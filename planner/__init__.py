@@ -55,7 +55,7 @@ from planner.candidates import (
     dedupe_candidates,
     filter_candidates,
 )
-from planner.coverage import CoverageResult, coverage, hours_mask, stations_open
+from planner.coverage import CoverageResult, coverage
 from planner.crs import datum_offset_m, from_wgs84, local_metric_crs, to_wgs84
 from planner.datasets.demo import DemoResult, run_demo
 from planner.demand import (
@@ -71,7 +71,8 @@ from planner.demand import (
     stays_from_traces,
     validate_demand,
 )
-from planner.io import parse_hours, read_candidates, read_points, read_stations, read_traces
+from planner.hours import hours_mask, parse_hours, stations_open
+from planner.io import read_candidates, read_points, read_stations, read_traces
 from planner.isochrones import service_areas
 from planner.locate import (
     LSCP,
