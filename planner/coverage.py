@@ -34,8 +34,8 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
+from planner import _grid
 from planner._errors import InputError, Problem
 from planner.access import AccessMatrix, access_matrix, nearest_sites
 from planner.crs import WGS84
@@ -54,80 +54,9 @@ __all__ = [
 ]
 
 
-# ================================================================================ hexagons
-def hex_cells(x: np.ndarray, y: np.ndarray, size_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return the axial ``(q, r)`` of the pointy-top hexagon holding each metric point.
-
-    Hexagons have side (= circumradius) ``size_m`` and are anchored at the CRS
-    origin, so the same points always fall in the same cells.
-
-    Parameters
-    ----------
-    x, y
-        Coordinates in metres (a projected CRS).
-    size_m
-        The hexagon's side in metres.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        Integer ``q`` and ``r``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> q, r = hex_cells(np.array([0.0, 1000.0]), np.array([0.0, 0.0]), 500.0)
-    >>> q.tolist(), r.tolist()
-    ([0, 1], [0, 0])
-    """
-    fq = (math.sqrt(3) / 3 * x - y / 3) / size_m
-    fr = (2 / 3 * y) / size_m
-    fs = -fq - fr
-    q, r, s = np.round(fq), np.round(fr), np.round(fs)
-    dq, dr, ds = np.abs(q - fq), np.abs(r - fr), np.abs(s - fs)
-    fix_q = (dq > dr) & (dq > ds)
-    fix_r = ~fix_q & (dr > ds)
-    q = np.where(fix_q, -r - s, q)
-    r = np.where(fix_r, -q - s, r)
-    return q.astype(np.int64), r.astype(np.int64)
-
-
-def hex_polygons(q: np.ndarray, r: np.ndarray, size_m: float) -> np.ndarray:
-    """Return the pointy-top hexagons of axial cells ``(q, r)`` as shapely polygons.
-
-    The inverse of :func:`hex_cells`: cell ``(q, r)`` of side ``size_m`` is the
-    hexagon around ``(size_m * sqrt(3) * (q + r / 2), size_m * 1.5 * r)``, in the
-    same metric CRS as the points that were binned.
-
-    Parameters
-    ----------
-    q, r
-        Integer axial coordinates (as returned by :func:`hex_cells`).
-    size_m
-        The hexagon's side in metres.
-
-    Returns
-    -------
-    numpy.ndarray
-        One ``shapely.Polygon`` per cell (object array), with the CRS's units.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> q, r = hex_cells(np.array([0.0, 1000.0]), np.array([0.0, 0.0]), 500.0)
-    >>> cells = hex_polygons(q, r, 500.0)
-    >>> round(cells[0].area), bool(cells[1].contains(shapely.Point(1000.0, 0.0)))
-    (649519, True)
-    """
-    q = np.asarray(q)
-    r = np.asarray(r)
-    cx = size_m * math.sqrt(3) * (q + r / 2)
-    cy = size_m * 1.5 * r
-    angles = np.radians(np.arange(6) * 60 + 30)
-    xs = cx[:, None] + size_m * np.cos(angles)[None, :]
-    ys = cy[:, None] + size_m * np.sin(angles)[None, :]
-    rings = np.stack([xs, ys], axis=-1)
-    return np.asarray(shapely.polygons(rings), dtype=object)
+# hexagons: the one grid lives in planner._grid; these are its public names here
+hex_cells = _grid.hex_cells
+hex_polygons = _grid.hex_polygons
 
 
 # ================================================================================ coverage
@@ -374,7 +303,8 @@ def coverage(
         ).reset_index(drop=True)
 
     metric = demand.geometry.to_crs(network.crs)
-    q, r = hex_cells(metric.x.to_numpy(), metric.y.to_numpy(), hex_size_m)
+    mx, my = metric.x.to_numpy(), metric.y.to_numpy()
+    q, r = hex_cells(mx, my, hex_size_m)
     hex_id = pd.Series([f"{a}_{b}" for a, b in zip(q, r, strict=True)], index=demand.index)
 
     points = gpd.GeoDataFrame(
@@ -397,26 +327,15 @@ def coverage(
     main = _covered(cutoff_min)
     uncovered = points[~points[main] & ~points["excluded"]].copy()
 
-    per_hex = kept.assign(
-        uncovered_weight=np.where(kept[main], 0.0, kept["weight"]),
-        q=q[~points["excluded"].to_numpy()],
-        r=r[~points["excluded"].to_numpy()],
-    ).groupby("hex_id", sort=True)
-    table = per_hex.agg(
-        q=("q", "first"),
-        r=("r", "first"),
-        points=("weight", "size"),
-        weight=("weight", "sum"),
-        weight_uncovered=("uncovered_weight", "sum"),
+    keep = ~points["excluded"].to_numpy()
+    table, polygons = _grid.hex_totals(
+        mx[keep],
+        my[keep],
+        kept["weight"].to_numpy(dtype=float),
+        np.where(kept[main], 0.0, kept["weight"]),
+        hex_size_m,
     )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = 1.0 - table["weight_uncovered"] / table["weight"]
-    table["share"] = share.where(table["weight"] > 0)
-    hexes = gpd.GeoDataFrame(
-        table.drop(columns=["q", "r"]),
-        geometry=hex_polygons(table["q"].to_numpy(), table["r"].to_numpy(), hex_size_m),
-        crs=network.crs,
-    ).to_crs(WGS84)
+    hexes = gpd.GeoDataFrame(table, geometry=polygons, crs=network.crs).to_crs(WGS84)
 
     catch = kept[kept[main]].groupby("nearest_station")["weight"].sum()
     station_far = (

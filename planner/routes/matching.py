@@ -28,6 +28,7 @@ from pyproj import Transformer
 from planner._errors import InputError, Problem
 from planner._progress import tqdm
 from planner.crs import WGS84
+from planner.io import parse_timestamps
 from planner.routes._modes import ModeEdges, edge_segments, mode_edges, nearest_edges, ranges
 from planner.routes.volumes import Flows, assemble_flows
 
@@ -528,20 +529,18 @@ def _trace_lonlat(traces: pd.DataFrame) -> tuple[pd.Index, FloatArray, FloatArra
 
 
 def _trace_seconds(col: pd.Series) -> FloatArray:
-    if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype):
-        ts = pd.to_datetime(col)
-        if isinstance(ts.dtype, pd.DatetimeTZDtype):
-            ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
-        ns = ts.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
-        ns[ts.isna().to_numpy()] = np.nan
-        return ns / 1e9
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        return col.to_numpy(dtype=np.float64)
-    parsed = pd.to_datetime(col, errors="coerce", utc=True)
-    out = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
-    out = out.astype(np.float64)
-    out[parsed.isna().to_numpy()] = np.nan
-    return out
+    """Return seconds on the fixes' own clock (UTC for zoned times), NaN where unreadable.
+
+    Times are read by :func:`planner.io.parse_timestamps` (the one timestamp
+    rule) without a time zone; the caller reports the rows left NaN.
+    """
+    problems: list[Problem] = []
+    parsed = parse_timestamps(col, field=str(col.name), problems=problems)
+    if parsed.dt.tz is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    ns = parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
+    ns[parsed.isna().to_numpy()] = np.nan
+    return ns / 1e9
 
 
 def _match_trips(
