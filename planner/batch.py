@@ -1,9 +1,11 @@
 """Running scenarios: inputs from a validated scenario, a :class:`~planner.plan.Plan`, outputs.
 
-Each scenario's outputs go into one folder, written whole or not at all: they are
-made in a temporary folder beside the target and renamed into place only when
-every file is written, so a failed or killed run leaves earlier results untouched.
-A batch runs every scenario even when some fail, and says which.
+Each scenario's outputs go into one folder and nothing is ever lost there: they are
+made in a temporary folder beside the target and moved in only when every file
+is written; an earlier run's files move into ``previous/<time>/`` and files planner
+did not write are never touched (:mod:`planner._results_folder`). A run whose
+demand, candidates or routes come out empty fails with the reason and changes
+nothing. A batch runs every scenario even when some fail, and says which.
 """
 
 from __future__ import annotations
@@ -287,20 +289,70 @@ def _flows(scenario: Scenario, network: RoadNetwork) -> Flows:
     )
 
 
-def _replace_folder(tmp: Path, target: Path) -> None:
-    """Move a finished temporary folder into place, replacing the old one only then."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{tmp.name}")
-        target.rename(old)
-    try:
-        tmp.rename(target)
-    except OSError:
-        if old is not None:
-            old.rename(target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _check_inputs(scenario: Scenario, plan: Plan) -> None:
+    """Refuse a run whose demand, candidates or routes came out empty: it would show nothing."""
+    where = str(scenario.file) if scenario.file is not None else scenario.name
+    if plan.programme == "worker_stations":
+        if plan.demand is None:
+            raise InputError(
+                "the scenario gives no demand: there is nothing to cover.",
+                file=where,
+                field="[demand]",
+                fix="add [demand] with areas, points, pois, osm, raster or traces "
+                "(demo = true for the embedded region).",
+            )
+        weight = plan.demand.get("weight", None)
+        total = float(weight.sum()) if weight is not None and len(weight) else 0.0
+        if len(plan.demand) == 0 or not total > 0:
+            raise InputError(
+                f"the demand came out empty ({len(plan.demand)} points, total weight "
+                f"{total:g}): there is nothing to cover.",
+                file=where,
+                field="[demand]",
+                fix="check the demand file and its settings; see the warnings above.",
+            )
+    elif plan.flows is None or len(plan.flows) == 0:
+        raise InputError(
+            "the truck routes came out empty: there is nothing to serve.",
+            file=where,
+            field="[routes]",
+            fix="check the OD table or the truck traces.",
+        )
+    if plan.candidates is None or len(plan.candidates) == 0:
+        raise InputError(
+            "no candidate sites: no new site can be recommended.",
+            file=where,
+            field="[candidates]",
+            fix="add [candidates] with path, osm = true or grid_m (demo = true for the "
+            "embedded region), and check their filters (min_distance_m, min_volume).",
+        )
+
+
+def _check_result(scenario: Scenario, result: PlanResult) -> None:
+    """Refuse a result with no demand on the network: its shares would be meaningless."""
+    if result.programme != "worker_stations" or "on_network" not in result.demand:
+        return
+    on = result.demand["on_network"].to_numpy(bool)
+    if len(on) and not (result.demand["weight"].to_numpy(float)[on] > 0).any():
+        raise InputError(
+            f"none of the {len(on)} demand points lies within "
+            f"{scenario['model']['max_snap_m']:g} m of the {scenario['model']['mode']} network.",
+            file=str(scenario.file) if scenario.file is not None else scenario.name,
+            field="[demand]",
+            fix="check the demand's datum (gcj02 for Amap, bd09 for Baidu) and that it lies "
+            "in the network's area.",
+        )
+
+
+def _write_manifest(folder: Path, record: dict[str, Any]) -> None:
+    """Write ``scenario.json``: the record plus the list of files the run wrote."""
+    from planner._results_folder import MANIFEST
+
+    names = sorted({p.name for p in folder.iterdir()} | {MANIFEST})
+    (folder / MANIFEST).write_text(
+        json.dumps({**record, "outputs": names}, indent=2, ensure_ascii=False, default=str),
+        encoding="utf-8",
+    )
 
 
 def run_scenario(
@@ -310,14 +362,19 @@ def run_scenario(
     scheduler: str | None = None,
     threads: int | None = None,
     progress: bool = False,
+    overwrite: bool = False,
 ) -> tuple[PlanResult, Path]:
-    """Run one scenario and write its outputs into one folder, atomically.
+    """Run one scenario and write its outputs into one folder, losing nothing.
 
     The folder receives ``sites.geojson``, ``coverage.csv``, ``map.html``,
-    ``report.html``, ``run.json``, ``scenario.json`` (the validated scenario
-    and its hash) and ``run.log`` (what planner logged during the run). It is
-    built beside the target and renamed into place when complete; an error
-    leaves any earlier results as they were.
+    ``report.html``, ``run.json``, ``scenario.json`` (the validated scenario,
+    its hash and the list of files the run wrote) and ``run.log`` (what
+    planner logged during the run). The files are built beside the target and
+    moved in when complete. The files of an earlier run in the folder move into
+    ``previous/<time of that run>/``; files planner did not write are never
+    touched (a new file whose name one of them holds stops the run before it
+    starts). An error, or demand or candidates that come out empty, leave the
+    folder as it was.
 
     Parameters
     ----------
@@ -334,17 +391,29 @@ def run_scenario(
         core); results are the same with any number.
     progress
         Show progress bars.
+    overwrite
+        Drop the earlier run's files instead of keeping them in ``previous/``
+        (files planner did not write are kept either way).
 
     Returns
     -------
     tuple
         The :class:`~planner.plan.PlanResult` and the output folder.
+
+    Raises
+    ------
+    InputError
+        Bad inputs, demand, candidates or routes that come out empty, demand
+        that lies entirely off the network, or an output folder holding files
+        with the outputs' names that planner did not write.
     """
+    from planner._results_folder import check_folder, install_outputs
     from planner.outputs import write_outputs
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     target = Path(out_dir) if out_dir is not None else scenario.output_folder
+    check_folder(target)
     output = scenario["output"]
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
@@ -356,11 +425,14 @@ def run_scenario(
     package = logging.getLogger("planner")
     level = package.level
     package.addHandler(handler)
+    captured = logging.getLogger("py.warnings")  # warnings, when the caller routes them here
+    captured.addHandler(handler)
     if level == logging.NOTSET or level > logging.INFO:
         package.setLevel(logging.INFO)
     try:
         logger.info("scenario %s (%s), hash %s", scenario.name, scenario.file, scenario.hash)
         plan = build_plan(scenario, progress=progress)
+        _check_inputs(scenario, plan)
         solver = scenario["solver"]
         model = scenario["model"]
         result = plan.site(
@@ -374,6 +446,7 @@ def run_scenario(
             n_jobs=threads or os.cpu_count() or 1,
             progress=progress,
         )
+        _check_result(scenario, result)
         logger.info(
             "%d sites; covered %.4f -> %.4f",
             len(result.sites),
@@ -381,6 +454,7 @@ def run_scenario(
             result.share_after,
         )
         package.removeHandler(handler)
+        captured.removeHandler(handler)
         handler.close()
         write_outputs(
             [result],
@@ -391,15 +465,16 @@ def run_scenario(
         )
         record: dict[str, Any] = {"scenario": scenario.to_dict(), "hash": scenario.hash}
         record["file"] = str(scenario.file) if scenario.file else None
-        (tmp / "scenario.json").write_text(
-            json.dumps(record, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
-        )
-        _replace_folder(tmp, target)
+        _write_manifest(tmp, record)
+        installed = install_outputs(tmp, target, keep_previous=not overwrite)
+        if installed.previous is not None:
+            logger.info("the earlier results moved to %s", installed.previous)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
         package.removeHandler(handler)
+        captured.removeHandler(handler)
         handler.close()
         package.setLevel(level)
     return result, target
@@ -411,6 +486,7 @@ def coverage_scenario(
     out_dir: str | Path | None = None,
     scheduler: str | None = None,
     progress: bool = False,
+    overwrite: bool = False,
 ) -> tuple[CoverageResult, Path]:
     """Measure who the existing stations already serve: a scenario's analysis only.
 
@@ -430,6 +506,8 @@ def coverage_scenario(
         A ``dask.distributed`` scheduler address (or client) for the travel times.
     progress
         Show progress bars.
+    overwrite
+        Drop an earlier analysis's files instead of keeping them in ``previous/``.
 
     Returns
     -------
@@ -437,10 +515,17 @@ def coverage_scenario(
         The :class:`~planner.coverage.CoverageResult` and the folder written.
     """
     from planner._atomic import write_text
+    from planner._results_folder import check_folder, install_outputs
     from planner.coverage import coverage
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    target = (
+        Path(out_dir)
+        if out_dir is not None
+        else scenario.output_folder.with_name(scenario.output_folder.name + "-coverage")
+    )
+    check_folder(target)
     if scenario.programme != "worker_stations":
         raise InputError(
             f"coverage analysis measures demand points; {scenario.file or scenario.name} is a "
@@ -472,11 +557,6 @@ def coverage_scenario(
         scheduler=scheduler,
         progress=progress,
     )
-    target = (
-        Path(out_dir)
-        if out_dir is not None
-        else scenario.output_folder.with_name(scenario.output_folder.name + "-coverage")
-    )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     tmp.chmod(0o755)
@@ -485,7 +565,8 @@ def coverage_scenario(
         for name in ("points", "uncovered", "hexes"):
             frame = getattr(result, name)
             write_text(tmp / f"{name}.geojson", frame.to_json(drop_id=True, na="null"))
-        _replace_folder(tmp, target)
+        _write_manifest(tmp, {"scenario": scenario.to_dict(), "hash": scenario.hash})
+        install_outputs(tmp, target, keep_previous=not overwrite)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -533,10 +614,16 @@ def _run_one(
     progress: bool,
     scheduler: str | None = None,
     threads: int | None = None,
+    overwrite: bool = False,
 ) -> ScenarioRun:
     try:
         result, folder = run_scenario(
-            path, out_dir=out_dir, scheduler=scheduler, threads=threads, progress=progress
+            path,
+            out_dir=out_dir,
+            scheduler=scheduler,
+            threads=threads,
+            progress=progress,
+            overwrite=overwrite,
         )
     except PlannerError as error:
         return ScenarioRun(path, "invalid", None, str(error))
@@ -555,6 +642,7 @@ def run_batch(
     jobs: int = 1,
     scheduler: str | None = None,
     progress: bool = False,
+    overwrite: bool = False,
 ) -> list[ScenarioRun]:
     """Run many scenarios; a failing one is reported and the others go on.
 
@@ -569,6 +657,8 @@ def run_batch(
         matrix is computed on that cluster.
     progress
         Show progress bars (only with ``jobs=1``).
+    overwrite
+        Drop earlier runs' files instead of keeping them in ``previous/``.
 
     Returns
     -------
@@ -579,10 +669,18 @@ def run_batch(
         raise InputError(f"jobs must be 1 or more, got {jobs}.", field="jobs")
     names = [str(p) for p in paths]
     if jobs == 1 or len(names) == 1:
-        return [_run_one(name, None, progress, scheduler) for name in names]
+        return [_run_one(name, None, progress, scheduler, None, overwrite) for name in names]
     n = len(names)
     threads = max(1, (os.cpu_count() or 1) // jobs)  # the cores shared between the scenarios
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return list(
-            pool.map(_run_one, names, [None] * n, [False] * n, [scheduler] * n, [threads] * n)
+            pool.map(
+                _run_one,
+                names,
+                [None] * n,
+                [False] * n,
+                [scheduler] * n,
+                [threads] * n,
+                [overwrite] * n,
+            )
         )

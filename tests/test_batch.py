@@ -16,7 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from planner import InputError
-from planner.batch import _replace_folder, build_plan, run_scenario
+from planner._results_folder import check_folder, earlier_outputs, install_outputs
+from planner.batch import build_plan, run_scenario
 from planner.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL, app
 from planner.scenario import load_scenario
 
@@ -245,21 +246,92 @@ def _contents(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def test_replace_folder_swaps_the_whole_folder(tmp_path: Path) -> None:
-    target = _folder(tmp_path / "out", {"sites.csv": b"old", "map.html": b"old map"})
+def _earlier_run(folder: Path, files: dict[str, bytes]) -> Path:
+    """A folder as an earlier run left it: its files and a manifest listing them."""
+    names = sorted([*files, "scenario.json"])
+    manifest = json.dumps({"hash": "earlier", "outputs": names}).encode()
+    return _folder(folder, {**files, "scenario.json": manifest})
+
+
+def test_install_into_a_new_folder_is_one_rename(tmp_path: Path) -> None:
     tmp = _folder(tmp_path / ".out.tmp-1", {"sites.csv": b"new"})
-    _replace_folder(tmp, target)
-    assert _contents(target) == {"sites.csv": b"new"}
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary or old folder left
-
-
-def test_replace_folder_that_fails_restores_the_earlier_folder(tmp_path: Path) -> None:
-    earlier = {"sites.csv": b"old", "map.html": b"old map"}
-    target = _folder(tmp_path / "out", earlier)
-    with pytest.raises(FileNotFoundError):  # the new folder cannot be moved in
-        _replace_folder(tmp_path / ".out.tmp-gone", target)
-    assert _contents(target) == earlier
+    done = install_outputs(tmp, tmp_path / "out")
+    assert _contents(tmp_path / "out") == {"sites.csv": b"new"}
+    assert done.previous is None
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_install_keeps_earlier_results_and_foreign_files(tmp_path: Path) -> None:
+    target = _earlier_run(tmp_path / "out", {"sites.csv": b"old", "map.html": b"old map"})
+    (target / "my_notes.txt").write_bytes(b"mine")
+    earlier = _contents(target)
+    new_manifest = json.dumps({"outputs": ["scenario.json", "sites.csv"]}).encode()
+    tmp = _folder(tmp_path / ".out.tmp-1", {"sites.csv": b"new", "scenario.json": new_manifest})
+    done = install_outputs(tmp, target)
+    assert done.previous is not None
+    assert done.previous.parent == target / "previous"
+    # the earlier run's files, all of them, in previous/<time>/; the user's file untouched
+    assert _contents(done.previous) == {k: v for k, v in earlier.items() if k != "my_notes.txt"}
+    assert (target / "my_notes.txt").read_bytes() == b"mine"
+    assert (target / "sites.csv").read_bytes() == b"new"
+    assert not (target / "map.html").exists()  # the new run wrote no map: the old one is kept
+    assert sorted(p.name for p in target.iterdir()) == [
+        "my_notes.txt",
+        "previous",
+        "scenario.json",
+        "sites.csv",
+    ]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    # a third run keeps the second one beside the first
+    tmp = _folder(tmp_path / ".out.tmp-2", {"sites.csv": b"third", "scenario.json": new_manifest})
+    third = install_outputs(tmp, target)
+    assert third.previous is not None
+    assert third.previous != done.previous
+    assert (third.previous / "sites.csv").read_bytes() == b"new"
+    assert (done.previous / "sites.csv").read_bytes() == b"old"
+    # --overwrite drops the earlier run's files, and still never the user's
+    tmp = _folder(tmp_path / ".out.tmp-3", {"sites.csv": b"4th", "scenario.json": new_manifest})
+    fourth = install_outputs(tmp, target, keep_previous=False)
+    assert fourth.previous is None
+    assert fourth.dropped == ("scenario.json", "sites.csv")
+    assert (target / "my_notes.txt").read_bytes() == b"mine"
+    assert len(list((target / "previous").iterdir())) == 2
+
+
+def test_install_refuses_to_replace_a_file_planner_did_not_write(tmp_path: Path) -> None:
+    target = _folder(tmp_path / "out", {"map.html": b"the user's own map"})
+    assert earlier_outputs(target) == []
+    tmp = _folder(tmp_path / ".out.tmp-1", {"map.html": b"new", "sites.csv": b"new"})
+    with pytest.raises(InputError, match=r"holds map\.html, which planner did not write"):
+        install_outputs(tmp, target)
+    with pytest.raises(InputError, match=r"map\.html"):
+        check_folder(target)
+    assert _contents(target) == {"map.html": b"the user's own map"}
+
+
+def test_install_that_fails_midway_puts_everything_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = _earlier_run(tmp_path / "out", {"sites.csv": b"old", "map.html": b"old map"})
+    (target / "my_notes.txt").write_bytes(b"mine")
+    earlier = _contents(target)
+    tmp = _folder(
+        tmp_path / ".out.tmp-1", {"sites.csv": b"new", "map.html": b"new", "scenario.json": b"{}"}
+    )
+    replace = os.replace
+    calls: list[str] = []
+
+    def fail_on_the_second(src: object, dst: object) -> None:
+        calls.append(str(dst))
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device", str(dst))
+        replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", fail_on_the_second)
+    with pytest.raises(OSError, match="No space left"):
+        install_outputs(tmp, target)
+    assert _contents(target) == earlier
+    assert sorted(p.name for p in target.iterdir()) == sorted(earlier)
 
 
 @pytest.mark.slow
