@@ -108,19 +108,57 @@ def _stations(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | No
     )
 
 
+def _read_areas(path: Path, *, id_column: str | None, label_field: str) -> gpd.GeoDataFrame:
+    """Read area polygons, indexed by their name or id column when one is given or found."""
+    try:
+        areas = gpd.read_file(path)
+    except Exception as error:  # pyogrio raises its own errors for unreadable files
+        raise InputError(
+            f"cannot read the areas ({type(error).__name__}: {error}).",
+            file=str(path),
+            field=label_field,
+            fix="give polygons as GeoJSON, GeoPackage or Shapefile.",
+        ) from error
+    if areas.crs is None:
+        areas = areas.set_crs(4326)  # GeoJSON without a crs member is lon/lat
+    column = id_column
+    if column is None:
+        column = next(
+            (c for c in ("name", "名称", "id", "code") if c in areas and areas[c].is_unique), None
+        )
+    elif column not in areas:
+        raise InputError(
+            f"no column {column!r}; the columns are {list(areas.columns)}.",
+            file=str(path),
+            field=label_field,
+        )
+    if column is not None:
+        areas = areas.set_index(areas[column].astype(str))
+        areas.index.name = column
+    return areas
+
+
 def _demand(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | None:
+    """Read the scenario's demand; a source that yields nothing is an InputError naming why."""
     from planner.demand import (
+        demand_along_roads,
+        demand_from_amap,
+        demand_from_areas,
         demand_from_hotspots,
         demand_from_osm,
         demand_from_points,
+        demand_from_raster,
         hotspots_from_stays,
         stays_from_traces,
     )
     from planner.io import read_points, read_traces
 
     spec = scenario["demand"]
-    area = network.area(buffer_m=scenario["model"]["max_snap_m"])
-    if spec["traces"] is not None:
+    mode = scenario["model"]["mode"]
+    max_snap = scenario["model"]["max_snap_m"]
+    area = network.area(buffer_m=max_snap)
+    source = spec["source"]
+    if source == "traces":
         traces = read_traces(
             spec["traces"],
             driver=spec["driver"],
@@ -137,18 +175,104 @@ def _demand(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | None
             tz=spec["tz"],
             label=str(spec["traces"]),
         )
+        if len(stays) == 0:
+            key = spec["driver"]
+            drivers = traces[key].nunique() if key in traces else len(traces)
+            raise InputError(
+                f"the traces hold no stay: none of the {drivers:,} "
+                f"drivers stayed within {spec['stay_distance_m']:g} m for "
+                f"{spec['stay_minutes']:g} minutes or more ({len(traces):,} fixes).",
+                file=str(spec["traces"]),
+                field="[demand] traces",
+                fix="check the time column and time zone, or lower stay_minutes / raise "
+                "stay_distance_m; or give demand another way (areas, points, pois).",
+            )
         return demand_from_hotspots(hotspots_from_stays(stays, eps_m=spec["hotspot_eps_m"]))
-    if spec["points"] is not None:
+    if source == "points":
         points = read_points(
             spec["points"], lon=spec["lon"], lat=spec["lat"], datum=spec["datum"], area=area
         )
+        if len(points) == 0:
+            raise InputError(
+                "the points table has no rows.", file=str(spec["points"]), field="[demand] points"
+            )
         weight = spec["weight"] if spec["weight"] in points else 1.0
         return demand_from_points(
-            points, weight=weight, group="other", group_field=spec["group"], source="user"
+            points,
+            weight=weight,
+            group=spec["worker_group"],
+            group_field=spec["group"],
+            source="user",
+            label=Path(spec["points"]).name,
         )
-    if spec["osm"] is not None:
+    if source == "osm":
         return demand_from_osm(spec["osm"])
+    if source == "amap":
+        return demand_from_amap(
+            spec["amap"],
+            typecode=spec["typecode"],
+            datum=spec["datum"] if spec["datum"] != "wgs84" else "gcj02",
+            lon=spec["lon"],
+            lat=spec["lat"],
+            area=area,
+        )
+    if source == "areas":
+        areas = _read_areas(spec["areas"], id_column=spec["area_id"], label_field="[demand] areas")
+        buildings = None
+        if spec["buildings"] is not None:
+            buildings = gpd.read_file(spec["buildings"])
+        return demand_from_areas(
+            areas,
+            network,
+            value=spec["population"],
+            group=spec["worker_group"],
+            group_field=spec["group"],
+            mode=mode,
+            datum=spec["datum"],
+            spread=spec["spread"],
+            buildings=buildings,
+            label=Path(spec["areas"]).name,
+        )
+    if source == "raster":
+        return demand_from_raster(
+            spec["raster"],
+            network,
+            mode=mode,
+            band=spec["band"],
+            group=spec["worker_group"],
+            max_distance_m=max_snap,
+            scale=spec["scale"],
+        )
+    if source == "roads":
+        return demand_along_roads(
+            network, mode=mode, per_km=spec["per_km"], group=spec["worker_group"]
+        )
     return None
+
+
+def _districts(scenario: Scenario) -> dict[str, Any]:
+    """Plan settings for districts: ``[model] areas`` (or the demand's areas) and min_per_area."""
+    from planner.demand import areas_to_wgs84
+
+    model, demand = scenario["model"], scenario["demand"]
+    path = model["areas"]
+    datum = model["areas_datum"]
+    if path is None and demand["areas"] is not None and model["min_per_area"] is not None:
+        path = demand["areas"]
+        datum = datum or demand["datum"]
+    if path is None:
+        return {}
+    areas = _read_areas(path, id_column=model["area_name"], label_field="[model] areas")
+    polys = areas_to_wgs84(areas, datum=datum or "wgs84", label=Path(path).name)
+    districts = gpd.GeoDataFrame(
+        {"name": areas.index.astype(str)}, geometry=polys.to_numpy(), crs=4326
+    )
+    return {
+        "areas": districts,
+        "area_name": "name",
+        "min_per_area": model["min_per_area"],
+        "within_share": model["within_share"],
+    }
 
 
 def _candidates(
@@ -232,6 +356,9 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Plan:
     }
     if scenario["candidates"]["cost"] is not None:
         settings["cost"] = scenario["candidates"]["cost"]
+    if scenario.programme == "worker_stations":
+        settings |= _districts(scenario)
+        settings["within_share"] = model["within_share"]
     if scenario.programme == "driver_homes":
         settings["rest_interval_h"] = model["interval_h"]
         if scenario["candidates"]["min_volume"] > 0:

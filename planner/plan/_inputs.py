@@ -169,6 +169,8 @@ def run_parameters(plan: Plan, run: SiteRun) -> dict[str, Any]:
             "cost": plan.cost,
             "budget": run.budget,
             "phases": None if run.phases is None else list(run.phases),
+            "min_per_area": plan.min_per_area,
+            "within_share": plan.within_share,
         }
     else:
         params |= {

@@ -15,6 +15,7 @@ import geopandas as gpd
 
 from planner._errors import InputError
 from planner.maps import OSM_ATTRIBUTION
+from planner.plan._areas import check_areas
 from planner.plan._homes import site_homes
 from planner.plan._inputs import SiteRun, site_costs, wgs84_points
 from planner.plan._workers import site_workers
@@ -78,6 +79,20 @@ class Plan:
         Points farther than this from the network are left out (listed in the notes).
     attribution
         Data sources to credit on maps and reports (OpenStreetMap by default).
+    areas
+        Worker stations: districts (or streets) as polygons, any CRS: coverage,
+        communities within the cutoff and stations are reported per district
+        (``PlanResult.districts``), and ``min_per_area`` applies to them.
+    area_name
+        The column of ``areas`` naming each district (default: its index).
+    min_per_area
+        At least this many stations (existing + new) in every district of
+        ``areas`` (MCLP with ``p``); a district with fewer candidates than it
+        still needs raises :class:`~planner.InfeasibleError` with the numbers.
+    within_share
+        A community (the ``area`` of demand from
+        :func:`~planner.demand.demand_from_areas`) counts as within the cutoff
+        when at least this share of its weight is covered (default one half).
 
     Examples
     --------
@@ -117,6 +132,10 @@ class Plan:
         hex_size_m: float = 500.0,
         max_snap_m: float = 500.0,
         attribution: Sequence[str] = (OSM_ATTRIBUTION,),
+        areas: gpd.GeoDataFrame | None = None,
+        area_name: str | None = None,
+        min_per_area: int | None = None,
+        within_share: float = 0.5,
     ) -> None:
         if programme is None:
             programme = (
@@ -162,6 +181,30 @@ class Plan:
         self.hex_size_m = float(hex_size_m)
         self.max_snap_m = float(max_snap_m)
         self.attribution = tuple(attribution)
+        check_areas(areas, area_name)
+        if min_per_area is not None:
+            if isinstance(min_per_area, bool) or int(min_per_area) != min_per_area:
+                raise InputError(
+                    f"min_per_area must be a whole number >= 0, got {min_per_area!r}.",
+                    field="min_per_area",
+                )
+            if min_per_area < 0:
+                raise InputError("min_per_area must be 0 or more.", field="min_per_area")
+            if areas is None:
+                raise InputError(
+                    "min_per_area needs the districts it applies to.",
+                    field="areas",
+                    fix="pass areas=geopandas.read_file('districts.geojson').",
+                )
+        if not (0 < within_share <= 1):
+            raise InputError(
+                f"within_share must be a share above 0 and at most 1, got {within_share!r}.",
+                field="within_share",
+            )
+        self.areas = areas
+        self.area_name = area_name
+        self.min_per_area = None if min_per_area is None else int(min_per_area)
+        self.within_share = float(within_share)
 
     # ------------------------------------------------------------------ presets
     @classmethod
@@ -343,6 +386,12 @@ class Plan:
                 "budget or phases.",
                 field="p",
                 fix="drop p/budget/phases, or use model='mclp'.",
+            )
+        if self.min_per_area and (kind != "mclp" or budget is not None or phases is not None):
+            raise InputError(
+                "min_per_area works with model='mclp' and a number of new sites p.",
+                field="min_per_area",
+                fix="give p=... (no budget or phases), or leave min_per_area out.",
             )
         if p is None and budget is None and kind != "lscp":
             p = 20

@@ -21,6 +21,12 @@ from shapely.geometry.base import BaseGeometry
 
 from planner._errors import InputError
 from planner.crs import WGS84
+from planner.plan._areas import (
+    area_of_points,
+    community_table,
+    district_polygons,
+    district_table,
+)
 from planner.plan._inputs import (
     SiteRun,
     digest,
@@ -123,6 +129,12 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
     demand = demand_frame(plan, notes)
     groups = [g for g in plan.groups if g in demand.columns]
     sites_all = sites_frame(existing, candidates)
+    districts = district_polygons(plan)
+    site_district = (
+        area_of_points(districts, sites_all.geometry)
+        if districts is not None
+        else pd.Series(np.nan, index=sites_all.index, dtype=object)
+    )
 
     access = None
     kept = pd.Series(True, index=demand.index)
@@ -157,6 +169,7 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
             notes,
             total_weight=total_weight,
             curve_max_p=curve_max_p,
+            site_district=site_district if plan.min_per_area else None,
         )
     else:
         found = _Found.nothing(demand.index)
@@ -199,6 +212,24 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
     areas = site_service_areas(plan, existing, sites, n_jobs=run.n_jobs, progress=run.progress)
     if len(curve):
         curve["chosen"] = curve["p"] == len(order)
+    if "area" in demand.columns:
+        demand_out["area"] = demand["area"]
+    district_of_point = (
+        area_of_points(districts, demand_out.geometry) if districts is not None else None
+    )
+    communities = community_table(
+        demand_out, within_share=plan.within_share, district_of_point=district_of_point
+    )
+    district_rows = district_table(
+        districts,
+        demand_out,
+        district_of_point,
+        communities,
+        site_district,
+        existing.index,
+        sites.index,
+        min_per_area=plan.min_per_area,
+    )
     return PlanResult(
         name=plan.name,
         programme="worker_stations",
@@ -223,6 +254,8 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
             "network": network_digest(plan.network),
         },
         network=plan.network,
+        communities=communities,
+        districts=district_rows,
     )
 
 
@@ -237,6 +270,7 @@ def _solve(
     *,
     total_weight: float,
     curve_max_p: int | None,
+    site_district: pd.Series | None = None,
 ) -> _Found:
     """Site on the access matrix: coverage before and after, new sites in order, the curve."""
     from planner.locate import MCLP
@@ -264,7 +298,15 @@ def _solve(
         "site_index": s_index,
     }
     model = MCLP.from_matrix(minutes, **common)
-    locate, new, phase_of = _choose(plan, run, minutes, common, costs, p_eff, n_cand, notes)
+    minimum: dict[str, Any] = {}
+    if site_district is not None and plan.min_per_area:
+        minimum = {
+            "site_areas": site_district.reindex(s_index),
+            "min_per_area": plan.min_per_area,
+        }
+    locate, new, phase_of = _choose(
+        plan, run, minutes, common, costs, p_eff, n_cand, notes, minimum
+    )
     notes.extend(n for n in locate.notes if n not in notes)
     table = locate.demand
     nearest_site.loc[table.index] = table["site"].to_numpy(object)
@@ -320,6 +362,7 @@ def _choose(
     p_eff: int | None,
     n_cand: int,
     notes: list[str],
+    minimum: dict[str, Any] | None = None,
 ) -> tuple[LocateResult, pd.DataFrame | None, pd.Series | None]:
     """Solve the run's model; return its result, the new sites of a phased plan and their phase."""
     from planner.locate import LSCP, MCLP
@@ -360,7 +403,9 @@ def _choose(
             + ", each phase keeping the earlier ones."
         )
     else:
-        locate = MCLP.from_matrix(minutes, p=p_eff, costs=costs, **common).solve(**solve_args)
+        locate = MCLP.from_matrix(minutes, p=p_eff, costs=costs, **common, **(minimum or {})).solve(
+            **solve_args
+        )
     return locate, new, phase_of
 
 

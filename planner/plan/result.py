@@ -81,6 +81,17 @@ class PlanResult:
         Plain sentences on anything unusual (empty inputs, everything covered...).
     bounds
         ``(min_lon, min_lat, max_lon, max_lat)`` of the network.
+    communities
+        Worker stations with demand from community areas: one row per community
+        (``district``, ``weight``, ``share_before``/``share_after`` of its weight
+        within the cutoff, ``within_before``/``within_after``: at least
+        ``parameters["within_share"]`` of it covered); None otherwise.
+    districts
+        Worker stations with ``areas`` or communities: one row per district and a
+        last row ``all``: ``communities``, ``communities_within_before``/``_after``,
+        ``communities_share_before``/``_after``, ``weight``,
+        ``weight_share_before``/``_after``, ``stations_existing``, ``stations_new``,
+        ``stations_after`` (and ``min_stations``); None otherwise.
     """
 
     name: str
@@ -101,6 +112,8 @@ class PlanResult:
     bounds: tuple[float, float, float, float]
     inputs: dict[str, str | None] = field(default_factory=dict)
     network: RoadNetwork | None = field(default=None, repr=False)
+    communities: pd.DataFrame | None = None
+    districts: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ figures
     @property
