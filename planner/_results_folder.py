@@ -49,6 +49,7 @@ _KNOWN = frozenset(
         "sites.xlsx",
         "coverage.csv",
         "communities.csv",
+        "districts.csv",
         "map.html",
         "report.html",
         "run.json",

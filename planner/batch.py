@@ -471,6 +471,31 @@ def _check_result(scenario: Scenario, result: PlanResult) -> None:
         )
 
 
+def _write_area_tables(folder: Path, result: PlanResult) -> None:
+    """Write ``districts.csv`` and ``communities.csv`` when the plan has them."""
+    from planner._atomic import write_text
+
+    for name in ("districts", "communities"):
+        table = getattr(result, name, None)
+        if table is not None:
+            write_text(folder / f"{name}.csv", table.to_csv())
+
+
+def _summary(result: PlanResult) -> str:
+    """One line: sites, covered share before -> after, and communities within the cutoff."""
+    text = (
+        f"{len(result.sites)} sites; covered {result.share_before:.1%} -> {result.share_after:.1%}"
+    )
+    districts = getattr(result, "districts", None)
+    if districts is not None and "communities" in districts:
+        row = districts.loc["all"]
+        text += (
+            f"; communities within the cutoff {row['communities_within_before']} -> "
+            f"{row['communities_within_after']} of {row['communities']}"
+        )
+    return text
+
+
 def _write_manifest(folder: Path, record: dict[str, Any]) -> None:
     """Write ``scenario.json``: the record plus the list of files the run wrote."""
     from planner._results_folder import MANIFEST
@@ -590,6 +615,7 @@ def run_scenario(
             tiles=None if output["tiles"].lower() == "none" else output["tiles"],
             language=output["language"],
         )
+        _write_area_tables(tmp, result)
         record: dict[str, Any] = {"scenario": scenario.to_dict(), "hash": scenario.hash}
         record["file"] = str(scenario.file) if scenario.file else None
         _write_manifest(tmp, record)
@@ -757,10 +783,7 @@ def _run_one(
     except Exception as error:  # a batch reports and goes on
         logger.debug("scenario %s failed:\n%s", path, traceback.format_exc())
         return ScenarioRun(path, "failed", None, f"{type(error).__name__}: {error}")
-    message = (
-        f"{len(result.sites)} sites; covered {result.share_before:.1%} -> {result.share_after:.1%}"
-    )
-    return ScenarioRun(path, "ok", str(folder), message)
+    return ScenarioRun(path, "ok", str(folder), _summary(result))
 
 
 def run_batch(

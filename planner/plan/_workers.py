@@ -320,6 +320,13 @@ def _solve(
     gains = new["marginal_weight"].to_numpy(float)
     keep = gains > 1e-12
     asked = len(new) if p_eff is None else p_eff
+    if minimum and (~keep).any():
+        # sites the minimum per district asks for stay, even when they add no coverage
+        notes.append(
+            f"{int((~keep).sum())} of the {len(keep)} new sites add no coverage; they are "
+            f"there to give every district at least {plan.min_per_area} station(s)."
+        )
+        keep = np.ones(len(keep), dtype=bool)
     if (~keep).any() and asked > 0:
         if not keep.any():
             notes.append(
