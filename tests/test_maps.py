@@ -361,7 +361,7 @@ ZH_TITLE = "户外劳动者服务站与司机之家 — 虚构示例区域"
 
 
 @pytest.fixture(scope="module")
-def demo_pages(demo_run: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def demo_pages(demo_run: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The demo's map.html (English) and the same plans mapped in Chinese.
 
     The Chinese page renames the two plans as a Chinese user would name them
@@ -376,7 +376,7 @@ def demo_pages(demo_run: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[
         tmp_path_factory.mktemp("zh") / "map.html",
         offline=True,
     )
-    return {"en": demo_run.paths["map"], "zh": zh}
+    return {"en": demo_run.paths["map"], "zh": zh, "run": demo_run}
 
 
 def _hover_hexagon(page: Any) -> str:
@@ -425,6 +425,14 @@ def test_demo_page_on_phone_and_desktop(  # type: ignore[no-untyped-def]
     scale = page.page.inner_text(".leaflet-control-scale")
     assert re.fullmatch(r"\d+ k?m", scale.strip()), scale
     assert page.screenshot(f"demo_{language}_{width}x{height}").stat().st_size > 20_000
+    # every station's and new site's own service area, each named in its tooltip
+    areas = page.js(
+        """() => { const out = []; MAP.eachLayer(l => {
+            if (l.feature && l.feature.properties.area) out.push(l.feature.properties.area); });
+            return out; }"""
+    )
+    runs = [demo_pages["run"].workers, demo_pages["run"].homes]
+    assert len(areas) == sum(len(r.service_areas) for r in runs) > 14
     if language == "zh":
         text = [page.page.inner_text("body"), tip, *popups, page.page.title()]
         text += page.js(
