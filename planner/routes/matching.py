@@ -27,6 +27,7 @@ from pyproj import Transformer
 
 from planner._errors import InputError, Problem
 from planner._progress import tqdm
+from planner._validate import points_lonlat
 from planner.crs import WGS84
 from planner.io import parse_timestamps
 from planner.routes._modes import ModeEdges, edge_segments, mode_edges, nearest_edges, ranges
@@ -497,14 +498,7 @@ def match_traces(
 
 def _trace_lonlat(traces: pd.DataFrame) -> tuple[pd.Index, FloatArray, FloatArray]:
     if isinstance(traces, gpd.GeoDataFrame) and traces.geometry.name in traces.columns:
-        if traces.crs is None:
-            raise InputError(
-                "the traces have no CRS.",
-                field="geometry",
-                fix="set it, e.g. traces.set_crs('EPSG:4326').",
-            )
-        g = traces.geometry.to_crs(WGS84)
-        return traces.index, g.x.to_numpy(float), g.y.to_numpy(float)
+        return points_lonlat(traces, label="traces")
     lower = {str(c).lower(): c for c in traces.columns}
     lon_c = next((lower[c] for c in ("lon", "lng", "longitude", "x") if c in lower), None)
     lat_c = next((lower[c] for c in ("lat", "latitude", "y") if c in lower), None)
