@@ -56,8 +56,9 @@ from planner.candidates import (
     dedupe_candidates,
     filter_candidates,
 )
-from planner.coverage import CoverageResult, coverage, hours_mask, stations_open
+from planner.coverage import CoverageResult, coverage
 from planner.crs import datum_offset_m, from_wgs84, local_metric_crs, to_wgs84
+from planner.datasets.demo import DemoResult, run_demo
 from planner.demand import (
     demand_from_areas,
     demand_from_hotspots,
@@ -71,7 +72,8 @@ from planner.demand import (
     stays_from_traces,
     validate_demand,
 )
-from planner.io import parse_hours, read_candidates, read_points, read_stations, read_traces
+from planner.hours import hours_mask, parse_hours, stations_open
+from planner.io import read_candidates, read_points, read_stations, read_traces
 from planner.isochrones import service_areas
 from planner.locate import (
     LSCP,
@@ -98,16 +100,8 @@ from planner.network import (
     network_from_osm,
     network_from_place,
 )
-from planner.plan import (
-    DRIVER_HOMES,
-    WORKER_STATIONS,
-    DemoResult,
-    Plan,
-    PlanResult,
-    Preset,
-    run_demo,
-    write_outputs,
-)
+from planner.outputs import write_outputs
+from planner.plan import DRIVER_HOMES, WORKER_STATIONS, Plan, PlanResult, Preset
 from planner.poi import pois_from_osm
 from planner.report import report_html, write_report
 from planner.routes import (

@@ -27,7 +27,9 @@ from pyproj import Transformer
 
 from planner._errors import InputError, Problem
 from planner._progress import tqdm
+from planner._validate import points_lonlat
 from planner.crs import WGS84
+from planner.io import parse_timestamps
 from planner.routes._modes import ModeEdges, edge_segments, mode_edges, nearest_edges, ranges
 from planner.routes.volumes import Flows, assemble_flows
 
@@ -676,14 +678,7 @@ def _extend_to_ends(
 
 def _trace_lonlat(traces: pd.DataFrame) -> tuple[pd.Index, FloatArray, FloatArray]:
     if isinstance(traces, gpd.GeoDataFrame) and traces.geometry.name in traces.columns:
-        if traces.crs is None:
-            raise InputError(
-                "the traces have no CRS.",
-                field="geometry",
-                fix="set it, e.g. traces.set_crs('EPSG:4326').",
-            )
-        g = traces.geometry.to_crs(WGS84)
-        return traces.index, g.x.to_numpy(float), g.y.to_numpy(float)
+        return points_lonlat(traces, label="traces")
     lower = {str(c).lower(): c for c in traces.columns}
     lon_c = next((lower[c] for c in ("lon", "lng", "longitude", "x") if c in lower), None)
     lat_c = next((lower[c] for c in ("lat", "latitude", "y") if c in lower), None)
@@ -708,20 +703,18 @@ def _trace_lonlat(traces: pd.DataFrame) -> tuple[pd.Index, FloatArray, FloatArra
 
 
 def _trace_seconds(col: pd.Series) -> FloatArray:
-    if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype):
-        ts = pd.to_datetime(col)
-        if isinstance(ts.dtype, pd.DatetimeTZDtype):
-            ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
-        ns = ts.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
-        ns[ts.isna().to_numpy()] = np.nan
-        return ns / 1e9
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        return col.to_numpy(dtype=np.float64)
-    parsed = pd.to_datetime(col, errors="coerce", utc=True)
-    out = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
-    out = out.astype(np.float64)
-    out[parsed.isna().to_numpy()] = np.nan
-    return out
+    """Return seconds on the fixes' own clock (UTC for zoned times), NaN where unreadable.
+
+    Times are read by :func:`planner.io.parse_timestamps` (the one timestamp
+    rule) without a time zone; the caller reports the rows left NaN.
+    """
+    problems: list[Problem] = []
+    parsed = parse_timestamps(col, field=str(col.name), problems=problems)
+    if parsed.dt.tz is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    ns = parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
+    ns[parsed.isna().to_numpy()] = np.nan
+    return ns / 1e9
 
 
 def _match_trips(

@@ -1,4 +1,4 @@
-"""Tests of planner._province_gen: the synthetic province for the driver-home programme."""
+"""Tests of planner.datasets._province: the synthetic province for the driver-home programme."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import planner
-from planner._province_gen import FILES, ROAD_CLASSES, ROAD_KM_RANGES, generate_province
+from planner.datasets._province import FILES, ROAD_CLASSES, ROAD_KM_RANGES, generate_province
 from planner.routes import Flows, driver_home_candidates, route_od
 
 PROVINCE = Path(__file__).resolve().parents[1] / "data" / "province"
