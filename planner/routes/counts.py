@@ -53,8 +53,8 @@ from scipy.sparse import csgraph
 
 from planner._errors import InputError, Problem
 from planner._progress import tqdm
+from planner._tables import Source, Table, load_table, read_point_table
 from planner.crs import WGS84
-from planner.io import Source, _load, _read_points, _Table
 from planner.routes._modes import ModeEdges, edge_segments, mode_edges
 from planner.routes.volumes import Flows, assemble_flows
 
@@ -172,7 +172,7 @@ class CountFit:
 # --------------------------------------------------------------------------- reading
 
 
-def _find(columns: Sequence[Hashable], given: str | None, names: tuple[str, ...]) -> Hashable | None:
+def _find(columns: Sequence[Hashable], given: str | None, names: Sequence[str]) -> Hashable | None:
     if given is not None:
         return given if given in columns else None
     lower = {str(c).strip().lower(): c for c in columns}
@@ -200,7 +200,7 @@ def _bearing_of(value: Any) -> float | None:
 
 
 def _section_points(
-    table: _Table,
+    table: Table,
     section_col: Hashable,
     sections: gpd.GeoDataFrame | gpd.GeoSeries,
     problems: list[Problem],
@@ -265,7 +265,7 @@ def _place(
     net: RoadNetwork,
     mode: str,
     edges: ModeEdges,
-    table: _Table,
+    table: Table,
     lon: FloatArray,
     lat: FloatArray,
     values: FloatArray,
@@ -492,7 +492,7 @@ def flows_from_counts(
     ----------
     counts
         The count table: a file (CSV/TSV, GeoJSON, GeoPackage, Parquet; read
-        by :mod:`planner.io`; for Excel, ``pandas.read_excel`` and pass the
+        by the readers of :mod:`planner.io`; for Excel, ``pandas.read_excel`` and pass the
         DataFrame) or a (Geo)DataFrame, one row per count point, with trucks
         per day and either a position (lon/lat columns, found by name as in
         :func:`planner.read_points`, or point geometry) or a section id with
@@ -574,7 +574,7 @@ def flows_from_counts(
     for name, value in (("max_snap_m", max_snap_m), ("zone_snap_m", zone_snap_m)):
         if not (np.isfinite(value) and value > 0):
             raise InputError(f"{name} must be a positive number of metres, got {value!r}.")
-    table = _load(counts, layer=None)
+    table = load_table(counts, layer=None)
     frame = table.frame
     columns = list(frame.columns)
     problems: list[Problem] = []
@@ -653,7 +653,7 @@ def flows_from_counts(
         lon_a, lat_a = _section_points(table, sec_col, sections, problems)
         coord_field = str(sec_col)
     else:
-        pts = _read_points(
+        pts = read_point_table(
             table,
             lon=lon,
             lat=lat,
@@ -694,7 +694,7 @@ def _fit(
     net: RoadNetwork,
     mode: str,
     edges: ModeEdges,
-    table: _Table,
+    table: Table,
     placed: _Placed,
     values: FloatArray,
     zones: gpd.GeoDataFrame | gpd.GeoSeries | None,
