@@ -398,9 +398,7 @@ def add_legend(m: folium.Map, items: LegendItems, *, title: str = "Legend") -> f
 
     def row(label: str, colour: str, indent: bool = False) -> str:
         swatch = (
-            ""
-            if colour == "transparent"
-            else f'<span style="display:inline-block;width:18px;height:10px;margin-right:6px;'
+            f'<span style="display:inline-block;width:18px;height:10px;margin-right:6px;'
             f'background:{colour};border-radius:2px;"></span>'
         )
         pad = "padding-left:12px;" if indent else ""

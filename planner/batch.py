@@ -18,13 +18,19 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
 from planner._errors import InputError, PlannerError
 from planner.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from planner.coverage import CoverageResult
+    from planner.network import RoadNetwork
+    from planner.plan import Plan, PlanResult
+    from planner.routes import Flows
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +60,7 @@ class ScenarioRun:
     message: str
 
 
-def _network(scenario: Scenario, *, progress: bool) -> Any:
+def _network(scenario: Scenario, *, progress: bool) -> RoadNetwork:
     from planner import datasets
     from planner.network import (
         network_from_bbox,
@@ -80,7 +86,7 @@ def _network(scenario: Scenario, *, progress: bool) -> Any:
     )
 
 
-def _stations(scenario: Scenario, network: Any) -> gpd.GeoDataFrame | None:
+def _stations(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | None:
     from planner import datasets
     from planner.io import read_stations
 
@@ -100,7 +106,7 @@ def _stations(scenario: Scenario, network: Any) -> gpd.GeoDataFrame | None:
     )
 
 
-def _demand(scenario: Scenario, network: Any) -> gpd.GeoDataFrame | None:
+def _demand(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | None:
     from planner.demand import (
         demand_from_hotspots,
         demand_from_osm,
@@ -144,7 +150,7 @@ def _demand(scenario: Scenario, network: Any) -> gpd.GeoDataFrame | None:
 
 
 def _candidates(
-    scenario: Scenario, network: Any, stations: gpd.GeoDataFrame | None
+    scenario: Scenario, network: RoadNetwork, stations: gpd.GeoDataFrame | None
 ) -> gpd.GeoDataFrame | None:
     from planner.candidates import (
         candidates_from_grid,
@@ -191,7 +197,7 @@ def _candidates(
     return found
 
 
-def build_plan(scenario: Scenario, *, progress: bool = False) -> Any:
+def build_plan(scenario: Scenario, *, progress: bool = False) -> Plan:
     """Read a scenario's inputs and return its (not yet run) :class:`~planner.plan.Plan`.
 
     Sections marked ``demo = true`` take the embedded demo region's inputs, as
@@ -210,7 +216,8 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Any:
     planner.plan.Plan
         The plan; call ``.site(p=...)``.
     """
-    from planner.plan import Plan, demo_homes_plan, demo_worker_plan
+    from planner.datasets.demo import demo_homes_plan, demo_worker_plan
+    from planner.plan import Plan
 
     network = _network(scenario, progress=progress)
     model = scenario["model"]
@@ -254,7 +261,7 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Any:
     )
 
 
-def _flows(scenario: Scenario, network: Any) -> Any:
+def _flows(scenario: Scenario, network: RoadNetwork) -> Flows:
     from planner.io import read_traces
     from planner.routes import match_traces, route_od
 
@@ -303,7 +310,7 @@ def run_scenario(
     scheduler: str | None = None,
     threads: int | None = None,
     progress: bool = False,
-) -> tuple[Any, Path]:
+) -> tuple[PlanResult, Path]:
     """Run one scenario and write its outputs into one folder, atomically.
 
     The folder receives ``sites.geojson``, ``coverage.csv``, ``map.html``,
@@ -333,7 +340,7 @@ def run_scenario(
     tuple
         The :class:`~planner.plan.PlanResult` and the output folder.
     """
-    from planner.plan import write_outputs
+    from planner.outputs import write_outputs
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -404,7 +411,7 @@ def coverage_scenario(
     out_dir: str | Path | None = None,
     scheduler: str | None = None,
     progress: bool = False,
-) -> tuple[Any, Path]:
+) -> tuple[CoverageResult, Path]:
     """Measure who the existing stations already serve: a scenario's analysis only.
 
     Runs :func:`planner.coverage.coverage` on the scenario's network, stations and

@@ -87,7 +87,7 @@ def demo(
 
     Example: planner demo --out maps/demo
     """
-    from planner.plan import run_demo
+    from planner.datasets.demo import run_demo
 
     _configure_logging(quiet)
     try:

@@ -45,6 +45,14 @@ from pathlib import Path
 from typing import Any
 
 from planner._errors import InputError, Problem
+from planner.presets import (
+    KINDS_BY_PROGRAMME,
+    MODEL_KINDS,
+    MODES,
+    PRESETS,
+    PROGRAMMES,
+    WORKER_STATIONS,
+)
 
 __all__ = [
     "KINDS_BY_PROGRAMME",
@@ -55,26 +63,9 @@ __all__ = [
     "scenario_files",
 ]
 
-PROGRAMMES = ("worker_stations", "driver_homes")
-# The models a scenario can run, per programme (default first): maximal coverage
-# (p sites, a budget or phases) or set covering for worker stations; for driver
-# homes, the rest-interval rule (flow capturing when no route is that long) or
-# flow capturing alone (planner.plan.Plan.site).
-KINDS_BY_PROGRAMME: Mapping[str, tuple[str, ...]] = {
-    "worker_stations": ("mclp", "lscp"),
-    "driver_homes": ("rest_interval", "flow_capture"),
-}
-MODEL_KINDS = ("mclp", "lscp", "rest_interval", "flow_capture")
-_MODES = ("walk", "ebike", "car", "truck")
 _DATUMS = ("wgs84", "gcj02", "bd09")
 _SOLVERS = ("auto", "exact", "fast")
 _LANGUAGES = ("en", "zh")
-
-# Preset defaults per programme: the two programmes' usual settings, all overridable.
-_PRESETS: Mapping[str, Mapping[str, Any]] = {
-    "worker_stations": {"mode": "ebike", "cutoff_min": 15.0, "kind": "mclp"},
-    "driver_homes": {"mode": "truck", "cutoff_min": 15.0, "kind": "rest_interval"},
-}
 
 
 @dataclass(frozen=True)
@@ -186,7 +177,7 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
     },
     "model": {
         "kind": _Key((str,), None, MODEL_KINDS),
-        "mode": _Key((str,), None, _MODES),
+        "mode": _Key((str,), None, MODES),
         "cutoff_min": _Key(_NUMBER, None, check=_positive),
         "curve_cutoffs_min": _Key((list,), [5, 10, 15, 20], check=_positive_list),
         "p": _Key((int,), check=_positive),
@@ -479,11 +470,13 @@ def _validate(data: Mapping[str, Any], *, file: str, base: Path) -> Scenario:
                 )
             )
     programme = head.get("programme") or "worker_stations"
-    preset = _PRESETS.get(programme, _PRESETS["worker_stations"])
+    # the programme's preset fills what [model] leaves out (planner.presets)
+    preset = PRESETS.get(programme, WORKER_STATIONS)
     model = sections["model"]
-    for key in ("kind", "mode", "cutoff_min"):
+    defaults = {"kind": preset.model, "mode": preset.mode, "cutoff_min": preset.cutoff_min}
+    for key, value in defaults.items():
         if model.get(key) is None:
-            model[key] = preset[key]
+            model[key] = value
     allowed = KINDS_BY_PROGRAMME.get(programme, KINDS_BY_PROGRAMME["worker_stations"])
     if model["kind"] not in allowed:
         problems.append(
