@@ -635,9 +635,7 @@ def test_demand_from_areas_spreads_totals(grid_net):
         # read as WGS84, the district lies ~500 m off, beside the network
         shifted = demand_from_areas(east_gcj, grid_net, value="workers", spread="nodes")
     assert len(shifted) == 1
-    fixed = demand_from_areas(
-        east_gcj, grid_net, value="workers", datum="gcj02", spread="nodes"
-    )
+    fixed = demand_from_areas(east_gcj, grid_net, value="workers", datum="gcj02", spread="nodes")
     assert sorted(fixed["node"]) == [3, 4, 5, 9, 10, 11]
 
 
@@ -651,7 +649,7 @@ def test_demand_from_areas_along_roads_and_centroid(grid_net):
     from planner.demand import demand_along_roads, demand_from_areas, node_road_length
     from tests.conftest import X0, Y0
 
-    nodes, metres = node_road_length(grid_net, "ebike")
+    _nodes, metres = node_road_length(grid_net, "ebike")
     # 5 rows x 6 columns of 100 m streets: 5*5 + 4*6 = 49 streets, 4,900 m
     assert metres.sum() == pytest.approx(4900.0)
     areas = gpd.GeoDataFrame(
@@ -712,9 +710,7 @@ def test_demand_from_raster_conserves_totals_and_reprojects(grid_net, tmp_path):
     # the cell at row 3, column 0 has its centre at (X0 + 25, Y0 + 25): nearest node 0
     assert demand.set_index("node").loc[0, "weight"] >= counts[3, 0]
     # the top row's centres lie 475 m up, beyond the 5 x 100 m grid by 75 m: still on nodes
-    far = demand_from_raster(
-        path, grid_net, area=shapely_box(0, 0, 180, 90), max_distance_m=50.0
-    )
+    far = demand_from_raster(path, grid_net, area=shapely_box(0, 0, 180, 90), max_distance_m=50.0)
     assert far["weight"].sum() == pytest.approx(total)
     assert (far["node"] == -1).sum() > 0  # far cells stay at their own centre
     with pytest.raises(InputError, match="no populated cell of the raster lies in the area"):
