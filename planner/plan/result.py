@@ -81,6 +81,10 @@ class PlanResult:
         Plain sentences on anything unusual (empty inputs, everything covered...).
     bounds
         ``(min_lon, min_lat, max_lon, max_lat)`` of the network.
+    off_network
+        Existing stations and candidates left out because they lie farther
+        than ``max_snap_m`` from the network: ``role`` (``"station"`` or
+        ``"candidate"``), ``site`` (label), ``name`` and ``distance_m``.
     """
 
     name: str
@@ -101,6 +105,12 @@ class PlanResult:
     bounds: tuple[float, float, float, float]
     inputs: dict[str, str | None] = field(default_factory=dict)
     network: RoadNetwork | None = field(default=None, repr=False)
+    off_network: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"role": [], "site": [], "name": [], "distance_m": []}
+        ).astype({"distance_m": float}),
+        repr=False,
+    )
 
     # ------------------------------------------------------------------ figures
     @property
