@@ -291,7 +291,23 @@ def _read_csv(
                     break
         # ids as text, found under their trimmed names (' id ' is id)
         dtype = {c: str for c in header if str(c).strip() in wanted}
-        return pd.read_csv(path, sep=separator, dtype=dtype, encoding=codec, nrows=nrows)
+        frame = pd.read_csv(path, sep=separator, dtype=dtype, encoding=codec, nrows=nrows)
+        if not isinstance(frame.index, pd.RangeIndex):
+            # pandas took surplus values in the first data row for an index
+            extra = frame.index.nlevels
+            msg = (
+                f"row 1 has {len(header) + extra} values but the header names {len(header)} "
+                "columns, so the values cannot be matched to the columns."
+            )
+            raise InputError(
+                msg,
+                file=str(path),
+                row=1,
+                fix="check that every row has as many values as the header (a decimal comma "
+                "such as 116,39 in a comma-separated file splits a value in two: write "
+                "116.39; a separator at the end of each row adds an empty value).",
+            )
+        return frame
 
     try:
         return read(chosen), chosen

@@ -201,8 +201,10 @@ def _points(
         ids = table.frame[id_column]
         if ids.dtype.kind in "iu":  # ids are labels: read them as text, like CSV ids
             table = replace(table, frame=table.frame.assign(**{id_column: ids.astype(str)}))
+    start = len(problems)
+    # coordinates are found among the file's own headers, so messages list those
     result = read_point_table(
-        table,
+        _as_read(table, renamed),
         lon=lon,
         lat=lat,
         datum=datum,
@@ -211,7 +213,7 @@ def _points(
         area_buffer_m=area_buffer_m,
         problems=problems,
         unstated_datum=unstated_datum,
-    )
+    ).rename(columns={old: new for new, old in renamed.items()})
     result.attrs["columns"] = renamed
     if kind in ("stations", "candidates"):
         if id_column:
@@ -227,7 +229,23 @@ def _points(
         weights = _check_numeric_column(table, "weight", problems, required=True)
         if weights is not None:
             result["weight"] = weights.to_numpy()
+    _own_headers(problems, start, renamed)
     return result
+
+
+def _as_read(table: Table, renamed: Mapping[str, str]) -> Table:
+    """Return the table under the headers of its source (undo ``canonical_columns``)."""
+    if not renamed:
+        return table
+    return replace(table, frame=table.frame.rename(columns=dict(renamed)))
+
+
+def _own_headers(problems: list[Problem], start: int, renamed: Mapping[str, str]) -> None:
+    """Name the source's own header (``人口``) in problems about a renamed column (``weight``)."""
+    for k in range(start, len(problems)):
+        field = problems[k].field
+        if field is not None and field in renamed:
+            problems[k] = replace(problems[k], field=renamed[field])
 
 
 def read_points(
@@ -574,12 +592,12 @@ def _trace_columns(
         )
         if given is None
     }
+    columns = [str(c) for c in table.frame.columns]
     table, renamed = canonical_columns(
         table, keep=[c for c in (driver, time) if c is not None], aliases=aliases
     )
     driver_col = driver if driver is not None else "driver_id"
     time_col = time if time is not None else "time"
-    columns = [str(c) for c in table.frame.columns]
     problems = []
     for arg, name, given in (("driver", driver_col, driver), ("time", time_col, time)):
         if name in table.frame.columns:
@@ -614,8 +632,9 @@ def _traces(
     unstated_datum: Literal["warn", "problem"] = "warn",
 ) -> gpd.GeoDataFrame:
     table, driver_col, time_col, renamed = _trace_columns(table, driver, time)
+    start = len(problems)
     result = read_point_table(
-        table,
+        _as_read(table, renamed),
         lon=lon,
         lat=lat,
         datum=datum,
@@ -624,7 +643,7 @@ def _traces(
         area_buffer_m=area_buffer_m,
         problems=problems,
         unstated_datum=unstated_datum,
-    )
+    ).rename(columns={old: new for new, old in renamed.items()})
     result.attrs["columns"] = renamed
     ids = table.frame[driver_col]
     blank = ids.isna().to_numpy() | (ids.astype(str).str.strip() == "").to_numpy()
@@ -641,6 +660,7 @@ def _traces(
     times = parse_timestamps(
         table.frame[time_col], tz=tz, field=time_col, file=table.name, problems=problems
     )
+    _own_headers(problems, start, renamed)
     result[time_col] = times.dt.tz_convert("UTC").array
     return result
 
