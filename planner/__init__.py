@@ -16,7 +16,8 @@ The public API, by concern:
 - siting models: :class:`MCLP`, :class:`LSCP`, :class:`PMedian`, :class:`PCenter`,
   :class:`DecayCoverage`, :class:`FlowCapture`, :class:`RestIntervalCoverage`
   (see :mod:`planner.locate`);
-- truck routes and driver homes: :func:`route_od`, :func:`match_traces`, :class:`Flows`,
+- truck routes and driver homes: :func:`route_od`, :func:`match_traces`,
+  :func:`flows_from_counts`, :class:`Flows`,
   :func:`driver_home_candidates`, :func:`driver_home_plan`;
 - plans, maps and reports: :class:`Plan` (:meth:`Plan.worker_stations`,
   :meth:`Plan.driver_homes`) giving a :class:`PlanResult`; :func:`plan_map`,
@@ -109,11 +110,13 @@ from planner.poi import pois_from_osm
 from planner.report import report_html, write_report
 from planner.routes import (
     DRIVER_HOME_TAGS,
+    CountFit,
     Flows,
     MapMatcher,
     MatchResult,
     SiteIncidence,
     driver_home_candidates,
+    flows_from_counts,
     flows_from_paths,
     match_traces,
     route_od,
@@ -131,6 +134,7 @@ __all__ = [
     "WORKER_STATIONS",
     "AccessMatrix",
     "CSRGraph",
+    "CountFit",
     "CoverageResult",
     "DatumError",
     "DatumWarning",
@@ -188,6 +192,7 @@ __all__ = [
     "driver_home_candidates",
     "driver_home_plan",
     "filter_candidates",
+    "flows_from_counts",
     "flows_from_paths",
     "from_wgs84",
     "hotspots_from_stays",

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS, Transformer
 
-from planner._errors import DatumError, InputError
+from planner._errors import DatumError
+from planner._validate import points_lonlat
 from planner.crs import WGS84, local_metric_crs
 
 __all__ = [
@@ -53,20 +54,9 @@ def points_gdf(
 
 
 def gdf_lonlat(gdf: gpd.GeoDataFrame | gpd.GeoSeries, label: str) -> tuple[np.ndarray, np.ndarray]:
-    if gdf.crs is None:
-        raise InputError(
-            f"{label} has no CRS.",
-            file=label,
-            field="geometry",
-            fix="set it, e.g. gdf.set_crs('EPSG:4326') for longitude/latitude in WGS84.",
-        )
-    geom = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
-    if not CRS(gdf.crs).equals(WGS84):
-        geom = geom.to_crs(WGS84)
-    kinds = set(geom.geom_type.dropna().unique())
-    if kinds - {"Point"}:
-        geom = geom.representative_point() if kinds & {"Polygon", "MultiPolygon"} else geom.centroid
-    return np.asarray(geom.x, float), np.asarray(geom.y, float)
+    """Return WGS84 lon/lat of points (areas and lines: representative points)."""
+    _, lon, lat = points_lonlat(gdf, label=label, polygons="representative")
+    return lon, lat
 
 
 def datum_to_wgs84(
