@@ -10,13 +10,15 @@ nothing. A batch runs every scenario even when some fail, and says which.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import tempfile
 import traceback
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from planner._errors import InputError, PlannerError
+from planner._errors import DatumWarning, InputError, OfflineError, PlannerError
 from planner.scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -79,13 +81,51 @@ def _network(scenario: Scenario, *, progress: bool) -> RoadNetwork:
         return network_from_osm(spec["osm"], modes=modes, progress=progress)
     if spec["graphml"] is not None:
         return network_from_graphml(spec["graphml"], modes=modes, progress=progress)
-    if spec["place"] is not None:
-        return network_from_place(
-            spec["place"], modes=modes, cache_dir=spec["cache_dir"], progress=progress
+    key = "place" if spec["place"] is not None else "bbox"
+    try:
+        if spec["place"] is not None:
+            return network_from_place(
+                spec["place"],
+                modes=modes,
+                cache_dir=spec["cache_dir"],
+                timeout=spec["timeout_s"],
+                progress=progress,
+            )
+        return network_from_bbox(
+            tuple(spec["bbox"]),
+            modes=modes,
+            cache_dir=spec["cache_dir"],
+            timeout=spec["timeout_s"],
+            progress=progress,
         )
-    return network_from_bbox(
-        tuple(spec["bbox"]), modes=modes, cache_dir=spec["cache_dir"], progress=progress
-    )
+    except OfflineError as error:
+        where = scenario.file or scenario.name
+        raise OfflineError(
+            f"{where}: [network] {key} = {spec[key]!r} needs internet. {error}"
+        ) from error
+
+
+@contextlib.contextmanager
+def _datum_stated(scenario: Scenario, section: str) -> Iterator[None]:
+    """Turn a reader's datum warning into the scenario error ``[section] datum``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DatumWarning)
+        try:
+            yield
+        except DatumWarning as warning:
+            raise InputError(
+                f"{warning}",
+                file=str(scenario.file) if scenario.file else None,
+                field=f"[{section}] datum",
+                fix=f'add datum = "wgs84", "gcj02" or "bd09" to [{section}].',
+            ) from warning
+
+
+def _index_by_id(frame: gpd.GeoDataFrame, column: str | None) -> gpd.GeoDataFrame:
+    """Label rows by their (checked, unique) id, so results name stations by it."""
+    if column is None or column not in frame.columns:
+        return frame
+    return frame.set_index(column, drop=False).rename_axis(None)
 
 
 def _stations(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | None:
@@ -97,15 +137,19 @@ def _stations(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | No
         return datasets.demo_stations().set_index("station_id")
     if spec["path"] is None:
         return None
-    return read_stations(
-        spec["path"],
-        id_column=spec["id"],
-        lon=spec["lon"],
-        lat=spec["lat"],
-        datum=spec["datum"],
-        layer=spec["layer"],
-        area=network.area(buffer_m=scenario["model"]["max_snap_m"]),
-    )
+    with _datum_stated(scenario, "stations"):
+        stations = read_stations(
+            spec["path"],
+            id_column=spec["id"],
+            **_table_options(spec),
+            area=network.area(buffer_m=scenario["model"]["max_snap_m"]),
+        )
+    return _index_by_id(stations, spec["id"])
+
+
+def _table_options(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the reader options every table section has (see planner.scenario)."""
+    return {k: spec[k] for k in ("lon", "lat", "datum", "crs", "layer", "sheet", "encoding")}
 
 
 def _read_areas(path: Path, *, id_column: str | None, label_field: str) -> gpd.GeoDataFrame:
@@ -159,24 +203,27 @@ def _demand(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | None
     area = network.area(buffer_m=max_snap)
     source = spec["source"]
     if source == "traces":
-        traces = read_traces(
-            spec["traces"],
-            driver=spec["driver"],
-            time=spec["time"],
-            lon=spec["lon"],
-            lat=spec["lat"],
-            datum=spec["datum"],
-            tz=spec["tz"],
-        )
+        with _datum_stated(scenario, "demand"):
+            traces = read_traces(
+                spec["traces"],
+                driver=spec["driver"],
+                time=spec["time"],
+                tz=spec["tz"],
+                **_table_options(spec),
+            )
+        # the scenario's column names, or planner's names the reader gave the found ones
         stays = stays_from_traces(
             traces,
+            driver=spec["driver"] or "driver_id",
+            time=spec["time"] or "time",
             max_distance_m=spec["stay_distance_m"],
             min_duration_min=spec["stay_minutes"],
             tz=spec["tz"],
+            area=area,
             label=str(spec["traces"]),
         )
         if len(stays) == 0:
-            key = spec["driver"]
+            key = spec["driver"] or "driver_id"
             drivers = traces[key].nunique() if key in traces else len(traces)
             raise InputError(
                 f"the traces hold no stay: none of the {drivers:,} "
@@ -187,11 +234,12 @@ def _demand(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | None
                 fix="check the time column and time zone, or lower stay_minutes / raise "
                 "stay_distance_m; or give demand another way (areas, points, pois).",
             )
-        return demand_from_hotspots(hotspots_from_stays(stays, eps_m=spec["hotspot_eps_m"]))
+        demand = demand_from_hotspots(hotspots_from_stays(stays, eps_m=spec["hotspot_eps_m"]))
+        demand.attrs["notes"] = _dropped_fixes_notes(stays, str(spec["traces"]))
+        return demand
     if source == "points":
-        points = read_points(
-            spec["points"], lon=spec["lon"], lat=spec["lat"], datum=spec["datum"], area=area
-        )
+        with _datum_stated(scenario, "demand"):
+            points = read_points(spec["points"], **_table_options(spec), area=area)
         if len(points) == 0:
             raise InputError(
                 "the points table has no rows.", file=str(spec["points"]), field="[demand] points"
@@ -291,13 +339,13 @@ def _candidates(
     spec = scenario["candidates"]
     parts = []
     if spec["path"] is not None:
-        read = read_candidates(
-            spec["path"],
-            lon=spec["lon"],
-            lat=spec["lat"],
-            datum=spec["datum"],
-            area=network.area(buffer_m=scenario["model"]["max_snap_m"]),
-        )
+        with _datum_stated(scenario, "candidates"):
+            read = read_candidates(
+                spec["path"],
+                id_column=spec["id"],
+                **_table_options(spec),
+                area=network.area(buffer_m=scenario["model"]["max_snap_m"]),
+            )
         parts.append(candidates_from_points(read))
     osm = spec["osm"]
     if osm:
@@ -401,7 +449,21 @@ def _flows(scenario: Scenario, network: RoadNetwork) -> Flows:
         table = pd.read_csv(path) if path.suffix.lower() in (".csv", ".gz") else gpd.read_file(path)
         return route_od(table, network, mode=mode)
     if spec["traces"] is not None:
-        matched = match_traces(read_traces(spec["traces"], datum=spec["datum"]), network, mode=mode)
+        with _datum_stated(scenario, "routes"):
+            traces = read_traces(
+                spec["traces"],
+                driver=spec["driver"],
+                time=spec["time"],
+                tz=spec["tz"],
+                **_table_options(spec),
+            )
+        matched = match_traces(
+            traces,
+            network,
+            mode=mode,
+            driver=spec["driver"] or "driver_id",
+            time=spec["time"] or "time",
+        )
         if matched.flows is None:
             raise InputError(
                 "no trip in the truck traces could be matched to the network.",
@@ -505,6 +567,23 @@ def _write_manifest(folder: Path, record: dict[str, Any]) -> None:
         json.dumps({**record, "outputs": names}, indent=2, ensure_ascii=False, default=str),
         encoding="utf-8",
     )
+
+
+def _dropped_fixes_notes(stays: gpd.GeoDataFrame, label: str) -> list[str]:
+    """Sentences for the plan's notes on the GPS fixes dropped before finding stays."""
+    dropped = stays.attrs.get("dropped_fixes", {})
+    notes = []
+    if dropped.get("impossible_jumps"):
+        notes.append(
+            f"{label}: {dropped['impossible_jumps']:,} of {dropped['fixes']:,} GPS fixes were "
+            "dropped as impossible jumps (faster than the workers' speed limit)."
+        )
+    if dropped.get("outside_area"):
+        notes.append(
+            f"{label}: {dropped['outside_area']:,} of {dropped['fixes']:,} GPS fixes lie outside "
+            "the network's area and were left out."
+        )
+    return notes
 
 
 def run_scenario(

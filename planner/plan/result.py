@@ -92,6 +92,10 @@ class PlanResult:
         ``communities_share_before``/``_after``, ``weight``,
         ``weight_share_before``/``_after``, ``stations_existing``, ``stations_new``,
         ``stations_after`` (and ``min_stations``); None otherwise.
+    off_network
+        Existing stations and candidates left out because they lie farther
+        than ``max_snap_m`` from the network: ``role`` (``"station"`` or
+        ``"candidate"``), ``site`` (label), ``name`` and ``distance_m``.
     """
 
     name: str
@@ -114,6 +118,12 @@ class PlanResult:
     network: RoadNetwork | None = field(default=None, repr=False)
     communities: pd.DataFrame | None = None
     districts: pd.DataFrame | None = None
+    off_network: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"role": [], "site": [], "name": [], "distance_m": []}
+        ).astype({"distance_m": float}),
+        repr=False,
+    )
 
     # ------------------------------------------------------------------ figures
     @property
