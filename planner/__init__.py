@@ -17,7 +17,8 @@ The public API, by concern:
   :class:`DecayCoverage`, :class:`FlowCapture`, :class:`RestIntervalCoverage`
   (see :mod:`planner.locate`);
 - truck routes and driver homes: :func:`route_od`, :func:`match_traces`, :class:`Flows`,
-  :func:`driver_home_candidates`, :func:`driver_home_plan`;
+  :func:`driver_home_candidates`, :func:`driver_home_plan` (deprecated: use
+  :meth:`Plan.driver_homes`);
 - plans, maps and reports: :class:`Plan` (:meth:`Plan.worker_stations`,
   :meth:`Plan.driver_homes`) giving a :class:`PlanResult`; :func:`plan_map`,
   :func:`network_map`, :func:`save_map`, :func:`report_html`, :func:`run_demo`;
@@ -26,7 +27,6 @@ The public API, by concern:
 """
 
 from planner import datasets
-from planner._driver_home_plan import DriverHomePlan, driver_home_plan
 from planner._errors import (
     DatumError,
     InfeasibleError,
@@ -100,6 +100,7 @@ from planner.network import (
 )
 from planner.outputs import write_outputs
 from planner.plan import DRIVER_HOMES, WORKER_STATIONS, Plan, PlanResult, Preset
+from planner.plan._homes import DriverHomePlan, driver_home_plan
 from planner.poi import pois_from_osm
 from planner.report import report_html, write_report
 from planner.routes import (
