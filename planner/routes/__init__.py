@@ -24,7 +24,7 @@ candidate site:
 * :func:`driver_home_plan` and :class:`DriverHomePlan` (deprecated: the
   recommendation runs location models, so it is the plan layer's driver-home
   study, :meth:`planner.plan.Plan.driver_homes`; these old names are thin
-  wrappers over it in :mod:`planner.plan._homes`, answered here lazily).
+  wrappers over it in :mod:`planner.plan._homes_deprecated`, answered here lazily).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from planner.routes.od import route_od
 from planner.routes.volumes import Flows, SiteIncidence, flows_from_paths
 
 if TYPE_CHECKING:
-    from planner.plan._homes import DriverHomePlan, driver_home_plan
+    from planner.plan._homes_deprecated import DriverHomePlan, driver_home_plan
 
 __all__ = [
     "DRIVER_HOME_TAGS",
@@ -64,9 +64,9 @@ _LAZY = {"DriverHomePlan", "driver_home_plan"}
 def __getattr__(name: str) -> Any:
     """Import :func:`driver_home_plan` and :class:`DriverHomePlan` on first use."""
     if name in _LAZY:
-        from planner.plan import _homes
+        from planner.plan import _homes_deprecated
 
-        return getattr(_homes, name)
+        return getattr(_homes_deprecated, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
