@@ -258,3 +258,54 @@ def test_the_province_map_draws_gaps_and_phases(corridor: dict[str, Any]) -> Non
     assert "Recommended driver homes, phase 2" in page
     one = _plan(corridor).site(p=1)
     assert "Rest gaps left after the new homes" in one.map(tiles=None).get_root().render()
+
+
+# ------------------------------------------------------------ candidates from Amap tables
+
+
+def test_candidates_from_an_amap_poi_table(tmp_path: Path) -> None:
+    from planner import to_wgs84
+    from planner.candidates import candidates_from_table
+
+    rows = [
+        (
+            "B001",
+            "西安服务区",
+            "G30连霍高速",
+            "交通设施服务;高速服务区;高速服务区",
+            "108.9402,34.3416",
+        ),
+        ("B002", "中国石化加油站", "咸阳市", "汽车服务;加油站;中国石化", "108.7093,34.3296"),
+        ("B003", "物流园停车场", "渭南市", "交通设施服务;停车场;停车场", "109.5100，34.5000"),
+    ]
+    text = "id,名称,地址,类型,经纬度\n" + "\n".join(",".join(f'"{v}"' for v in r) for r in rows)
+    path = tmp_path / "amap.csv"
+    path.write_text(text, encoding="utf-8-sig")  # Excel's "CSV UTF-8" writes a BOM
+    sites = candidates_from_table(path)
+    assert list(sites.index) == ["user/B001", "user/B002", "user/B003"]
+    assert sites["kind"].tolist() == ["service_area", "fuel", "parking"]
+    assert sites["name"].iloc[0] == "西安服务区"
+    assert sites["address"].iloc[1] == "咸阳市"
+    lon, lat = to_wgs84(
+        np.array([108.9402, 108.7093, 109.51]), np.array([34.3416, 34.3296, 34.5]), "gcj02"
+    )
+    assert sites.geometry.x.to_numpy() == pytest.approx(lon, abs=1e-9)
+    assert sites.geometry.y.to_numpy() == pytest.approx(lat, abs=1e-9)
+    # the same table as Excel
+    xlsx = tmp_path / "amap.xlsx"
+    pd.read_csv(path, dtype=str, encoding="utf-8-sig").to_excel(xlsx, index=False)
+    again = candidates_from_table(xlsx)
+    assert again.geometry.x.to_numpy() == pytest.approx(lon, abs=1e-9)
+    # every bad location is reported with the file, row and field
+    bad = tmp_path / "bad.csv"
+    bad.write_text('name,location\nA,"108.94,34.34"\nB,"108.94"\nC,"abc,34.3"\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        candidates_from_table(bad)
+    problems = info.value.problems
+    assert [(p.row, p.field) for p in problems] == [(2, "location")]
+    assert problems[0].file == str(bad)
+    bad.write_text('name,location\nA,"108.94,34.34"\nC,"abc,34.3"\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        candidates_from_table(bad)
+    assert info.value.problems[0].file == str(bad)
+    assert info.value.problems[0].row == 2
