@@ -309,3 +309,29 @@ def test_candidates_from_an_amap_poi_table(tmp_path: Path) -> None:
         candidates_from_table(bad)
     assert info.value.problems[0].file == str(bad)
     assert info.value.problems[0].row == 2
+
+
+def test_planner_demo_runs_the_province(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import EXIT_OK, app
+
+    out = tmp_path / "province"
+    result = CliRunner().invoke(app, ["demo", "--region", "province", "--out", str(out), "-q"])
+    assert result.exit_code == EXIT_OK, result.output
+    assert "== Driver homes — synthetic province" in result.output
+    assert "before" in result.output
+    assert "after phase 1" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "coverage.csv",
+        "map.html",
+        "report.html",
+        "run.json",
+        "sites.geojson",
+    ]
+    run = json.loads((out / "run.json").read_text())["plans"][0]
+    assert run["solver"]["model"].startswith("RestIntervalCoverage")
+    assert run["parameters"]["phases"] == [20, 20, 20, 20, 20]
+    bad = CliRunner().invoke(app, ["demo", "--region", "atlantis", "--out", str(out)])
+    assert bad.exit_code == 2
+    assert "unknown region" in bad.output

@@ -231,7 +231,7 @@ def gap_roads(gaps: gpd.GeoDataFrame, flows: Flows) -> gpd.GeoDataFrame:
         at = np.searchsorted(key, step_route * span + mid, side="right") - 1
         ok = at >= 0
         k = order[np.maximum(at, 0)]
-        inside = ok & (rows[k] == step_route) & (mid < end[k]) & (mid > start[k])
+        inside = ok & (rows[k] == step_route) & (mid < end[k])  # start <= mid: searchsorted
         s = step[inside]
         frame = pd.DataFrame(
             {
