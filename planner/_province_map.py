@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["GAP_COLOURS", "add_rest_gaps", "province_map"]
 
 #: Colours of the rest gaps: before the new homes, and those left after them.
-GAP_COLOURS: Mapping[str, str] = {"before": "#7b3294", "after": "#d7191c"}
+GAP_COLOURS: Mapping[str, str] = {"before": "#2b83ba", "after": "#d7191c"}  # not the homes' purple
 
 _TEXT: Mapping[str, Mapping[str, str]] = {
     "en": {
