@@ -337,6 +337,7 @@ def _candidates(
     from planner.io import read_candidates
 
     spec = scenario["candidates"]
+    homes = scenario.programme == "driver_homes"
     parts = []
     if spec["path"] is not None:
         with _datum_stated(scenario, "candidates"):
@@ -358,7 +359,13 @@ def _candidates(
             )
         if isinstance(osm, str) and scenario.file is not None and not source.is_absolute():
             source = scenario.file.parent / source
-        parts.append(candidates_from_osm(source))
+        if homes:
+            from planner.candidates import driver_home_candidates
+
+            # driver homes: service areas, fuel for trucks, truck parking, logistics land
+            parts.append(driver_home_candidates(source))
+        else:
+            parts.append(candidates_from_osm(source))
     if spec["grid_m"] is not None:
         parts.append(candidates_from_grid(network.area(), spacing_m=spec["grid_m"]))
     if not parts:
@@ -390,7 +397,7 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Plan:
     planner.plan.Plan
         The plan; call ``.site(p=...)``.
     """
-    from planner.datasets.demo import demo_homes_plan, demo_worker_plan
+    from planner.datasets.demo import demo_worker_plan
     from planner.plan import Plan
 
     network = _network(scenario, progress=progress)
@@ -408,17 +415,7 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Plan:
         settings |= _districts(scenario)
         settings["within_share"] = model["within_share"]
     if scenario.programme == "driver_homes":
-        settings["rest_interval_h"] = model["interval_h"]
-        if scenario["candidates"]["min_volume"] > 0:
-            settings["min_volume"] = scenario["candidates"]["min_volume"]
-        overrides = dict(settings)
-        if not scenario["stations"]["demo"]:
-            overrides["stations"] = _stations(scenario, network)
-        if not scenario["candidates"]["demo"]:
-            overrides["candidates"] = _candidates(scenario, network, overrides.get("stations"))
-        if not scenario["routes"]["demo"]:
-            overrides["flows"] = _flows(scenario, network)
-        return demo_homes_plan(network, **overrides)
+        return _homes_plan(scenario, network, settings)
     stations = _stations(scenario, network)
     if scenario["demand"]["demo"] or scenario["candidates"]["demo"] or scenario["stations"]["demo"]:
         overrides = dict(settings)
@@ -436,6 +433,46 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Plan:
         candidates=_candidates(scenario, network, stations),
         **settings,
     )
+
+
+def _homes_plan(scenario: Scenario, network: RoadNetwork, settings: dict[str, Any]) -> Plan:
+    """Return the driver-home plan: the scenario's routes, candidates, homes (or the demo's)."""
+    from planner.datasets.demo import demo_homes_plan
+    from planner.plan import Plan
+
+    model = scenario["model"]
+    settings = dict(settings)
+    settings["rest_interval_h"] = model["interval_h"]
+    settings["detour_min"] = model["detour_min"]
+    if model["subsidy_per_home"] is not None:
+        settings["subsidy_per_home"] = model["subsidy_per_home"]
+    if scenario["candidates"]["min_volume"] > 0:
+        settings["min_volume"] = scenario["candidates"]["min_volume"]
+    inputs: dict[str, Any] = {}
+    if not scenario["stations"]["demo"]:
+        stations = _stations(scenario, network)
+        id_column = scenario["stations"]["id"]
+        if stations is not None and id_column in stations.columns:
+            stations = stations.set_index(id_column)  # homes keep their own ids
+        inputs["stations"] = stations
+    if not scenario["candidates"]["demo"]:
+        inputs["candidates"] = _candidates(scenario, network, inputs.get("stations"))
+    if not scenario["routes"]["demo"]:
+        inputs["flows"] = _flows(scenario, network)
+    osm = scenario["network"]["osm"]
+    readme = Path(osm).with_name("README.md") if osm is not None else None
+    if (
+        readme is not None
+        and readme.is_file()
+        and readme.read_text(encoding="utf-8").startswith("# Synthetic province")
+    ):
+        from planner.datasets import PROVINCE_ATTRIBUTION
+
+        # the synthetic province is invented: never credit OpenStreetMap for it
+        settings["attribution"] = (PROVINCE_ATTRIBUTION,)
+    if any(scenario[s]["demo"] for s in ("stations", "candidates", "routes")):
+        return demo_homes_plan(network, **(settings | inputs))
+    return Plan.driver_homes(network, **(settings | inputs))
 
 
 def _flows(scenario: Scenario, network: RoadNetwork) -> Flows:
@@ -862,7 +899,10 @@ def _run_one(
     except Exception as error:  # a batch reports and goes on
         logger.debug("scenario %s failed:\n%s", path, traceback.format_exc())
         return ScenarioRun(path, "failed", None, f"{type(error).__name__}: {error}")
-    return ScenarioRun(path, "ok", str(folder), _summary(result))
+    message = _summary(result)
+    if result.model_note:
+        message += f"; model run: {result.model_run}"
+    return ScenarioRun(path, "ok", str(folder), message)
 
 
 def run_batch(

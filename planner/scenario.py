@@ -9,6 +9,16 @@ errors, so a typo never passes silently.
 
 Relative paths in a scenario are taken from the scenario file's folder.
 
+Driver-home scenarios (``programme = "driver_homes"``) take their truck routes
+from ``[routes]`` (an OD table or GPS traces), candidates from ``[candidates]``
+(``osm = true`` reads the driver-home tags of the scenario's OSM file;
+``min_volume`` keeps sites passed by that many trucks a day), and in
+``[model]``: ``interval_h`` (a rest at least every so many hours of driving),
+``detour_min`` (a home within that many minutes off a route counts for it),
+``p``, ``phases`` or ``budget`` (new homes), and ``subsidy_per_home`` (the cost of
+each new home, for budgets and per-phase costs). See
+``examples/province_driver_homes.toml``.
+
 Example (``examples/worker_stations.toml``)::
 
     name = "Futian worker stations"
@@ -216,6 +226,8 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
         "budget": _Key(_NUMBER, check=_positive),
         "phases": _Key((list,), check=_phase_list),
         "interval_h": _Key(_NUMBER, 4.0, check=_positive),
+        "detour_min": _Key(_NUMBER, 0.0, check=_non_negative),
+        "subsidy_per_home": _Key(_NUMBER, check=_positive),
         "max_snap_m": _Key(_NUMBER, 500.0, check=_positive),
         "min_per_area": _Key((int,), check=_non_negative),
         "areas": _Key((str,), path=True),
@@ -407,24 +419,13 @@ def _check_counts(
                 )
             )
         return
-    if kind != "mclp":
-        for key in ("budget", "phases"):
-            if model[key] is not None:
-                problems.append(
-                    Problem(
-                        f"{key} is for worker-station (mclp) scenarios only.",
-                        file=file,
-                        field=f"[model] {key}",
-                        fix="give p = <number of driver homes> instead.",
-                    )
-                )
     if not any(k in raw for k in ("p", "budget", "phases")):
         problems.append(
             Problem(
                 "[model] does not say how many new sites to choose.",
                 file=file,
                 field="[model] p",
-                fix="add p = <number of new sites> (or, for mclp, budget = ... or phases = [...]).",
+                fix="add p = <number of new sites> (or budget = ... or phases = [...]).",
             )
         )
     if budget is not None and (p is not None or phases is not None):
@@ -435,13 +436,14 @@ def _check_counts(
                 field="[model] budget",
             )
         )
-    if budget is not None and candidates["cost"] is None:
+    if budget is not None and candidates["cost"] is None and model["subsidy_per_home"] is None:
         problems.append(
             Problem(
                 "budget needs site costs.",
                 file=file,
                 field="[candidates] cost",
-                fix="name the candidates' cost column: cost = 'cost'.",
+                fix="name the candidates' cost column: cost = 'cost' (driver homes: or give "
+                "[model] subsidy_per_home = ...).",
             )
         )
     if model.get("min_per_area") and (kind != "mclp" or budget is not None or phases is not None):
@@ -587,6 +589,27 @@ def _validate(data: Mapping[str, Any], *, file: str, base: Path) -> Scenario:
     _check_counts(
         model, sections["candidates"], tables.get("model", {}), file=file, problems=problems
     )
+    if programme != "driver_homes":
+        for key in ("subsidy_per_home",):
+            if model[key] is not None:
+                problems.append(
+                    Problem(
+                        f"{key} is the cost of a new driver home.",
+                        file=file,
+                        field=f"[model] {key}",
+                        fix="give worker-station costs as a candidates' column: "
+                        "[candidates] cost = 'cost'.",
+                    )
+                )
+    elif model["subsidy_per_home"] is not None and sections["candidates"]["cost"] is not None:
+        problems.append(
+            Problem(
+                "[model] subsidy_per_home and [candidates] cost both give site costs.",
+                file=file,
+                field="[model] subsidy_per_home",
+                fix="keep one of them.",
+            )
+        )
     if programme == "driver_homes" and model["kind"] in ("flow_capture", "rest_interval"):
         routes = sections["routes"]
         if not any(routes.get(k) for k in ("demo", "od", "traces")):

@@ -333,7 +333,8 @@ def test_driver_homes_on_a_long_corridor_meet_the_rest_rule() -> None:
     assert captured.share_after == pytest.approx(1.0)
     assert captured.demand["served_after"].tolist() == [False, True]
     assert not any("rest-interval model" in n for n in captured.notes)
-    with pytest.raises(InputError, match="worker stations only"):
+    # a budget needs costs: a cost column or a subsidy per home
+    with pytest.raises(InputError, match="subsidy_per_home"):
         plan.site(budget=3.0)
 
 

@@ -126,9 +126,9 @@ def test_every_problem_reported_at_once_with_keys_and_fixes(folder: Path) -> Non
         ('name = "x"\n[network]\ndemo = true\n[model]\np = 5\nphases = [2, 2]\n', "add up to 4"),
         ('name = "x"\n[network]\ndemo = true\n[model]\nphases = [2, -1]\n', "whole numbers >= 0"),
         (
-            'name = "x"\nprogramme = "driver_homes"\n[network]\ndemo = true\n[routes]\n'
-            "demo = true\n[model]\nphases = [1, 1]\n",
-            "phases is for worker-station",
+            # driver homes take phases and budgets now; a subsidy per home is theirs alone
+            'name = "x"\n[network]\ndemo = true\n[model]\np = 2\nsubsidy_per_home = 1.0\n',
+            "subsidy_per_home is the cost of a new driver home",
         ),
         (
             'name = "x"\nprogramme = "driver_homes"\n[network]\ndemo = true\n[routes]\n'
