@@ -310,12 +310,15 @@ def run_scenario(
     scheduler: str | None = None,
     threads: int | None = None,
     progress: bool = False,
+    language: str | None = None,
+    datum: str | None = None,
 ) -> tuple[PlanResult, Path]:
     """Run one scenario and write its outputs into one folder, atomically.
 
-    The folder receives ``sites.geojson``, ``coverage.csv``, ``map.html``,
-    ``report.html``, ``run.json``, ``scenario.json`` (the validated scenario
-    and its hash) and ``run.log`` (what planner logged during the run). It is
+    The folder receives ``sites.csv``, ``sites.xlsx``, ``sites.geojson``,
+    ``coverage.csv``, ``map.html``, ``report.html``, ``run.json``,
+    ``scenario.json`` (the validated scenario and its hash) and ``run.log``
+    (what planner logged during the run). It is
     built beside the target and renamed into place when complete; an error
     leaves any earlier results as they were.
 
@@ -334,12 +337,18 @@ def run_scenario(
         core); results are the same with any number.
     progress
         Show progress bars.
+    language
+        ``"en"`` or ``"zh"``, instead of the scenario's ``[output] language``.
+    datum
+        The sites tables' datum, instead of ``[output] datum`` (whose default
+        is ``[stations] datum``).
 
     Returns
     -------
     tuple
         The :class:`~planner.plan.PlanResult` and the output folder.
     """
+    from planner._i18n import check_language
     from planner.outputs import write_outputs
 
     if not isinstance(scenario, Scenario):
@@ -387,7 +396,8 @@ def run_scenario(
             tmp,
             offline=output["offline"],
             tiles=None if output["tiles"].lower() == "none" else output["tiles"],
-            language=output["language"],
+            language=check_language(language or output["language"]),
+            datum=datum or output["datum"] or scenario["stations"]["datum"],
         )
         record: dict[str, Any] = {"scenario": scenario.to_dict(), "hash": scenario.hash}
         record["file"] = str(scenario.file) if scenario.file else None
@@ -533,18 +543,33 @@ def _run_one(
     progress: bool,
     scheduler: str | None = None,
     threads: int | None = None,
+    language: str | None = None,
+    datum: str | None = None,
 ) -> ScenarioRun:
+    from planner import _i18n
+
     try:
         result, folder = run_scenario(
-            path, out_dir=out_dir, scheduler=scheduler, threads=threads, progress=progress
+            path,
+            out_dir=out_dir,
+            scheduler=scheduler,
+            threads=threads,
+            progress=progress,
+            language=language,
+            datum=datum,
         )
     except PlannerError as error:
         return ScenarioRun(path, "invalid", None, str(error))
     except Exception as error:  # a batch reports and goes on
         logger.debug("scenario %s failed:\n%s", path, traceback.format_exc())
         return ScenarioRun(path, "failed", None, f"{type(error).__name__}: {error}")
-    message = (
-        f"{len(result.sites)} sites; covered {result.share_before:.1%} -> {result.share_after:.1%}"
+    lang = _i18n.check_language(language or "en")
+    message = _i18n.text(
+        "cli_batch_message",
+        lang,
+        n=len(result.sites),
+        before=_i18n.percent(result.share_before, lang),
+        after=_i18n.percent(result.share_after, lang),
     )
     return ScenarioRun(path, "ok", str(folder), message)
 
@@ -555,6 +580,8 @@ def run_batch(
     jobs: int = 1,
     scheduler: str | None = None,
     progress: bool = False,
+    language: str | None = None,
+    datum: str | None = None,
 ) -> list[ScenarioRun]:
     """Run many scenarios; a failing one is reported and the others go on.
 
@@ -569,6 +596,11 @@ def run_batch(
         matrix is computed on that cluster.
     progress
         Show progress bars (only with ``jobs=1``).
+    language
+        ``"en"`` or ``"zh"`` for every scenario's outputs and summary line
+        (default: each scenario's ``[output] language``; summaries in English).
+    datum
+        The sites tables' datum for every scenario (default: each scenario's).
 
     Returns
     -------
@@ -578,11 +610,28 @@ def run_batch(
     if jobs < 1:
         raise InputError(f"jobs must be 1 or more, got {jobs}.", field="jobs")
     names = [str(p) for p in paths]
+    if language is not None:
+        from planner._i18n import check_language
+
+        check_language(language)
+    if datum is not None:
+        from planner.crs import normalize_datum
+
+        datum = normalize_datum(datum)
     if jobs == 1 or len(names) == 1:
-        return [_run_one(name, None, progress, scheduler) for name in names]
+        return [_run_one(name, None, progress, scheduler, None, language, datum) for name in names]
     n = len(names)
     threads = max(1, (os.cpu_count() or 1) // jobs)  # the cores shared between the scenarios
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return list(
-            pool.map(_run_one, names, [None] * n, [False] * n, [scheduler] * n, [threads] * n)
+            pool.map(
+                _run_one,
+                names,
+                [None] * n,
+                [False] * n,
+                [scheduler] * n,
+                [threads] * n,
+                [language] * n,
+                [datum] * n,
+            )
         )

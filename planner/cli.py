@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from planner._errors import PlannerError
+from planner._i18n import Language
 
 app = typer.Typer(
     name="planner",
@@ -30,6 +31,24 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_PARTIAL = 3
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or tables.")]
+LanguageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        "-l",
+        metavar="en|zh",
+        help="Language of the report, tables, map and this summary (zh: Chinese).",
+    ),
+]
+DatumOption = Annotated[
+    str | None,
+    typer.Option(
+        "--datum",
+        metavar="wgs84|gcj02|bd09",
+        help="Coordinates of sites.csv/sites.xlsx beside WGS84 (gcj02: Amap; bd09: Baidu). "
+        "Default: the stations' datum.",
+    ),
+]
 SchedulerOption = Annotated[
     str | None,
     typer.Option(
@@ -72,9 +91,25 @@ def _print_stats(stats: dict[str, Any]) -> None:
     typer.echo("  km by road class: " + ", ".join(f"{k} {v:,.1f}" for k, v in top))
 
 
+def _check_output_options(language: str | None, datum: str | None) -> Language:
+    """Check --language and --datum before any work; return the summary's language."""
+    from planner._i18n import check_language
+    from planner.crs import normalize_datum
+
+    try:
+        if datum is not None:
+            normalize_datum(datum)
+        return check_language(language or "en")
+    except PlannerError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from error
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("maps/demo"),
+    language: LanguageOption = None,
+    datum: DatumOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Run both programmes on the embedded synthetic region; write map and report.
@@ -82,22 +117,24 @@ def demo(
     Worker stations (rider and courier demand, 15 minutes by e-bike, existing
     stations fixed) and driver homes (truck flows on the corridor, a rest at least
     every 4 hours): prints network statistics, the ranked sites and the coverage
-    before and after, and writes map.html, report.html, sites.geojson,
-    coverage.csv and run.json.
+    before and after, and writes map.html, report.html, sites.csv, sites.xlsx,
+    sites.geojson, coverage.csv and run.json.
 
-    Example: planner demo --out maps/demo
+    Example: planner demo --out maps/demo --language zh
     """
     from planner.datasets.demo import run_demo
+    from planner.report import summary_text
 
+    lang = _check_output_options(language, datum)
     _configure_logging(quiet)
     try:
-        result = run_demo(out, progress=_progress(quiet))
+        result = run_demo(out, progress=_progress(quiet), language=lang, datum=datum)
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error
     if not quiet and result.workers.network is not None:
         _print_stats(result.workers.network.stats())
-    typer.echo(result.text())
+    typer.echo(summary_text([result.workers, result.homes], language=lang, paths=result.paths))
 
 
 @app.command()
@@ -176,6 +213,8 @@ def run(
     ],
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Scenarios run at once.")] = 1,
     scheduler: SchedulerOption = None,
+    language: LanguageOption = None,
+    datum: DatumOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Run scenarios; each writes one output folder, whole or not at all.
@@ -187,27 +226,38 @@ def run(
     Example: planner run examples/demo_worker_stations.toml examples/demo_driver_homes.toml
 
     On a Dask cluster: planner run examples/ --scheduler tcp://10.0.0.5:8786
+
+    In Chinese, with Amap coordinates: planner run examples/ --language zh --datum gcj02
+    (--language and --datum override each scenario's [output] language and datum).
     """
+    from planner._i18n import text
     from planner.batch import check_scheduler, run_batch
     from planner.scenario import scenario_files
 
+    lang = _check_output_options(language, datum)
     _configure_logging(quiet)
     try:
         files = scenario_files(scenarios)
         if scheduler is not None:
             check_scheduler(scheduler)
         runs = run_batch(
-            files, jobs=jobs, scheduler=scheduler, progress=_progress(quiet) and jobs == 1
+            files,
+            jobs=jobs,
+            scheduler=scheduler,
+            progress=_progress(quiet) and jobs == 1,
+            language=language,
+            datum=datum,
         )
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error
     for item in runs:
         where = f" -> {item.folder}" if item.folder else ""
-        typer.echo(f"{item.status:<8} {item.source}{where}\n         {item.message}")
+        status = text(f"cli_{item.status}", lang)
+        typer.echo(f"{status:<8} {item.source}{where}\n         {item.message}")
     statuses = {item.status for item in runs}
     ok = sum(item.status == "ok" for item in runs)
-    typer.echo(f"{ok} of {len(runs)} scenarios succeeded.")
+    typer.echo(text("cli_done", lang, ok=ok, n=len(runs)))
     if statuses == {"ok"}:
         code = EXIT_OK
     elif "ok" in statuses:

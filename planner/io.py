@@ -648,7 +648,9 @@ def _read_points(
     index = frame.index if not table.from_file else pd.RangeIndex(len(frame))
     data = data.set_axis(index, axis=0)
     points = gpd.points_from_xy(wlon, wlat, crs=4326)
-    return gpd.GeoDataFrame(data, geometry=points, crs=4326)
+    out = gpd.GeoDataFrame(data, geometry=points, crs=4326)
+    out.attrs["datum"] = datum_name  # the datum given: outputs write coordinates back in it
+    return out
 
 
 def _raise(problems: list[Problem]) -> None:
