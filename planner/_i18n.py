@@ -258,7 +258,7 @@ _TEXT: Mapping[str, tuple[str, str]] = {
     "chart_curve": ("Covered share by number of new sites", "覆盖率随新建站点数的变化"),
     "chart_bars": ("Covered share before and after", "建设前后的覆盖率"),
     "chart_x": ("new sites", "新建站点数"),
-    "chart_chosen": ("chosen: {p} sites, {share}", "选定：{p} 个站点，{share}"),
+    "chart_chosen": ("chosen: {share} with {p} new", "选定：新建 {p} 个，{share}"),
     "chart_empty": ("no curve: nothing could be sited", "无曲线：没有可选的站点"),
     "chart_before": ("before", "建设前"),
     "chart_after": ("after", "建设后"),

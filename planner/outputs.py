@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -221,13 +222,20 @@ def _xlsx_bytes(table: pd.DataFrame, *, sheet: str) -> bytes:
     book.properties.modified = _FIXED_TIME
     raw = io.BytesIO()
     book.save(raw)
-    # openpyxl stamps zip entries with the clock: rewrite them with one fixed time
+    # openpyxl stamps the zip entries and the "modified" property with the clock when
+    # it saves: rewrite them with one fixed time
     out = io.BytesIO()
+    stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\2", data
+                )
             fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info.filename))
+            dst.writestr(fixed, data)
     return out.getvalue()
 
 

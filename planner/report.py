@@ -785,7 +785,8 @@ def report_html(
     >>> from planner import datasets
     >>> net = demo_network(modes=["ebike"])
     >>> res = Plan(net, stations=datasets.demo_stations(), demand=datasets.demo_stops().head(50),
-    ...            candidates=datasets.demo_stations().iloc[:0], service_areas=False).site(p=1)
+    ...            candidates=datasets.demo_stations().iloc[:0], weight=None,
+    ...            service_areas=False).site(p=1)
     >>> page = report_html(res, language="zh")
     >>> '<html lang="zh-CN">' in page, '<meta name="viewport"' in page
     (True, True)

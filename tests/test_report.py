@@ -25,8 +25,8 @@ def test_curve_svg_places_points_and_marks_the_chosen_p() -> None:
     assert [float(c.get("cx", "")) for c in circles] == [52.0, 258.0, 464.0]
     assert [float(c.get("cy", "")) for c in circles] == [240.0, 114.0, 30.0]
     assert [c.get("data-p") for c in circles if c.get("class") == "chosen"] == ["1"]
-    assert "chosen: 1 sites, 80.0%" in "".join(root.itertext())
-    assert "选定：1 个站点，80.0%" in curve_svg(curve, chosen_p=1, language="zh")
+    assert "chosen: 80.0% with 1 new" in "".join(root.itertext())
+    assert "选定：新建 1 个，80.0%" in curve_svg(curve, chosen_p=1, language="zh")
     empty = curve_svg(pd.DataFrame({"p": [], "share": []}))
     assert "nothing could be sited" in empty
 
