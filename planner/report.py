@@ -816,7 +816,7 @@ def report_html(
     if files:
         parts.append(_files_section(w, datum))
     if map_html is not None or map_file is not None:
-        parts.append(f"<h2>{_esc(w('map_heading'))}</h2>")
+        parts.append(f'<h2 class="maplink">{_esc(w("map_heading"))}</h2>')
     if map_html is not None:
         parts.append(f'<iframe class="map" srcdoc="{html.escape(map_html, quote=True)}"></iframe>')
     elif map_file is not None:
