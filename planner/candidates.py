@@ -46,13 +46,14 @@ from scipy.spatial import cKDTree
 
 from planner import _grid
 from planner._errors import InputError
+from planner._validate import points_lonlat
 from planner.crs import WGS84, local_metric_crs
 from planner.osm import tagged_elements
 
 if TYPE_CHECKING:
-    # type only: planner.routes imports this module (its face re-exports the
-    # driver-home functions), so a run-time import would close a circle
-    from planner.routes import Flows
+    # type only, from the module that owns it (the routes face re-exports the
+    # driver-home functions of this module)
+    from planner.routes.volumes import Flows
 
 logger = logging.getLogger(__name__)
 
@@ -118,28 +119,8 @@ def _schema(
 
 
 def _lonlat(gdf: gpd.GeoDataFrame | gpd.GeoSeries, label: str) -> tuple[np.ndarray, np.ndarray]:
-    if gdf.crs is None:
-        raise InputError(
-            f"{label} has no CRS.",
-            file=label,
-            field="geometry",
-            fix="set it, e.g. gdf.set_crs('EPSG:4326') for WGS84 longitude/latitude.",
-        )
-    geom = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
-    if not CRS(gdf.crs).equals(WGS84):
-        geom = geom.to_crs(WGS84)
-    if geom.isna().any() or geom.is_empty.any():
-        bad = np.flatnonzero((geom.isna() | geom.is_empty).to_numpy())
-        raise InputError(
-            f"{len(bad)} rows have no geometry.",
-            file=label,
-            row=int(bad[0]) + 1,
-            field="geometry",
-            fix="drop them or give them coordinates.",
-        )
-    if set(geom.geom_type.unique()) - {"Point"}:
-        geom = geom.representative_point()
-    return np.asarray(geom.x, float), np.asarray(geom.y, float)
+    _, lon, lat = points_lonlat(gdf, label=label, polygons="representative")
+    return lon, lat
 
 
 def _check_candidates(candidates: gpd.GeoDataFrame, label: str = "candidates") -> None:

@@ -322,7 +322,7 @@ def write_outputs(
             [r.coverage.assign(programme=r.programme) for r in results], ignore_index=True
         ).to_csv(index=False),
     )
-    m = plan_map(list(results), tiles=tiles, language=lang, title=title)
+    m = plan_map(list(results), tiles=tiles, language=lang, title=title, datum=datum)
     paths["map"] = save_map(m, folder / "map.html", offline=offline)
     paths["report"] = write_text(
         folder / "report.html",

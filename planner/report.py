@@ -943,7 +943,7 @@ def write_report(
         from planner.maps import plan_map, render_page
 
         map_html = render_page(
-            plan_map(_plans(results), tiles=None, language=language), offline=True
+            plan_map(_plans(results), tiles=None, language=language, datum=datum), offline=True
         )
     page = report_html(
         results, map_file=map_file, map_html=map_html, title=title, language=language, datum=datum

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner import InputError
-from planner.batch import build_plan, run_scenario
+from planner.batch import _replace_folder, build_plan, run_scenario
 from planner.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL, app
 from planner.scenario import load_scenario
 
@@ -52,6 +52,7 @@ def test_examples_are_valid() -> None:
     assert result.output.count("ok: ") == len(list(EXAMPLES.glob("*.toml"))) >= 3
 
 
+@pytest.mark.slow
 def test_cli_run_equals_api(tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "homes")
     result = runner.invoke(app, ["run", str(scenario), "-q"])
@@ -77,6 +78,7 @@ def test_cli_run_equals_api(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
 
+@pytest.mark.slow
 def test_worker_stations_from_files_never_lose_coverage() -> None:
     result = build_plan(load_scenario(EXAMPLES / "city_worker_stations_from_files.toml")).site(p=5)
     demand = result.demand
@@ -85,6 +87,7 @@ def test_worker_stations_from_files_never_lose_coverage() -> None:
     assert result.sites["added"].is_monotonic_decreasing or len(result.sites) <= 1
 
 
+@pytest.mark.slow
 def test_batch_with_a_broken_scenario_is_partial(tmp_path: Path) -> None:
     good = _scenario(tmp_path, "good")
     broken = _scenario(tmp_path, "broken").read_text().replace("interval_h", "intervall_h")
@@ -100,6 +103,7 @@ def test_batch_with_a_broken_scenario_is_partial(tmp_path: Path) -> None:
     assert good.is_file()
 
 
+@pytest.mark.slow
 def test_failed_run_keeps_earlier_results(tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "keep")
     _, folder = run_scenario(scenario)
@@ -119,6 +123,7 @@ def test_failed_run_keeps_earlier_results(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_BAD_INPUT
 
 
+@pytest.mark.slow
 def test_killed_run_leaves_no_half_written_folder(tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "killed")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -138,6 +143,7 @@ def test_killed_run_leaves_no_half_written_folder(tmp_path: Path) -> None:
         shutil.rmtree(leftover)
 
 
+@pytest.mark.slow
 def test_coverage_command_equals_planner_coverage(tmp_path: Path) -> None:
     from planner.coverage import coverage
 
@@ -161,6 +167,7 @@ def test_coverage_command_equals_planner_coverage(tmp_path: Path) -> None:
     assert "is a 'driver_homes' scenario" in homes.output
 
 
+@pytest.mark.slow
 def test_rerun_reproduces_identical_files(tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "again")
     _, first = run_scenario(scenario, out_dir=tmp_path / "one")
@@ -182,6 +189,7 @@ def test_rerun_reproduces_identical_files(tmp_path: Path) -> None:
     assert without_timings(first / "run.json") == without_timings(second / "run.json")
 
 
+@pytest.mark.slow
 def test_phased_example_on_a_dask_cluster_equals_the_local_api(tmp_path: Path) -> None:
     """The phased example, run by the CLI with --scheduler, equals a local API run."""
     from dask.distributed import LocalCluster
@@ -217,6 +225,7 @@ def test_phased_example_on_a_dask_cluster_equals_the_local_api(tmp_path: Path) -
     assert run["plans"][0]["parameters"]["phases"] == [4, 3, 3]
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_bad_input(tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "nowhere")
     result = runner.invoke(app, ["run", str(scenario), "-q", "--scheduler", "tcp://127.0.0.1:9"])
@@ -224,3 +233,59 @@ def test_an_unreachable_scheduler_is_bad_input(tmp_path: Path) -> None:
     assert "no Dask scheduler answers at 'tcp://127.0.0.1:9'" in result.output
     assert "dask scheduler" in result.output
     assert not (tmp_path / "out-nowhere").exists()
+
+
+# ------------------------------------------------------------ folder-level atomicity
+def _folder(path: Path, files: dict[str, bytes]) -> Path:
+    path.mkdir()
+    for name, data in files.items():
+        (path / name).write_bytes(data)
+    return path
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_replace_folder_swaps_the_whole_folder(tmp_path: Path) -> None:
+    target = _folder(tmp_path / "out", {"sites.csv": b"old", "map.html": b"old map"})
+    tmp = _folder(tmp_path / ".out.tmp-1", {"sites.csv": b"new"})
+    _replace_folder(tmp, target)
+    assert _contents(target) == {"sites.csv": b"new"}
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary or old folder left
+
+
+def test_replace_folder_that_fails_restores_the_earlier_folder(tmp_path: Path) -> None:
+    earlier = {"sites.csv": b"old", "map.html": b"old map"}
+    target = _folder(tmp_path / "out", earlier)
+    with pytest.raises(FileNotFoundError):  # the new folder cannot be moved in
+        _replace_folder(tmp_path / ".out.tmp-gone", target)
+    assert _contents(target) == earlier
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+@pytest.mark.slow
+def test_run_failing_while_writing_outputs_keeps_earlier_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that fails halfway through writing its outputs leaves the earlier folder as it was."""
+    scenario = _scenario(tmp_path, "midway")
+    earlier = {name: f"earlier {name}".encode() for name in OUTPUTS}
+    folder = _folder(tmp_path / "out-midway", earlier)
+    replace = os.replace
+    written: list[str] = []
+
+    def fail_on_the_third_output(src: object, dst: object) -> None:
+        dst = Path(str(dst))
+        if dst.parent.name.startswith(".out-midway.tmp-"):
+            written.append(dst.name)
+            if len(written) == 3:
+                raise OSError(28, "No space left on device", str(dst))
+        replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", fail_on_the_third_output)
+    with pytest.raises(OSError, match="No space left on device"):
+        run_scenario(scenario)
+    assert len(written) == 3  # two outputs were written in full before the failure
+    assert _contents(folder) == earlier
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from planner import datasets
@@ -16,6 +17,7 @@ from tests.conftest import write_toy_osm
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_demo_runs_both_programmes_and_writes_outputs(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = runner.invoke(app, ["demo", "--out", str(out)])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -30,14 +29,8 @@ from planner.demand import (
 )
 from tests.traces_synth import li_stays_reference, planted_traces
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-GEOLIFE = SHARED / "geolife" / "geolife_sample.txt.gz"
+GEOLIFE = "geolife/geolife_sample.txt.gz"  # in ../shared/data
 TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True)
-
-
-def _need(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"real data not found: {path} (the shared data folder {SHARED} is absent)")
 
 
 # ----------------------------------------------------------------- stays
@@ -497,8 +490,9 @@ def test_grid_conservation_property(weights, cell):
 # ------------------------------------------------------------ real data
 @pytest.mark.realdata
 def test_geolife_stays_in_beijing_match_reference():
-    _need(GEOLIFE)
-    df = pd.read_csv(GEOLIFE, dtype={"uid": str})
+    from tests.conftest import shared_file
+
+    df = pd.read_csv(shared_file(GEOLIFE), dtype={"uid": str})
     # an independent plain-Python run of Li's algorithm on the first 15,000 fixes per person
     df = df.groupby("uid", group_keys=False).head(15_000)
     fixes = df.rename(columns={"uid": "driver_id", "datetime": "time", "lng": "lon"})
@@ -652,7 +646,7 @@ def shapely_box(x0: float, y0: float, x1: float, y1: float):  # type: ignore[no-
 
 
 # ------------------------------------------------------- OSM POI demand
-HAIDIAN = SHARED / "beijing_haidian" / "haidian_cau.osm"
+HAIDIAN = "beijing_haidian/haidian_cau.osm"  # in ../shared/data
 
 
 @pytest.mark.realdata
@@ -660,9 +654,10 @@ def test_haidian_poi_demand_matches_tag_counts():
     import xml.etree.ElementTree as ET
 
     from planner.demand import demand_from_osm
+    from tests.conftest import shared_file
 
-    _need(HAIDIAN)
-    demand = demand_from_osm(HAIDIAN)
+    haidian = shared_file(HAIDIAN)
+    demand = demand_from_osm(haidian)
     validate_demand(demand)
     # independent: count tagged nodes and ways in the XML, first matching key wins
     expected = {}
@@ -670,7 +665,7 @@ def test_haidian_poi_demand_matches_tag_counts():
     for key, _ in POI_DEMAND_WEIGHTS:
         if key not in keys:
             keys.append(key)
-    for element in ET.parse(HAIDIAN).getroot():
+    for element in ET.parse(haidian).getroot():
         if element.tag not in ("node", "way"):
             continue
         tags = {t.get("k"): t.get("v") for t in element.findall("tag")}
@@ -717,7 +712,7 @@ def test_group_spellings_are_normalised():
 
 # ------------------------------------------- the embedded demo region
 def test_demo_traces_planted_stops_recovered():
-    datasets = pytest.importorskip("planner.datasets")
+    from planner import datasets
     from planner.crs import local_metric_crs
 
     traces = datasets.demo_traces()
@@ -748,3 +743,52 @@ def test_demo_traces_planted_stops_recovered():
         hit_stop[near] = True
     assert hit_stay.mean() > 0.95  # precision (stays that are planted stops)
     assert hit_stop[minutes >= 6].mean() > 0.95  # recall of stops of 6 minutes or more
+
+
+# ------------------------------------------- stay tail extension, solved by hand
+def _tail_trace(tail_x: float) -> pd.DataFrame:
+    """A rider stop in UTM 50N metres, one fix a minute from 12:00, y constant.
+
+    Fix 0 at x = 0 (the anchor, at the stop's edge), fixes 1-5 at x = 60, the tail
+    fix 6 at ``tail_x``, then fix 7 far away at x = 1,000. With a 100 m radius and
+    5 minutes, Li's stay is fixes 0-5 (fix 6 is over 100 m from the anchor), whose
+    centroid is x = (0 + 5 * 60) / 6 = 50: the tail fix joins the stay when it lies
+    within 100 m of that centroid (x <= 150), and the centroid moves to its mean.
+    """
+    x0, y0 = 200_000.0, 2_496_000.0
+    xs = np.array([0.0, 60, 60, 60, 60, 60, tail_x, 1000.0])
+    to_lonlat = Transformer.from_crs("EPSG:32650", "EPSG:4326", always_xy=True)
+    lon, lat = to_lonlat.transform(x0 + xs, np.full(len(xs), y0))
+    return pd.DataFrame(
+        {
+            "driver_id": "a",
+            "time": pd.date_range("2024-05-01 12:00", periods=len(xs), freq="min"),
+            "lon": lon,
+            "lat": lat,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("tail_x", "merge", "n_points", "end_minute", "centroid_x"),
+    [
+        (149.0, True, 7, 6, (0 + 5 * 60 + 149) / 7),  # 99 m from the centroid: joins
+        (151.0, True, 6, 5, 50.0),  # 101 m from the centroid: stays out
+        (149.0, False, 6, 5, 50.0),  # merge=False is Li's algorithm exactly: no tail
+    ],
+)
+def test_stay_tail_extends_within_the_radius_of_its_centroid(
+    tail_x: float, merge: bool, n_points: int, end_minute: int, centroid_x: float
+) -> None:
+    stays = stays_from_traces(
+        _tail_trace(tail_x), max_distance_m=100.0, min_duration_min=5.0, merge=merge
+    )
+    assert len(stays) == 1
+    row = stays.iloc[0]
+    assert row["n_points"] == n_points
+    assert row["duration_min"] == pytest.approx(end_minute)
+    assert row["start"] == pd.Timestamp("2024-05-01 12:00")
+    assert row["end"] == pd.Timestamp("2024-05-01 12:00") + pd.Timedelta(minutes=end_minute)
+    x, y = TO_UTM.transform(row.geometry.x, row.geometry.y)
+    assert x - 200_000.0 == pytest.approx(centroid_x, abs=1e-3)
+    assert y - 2_496_000.0 == pytest.approx(0.0, abs=1e-3)

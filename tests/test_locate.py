@@ -730,19 +730,17 @@ def test_infeasible_and_bad_inputs_have_clear_messages():
 
 # ----------------------------------------------------------------------------- real data
 
-SHENZHEN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "shenzhen"
-
 
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_shenzhen_mclp_5min_p20_optimum():
     """The shared instance of BENCHMARKS.md: optimum 370,212 of 504,887 at 5 min, p = 20."""
-    path = SHENZHEN / "futian_nanshan_drive.osm.bz2"
-    if not path.exists():
-        pytest.skip(f"real data folder {SHENZHEN} is absent")
-    ox = pytest.importorskip("osmnx")
+    import osmnx as ox  # a dependency of planner: never skipped for want of it
     from scipy.sparse.csgraph import dijkstra
 
+    from tests.conftest import shared_file
+
+    path = shared_file("shenzhen/futian_nanshan_drive.osm.bz2")
     graph = ox.truncate.largest_component(ox.graph_from_xml(path, simplify=True), strongly=True)
     nodes = list(graph.nodes)
     pos = {n: i for i, n in enumerate(nodes)}

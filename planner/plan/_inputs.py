@@ -17,6 +17,7 @@ import shapely
 from pyproj import CRS
 
 from planner._errors import InputError
+from planner._validate import points_lonlat
 from planner.crs import WGS84
 
 if TYPE_CHECKING:
@@ -63,21 +64,7 @@ def wgs84_points(frame: gpd.GeoDataFrame | None, name: str) -> gpd.GeoDataFrame 
             field=name,
             fix="build one with geopandas.GeoDataFrame(..., geometry=points_from_xy(...)).",
         )
-    if frame.crs is None:
-        raise InputError(
-            f"`{name}` has no CRS.",
-            field=name,
-            fix="set it, e.g. .set_crs(4326) for longitude/latitude in WGS84.",
-        )
-    if len(frame) and not bool(frame.geometry.geom_type.eq("Point").all()):
-        bad = frame.geometry.geom_type[frame.geometry.geom_type != "Point"]
-        raise InputError(
-            f"`{name}` must hold points; row {frame.index.get_loc(bad.index[0]) + 1} is a "
-            f"{bad.iloc[0]}.",
-            row=int(frame.index.get_loc(bad.index[0])) + 1,
-            field="geometry",
-            fix="use centroids (.geometry.centroid) or representative points.",
-        )
+    points_lonlat(frame, label=f"`{name}`")
     if not frame.index.is_unique:
         dup = frame.index[frame.index.duplicated()][:5].tolist()
         raise InputError(

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 import shapely
 from pyproj import CRS
 
+from planner import _grid
 from planner.crs import WGS84
 from planner.presets import minutes
 
@@ -67,42 +68,26 @@ def nearest_station(
 
 
 def hexes(points: gpd.GeoDataFrame, crs: CRS, size_m: float) -> gpd.GeoDataFrame:
-    """Uncovered demand weight per hexagon (the hexagons of :mod:`planner.coverage`)."""
-    from planner.coverage import hex_cells, hex_polygons
-
+    """Uncovered demand weight per hexagon (the one grid of :mod:`planner._grid`)."""
     columns = ["weight", "weight_uncovered", "points", "share_covered"]
     if len(points) == 0:
         return gpd.GeoDataFrame(
             {c: pd.Series(dtype=float) for c in columns}, geometry=[], crs=WGS84
         )
     metric = points.geometry.to_crs(crs)
-    q, r = hex_cells(metric.x.to_numpy(), metric.y.to_numpy(), size_m)
-    frame = pd.DataFrame(
-        {
-            "hex_id": [f"{a}_{b}" for a, b in zip(q, r, strict=True)],
-            "q": q,
-            "r": r,
-            "weight": points["weight"].to_numpy(dtype=float),
-            "uncovered": np.where(
-                points["covered_after"].to_numpy(bool), 0.0, points["weight"].to_numpy(float)
-            ),
-        }
+    weight = points["weight"].to_numpy(dtype=float)
+    table, polygons = _grid.hex_totals(
+        metric.x.to_numpy(),
+        metric.y.to_numpy(),
+        weight,
+        np.where(points["covered_after"].to_numpy(bool), 0.0, weight),
+        size_m,
     )
-    table = frame.groupby("hex_id", sort=True).agg(
-        q=("q", "first"),
-        r=("r", "first"),
-        weight=("weight", "sum"),
-        weight_uncovered=("uncovered", "sum"),
-        points=("weight", "size"),
+    table = table.rename(columns={"share": "share_covered"})
+    keep = (table["weight_uncovered"] > 0).to_numpy()
+    return gpd.GeoDataFrame(table.loc[keep, columns], geometry=polygons[keep], crs=crs).to_crs(
+        WGS84
     )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["share_covered"] = 1.0 - table["weight_uncovered"] / table["weight"]
-    table = table[table["weight_uncovered"] > 0]
-    return gpd.GeoDataFrame(
-        table[columns],
-        geometry=hex_polygons(table["q"].to_numpy(), table["r"].to_numpy(), size_m),
-        crs=crs,
-    ).to_crs(WGS84)
 
 
 def coverage_table(
