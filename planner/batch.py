@@ -580,17 +580,27 @@ def _write_area_tables(folder: Path, result: PlanResult) -> None:
             write_text(folder / f"{name}.csv", table.to_csv())
 
 
-def _summary(result: PlanResult) -> str:
-    """One line: sites, covered share before -> after, and communities within the cutoff."""
-    text = (
-        f"{len(result.sites)} sites; covered {result.share_before:.1%} -> {result.share_after:.1%}"
-    )
+def _summary_extra(result: PlanResult, lang: str = "en") -> str:
+    """Return the summary line's tail: communities within the cutoff, the model that ran."""
+    text = ""
     districts = getattr(result, "districts", None)
     if districts is not None and "communities" in districts:
         row = districts.loc["all"]
+        before, after, n = (
+            row["communities_within_before"],
+            row["communities_within_after"],
+            row["communities"],
+        )
         text += (
-            f"; communities within the cutoff {row['communities_within_before']} -> "
-            f"{row['communities_within_after']} of {row['communities']}"
+            f"；时限内社区 {before} -> {after}（共 {n} 个）"
+            if lang == "zh"
+            else f"; communities within the cutoff {before} -> {after} of {n}"
+        )
+    if result.model_note:
+        text += (
+            f"；实际求解模型：{result.model_run}"
+            if lang == "zh"
+            else f"; model run: {result.model_run}"
         )
     return text
 
@@ -631,18 +641,20 @@ def run_scenario(
     threads: int | None = None,
     progress: bool = False,
     overwrite: bool = False,
+    language: str | None = None,
+    datum: str | None = None,
 ) -> tuple[PlanResult, Path]:
     """Run one scenario and write its outputs into one folder, losing nothing.
 
-    The folder receives ``sites.geojson``, ``coverage.csv``, ``map.html``,
-    ``report.html``, ``run.json``, ``scenario.json`` (the validated scenario,
-    its hash and the list of files the run wrote) and ``run.log`` (what
-    planner logged during the run). The files are built beside the target and
-    moved in when complete. The files of an earlier run in the folder move into
-    ``previous/<time of that run>/``; files planner did not write are never
-    touched (a new file whose name one of them holds stops the run before it
-    starts). An error, or demand or candidates that come out empty, leave the
-    folder as it was.
+    The folder receives ``sites.csv``, ``sites.xlsx``, ``sites.geojson``,
+    ``coverage.csv``, ``map.html``, ``report.html``, ``run.json``,
+    ``scenario.json`` (the validated scenario, its hash and the list of files
+    the run wrote) and ``run.log`` (what planner logged during the run). The
+    files are built beside the target and moved in when complete. The files of
+    an earlier run in the folder move into ``previous/<time of that run>/``;
+    files planner did not write are never touched (a new file whose name one of
+    them holds stops the run before it starts). An error, or demand or
+    candidates that come out empty, leave the folder as it was.
 
     Parameters
     ----------
@@ -662,6 +674,11 @@ def run_scenario(
     overwrite
         Drop the earlier run's files instead of keeping them in ``previous/``
         (files planner did not write are kept either way).
+    language
+        ``"en"`` or ``"zh"``, instead of the scenario's ``[output] language``.
+    datum
+        The sites tables' datum, instead of ``[output] datum`` (whose default
+        is ``[stations] datum``).
 
     Returns
     -------
@@ -675,6 +692,7 @@ def run_scenario(
         that lies entirely off the network, or an output folder holding files
         with the outputs' names that planner did not write.
     """
+    from planner._i18n import check_language
     from planner._results_folder import check_folder, install_outputs
     from planner.outputs import write_outputs
 
@@ -729,7 +747,8 @@ def run_scenario(
             tmp,
             offline=output["offline"],
             tiles=None if output["tiles"].lower() == "none" else output["tiles"],
-            language=output["language"],
+            language=check_language(language or output["language"]),
+            datum=datum or output["datum"] or scenario["stations"]["datum"],
         )
         _write_area_tables(tmp, result)
         record: dict[str, Any] = {"scenario": scenario.to_dict(), "hash": scenario.hash}
@@ -884,7 +903,11 @@ def _run_one(
     scheduler: str | None = None,
     threads: int | None = None,
     overwrite: bool = False,
+    language: str | None = None,
+    datum: str | None = None,
 ) -> ScenarioRun:
+    from planner import _i18n
+
     try:
         result, folder = run_scenario(
             path,
@@ -893,15 +916,23 @@ def _run_one(
             threads=threads,
             progress=progress,
             overwrite=overwrite,
+            language=language,
+            datum=datum,
         )
     except PlannerError as error:
         return ScenarioRun(path, "invalid", None, str(error))
     except Exception as error:  # a batch reports and goes on
         logger.debug("scenario %s failed:\n%s", path, traceback.format_exc())
         return ScenarioRun(path, "failed", None, f"{type(error).__name__}: {error}")
-    message = _summary(result)
-    if result.model_note:
-        message += f"; model run: {result.model_run}"
+    lang = _i18n.check_language(language or "en")
+    message = _i18n.text(
+        "cli_batch_message",
+        lang,
+        n=len(result.sites),
+        before=_i18n.percent(result.share_before, lang),
+        after=_i18n.percent(result.share_after, lang),
+    )
+    message += _summary_extra(result, lang)
     return ScenarioRun(path, "ok", str(folder), message)
 
 
@@ -912,6 +943,8 @@ def run_batch(
     scheduler: str | None = None,
     progress: bool = False,
     overwrite: bool = False,
+    language: str | None = None,
+    datum: str | None = None,
 ) -> list[ScenarioRun]:
     """Run many scenarios; a failing one is reported and the others go on.
 
@@ -928,6 +961,11 @@ def run_batch(
         Show progress bars (only with ``jobs=1``).
     overwrite
         Drop earlier runs' files instead of keeping them in ``previous/``.
+    language
+        ``"en"`` or ``"zh"`` for every scenario's outputs and summary line
+        (default: each scenario's ``[output] language``; summaries in English).
+    datum
+        The sites tables' datum for every scenario (default: each scenario's).
 
     Returns
     -------
@@ -937,8 +975,19 @@ def run_batch(
     if jobs < 1:
         raise InputError(f"jobs must be 1 or more, got {jobs}.", field="jobs")
     names = [str(p) for p in paths]
+    if language is not None:
+        from planner._i18n import check_language
+
+        check_language(language)
+    if datum is not None:
+        from planner.crs import normalize_datum
+
+        datum = normalize_datum(datum)
     if jobs == 1 or len(names) == 1:
-        return [_run_one(name, None, progress, scheduler, None, overwrite) for name in names]
+        return [
+            _run_one(name, None, progress, scheduler, None, overwrite, language, datum)
+            for name in names
+        ]
     n = len(names)
     threads = max(1, (os.cpu_count() or 1) // jobs)  # the cores shared between the scenarios
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -951,5 +1000,7 @@ def run_batch(
                 [scheduler] * n,
                 [threads] * n,
                 [overwrite] * n,
+                [language] * n,
+                [datum] * n,
             )
         )

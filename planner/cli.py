@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from planner._errors import InputError, PlannerError
+from planner._i18n import Language
 
 app = typer.Typer(
     name="planner",
@@ -36,6 +37,24 @@ OverwriteOption = Annotated[
         "--overwrite",
         help="Drop the earlier run's files in the output folder instead of keeping them in "
         "previous/<time>/ (files planner did not write are never touched).",
+    ),
+]
+LanguageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        "-l",
+        metavar="en|zh",
+        help="Language of the report, tables, map and this summary (zh: Chinese).",
+    ),
+]
+DatumOption = Annotated[
+    str | None,
+    typer.Option(
+        "--datum",
+        metavar="wgs84|gcj02|bd09",
+        help="Coordinates of sites.csv/sites.xlsx beside WGS84 (gcj02: Amap; bd09: Baidu). "
+        "Default: the stations' datum.",
     ),
 ]
 SchedulerOption = Annotated[
@@ -82,6 +101,20 @@ def _print_stats(stats: dict[str, Any]) -> None:
     typer.echo("  km by road class: " + ", ".join(f"{k} {v:,.1f}" for k, v in top))
 
 
+def _check_output_options(language: str | None, datum: str | None) -> Language:
+    """Check --language and --datum before any work; return the summary's language."""
+    from planner._i18n import check_language
+    from planner.crs import normalize_datum
+
+    try:
+        if datum is not None:
+            normalize_datum(datum)
+        return check_language(language or "en")
+    except PlannerError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from error
+
+
 @app.command()
 def demo(
     out: Annotated[Path | None, typer.Option(help="Output folder (default maps/<region>).")] = None,
@@ -92,6 +125,8 @@ def demo(
             "synthetic province's driver-home programme (100 homes over five years)."
         ),
     ] = "demo",
+    language: LanguageOption = None,
+    datum: DatumOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Run the embedded synthetic regions' programmes; write map and report.
@@ -102,26 +137,35 @@ def demo(
     on a synthetic province of ten cities (trips of 2-12 hours, a rest at least
     every 4 hours, candidates with 30+ trucks a day, 20 homes a year for five
     years). Prints network statistics, the ranked sites and the coverage before
-    and after, and writes map.html, report.html, sites.geojson, coverage.csv and
-    run.json.
+    and after, and writes map.html, report.html, sites.geojson, sites.csv, sites.xlsx,
+    coverage.csv and run.json.
 
-    Example: planner demo --region province --out maps/province
+    Examples: planner demo --region province --out maps/province;
+    planner demo --language zh
     """
     from planner.datasets.demo import run_demo
+    from planner.report import summary_text
 
+    lang = _check_output_options(language, datum)
     _configure_logging(quiet)
     if region not in ("demo", "province"):
         typer.echo(f"error: unknown region {region!r}; use 'demo' or 'province'.", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     try:
-        result = run_demo(out or Path("maps") / region, region=region, progress=_progress(quiet))
+        result = run_demo(
+            out or Path("maps") / region,
+            region=region,
+            progress=_progress(quiet),
+            language=lang,
+            datum=datum,
+        )
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error
-    first = result.workers or result.homes
-    if not quiet and first.network is not None:
-        _print_stats(first.network.stats())
-    typer.echo(result.text())
+    plans = [r for r in (result.workers, result.homes) if r is not None]
+    if not quiet and plans[0].network is not None:
+        _print_stats(plans[0].network.stats())
+    typer.echo(summary_text(plans, language=lang, paths=result.paths))
 
 
 @app.command()
@@ -207,6 +251,8 @@ def run(
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Scenarios run at once.")] = 1,
     scheduler: SchedulerOption = None,
     overwrite: OverwriteOption = False,
+    language: LanguageOption = None,
+    datum: DatumOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Run scenarios; each writes one output folder and loses nothing there.
@@ -221,10 +267,15 @@ def run(
     Example: planner run examples/demo_worker_stations.toml examples/demo_driver_homes.toml
 
     On a Dask cluster: planner run examples/ --scheduler tcp://10.0.0.5:8786
+
+    In Chinese, with Amap coordinates: planner run examples/ --language zh --datum gcj02
+    (--language and --datum override each scenario's [output] language and datum).
     """
+    from planner._i18n import text
     from planner.batch import check_scheduler, run_batch
     from planner.scenario import scenario_files
 
+    lang = _check_output_options(language, datum)
     _configure_logging(quiet)
     try:
         files = scenario_files(scenarios)
@@ -236,6 +287,8 @@ def run(
             scheduler=scheduler,
             progress=_progress(quiet) and jobs == 1,
             overwrite=overwrite,
+            language=language,
+            datum=datum,
         )
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
@@ -244,10 +297,11 @@ def run(
         if quiet and item.status == "ok":
             continue
         where = f" -> {item.folder}" if item.folder else ""
-        typer.echo(f"{item.status:<8} {item.source}{where}\n         {item.message}")
+        status = text(f"cli_{item.status}", lang)
+        typer.echo(f"{status:<8} {item.source}{where}\n         {item.message}")
     statuses = {item.status for item in runs}
     ok = sum(item.status == "ok" for item in runs)
-    typer.echo(f"{ok} of {len(runs)} scenarios succeeded.")
+    typer.echo(text("cli_done", lang, ok=ok, n=len(runs)))
     if statuses == {"ok"}:
         code = EXIT_OK
     elif "ok" in statuses:

@@ -243,6 +243,8 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
     "output": {
         "folder": _Key((str,), path=True),
         "language": _Key((str,), "en", _LANGUAGES),
+        # coordinates of sites.csv / sites.xlsx beside WGS84; default: [stations] datum
+        "datum": _Key((str,), None, _DATUMS),
         "offline": _Key((bool,), True),
         "tiles": _Key((str,), "OpenStreetMap"),
         "map": _Key((bool,), True),

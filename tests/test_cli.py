@@ -149,3 +149,32 @@ def test_a_district_minimum_that_cannot_be_met_is_bad_input(tmp_path: Path) -> N
     assert result.exit_code == EXIT_BAD_INPUT, result.output
     assert "needs 16 new sites in all, more than p = 10" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_run_in_chinese_with_amap_coordinates(tmp_path: Path) -> None:
+    from tests.test_batch import _scenario
+
+    scenario = _scenario(tmp_path, "homes_zh")
+    result = runner.invoke(
+        app, ["run", str(scenario), "-q", "--language", "zh", "--datum", "gcj02"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith("成功 ")
+    assert "覆盖率" in result.output
+    assert "1 个方案中 1 个成功。" in result.output
+    folder = tmp_path / "out-homes_zh"
+    table = pd.read_csv(folder / "sites.csv", encoding="utf-8-sig")
+    assert {"经度（GCJ-02）", "纬度（GCJ-02）", "经度（WGS84）", "纬度（WGS84）"} <= set(
+        table.columns
+    )
+    assert set(table["项目类型"]) == {"司机之家"}
+    assert '<html lang="zh-CN">' in (folder / "report.html").read_text(encoding="utf-8")
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert run["outputs"] | {"language": "zh", "datum": "gcj02"} == run["outputs"]
+
+
+def test_bad_language_or_datum_is_bad_input(tmp_path: Path) -> None:
+    for option in (["--language", "fr"], ["--datum", "utm"]):
+        result = runner.invoke(app, ["run", str(tmp_path / "none.toml"), *option])
+        assert result.exit_code == EXIT_BAD_INPUT, result.output
+        assert "language must be one of" in result.output or "unknown datum" in result.output

@@ -186,7 +186,9 @@ def test_to_files_writes_every_output(line: Any, tmp_path: Path) -> None:
         "map.html",
         "report.html",
         "run.json",
+        "sites.csv",
         "sites.geojson",
+        "sites.xlsx",
     ]
     assert {p.stat().st_mode & 0o777 for p in paths.values()} == {0o644}
     sites = gpd.read_file(paths["sites"])
@@ -212,7 +214,9 @@ def test_demo_worker_stations_against_planner_coverage(demo_run: Any) -> None:
         "map.html",
         "report.html",
         "run.json",
+        "sites.csv",
         "sites.geojson",
+        "sites.xlsx",
     ]
     assert res.sites["rank"].tolist() == list(range(1, len(res.sites) + 1))
     assert (np.diff(res.sites["added"].to_numpy()) <= 1e-9).all()

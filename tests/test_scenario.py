@@ -437,3 +437,15 @@ def test_trace_columns_of_a_scenario_reach_the_stays(tmp_path: Path, access_demo
     for other in (named, found):
         assert other["weight"].tolist() == plain["weight"].tolist()
         assert other.geometry.equals(plain.geometry)
+
+
+def test_output_datum_and_language() -> None:
+    base = {"name": "x", "network": {"demo": True}, "model": {"p": 2}}
+    s = load_scenario(base)
+    assert s["output"]["datum"] is None  # the sites tables follow [stations] datum
+    assert s["output"]["language"] == "en"
+    s = load_scenario(base | {"output": {"datum": "gcj02", "language": "zh"}})
+    assert (s["output"]["datum"], s["output"]["language"]) == ("gcj02", "zh")
+    with pytest.raises(InputError, match=r"datum = 'utm' is not allowed") as error:
+        load_scenario(base | {"output": {"datum": "utm", "language": "fr"}})
+    assert "[output] language" in str(error.value)  # both problems at once

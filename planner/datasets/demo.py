@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -256,6 +256,8 @@ def run_demo(
     offline: bool = True,
     tiles: str | None = None,
     progress: bool = False,
+    language: Literal["en", "zh"] = "en",
+    datum: str | None = None,
 ) -> DemoResult:
     """Run a synthetic region's programmes and write map and report.
 
@@ -280,6 +282,10 @@ def run_demo(
         would mislead) for none.
     progress
         Show progress bars.
+    language
+        ``"en"`` or ``"zh"``: report, tables, map labels and the plans' titles.
+    datum
+        The sites tables' datum beside WGS84 (default WGS84: the region's own).
 
     Returns
     -------
@@ -306,13 +312,25 @@ def run_demo(
             f"unknown region {region!r}.", field="region", fix="use 'demo' or 'province'."
         )
     net = datasets.demo_network(modes=["ebike", "truck"], progress=progress)
-    workers = demo_worker_plan(net).site(p=p_workers, progress=progress)
-    homes = demo_homes_plan(net).site(p=p_homes, progress=progress)
+    zh = language == "zh"
+    label = "合成演示区域" if zh else datasets.DEMO_LABEL
+    names = (
+        ("户外劳动者服务站", "司机之家", "户外劳动者服务站与司机之家")
+        if zh
+        else ("Worker stations", "Driver homes", "Worker stations and driver homes")
+    )
+    sep = "——" if zh else " — "
+    workers = demo_worker_plan(net, name=f"{names[0]}{sep}{label}").site(
+        p=p_workers, progress=progress
+    )
+    homes = demo_homes_plan(net, name=f"{names[1]}{sep}{label}").site(p=p_homes, progress=progress)
     paths = write_outputs(
         [workers, homes],
         out_dir,
         offline=offline,
         tiles=tiles,
-        title=f"Worker stations and driver homes — {datasets.DEMO_LABEL}",
+        title=f"{names[2]}{sep}{label}",
+        language=language,
+        datum=datum,
     )
     return DemoResult(workers=workers, homes=homes, paths=paths)

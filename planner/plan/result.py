@@ -21,6 +21,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner.plan._tables import (
+    ALLOCATION_COLUMNS,
+    allocation_by_site,
+    nearest_open,
+    nearest_roads,
+)
 from planner.presets import Programme
 
 if TYPE_CHECKING:
@@ -174,6 +180,54 @@ class PlanResult:
     gap_roads: gpd.GeoDataFrame | None = field(default=None, repr=False)
     solves: pd.DataFrame | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        # who each open site serves, and where the new sites are: columns of `sites`
+        allocation = self._allocate()
+        sites = self.sites.copy()
+        for column in ALLOCATION_COLUMNS:
+            sites[column] = allocation[column].reindex(sites.index).to_numpy()
+        if "nearest_road" not in sites:
+            names: list[str | None] = [None] * len(sites)
+            dist = np.full(len(sites), np.nan)
+            if self.network is not None and len(sites):
+                names, dist = nearest_roads(sites, self.network)
+            sites["nearest_road"] = pd.Series(names, index=sites.index, dtype=object)
+            sites["nearest_road_m"] = dist
+        object.__setattr__(self, "sites", sites)
+        object.__setattr__(self, "_allocation", allocation)
+
+    def _allocate(self) -> pd.DataFrame:
+        """Per open site (existing, then new): what it serves (see :attr:`allocation`)."""
+        labels = pd.Index(list(self.stations.index) + list(self.sites.index))
+        empty = pd.DataFrame(
+            {
+                "alloc_weight": np.full(len(labels), np.nan),
+                "alloc_points": pd.array([pd.NA] * len(labels), dtype="Int64"),
+                "alloc_mean_min": np.full(len(labels), np.nan),
+                "alloc_max_min": np.full(len(labels), np.nan),
+            },
+            index=labels,
+        )
+        if self.programme == "worker_stations":
+            if self.access is None or "weight" not in self.demand:
+                return empty
+            cutoff = float(self.parameters.get("cutoff_min") or math.inf)
+            site, time = nearest_open(self.access, list(labels), cutoff)
+            if {"site", "time_min"} <= set(self.demand.columns):
+                demand = self.demand.copy()
+                demand["site"] = site.reindex(demand.index).to_numpy(object)
+                demand["time_min"] = time.reindex(demand.index).to_numpy(float)
+                object.__setattr__(self, "demand", demand)
+            weights = self.demand["weight"].reindex(site.index).fillna(0.0)
+            return allocation_by_site(site, time, weights, labels)
+        table = self.locate.demand if self.locate is not None else None
+        if table is None or not {"site", "time", "weight"} <= set(table.columns):
+            return empty  # rest-interval coverage: a route is served by a chain of stops
+        covered = table["covered"].to_numpy(bool) if "covered" in table else None
+        site = table["site"].where(covered) if covered is not None else table["site"]
+        site = site.where(site.isin(labels))
+        return allocation_by_site(site, table["time"], table["weight"], labels)
+
     # ------------------------------------------------------------------ figures
     @property
     def share_before(self) -> float:
@@ -194,6 +248,52 @@ class PlanResult:
     def gap(self) -> float:
         """Proven relative optimality gap of the plan (NaN when nothing was solved)."""
         return float(self.locate.gap) if self.locate is not None else math.nan
+
+    @property
+    def allocation(self) -> gpd.GeoDataFrame:
+        """What every open site serves: existing stations first, then the new sites in rank order.
+
+        Each demand point (worker stations) goes to its nearest open site within
+        the cutoff; each truck route (driver homes, flow capturing) to the open
+        site it passes with the least detour. Columns: ``status``
+        (``"existing"`` or ``"new"``), ``rank`` (new sites), ``name``, ``kind``,
+        ``alloc_weight`` (demand weight, or trucks a day, it serves),
+        ``alloc_points`` (demand points or routes), ``alloc_mean_min`` (travel
+        time, or detour, in minutes, weighted by demand) and ``alloc_max_min``
+        (the longest). When the rest-interval model ran, a route is served by a
+        chain of stops rather than by one site: the ``alloc_*`` columns are
+        empty. The same ``alloc_*`` columns are in :attr:`sites`.
+        """
+        alloc: pd.DataFrame = self.__dict__["_allocation"]
+        parts = []
+        for status, frame in (("existing", self.stations), ("new", self.sites)):
+            part = pd.DataFrame(
+                {
+                    "status": status,
+                    "rank": frame["rank"].to_numpy() if "rank" in frame else np.nan,
+                    "name": frame["name"].to_numpy(object) if "name" in frame else None,
+                    "kind": frame["kind"].to_numpy(object) if "kind" in frame else None,
+                },
+                index=frame.index,
+            )
+            part = part.join(alloc.loc[~alloc.index.duplicated()].reindex(frame.index))
+            parts.append(gpd.GeoDataFrame(part, geometry=frame.geometry.to_numpy(), crs=4326))
+        out = gpd.GeoDataFrame(pd.concat(parts), crs=4326)
+        out["rank"] = out["rank"].astype("Int64")
+        return out
+
+    @property
+    def input_datum(self) -> str:
+        """The datum the inputs' coordinates were given in (``"wgs84"`` when not recorded).
+
+        :func:`planner.io.read_stations` (and the other readers) record it in
+        ``GeoDataFrame.attrs["datum"]``; the stations decide, then the candidates.
+        """
+        for frame in (self.stations, self.sites):
+            datum = frame.attrs.get("datum")
+            if datum:
+                return str(datum)
+        return "wgs84"
 
     @property
     def unit(self) -> str:
@@ -360,10 +460,16 @@ class PlanResult:
         offline: bool = True,
         tiles: str | None = "OpenStreetMap",
         language: Literal["en", "zh"] = "en",
+        datum: str | None = None,
     ) -> dict[str, Path]:
-        """Write ``sites.geojson``, ``coverage.csv``, ``map.html``, ``report.html``, ``run.json``.
+        """Write the output folder: sites tables, GeoJSON, coverage, map, report, run record.
 
-        Each file is written whole or not at all (a temporary file renamed).
+        ``sites.csv`` and ``sites.xlsx`` (recommended sites and existing stations
+        for people: rank, name, address or nearest named road, what each adds and
+        serves, coordinates in ``datum`` and in WGS84), ``sites.geojson`` (WGS84),
+        ``coverage.csv``, ``map.html``, ``report.html`` and ``run.json``. Each file
+        is written whole or not at all (a temporary file renamed); the same inputs
+        and seed give the same bytes, except ``run.json``'s time and durations.
 
         Parameters
         ----------
@@ -374,7 +480,11 @@ class PlanResult:
         tiles
             Basemap, or ``None`` for none.
         language
-            Labels' language.
+            ``"en"`` or ``"zh"``: the report, the tables' headers and the map's labels.
+        datum
+            ``"wgs84"``, ``"gcj02"`` (Amap, Tencent) or ``"bd09"`` (Baidu): the
+            coordinates of the sites tables beside WGS84. Default: the datum the
+            stations were read in (:attr:`input_datum`).
 
         Returns
         -------
@@ -384,4 +494,6 @@ class PlanResult:
         # outputs come after plans (plan -> outputs -> report): imported here, not above
         from planner.outputs import write_outputs
 
-        return write_outputs([self], folder, offline=offline, tiles=tiles, language=language)
+        return write_outputs(
+            [self], folder, offline=offline, tiles=tiles, language=language, datum=datum
+        )
