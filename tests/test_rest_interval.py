@@ -230,7 +230,8 @@ def test_gains_match_reevaluation(seed: int, density: float) -> None:
         plan.add(j)
         assert plan.value == pytest.approx(prob.value(plan.sel))
         plan.remove(j)
-        assert (plan.cnt == before[0]).all() and (plan.miss == before[1]).all()
+        assert (plan.cnt == before[0]).all()
+        assert (plan.miss == before[1]).all()
         assert plan.value == pytest.approx(before[2])
 
 
@@ -267,13 +268,16 @@ def test_lagrangian_bound_and_fixing_are_valid() -> None:
             bound, lam = rest_lagrangian(prob, k, lower=0.0, start=start, max_iter=iters)
             if iters:
                 assert bound >= best - 1e-6
-            lam = lam if iters else rng.uniform(0, 1, prob.G.nnz) * prob.v[
-                np.repeat(np.arange(prob.G.shape[0]), np.diff(prob.G.indptr))
-            ]
+            lam = (
+                lam
+                if iters
+                else rng.uniform(0, 1, prob.G.nnz)
+                * prob.v[np.repeat(np.arange(prob.G.shape[0]), np.diff(prob.G.indptr))]
+            )
             for share in (0.6, 0.8, 0.9, 1.0):
                 target = share * best
-                out, in_, L = lagrangian_fixing(prob, k, lam, target)
-                assert L >= best - 1e-6
+                out, in_, bound_l = lagrangian_fixing(prob, k, lam, target)
+                assert bound_l >= best - 1e-6
                 fixed += int(out.sum() + in_.sum())
                 for plan, value in plans:
                     if value >= target:
@@ -312,8 +316,10 @@ def test_dominated_columns_and_fixing_keep_the_optimum() -> None:
         )
         assert max(v for _, v in all_values(sub1, 1)) + const1 == pytest.approx(with_j)
         fast = rest_fast(prob, 2, None, time_limit=5)
-        cols, value, bound, status, _ = rest_exact(prob, 2, None)
-        assert value == pytest.approx(best) and status == "optimal" and bound == best
+        _, value, bound, status, _ = rest_exact(prob, 2, None)
+        assert value == pytest.approx(best)
+        assert status == "optimal"
+        assert bound == best
         assert fast.value <= best <= fast.bound
 
 
@@ -342,3 +348,17 @@ def test_phased_keeps_earlier_phases_fixed() -> None:
         fixed = set(res.sites.index)
     with pytest.raises(InputError, match="phases"):
         model.phased([])
+
+
+def test_route_passing_a_site_twice_needs_one_site() -> None:
+    """Out and back 0 -> 5 -> 0 h, a rest every 4 h, one site passed at 3 h and at 7 h.
+
+    Two rests, one site: with p = 1 the route stays in the problem and is served.
+    """
+    positions = sp.coo_array(([1.0, 3.0, 7.0, 9.0], ([0, 0, 0, 0], [0, 1, 1, 0])), shape=(1, 2))
+    model = RestIntervalCoverage.from_matrix(positions, lengths=[10.0], interval=4.0, p=1)
+    assert model.windows.min_stops.tolist() == [1]
+    for solver in ("fast", "exact"):
+        res = model.solve(solver=solver)
+        assert list(res.selected) == [1]
+        assert res.objective == 1.0

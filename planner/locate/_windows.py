@@ -245,7 +245,12 @@ def min_stops(
     existing: BoolArray,
     interval: float,
 ) -> IntArray:
-    """Fewest new stops per route on its own (existing sites are free stops).
+    """Fewest new sites each route needs on its own (a lower bound; existing sites are free).
+
+    The fewest stops at new sites is a shortest path over the route's passes;
+    a route that passes a site ``k`` times may rest there each time, so the
+    count is divided by its most passes of one site (exact when no site
+    repeats).
 
     Parameters
     ----------
@@ -264,10 +269,10 @@ def min_stops(
     Returns
     -------
     numpy.ndarray
-        New stops per route.
+        New sites per route.
     """
     bounds = np.searchsorted(r, np.arange(end.size + 1))
-    return _min_stops(
+    passes = _min_stops(
         bounds,
         np.ascontiguousarray(x, dtype=np.float64),
         np.ascontiguousarray(existing[c]),
@@ -276,6 +281,12 @@ def min_stops(
         np.ascontiguousarray(todo),
         float(interval),
     )
+    # a route passing a site k times can rest there k times: at least passes / k sites
+    new = ~existing[c]
+    pair, times = np.unique(r[new] * existing.size + c[new], return_counts=True)
+    most = np.ones(end.size, dtype=np.int64)
+    np.maximum.at(most, pair // existing.size, times)
+    return -(-passes // most)
 
 
 @njit(cache=True, nogil=True)

@@ -553,8 +553,10 @@ def rest_exact(
     drop = dominated_rest_columns(prob, p)
     keep = np.flatnonzero(~drop).astype(np.int64)
     q, _ = fix_columns(prob, np.zeros(0, dtype=np.int64), keep) if drop.any() else (prob, 0.0)
+    # the incumbent matters most: a fifth of the time, or up to half when that is short
+    share = None if time_limit is None else max(0.2 * time_limit, min(60.0, 0.5 * time_limit))
     fast = rest_fast(
-        q, p, budget, time_limit=None if time_limit is None else 0.2 * time_limit, seed=seed,
+        q, p, budget, time_limit=share, seed=seed,
         reduce=False, progress=tick,
     )  # fmt: skip
     fast.figures["dominated_columns"] = float(drop.sum())
