@@ -443,14 +443,18 @@ class RestIntervalCoverage:
 
         Examples
         --------
+        A 10-hour route needing sites 1 and 3 (as in the class example) and a
+        6-hour route needing site 1, one new site a phase:
+
         >>> import numpy as np
-        >>> positions = np.array([[1.0, 4.0, 5.0, 8.0]])
+        >>> nan = np.nan
+        >>> positions = np.array([[1.0, 4.0, 5.0, 8.0], [nan, 3.0, nan, nan]])
         >>> model = RestIntervalCoverage.from_matrix(
-        ...     positions, lengths=[10.0], interval=4.0, p=2
+        ...     positions, lengths=[10.0, 6.0], interval=4.0, p=1
         ... )
         >>> plan = model.phased([1, 1], solver="exact")
-        >>> plan.sites["phase"].tolist(), plan.phases[-1].objective
-        ([1, 2], 1.0)
+        >>> plan.sites.index.tolist(), plan.sites["phase"].tolist(), plan.phases[-1].objective
+        ([1, 3], [1, 2], 2.0)
         """
         if self.budget is not None:
             raise InputError(
