@@ -46,13 +46,17 @@ class PlanResult:
     parameters
         The settings used (mode, cutoff, p, solver, seed, ...).
     sites
-        New sites in rank order (EPSG:4326, candidate index): ``rank``,
+        New sites in rank order (EPSG:4326, candidate index): ``rank``, (driver
+        homes) ``reason`` (``"rest interval"`` or ``"flow capture"``: which model
+        chose it) and ``passing_volume`` (trucks a day passing it), ``phase`` with
+        phases, ``cost`` with costs,
         ``added`` (demand weight, or trucks a day, the site adds given the sites
         ranked before it), ``added_share``, ``cumulative``, ``cumulative_share``
         (covered share of all demand with the existing stations), ``nearest_station``,
         ``nearest_station_m`` (straight line), the candidate's columns.
     stations
-        The existing stations that count (EPSG:4326, their index).
+        The existing stations that count (EPSG:4326, their index); driver homes
+        also get ``passing_volume`` (trucks a day passing each home).
     demand
         Worker stations: one row per demand point (its index): ``weight``, the
         group columns, ``covered_before``, ``covered_after``, ``site`` (nearest
@@ -92,6 +96,49 @@ class PlanResult:
         ``communities_share_before``/``_after``, ``weight``,
         ``weight_share_before``/``_after``, ``stations_existing``, ``stations_new``,
         ``stations_after`` (and ``min_stations``); None otherwise.
+    off_network
+        Existing stations and candidates left out because they lie farther
+        than ``max_snap_m`` from the network: ``role`` (``"station"`` or
+        ``"candidate"``), ``site`` (label), ``name`` and ``distance_m``.
+    inputs
+        Short hashes of the inputs (for ``run.json``).
+    network
+        The road network the plan was made on.
+    model_run
+        The model(s) whose solutions chose the new sites, e.g. ``"MCLP"``,
+        ``"RestIntervalCoverage"``, ``"RestIntervalCoverage+FlowCapture"`` (the
+        rest rule chose some homes, flow capturing the rest) or ``"FlowCapture"``;
+        empty when nothing was solved. The model *asked for* is
+        ``parameters["model"]``. ``run.json`` writes it as ``solver.model``.
+    model_note
+        Empty when the model that ran is the one asked for; otherwise a sentence
+        saying what ran instead and why (e.g. no trip drives longer than the rest
+        interval, so the rest rule cannot tell homes apart and flow capturing chose
+        them). It is also in :attr:`notes` and in ``run.json`` (``solver.model_note``).
+    phases
+        Driver homes: one row per phase, after it (phase 0: existing homes only;
+        a plan without phases has phases 0 and 1): ``state`` (``"before"``,
+        ``"after phase k"``, ``"after"``), ``new_homes``, ``homes`` (open in all),
+        ``cost`` (of the phase's new homes; NaN without costs), ``served`` and
+        ``served_share`` (trucks a day whose every stretch of driving between rest
+        places is within the rest interval), ``captured`` and ``captured_share``
+        (trucks a day passing a home), ``gaps`` (stretches longer than the
+        interval), ``trucks_in_gaps`` (trucks a day summed over those stretches),
+        ``routes_with_gaps``, ``longest_gap_h``. ``None`` for worker stations.
+    gaps
+        Driver homes: every stretch longer than the rest interval with no home
+        (a *gap*), for each ``state`` of :attr:`phases`: ``route``, ``start_h``,
+        ``end_h`` (hours of driving from the route's origin), ``hours``,
+        ``volume`` (the route's trucks a day), the driven path as geometry.
+    gap_roads
+        Driver homes: the road edges driven inside gaps, per ``state``: ``u``,
+        ``v`` (OSM ids), ``volume`` (trucks a day driving the edge inside a gap),
+        line geometry (the map's "rest gaps" layers).
+    solves
+        Driver homes: one row per model solve (several per phase when the rest
+        rule and flow capturing both chose homes): ``phase``, ``model``, ``homes``
+        (chosen), ``solver``, ``status``, ``objective``, ``bound``, ``gap``,
+        ``seconds``.
     """
 
     name: str
@@ -114,6 +161,18 @@ class PlanResult:
     network: RoadNetwork | None = field(default=None, repr=False)
     communities: pd.DataFrame | None = None
     districts: pd.DataFrame | None = None
+    off_network: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"role": [], "site": [], "name": [], "distance_m": []}
+        ).astype({"distance_m": float}),
+        repr=False,
+    )
+    model_run: str = ""
+    model_note: str = ""
+    phases: pd.DataFrame | None = field(default=None, repr=False)
+    gaps: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    gap_roads: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    solves: pd.DataFrame | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ figures
     @property
@@ -179,6 +238,17 @@ class PlanResult:
                 rows["rest rule met after"] = (
                     f"{vol[self.demand['served_after'].to_numpy(bool)].sum() / total:.1%}"
                 )
+        if self.phases is not None and len(self.phases):
+            first, last = self.phases.iloc[0], self.phases.iloc[-1]
+            rows["gaps before (stretches, trucks/day)"] = (
+                f"{int(first['gaps'])}, {first['trucks_in_gaps']:,.0f}"
+            )
+            rows["gaps after (stretches, trucks/day)"] = (
+                f"{int(last['gaps'])}, {last['trucks_in_gaps']:,.0f}"
+            )
+        if self.model_run:
+            rows["model asked"] = self.parameters.get("model")
+            rows["model run"] = self.model_run
         frame = pd.DataFrame({"value": pd.Series(rows, dtype=object)})
         frame.index.name = "figure"
         return frame
@@ -246,7 +316,7 @@ class PlanResult:
         """
         import planner
 
-        info = {
+        info: dict[str, Any] = {
             "scenario": self.name,
             "programme": self.programme,
             "parameters": self.parameters,
@@ -262,8 +332,10 @@ class PlanResult:
             "notes": list(self.notes),
         }
         if self.locate is not None:
-            info["solver"] = {
-                "model": self.locate.model,
+            solver: dict[str, Any] = {
+                "model": self.model_run or self.locate.model,
+                "model_asked": self.parameters.get("model"),
+                "model_note": self.model_note,
                 "solver": self.locate.solver,
                 "reason": self.locate.reason,
                 "status": self.locate.status,
@@ -272,6 +344,11 @@ class PlanResult:
                 "gap": self.locate.gap,
                 "seconds": round(self.locate.seconds, 3),
             }
+            if self.solves is not None and len(self.solves):
+                solver["solves"] = self.solves.to_dict(orient="records")
+            info["solver"] = solver
+        if self.phases is not None:
+            info["phases"] = self.phases.to_dict(orient="records")
         from planner.outputs import json_default
 
         return json.loads(json.dumps(info, default=json_default))
