@@ -155,9 +155,7 @@ def test_run_in_chinese_with_amap_coordinates(tmp_path: Path) -> None:
     from tests.test_batch import _scenario
 
     scenario = _scenario(tmp_path, "homes_zh")
-    result = runner.invoke(
-        app, ["run", str(scenario), "--language", "zh", "--datum", "gcj02"]
-    )
+    result = runner.invoke(app, ["run", str(scenario), "--language", "zh", "--datum", "gcj02"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0].startswith("成功 ")  # (--quiet leaves this line out)
     assert "覆盖率" in result.stdout
@@ -189,7 +187,8 @@ def test_network_command_in_chinese(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     stats = network_from_osm(osm, modes=["ebike"]).stats()
     assert f"节点 {stats['nodes']:,} 个，有向边 {stats['edges']:,} 条" in result.stdout
-    assert "电动自行车" in result.stdout and "居住区道路" in result.stdout
+    assert "电动自行车" in result.stdout
+    assert "居住区道路" in result.stdout
     assert english_runs(result.stdout, {"toy.osm"}) == []
     assert english_notes(result.stdout) == []
     english = runner.invoke(app, ["network", str(osm), "--mode", "ebike"])
@@ -228,11 +227,15 @@ def test_demo_in_chinese_shows_no_english(tmp_path: Path, region: str) -> None:
     out = tmp_path / region
     result = runner.invoke(app, ["demo", "--region", region, "--language", "zh", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "路网：" in result.stdout and "覆盖率" in result.stdout and "说明：" in result.stdout
+    assert "路网：" in result.stdout
+    assert "覆盖率" in result.stdout
+    assert "说明：" in result.stdout
     # the data's own words: site, station and road names, ids, files
     sites = pd.read_csv(out / "sites.csv", encoding="utf-8-sig")
     allowed = {str(v) for column in ("名称", "站点编号") for v in sites[column]}
-    allowed |= {f"{kind} {site}" for kind, site in zip(sites["类型"], sites["站点编号"], strict=True)}
+    allowed |= {
+        f"{kind} {site}" for kind, site in zip(sites["类型"], sites["站点编号"], strict=True)
+    }
     net = datasets.demo_network() if region == "demo" else datasets.province_network()
     for _, _, data in net.graph.edges(data=True):
         names = data.get("name")

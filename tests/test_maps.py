@@ -6,6 +6,7 @@ Only the tests that open a page are marked ``browser``: the HTML checks run ever
 from __future__ import annotations
 
 import colorsys
+import contextlib
 import dataclasses
 import html
 import json
@@ -722,13 +723,13 @@ def test_dense_demand_heat_stays_graded(line_network, open_page, tmp_path: Path)
 def _script_strings(page: str) -> str:
     """Every string of a map page's own script (layer names, popups, tooltips), tags cut."""
     script = page.split("</body>", 1)[1]
-    found = re.findall(r'"((?:[^"\\\n]|\\.)*)"', script) + re.findall(r"`((?:[^`\\]|\\.)*)`", script)
+    found = re.findall(r'"((?:[^"\\\n]|\\.)*)"', script) + re.findall(
+        r"`((?:[^`\\]|\\.)*)`", script
+    )
     out = []
     for raw in found:
-        try:
+        with contextlib.suppress(ValueError):
             raw = json.loads(f'"{raw}"')
-        except ValueError:
-            pass
         out.append(html.unescape(re.sub(r"<[^>]+>", " ", raw)))
     return "\n".join(out)
 

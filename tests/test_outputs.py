@@ -166,7 +166,10 @@ def test_chinese_sites_tables_hold_no_english(line_network, tmp_path: Path) -> N
     assert any("sites asked for add coverage" in n for n in res.notes)
     paths = res.to_files(tmp_path, tiles=None, language="zh", datum="gcj02")
     allowed = data_words(res) | {"WGS84", "GCJ-02"}
-    for table in (pd.read_csv(paths["sites_csv"], encoding="utf-8-sig"), _xlsx(paths["sites_xlsx"])):
+    for table in (
+        pd.read_csv(paths["sites_csv"], encoding="utf-8-sig"),
+        _xlsx(paths["sites_xlsx"]),
+    ):
         cells = [*map(str, table.columns), *(str(v) for v in table.to_numpy().ravel())]
         assert english_runs("\n".join(cells), allowed) == []
         assert english_notes("\n".join(cells)) == []

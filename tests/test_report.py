@@ -462,7 +462,10 @@ def test_notes_are_english_strings_said_in_chinese_by_key() -> None:
         phases=tuple(_i18n.say("n_phase_site", k=1, n=1) for _ in range(1)),
     )
     assert phases == "Phased plan: phase 1 chooses 1 site, each phase keeping the earlier ones."
-    assert _i18n.note(phases, "zh") == ("分期方案：第 1 期新建 1 个站点，每期保留之前各期的站点。", True)
+    assert _i18n.note(phases, "zh") == (
+        "分期方案：第 1 期新建 1 个站点，每期保留之前各期的站点。",
+        True,
+    )
     off = _i18n.say("n_off_candidates", n=8, m=500.0, mode=_i18n.Term("mode", "ebike"))
     assert "from the ebike network" in off  # English keeps the mode's code
     assert _i18n.note(pickle.loads(pickle.dumps(off)), "zh")[0] == (
@@ -487,7 +490,8 @@ def test_demo_notes_and_report_in_chinese(demo_run: Any) -> None:
     for sentence in notes:
         said, translated = _i18n.note(sentence, "zh")
         assert translated, sentence
-        assert english_runs(said) == [] and english_notes(said) == [], said
+        assert english_runs(said) == [], said
+        assert english_notes(said) == [], said
     page = report_html([workers, homes], language="zh", title="合成演示区域", files=True)
     text = visible_text(page)
     assert "没有行程的驾驶时间超过休息间隔" in text
