@@ -196,3 +196,25 @@ def test_errors_name_the_problem(fixes: pd.DataFrame, tmp_path: Path) -> None:
     fixes.head(10).to_csv(folder / "b.csv", index=False)
     with pytest.raises(InputError, match="both Parquet"):
         stays_from_trace_files(folder, lon="x")
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword:pandas.errors.Pandas4Warning")
+def test_dropped_fixes_are_counted_over_partitions_and_announced_once(
+    fixes: pd.DataFrame, tmp_path: Path
+) -> None:
+    import shapely
+
+    from planner._errors import DroppedFixesWarning
+
+    couriers = fixes[fixes["group"] == "courier"]
+    folder = _by_driver(couriers, tmp_path / "pq")
+    west, south, east, north = datasets.demo_area().bounds
+    area = shapely.box(west, south, (west + east) / 2, north)  # the western half
+    with pytest.warns(DroppedFixesWarning, match="outside the network's area") as caught:
+        stays = stays_from_trace_files(folder, area=area)
+    assert sum(issubclass(w.category, DroppedFixesWarning) for w in caught) == 1
+    with pytest.warns(DroppedFixesWarning):
+        expected = stays_from_traces(couriers, area=area)
+    pd.testing.assert_frame_equal(stays, expected, check_exact=True)
+    assert stays.attrs["dropped_fixes"] == expected.attrs["dropped_fixes"]
+    assert stays.attrs["dropped_fixes"]["outside_area"] > 0

@@ -75,7 +75,8 @@ def test_names_rings_and_pois(city: Path) -> None:
             names.add(element.tags["name"])
         if element.tags.get("amenity") or element.tags.get("shop"):
             pois[element.tags.get("amenity") or element.tags["shop"]] += 1
-    assert names and all(name.endswith("(synthetic)") for name in names)
+    assert names
+    assert all(name.endswith("(synthetic)") for name in names)
     assert {f"{ring} (synthetic)" for ring, _, _ in _metropolis.RINGS} <= names
     assert {"restaurant", "mall", "fuel", "parking"} <= set(pois)
 
@@ -100,7 +101,8 @@ def test_points_lie_on_the_network_and_follow_the_density(net: planner.RoadNetwo
     inner = (np.abs(x) < 0.25 * half) & (np.abs(y) < 0.25 * half)
     assert inner.mean() > 2 * (0.5**2 / _metropolis._SHAPE_AREA)
     stations = datasets.metropolis_stations(50, seed=1, target_nodes=TARGET)
-    assert stations["station_id"].is_unique and len(stations) == 50
+    assert stations["station_id"].is_unique
+    assert len(stations) == 50
     assert not net.snap(stations, mode="car").table["far"].any()
 
 

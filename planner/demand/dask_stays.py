@@ -25,11 +25,12 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from planner._errors import InputError
+from planner._errors import DroppedFixesWarning, InputError, warn
 from planner._progress import tqdm
+from planner._tables import Area
 from planner.crs import local_metric_crs
 from planner.demand._common import datum_to_wgs84
-from planner.demand.stays import stays_from_traces
+from planner.demand.stays import _Notes, _stays, stays_from_traces
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ __all__ = ["stays_from_trace_files"]
 _PARQUET = (".parquet", ".parq", ".pq")
 _CSV = (".csv", ".csv.gz", ".csv.bz2", ".txt")
 _LOCAL_SCHEDULERS = ("threads", "processes", "synchronous")
-_SINGLE_FIX = "have a single fix and cannot have stays"
 _N_BUCKETS = 60  # UTM zones
 
 
@@ -204,20 +204,10 @@ def _crs_of(scans: Sequence[_Scan]) -> CRS:
 # ----------------------------------------------------------- the partitions' stays
 def _stays_part(
     frame: pd.DataFrame, index: int, options: dict[str, Any]
-) -> tuple[gpd.GeoDataFrame, list[Any]]:
-    """Stays of one partition of whole drivers, and its drivers with a single fix.
-
-    Those drivers cannot have stays; they are left out here and named once for
-    the whole run (as the in-memory path does) instead of once per partition.
-    """
+) -> tuple[gpd.GeoDataFrame, _Notes]:
+    """Stays of one partition of whole drivers, and what to announce about it."""
     label = f"{options['label']} (partition {index})"
-    driver = options["driver"]
-    counts = frame[driver].value_counts(sort=False)
-    single = counts.index[counts.to_numpy() == 1]
-    if len(single):
-        frame = frame[~frame[driver].isin(single)]
-    stays = stays_from_traces(frame.reset_index(drop=True), **{**options, "label": label})
-    return stays, list(single)
+    return _stays(frame.reset_index(drop=True), **{**options, "label": label, "progress": False})
 
 
 def _client(scheduler: Any) -> tuple[Any, bool]:
@@ -271,6 +261,8 @@ def stays_from_trace_files(
     group_field: str | None = "group",
     datum: str = "wgs84",
     tz: str | None = None,
+    max_speed_kmh: float | None = None,
+    area: Area | None = None,
     chunk_points: int = 2_000_000,
     file_format: Literal["parquet", "csv"] | None = None,
     partitioned: bool | None = None,
@@ -307,9 +299,11 @@ def stays_from_trace_files(
         (``"tcp://10.0.0.5:8786"``), as ``scheduler=`` elsewhere in planner.
     driver, time, lon, lat, max_distance_m, min_duration_min, max_gap_min, merge
         As in :func:`stays_from_traces`.
-    metric_crs, group, group_field, datum, tz, chunk_points
+    metric_crs, group, group_field, datum, tz, max_speed_kmh, area, chunk_points
         As in :func:`stays_from_traces`; ``metric_crs=None`` takes the UTM zone of
-        the median of all the fixes, exactly as the in-memory path does.
+        the median of all the fixes, exactly as the in-memory path does. Fixes
+        dropped (impossible jumps, outside ``area``) are counted over all
+        partitions in ``attrs["dropped_fixes"]`` and announced in one warning.
     file_format
         ``"parquet"`` or ``"csv"``; ``None`` decides by the files' endings.
     partitioned
@@ -389,6 +383,8 @@ def stays_from_trace_files(
         "group_field": group_col,
         "datum": datum,
         "tz": tz,
+        "max_speed_kmh": max_speed_kmh,
+        "area": area,
         "chunk_points": chunk_points,
         "label": label,
     }
@@ -432,12 +428,27 @@ def stays_from_trace_files(
         progress=progress,
         desc="stay points",
     )
-    single = [d for _, s in results for d in s]
+    dropped: dict[str, int] = {}
+    for stays, _ in results:
+        for key, value in stays.attrs.get("dropped_fixes", {}).items():
+            dropped[key] = dropped.get(key, 0) + int(value)
+    messages = [notes.drop_message for _, notes in results if notes.drop_message]
+    if messages:
+        jumps, outside = dropped.get("impossible_jumps", 0), dropped.get("outside_area", 0)
+        text = (
+            f"{label}: dropped {jumps:,} fixes after impossible jumps and {outside:,} outside "
+            f"the network's area, of {dropped.get('fixes', 0):,} GPS fixes, before finding "
+            f"stays, in {len(messages)} of {len(results)} partitions; the first: {messages[0]}"
+        )
+        logger.warning("%s", text)
+        warn(text, DroppedFixesWarning)
+    single = sorted(d for _, notes in results for d in notes.single)
     if single:
-        names = ", ".join(repr(d) for d in sorted(single)[:5])
+        names = ", ".join(repr(d) for d in single[:5])
         more = f" and {len(single) - 5} more" if len(single) > 5 else ""
         warnings.warn(
-            f"{label}: {len(single)} drivers {_SINGLE_FIX} (field {driver!r}: {names}{more}).",
+            f"{label}: {len(single)} drivers have a single fix and cannot have stays "
+            f"(field {driver!r}: {names}{more}).",
             UserWarning,
             stacklevel=2,
         )
@@ -448,6 +459,7 @@ def stays_from_trace_files(
     else:
         out = empty
     out.index.name = "stay"
+    out.attrs = {"dropped_fixes": dropped or dict(empty.attrs.get("dropped_fixes", {}))}
     crs = options["metric_crs"]
     out.attrs["trace_files"] = {
         "files": len(files),
