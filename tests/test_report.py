@@ -355,6 +355,7 @@ ENGLISH_NOTES = (
     "residential",
     "communities within the cutoff",
     "model run",
+    "rest rule met by",
 )
 
 
