@@ -37,10 +37,11 @@ def _xlsx(path: Path) -> pd.DataFrame:
 
 def test_read_stations_records_the_datum() -> None:
     assert _gcj_stations().attrs["datum"] == "gcj02"
-    assert (
-        read_stations(pd.DataFrame({"id": ["a"], "lng": [114.1], "lat": [22.5]})).attrs["datum"]
-        == "wgs84"
-    )
+    from planner._errors import DatumWarning
+
+    with pytest.warns(DatumWarning, match="no datum was given"):  # in China, read as WGS84
+        unsaid = read_stations(pd.DataFrame({"id": ["a"], "lng": [114.1], "lat": [22.5]}))
+    assert unsaid.attrs["datum"] == "wgs84"
 
 
 def test_sites_tables_in_the_stations_datum(line_network, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
