@@ -319,8 +319,8 @@ _TEXT: Mapping[str, tuple[str, str]] = {
     ),
     "cli_not_valid": ("invalid: {path}\n  {error}", "输入有误：{path}\n  {error}"),
     "cli_share_row": (
-        "{cutoff:>5g} min  {group:<14} {share:>7} of {weight}",
-        "{cutoff:>5g} 分钟  {group:<14} {share:>7}（共 {weight}）",
+        "{cutoff:>5g} min  {group} {share:>7} of {weight}",
+        "{cutoff:>5g} 分钟  {group} {share:>7}（共 {weight}）",
     ),
     "cli_written": ("written: {path}", "已写入：{path}"),
     "cli_all_groups": ("all", "全部"),

@@ -417,7 +417,7 @@ def coverage_command(
                 "cli_share_row",
                 lang,
                 cutoff=row["cutoff_min"],
-                group=group,
+                group=_pad(str(group), 14),
                 share=percent(row["share"], lang),
                 weight=number(row["weight"], lang),
             )
