@@ -132,6 +132,14 @@ class SolverError(PlannerError, RuntimeError):
     """A solver failed for a reason other than infeasibility or a time limit."""
 
 
+class SchedulerError(InputError):
+    """A Dask scheduler address does not answer as a Dask scheduler within the time allowed.
+
+    Raised instead of waiting forever: the message names the address, what
+    happened (refused, silent, not a Dask scheduler, no workers) and the fix.
+    """
+
+
 __all__ = [
     "DatumError",
     "InfeasibleError",
@@ -140,6 +148,7 @@ __all__ = [
     "OfflineError",
     "PlannerError",
     "Problem",
+    "SchedulerError",
     "SnapError",
     "SolverError",
 ]
