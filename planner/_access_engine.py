@@ -166,9 +166,8 @@ def _dask_client(scheduler: Any, *, timeout_s: float | None = None) -> tuple[Any
             fix="pip install 'planner[dask]' (or 'dask[distributed]'), or leave scheduler=None.",
         ) from error
     if isinstance(scheduler, Client):
-        _wait_for_workers(
-            scheduler, str(scheduler.scheduler.address), _timeout(timeout_s), "scheduler"
-        )
+        address = str(getattr(scheduler.scheduler, "address", scheduler))
+        _wait_for_workers(scheduler, address, _timeout(timeout_s), "scheduler")
         return scheduler, False
     if isinstance(scheduler, str):
         return connect_scheduler(scheduler, timeout_s=timeout_s), True
