@@ -513,14 +513,18 @@ def test_a_port_that_accepts_and_says_nothing_is_refused_in_time(grid, silent_se
             scheduler_timeout_s=1.0,
         )
     message = str(caught.value)
-    assert silent_server.address in message and "within 1 s" in message
-    assert "field 'scheduler'" in message and "dask scheduler" in message
+    assert silent_server.address in message
+    assert "within 1 s" in message
+    assert "field 'scheduler'" in message
+    assert "dask scheduler" in message
     assert isinstance(caught.value, InputError)  # the CLI reports it as bad input
     assert len(silent_server.accepted) >= 1  # the port did accept: the wait was the handshake
     # the front door takes its timeout from Dask's own setting, as users set it
-    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
-        with pytest.raises(SchedulerError, match="within 1 s"):
-            access_matrix(grid, demand, sites, mode="bike", scheduler=silent_server.address)
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "1s"}),
+        pytest.raises(SchedulerError, match="within 1 s"),
+    ):
+        access_matrix(grid, demand, sites, mode="bike", scheduler=silent_server.address)
     # the command line's early check (field named as the option)
     with pytest.raises(SchedulerError, match="field '--scheduler'"):
         check_scheduler(silent_server.address, timeout_s=1.0)
@@ -550,13 +554,15 @@ def test_an_http_server_or_a_scheduler_without_workers_is_refused(grid) -> None:
     finally:
         http.shutdown()
         http.server_close()
-    with LocalCluster(processes=False, dashboard_address=None, n_workers=0) as cluster:
-        with pytest.raises(SchedulerError, match="has no worker after 1 s"):
-            node_access_matrix(
-                csr,
-                [0],
-                [1],
-                cutoff_s=60,
-                scheduler=cluster.scheduler_address,
-                scheduler_timeout_s=1,
-            )
+    with (
+        LocalCluster(processes=False, dashboard_address=None, n_workers=0) as cluster,
+        pytest.raises(SchedulerError, match="has no worker after 1 s"),
+    ):
+        node_access_matrix(
+            csr,
+            [0],
+            [1],
+            cutoff_s=60,
+            scheduler=cluster.scheduler_address,
+            scheduler_timeout_s=1,
+        )
