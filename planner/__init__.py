@@ -16,7 +16,8 @@ The public API, by concern:
 - siting models: :class:`MCLP`, :class:`LSCP`, :class:`PMedian`, :class:`PCenter`,
   :class:`DecayCoverage`, :class:`FlowCapture`, :class:`RestIntervalCoverage`
   (see :mod:`planner.locate`);
-- truck routes and driver homes: :func:`route_od`, :func:`match_traces`, :class:`Flows`,
+- truck routes and driver homes: :func:`route_od`, :func:`match_traces`,
+  :func:`flows_from_counts`, :class:`Flows`,
   :func:`driver_home_candidates`, :func:`driver_home_plan`;
 - plans, maps and reports: :class:`Plan` (:meth:`Plan.worker_stations`,
   :meth:`Plan.driver_homes`) giving a :class:`PlanResult`; :func:`plan_map`,
@@ -55,14 +56,18 @@ from planner.candidates import (
     dedupe_candidates,
     filter_candidates,
 )
-from planner.coverage import CoverageResult, coverage, hours_mask, stations_open
+from planner.coverage import CoverageResult, coverage
 from planner.crs import datum_offset_m, from_wgs84, local_metric_crs, to_wgs84
+from planner.datasets.demo import DemoResult, run_demo
 from planner.demand import (
+    demand_along_roads,
+    demand_from_amap,
     demand_from_areas,
     demand_from_hotspots,
     demand_from_osm,
     demand_from_points,
     demand_from_pois,
+    demand_from_raster,
     demand_from_stays,
     demand_to_grid,
     demand_to_nodes,
@@ -70,7 +75,8 @@ from planner.demand import (
     stays_from_traces,
     validate_demand,
 )
-from planner.io import parse_hours, read_candidates, read_points, read_stations, read_traces
+from planner.hours import hours_mask, parse_hours, stations_open
+from planner.io import read_candidates, read_points, read_stations, read_traces
 from planner.isochrones import service_areas
 from planner.locate import (
     LSCP,
@@ -97,25 +103,19 @@ from planner.network import (
     network_from_osm,
     network_from_place,
 )
-from planner.plan import (
-    DRIVER_HOMES,
-    WORKER_STATIONS,
-    DemoResult,
-    Plan,
-    PlanResult,
-    Preset,
-    run_demo,
-    write_outputs,
-)
+from planner.outputs import write_outputs
+from planner.plan import DRIVER_HOMES, WORKER_STATIONS, Plan, PlanResult, Preset
 from planner.poi import pois_from_osm
 from planner.report import report_html, write_report
 from planner.routes import (
     DRIVER_HOME_TAGS,
+    CountFit,
     Flows,
     MapMatcher,
     MatchResult,
     SiteIncidence,
     driver_home_candidates,
+    flows_from_counts,
     flows_from_paths,
     match_traces,
     route_od,
@@ -133,6 +133,7 @@ __all__ = [
     "WORKER_STATIONS",
     "AccessMatrix",
     "CSRGraph",
+    "CountFit",
     "CoverageResult",
     "DatumError",
     "DecayCoverage",
@@ -175,17 +176,21 @@ __all__ = [
     "datum_offset_m",
     "decay_weights",
     "dedupe_candidates",
+    "demand_along_roads",
+    "demand_from_amap",
     "demand_from_areas",
     "demand_from_hotspots",
     "demand_from_osm",
     "demand_from_points",
     "demand_from_pois",
+    "demand_from_raster",
     "demand_from_stays",
     "demand_to_grid",
     "demand_to_nodes",
     "driver_home_candidates",
     "driver_home_plan",
     "filter_candidates",
+    "flows_from_counts",
     "flows_from_paths",
     "from_wgs84",
     "hotspots_from_stays",

@@ -8,9 +8,11 @@ step along a row.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 import shapely
 
 GridShape = Literal["hex", "square"]
@@ -28,17 +30,8 @@ def cell_of(x: np.ndarray, y: np.ndarray, cell_m: float, shape: GridShape) -> np
     y = np.asarray(y, dtype=float)
     if shape == "square":
         return np.column_stack([np.floor(x / cell_m), np.floor(y / cell_m)]).astype(np.int64)
-    size = cell_m / _SQRT3  # circumradius
-    qf = (_SQRT3 / 3.0 * x - y / 3.0) / size
-    rf = (2.0 / 3.0 * y) / size
-    sf = -qf - rf
-    q, r, s = np.round(qf), np.round(rf), np.round(sf)
-    dq, dr, ds = np.abs(q - qf), np.abs(r - rf), np.abs(s - sf)
-    fix_q = (dq > dr) & (dq > ds)
-    fix_r = ~fix_q & (dr > ds)
-    q = np.where(fix_q, -r - s, q)
-    r = np.where(fix_r, -q - s, r)
-    return np.column_stack([q, r]).astype(np.int64)
+    q, r = hex_cells(x, y, cell_m / _SQRT3)
+    return np.column_stack([q, r])
 
 
 def cell_centre(
@@ -49,8 +42,7 @@ def cell_centre(
     b = cells[:, 1].astype(float)
     if shape == "square":
         return (a + 0.5) * cell_m, (b + 0.5) * cell_m
-    size = cell_m / _SQRT3
-    return size * (_SQRT3 * a + _SQRT3 / 2.0 * b), size * 1.5 * b
+    return _hex_centres(cells[:, 0], cells[:, 1], cell_m / _SQRT3)
 
 
 def cell_polygons(cells: np.ndarray, cell_m: float, shape: GridShape) -> np.ndarray:
@@ -59,12 +51,7 @@ def cell_polygons(cells: np.ndarray, cell_m: float, shape: GridShape) -> np.ndar
     if shape == "square":
         half = cell_m / 2.0
         return np.asarray(shapely.box(cx - half, cy - half, cx + half, cy + half))
-    size = cell_m / _SQRT3
-    angles = np.deg2rad(30.0 + 60.0 * np.arange(6))
-    xs = cx[:, None] + size * np.cos(angles)[None, :]
-    ys = cy[:, None] + size * np.sin(angles)[None, :]
-    rings = np.stack([xs, ys], axis=-1)
-    return np.asarray(shapely.polygons(np.concatenate([rings, rings[:, :1]], axis=1)))
+    return hex_polygons(cells[:, 0], cells[:, 1], cell_m / _SQRT3)
 
 
 def centres_in_bounds(
@@ -86,3 +73,89 @@ def centres_in_bounds(
     cx, cy = cell_centre(cells, cell_m, shape)
     inside = (cx >= xmin) & (cx <= xmax) & (cy >= ymin) & (cy <= ymax)
     return cx[inside], cy[inside]
+
+
+def hex_cells(x: np.ndarray, y: np.ndarray, size_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the axial ``(q, r)`` of the pointy-top hexagon of side ``size_m`` holding each point.
+
+    Hexagons are anchored at the CRS origin (cube rounding), so the same points
+    always fall in the same cells.
+
+    Examples
+    --------
+    >>> q, r = hex_cells(np.array([0.0, 1000.0]), np.array([0.0, 0.0]), 500.0)
+    >>> q.tolist(), r.tolist()
+    ([0, 1], [0, 0])
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    fq = (math.sqrt(3) / 3 * x - y / 3) / size_m
+    fr = (2 / 3 * y) / size_m
+    fs = -fq - fr
+    q, r, s = np.round(fq), np.round(fr), np.round(fs)
+    dq, dr, ds = np.abs(q - fq), np.abs(r - fr), np.abs(s - fs)
+    fix_q = (dq > dr) & (dq > ds)
+    fix_r = ~fix_q & (dr > ds)
+    q = np.where(fix_q, -r - s, q)
+    r = np.where(fix_r, -q - s, r)
+    return q.astype(np.int64), r.astype(np.int64)
+
+
+def _hex_centres(q: np.ndarray, r: np.ndarray, size_m: float) -> tuple[np.ndarray, np.ndarray]:
+    q = np.asarray(q, dtype=float)
+    r = np.asarray(r, dtype=float)
+    return size_m * math.sqrt(3) * (q + r / 2), size_m * 1.5 * r
+
+
+def hex_polygons(q: np.ndarray, r: np.ndarray, size_m: float) -> np.ndarray:
+    """Return the pointy-top hexagons of side ``size_m`` of axial cells ``(q, r)``.
+
+    The inverse of :func:`hex_cells`: cell ``(q, r)`` is the hexagon around
+    ``(size_m * sqrt(3) * (q + r / 2), size_m * 1.5 * r)``.
+
+    Examples
+    --------
+    >>> q, r = hex_cells(np.array([0.0, 1000.0]), np.array([0.0, 0.0]), 500.0)
+    >>> cells = hex_polygons(q, r, 500.0)
+    >>> round(cells[0].area), bool(cells[1].contains(shapely.Point(1000.0, 0.0)))
+    (649519, True)
+    """
+    cx, cy = _hex_centres(q, r, size_m)
+    angles = np.radians(np.arange(6) * 60 + 30)
+    xs = cx[:, None] + size_m * np.cos(angles)[None, :]
+    ys = cy[:, None] + size_m * np.sin(angles)[None, :]
+    rings = np.stack([xs, ys], axis=-1)
+    return np.asarray(shapely.polygons(rings), dtype=object)
+
+
+def hex_totals(
+    x: np.ndarray, y: np.ndarray, weight: np.ndarray, uncovered: np.ndarray, size_m: float
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Sum demand per hexagon of side ``size_m``: the one per-hexagon aggregation.
+
+    Returns a table indexed by ``hex_id`` (``"q_r"``, sorted) with ``points``,
+    ``weight``, ``weight_uncovered`` and ``share`` (covered share of the weight;
+    NaN where the weight is 0), and the hexagons' polygons in the points' CRS.
+    """
+    q, r = hex_cells(x, y, size_m)
+    frame = pd.DataFrame(
+        {
+            "hex_id": [f"{a}_{b}" for a, b in zip(q, r, strict=True)],
+            "q": q,
+            "r": r,
+            "weight": np.asarray(weight, dtype=float),
+            "weight_uncovered": np.asarray(uncovered, dtype=float),
+        }
+    )
+    table = frame.groupby("hex_id", sort=True).agg(
+        q=("q", "first"),
+        r=("r", "first"),
+        points=("weight", "size"),
+        weight=("weight", "sum"),
+        weight_uncovered=("weight_uncovered", "sum"),
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = 1.0 - table["weight_uncovered"] / table["weight"]
+    table["share"] = share.where(table["weight"] > 0)
+    polygons = hex_polygons(table["q"].to_numpy(), table["r"].to_numpy(), size_m)
+    return table.drop(columns=["q", "r"]), polygons

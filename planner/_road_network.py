@@ -28,6 +28,7 @@ from scipy.spatial import cKDTree
 
 from planner._atomic import atomic_file
 from planner._errors import InputError, NetworkError, SnapError
+from planner._validate import points_lonlat
 from planner.crs import WGS84, local_metric_crs
 from planner.modes import TravelMode, tag_values
 
@@ -532,51 +533,5 @@ def _points_lonlat(
     *,
     label: str,
 ) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    """Return the index and WGS84 lon/lat arrays of point input."""
-    if isinstance(points, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
-        if geoms.crs is None:
-            raise InputError(
-                f"{label} has no CRS, so its coordinates cannot be placed on the network.",
-                file=label,
-                field="geometry",
-                fix="set it, e.g. gdf.set_crs('EPSG:4326') for longitude/latitude.",
-            )
-        if len(geoms) and not (geoms.geom_type == "Point").all():
-            bad = geoms.index[geoms.geom_type != "Point"][:5].tolist()
-            raise InputError(
-                f"{label} must hold points; rows {bad} are not points.",
-                file=label,
-                field="geometry",
-                fix="use centroids (gdf.geometry.centroid in a projected CRS) or points.",
-            )
-        if len(geoms) and geoms.is_empty.any():
-            bad = geoms.index[geoms.is_empty][:5].tolist()
-            raise InputError(
-                f"{label} has empty geometries at rows {bad}.",
-                file=label,
-                field="geometry",
-                fix="drop or fill those rows.",
-            )
-        wgs = geoms.to_crs(WGS84)
-        return points.index, wgs.x.to_numpy(float), wgs.y.to_numpy(float)
-    array = np.asarray(points, dtype=float)
-    if array.size == 0:
-        array = array.reshape(0, 2)
-    if array.ndim != 2 or array.shape[1] != 2:
-        raise InputError(
-            f"{label} must be an (n, 2) array of (lon, lat) pairs, got shape {array.shape}.",
-            file=label,
-            fix="pass a GeoDataFrame or an array of longitude/latitude pairs.",
-        )
-    lon, lat = array[:, 0], array[:, 1]
-    bad = ~np.isfinite(array).all(axis=1) | (np.abs(lon) > 180) | (np.abs(lat) > 90)
-    if bad.any():
-        rows = (np.flatnonzero(bad)[:10] + 1).tolist()
-        raise InputError(
-            f"{label} has coordinates that are not finite longitude/latitude degrees "
-            f"at rows {rows}.",
-            file=label,
-            fix="pass (lon, lat) pairs in degrees (WGS84), longitude first.",
-        )
-    return pd.RangeIndex(len(array)), lon, lat
+    """Return the index and WGS84 lon/lat arrays of point input (see :mod:`planner._validate`)."""
+    return points_lonlat(points, label=label)

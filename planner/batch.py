@@ -1,9 +1,11 @@
 """Running scenarios: inputs from a validated scenario, a :class:`~planner.plan.Plan`, outputs.
 
-Each scenario's outputs go into one folder, written whole or not at all: they are
-made in a temporary folder beside the target and renamed into place only when
-every file is written, so a failed or killed run leaves earlier results untouched.
-A batch runs every scenario even when some fail, and says which.
+Each scenario's outputs go into one folder and nothing is ever lost there: they are
+made in a temporary folder beside the target and moved in only when every file
+is written; an earlier run's files move into ``previous/<time>/`` and files planner
+did not write are never touched (:mod:`planner._results_folder`). A run whose
+demand, candidates or routes come out empty fails with the reason and changes
+nothing. A batch runs every scenario even when some fail, and says which.
 """
 
 from __future__ import annotations
@@ -18,13 +20,19 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
 from planner._errors import InputError, PlannerError
 from planner.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from planner.coverage import CoverageResult
+    from planner.network import RoadNetwork
+    from planner.plan import Plan, PlanResult
+    from planner.routes import Flows
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +62,7 @@ class ScenarioRun:
     message: str
 
 
-def _network(scenario: Scenario, *, progress: bool) -> Any:
+def _network(scenario: Scenario, *, progress: bool) -> RoadNetwork:
     from planner import datasets
     from planner.network import (
         network_from_bbox,
@@ -80,7 +88,7 @@ def _network(scenario: Scenario, *, progress: bool) -> Any:
     )
 
 
-def _stations(scenario: Scenario, network: Any) -> gpd.GeoDataFrame | None:
+def _stations(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | None:
     from planner import datasets
     from planner.io import read_stations
 
@@ -100,19 +108,57 @@ def _stations(scenario: Scenario, network: Any) -> gpd.GeoDataFrame | None:
     )
 
 
-def _demand(scenario: Scenario, network: Any) -> gpd.GeoDataFrame | None:
+def _read_areas(path: Path, *, id_column: str | None, label_field: str) -> gpd.GeoDataFrame:
+    """Read area polygons, indexed by their name or id column when one is given or found."""
+    try:
+        areas = gpd.read_file(path)
+    except Exception as error:  # pyogrio raises its own errors for unreadable files
+        raise InputError(
+            f"cannot read the areas ({type(error).__name__}: {error}).",
+            file=str(path),
+            field=label_field,
+            fix="give polygons as GeoJSON, GeoPackage or Shapefile.",
+        ) from error
+    if areas.crs is None:
+        areas = areas.set_crs(4326)  # GeoJSON without a crs member is lon/lat
+    column = id_column
+    if column is None:
+        column = next(
+            (c for c in ("name", "名称", "id", "code") if c in areas and areas[c].is_unique), None
+        )
+    elif column not in areas:
+        raise InputError(
+            f"no column {column!r}; the columns are {list(areas.columns)}.",
+            file=str(path),
+            field=label_field,
+        )
+    if column is not None:
+        areas = areas.set_index(areas[column].astype(str))
+        areas.index.name = column
+    return areas
+
+
+def _demand(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | None:
+    """Read the scenario's demand; a source that yields nothing is an InputError naming why."""
     from planner.demand import (
+        demand_along_roads,
+        demand_from_amap,
+        demand_from_areas,
         demand_from_hotspots,
         demand_from_osm,
         demand_from_points,
+        demand_from_raster,
         hotspots_from_stays,
         stays_from_traces,
     )
     from planner.io import read_points, read_traces
 
     spec = scenario["demand"]
-    area = network.area(buffer_m=scenario["model"]["max_snap_m"])
-    if spec["traces"] is not None:
+    mode = scenario["model"]["mode"]
+    max_snap = scenario["model"]["max_snap_m"]
+    area = network.area(buffer_m=max_snap)
+    source = spec["source"]
+    if source == "traces":
         traces = read_traces(
             spec["traces"],
             driver=spec["driver"],
@@ -129,22 +175,108 @@ def _demand(scenario: Scenario, network: Any) -> gpd.GeoDataFrame | None:
             tz=spec["tz"],
             label=str(spec["traces"]),
         )
+        if len(stays) == 0:
+            key = spec["driver"]
+            drivers = traces[key].nunique() if key in traces else len(traces)
+            raise InputError(
+                f"the traces hold no stay: none of the {drivers:,} "
+                f"drivers stayed within {spec['stay_distance_m']:g} m for "
+                f"{spec['stay_minutes']:g} minutes or more ({len(traces):,} fixes).",
+                file=str(spec["traces"]),
+                field="[demand] traces",
+                fix="check the time column and time zone, or lower stay_minutes / raise "
+                "stay_distance_m; or give demand another way (areas, points, pois).",
+            )
         return demand_from_hotspots(hotspots_from_stays(stays, eps_m=spec["hotspot_eps_m"]))
-    if spec["points"] is not None:
+    if source == "points":
         points = read_points(
             spec["points"], lon=spec["lon"], lat=spec["lat"], datum=spec["datum"], area=area
         )
+        if len(points) == 0:
+            raise InputError(
+                "the points table has no rows.", file=str(spec["points"]), field="[demand] points"
+            )
         weight = spec["weight"] if spec["weight"] in points else 1.0
         return demand_from_points(
-            points, weight=weight, group="other", group_field=spec["group"], source="user"
+            points,
+            weight=weight,
+            group=spec["worker_group"],
+            group_field=spec["group"],
+            source="user",
+            label=Path(spec["points"]).name,
         )
-    if spec["osm"] is not None:
+    if source == "osm":
         return demand_from_osm(spec["osm"])
+    if source == "amap":
+        return demand_from_amap(
+            spec["amap"],
+            typecode=spec["typecode"],
+            datum=spec["datum"] if spec["datum"] != "wgs84" else "gcj02",
+            lon=spec["lon"],
+            lat=spec["lat"],
+            area=area,
+        )
+    if source == "areas":
+        areas = _read_areas(spec["areas"], id_column=spec["area_id"], label_field="[demand] areas")
+        buildings = None
+        if spec["buildings"] is not None:
+            buildings = gpd.read_file(spec["buildings"])
+        return demand_from_areas(
+            areas,
+            network,
+            value=spec["population"],
+            group=spec["worker_group"],
+            group_field=spec["group"],
+            mode=mode,
+            datum=spec["datum"],
+            spread=spec["spread"],
+            buildings=buildings,
+            label=Path(spec["areas"]).name,
+        )
+    if source == "raster":
+        return demand_from_raster(
+            spec["raster"],
+            network,
+            mode=mode,
+            band=spec["band"],
+            group=spec["worker_group"],
+            max_distance_m=max_snap,
+            scale=spec["scale"],
+        )
+    if source == "roads":
+        return demand_along_roads(
+            network, mode=mode, per_km=spec["per_km"], group=spec["worker_group"]
+        )
     return None
 
 
+def _districts(scenario: Scenario) -> dict[str, Any]:
+    """Plan settings for districts: ``[model] areas`` (or the demand's areas) and min_per_area."""
+    from planner.demand import areas_to_wgs84
+
+    model, demand = scenario["model"], scenario["demand"]
+    path = model["areas"]
+    datum = model["areas_datum"]
+    if path is None and demand["areas"] is not None and model["min_per_area"] is not None:
+        path = demand["areas"]
+        datum = datum or demand["datum"]
+    if path is None:
+        return {}
+    areas = _read_areas(path, id_column=model["area_name"], label_field="[model] areas")
+    polys = areas_to_wgs84(areas, datum=datum or "wgs84", label=Path(path).name)
+    districts = gpd.GeoDataFrame(
+        {"name": areas.index.astype(str)}, geometry=polys.to_numpy(), crs=4326
+    )
+    return {
+        "areas": districts,
+        "area_name": "name",
+        "min_per_area": model["min_per_area"],
+        "within_share": model["within_share"],
+    }
+
+
 def _candidates(
-    scenario: Scenario, network: Any, stations: gpd.GeoDataFrame | None
+    scenario: Scenario, network: RoadNetwork, stations: gpd.GeoDataFrame | None
 ) -> gpd.GeoDataFrame | None:
     from planner.candidates import (
         candidates_from_grid,
@@ -191,7 +323,7 @@ def _candidates(
     return found
 
 
-def build_plan(scenario: Scenario, *, progress: bool = False) -> Any:
+def build_plan(scenario: Scenario, *, progress: bool = False) -> Plan:
     """Read a scenario's inputs and return its (not yet run) :class:`~planner.plan.Plan`.
 
     Sections marked ``demo = true`` take the embedded demo region's inputs, as
@@ -210,7 +342,8 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Any:
     planner.plan.Plan
         The plan; call ``.site(p=...)``.
     """
-    from planner.plan import Plan, demo_homes_plan, demo_worker_plan
+    from planner.datasets.demo import demo_homes_plan, demo_worker_plan
+    from planner.plan import Plan
 
     network = _network(scenario, progress=progress)
     model = scenario["model"]
@@ -223,6 +356,9 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Any:
     }
     if scenario["candidates"]["cost"] is not None:
         settings["cost"] = scenario["candidates"]["cost"]
+    if scenario.programme == "worker_stations":
+        settings |= _districts(scenario)
+        settings["within_share"] = model["within_share"]
     if scenario.programme == "driver_homes":
         settings["rest_interval_h"] = model["interval_h"]
         if scenario["candidates"]["min_volume"] > 0:
@@ -254,7 +390,7 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Any:
     )
 
 
-def _flows(scenario: Scenario, network: Any) -> Any:
+def _flows(scenario: Scenario, network: RoadNetwork) -> Flows:
     from planner.io import read_traces
     from planner.routes import match_traces, route_od
 
@@ -280,20 +416,95 @@ def _flows(scenario: Scenario, network: Any) -> Any:
     )
 
 
-def _replace_folder(tmp: Path, target: Path) -> None:
-    """Move a finished temporary folder into place, replacing the old one only then."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{tmp.name}")
-        target.rename(old)
-    try:
-        tmp.rename(target)
-    except OSError:
-        if old is not None:
-            old.rename(target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _check_inputs(scenario: Scenario, plan: Plan) -> None:
+    """Refuse a run whose demand, candidates or routes came out empty: it would show nothing."""
+    where = str(scenario.file) if scenario.file is not None else scenario.name
+    if plan.programme == "worker_stations":
+        if plan.demand is None:
+            raise InputError(
+                "the scenario gives no demand: there is nothing to cover.",
+                file=where,
+                field="[demand]",
+                fix="add [demand] with areas, points, pois, osm, raster or traces "
+                "(demo = true for the embedded region).",
+            )
+        weight = plan.demand.get("weight", None)
+        total = float(weight.sum()) if weight is not None and len(weight) else 0.0
+        if len(plan.demand) == 0 or not total > 0:
+            raise InputError(
+                f"the demand came out empty ({len(plan.demand)} points, total weight "
+                f"{total:g}): there is nothing to cover.",
+                file=where,
+                field="[demand]",
+                fix="check the demand file and its settings; see the warnings above.",
+            )
+    elif plan.flows is None or len(plan.flows) == 0:
+        raise InputError(
+            "the truck routes came out empty: there is nothing to serve.",
+            file=where,
+            field="[routes]",
+            fix="check the OD table or the truck traces.",
+        )
+    if plan.candidates is None or len(plan.candidates) == 0:
+        raise InputError(
+            "no candidate sites: no new site can be recommended.",
+            file=where,
+            field="[candidates]",
+            fix="add [candidates] with path, osm = true or grid_m (demo = true for the "
+            "embedded region), and check their filters (min_distance_m, min_volume).",
+        )
+
+
+def _check_result(scenario: Scenario, result: PlanResult) -> None:
+    """Refuse a result with no demand on the network: its shares would be meaningless."""
+    if result.programme != "worker_stations" or "on_network" not in result.demand:
+        return
+    on = result.demand["on_network"].to_numpy(bool)
+    if len(on) and not (result.demand["weight"].to_numpy(float)[on] > 0).any():
+        raise InputError(
+            f"none of the {len(on)} demand points lies within "
+            f"{scenario['model']['max_snap_m']:g} m of the {scenario['model']['mode']} network.",
+            file=str(scenario.file) if scenario.file is not None else scenario.name,
+            field="[demand]",
+            fix="check the demand's datum (gcj02 for Amap, bd09 for Baidu) and that it lies "
+            "in the network's area.",
+        )
+
+
+def _write_area_tables(folder: Path, result: PlanResult) -> None:
+    """Write ``districts.csv`` and ``communities.csv`` when the plan has them."""
+    from planner._atomic import write_text
+
+    for name in ("districts", "communities"):
+        table = getattr(result, name, None)
+        if table is not None:
+            write_text(folder / f"{name}.csv", table.to_csv())
+
+
+def _summary(result: PlanResult) -> str:
+    """One line: sites, covered share before -> after, and communities within the cutoff."""
+    text = (
+        f"{len(result.sites)} sites; covered {result.share_before:.1%} -> {result.share_after:.1%}"
+    )
+    districts = getattr(result, "districts", None)
+    if districts is not None and "communities" in districts:
+        row = districts.loc["all"]
+        text += (
+            f"; communities within the cutoff {row['communities_within_before']} -> "
+            f"{row['communities_within_after']} of {row['communities']}"
+        )
+    return text
+
+
+def _write_manifest(folder: Path, record: dict[str, Any]) -> None:
+    """Write ``scenario.json``: the record plus the list of files the run wrote."""
+    from planner._results_folder import MANIFEST
+
+    names = sorted({p.name for p in folder.iterdir()} | {MANIFEST})
+    (folder / MANIFEST).write_text(
+        json.dumps({**record, "outputs": names}, indent=2, ensure_ascii=False, default=str),
+        encoding="utf-8",
+    )
 
 
 def run_scenario(
@@ -303,14 +514,19 @@ def run_scenario(
     scheduler: str | None = None,
     threads: int | None = None,
     progress: bool = False,
-) -> tuple[Any, Path]:
-    """Run one scenario and write its outputs into one folder, atomically.
+    overwrite: bool = False,
+) -> tuple[PlanResult, Path]:
+    """Run one scenario and write its outputs into one folder, losing nothing.
 
     The folder receives ``sites.geojson``, ``coverage.csv``, ``map.html``,
-    ``report.html``, ``run.json``, ``scenario.json`` (the validated scenario
-    and its hash) and ``run.log`` (what planner logged during the run). It is
-    built beside the target and renamed into place when complete; an error
-    leaves any earlier results as they were.
+    ``report.html``, ``run.json``, ``scenario.json`` (the validated scenario,
+    its hash and the list of files the run wrote) and ``run.log`` (what
+    planner logged during the run). The files are built beside the target and
+    moved in when complete. The files of an earlier run in the folder move into
+    ``previous/<time of that run>/``; files planner did not write are never
+    touched (a new file whose name one of them holds stops the run before it
+    starts). An error, or demand or candidates that come out empty, leave the
+    folder as it was.
 
     Parameters
     ----------
@@ -327,17 +543,29 @@ def run_scenario(
         core); results are the same with any number.
     progress
         Show progress bars.
+    overwrite
+        Drop the earlier run's files instead of keeping them in ``previous/``
+        (files planner did not write are kept either way).
 
     Returns
     -------
     tuple
         The :class:`~planner.plan.PlanResult` and the output folder.
+
+    Raises
+    ------
+    InputError
+        Bad inputs, demand, candidates or routes that come out empty, demand
+        that lies entirely off the network, or an output folder holding files
+        with the outputs' names that planner did not write.
     """
-    from planner.plan import write_outputs
+    from planner._results_folder import check_folder, install_outputs
+    from planner.outputs import write_outputs
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     target = Path(out_dir) if out_dir is not None else scenario.output_folder
+    check_folder(target)
     output = scenario["output"]
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
@@ -349,11 +577,14 @@ def run_scenario(
     package = logging.getLogger("planner")
     level = package.level
     package.addHandler(handler)
+    captured = logging.getLogger("py.warnings")  # warnings, when the caller routes them here
+    captured.addHandler(handler)
     if level == logging.NOTSET or level > logging.INFO:
         package.setLevel(logging.INFO)
     try:
         logger.info("scenario %s (%s), hash %s", scenario.name, scenario.file, scenario.hash)
         plan = build_plan(scenario, progress=progress)
+        _check_inputs(scenario, plan)
         solver = scenario["solver"]
         model = scenario["model"]
         result = plan.site(
@@ -367,6 +598,7 @@ def run_scenario(
             n_jobs=threads or os.cpu_count() or 1,
             progress=progress,
         )
+        _check_result(scenario, result)
         logger.info(
             "%d sites; covered %.4f -> %.4f",
             len(result.sites),
@@ -374,6 +606,7 @@ def run_scenario(
             result.share_after,
         )
         package.removeHandler(handler)
+        captured.removeHandler(handler)
         handler.close()
         write_outputs(
             [result],
@@ -382,17 +615,19 @@ def run_scenario(
             tiles=None if output["tiles"].lower() == "none" else output["tiles"],
             language=output["language"],
         )
+        _write_area_tables(tmp, result)
         record: dict[str, Any] = {"scenario": scenario.to_dict(), "hash": scenario.hash}
         record["file"] = str(scenario.file) if scenario.file else None
-        (tmp / "scenario.json").write_text(
-            json.dumps(record, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
-        )
-        _replace_folder(tmp, target)
+        _write_manifest(tmp, record)
+        installed = install_outputs(tmp, target, keep_previous=not overwrite)
+        if installed.previous is not None:
+            logger.info("the earlier results moved to %s", installed.previous)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
         package.removeHandler(handler)
+        captured.removeHandler(handler)
         handler.close()
         package.setLevel(level)
     return result, target
@@ -404,7 +639,8 @@ def coverage_scenario(
     out_dir: str | Path | None = None,
     scheduler: str | None = None,
     progress: bool = False,
-) -> tuple[Any, Path]:
+    overwrite: bool = False,
+) -> tuple[CoverageResult, Path]:
     """Measure who the existing stations already serve: a scenario's analysis only.
 
     Runs :func:`planner.coverage.coverage` on the scenario's network, stations and
@@ -423,6 +659,8 @@ def coverage_scenario(
         A ``dask.distributed`` scheduler address (or client) for the travel times.
     progress
         Show progress bars.
+    overwrite
+        Drop an earlier analysis's files instead of keeping them in ``previous/``.
 
     Returns
     -------
@@ -430,10 +668,17 @@ def coverage_scenario(
         The :class:`~planner.coverage.CoverageResult` and the folder written.
     """
     from planner._atomic import write_text
+    from planner._results_folder import check_folder, install_outputs
     from planner.coverage import coverage
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    target = (
+        Path(out_dir)
+        if out_dir is not None
+        else scenario.output_folder.with_name(scenario.output_folder.name + "-coverage")
+    )
+    check_folder(target)
     if scenario.programme != "worker_stations":
         raise InputError(
             f"coverage analysis measures demand points; {scenario.file or scenario.name} is a "
@@ -465,11 +710,6 @@ def coverage_scenario(
         scheduler=scheduler,
         progress=progress,
     )
-    target = (
-        Path(out_dir)
-        if out_dir is not None
-        else scenario.output_folder.with_name(scenario.output_folder.name + "-coverage")
-    )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     tmp.chmod(0o755)
@@ -478,7 +718,8 @@ def coverage_scenario(
         for name in ("points", "uncovered", "hexes"):
             frame = getattr(result, name)
             write_text(tmp / f"{name}.geojson", frame.to_json(drop_id=True, na="null"))
-        _replace_folder(tmp, target)
+        _write_manifest(tmp, {"scenario": scenario.to_dict(), "hash": scenario.hash})
+        install_outputs(tmp, target, keep_previous=not overwrite)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -522,20 +763,23 @@ def _run_one(
     progress: bool,
     scheduler: str | None = None,
     threads: int | None = None,
+    overwrite: bool = False,
 ) -> ScenarioRun:
     try:
         result, folder = run_scenario(
-            path, out_dir=out_dir, scheduler=scheduler, threads=threads, progress=progress
+            path,
+            out_dir=out_dir,
+            scheduler=scheduler,
+            threads=threads,
+            progress=progress,
+            overwrite=overwrite,
         )
     except PlannerError as error:
         return ScenarioRun(path, "invalid", None, str(error))
     except Exception as error:  # a batch reports and goes on
         logger.debug("scenario %s failed:\n%s", path, traceback.format_exc())
         return ScenarioRun(path, "failed", None, f"{type(error).__name__}: {error}")
-    message = (
-        f"{len(result.sites)} sites; covered {result.share_before:.1%} -> {result.share_after:.1%}"
-    )
-    return ScenarioRun(path, "ok", str(folder), message)
+    return ScenarioRun(path, "ok", str(folder), _summary(result))
 
 
 def run_batch(
@@ -544,6 +788,7 @@ def run_batch(
     jobs: int = 1,
     scheduler: str | None = None,
     progress: bool = False,
+    overwrite: bool = False,
 ) -> list[ScenarioRun]:
     """Run many scenarios; a failing one is reported and the others go on.
 
@@ -558,6 +803,8 @@ def run_batch(
         matrix is computed on that cluster.
     progress
         Show progress bars (only with ``jobs=1``).
+    overwrite
+        Drop earlier runs' files instead of keeping them in ``previous/``.
 
     Returns
     -------
@@ -568,10 +815,18 @@ def run_batch(
         raise InputError(f"jobs must be 1 or more, got {jobs}.", field="jobs")
     names = [str(p) for p in paths]
     if jobs == 1 or len(names) == 1:
-        return [_run_one(name, None, progress, scheduler) for name in names]
+        return [_run_one(name, None, progress, scheduler, None, overwrite) for name in names]
     n = len(names)
     threads = max(1, (os.cpu_count() or 1) // jobs)  # the cores shared between the scenarios
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return list(
-            pool.map(_run_one, names, [None] * n, [False] * n, [scheduler] * n, [threads] * n)
+            pool.map(
+                _run_one,
+                names,
+                [None] * n,
+                [False] * n,
+                [scheduler] * n,
+                [threads] * n,
+                [overwrite] * n,
+            )
         )

@@ -46,12 +46,14 @@ from scipy.spatial import cKDTree
 
 from planner import _grid
 from planner._errors import InputError
+from planner._validate import points_lonlat
 from planner.crs import WGS84, local_metric_crs
+from planner.osm import tagged_elements
 
 if TYPE_CHECKING:
-    # type only: planner.routes imports this module (its face re-exports the
-    # driver-home functions), so a run-time import would close a circle
-    from planner.routes import Flows
+    # type only, from the module that owns it (the routes face re-exports the
+    # driver-home functions of this module)
+    from planner.routes.volumes import Flows
 
 logger = logging.getLogger(__name__)
 
@@ -117,28 +119,8 @@ def _schema(
 
 
 def _lonlat(gdf: gpd.GeoDataFrame | gpd.GeoSeries, label: str) -> tuple[np.ndarray, np.ndarray]:
-    if gdf.crs is None:
-        raise InputError(
-            f"{label} has no CRS.",
-            file=label,
-            field="geometry",
-            fix="set it, e.g. gdf.set_crs('EPSG:4326') for WGS84 longitude/latitude.",
-        )
-    geom = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
-    if not CRS(gdf.crs).equals(WGS84):
-        geom = geom.to_crs(WGS84)
-    if geom.isna().any() or geom.is_empty.any():
-        bad = np.flatnonzero((geom.isna() | geom.is_empty).to_numpy())
-        raise InputError(
-            f"{len(bad)} rows have no geometry.",
-            file=label,
-            row=int(bad[0]) + 1,
-            field="geometry",
-            fix="drop them or give them coordinates.",
-        )
-    if set(geom.geom_type.unique()) - {"Point"}:
-        geom = geom.representative_point()
-    return np.asarray(geom.x, float), np.asarray(geom.y, float)
+    _, lon, lat = points_lonlat(gdf, label=label, polygons="representative")
+    return lon, lat
 
 
 def _check_candidates(candidates: gpd.GeoDataFrame, label: str = "candidates") -> None:
@@ -704,8 +686,6 @@ def driver_home_candidates(
     >>> "service_area" in set(cands["kind"])
     True
     """
-    import osmium
-
     file = Path(path)
     if not file.is_file():
         raise InputError(f"no such OSM file: {file}.", file=file, fix="check the path.")
@@ -718,51 +698,32 @@ def driver_home_candidates(
             fix=f"use some of {sorted(DRIVER_HOME_TAGS)}.",
         )
     recs: list[dict[str, Any]] = []
-    try:
-        proc = osmium.FileProcessor(str(file), osmium.osm.NODE | osmium.osm.WAY).with_locations()
-        for item in proc:
-            obj: Any = item
-            tags = {t.k: t.v for t in obj.tags}
-            if not tags:
+    for element in tagged_elements(file):
+        kind = _driver_home_kind(element.tags)
+        if kind is None:
+            continue
+        pts = element.coords
+        outline: list[tuple[float, float]] | None = None
+        if element.osm_type == "node":
+            if not pts:
                 continue
-            kind = _driver_home_kind(tags)
-            if kind is None:
+            at = pts[0]
+        else:
+            if len(pts) < 2:
                 continue
-            if obj.is_node():
-                if not obj.location.valid():
-                    continue
-                recs.append(
-                    {
-                        "id": f"osm:node/{obj.id}",
-                        "kind": kind,
-                        "name": tags.get("name"),
-                        "lon": obj.location.lon,
-                        "lat": obj.location.lat,
-                        "ring": None,
-                    }
-                )
-            elif obj.is_way():
-                pts = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
-                if len(pts) < 2:
-                    continue
-                closed = obj.nodes[0].ref == obj.nodes[-1].ref and len(pts) >= 4
-                mid = pts[len(pts) // 2]
-                recs.append(
-                    {
-                        "id": f"osm:way/{obj.id}",
-                        "kind": kind,
-                        "name": tags.get("name"),
-                        "lon": mid[0],
-                        "lat": mid[1],
-                        "ring": pts if closed else None,
-                    }
-                )
-    except RuntimeError as error:
-        raise InputError(
-            f"cannot read {file.name} as OSM data: {error}.",
-            file=file,
-            fix="check that the file is a complete OSM XML or PBF extract.",
-        ) from error
+            at = pts[len(pts) // 2]
+            if element.closed and len(pts) >= 4:
+                outline = pts
+        recs.append(
+            {
+                "id": f"osm:{element.id}",
+                "kind": kind,
+                "name": element.tags.get("name"),
+                "lon": at[0],
+                "lat": at[1],
+                "ring": outline,
+            }
+        )
     frame = pd.DataFrame(recs, columns=["id", "kind", "name", "lon", "lat", "ring"])
     area = np.zeros(len(frame))
     if len(frame):

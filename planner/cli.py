@@ -30,6 +30,14 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_PARTIAL = 3
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or tables.")]
+OverwriteOption = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Drop the earlier run's files in the output folder instead of keeping them in "
+        "previous/<time>/ (files planner did not write are never touched).",
+    ),
+]
 SchedulerOption = Annotated[
     str | None,
     typer.Option(
@@ -41,8 +49,10 @@ SchedulerOption = Annotated[
 
 
 def _configure_logging(quiet: bool) -> None:
+    # warnings go through logging: shown unless --quiet, and kept in each run's run.log
+    logging.captureWarnings(True)
     logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
+        level=logging.ERROR if quiet else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -87,7 +97,7 @@ def demo(
 
     Example: planner demo --out maps/demo
     """
-    from planner.plan import run_demo
+    from planner.datasets.demo import run_demo
 
     _configure_logging(quiet)
     try:
@@ -176,13 +186,17 @@ def run(
     ],
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Scenarios run at once.")] = 1,
     scheduler: SchedulerOption = None,
+    overwrite: OverwriteOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Run scenarios; each writes one output folder, whole or not at all.
+    """Run scenarios; each writes one output folder and loses nothing there.
 
-    A failing scenario is reported and the others go on. Exit code 0 when all
+    An earlier run's files in the folder move into previous/<time>/ (--overwrite
+    drops them); files planner did not write are never touched. A failing
+    scenario, or one whose demand or candidates come out empty, is reported,
+    leaves its folder as it was, and the others go on. Exit code 0 when all
     succeed, 2 when all failed on bad input, 3 when some failed (partial), 1 on
-    unexpected errors only.
+    unexpected errors only. --quiet prints only failures and the closing count.
 
     Example: planner run examples/demo_worker_stations.toml examples/demo_driver_homes.toml
 
@@ -197,12 +211,18 @@ def run(
         if scheduler is not None:
             check_scheduler(scheduler)
         runs = run_batch(
-            files, jobs=jobs, scheduler=scheduler, progress=_progress(quiet) and jobs == 1
+            files,
+            jobs=jobs,
+            scheduler=scheduler,
+            progress=_progress(quiet) and jobs == 1,
+            overwrite=overwrite,
         )
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error
     for item in runs:
+        if quiet and item.status == "ok":
+            continue
         where = f" -> {item.folder}" if item.folder else ""
         typer.echo(f"{item.status:<8} {item.source}{where}\n         {item.message}")
     statuses = {item.status for item in runs}
@@ -224,6 +244,7 @@ def coverage_command(
     scenario: Annotated[Path, typer.Argument(help="A worker-station scenario (.toml).")],
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
     scheduler: SchedulerOption = None,
+    overwrite: OverwriteOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Who is already served: coverage of the existing stations, no siting.
@@ -241,7 +262,11 @@ def coverage_command(
         if scheduler is not None:
             check_scheduler(scheduler)
         result, folder = coverage_scenario(
-            scenario, out_dir=out, scheduler=scheduler, progress=_progress(quiet)
+            scenario,
+            out_dir=out,
+            scheduler=scheduler,
+            progress=_progress(quiet),
+            overwrite=overwrite,
         )
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)

@@ -13,7 +13,7 @@ cutoff when some station is reachable within it.
 Opening hours
 -------------
 Stations may carry opening hours (column ``hours``, read by
-:func:`planner.io.parse_hours`): ``"24/7"`` (also ``"24h"``, ``"00:00-24:00"``) for
+:func:`planner.hours.parse_hours`): ``"24/7"`` (also ``"24h"``, ``"00:00-24:00"``) for
 unattended stations open around the clock, one range ``"08:00-20:00"``, a range
 over midnight ``"22:00-06:00"``, or several ranges ``"08:00-12:00,14:00-18:00"``.
 The same hours apply every day; ranges include their start minute and exclude
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -35,12 +34,12 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
+from planner import _grid
 from planner._errors import InputError, Problem
 from planner.access import AccessMatrix, access_matrix, nearest_sites
 from planner.crs import WGS84
-from planner.io import parse_hours
+from planner.hours import hours_mask, stations_open
 from planner.network import RoadNetwork
 
 logger = logging.getLogger(__name__)
@@ -54,250 +53,10 @@ __all__ = [
     "stations_open",
 ]
 
-_MINUTES = 24 * 60
-_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
-
-# ============================================================================ opening hours
-def _minute(text: str, *, allow_24: bool) -> int:
-    match = _TIME.match(text)
-    if not match:
-        raise ValueError(f"{text.strip()!r} is not a time HH:MM")
-    hours, minutes = int(match.group(1)), int(match.group(2))
-    value = hours * 60 + minutes
-    if minutes >= 60 or value > _MINUTES or (value == _MINUTES and not allow_24):
-        raise ValueError(f"{text.strip()!r} is not a time of day")
-    return value
-
-
-def hours_mask(text: str) -> np.ndarray:
-    """Return the minutes of the day (0..1439) at which a station is open, as a mask.
-
-    The text is read by :func:`planner.io.parse_hours` (``"24/7"``,
-    ``"08:00-20:00"``, ``"22:00-06:00"`` over midnight, or ranges separated by
-    commas); a range's end minute is excluded.
-
-    Parameters
-    ----------
-    text
-        The opening hours.
-
-    Returns
-    -------
-    numpy.ndarray
-        1440 booleans, ``True`` where open.
-
-    Raises
-    ------
-    ValueError
-        Text that is not in this form (weekday rules are not supported).
-
-    Examples
-    --------
-    >>> mask = hours_mask("22:00-06:00")
-    >>> bool(mask[23 * 60]), bool(mask[5 * 60 + 59]), bool(mask[6 * 60]), int(mask.sum())
-    (True, True, False, 480)
-    """
-    mask = np.zeros(_MINUTES, dtype=bool)
-    for start, end in parse_hours(text):
-        if start < end:
-            mask[start:end] = True
-        else:  # over midnight
-            mask[start:] = True
-            mask[:end] = True
-    return mask
-
-
-def _window_mask(window: tuple[str, str]) -> np.ndarray:
-    try:
-        start_text, end_text = window
-    except (TypeError, ValueError) as error:
-        raise InputError(
-            f"hours must be a (start, end) pair of 'HH:MM' times, got {window!r}.",
-            field="hours",
-            fix="pass e.g. hours=('22:00', '23:00').",
-        ) from error
-    try:
-        start = _minute(str(start_text), allow_24=False)
-        end = _minute(str(end_text), allow_24=True) % _MINUTES
-    except ValueError as error:
-        raise InputError(
-            f"hours {window!r}: {error}.",
-            field="hours",
-            fix="pass 'HH:MM' times, e.g. hours=('22:00', '23:00').",
-        ) from error
-    mask = np.zeros(_MINUTES, dtype=bool)
-    if start == end:
-        mask[start] = True  # an instant
-    elif start < end:
-        mask[start:end] = True
-    else:
-        mask[start:] = True
-        mask[:end] = True
-    return mask
-
-
-def stations_open(
-    stations: pd.DataFrame,
-    window: tuple[str, str],
-    *,
-    column: str = "hours",
-    open_rule: Literal["whole", "any"] = "whole",
-    label: str = "stations",
-) -> pd.Series:
-    """Return which stations are open in a daily time window.
-
-    Parameters
-    ----------
-    stations
-        A table with an opening-hours column (see the module docs).
-    window
-        ``(start, end)`` as ``"HH:MM"``; ``end < start`` runs over midnight, and
-        ``start == end`` is the single minute ``start``.
-    column
-        The opening-hours column.
-    open_rule
-        ``"whole"``: open for the whole window; ``"any"``: open at some moment of it.
-    label
-        What the stations are, for messages.
-
-    Returns
-    -------
-    pandas.Series
-        Booleans on the stations' index.
-
-    Raises
-    ------
-    InputError
-        A missing column, missing hours, or hours that cannot be read (every bad
-        row is listed).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> s = pd.DataFrame({"hours": ["24/7", "08:00-20:00", "22:00-06:00"]})
-    >>> stations_open(s, ("23:00", "01:00")).tolist()
-    [True, False, True]
-    """
-    if open_rule not in ("whole", "any"):
-        raise InputError(
-            f"open_rule must be 'whole' or 'any', got {open_rule!r}.", field="open_rule"
-        )
-    if column not in stations.columns:
-        raise InputError(
-            f"{label} has no {column!r} column, so opening hours cannot be checked.",
-            file=label,
-            field=column,
-            fix="add opening hours (e.g. '24/7', '08:00-20:00') or call without hours=.",
-        )
-    wanted = _window_mask(window)
-    problems: list[Problem] = []
-    result = np.zeros(len(stations), dtype=bool)
-    for row, value in enumerate(stations[column].tolist()):
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            problems.append(
-                Problem(
-                    "opening hours are missing.",
-                    file=label,
-                    row=row + 1,
-                    field=column,
-                    fix="fill them, e.g. '24/7' for an unattended station.",
-                )
-            )
-            continue
-        try:
-            mask = hours_mask(str(value))
-        except ValueError as error:
-            problems.append(
-                Problem(
-                    f"cannot read opening hours {value!r}: {error}.",
-                    file=label,
-                    row=row + 1,
-                    field=column,
-                    fix="write '24/7', 'HH:MM-HH:MM' or ranges separated by commas.",
-                )
-            )
-            continue
-        result[row] = bool(mask[wanted].all() if open_rule == "whole" else mask[wanted].any())
-    if problems:
-        raise InputError(problems)
-    return pd.Series(result, index=stations.index, name="open")
-
-
-# ================================================================================ hexagons
-def hex_cells(x: np.ndarray, y: np.ndarray, size_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return the axial ``(q, r)`` of the pointy-top hexagon holding each metric point.
-
-    Hexagons have side (= circumradius) ``size_m`` and are anchored at the CRS
-    origin, so the same points always fall in the same cells.
-
-    Parameters
-    ----------
-    x, y
-        Coordinates in metres (a projected CRS).
-    size_m
-        The hexagon's side in metres.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        Integer ``q`` and ``r``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> q, r = hex_cells(np.array([0.0, 1000.0]), np.array([0.0, 0.0]), 500.0)
-    >>> q.tolist(), r.tolist()
-    ([0, 1], [0, 0])
-    """
-    fq = (math.sqrt(3) / 3 * x - y / 3) / size_m
-    fr = (2 / 3 * y) / size_m
-    fs = -fq - fr
-    q, r, s = np.round(fq), np.round(fr), np.round(fs)
-    dq, dr, ds = np.abs(q - fq), np.abs(r - fr), np.abs(s - fs)
-    fix_q = (dq > dr) & (dq > ds)
-    fix_r = ~fix_q & (dr > ds)
-    q = np.where(fix_q, -r - s, q)
-    r = np.where(fix_r, -q - s, r)
-    return q.astype(np.int64), r.astype(np.int64)
-
-
-def hex_polygons(q: np.ndarray, r: np.ndarray, size_m: float) -> np.ndarray:
-    """Return the pointy-top hexagons of axial cells ``(q, r)`` as shapely polygons.
-
-    The inverse of :func:`hex_cells`: cell ``(q, r)`` of side ``size_m`` is the
-    hexagon around ``(size_m * sqrt(3) * (q + r / 2), size_m * 1.5 * r)``, in the
-    same metric CRS as the points that were binned.
-
-    Parameters
-    ----------
-    q, r
-        Integer axial coordinates (as returned by :func:`hex_cells`).
-    size_m
-        The hexagon's side in metres.
-
-    Returns
-    -------
-    numpy.ndarray
-        One ``shapely.Polygon`` per cell (object array), with the CRS's units.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> q, r = hex_cells(np.array([0.0, 1000.0]), np.array([0.0, 0.0]), 500.0)
-    >>> cells = hex_polygons(q, r, 500.0)
-    >>> round(cells[0].area), bool(cells[1].contains(shapely.Point(1000.0, 0.0)))
-    (649519, True)
-    """
-    q = np.asarray(q)
-    r = np.asarray(r)
-    cx = size_m * math.sqrt(3) * (q + r / 2)
-    cy = size_m * 1.5 * r
-    angles = np.radians(np.arange(6) * 60 + 30)
-    xs = cx[:, None] + size_m * np.cos(angles)[None, :]
-    ys = cy[:, None] + size_m * np.sin(angles)[None, :]
-    rings = np.stack([xs, ys], axis=-1)
-    return np.asarray(shapely.polygons(rings), dtype=object)
+# hexagons: the one grid lives in planner._grid; these are its public names here
+hex_cells = _grid.hex_cells
+hex_polygons = _grid.hex_polygons
 
 
 # ================================================================================ coverage
@@ -544,7 +303,8 @@ def coverage(
         ).reset_index(drop=True)
 
     metric = demand.geometry.to_crs(network.crs)
-    q, r = hex_cells(metric.x.to_numpy(), metric.y.to_numpy(), hex_size_m)
+    mx, my = metric.x.to_numpy(), metric.y.to_numpy()
+    q, r = hex_cells(mx, my, hex_size_m)
     hex_id = pd.Series([f"{a}_{b}" for a, b in zip(q, r, strict=True)], index=demand.index)
 
     points = gpd.GeoDataFrame(
@@ -567,26 +327,15 @@ def coverage(
     main = _covered(cutoff_min)
     uncovered = points[~points[main] & ~points["excluded"]].copy()
 
-    per_hex = kept.assign(
-        uncovered_weight=np.where(kept[main], 0.0, kept["weight"]),
-        q=q[~points["excluded"].to_numpy()],
-        r=r[~points["excluded"].to_numpy()],
-    ).groupby("hex_id", sort=True)
-    table = per_hex.agg(
-        q=("q", "first"),
-        r=("r", "first"),
-        points=("weight", "size"),
-        weight=("weight", "sum"),
-        weight_uncovered=("uncovered_weight", "sum"),
+    keep = ~points["excluded"].to_numpy()
+    table, polygons = _grid.hex_totals(
+        mx[keep],
+        my[keep],
+        kept["weight"].to_numpy(dtype=float),
+        np.where(kept[main], 0.0, kept["weight"]),
+        hex_size_m,
     )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = 1.0 - table["weight_uncovered"] / table["weight"]
-    table["share"] = share.where(table["weight"] > 0)
-    hexes = gpd.GeoDataFrame(
-        table.drop(columns=["q", "r"]),
-        geometry=hex_polygons(table["q"].to_numpy(), table["r"].to_numpy(), hex_size_m),
-        crs=network.crs,
-    ).to_crs(WGS84)
+    hexes = gpd.GeoDataFrame(table, geometry=polygons, crs=network.crs).to_crs(WGS84)
 
     catch = kept[kept[main]].groupby("nearest_station")["weight"].sum()
     station_far = (

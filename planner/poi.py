@@ -33,6 +33,7 @@ import shapely
 
 from planner._errors import InputError
 from planner.crs import WGS84
+from planner.osm import OsmElement, tagged_elements
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,9 @@ def _normalise_tags(tags: TagSpec) -> dict[str, frozenset[str] | None]:
     return spec
 
 
-def _match(tags: Any, spec: Mapping[str, frozenset[str] | None]) -> tuple[str, str] | None:
+def _match(
+    tags: Mapping[str, str], spec: Mapping[str, frozenset[str] | None]
+) -> tuple[str, str] | None:
     """Return the first (key, value) of ``spec`` that the OSM tags match."""
     for key, values in spec.items():
         value = tags.get(key)
@@ -79,11 +82,11 @@ def _match(tags: Any, spec: Mapping[str, frozenset[str] | None]) -> tuple[str, s
     return None
 
 
-def _way_point(way: Any) -> shapely.Point | None:
-    coords = [(node.location.lon, node.location.lat) for node in way.nodes if node.location.valid()]
+def _way_point(way: OsmElement) -> shapely.Point | None:
+    coords = way.coords
     if not coords:
         return None
-    if len(coords) >= 4 and way.is_closed() and len(coords) == len(way.nodes):
+    if len(coords) >= 4 and way.closed and len(coords) == way.n_nodes:
         polygon = shapely.Polygon(coords)
         if polygon.is_valid and polygon.area > 0:
             return shapely.centroid(polygon)
@@ -92,6 +95,15 @@ def _way_point(way: Any) -> shapely.Point | None:
         return shapely.Point(coords[0])
     line = shapely.LineString(coords)
     return line.interpolate(0.5, normalized=True)
+
+
+def _point(element: OsmElement) -> shapely.Point | None:
+    """Return the point of a node, way or relation area (``None``: no location in the file)."""
+    if element.osm_type == "node":
+        return shapely.Point(element.coords[0]) if element.coords else None
+    if element.osm_type == "way":
+        return _way_point(element)
+    return None if element.area is None else shapely.centroid(element.area)
 
 
 def pois_from_osm(
@@ -139,9 +151,6 @@ def pois_from_osm(
     >>> set(pois["key"]) <= {"amenity"}
     True
     """
-    import osmium
-    import osmium.filter
-
     path = Path(path)
     spec = _normalise_tags(tags)
     if not path.is_file():
@@ -156,67 +165,29 @@ def pois_from_osm(
             file=path,
             fix=f"use one of {', '.join(OSM_SUFFIXES)}.",
         )
-    keys = tuple(spec)
     rows: list[dict[str, Any]] = []
     geoms: list[shapely.Geometry] = []
     skipped = 0
-    wkb = osmium.geom.WKBFactory()
-    try:
-        processor = (
-            osmium.FileProcessor(str(path))
-            .with_locations()
-            .with_areas(osmium.filter.KeyFilter(*keys))
-            .with_filter(osmium.filter.KeyFilter(*keys))
+    for element in tagged_elements(path, keys=spec, relations=True):
+        hit = _match(element.tags, spec)
+        if hit is None:
+            continue
+        point = _point(element)
+        if point is None or point.is_empty:
+            skipped += 1
+            continue
+        rows.append(
+            {
+                "poi_id": element.id,
+                "osm_type": element.osm_type,
+                "osm_id": int(element.osm_id),
+                "key": hit[0],
+                "category": hit[1],
+                "name": element.tags.get("name") if names else None,
+                "tags": element.tags,
+            }
         )
-        for obj in processor:
-            point: shapely.Geometry | None
-            if isinstance(obj, osmium.osm.Area):
-                if obj.from_way():
-                    continue  # closed ways are handled as ways
-                osm_type, osm_id = "relation", obj.orig_id()
-                hit = _match(obj.tags, spec)
-                if hit is None:
-                    continue
-                try:
-                    point = shapely.centroid(shapely.from_wkb(wkb.create_multipolygon(obj)))
-                except RuntimeError:
-                    point = None
-            elif isinstance(obj, osmium.osm.Node):
-                osm_type, osm_id = "node", obj.id
-                hit = _match(obj.tags, spec)
-                if hit is None:
-                    continue
-                point = shapely.Point(obj.location.lon, obj.location.lat)
-            elif isinstance(obj, osmium.osm.Way):
-                osm_type, osm_id = "way", obj.id
-                hit = _match(obj.tags, spec)
-                if hit is None:
-                    continue
-                point = _way_point(obj)
-            else:
-                continue  # relations come through as assembled areas
-            if point is None or point.is_empty:
-                skipped += 1
-                continue
-            tag_dict = {t.k: t.v for t in obj.tags}
-            rows.append(
-                {
-                    "poi_id": f"{osm_type}/{osm_id}",
-                    "osm_type": osm_type,
-                    "osm_id": int(osm_id),
-                    "key": hit[0],
-                    "category": hit[1],
-                    "name": tag_dict.get("name") if names else None,
-                    "tags": tag_dict,
-                }
-            )
-            geoms.append(point)
-    except RuntimeError as error:
-        raise InputError(
-            f"cannot read {path.name} as OSM data: {error}.",
-            file=path,
-            fix="check that the file is a complete OSM XML or PBF extract.",
-        ) from error
+        geoms.append(point)
     if skipped:
         logger.info("%s: %d tagged ways without node locations skipped", path.name, skipped)
     columns = ["poi_id", "osm_type", "osm_id", "key", "category", "name", "tags"]

@@ -24,7 +24,7 @@ from planner._atomic import write_text
 from planner._errors import InputError
 
 if TYPE_CHECKING:
-    from planner.plan import PlanResult
+    from planner.plan.result import PlanResult
 
 __all__ = ["bar_svg", "curve_svg", "report_html", "write_report"]
 

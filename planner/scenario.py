@@ -45,6 +45,14 @@ from pathlib import Path
 from typing import Any
 
 from planner._errors import InputError, Problem
+from planner.presets import (
+    KINDS_BY_PROGRAMME,
+    MODEL_KINDS,
+    MODES,
+    PRESETS,
+    PROGRAMMES,
+    WORKER_STATIONS,
+)
 
 __all__ = [
     "KINDS_BY_PROGRAMME",
@@ -55,26 +63,13 @@ __all__ = [
     "scenario_files",
 ]
 
-PROGRAMMES = ("worker_stations", "driver_homes")
-# The models a scenario can run, per programme (default first): maximal coverage
-# (p sites, a budget or phases) or set covering for worker stations; for driver
-# homes, the rest-interval rule (flow capturing when no route is that long) or
-# flow capturing alone (planner.plan.Plan.site).
-KINDS_BY_PROGRAMME: Mapping[str, tuple[str, ...]] = {
-    "worker_stations": ("mclp", "lscp"),
-    "driver_homes": ("rest_interval", "flow_capture"),
-}
-MODEL_KINDS = ("mclp", "lscp", "rest_interval", "flow_capture")
-_MODES = ("walk", "ebike", "car", "truck")
 _DATUMS = ("wgs84", "gcj02", "bd09")
+# [demand] sources: each is also the key naming its file (roads = true: every street)
+_DEMAND_SOURCES = ("demo", "traces", "points", "osm", "areas", "amap", "raster", "roads")
+_SPREADS = ("roads", "nodes", "centroid", "buildings")
+_GROUPS = ("rider", "courier", "ride_hailing", "truck", "other")
 _SOLVERS = ("auto", "exact", "fast")
 _LANGUAGES = ("en", "zh")
-
-# Preset defaults per programme: the two programmes' usual settings, all overridable.
-_PRESETS: Mapping[str, Mapping[str, Any]] = {
-    "worker_stations": {"mode": "ebike", "cutoff_min": 15.0, "kind": "mclp"},
-    "driver_homes": {"mode": "truck", "cutoff_min": 15.0, "kind": "rest_interval"},
-}
 
 
 @dataclass(frozen=True)
@@ -98,6 +93,10 @@ def _non_negative(value: Any) -> str | None:
 
 def _fraction(value: Any) -> str | None:
     return None if 0 <= value < 1 else "must be a fraction from 0 (inclusive) to 1"
+
+
+def _share(value: Any) -> str | None:
+    return None if 0 < value <= 1 else "must be a share above 0 and at most 1"
 
 
 def _phase_list(value: Any) -> str | None:
@@ -149,9 +148,23 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
     },
     "demand": {
         "demo": _Key((bool,), False),
+        "source": _Key((str,), None, _DEMAND_SOURCES),
         "traces": _Key((str,), path=True),
         "points": _Key((str,), path=True),
         "osm": _Key((str,), path=True),
+        "areas": _Key((str,), path=True),
+        "amap": _Key((str,), path=True),
+        "raster": _Key((str,), path=True),
+        "roads": _Key((bool,), False),
+        "population": _Key((str,), "population"),
+        "area_id": _Key((str,)),
+        "spread": _Key((str,), "roads", _SPREADS),
+        "buildings": _Key((str,), path=True),
+        "typecode": _Key((str,)),
+        "band": _Key((int,), 1, check=_positive),
+        "scale": _Key(_NUMBER, 1.0, check=_non_negative),
+        "per_km": _Key(_NUMBER, 1.0, check=_non_negative),
+        "worker_group": _Key((str,), "other", _GROUPS),
         "datum": _Key((str,), "wgs84", _DATUMS),
         "lon": _Key((str,)),
         "lat": _Key((str,)),
@@ -186,7 +199,7 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
     },
     "model": {
         "kind": _Key((str,), None, MODEL_KINDS),
-        "mode": _Key((str,), None, _MODES),
+        "mode": _Key((str,), None, MODES),
         "cutoff_min": _Key(_NUMBER, None, check=_positive),
         "curve_cutoffs_min": _Key((list,), [5, 10, 15, 20], check=_positive_list),
         "p": _Key((int,), check=_positive),
@@ -194,6 +207,11 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
         "phases": _Key((list,), check=_phase_list),
         "interval_h": _Key(_NUMBER, 4.0, check=_positive),
         "max_snap_m": _Key(_NUMBER, 500.0, check=_positive),
+        "min_per_area": _Key((int,), check=_non_negative),
+        "areas": _Key((str,), path=True),
+        "area_name": _Key((str,)),
+        "areas_datum": _Key((str,), None, _DATUMS),
+        "within_share": _Key(_NUMBER, 0.5, check=_share),
     },
     "solver": {
         "method": _Key((str,), "auto", _SOLVERS),
@@ -213,7 +231,7 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
 _ONE_OF: Mapping[str, tuple[tuple[str, ...], bool]] = {
     "network": (("demo", "osm", "graphml", "place", "bbox"), True),
     "stations": (("demo", "path"), False),
-    "demand": (("demo", "traces", "points", "osm"), False),
+    "demand": (_DEMAND_SOURCES, False),
     "routes": (("demo", "od", "traces"), False),
 }
 
@@ -416,6 +434,15 @@ def _check_counts(
                 fix="name the candidates' cost column: cost = 'cost'.",
             )
         )
+    if model.get("min_per_area") and (kind != "mclp" or budget is not None or phases is not None):
+        problems.append(
+            Problem(
+                "min_per_area works with kind = 'mclp' and p (no budget or phases).",
+                file=file,
+                field="[model] min_per_area",
+                fix="give p = <number of new sites>, or drop min_per_area.",
+            )
+        )
     if p is not None and phases is not None and isinstance(phases, list) and p != sum(phases):
         problems.append(
             Problem(
@@ -423,6 +450,56 @@ def _check_counts(
                 file=file,
                 field="[model] phases",
                 fix="leave p out when giving phases, or make them agree.",
+            )
+        )
+
+
+def _check_demand(
+    demand: dict[str, Any], model: Mapping[str, Any], *, file: str, problems: list[Problem]
+) -> None:
+    """Check ``[demand] source`` against the file keys, and what the sources need."""
+    given = [k for k in _DEMAND_SOURCES if demand.get(k) not in (None, False)]
+    source = demand.get("source")
+    if source is not None:
+        if given and source not in given:
+            problems.append(
+                Problem(
+                    f"[demand] source = {source!r} but the section gives {', '.join(given)}.",
+                    file=file,
+                    field="[demand] source",
+                    fix=f"give {source} = ... (or drop source: it is inferred from the file key).",
+                )
+            )
+        elif not given:
+            value = "true" if source in ("demo", "roads") else "'FILE'"
+            problems.append(
+                Problem(
+                    f"[demand] source = {source!r} names no {source} input.",
+                    file=file,
+                    field=f"[demand] {source}",
+                    fix=f"add {source} = {value}.",
+                )
+            )
+    elif given:
+        demand["source"] = given[0]
+    if demand.get("spread") == "buildings" and demand.get("buildings") is None:
+        problems.append(
+            Problem(
+                "spread = 'buildings' needs the building footprints.",
+                file=file,
+                field="[demand] buildings",
+                fix="add buildings = 'buildings.geojson', or use spread = 'roads'.",
+            )
+        )
+    if model.get("min_per_area") is not None and not (
+        model.get("areas") is not None or demand.get("areas") is not None
+    ):
+        problems.append(
+            Problem(
+                "min_per_area needs the districts it applies to.",
+                file=file,
+                field="[model] areas",
+                fix="add areas = 'districts.geojson' to [model] (or [demand] areas).",
             )
         )
 
@@ -478,12 +555,15 @@ def _validate(data: Mapping[str, Any], *, file: str, base: Path) -> Scenario:
                     fix=f"give one of {', '.join(keys)} (demo = true for the embedded region).",
                 )
             )
+    _check_demand(sections["demand"], sections["model"], file=file, problems=problems)
     programme = head.get("programme") or "worker_stations"
-    preset = _PRESETS.get(programme, _PRESETS["worker_stations"])
+    # the programme's preset fills what [model] leaves out (planner.presets)
+    preset = PRESETS.get(programme, WORKER_STATIONS)
     model = sections["model"]
-    for key in ("kind", "mode", "cutoff_min"):
+    defaults = {"kind": preset.model, "mode": preset.mode, "cutoff_min": preset.cutoff_min}
+    for key, value in defaults.items():
         if model.get(key) is None:
-            model[key] = preset[key]
+            model[key] = value
     allowed = KINDS_BY_PROGRAMME.get(programme, KINDS_BY_PROGRAMME["worker_stations"])
     if model["kind"] not in allowed:
         problems.append(

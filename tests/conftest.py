@@ -15,6 +15,26 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+_IMPORTORSKIP = pytest.importorskip
+_OURS = ("planner", "tests")
+
+
+def _importorskip_third_party(modname: str, *args: Any, **kwargs: Any) -> Any:
+    """``pytest.importorskip`` for optional third-party packages only.
+
+    Our own modules must import: a skip would hide an ImportError of ``planner``.
+    """
+    if modname.split(".")[0] in _OURS:
+        pytest.fail(
+            f"pytest.importorskip({modname!r}) would hide an ImportError of our own code; "
+            f"import it directly."
+        )
+    return _IMPORTORSKIP(modname, *args, **kwargs)
+
+
+pytest.importorskip = _importorskip_third_party
+
+
 def shared_file(relative: str) -> Path:
     """Return a file under ../shared/data, skipping the test when it is absent."""
     path = SHARED_DATA / relative
@@ -321,7 +341,7 @@ def line_plan(network: Any, **kwargs: Any) -> Any:
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """``planner.plan.run_demo`` once on the embedded region (about 45 s)."""
-    from planner.plan import run_demo
+    from planner.datasets.demo import run_demo
 
     return run_demo(tmp_path_factory.mktemp("demo") / "maps" / "demo")
 

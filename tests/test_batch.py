@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner import InputError
+from planner._results_folder import check_folder, earlier_outputs, install_outputs
 from planner.batch import build_plan, run_scenario
 from planner.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL, app
 from planner.scenario import load_scenario
@@ -50,6 +51,7 @@ def test_examples_are_valid() -> None:
     assert result.output.count("ok: ") == len(list(EXAMPLES.glob("*.toml"))) >= 3
 
 
+@pytest.mark.slow
 def test_cli_run_equals_api(tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "homes")
     result = runner.invoke(app, ["run", str(scenario), "-q"])
@@ -75,6 +77,7 @@ def test_cli_run_equals_api(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
 
+@pytest.mark.slow
 def test_worker_stations_from_files_never_lose_coverage() -> None:
     result = build_plan(load_scenario(EXAMPLES / "city_worker_stations_from_files.toml")).site(p=5)
     demand = result.demand
@@ -83,6 +86,7 @@ def test_worker_stations_from_files_never_lose_coverage() -> None:
     assert result.sites["added"].is_monotonic_decreasing or len(result.sites) <= 1
 
 
+@pytest.mark.slow
 def test_batch_with_a_broken_scenario_is_partial(tmp_path: Path) -> None:
     good = _scenario(tmp_path, "good")
     broken = _scenario(tmp_path, "broken").read_text().replace("interval_h", "intervall_h")
@@ -98,6 +102,7 @@ def test_batch_with_a_broken_scenario_is_partial(tmp_path: Path) -> None:
     assert good.is_file()
 
 
+@pytest.mark.slow
 def test_failed_run_keeps_earlier_results(tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "keep")
     _, folder = run_scenario(scenario)
@@ -117,6 +122,7 @@ def test_failed_run_keeps_earlier_results(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_BAD_INPUT
 
 
+@pytest.mark.slow
 def test_killed_run_leaves_no_half_written_folder(tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "killed")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -136,6 +142,7 @@ def test_killed_run_leaves_no_half_written_folder(tmp_path: Path) -> None:
         shutil.rmtree(leftover)
 
 
+@pytest.mark.slow
 def test_coverage_command_equals_planner_coverage(tmp_path: Path) -> None:
     from planner.coverage import coverage
 
@@ -159,6 +166,7 @@ def test_coverage_command_equals_planner_coverage(tmp_path: Path) -> None:
     assert "is a 'driver_homes' scenario" in homes.output
 
 
+@pytest.mark.slow
 def test_rerun_reproduces_identical_files(tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "again")
     _, first = run_scenario(scenario, out_dir=tmp_path / "one")
@@ -180,6 +188,7 @@ def test_rerun_reproduces_identical_files(tmp_path: Path) -> None:
     assert without_timings(first / "run.json") == without_timings(second / "run.json")
 
 
+@pytest.mark.slow
 def test_phased_example_on_a_dask_cluster_equals_the_local_api(tmp_path: Path) -> None:
     """The phased example, run by the CLI with --scheduler, equals a local API run."""
     from dask.distributed import LocalCluster
@@ -215,6 +224,7 @@ def test_phased_example_on_a_dask_cluster_equals_the_local_api(tmp_path: Path) -
     assert run["plans"][0]["parameters"]["phases"] == [4, 3, 3]
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_bad_input(tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "nowhere")
     result = runner.invoke(app, ["run", str(scenario), "-q", "--scheduler", "tcp://127.0.0.1:9"])
@@ -222,3 +232,130 @@ def test_an_unreachable_scheduler_is_bad_input(tmp_path: Path) -> None:
     assert "no Dask scheduler answers at 'tcp://127.0.0.1:9'" in result.output
     assert "dask scheduler" in result.output
     assert not (tmp_path / "out-nowhere").exists()
+
+
+# ------------------------------------------------------------ folder-level atomicity
+def _folder(path: Path, files: dict[str, bytes]) -> Path:
+    path.mkdir()
+    for name, data in files.items():
+        (path / name).write_bytes(data)
+    return path
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def _earlier_run(folder: Path, files: dict[str, bytes]) -> Path:
+    """A folder as an earlier run left it: its files and a manifest listing them."""
+    names = sorted([*files, "scenario.json"])
+    manifest = json.dumps({"hash": "earlier", "outputs": names}).encode()
+    return _folder(folder, {**files, "scenario.json": manifest})
+
+
+def test_install_into_a_new_folder_is_one_rename(tmp_path: Path) -> None:
+    tmp = _folder(tmp_path / ".out.tmp-1", {"sites.csv": b"new"})
+    done = install_outputs(tmp, tmp_path / "out")
+    assert _contents(tmp_path / "out") == {"sites.csv": b"new"}
+    assert done.previous is None
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_install_keeps_earlier_results_and_foreign_files(tmp_path: Path) -> None:
+    target = _earlier_run(tmp_path / "out", {"sites.csv": b"old", "map.html": b"old map"})
+    (target / "my_notes.txt").write_bytes(b"mine")
+    earlier = _contents(target)
+    new_manifest = json.dumps({"outputs": ["scenario.json", "sites.csv"]}).encode()
+    tmp = _folder(tmp_path / ".out.tmp-1", {"sites.csv": b"new", "scenario.json": new_manifest})
+    done = install_outputs(tmp, target)
+    assert done.previous is not None
+    assert done.previous.parent == target / "previous"
+    # the earlier run's files, all of them, in previous/<time>/; the user's file untouched
+    assert _contents(done.previous) == {k: v for k, v in earlier.items() if k != "my_notes.txt"}
+    assert (target / "my_notes.txt").read_bytes() == b"mine"
+    assert (target / "sites.csv").read_bytes() == b"new"
+    assert not (target / "map.html").exists()  # the new run wrote no map: the old one is kept
+    assert sorted(p.name for p in target.iterdir()) == [
+        "my_notes.txt",
+        "previous",
+        "scenario.json",
+        "sites.csv",
+    ]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    # a third run keeps the second one beside the first
+    tmp = _folder(tmp_path / ".out.tmp-2", {"sites.csv": b"third", "scenario.json": new_manifest})
+    third = install_outputs(tmp, target)
+    assert third.previous is not None
+    assert third.previous != done.previous
+    assert (third.previous / "sites.csv").read_bytes() == b"new"
+    assert (done.previous / "sites.csv").read_bytes() == b"old"
+    # --overwrite drops the earlier run's files, and still never the user's
+    tmp = _folder(tmp_path / ".out.tmp-3", {"sites.csv": b"4th", "scenario.json": new_manifest})
+    fourth = install_outputs(tmp, target, keep_previous=False)
+    assert fourth.previous is None
+    assert fourth.dropped == ("scenario.json", "sites.csv")
+    assert (target / "my_notes.txt").read_bytes() == b"mine"
+    assert len(list((target / "previous").iterdir())) == 2
+
+
+def test_install_refuses_to_replace_a_file_planner_did_not_write(tmp_path: Path) -> None:
+    target = _folder(tmp_path / "out", {"map.html": b"the user's own map"})
+    assert earlier_outputs(target) == []
+    tmp = _folder(tmp_path / ".out.tmp-1", {"map.html": b"new", "sites.csv": b"new"})
+    with pytest.raises(InputError, match=r"holds map\.html, which planner did not write"):
+        install_outputs(tmp, target)
+    with pytest.raises(InputError, match=r"map\.html"):
+        check_folder(target)
+    assert _contents(target) == {"map.html": b"the user's own map"}
+
+
+def test_install_that_fails_midway_puts_everything_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = _earlier_run(tmp_path / "out", {"sites.csv": b"old", "map.html": b"old map"})
+    (target / "my_notes.txt").write_bytes(b"mine")
+    earlier = _contents(target)
+    tmp = _folder(
+        tmp_path / ".out.tmp-1", {"sites.csv": b"new", "map.html": b"new", "scenario.json": b"{}"}
+    )
+    replace = os.replace
+    calls: list[str] = []
+
+    def fail_on_the_second(src: object, dst: object) -> None:
+        calls.append(str(dst))
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device", str(dst))
+        replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", fail_on_the_second)
+    with pytest.raises(OSError, match="No space left"):
+        install_outputs(tmp, target)
+    assert _contents(target) == earlier
+    assert sorted(p.name for p in target.iterdir()) == sorted(earlier)
+
+
+@pytest.mark.slow
+def test_run_failing_while_writing_outputs_keeps_earlier_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that fails halfway through writing its outputs leaves the earlier folder as it was."""
+    scenario = _scenario(tmp_path, "midway")
+    earlier = {name: f"earlier {name}".encode() for name in OUTPUTS}
+    folder = _folder(tmp_path / "out-midway", earlier)
+    replace = os.replace
+    written: list[str] = []
+
+    def fail_on_the_third_output(src: object, dst: object) -> None:
+        dst = Path(str(dst))
+        if dst.parent.name.startswith(".out-midway.tmp-"):
+            written.append(dst.name)
+            if len(written) == 3:
+                raise OSError(28, "No space left on device", str(dst))
+        replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", fail_on_the_third_output)
+    with pytest.raises(OSError, match="No space left on device"):
+        run_scenario(scenario)
+    assert len(written) == 3  # two outputs were written in full before the failure
+    assert _contents(folder) == earlier
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

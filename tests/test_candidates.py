@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import Counter
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -28,15 +27,9 @@ from planner.candidates import (
     filter_candidates,
 )
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-HAIDIAN = SHARED / "beijing_haidian" / "haidian_cau.osm"
+HAIDIAN = "beijing_haidian/haidian_cau.osm"  # in ../shared/data
 TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True)
 GEOD = Geod(ellps="WGS84")
-
-
-def _need(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"real data not found: {path} (the shared data folder {SHARED} is absent)")
 
 
 def _points(lon: list[float], lat: list[float], **columns: list) -> gpd.GeoDataFrame:
@@ -45,9 +38,11 @@ def _points(lon: list[float], lat: list[float], **columns: list) -> gpd.GeoDataF
 
 @pytest.mark.realdata
 def test_haidian_candidates_by_tag_match_xml_parse():
-    _need(HAIDIAN)
-    sites = candidates_from_osm(HAIDIAN)
-    root = ET.parse(HAIDIAN).getroot()
+    from tests.conftest import shared_file
+
+    haidian = shared_file(HAIDIAN)
+    sites = candidates_from_osm(haidian)
+    root = ET.parse(haidian).getroot()
     expected: Counter = Counter()
     for element in root:
         if element.tag not in ("node", "way"):
@@ -63,7 +58,7 @@ def test_haidian_candidates_by_tag_match_xml_parse():
     assert expected["fuel"] == 1
     assert sites.index.is_unique
     assert set(sites["source"]) == {"poi"}
-    only_parking = candidates_from_osm(HAIDIAN, tags={"amenity": ["parking"]})
+    only_parking = candidates_from_osm(haidian, tags={"amenity": ["parking"]})
     assert len(only_parking) == 19
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -22,7 +20,6 @@ from planner.crs import (
 )
 
 GEOD = Geod(ellps="WGS84")
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def geodesic_m(lon1, lat1, lon2, lat2) -> np.ndarray:
@@ -237,11 +234,12 @@ def test_unknown_datum_names_allowed_values():
 
 @pytest.mark.realdata
 def test_hohhot_districts_gcj02_shift():
-    path = SHARED_DATA / "hohhot" / "hohhot_districts.geojson"
-    if not path.exists():
-        pytest.skip(f"real data folder {SHARED_DATA} is absent")
     import geopandas as gpd
     import shapely
+
+    from tests.conftest import shared_file
+
+    path = shared_file("hohhot/hohhot_districts.geojson")
 
     districts = gpd.read_file(path)
     xy = shapely.get_coordinates(districts.geometry)

@@ -14,8 +14,8 @@ import pytest
 import shapely
 
 from planner import datasets
-from planner._demo_gen import lonlat_to_xy
 from planner._errors import InputError
+from planner.datasets._generate import lonlat_to_xy
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 
@@ -87,7 +87,7 @@ def test_regeneration_reproduces_the_committed_files(tmp_path: Path) -> None:
 
 
 def test_demo_dir_prefers_the_repo_then_the_cache(tmp_path: Path) -> None:
-    from planner.datasets import _resolve_dir
+    from planner.datasets._access import _resolve_dir
 
     cache = tmp_path / "cache"
     assert _resolve_dir(None, repo_dir=DEMO, cache_dir=cache) == DEMO

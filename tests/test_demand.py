@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -30,14 +29,8 @@ from planner.demand import (
 )
 from tests.traces_synth import li_stays_reference, planted_traces
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-GEOLIFE = SHARED / "geolife" / "geolife_sample.txt.gz"
+GEOLIFE = "geolife/geolife_sample.txt.gz"  # in ../shared/data
 TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True)
-
-
-def _need(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"real data not found: {path} (the shared data folder {SHARED} is absent)")
 
 
 # ----------------------------------------------------------------- stays
@@ -497,8 +490,9 @@ def test_grid_conservation_property(weights, cell):
 # ------------------------------------------------------------ real data
 @pytest.mark.realdata
 def test_geolife_stays_in_beijing_match_reference():
-    _need(GEOLIFE)
-    df = pd.read_csv(GEOLIFE, dtype={"uid": str})
+    from tests.conftest import shared_file
+
+    df = pd.read_csv(shared_file(GEOLIFE), dtype={"uid": str})
     # an independent plain-Python run of Li's algorithm on the first 15,000 fixes per person
     df = df.groupby("uid", group_keys=False).head(15_000)
     fixes = df.rename(columns={"uid": "driver_id", "datetime": "time", "lng": "lon"})
@@ -615,7 +609,7 @@ def test_demand_from_areas_spreads_totals(grid_net):
         crs="EPSG:32650",
     )
     with pytest.warns(UserWarning, match="'away'"):
-        demand = demand_from_areas(areas, grid_net, value="workers")
+        demand = demand_from_areas(areas, grid_net, value="workers", spread="nodes")
     validate_demand(demand)
     east = demand[demand["area"] == "east"]
     assert sorted(east["node"]) == [3, 4, 5, 9, 10, 11]
@@ -639,10 +633,113 @@ def test_demand_from_areas_spreads_totals(grid_net):
     )
     with pytest.warns(UserWarning, match="contain no ebike network node"):
         # read as WGS84, the district lies ~500 m off, beside the network
-        shifted = demand_from_areas(east_gcj, grid_net, value="workers")
+        shifted = demand_from_areas(east_gcj, grid_net, value="workers", spread="nodes")
     assert len(shifted) == 1
-    fixed = demand_from_areas(east_gcj, grid_net, value="workers", datum="gcj02")
+    fixed = demand_from_areas(east_gcj, grid_net, value="workers", datum="gcj02", spread="nodes")
     assert sorted(fixed["node"]) == [3, 4, 5, 9, 10, 11]
+
+
+def test_demand_from_areas_along_roads_and_centroid(grid_net):
+    """On the 100 m grid, street length per node is 100 m inside, 50-100 m on the edge.
+
+    The box holds nodes 3, 4, 5 (bottom row) and 9, 10, 11: node 5 is the grid's corner
+    (two half streets: 100 m), 3 and 4 and 11 lie on an edge (three: 150 m), 9 and 10
+    inside (four: 200 m); 950 m in all. 120 workers spread by length: 120 * m / 950.
+    """
+    from planner.demand import demand_along_roads, demand_from_areas, node_road_length
+    from tests.conftest import X0, Y0
+
+    _nodes, metres = node_road_length(grid_net, "ebike")
+    # 5 rows x 6 columns of 100 m streets: 5*5 + 4*6 = 49 streets, 4,900 m
+    assert metres.sum() == pytest.approx(4900.0)
+    areas = gpd.GeoDataFrame(
+        {"workers": [120.0]},
+        index=["east"],
+        geometry=[shapely_box(X0 + 250, Y0 - 10, X0 + 560, Y0 + 110)],
+        crs="EPSG:32650",
+    )
+    demand = demand_from_areas(areas, grid_net, value="workers")
+    by_node = demand.set_index("node")["weight"].sort_index()
+    expected = pd.Series({3: 150, 4: 150, 5: 100, 9: 200, 10: 200, 11: 150}) * 120 / 950
+    np.testing.assert_allclose(by_node.to_numpy(), expected.sort_index().to_numpy())
+    assert demand["weight"].sum() == pytest.approx(120.0)
+    one = demand_from_areas(areas, grid_net, value="workers", spread="centroid")
+    assert len(one) == 1
+    assert one["weight"].tolist() == [120.0]
+    assert one.geometry.iloc[0].within(areas.to_crs(4326).geometry.iloc[0])
+    # uniform along the roads: 2 per km on 4.9 km of street
+    along = demand_along_roads(grid_net, per_km=2.0)
+    assert along["weight"].sum() == pytest.approx(9.8)
+    with pytest.raises(InputError, match="holds no street open to ebike"):
+        demand_along_roads(grid_net, area=shapely_box(0, 0, 1, 1), total=5.0)
+    with pytest.raises(InputError, match="hold no workers"):
+        demand_from_areas(areas.assign(workers=0.0), grid_net, value="workers")
+
+
+def test_demand_from_raster_conserves_totals_and_reprojects(grid_net, tmp_path):
+    """A 4 x 4 GeoTIFF in UTM (not the network's CRS) of known counts, one cell far away."""
+    import rasterio
+    from affine import Affine
+
+    from planner.demand import demand_from_raster
+    from tests.conftest import X0, Y0
+
+    counts = np.arange(1, 17, dtype="float32").reshape(4, 4)
+    counts[0, 0] = -9999.0  # nodata
+    path = tmp_path / "pop.tif"
+    # 4 cells of 150 m from (X0 - 50, Y0 + 550) down: centres (X0 + 25 + 150 i, ...)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="float32",
+        crs="EPSG:32650",
+        nodata=-9999.0,
+        transform=Affine(150.0, 0.0, X0 - 50.0, 0.0, -150.0, Y0 + 550.0),
+    ) as dst:
+        dst.write(counts[None])
+    total = float(counts[counts > 0].sum())
+    demand = demand_from_raster(path, grid_net, area=shapely_box(0, 0, 180, 90))
+    validate_demand(demand)
+    assert demand["weight"].sum() == pytest.approx(total)  # every populated cell counted
+    assert (demand["source"] == "grid").all()
+    assert demand["n_cells"].sum() == 15
+    # the cell at row 3, column 0 has its centre at (X0 + 25, Y0 + 25): nearest node 0
+    assert demand.set_index("node").loc[0, "weight"] >= counts[3, 0]
+    # the top row's centres lie 475 m up, beyond the 5 x 100 m grid by 75 m: still on nodes
+    far = demand_from_raster(path, grid_net, area=shapely_box(0, 0, 180, 90), max_distance_m=50.0)
+    assert far["weight"].sum() == pytest.approx(total)
+    assert (far["node"] == -1).sum() > 0  # far cells stay at their own centre
+    with pytest.raises(InputError, match="no populated cell of the raster lies in the area"):
+        demand_from_raster(path, grid_net, area=shapely_box(10, 10, 11, 11))
+
+
+def test_demand_from_amap_type_codes(tmp_path):
+    from planner.crs import from_wgs84
+    from planner.demand import demand_from_amap
+
+    lon, lat = from_wgs84(np.array([111.66, 111.67, 111.68]), np.array([40.82] * 3), "gcj02")
+    path = tmp_path / "amap.csv"
+    pd.DataFrame(
+        {
+            "name": ["KFC", "SF Express", "Wanda Plaza"],
+            "typecode": ["050301", "070501|070500", "060101"],
+            "location": [f"{x:.6f},{y:.6f}" for x, y in zip(lon, lat, strict=True)],
+        }
+    ).to_csv(path, index=False)
+    demand = demand_from_amap(path)
+    assert demand[["weight", "group"]].to_dict("records") == [
+        {"weight": 2.0, "group": "rider"},
+        {"weight": 5.0, "group": "courier"},
+        {"weight": 5.0, "group": "rider"},
+    ]
+    # GCJ-02 converted back to WGS84 within a metre
+    np.testing.assert_allclose(demand.geometry.x, [111.66, 111.67, 111.68], atol=1e-5)
+    with pytest.raises(InputError, match="none of the 1 POIs has a type code"):
+        demand_from_amap(pd.DataFrame({"typecode": ["190000"], "location": ["111.6,40.8"]}))
 
 
 def shapely_box(x0: float, y0: float, x1: float, y1: float):  # type: ignore[no-untyped-def]
@@ -652,7 +749,7 @@ def shapely_box(x0: float, y0: float, x1: float, y1: float):  # type: ignore[no-
 
 
 # ------------------------------------------------------- OSM POI demand
-HAIDIAN = SHARED / "beijing_haidian" / "haidian_cau.osm"
+HAIDIAN = "beijing_haidian/haidian_cau.osm"  # in ../shared/data
 
 
 @pytest.mark.realdata
@@ -660,9 +757,10 @@ def test_haidian_poi_demand_matches_tag_counts():
     import xml.etree.ElementTree as ET
 
     from planner.demand import demand_from_osm
+    from tests.conftest import shared_file
 
-    _need(HAIDIAN)
-    demand = demand_from_osm(HAIDIAN)
+    haidian = shared_file(HAIDIAN)
+    demand = demand_from_osm(haidian)
     validate_demand(demand)
     # independent: count tagged nodes and ways in the XML, first matching key wins
     expected = {}
@@ -670,7 +768,7 @@ def test_haidian_poi_demand_matches_tag_counts():
     for key, _ in POI_DEMAND_WEIGHTS:
         if key not in keys:
             keys.append(key)
-    for element in ET.parse(HAIDIAN).getroot():
+    for element in ET.parse(haidian).getroot():
         if element.tag not in ("node", "way"):
             continue
         tags = {t.get("k"): t.get("v") for t in element.findall("tag")}
@@ -686,7 +784,7 @@ def test_haidian_poi_demand_matches_tag_counts():
     assert (demand["source"] == "poi").all()
 
 
-def test_roads_only_osm_warns(tmp_path):
+def test_roads_only_osm_is_an_input_error(tmp_path):
     from planner.demand import demand_from_osm
 
     osm = tmp_path / "roads.osm"
@@ -695,10 +793,18 @@ def test_roads_only_osm_warns(tmp_path):
         "<node id='2' lat='39.91' lon='116.3'/>"
         "<way id='3'><nd ref='1'/><nd ref='2'/><tag k='highway' v='residential'/></way></osm>"
     )
-    with pytest.warns(UserWarning, match=r"roads\.osm: no OSM objects carry a demand tag"):
+    with pytest.raises(InputError, match=r"roads\.osm.*holds no POIs with a demand tag"):
+        demand_from_osm(osm)
+    # one POI: demand, with a warning that so few points say little
+    osm.write_text(
+        osm.read_text().replace(
+            "</osm>",
+            "<node id='4' lat='39.905' lon='116.3'><tag k='amenity' v='fast_food'/></node></osm>",
+        )
+    )
+    with pytest.warns(UserWarning, match="only 1 POIs carry a demand tag"):
         demand = demand_from_osm(osm)
-    assert len(demand) == 0
-    assert list(demand.columns[:3]) == ["weight", "group", "source"]
+    assert demand["weight"].tolist() == [2.0]
 
 
 def test_group_spellings_are_normalised():
@@ -717,7 +823,7 @@ def test_group_spellings_are_normalised():
 
 # ------------------------------------------- the embedded demo region
 def test_demo_traces_planted_stops_recovered():
-    datasets = pytest.importorskip("planner.datasets")
+    from planner import datasets
     from planner.crs import local_metric_crs
 
     traces = datasets.demo_traces()
@@ -748,3 +854,52 @@ def test_demo_traces_planted_stops_recovered():
         hit_stop[near] = True
     assert hit_stay.mean() > 0.95  # precision (stays that are planted stops)
     assert hit_stop[minutes >= 6].mean() > 0.95  # recall of stops of 6 minutes or more
+
+
+# ------------------------------------------- stay tail extension, solved by hand
+def _tail_trace(tail_x: float) -> pd.DataFrame:
+    """A rider stop in UTM 50N metres, one fix a minute from 12:00, y constant.
+
+    Fix 0 at x = 0 (the anchor, at the stop's edge), fixes 1-5 at x = 60, the tail
+    fix 6 at ``tail_x``, then fix 7 far away at x = 1,000. With a 100 m radius and
+    5 minutes, Li's stay is fixes 0-5 (fix 6 is over 100 m from the anchor), whose
+    centroid is x = (0 + 5 * 60) / 6 = 50: the tail fix joins the stay when it lies
+    within 100 m of that centroid (x <= 150), and the centroid moves to its mean.
+    """
+    x0, y0 = 200_000.0, 2_496_000.0
+    xs = np.array([0.0, 60, 60, 60, 60, 60, tail_x, 1000.0])
+    to_lonlat = Transformer.from_crs("EPSG:32650", "EPSG:4326", always_xy=True)
+    lon, lat = to_lonlat.transform(x0 + xs, np.full(len(xs), y0))
+    return pd.DataFrame(
+        {
+            "driver_id": "a",
+            "time": pd.date_range("2024-05-01 12:00", periods=len(xs), freq="min"),
+            "lon": lon,
+            "lat": lat,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("tail_x", "merge", "n_points", "end_minute", "centroid_x"),
+    [
+        (149.0, True, 7, 6, (0 + 5 * 60 + 149) / 7),  # 99 m from the centroid: joins
+        (151.0, True, 6, 5, 50.0),  # 101 m from the centroid: stays out
+        (149.0, False, 6, 5, 50.0),  # merge=False is Li's algorithm exactly: no tail
+    ],
+)
+def test_stay_tail_extends_within_the_radius_of_its_centroid(
+    tail_x: float, merge: bool, n_points: int, end_minute: int, centroid_x: float
+) -> None:
+    stays = stays_from_traces(
+        _tail_trace(tail_x), max_distance_m=100.0, min_duration_min=5.0, merge=merge
+    )
+    assert len(stays) == 1
+    row = stays.iloc[0]
+    assert row["n_points"] == n_points
+    assert row["duration_min"] == pytest.approx(end_minute)
+    assert row["start"] == pd.Timestamp("2024-05-01 12:00")
+    assert row["end"] == pd.Timestamp("2024-05-01 12:00") + pd.Timedelta(minutes=end_minute)
+    x, y = TO_UTM.transform(row.geometry.x, row.geometry.y)
+    assert x - 200_000.0 == pytest.approx(centroid_x, abs=1e-3)
+    assert y - 2_496_000.0 == pytest.approx(0.0, abs=1e-3)

@@ -14,17 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 
-from planner._errors import DatumError, InputError
+from planner._errors import DatumError, InputError, Problem
 from planner.crs import to_wgs84
 from planner.io import (
     parse_hours,
+    parse_timestamps,
     read_candidates,
     read_points,
     read_stations,
     read_traces,
 )
-
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 LON = [116.3975, 116.4100, 116.3500]
 LAT = [39.9087, 39.9200, 39.9900]
@@ -719,14 +718,107 @@ def test_traces_datum_and_geometry(traces):
     np.testing.assert_allclose(result.geometry.x, expected, atol=1e-12)
 
 
+# ---------------------------------------------------------------- the one timestamp rule
+
+
+def _hours(times: pd.Series) -> list[int]:
+    return [int(h) for h in times.dt.hour]
+
+
+def test_timestamps_epoch_seconds_and_milliseconds():
+    seconds = pd.Series([1714521600, 1714521660])
+    utc = parse_timestamps(seconds)
+    assert [str(t) for t in utc] == ["2024-05-01 00:00:00+00:00", "2024-05-01 00:01:00+00:00"]
+    assert parse_timestamps(seconds * 1000).equals(utc)
+    assert parse_timestamps(seconds.astype(float) + 0.5).dt.second.tolist() == [0, 0]
+    local = parse_timestamps(seconds, tz="Asia/Shanghai")
+    assert [str(t) for t in local] == ["2024-05-01 08:00:00+08:00", "2024-05-01 08:01:00+08:00"]
+
+
+def test_timestamps_naive_text_is_local_in_tz_or_kept_naive():
+    text = pd.Series(["2024-05-01 12:00:00", "2024/05/01 12:30"], index=["x", "y"])
+    local = parse_timestamps(text, tz="Asia/Shanghai")
+    assert local.index.tolist() == ["x", "y"]
+    assert str(local.dt.tz) == "Asia/Shanghai"
+    assert _hours(local) == [12, 12]
+    assert _hours(local.dt.tz_convert("UTC")) == [4, 4]
+    naive = parse_timestamps(text)
+    assert naive.dt.tz is None
+    assert _hours(naive) == [12, 12]
+
+
+def test_timestamps_one_offset_without_tz_keep_the_local_clock():
+    # every fix "+08:00" (some spelled +0800): a noon fix stays hour 12, not UTC hour 4
+    text = pd.Series(["2024-05-01 12:00:00+08:00", "2024-05-01T12:30:00+0800"])
+    kept = parse_timestamps(text)
+    assert _hours(kept) == [12, 12]
+    assert kept.iloc[0] == pd.Timestamp("2024-05-01 04:00", tz="UTC")  # the same instant
+    assert _hours(parse_timestamps(text, tz="UTC")) == [4, 4]
+
+
+def test_timestamps_mixed_offsets():
+    text = pd.Series(["2024-05-01 12:00:00+08:00", "2024-05-01 05:00:00+01:00"])
+    with pytest.warns(UserWarning, match="mixes UTC offsets"):
+        utc = parse_timestamps(text)
+    assert str(utc.dt.tz) == "UTC"
+    assert _hours(utc) == [4, 4]
+    assert _hours(parse_timestamps(text, tz="Asia/Shanghai")) == [12, 12]
+
+
+def test_timestamps_with_and_without_offset_need_tz():
+    text = pd.Series(["2024-05-01 12:00:00+08:00", "2024-05-01 12:30:00"])
+    with pytest.raises(InputError, match="UTC offset") as info:
+        parse_timestamps(text, field="when", file="t.csv")
+    assert (info.value.file, info.value.row, info.value.field) == ("t.csv", 2, "when")
+    assert _hours(parse_timestamps(text, tz="Asia/Shanghai")) == [12, 12]
+
+
+def test_timestamps_bad_rows_raise_or_are_collected():
+    text = pd.Series(["2024-05-01 08:00", "01/05/2024 08:00", "", "soon"])
+    with pytest.raises(InputError) as info:
+        parse_timestamps(text, tz="Asia/Shanghai")
+    assert [(p.row, p.message.split(" ")[0]) for p in info.value.problems] == [
+        (2, "timestamp"),
+        (3, "missing"),
+        (4, "cannot"),
+    ]
+    assert "ambiguous" in info.value.problems[0].message
+    problems: list[Problem] = []
+    parsed = parse_timestamps(text, tz="Asia/Shanghai", problems=problems)
+    assert len(problems) == 3
+    assert parsed.isna().tolist() == [False, True, True, True]
+    with pytest.raises(InputError, match="unknown time zone"):
+        parse_timestamps(text, tz="Mars/Olympus")
+
+
+def test_stays_from_traces_report_the_local_hour_of_offset_times():
+    from planner.demand import hotspots_from_stays, stays_from_traces
+
+    times = pd.date_range("2024-05-01 12:00", periods=10, freq="min")
+    fixes = pd.DataFrame(
+        {
+            "driver_id": np.repeat(["a", "b"], 10),
+            "time": [t.strftime("%Y-%m-%d %H:%M:%S+08:00") for t in times] * 2,
+            "lon": 116.30,
+            "lat": 39.98,
+        }
+    )
+    stays = stays_from_traces(fixes)
+    assert _hours(stays["start"]) == [12, 12]
+    assert stays["duration_min"].tolist() == [9.0, 9.0]
+    hotspots = hotspots_from_stays(stays, hour_histogram=True, hours=[12])
+    assert hotspots.loc[0, "h12"] == 2
+    assert hotspots.loc[0, "h04"] == 0
+
+
 # ---------------------------------------------------------------- real data
 
 
 @pytest.mark.realdata
 def test_geolife_traces():
-    path = SHARED_DATA / "geolife" / "geolife_sample.txt.gz"
-    if not path.exists():
-        pytest.skip(f"real data folder {SHARED_DATA} is absent")
+    from tests.conftest import shared_file
+
+    path = shared_file("geolife/geolife_sample.txt.gz")
     # GeoLife times are in GMT: columns lat,lng,datetime,uid.
     result = read_traces(path, driver="uid", time="datetime", tz="UTC")
     assert len(result) == 217_653

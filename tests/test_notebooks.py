@@ -102,4 +102,8 @@ def test_bring_your_own_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     # GCJ-02 stations converted back land on the roads (unconverted they would be ~500 m off)
     maximum = float(re.search(r"max\s+([\d.]+)", described).group(1))  # type: ignore[union-attr]
     assert maximum < 60
+    # communities with a population: the share within 15 minutes, per district and for all
+    districts = _text(cells[5])
+    assert "communities_share_after" in districts
+    assert "all" in districts
     assert not list(tmp_path.glob("my_stations.csv"))  # the notebook cleans up after itself

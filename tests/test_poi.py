@@ -15,18 +15,12 @@ import shapely
 from planner._errors import InputError
 from planner.poi import pois_from_osm
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-HAIDIAN = SHARED / "beijing_haidian" / "haidian_cau.osm"
+HAIDIAN = "beijing_haidian/haidian_cau.osm"  # in ../shared/data
 
 TAGS = {
     "amenity": ["fuel", "parking", "restaurant", "fast_food", "cafe"],
     "shop": True,
 }
-
-
-def _need(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"real data not found: {path} (the shared data folder {SHARED} is absent)")
 
 
 def _helsinki() -> Path:
@@ -58,12 +52,14 @@ def _etree_counts(path: Path) -> tuple[Counter, dict[str, tuple[float, float]]]:
 
 @pytest.mark.realdata
 def test_haidian_counts_match_independent_xml_parse():
-    _need(HAIDIAN)
-    pois = pois_from_osm(HAIDIAN, tags=TAGS)
+    from tests.conftest import shared_file
+
+    haidian = shared_file(HAIDIAN)
+    pois = pois_from_osm(haidian, tags=TAGS)
     ours = Counter(
         (k, "*" if k == "shop" else v) for k, v in zip(pois["key"], pois["category"], strict=True)
     )
-    expected, _ = _etree_counts(HAIDIAN)
+    expected, _ = _etree_counts(haidian)
     assert ours == expected
     # the figures in the shared data README
     assert ours[("amenity", "fuel")] == 1
@@ -79,9 +75,11 @@ def test_haidian_counts_match_independent_xml_parse():
 
 @pytest.mark.realdata
 def test_haidian_geometry_nodes_and_way_centroids():
-    _need(HAIDIAN)
-    pois = pois_from_osm(HAIDIAN, tags=TAGS)
-    root = ET.parse(HAIDIAN).getroot()
+    from tests.conftest import shared_file
+
+    haidian = shared_file(HAIDIAN)
+    pois = pois_from_osm(haidian, tags=TAGS)
+    root = ET.parse(haidian).getroot()
     nodes = {n.get("id"): (float(n.get("lon")), float(n.get("lat"))) for n in root.iter("node")}
     ways = {w.get("id"): [nd.get("ref") for nd in w.findall("nd")] for w in root.iter("way")}
     for poi_id, row in pois.iterrows():
@@ -149,7 +147,8 @@ def test_bad_paths_and_tags(tmp_path):
 
 
 def test_demo_region_counts_match_datasets_reader():
-    datasets = pytest.importorskip("planner.datasets")
+    from planner import datasets
+
     path = datasets.demo_path("demo_region.osm.bz2")
     tags = {
         "amenity": ["restaurant", "fast_food", "community_centre", "toilets", "fuel", "parking"],

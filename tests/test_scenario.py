@@ -176,3 +176,102 @@ def test_counting_sites_by_p_budget_phases_or_cover_all() -> None:
         | {"model": {"kind": "flow_capture", "p": 2}}
     )
     assert homes["model"]["kind"] == "flow_capture"
+
+
+# ------------------------------------------------------------- numeric boundaries
+# Every numeric check at its edges: the last value accepted and the first refused,
+# each refusal naming the key. A check that is off by one at either edge fails here.
+_BASE: dict[str, object] = {"name": "x", "network": {"demo": True}, "model": {"p": 3}}
+_PHASED: dict[str, object] = {"name": "x", "network": {"demo": True}}
+_BUDGET: dict[str, object] = {
+    "name": "x",
+    "network": {"demo": True},
+    "candidates": {"demo": True, "cost": "cost"},
+}
+_EDGES = [
+    # (base, section ("" = top level), key, value, accepted)
+    (_BASE, "", "seed", 0, True),
+    (_BASE, "", "seed", -1, False),
+    (_BASE, "solver", "mip_gap", 0, True),  # documented: 0 inclusive (prove the optimum)
+    (_BASE, "solver", "mip_gap", 0.0, True),
+    (_BASE, "solver", "mip_gap", 0.999999, True),
+    (_BASE, "solver", "mip_gap", 1, False),  # "from 0 (inclusive) to 1": 1 is out
+    (_BASE, "solver", "mip_gap", 1.0000001, False),
+    (_BASE, "solver", "mip_gap", -1e-12, False),
+    (_BASE, "solver", "time_limit_s", 1e-3, True),
+    (_BASE, "solver", "time_limit_s", 0, False),
+    (_BASE, "solver", "time_limit_s", -1, False),
+    (_BASE, "model", "cutoff_min", 1e-3, True),
+    (_BASE, "model", "cutoff_min", 0, False),  # a zero-minute circle covers nobody
+    (_BASE, "model", "cutoff_min", -5, False),
+    (_BASE, "model", "p", 1, True),
+    (_BASE, "model", "p", 0, False),  # a scenario chooses at least one site
+    (_BASE, "model", "p", -1, False),
+    (_BASE, "model", "interval_h", 1e-3, True),
+    (_BASE, "model", "interval_h", 0, False),
+    (_BASE, "model", "max_snap_m", 1e-3, True),
+    (_BASE, "model", "max_snap_m", 0, False),
+    (_BASE, "model", "max_snap_m", -1, False),
+    (_BASE, "model", "curve_cutoffs_min", [1e-3, 5], True),
+    (_BASE, "model", "curve_cutoffs_min", [0, 5], False),
+    (_BASE, "model", "curve_cutoffs_min", [5, -1], False),
+    (_BASE, "model", "curve_cutoffs_min", [], False),
+    (_PHASED, "model", "phases", [0, 1], True),  # a year with no new site is allowed
+    (_PHASED, "model", "phases", [0], True),
+    (_PHASED, "model", "phases", [1, -1], False),
+    (_PHASED, "model", "phases", [], False),
+    (_BUDGET, "model", "budget", 1e-3, True),
+    (_BUDGET, "model", "budget", 0, False),
+    (_BUDGET, "model", "budget", -1, False),
+    (_BASE, "demand", "stay_distance_m", 1e-3, True),
+    (_BASE, "demand", "stay_distance_m", 0, False),
+    (_BASE, "demand", "stay_minutes", 1e-3, True),
+    (_BASE, "demand", "stay_minutes", 0, False),
+    (_BASE, "demand", "hotspot_eps_m", 1e-3, True),
+    (_BASE, "demand", "hotspot_eps_m", 0, False),
+    (_BASE, "candidates", "grid_m", 1e-3, True),
+    (_BASE, "candidates", "grid_m", 0, False),
+    (_BASE, "candidates", "min_distance_m", 0, True),
+    (_BASE, "candidates", "min_distance_m", -1e-9, False),
+    (_BASE, "candidates", "dedupe_m", 0, True),
+    (_BASE, "candidates", "dedupe_m", -1e-9, False),
+    (_BASE, "candidates", "min_volume", 0, True),
+    (_BASE, "candidates", "min_volume", -1e-9, False),
+    (_BASE, "network", "bbox", [-180, -90, 180, 90], True),
+    (_BASE, "network", "bbox", [114.0, 22.5, 114.0, 22.6], False),  # west == east
+    (_BASE, "network", "bbox", [114.0, 22.5, 114.1, 22.5], False),  # south == north
+    (_BASE, "network", "bbox", [-180.001, 22.5, 114.1, 22.6], False),
+    (_BASE, "network", "bbox", [114.0, 22.5, 114.1, 90.001], False),
+]
+
+
+@pytest.mark.parametrize(
+    ("base", "section", "key", "value", "accepted"),
+    _EDGES,
+    ids=[f"{s or 'top'}.{k}={v!r}" for _, s, k, v, _ in _EDGES],
+)
+def test_numeric_checks_at_their_boundaries(
+    base: dict[str, object], section: str, key: str, value: object, accepted: bool
+) -> None:
+    data = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+    if section:
+        table = data.setdefault(section, {})
+        assert isinstance(table, dict)
+        if section == "network" and key == "bbox":
+            table.pop("demo")
+        table[key] = value
+    else:
+        data[key] = value
+    if accepted:
+        scenario = load_scenario(data)
+        got = scenario.seed if not section else scenario[section][key]
+        assert got == value
+        return
+    with pytest.raises(InputError) as caught:
+        load_scenario(data)
+    field = f"[{section}] {key}" if section else key
+    fields = [p.field for p in caught.value.problems]
+    # a refused bbox also leaves [network] without a source: that is a second problem
+    assert fields == [field] or (key == "bbox" and fields == [field, "[network]"])
+    assert str(caught.value).count(f"{key} = {value!r} must ") == 1
+    assert f"field '{field}'" in str(caught.value)

@@ -13,6 +13,11 @@ candidate site:
   (duplicates, teleports above a plausible speed, long gaps split into trips)
   and map-matches each trip to a network path with a hidden Markov model
   (Newson & Krumm 2009), with a :class:`MapMatcher` to prepare a network once;
+* :func:`flows_from_counts` (:mod:`planner.routes.counts`) estimates flows
+  from truck counts per road section (traffic counts, ETC gantries): counts
+  placed on directed edges, candidate routes between zones (or corridor
+  routes chaining the counted sections), volumes by non-negative least
+  squares, with the fit error per count in a :class:`CountFit`;
 * :class:`Flows` (:mod:`planner.routes.volumes`) holds the paths (node
   sequences, length, time, volume) with :meth:`Flows.edge_volumes` (trucks per
   day on each edge) and :meth:`Flows.site_incidence` (which routes pass each
@@ -31,6 +36,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from planner.candidates import DRIVER_HOME_TAGS, driver_home_candidates, with_passing_volume
+from planner.routes.counts import CountFit, flows_from_counts
 from planner.routes.matching import MapMatcher, MatchResult, match_traces
 from planner.routes.od import route_od
 from planner.routes.volumes import Flows, SiteIncidence, flows_from_paths
@@ -40,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DRIVER_HOME_TAGS",
+    "CountFit",
     "DriverHomePlan",
     "Flows",
     "MapMatcher",
@@ -47,6 +54,7 @@ __all__ = [
     "SiteIncidence",
     "driver_home_candidates",
     "driver_home_plan",
+    "flows_from_counts",
     "flows_from_paths",
     "match_traces",
     "route_od",

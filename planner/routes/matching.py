@@ -27,7 +27,9 @@ from pyproj import Transformer
 
 from planner._errors import InputError, Problem
 from planner._progress import tqdm
+from planner._validate import points_lonlat
 from planner.crs import WGS84
+from planner.io import parse_timestamps
 from planner.routes._modes import ModeEdges, edge_segments, mode_edges, nearest_edges, ranges
 from planner.routes.volumes import Flows, assemble_flows
 
@@ -57,10 +59,24 @@ class MatchResult:
     trips
         One row per trip: ``driver``, ``start``, ``end``, ``points``,
         ``matched_points``, ``breaks`` (times the HMM had to restart because no
-        network path joined two fixes) and ``excluded`` (why the trip has no path).
+        network path joined two fixes), ``excluded`` (why the trip has no path),
+        and what the path spans: ``span`` (``"first to last fix"``,
+        ``"origin to last fix"``, ``"first fix to destination"`` or
+        ``"origin to destination"``), ``start_added_m`` and ``end_added_m``
+        (metres of fastest path added to reach the known origin or destination;
+        negative where the matched first or last edge was cut back to it).
     flows
         The matched paths as :class:`Flows`, one route per trip (volume
-        ``trip_volume``).
+        ``trip_volume``), with the ``span`` columns of :attr:`trips`.
+
+    Notes
+    -----
+    A matched path runs from the start of the first fix's edge to the end of
+    the last fix's edge. What the truck drove before its first fix and after
+    its last one is not in the traces: with a fix every 30 s that is up to
+    half a kilometre at each end, so a path of ``span == "first to last fix"``
+    is shorter than the trip. Pass ``origins=`` / ``destinations=`` to
+    :func:`match_traces` to extend the paths to known trip ends.
     """
 
     points: pd.DataFrame
@@ -190,6 +206,9 @@ def match_traces(
     max_speed_kmh: float = 150.0,
     max_gap_s: float = 600.0,
     trip_volume: float = 1.0,
+    origins: pd.DataFrame | None = None,
+    destinations: pd.DataFrame | None = None,
+    end_snap_m: float = 500.0,
     workers: int = 1,
     progress: bool = False,
 ) -> MatchResult:
@@ -219,6 +238,15 @@ def match_traces(
     consecutive matches. Where no path joins two fixes the chain restarts
     (counted in ``breaks``) and the two parts are joined by the fastest path
     without a length limit.
+
+    A matched path spans the fixes only: from the start of the first fix's
+    edge to the end of the last fix's edge (column ``span`` says
+    ``"first to last fix"``). Known trip ends extend it: ``origins`` and
+    ``destinations`` give, per driver, the point where the driver's first trip
+    began and where the last one ended; the end snaps to the nearest node open
+    to ``mode`` (within ``end_snap_m``) and the path is joined to it by the
+    fastest path (or cut back to it when it lies on the first or last matched
+    edge). ``start_added_m`` / ``end_added_m`` say how much was added.
 
     Parameters
     ----------
@@ -251,6 +279,14 @@ def match_traces(
     trip_volume
         Volume given to each matched trip in :attr:`MatchResult.flows`
         (e.g. ``1 / days observed`` for trucks per day).
+    origins, destinations
+        Known trip ends, indexed by driver id (as in the ``driver`` column):
+        point geometry (any CRS) or ``lon``/``lat`` columns in WGS84. The
+        origin extends the driver's first trip, the destination the last.
+        Drivers not listed keep paths that span their fixes only.
+    end_snap_m
+        Trip ends farther than this from the network are not used (the
+        trip's ``span`` says so).
     workers
         Threads matching trips in parallel (the compiled matcher releases the
         GIL); the result does not depend on it.
@@ -312,6 +348,10 @@ def match_traces(
             raise InputError(f"{name} must be a positive number, got {value!r}.", field=name)
     if len(traces) == 0:
         raise InputError("the traces hold no points.", field="traces")
+    if not (np.isfinite(end_snap_m) and end_snap_m > 0):
+        raise InputError(
+            f"end_snap_m must be a positive number, got {end_snap_m!r}.", field="end_snap_m"
+        )
     if int(workers) != workers or workers < 1:
         raise InputError(f"workers must be a whole number >= 1, got {workers!r}.", field="workers")
     index, lon, lat = _trace_lonlat(traces)
@@ -417,6 +457,7 @@ def match_traces(
         workers=int(workers),
         bar=bar,
     )
+    ends = _trip_ends(net, mode, origins, destinations, drivers, r_lo, end_snap_m)
     for tr in range(n_trips):
         all_members = np.arange(k_lo[tr], k_hi[tr])
         first_row, n_rows = int(r_lo[tr]), int(r_n[tr])
@@ -430,6 +471,9 @@ def match_traces(
             "matched_points": 0,
             "breaks": 0,
             "excluded": "",
+            "span": "first to last fix",
+            "start_added_m": 0.0,
+            "end_added_m": 0.0,
         }
         if not matchable[tr]:
             for m in all_members:
@@ -449,6 +493,8 @@ def match_traces(
         row_info["matched_points"] = trip_members.size
         row_info["breaks"] = breaks
         nodes = _drop_small_loops(nodes, edges, 2.0 * radius_m)
+        if nodes.size >= 2:
+            nodes = _extend_to_ends(nodes, tr, ends, edges, row_info)
         if nodes.size >= 2:
             seqs.append(nodes)
             seq_trip.append(tr)
@@ -488,22 +534,151 @@ def match_traces(
             seqs,
             np.full(len(seqs), float(trip_volume)),
             pd.Index(seq_trip, name="trip"),
-            extra={"driver": trips.loc[seq_trip, "driver"].to_numpy()},
+            extra={
+                col: trips.loc[seq_trip, col].to_numpy()
+                for col in ("driver", "span", "start_added_m", "end_added_m")
+            },
             excluded=excluded,
         )
     return MatchResult(points=points, trips=trips, flows=flows)
 
 
+@dataclass(frozen=True)
+class _Ends:
+    """Known trip ends as node positions per trip (-1: none)."""
+
+    origin: IntArray
+    destination: IntArray
+
+
+def _end_nodes(
+    net: RoadNetwork, mode: str, table: pd.DataFrame, what: str, end_snap_m: float
+) -> dict[str, int]:
+    """Driver id -> node position of a table of trip ends (far ones left out)."""
+    if not table.index.is_unique:
+        dup = table.index[table.index.duplicated()][:5].tolist()
+        raise InputError(
+            f"{what} must have one row per driver; repeated: {dup}.",
+            field=what,
+            fix="index the table by driver id, one row each.",
+        )
+    _, lon, lat = _trace_lonlat(table)
+    snapped = net.snap(
+        np.column_stack([lon, lat]),
+        mode=mode,
+        max_distance_m=end_snap_m,
+        on_far="ignore",
+        label=what,
+    )
+    node = snapped.table["node_index"].to_numpy(dtype=np.int64)
+    far = snapped.table["far"].to_numpy(dtype=bool)
+    if far.any():
+        logger.info(
+            "match_traces: %d %s lie more than %g m from the %s network and are not used",
+            int(far.sum()),
+            what,
+            end_snap_m,
+            mode,
+        )
+    return {str(k): int(n) for k, n, f in zip(table.index, node, far, strict=True) if not f}
+
+
+def _trip_ends(
+    net: RoadNetwork,
+    mode: str,
+    origins: pd.DataFrame | None,
+    destinations: pd.DataFrame | None,
+    drivers: NDArray[np.object_],
+    first_row: IntArray,
+    end_snap_m: float,
+) -> _Ends:
+    """Find the known origin of each driver's first trip and destination of the last."""
+    n_trips = first_row.size
+    out = _Ends(np.full(n_trips, -1, np.int64), np.full(n_trips, -1, np.int64))
+    trip_driver = drivers[first_row] if n_trips else np.zeros(0, dtype=object)
+    first = np.r_[True, trip_driver[1:] != trip_driver[:-1]] if n_trips else np.zeros(0, bool)
+    last = np.r_[trip_driver[1:] != trip_driver[:-1], True] if n_trips else np.zeros(0, bool)
+    for table, what, mask, arr in (
+        (origins, "origins", first, out.origin),
+        (destinations, "destinations", last, out.destination),
+    ):
+        if table is None:
+            continue
+        nodes = _end_nodes(net, mode, table, what, end_snap_m)
+        for tr in np.flatnonzero(mask):
+            arr[tr] = nodes.get(str(trip_driver[tr]), -1)
+    return out
+
+
+def _fastest(edges: ModeEdges, src: int, dst: int) -> IntArray | None:
+    """Return the fastest node path src -> dst on the mode's edges (None if there is none)."""
+    from scipy.sparse import csgraph
+
+    dist, pred = csgraph.dijkstra(edges.csr_time, indices=src, return_predecessors=True)
+    if not np.isfinite(dist[dst]):
+        return None
+    seq = [dst]
+    while seq[-1] != src:
+        seq.append(int(pred[seq[-1]]))
+    return np.asarray(seq[::-1], dtype=np.int64)
+
+
+def _path_m(edges: ModeEdges, seq: IntArray) -> float:
+    if seq.size < 2:
+        return 0.0
+    at = np.searchsorted(edges.keys, seq[:-1] * edges.n + seq[1:])
+    return float(edges.length_m[at].sum())
+
+
+def _extend_to_ends(
+    nodes: IntArray, tr: int, ends: _Ends, edges: ModeEdges, info: dict[str, Any]
+) -> IntArray:
+    """Join a matched path to its trip's known origin and destination (see match_traces)."""
+    o, d = int(ends.origin[tr]), int(ends.destination[tr])
+    got_o = got_d = False
+    if o >= 0:
+        before = _path_m(edges, nodes)
+        if nodes[0] == o:
+            got_o = True
+        elif nodes.size >= 2 and nodes[1] == o:
+            nodes, got_o = nodes[1:], True  # began on the first matched edge
+        else:
+            head = _fastest(edges, o, int(nodes[0]))
+            if head is not None:
+                hit = np.flatnonzero(head == nodes[1]) if nodes.size >= 2 else np.zeros(0)
+                # a head path through the first edge's end: join there (no U-turn)
+                nodes = (
+                    np.r_[head[: int(hit[0])], nodes[1:]] if hit.size else np.r_[head[:-1], nodes]
+                )
+                got_o = True
+        info["start_added_m"] = _path_m(edges, nodes) - before
+    if d >= 0 and nodes.size >= 2:
+        before = _path_m(edges, nodes)
+        if nodes[-1] == d:
+            got_d = True
+        elif nodes[-2] == d:
+            nodes, got_d = nodes[:-1], True  # ended on the last matched edge
+        else:
+            tail = _fastest(edges, int(nodes[-1]), d)
+            if tail is not None:
+                hit = np.flatnonzero(tail == nodes[-2])
+                nodes = (
+                    np.r_[nodes[:-2], tail[int(hit[-1]) :]] if hit.size else np.r_[nodes, tail[1:]]
+                )
+                got_d = True
+        info["end_added_m"] = _path_m(edges, nodes) - before
+    info["span"] = {
+        (False, False): "first to last fix",
+        (True, False): "origin to last fix",
+        (False, True): "first fix to destination",
+        (True, True): "origin to destination",
+    }[(got_o, got_d)]
+    return nodes
+
+
 def _trace_lonlat(traces: pd.DataFrame) -> tuple[pd.Index, FloatArray, FloatArray]:
     if isinstance(traces, gpd.GeoDataFrame) and traces.geometry.name in traces.columns:
-        if traces.crs is None:
-            raise InputError(
-                "the traces have no CRS.",
-                field="geometry",
-                fix="set it, e.g. traces.set_crs('EPSG:4326').",
-            )
-        g = traces.geometry.to_crs(WGS84)
-        return traces.index, g.x.to_numpy(float), g.y.to_numpy(float)
+        return points_lonlat(traces, label="traces")
     lower = {str(c).lower(): c for c in traces.columns}
     lon_c = next((lower[c] for c in ("lon", "lng", "longitude", "x") if c in lower), None)
     lat_c = next((lower[c] for c in ("lat", "latitude", "y") if c in lower), None)
@@ -528,20 +703,18 @@ def _trace_lonlat(traces: pd.DataFrame) -> tuple[pd.Index, FloatArray, FloatArra
 
 
 def _trace_seconds(col: pd.Series) -> FloatArray:
-    if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype):
-        ts = pd.to_datetime(col)
-        if isinstance(ts.dtype, pd.DatetimeTZDtype):
-            ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
-        ns = ts.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
-        ns[ts.isna().to_numpy()] = np.nan
-        return ns / 1e9
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        return col.to_numpy(dtype=np.float64)
-    parsed = pd.to_datetime(col, errors="coerce", utc=True)
-    out = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
-    out = out.astype(np.float64)
-    out[parsed.isna().to_numpy()] = np.nan
-    return out
+    """Return seconds on the fixes' own clock (UTC for zoned times), NaN where unreadable.
+
+    Times are read by :func:`planner.io.parse_timestamps` (the one timestamp
+    rule) without a time zone; the caller reports the rows left NaN.
+    """
+    problems: list[Problem] = []
+    parsed = parse_timestamps(col, field=str(col.name), problems=problems)
+    if parsed.dt.tz is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    ns = parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
+    ns[parsed.isna().to_numpy()] = np.nan
+    return ns / 1e9
 
 
 def _match_trips(

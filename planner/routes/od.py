@@ -20,7 +20,7 @@ from scipy.sparse import csgraph
 
 from planner._errors import InputError, Problem
 from planner._progress import tqdm
-from planner.crs import WGS84
+from planner._validate import points_lonlat
 from planner.routes._modes import ModeEdges, mode_edges
 from planner.routes.volumes import Flows, assemble_flows
 
@@ -75,22 +75,8 @@ def _zone_points(zones: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.DataFrame:
             field="zones",
             fix="index the zones by their id.",
         )
-    geoms = zones.geometry if isinstance(zones, gpd.GeoDataFrame) else zones
-    if geoms.crs is not None and not geoms.crs.is_geographic:
-        pts = geoms.representative_point().to_crs(WGS84)
-    else:
-        pts = geoms.to_crs(WGS84)
-        poly = ~(pts.geom_type == "Point")
-        if poly.any():
-            # representative points in a metric CRS, back to degrees
-            from planner.crs import local_metric_crs
-
-            c = pts.union_all().centroid
-            metric = local_metric_crs(float(c.x), float(c.y))
-            rep = pts[poly].to_crs(metric).representative_point().to_crs(WGS84)
-            pts = pts.copy()
-            pts[poly] = rep
-    return pd.DataFrame({"lon": pts.x.to_numpy(), "lat": pts.y.to_numpy()}, index=zones.index)
+    _, lon, lat = points_lonlat(zones, label="zones", polygons="representative")
+    return pd.DataFrame({"lon": lon, "lat": lat}, index=zones.index)
 
 
 def _od_coordinates(

@@ -27,6 +27,7 @@ from scipy.sparse import csgraph
 
 from planner._errors import InputError, Problem
 from planner._progress import tqdm
+from planner._validate import points_lonlat
 from planner.crs import WGS84
 from planner.routes._modes import (
     EdgeSegments,
@@ -585,20 +586,7 @@ def _segmented_cummin(values: FloatArray, group_start_index: IntArray) -> FloatA
 def _site_lonlat(
     sites: gpd.GeoDataFrame | gpd.GeoSeries,
 ) -> tuple[pd.Index, FloatArray, FloatArray]:
-    geoms = sites.geometry if isinstance(sites, gpd.GeoDataFrame) else sites
-    if geoms.crs is None:
-        raise InputError(
-            "sites have no CRS.", field="sites", fix="set it, e.g. sites.set_crs('EPSG:4326')."
-        )
-    if len(geoms) and not (geoms.geom_type == "Point").all():
-        bad = geoms.index[geoms.geom_type != "Point"][:5].tolist()
-        raise InputError(
-            f"sites must be points; {bad} are not.",
-            field="sites",
-            fix="use representative points of areas.",
-        )
-    wgs = geoms.to_crs(WGS84)
-    return sites.index, wgs.x.to_numpy(float), wgs.y.to_numpy(float)
+    return points_lonlat(sites, label="sites")
 
 
 def flows_from_paths(

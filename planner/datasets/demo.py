@@ -1,0 +1,230 @@
+"""The demo run: both programmes on the embedded synthetic demo region.
+
+:func:`demo_worker_plan` and :func:`demo_homes_plan` build the region's two
+plans (not yet run); :func:`run_demo` runs both and writes the output folder
+(what ``planner demo`` does). The demo depends on :mod:`planner.plan`, never the
+other way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from planner.crs import WGS84
+from planner.outputs import write_outputs
+from planner.plan import Plan, PlanResult
+
+if TYPE_CHECKING:
+    from planner.network import RoadNetwork
+
+__all__ = ["DemoResult", "demo_homes_plan", "demo_worker_plan", "run_demo"]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What :func:`run_demo` made.
+
+    Attributes
+    ----------
+    workers
+        The worker-station plan.
+    homes
+        The driver-home plan.
+    paths
+        The files written, by name (``map``, ``report``, ``sites``, ``coverage``, ``run``).
+    """
+
+    workers: PlanResult
+    homes: PlanResult
+    paths: dict[str, Path]
+
+    def text(self) -> str:
+        """Return a printable summary: ranked sites and coverage before and after.
+
+        Returns
+        -------
+        str
+            Plain text for a terminal.
+        """
+        lines = []
+        for res in (self.workers, self.homes):
+            lines.append(f"== {res.name}")
+            lines.append(
+                f"covered {res.share_before:.1%} -> {res.share_after:.1%} of {res.unit} "
+                f"({len(res.sites)} new sites; solver {res.status}, gap {res.gap:.2%})"
+                if math.isfinite(res.gap)
+                else f"covered {res.share_before:.1%} -> {res.share_after:.1%}"
+            )
+            for label, row in res.sites.iterrows():
+                name, kind = row.get("name"), row.get("kind")
+                title = (
+                    name
+                    if isinstance(name, str) and name
+                    else (f"{kind} {label}" if isinstance(kind, str) else str(label))
+                )
+                lines.append(
+                    f"  {int(row['rank']):>2}. {title:<40} +{row['added']:,.1f} "
+                    f"(cumulative {row['cumulative_share']:.1%})"
+                )
+            lines.extend(f"  note: {n}" for n in res.notes)
+        lines.append(f"map:    {self.paths['map']}")
+        lines.append(f"report: {self.paths['report']}")
+        return "\n".join(lines)
+
+
+def demo_worker_plan(network: RoadNetwork | None = None, **overrides: Any) -> Plan:
+    """Return the worker-station plan of the synthetic demo region (not yet run).
+
+    Demand: hotspots of rider and courier stays found in the demo GPS traces,
+    plus POI demand (restaurants, depots, ...); candidates: the region's public
+    places (community centres, parkings, malls, ...) and the busiest hotspots.
+
+    Parameters
+    ----------
+    network
+        The demo network (loaded when ``None``).
+    **overrides
+        Any :class:`Plan` argument.
+
+    Returns
+    -------
+    Plan
+        The plan; call :meth:`Plan.site`.
+    """
+    from planner import datasets
+    from planner.candidates import (
+        candidates_from_hotspots,
+        candidates_from_osm,
+        combine_candidates,
+        dedupe_candidates,
+    )
+    from planner.demand import (
+        demand_from_hotspots,
+        demand_from_osm,
+        hotspots_from_stays,
+        stays_from_traces,
+    )
+
+    net = network if network is not None else datasets.demo_network(modes=["ebike", "truck"])
+    osm = datasets.demo_path("demo_region.osm.bz2")
+    traces = datasets.demo_traces(groups=["rider", "courier"])
+    hotspots = hotspots_from_stays(stays_from_traces(traces))
+    stays = demand_from_hotspots(hotspots)
+    pois = demand_from_osm(osm)
+    pois = pois[pois["group"].isin(["rider", "courier"])]
+    demand = pd.concat(
+        [
+            stays.set_axis([f"stays/{i}" for i in stays.index]),
+            pois.set_axis([f"poi/{i}" for i in pois.index]),
+        ]
+    )
+    demand = gpd.GeoDataFrame(demand[["weight", "group", "source", "geometry"]], crs=WGS84)
+    # weight POIs like a few stays: a restaurant is a pickup point, a hotspot many riders
+    candidates = dedupe_candidates(
+        combine_candidates(
+            candidates_from_osm(osm),
+            candidates_from_hotspots(hotspots.iloc[:40]),
+        ),
+        radius_m=100.0,
+    )
+    stations = datasets.demo_stations().set_index("station_id")
+    settings: dict[str, Any] = {
+        "stations": stations,
+        "demand": demand,
+        "candidates": candidates,
+        "groups": ("group", "source"),
+        "name": f"Worker stations — {datasets.DEMO_LABEL}",
+        "attribution": (datasets.DEMO_ATTRIBUTION,),
+    }
+    return Plan.worker_stations(net, **(settings | overrides))
+
+
+def demo_homes_plan(network: RoadNetwork | None = None, **overrides: Any) -> Plan:
+    """Return the driver-home plan of the synthetic demo region (not yet run).
+
+    Flows: the region's truck origin-destination table routed on the truck
+    network; candidates: fuel stations for heavy goods vehicles, service areas,
+    logistics land and truck parkings from the demo OSM file.
+
+    Parameters
+    ----------
+    network
+        The demo network (loaded when ``None``).
+    **overrides
+        Any :class:`Plan` argument.
+
+    Returns
+    -------
+    Plan
+        The plan; call :meth:`Plan.site`.
+    """
+    from planner import datasets
+    from planner.routes import driver_home_candidates, route_od
+
+    net = network if network is not None else datasets.demo_network(modes=["ebike", "truck"])
+    flows = route_od(datasets.demo_truck_trips(), net, mode="truck")
+    candidates = driver_home_candidates(datasets.demo_path("demo_region.osm.bz2"))
+    stations = datasets.demo_stations().set_index("station_id")
+    settings: dict[str, Any] = {
+        "stations": stations,
+        "flows": flows,
+        "candidates": candidates,
+        "name": f"Driver homes — {datasets.DEMO_LABEL}",
+        "attribution": (datasets.DEMO_ATTRIBUTION,),
+    }
+    return Plan.driver_homes(net, **(settings | overrides))
+
+
+def run_demo(
+    out_dir: str | Path,
+    *,
+    p_workers: int = 8,
+    p_homes: int = 2,
+    offline: bool = True,
+    tiles: str | None = None,
+    progress: bool = False,
+) -> DemoResult:
+    """Run both programmes on the synthetic demo region and write map and report.
+
+    Writes ``map.html`` (both programmes on one map), ``report.html``,
+    ``sites.geojson``, ``coverage.csv`` and ``run.json`` into ``out_dir``, each
+    file atomically.
+
+    Parameters
+    ----------
+    out_dir
+        Output folder (created), e.g. ``maps/demo``.
+    p_workers, p_homes
+        New worker stations and driver homes to recommend.
+    offline
+        Embed the map's JavaScript (opens without internet).
+    tiles
+        Basemap; ``None`` (the default: the region is invented, a real basemap
+        would mislead) for none.
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    DemoResult
+        Both plans and the paths; ``.text()`` is the summary to print.
+    """
+    from planner import datasets
+
+    net = datasets.demo_network(modes=["ebike", "truck"], progress=progress)
+    workers = demo_worker_plan(net).site(p=p_workers, progress=progress)
+    homes = demo_homes_plan(net).site(p=p_homes, progress=progress)
+    paths = write_outputs(
+        [workers, homes],
+        out_dir,
+        offline=offline,
+        tiles=tiles,
+        title=f"Worker stations and driver homes — {datasets.DEMO_LABEL}",
+    )
+    return DemoResult(workers=workers, homes=homes, paths=paths)

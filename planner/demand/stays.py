@@ -1,0 +1,664 @@
+"""Stay points in GPS traces: validate and sort the fixes, then find where drivers stop.
+
+:func:`stays_from_traces` finds stay points per driver (Li et al. 2008: a driver
+stays within ``max_distance_m`` of the first fix of the stay for at least
+``min_duration_min``), vectorised over fixes sorted by driver and time.
+Timestamps are read by :func:`planner.io.parse_timestamps`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import warnings
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner._errors import InputError, Problem
+from planner._progress import tqdm
+from planner.demand._common import (
+    datum_to_wgs84,
+    gdf_lonlat,
+    metric_crs_for,
+    points_gdf,
+    to_lonlat,
+    to_metric,
+)
+from planner.demand.schema import GROUPS, check_group, normal_groups
+from planner.io import parse_timestamps
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["stays_from_traces"]
+
+
+# ---------------------------------------------------------- traces validation
+def _wall_ns(parsed: pd.Series) -> np.ndarray:
+    """Return int64 nanoseconds on the timestamps' own clock (UTC for aware ones)."""
+    if parsed.dt.tz is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    return parsed.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+@dataclass
+class _Traces:
+    driver_codes: np.ndarray  # int64 codes, sorted
+    drivers: pd.Index  # code -> driver label
+    ns: np.ndarray  # int64 ns, sorted within driver
+    lon: np.ndarray
+    lat: np.ndarray
+    times: pd.Series  # parsed timestamps in input order
+    order: np.ndarray  # input position of each sorted fix
+    group: np.ndarray  # group per driver code (object)
+
+
+def _sort_order(codes: np.ndarray, ns: np.ndarray) -> np.ndarray:
+    """Return the stable order by (driver code, time): one int64 key where it fits."""
+    span = int(ns.max()) - int(ns.min()) + 1
+    if (int(codes.max()) + 1) * span < 2**62:
+        key = codes.astype(np.int64) * span + (ns - ns.min())
+        return np.argsort(key, kind="stable")
+    return np.lexsort((ns, codes))
+
+
+def _prepare_traces(
+    traces: pd.DataFrame,
+    *,
+    driver: str,
+    time: str,
+    lon: str,
+    lat: str,
+    group: str,
+    group_field: str | None,
+    datum: str,
+    tz: str | None,
+    label: str,
+) -> _Traces:
+    if not isinstance(traces, pd.DataFrame):
+        raise InputError(
+            f"traces must be a (Geo)DataFrame, got {type(traces).__name__}.",
+            file=label,
+            fix="load the file with planner.io.read_traces or pandas.read_csv first.",
+        )
+    # a GeoDataFrame's geometry wins over lon/lat columns: planner.io.read_traces keeps
+    # the file's raw columns next to the WGS84 geometry it converted them to
+    use_geometry = isinstance(traces, gpd.GeoDataFrame) and traces.active_geometry_name is not None
+    problems: list[Problem] = []
+    needed = [("driver", driver), ("time", time)]
+    if not use_geometry:
+        needed += [("lon", lon), ("lat", lat)]
+    for arg, name in needed:
+        if name not in traces.columns:
+            problems.append(
+                Problem(
+                    f"column {name!r} is missing; the columns are {list(traces.columns)}.",
+                    file=label,
+                    field=name,
+                    fix=f"rename your column to {name!r} or pass {arg}='<your column>'.",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    if use_geometry:
+        assert isinstance(traces, gpd.GeoDataFrame)
+        x, y = gdf_lonlat(traces, label)
+    else:
+        x = pd.to_numeric(traces[lon], errors="coerce").to_numpy(dtype=float)
+        y = pd.to_numeric(traces[lat], errors="coerce").to_numpy(dtype=float)
+    for name, values, limit in ((lon, x, 180.0), (lat, y, 90.0)):
+        bad = ~np.isfinite(values) | (np.abs(values) > limit)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0]) + 1
+            problems.append(
+                Problem(
+                    f"{int(bad.sum())} values are missing or outside ±{limit:g} degrees, "
+                    f"e.g. {traces[name].iloc[row - 1] if name in traces else values[row - 1]!r}.",
+                    file=label,
+                    row=row,
+                    field=name,
+                    fix="give WGS84 longitude/latitude in degrees (check for swapped columns).",
+                )
+            )
+    drivers = traces[driver]
+    if drivers.isna().any():
+        row = int(np.flatnonzero(drivers.isna().to_numpy())[0]) + 1
+        problems.append(
+            Problem(
+                f"{int(drivers.isna().sum())} rows have no driver id.",
+                file=label,
+                row=row,
+                field=driver,
+                fix="drop them or fill in the driver id.",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    if datum.lower() not in ("wgs84", "epsg:4326"):
+        x, y = datum_to_wgs84(x, y, datum, label)
+    if len(x) and (np.all(np.abs(y) > 60) & np.all(np.abs(x) < 60)):
+        warnings.warn(
+            f"{label}: every {lat!r} value is beyond ±60° while every {lon!r} value is within "
+            "±60°: longitude and latitude may be swapped.",
+            UserWarning,
+            stacklevel=3,
+        )
+    raw_times = traces[time]
+    if pd.api.types.is_numeric_dtype(raw_times):
+        raise InputError(
+            f"{time} holds numbers ({raw_times.iloc[0]!r} in row 1), not timestamps.",
+            file=label,
+            field=time,
+            fix=(
+                f"convert them first, e.g. pd.to_datetime(df[{time!r}], unit='s') for "
+                "Unix seconds, or read the file with planner.io.read_traces."
+            ),
+        )
+    parsed = parse_timestamps(raw_times, tz=tz, field=time, file=label)
+    try:
+        codes, uniques = pd.factorize(drivers, sort=True)
+    except TypeError:  # ids of mixed types: keep the order of first appearance
+        codes, uniques = pd.factorize(drivers, sort=False)
+    ns = _wall_ns(parsed)
+    sorted_already = len(codes) < 2 or bool(
+        np.all((codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (ns[1:] >= ns[:-1])))
+    )
+    if sorted_already:
+        order = np.arange(len(codes))
+    else:
+        logger.info("%s: fixes were not sorted by driver and time; sorting them", label)
+        order = _sort_order(codes, ns)
+    if group_field is not None and group_field in traces.columns:
+        groups = normal_groups(traces[group_field])
+        unknown = sorted(set(groups.dropna().unique()) - set(GROUPS))
+        if unknown or groups.isna().any():
+            row = int(np.flatnonzero((~groups.isin(GROUPS)).to_numpy())[0]) + 1
+            raise InputError(
+                f"unknown worker groups {unknown or ['<missing>']}.",
+                file=label,
+                row=row,
+                field=group_field,
+                fix=f"use one of {', '.join(GROUPS)}.",
+            )
+        per_driver = pd.Series(groups.to_numpy(dtype=object)).groupby(codes).first()
+        group_of = per_driver.reindex(np.arange(len(uniques))).to_numpy(dtype=object)
+    else:
+        group_of = np.full(len(uniques), check_group(group), dtype=object)
+    return _Traces(
+        driver_codes=codes[order].astype(np.int64),
+        drivers=pd.Index(uniques),
+        ns=ns[order],
+        lon=x[order],
+        lat=y[order],
+        times=parsed.reset_index(drop=True),
+        order=order,
+        group=group_of,
+    )
+
+
+# ------------------------------------------------------------- stay points
+def _segments(codes: np.ndarray, ns: np.ndarray, max_gap_ns: int | None) -> np.ndarray:
+    """Return a segment id per fix: a new segment at each driver change or long gap."""
+    n = len(codes)
+    brk = np.zeros(n, dtype=bool)
+    if n:
+        brk[0] = True
+        brk[1:] = codes[1:] != codes[:-1]
+        if max_gap_ns is not None:
+            brk[1:] |= (ns[1:] - ns[:-1]) > max_gap_ns
+    return np.cumsum(brk) - 1
+
+
+def _stays_sorted(
+    x: np.ndarray,
+    y: np.ndarray,
+    ns: np.ndarray,
+    seg: np.ndarray,
+    *,
+    d_max: float,
+    t_min_ns: int,
+    batch: int = 4,
+    window_budget: int = 1_000_000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Li et al. (2008) stay points on fixes sorted by segment and time.
+
+    Returns the first and last fix positions ``(i, j)`` (inclusive) of every stay.
+
+    The algorithm walks an anchor ``i`` along each segment; ``j(i)`` is the first
+    later fix farther than ``d_max`` from the anchor. If the fixes ``i..j-1``
+    span at least ``t_min`` they form a stay and the anchor jumps to ``j``, else it
+    moves to ``i + 1``. Vectorised as follows:
+
+    1. ``k(i)``: the first fix at least ``t_min`` after ``i`` in the segment
+       (``searchsorted``). Anchor ``i`` starts a stay iff all fixes ``i+1..k(i)``
+       lie within ``d_max`` of it. Cheap necessary conditions (the next fix, the
+       middle one and fix ``k(i)`` within reach), checked for every fix at once,
+       leave the candidate anchors.
+    2. The walk proceeds in rounds over all segments at once: each segment's
+       pointer takes its next ``batch`` candidates, checks them exactly (all
+       fixes of their windows, flattened), and the first that holds starts a
+       stay whose end ``j`` is found for all segments together (blocks of
+       growing size); the pointer jumps to ``j``, or past the candidates that
+       failed. Anchors inside stays are never checked, and there are about as
+       many rounds as the largest number of stays in one segment.
+    """
+    n = len(x)
+    empty = np.empty(0, dtype=np.int64)
+    if n < 2:
+        return empty, empty
+    d2max = d_max * d_max
+    # segment bounds
+    seg_start_flag = np.r_[True, seg[1:] != seg[:-1]]
+    starts = np.flatnonzero(seg_start_flag)
+    ends = np.r_[starts[1:], n]  # exclusive
+    seg_end = ends[seg]  # exclusive end of each fix's segment
+    # 1. k(i): first fix with t >= t_i + t_min in the same segment. The float key
+    # orders (segment, time); integer nanoseconds then settle rounding exactly.
+    rel = ns - ns[starts[seg]]
+    t = rel.astype(np.float64) / 1e9
+    span = float(t.max()) + t_min_ns / 1e9 + 1.0
+    key = seg.astype(np.float64) * span + t
+    k = np.searchsorted(key, key + t_min_ns / 1e9, side="left")
+    ar = np.arange(n)
+    for _ in range(64):
+        prev = np.maximum(k - 1, ar)
+        back = (k - 1 > ar) & (rel[prev] - rel >= t_min_ns)
+        kc = np.minimum(k, n - 1)
+        fwd = (k < seg_end) & (rel[kc] - rel < t_min_ns)
+        if not (back.any() or fwd.any()):
+            break
+        k = k - back + fwd
+    k = np.minimum(k, seg_end)
+    cand = k < seg_end
+    idx = np.flatnonzero(cand)
+    kk = k[idx]
+
+    def d2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        dx = x[a] - x[b]
+        dy = y[a] - y[b]
+        return dx * dx + dy * dy
+
+    # cheap necessary conditions: the next fix, the middle one and the fix at t_min
+    # are within reach of the anchor
+    mid = (idx + kk) // 2
+    ok = (d2(idx, idx + 1) <= d2max) & (d2(idx, kk) <= d2max) & (d2(idx, mid) <= d2max)
+    cands = idx[ok]
+    if len(cands) == 0:
+        return empty, empty
+    # 2. the walk, in rounds over all segments at once. Each round checks exactly the
+    # next `batch` candidate anchors at or after each segment's pointer; the first that
+    # holds starts a stay, whose end j is then found, and the pointer jumps to j.
+    # Anchors inside a stay are never checked.
+    seg_ids = np.unique(seg[cands])
+    pointer = starts[seg_ids].copy()
+    active_seg = seg_ids
+    out_i: list[np.ndarray] = []
+    out_j: list[np.ndarray] = []
+    steps = np.arange(batch)
+    last_c = len(cands) - 1
+    while len(pointer):
+        pos = np.searchsorted(cands, pointer, side="left")
+        cols = pos[:, None] + steps[None, :]
+        valid = cols <= last_c
+        anchor = cands[np.minimum(cols, last_c)]
+        valid &= seg[anchor] == active_seg[:, None]
+        alive = valid[:, 0]
+        if not alive.all():
+            pointer, active_seg = pointer[alive], active_seg[alive]
+            anchor, valid = anchor[alive], valid[alive]
+        if len(pointer) == 0:
+            break
+        holds = np.zeros(valid.shape, dtype=bool)
+        holds[valid] = _all_within(x, y, anchor[valid], k[anchor[valid]], d2max, window_budget)
+        found = holds.any(axis=1)
+        rows = np.flatnonzero(found)
+        start_at = anchor[rows, np.argmax(holds[rows], axis=1)]
+        j = _first_far(x, y, x[start_at], y[start_at], k[start_at] + 1, seg_end[start_at], d2max)
+        out_i.append(start_at)
+        out_j.append(j - 1)
+        last_valid = valid.shape[1] - 1 - np.argmax(valid[:, ::-1], axis=1)
+        pointer = np.where(found, 0, anchor[np.arange(len(anchor)), last_valid] + 1)
+        pointer[rows] = j
+    if not out_i:
+        return empty, empty
+    first = np.concatenate(out_i)
+    last = np.concatenate(out_j)
+    order = np.argsort(first, kind="stable")
+    return first[order], last[order]
+
+
+def _all_within(
+    x: np.ndarray,
+    y: np.ndarray,
+    anchors: np.ndarray,
+    until: np.ndarray,
+    d2max: float,
+    budget: int,
+) -> np.ndarray:
+    """Return whether all fixes ``anchor+1..until`` lie within reach of each anchor."""
+    out = np.zeros(len(anchors), dtype=bool)
+    lengths = until - anchors
+    cum = np.cumsum(lengths)
+    start = 0
+    while start < len(anchors):
+        base = cum[start - 1] if start else 0
+        stop = max(int(np.searchsorted(cum, base + budget, side="right")), start + 1)
+        lens = lengths[start:stop]
+        part = anchors[start:stop]
+        total = int(lens.sum())
+        offsets = np.cumsum(lens) - lens
+        rep = np.repeat(part, lens)
+        other = rep + (np.arange(total) - np.repeat(offsets, lens) + 1)
+        dx = x[other] - x[rep]
+        dy = y[other] - y[rep]
+        far = (dx * dx + dy * dy) > d2max
+        out[start:stop] = ~np.logical_or.reduceat(far, offsets)
+        start = stop
+    return out
+
+
+def _first_far(
+    x: np.ndarray,
+    y: np.ndarray,
+    ax: np.ndarray,
+    ay: np.ndarray,
+    begin: np.ndarray,
+    end: np.ndarray,
+    d2max: float,
+) -> np.ndarray:
+    """Return the first position in ``[begin, end)`` beyond reach of each centre, else ``end``."""
+    result = end.copy()
+    todo = np.flatnonzero(begin < end)
+    pos = begin.copy()
+    block = 16
+    while len(todo):
+        cx = ax[todo]
+        cy = ay[todo]
+        p = pos[todo]
+        e = end[todo]
+        steps = np.arange(block)
+        cols = p[:, None] + steps[None, :]
+        inside = cols < e[:, None]
+        cols = np.minimum(cols, e[:, None] - 1)
+        dx = x[cols] - cx[:, None]
+        dy = y[cols] - cy[:, None]
+        far = ((dx * dx + dy * dy) > d2max) & inside
+        hit = far.any(axis=1)
+        first = np.argmax(far, axis=1)
+        result[todo[hit]] = p[hit] + first[hit]
+        nxt = p + block
+        more = ~hit & (nxt < e)
+        pos[todo[more]] = nxt[more]
+        todo = todo[more]
+        block = min(block * 2, 4096)
+    return result
+
+
+def _centroids_and_merge(
+    x: np.ndarray,
+    y: np.ndarray,
+    ns: np.ndarray,
+    seg: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    *,
+    d_max: float,
+    merge_gap_ns: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Centroids of stays ``i..j``; merge consecutive stays of a segment that are one stop.
+
+    Li's algorithm splits a stop in two when a noisy fix lands just beyond
+    ``d_max`` from the anchor. Consecutive stays of one segment whose centroids
+    lie within ``d_max`` of each other and that are separated by less than
+    ``merge_gap_ns`` are merged; the merged centroid is the mean of their fixes.
+    Each stay is then extended over the following fixes within ``d_max`` of its
+    centroid (the tail of a stop that was too short to be a stay of its own).
+    """
+    if len(i) == 0:
+        return i, j, np.empty(0), np.empty(0)
+    x0, y0 = float(x.mean()), float(y.mean())
+    cx = np.r_[0.0, np.cumsum(x - x0)]
+    cy = np.r_[0.0, np.cumsum(y - y0)]
+    sx = cx[j + 1] - cx[i]
+    sy = cy[j + 1] - cy[i]
+    cnt = (j - i + 1).astype(float)
+    if merge_gap_ns is not None:
+        mx, my = sx / cnt, sy / cnt
+        join = (
+            (seg[i[1:]] == seg[i[:-1]])
+            & ((ns[i[1:]] - ns[j[:-1]]) <= merge_gap_ns)
+            & (np.hypot(mx[1:] - mx[:-1], my[1:] - my[:-1]) <= d_max)
+        )
+        if join.any():
+            label = np.cumsum(np.r_[True, ~join]) - 1
+            starts = np.flatnonzero(np.r_[True, ~join])
+            ends = np.r_[starts[1:], len(i)] - 1
+            sx = np.bincount(label, weights=sx)
+            sy = np.bincount(label, weights=sy)
+            cnt = np.bincount(label, weights=cnt)
+            i, j = i[starts], j[ends]
+        # a stay ends when a fix leaves the radius around its anchor, which may be an
+        # early fix at the edge of the stop: extend it over the following fixes that
+        # stay within the radius of its centroid (up to the next stay or segment end)
+        n = len(x)
+        seg_end = np.r_[np.flatnonzero(seg[1:] != seg[:-1]) + 1, n]
+        limit = seg_end[np.searchsorted(seg_end, j, side="right")]
+        limit = np.minimum(limit, np.r_[i[1:], n])
+        new_j = _first_far(x, y, sx / cnt + x0, sy / cnt + y0, j + 1, limit, d_max * d_max) - 1
+        grown = new_j > j
+        if grown.any():
+            sx = sx + np.where(grown, cx[new_j + 1] - cx[j + 1], 0.0)
+            sy = sy + np.where(grown, cy[new_j + 1] - cy[j + 1], 0.0)
+            cnt = cnt + (new_j - j)
+            j = new_j
+    return i, j, sx / cnt + x0, sy / cnt + y0
+
+
+def stays_from_traces(
+    traces: pd.DataFrame,
+    *,
+    driver: str = "driver_id",
+    time: str = "time",
+    lon: str = "lon",
+    lat: str = "lat",
+    max_distance_m: float = 200.0,
+    min_duration_min: float = 5.0,
+    max_gap_min: float | None = 60.0,
+    merge: bool = True,
+    group: str = "rider",
+    group_field: str | None = "group",
+    datum: str = "wgs84",
+    tz: str | None = None,
+    chunk_points: int = 2_000_000,
+    label: str = "traces",
+    progress: bool = False,
+) -> gpd.GeoDataFrame:
+    """Detect stay points (stops) in GPS traces, per driver.
+
+    A stay is a run of a driver's consecutive fixes that all lie within
+    ``max_distance_m`` of the run's first fix and span at least
+    ``min_duration_min`` (Li et al., 2008, "Mining user similarity based on
+    location history"). The defaults (200 m, 5 minutes) find riders waiting at a
+    restaurant or a mall and couriers at a depot, but not traffic lights. Fixes
+    may come in any order; they are sorted by driver and time. A gap longer than
+    ``max_gap_min`` between two fixes of a driver ends any stay (a phone switched
+    off overnight is not a stay of ten hours).
+
+    Distances are measured in a local metric CRS (UTM) chosen from the data.
+    Work is vectorised with numpy over drivers in chunks of about
+    ``chunk_points`` fixes, so millions of fixes take seconds.
+
+    Parameters
+    ----------
+    traces
+        One row per GPS fix: a DataFrame with driver, time, lon and lat columns,
+        or a GeoDataFrame of points (any CRS) with driver and time columns, such
+        as :func:`planner.io.read_traces` returns (its geometry is used, not its
+        lon/lat columns).
+    driver, time, lon, lat
+        Column names (the defaults are those of :func:`planner.io.read_traces`).
+        Times may be datetimes or text, read by :func:`planner.io.parse_timestamps`
+        (ISO 8601, with or without a UTC offset; a mix of both needs ``tz``), but
+        not numbers.
+    max_distance_m
+        Radius of a stay around its first fix, in metres.
+    min_duration_min
+        Minimum duration of a stay, in minutes.
+    max_gap_min
+        Longest gap between fixes inside a stay, in minutes; ``None`` for no limit.
+    merge
+        Merge consecutive stays of a driver whose centroids lie within
+        ``max_distance_m`` and that are less than ``min_duration_min`` apart: Li's
+        algorithm splits a stop when one noisy fix lands just beyond the radius.
+        ``False`` gives Li's algorithm exactly.
+    group
+        Worker group of every driver (one of :data:`GROUPS`) unless ``group_field``
+        is a column of ``traces``.
+    group_field
+        Column holding each driver's worker group (its first value per driver is used).
+    datum
+        Datum of the coordinates: ``"wgs84"``, or ``"gcj02"`` / ``"bd09"`` (Chinese
+        web maps), converted with :mod:`planner.crs`.
+    tz
+        Time zone (e.g. ``"Asia/Shanghai"``) of times without an offset, and the
+        zone that times with an offset are converted to; it sets the hour of day
+        used by :func:`hotspots_from_stays`. Without it, times that all carry one
+        offset keep their local clock (a fix at ``12:00+08:00`` is hour 12).
+        :func:`planner.io.read_traces` returns UTC times: pass ``tz`` to get local
+        hours.
+    chunk_points
+        Approximate number of fixes processed at once (drivers are never split).
+    label
+        What the traces are (a file name), for messages.
+    progress
+        Show a progress bar over chunks.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per stay (EPSG:4326), sorted by driver and start: ``driver``,
+        ``group``, ``start``, ``end``, ``duration_min``, ``n_points`` (fixes from
+        start to end) and the centroid of its fixes as ``geometry``.
+
+    Raises
+    ------
+    InputError
+        Missing columns, coordinates out of range, missing driver ids, timestamps
+        that cannot be read or mix zoned and unzoned times without ``tz``; the
+        message names the field and the bad rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fixes = pd.DataFrame({
+    ...     "driver_id": ["a"] * 12,
+    ...     "time": pd.date_range("2024-05-01 12:00", periods=12, freq="min"),
+    ...     "lon": [116.30] * 10 + [116.32, 116.34],
+    ...     "lat": [39.98] * 12,
+    ... })
+    >>> stays = stays_from_traces(fixes)
+    >>> stays[["driver", "duration_min", "n_points"]].to_dict("records")
+    [{'driver': 'a', 'duration_min': 9.0, 'n_points': 10}]
+    """
+    if not (np.isfinite(max_distance_m) and max_distance_m > 0):
+        raise InputError(
+            f"max_distance_m must be a positive number of metres, got {max_distance_m!r}.",
+            field="max_distance_m",
+        )
+    if not (np.isfinite(min_duration_min) and min_duration_min > 0):
+        raise InputError(
+            f"min_duration_min must be a positive number of minutes, got {min_duration_min!r}.",
+            field="min_duration_min",
+        )
+    if max_gap_min is not None and not max_gap_min > 0:
+        raise InputError(
+            f"max_gap_min must be positive or None, got {max_gap_min!r}.", field="max_gap_min"
+        )
+    prepared = _prepare_traces(
+        traces,
+        driver=driver,
+        time=time,
+        lon=lon,
+        lat=lat,
+        group=group,
+        group_field=group_field,
+        datum=datum,
+        tz=tz,
+        label=label,
+    )
+    codes = prepared.driver_codes
+    n = len(codes)
+    counts = np.bincount(codes, minlength=len(prepared.drivers)) if n else np.zeros(0, int)
+    single = np.flatnonzero(counts == 1)
+    if len(single):
+        names = ", ".join(repr(prepared.drivers[c]) for c in single[:5])
+        more = f" and {len(single) - 5} more" if len(single) > 5 else ""
+        warnings.warn(
+            f"{label}: {len(single)} drivers have a single fix and cannot have stays "
+            f"(field {driver!r}: {names}{more}).",
+            UserWarning,
+            stacklevel=2,
+        )
+    crs = metric_crs_for(prepared.lon, prepared.lat)
+    t_min_ns = round(min_duration_min * 60e9)
+    # chunks of whole drivers
+    driver_start = np.r_[0, np.cumsum(counts)]
+    bounds = [0]
+    if n:
+        targets = np.arange(chunk_points, n, chunk_points)
+        cuts = np.unique(driver_start[np.searchsorted(driver_start, targets)])
+        bounds.extend(int(c) for c in cuts if 0 < c < n)
+    bounds.append(n)
+    firsts: list[np.ndarray] = []
+    lasts: list[np.ndarray] = []
+    sum_x: list[np.ndarray] = []
+    sum_y: list[np.ndarray] = []
+    gap = None if max_gap_min is None else round(max_gap_min * 60e9)
+    for lo, hi in tqdm(
+        list(itertools.pairwise(bounds)),
+        desc="stay points",
+        disable=not progress,
+        unit="chunk",
+    ):
+        x, y = to_metric(prepared.lon[lo:hi], prepared.lat[lo:hi], crs)
+        seg = _segments(codes[lo:hi], prepared.ns[lo:hi], gap)
+        i, j = _stays_sorted(x, y, prepared.ns[lo:hi], seg, d_max=max_distance_m, t_min_ns=t_min_ns)
+        i, j, mx, my = _centroids_and_merge(
+            x,
+            y,
+            prepared.ns[lo:hi],
+            seg,
+            i,
+            j,
+            d_max=max_distance_m,
+            merge_gap_ns=t_min_ns if merge else None,
+        )
+        sum_x.append(mx)
+        sum_y.append(my)
+        firsts.append(i + lo)
+        lasts.append(j + lo)
+    first = np.concatenate(firsts) if firsts else np.empty(0, np.int64)
+    last = np.concatenate(lasts) if lasts else np.empty(0, np.int64)
+    mx = np.concatenate(sum_x) if sum_x else np.empty(0)
+    my = np.concatenate(sum_y) if sum_y else np.empty(0)
+    clon, clat = to_lonlat(mx, my, crs) if len(mx) else (np.empty(0), np.empty(0))
+    code = codes[first]
+    start = prepared.times.iloc[prepared.order[first]].reset_index(drop=True)
+    end = prepared.times.iloc[prepared.order[last]].reset_index(drop=True)
+    driver_values = prepared.drivers.take(code)
+    result = points_gdf(
+        {
+            "driver": np.asarray(driver_values),
+            "group": np.asarray(prepared.group[code], dtype=object),
+            "start": start,
+            "end": end,
+            "duration_min": (prepared.ns[last] - prepared.ns[first]) / 6e10,
+            "n_points": (last - first + 1).astype(np.int64),
+        },
+        clon,
+        clat,
+    )
+    result.index.name = "stay"
+    return result

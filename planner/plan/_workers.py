@@ -1,0 +1,488 @@
+"""The worker-station programme: demand points within a travel time of a site.
+
+:func:`site_workers` runs one study of a :class:`~planner.plan.Plan`: the access
+matrix from demand points to existing stations and candidates (seconds, turned
+into minutes once), the siting model (MCLP by ``p``, budget or phases, or LSCP),
+and the tables of a :class:`~planner.plan.PlanResult`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from planner._errors import InputError
+from planner.crs import WGS84
+from planner.plan._areas import (
+    area_of_points,
+    community_table,
+    district_polygons,
+    district_table,
+)
+from planner.plan._inputs import (
+    SiteRun,
+    digest,
+    existing_stations,
+    network_digest,
+    run_parameters,
+    site_costs,
+    sites_frame,
+)
+from planner.plan._tables import (
+    coverage_curve,
+    coverage_table,
+    hexes,
+    minutes_matrix,
+    ranked_sites,
+)
+from planner.plan.result import PlanResult
+
+if TYPE_CHECKING:
+    from planner.access import AccessMatrix
+    from planner.locate import LocateResult
+    from planner.plan._plan import Plan
+
+__all__ = ["demand_frame", "fill_holes", "site_service_areas", "site_workers", "trim_phases"]
+
+
+def _empty_curve() -> pd.DataFrame:
+    return pd.DataFrame(columns=["p", "site", "covered", "share", "bound", "gap"])
+
+
+@dataclass
+class _Found:
+    """What the siting found for the demand points (the defaults: nothing was solved)."""
+
+    covered_before: pd.Series
+    covered_after: pd.Series
+    nearest_site: pd.Series
+    time_min: pd.Series
+    locate: LocateResult | None = None
+    order: list[Any] = field(default_factory=list)
+    added: list[float] = field(default_factory=list)
+    phase_of: pd.Series | None = None
+    curve: pd.DataFrame = field(default_factory=_empty_curve)
+
+    @classmethod
+    def nothing(cls, index: pd.Index) -> _Found:
+        return cls(
+            covered_before=pd.Series(False, index=index),
+            covered_after=pd.Series(False, index=index),
+            nearest_site=pd.Series(None, index=index, dtype=object),
+            time_min=pd.Series(np.nan, index=index),
+        )
+
+
+def demand_frame(plan: Plan, notes: list[str]) -> gpd.GeoDataFrame:
+    """Return the plan's demand with a checked ``weight`` column; notes say when it is empty."""
+    demand = plan.demand
+    if demand is None:
+        notes.append("No demand was given: there is nothing to cover.")
+        return gpd.GeoDataFrame({"weight": []}, geometry=[], crs=WGS84)
+    out = demand.copy()
+    if plan.weight is None:
+        out["weight"] = 1.0
+    elif plan.weight not in out:
+        raise InputError(
+            f"demand has no weight column {plan.weight!r}; columns are {list(out.columns)}.",
+            field=plan.weight,
+            fix="name the weight column with weight=..., or weight=None to count points.",
+        )
+    else:
+        w = pd.to_numeric(out[plan.weight], errors="coerce").astype(float)
+        bad = ~np.isfinite(w.to_numpy()) | (w.to_numpy() < 0)
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{int(bad.sum())} demand weights are missing, negative or not numbers "
+                f"(first: {out[plan.weight].iloc[first]!r}).",
+                row=first + 1,
+                field=plan.weight,
+                fix="fill or drop these rows; weights must be >= 0.",
+            )
+        out["weight"] = w
+    if len(out) == 0:
+        notes.append("The demand table is empty: there is nothing to cover.")
+    return out
+
+
+def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanResult:
+    """Run the worker-station study of ``plan`` (see :meth:`Plan.site`)."""
+    from planner.access import access_matrix
+
+    notes: list[str] = []
+    existing = existing_stations(plan)
+    if len(existing) == 0:
+        notes.append("No existing stations: coverage before is zero.")
+    candidates = plan.candidates
+    if candidates is None or len(candidates) == 0:
+        notes.append("No candidate sites were given: no new site can be recommended.")
+        candidates = gpd.GeoDataFrame(geometry=[], crs=WGS84)
+    demand = demand_frame(plan, notes)
+    groups = [g for g in plan.groups if g in demand.columns]
+    sites_all = sites_frame(existing, candidates)
+    districts = district_polygons(plan)
+    site_district = (
+        area_of_points(districts, sites_all.geometry)
+        if districts is not None
+        else pd.Series(np.nan, index=sites_all.index, dtype=object)
+    )
+
+    access = None
+    kept = pd.Series(True, index=demand.index)
+    total_weight = float(demand["weight"].sum()) if len(demand) else 0.0
+    if len(demand) and len(sites_all):
+        access = access_matrix(
+            plan.network,
+            demand,
+            sites_all,
+            mode=plan.mode,
+            cutoff_min=plan.cutoff_min,
+            max_snap_m=plan.max_snap_m,
+            on_far="exclude",
+            n_jobs=run.n_jobs,
+            scheduler=run.scheduler,
+            progress=run.progress,
+        )
+        kept = pd.Series(demand.index.isin(access.demand_index), index=demand.index)
+        if (~kept).any():
+            notes.append(
+                f"{int((~kept).sum())} demand points lie more than {plan.max_snap_m:g} m "
+                "from the network and count as not covered."
+            )
+    if access is not None and access.shape[0] and access.shape[1]:
+        found = _solve(
+            plan,
+            run,
+            access,
+            demand,
+            existing,
+            candidates,
+            notes,
+            total_weight=total_weight,
+            curve_max_p=curve_max_p,
+            site_district=site_district if plan.min_per_area else None,
+        )
+    else:
+        found = _Found.nothing(demand.index)
+    covered_before, covered_after = found.covered_before, found.covered_after
+    order, curve = found.order, found.curve
+    if not len(existing) and not order:
+        notes.append("Nothing to show: no stations exist and none were recommended.")
+    if len(demand) and total_weight > 0 and not (~covered_after[kept]).any():
+        notes.append("All demand is covered: no demand is left out.")
+
+    # ---- tables
+    base = float(demand["weight"][covered_before.to_numpy(bool)].sum()) if len(demand) else 0.0
+    sites = ranked_sites(
+        plan, candidates, existing, order, found.added, total=total_weight, base=base
+    )
+    if found.phase_of is not None:
+        sites.insert(1, "phase", found.phase_of.reindex(sites.index).to_numpy(np.int64))
+    demand_out = gpd.GeoDataFrame(
+        {
+            "weight": demand["weight"],
+            **{g: demand[g] for g in groups},
+            "covered_before": covered_before.astype(bool),
+            "covered_after": covered_after.astype(bool),
+            "site": found.nearest_site,
+            "time_min": found.time_min,
+            "on_network": kept.astype(bool),
+        },
+        geometry=demand.geometry,
+        crs=WGS84,
+        index=demand.index,
+    )
+    coverage = coverage_table(
+        demand_out["weight"],
+        demand_out["covered_before"],
+        demand_out["covered_after"],
+        {g: demand_out[g] for g in groups},
+    )
+    uncovered = demand_out[~demand_out["covered_after"]]
+    hex_table = hexes(demand_out, plan.network.crs, plan.hex_size_m)
+    areas = site_service_areas(plan, existing, sites, n_jobs=run.n_jobs, progress=run.progress)
+    if len(curve):
+        curve["chosen"] = curve["p"] == len(order)
+    if "area" in demand.columns:
+        demand_out["area"] = demand["area"]
+    district_of_point = (
+        area_of_points(districts, demand_out.geometry) if districts is not None else None
+    )
+    communities = community_table(
+        demand_out, within_share=plan.within_share, district_of_point=district_of_point
+    )
+    district_rows = district_table(
+        districts,
+        demand_out,
+        district_of_point,
+        communities,
+        site_district,
+        existing.index,
+        sites.index,
+        min_per_area=plan.min_per_area,
+    )
+    return PlanResult(
+        name=plan.name,
+        programme="worker_stations",
+        parameters=run_parameters(plan, run),
+        sites=sites,
+        stations=existing,
+        demand=demand_out,
+        coverage=coverage,
+        uncovered=uncovered,
+        hexes=hex_table,
+        curve=curve,
+        service_areas=areas,
+        routes=None,
+        locate=found.locate,
+        access=access,
+        notes=tuple(notes),
+        bounds=plan.network.bounds,
+        inputs={
+            "stations": digest(plan.stations),
+            "demand": digest(plan.demand),
+            "candidates": digest(plan.candidates),
+            "network": network_digest(plan.network),
+        },
+        network=plan.network,
+        communities=communities,
+        districts=district_rows,
+    )
+
+
+def _solve(
+    plan: Plan,
+    run: SiteRun,
+    access: AccessMatrix,
+    demand: gpd.GeoDataFrame,
+    existing: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    notes: list[str],
+    *,
+    total_weight: float,
+    curve_max_p: int | None,
+    site_district: pd.Series | None = None,
+) -> _Found:
+    """Site on the access matrix: coverage before and after, new sites in order, the curve."""
+    from planner.locate import MCLP
+
+    found = _Found.nothing(demand.index)
+    covered_before, nearest_site, time_min = (
+        found.covered_before,
+        found.nearest_site,
+        found.time_min,
+    )
+    minutes, d_index, s_index = minutes_matrix(access)
+    ex_labels = [s for s in existing.index if s in s_index]
+    n_cand = int(len(s_index) - len(ex_labels))
+    p_eff = None if run.p is None else min(run.p, n_cand)
+    if run.p is not None and run.p > n_cand and n_cand > 0:
+        notes.append(f"Only {n_cand} candidate sites can be chosen; asked for {run.p}.")
+    costs = None
+    if plan.cost is not None:
+        costs = site_costs(candidates, plan.cost).reindex(s_index).fillna(1.0)
+    common: dict[str, Any] = {
+        "cutoff": plan.cutoff_min,
+        "weights": demand["weight"].reindex(d_index).to_numpy(float),
+        "existing": ex_labels,
+        "demand_index": d_index,
+        "site_index": s_index,
+    }
+    model = MCLP.from_matrix(minutes, **common)
+    minimum: dict[str, Any] = {}
+    if site_district is not None and plan.min_per_area:
+        minimum = {
+            "site_areas": site_district.reindex(s_index),
+            "min_per_area": plan.min_per_area,
+        }
+    locate, new, phase_of = _choose(
+        plan, run, minutes, common, costs, p_eff, n_cand, notes, minimum
+    )
+    notes.extend(n for n in locate.notes if n not in notes)
+    table = locate.demand
+    nearest_site.loc[table.index] = table["site"].to_numpy(object)
+    time_min.loc[table.index] = table["time"].to_numpy(float)
+    reach = model.data.within(plan.cutoff_min)
+    ex_cols = np.flatnonzero(pd.Index(s_index).isin(ex_labels))
+    if ex_cols.size:
+        covered_before.loc[d_index] = np.diff(sp.csr_array(reach[:, ex_cols]).indptr) > 0
+    if new is None:
+        new = locate.sites[~locate.sites["existing"].to_numpy(bool)]
+    gains = new["marginal_weight"].to_numpy(float)
+    keep = gains > 1e-12
+    asked = len(new) if p_eff is None else p_eff
+    if minimum and (~keep).any():
+        # sites the minimum per district asks for stay, even when they add no coverage
+        notes.append(
+            f"{int((~keep).sum())} of the {len(keep)} new sites add no coverage; they are "
+            f"there to give every district at least {plan.min_per_area} station(s)."
+        )
+        keep = np.ones(len(keep), dtype=bool)
+    if (~keep).any() and asked > 0:
+        if not keep.any():
+            notes.append(
+                "No candidate adds coverage: every demand point a candidate can reach "
+                "within the cutoff is already covered."
+            )
+        else:
+            notes.append(
+                f"Only {int(keep.sum())} of the {asked} sites asked for add coverage; "
+                "the rest were left out."
+            )
+    order = list(new.index[keep])
+    added = list(gains[keep])
+    if run.budget is not None:
+        spent = float(costs.reindex(order).sum()) if costs is not None else len(order)
+        notes.append(f"Budget {run.budget:,.6g}: the {len(order)} sites chosen cost {spent:,.6g}.")
+    covered_after = covered_before.copy()
+    cols = np.flatnonzero(pd.Index(s_index).isin(ex_labels + order))
+    if cols.size:
+        covered_after.loc[d_index] = np.diff(sp.csr_array(reach[:, cols]).indptr) > 0
+    max_p = min(max(len(order), p_eff or 0, curve_max_p or 10), n_cand)
+    curve = found.curve
+    if max_p > 0:
+        before_weight = float(
+            demand["weight"].reindex(d_index)[covered_before.loc[d_index].to_numpy()].sum()
+        )
+        curve = coverage_curve(model, max_p, total_weight, before_weight)
+    found.covered_after = covered_after
+    found.locate, found.order, found.added, found.phase_of = locate, order, added, phase_of
+    found.curve = curve
+    return found
+
+
+def _choose(
+    plan: Plan,
+    run: SiteRun,
+    minutes: sp.csr_array,
+    common: dict[str, Any],
+    costs: pd.Series | None,
+    p_eff: int | None,
+    n_cand: int,
+    notes: list[str],
+    minimum: dict[str, Any] | None = None,
+) -> tuple[LocateResult, pd.DataFrame | None, pd.Series | None]:
+    """Solve the run's model; return its result, the new sites of a phased plan and their phase."""
+    from planner.locate import LSCP, MCLP
+
+    solve_args: dict[str, Any] = {
+        "solver": run.solver,
+        "time_limit": run.time_limit,
+        "seed": plan.seed,
+    }
+    new: pd.DataFrame | None = None  # new sites in build order (phases: all phases)
+    phase_of: pd.Series | None = None
+    locate: LocateResult
+    if run.kind == "lscp":
+        locate = LSCP.from_matrix(minutes, costs=costs, **common).solve(**solve_args)
+        uncoverable = float(locate.figures.get("uncoverable_weight", 0.0))
+        if uncoverable > 0:
+            notes.append(
+                f"Demand of weight {uncoverable:,.6g} is beyond {plan.cutoff_min:g} "
+                "minutes of every site: no set of candidates can cover it."
+            )
+    elif run.budget is not None:
+        locate = MCLP.from_matrix(minutes, budget=run.budget, costs=costs, **common).solve(
+            **solve_args
+        )
+    elif run.phases is not None:
+        too_many = p_eff is not None and p_eff < sum(run.phases)
+        phases = trim_phases(run.phases, n_cand) if too_many else list(run.phases)
+        phased = MCLP.from_matrix(minutes, p=sum(phases), **common).phased(phases, **solve_args)
+        locate = phased.phases[-1]
+        new = phased.sites
+        phase_of = new["phase"]
+        notes.append(
+            "Phased plan: "
+            + "; ".join(
+                f"phase {k} chooses {n} site{'s' if n != 1 else ''}"
+                for k, n in enumerate(phases, start=1)
+            )
+            + ", each phase keeping the earlier ones."
+        )
+    else:
+        locate = MCLP.from_matrix(minutes, p=p_eff, costs=costs, **common, **(minimum or {})).solve(
+            **solve_args
+        )
+    return locate, new, phase_of
+
+
+def site_service_areas(
+    plan: Plan,
+    existing: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    *,
+    n_jobs: int,
+    progress: bool,
+) -> gpd.GeoDataFrame:
+    """Return the streets within the cutoff of existing stations and new sites, as polygons."""
+    empty = gpd.GeoDataFrame(
+        {"state": pd.Series(dtype=object), "site": pd.Series(dtype=object)},
+        geometry=[],
+        crs=WGS84,
+    )
+    if not plan.with_service_areas:
+        return empty
+    from planner.isochrones import service_areas
+
+    frames = []
+    for state, points in (("before", existing), ("after", sites)):
+        if len(points) == 0:
+            continue
+        areas = service_areas(
+            plan.network,
+            points,
+            mode=plan.mode,
+            cutoff_min=plan.cutoff_min,
+            max_snap_m=plan.max_snap_m,
+            on_far="exclude",
+            n_jobs=n_jobs,
+            progress=progress,
+        )
+        areas = areas.assign(state=state, site=[str(i) for i in areas.index])
+        frames.append(areas.reset_index(drop=True))
+    if not frames:
+        return empty
+    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+    # the reached streets enclose blocks that are reachable too: fill holes below
+    # 1 km2, then a light geometry for maps (10 m in the metric CRS keeps the shape)
+    metric = out.geometry.to_crs(plan.network.crs).to_numpy()
+    filled = [fill_holes(g, 1e6) for g in metric]
+    light = gpd.GeoSeries(filled, crs=plan.network.crs).simplify(10.0).to_crs(WGS84)
+    return out.set_geometry(shapely.set_precision(light.to_numpy(), 1e-6))
+
+
+def fill_holes(geometry: BaseGeometry | None, max_area: float) -> BaseGeometry | None:
+    """Return the polygon(s) with interior rings smaller than ``max_area`` filled."""
+    if geometry is None or geometry.is_empty:
+        return geometry
+    parts = getattr(geometry, "geoms", [geometry])
+    out = []
+    for part in parts:
+        if not isinstance(part, shapely.Polygon):
+            continue
+        holes = [r for r in part.interiors if shapely.Polygon(r).area >= max_area]
+        out.append(shapely.Polygon(part.exterior, holes))
+    if not out:
+        return shapely.Polygon()
+    return out[0] if len(out) == 1 else shapely.MultiPolygon(out)
+
+
+def trim_phases(phases: Sequence[int], n_cand: int) -> list[int]:
+    """Cut the phases down to ``n_cand`` sites in all, dropping the latest first."""
+    out, left = [], n_cand
+    for n in phases:
+        out.append(min(n, left))
+        left -= out[-1]
+    while out and out[-1] == 0:
+        out.pop()
+    return out or [0]
