@@ -27,7 +27,14 @@ from typing import Any
 import numba
 import numpy as np
 
-__all__ = ["distance_field", "line_cells", "rings_to_geometry", "scatter_cells", "trace_rings"]
+__all__ = [
+    "distance_field",
+    "line_cells",
+    "rings_to_geometry",
+    "scatter_cells",
+    "trace_rings",
+    "warm_up",
+]
 
 # a crossing never sits exactly on a grid node (two crossings would then touch)
 _EPS = 1e-7
@@ -284,7 +291,8 @@ def _cross(field, level, x0, y0, step, edge, nx, n_h):  # type: ignore[no-untype
 
 
 @numba.njit(cache=True, nogil=True)
-def _trace_rings(field, level, x0, y0, step):  # type: ignore[no-untyped-def]
+def _segments(field, level):  # type: ignore[no-untyped-def]
+    """Return the boundary segments of every cell, from one crossed grid edge to another."""
     ny, nx = field.shape
     n_h = ny * nx
     capacity = 1024
@@ -373,12 +381,15 @@ def _trace_rings(field, level, x0, y0, step):  # type: ignore[no-untyped-def]
                 seg_from[used] = f2
                 seg_to[used] = t2
                 used += 1
-    seg_from = seg_from[:used]
-    seg_to = seg_to[:used]
-    # every crossing starts exactly one segment and ends exactly one: follow them
-    order = np.argsort(seg_from)
-    sorted_from = seg_from[order]
-    following = order[np.searchsorted(sorted_from, seg_to)]
+    return seg_from[:used], seg_to[:used]
+
+
+@numba.njit(cache=True, nogil=True)
+def _walk(field, level, x0, y0, step, seg_from, following):  # type: ignore[no-untyped-def]
+    """Follow the segments into rings; return coordinates, ring starts and signed areas."""
+    ny, nx = field.shape
+    n_h = ny * nx
+    used = len(seg_from)
     coords = np.empty((used, 2), dtype=np.float64)
     ring_start = np.empty(used + 1, dtype=np.int64)
     seen = np.zeros(used, dtype=np.bool_)
@@ -463,13 +474,20 @@ def trace_rings(
     point); shells have a positive signed area (counter-clockwise), holes a
     negative one. The field's border nodes must lie outside (above ``level``).
     """
-    return _trace_rings(
-        np.ascontiguousarray(field, dtype=np.float64),
-        float(level),
-        float(x0),
-        float(y0),
-        float(step),
-    )
+    field = np.ascontiguousarray(field, dtype=np.float64)
+    seg_from, seg_to = _segments(field, float(level))
+    # every crossing starts exactly one segment and ends exactly one: link them. In
+    # NumPy: the same step compiled with numba (argsort, searchsorted), loaded from
+    # numba's cache, linked wrongly in one test process (a plan run with a Dask
+    # cluster in-process), while its Python version was right; not understood yet
+    order = np.argsort(seg_from, kind="stable")
+    sorted_from = seg_from[order]
+    at = np.searchsorted(sorted_from, seg_to)
+    if len(at) and (
+        at.max() >= len(at) or not np.array_equal(sorted_from[np.minimum(at, len(at) - 1)], seg_to)
+    ):
+        raise ValueError("a traced boundary does not close: the field's border is inside.")
+    return _walk(field, float(level), float(x0), float(y0), float(step), seg_from, order[at])
 
 
 def rings_to_geometry(coords: np.ndarray, starts: np.ndarray, area: np.ndarray) -> Any:
@@ -504,3 +522,23 @@ def rings_to_geometry(coords: np.ndarray, starts: np.ndarray, area: np.ndarray) 
     if len(polygons) == 1:
         return polygons[0]
     return shapely.multipolygons(polygons)
+
+
+def warm_up() -> None:
+    """Compile (or load) every kernel in this thread, before threads call them at once.
+
+    Two threads making the first call of one numba kernel together can crash the
+    process (seen while the on-disk cache was being written); one call here first
+    makes later calls from any thread plain function calls.
+    """
+    field = np.full((4, 4), 3.0)
+    xy = np.array([[1.0, 1.0], [2.0, 2.0]])
+    start = np.array([0, 2])
+    one = np.array([0])
+    distance_field(
+        field, 0.0, 0.0, 1.0, 2.0, xy, start, np.array([0.0, 1.4]), one, np.zeros(1), np.ones(1)
+    )
+    ptr, cells, dists = line_cells(0.0, 0.0, 1.0, 2.0, (4, 4), xy, start, one)
+    scatter_cells(field, 0, 0, ptr, cells, dists, one)
+    field[0] = field[-1] = field[:, 0] = field[:, -1] = 3.0
+    trace_rings(field, 1.0, 0.0, 0.0, 1.0)

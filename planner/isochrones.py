@@ -38,6 +38,7 @@ from planner._isoband import (
     rings_to_geometry,
     scatter_cells,
     trace_rings,
+    warm_up,
 )
 from planner.access import snap_points
 from planner.crs import WGS84
@@ -313,6 +314,7 @@ def service_areas(
     np.cumsum(np.bincount(anchor, minlength=graph.n), out=by_anchor_ptr[1:])
     n_keys = int(edges.key.max()) + 1 if len(edges.key) else 0
     step = float(tolerance_m)
+    warm_up()  # compile the kernels here, never first in two threads at once
     tracer = _Tracer(layer, edges.key, float(buffer_m), step)
     search = graph if direction == "to" else graph.reverse()
     in_time = access <= cutoff_s
