@@ -18,27 +18,33 @@ The public API, by concern:
   (see :mod:`planner.locate`);
 - truck routes and driver homes: :func:`route_od`, :func:`match_traces`,
   :func:`flows_from_counts`, :class:`Flows`,
-  :func:`driver_home_candidates`, :func:`driver_home_plan`;
+  :func:`driver_home_candidates`, :func:`driver_home_plan` (deprecated: use
+  :meth:`Plan.driver_homes`);
 - plans, maps and reports: :class:`Plan` (:meth:`Plan.worker_stations`,
   :meth:`Plan.driver_homes`) giving a :class:`PlanResult`; :func:`plan_map`,
-  :func:`network_map`, :func:`save_map`, :func:`report_html`, :func:`run_demo`;
+  :func:`network_map`, :func:`province_map`, :func:`save_map`, :func:`report_html`,
+  :func:`run_demo`;
 - the embedded synthetic demo region: :mod:`planner.datasets`;
 - errors: :class:`PlannerError` and its subclasses.
 """
 
 from planner import datasets
-from planner._driver_home_plan import DriverHomePlan, driver_home_plan
 from planner._errors import (
     DatumError,
+    DatumWarning,
+    DroppedFixesWarning,
     InfeasibleError,
     InputError,
     NetworkError,
     OfflineError,
+    OffNetworkWarning,
     PlannerError,
+    PlannerWarning,
     Problem,
     SnapError,
     SolverError,
 )
+from planner._province_map import province_map
 from planner.access import (
     AccessMatrix,
     access_matrix,
@@ -72,6 +78,7 @@ from planner.demand import (
     demand_to_grid,
     demand_to_nodes,
     hotspots_from_stays,
+    stays_from_trace_files,
     stays_from_traces,
     validate_demand,
 )
@@ -105,6 +112,7 @@ from planner.network import (
 )
 from planner.outputs import write_outputs
 from planner.plan import DRIVER_HOMES, WORKER_STATIONS, Plan, PlanResult, Preset
+from planner.plan._homes_deprecated import DriverHomePlan, driver_home_plan
 from planner.poi import pois_from_osm
 from planner.report import report_html, write_report
 from planner.routes import (
@@ -136,9 +144,11 @@ __all__ = [
     "CountFit",
     "CoverageResult",
     "DatumError",
+    "DatumWarning",
     "DecayCoverage",
     "DemoResult",
     "DriverHomePlan",
+    "DroppedFixesWarning",
     "FlowCapture",
     "Flows",
     "InfeasibleError",
@@ -147,6 +157,7 @@ __all__ = [
     "MapMatcher",
     "MatchResult",
     "NetworkError",
+    "OffNetworkWarning",
     "OfflineError",
     "PCenter",
     "PMedian",
@@ -154,6 +165,7 @@ __all__ = [
     "Plan",
     "PlanResult",
     "PlannerError",
+    "PlannerWarning",
     "Preset",
     "Problem",
     "RestIntervalCoverage",
@@ -209,6 +221,7 @@ __all__ = [
     "parse_hours",
     "plan_map",
     "pois_from_osm",
+    "province_map",
     "read_candidates",
     "read_points",
     "read_stations",
@@ -219,6 +232,7 @@ __all__ = [
     "save_map",
     "service_areas",
     "stations_open",
+    "stays_from_trace_files",
     "stays_from_traces",
     "to_wgs84",
     "validate_demand",

@@ -10,13 +10,15 @@ nothing. A batch runs every scenario even when some fail, and says which.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import tempfile
 import traceback
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from planner._errors import InputError, PlannerError
+from planner._errors import DatumWarning, InputError, OfflineError, PlannerError
 from planner.scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -79,13 +81,51 @@ def _network(scenario: Scenario, *, progress: bool) -> RoadNetwork:
         return network_from_osm(spec["osm"], modes=modes, progress=progress)
     if spec["graphml"] is not None:
         return network_from_graphml(spec["graphml"], modes=modes, progress=progress)
-    if spec["place"] is not None:
-        return network_from_place(
-            spec["place"], modes=modes, cache_dir=spec["cache_dir"], progress=progress
+    key = "place" if spec["place"] is not None else "bbox"
+    try:
+        if spec["place"] is not None:
+            return network_from_place(
+                spec["place"],
+                modes=modes,
+                cache_dir=spec["cache_dir"],
+                timeout=spec["timeout_s"],
+                progress=progress,
+            )
+        return network_from_bbox(
+            tuple(spec["bbox"]),
+            modes=modes,
+            cache_dir=spec["cache_dir"],
+            timeout=spec["timeout_s"],
+            progress=progress,
         )
-    return network_from_bbox(
-        tuple(spec["bbox"]), modes=modes, cache_dir=spec["cache_dir"], progress=progress
-    )
+    except OfflineError as error:
+        where = scenario.file or scenario.name
+        raise OfflineError(
+            f"{where}: [network] {key} = {spec[key]!r} needs internet. {error}"
+        ) from error
+
+
+@contextlib.contextmanager
+def _datum_stated(scenario: Scenario, section: str) -> Iterator[None]:
+    """Turn a reader's datum warning into the scenario error ``[section] datum``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DatumWarning)
+        try:
+            yield
+        except DatumWarning as warning:
+            raise InputError(
+                f"{warning}",
+                file=str(scenario.file) if scenario.file else None,
+                field=f"[{section}] datum",
+                fix=f'add datum = "wgs84", "gcj02" or "bd09" to [{section}].',
+            ) from warning
+
+
+def _index_by_id(frame: gpd.GeoDataFrame, column: str | None) -> gpd.GeoDataFrame:
+    """Label rows by their (checked, unique) id, so results name stations by it."""
+    if column is None or column not in frame.columns:
+        return frame
+    return frame.set_index(column, drop=False).rename_axis(None)
 
 
 def _stations(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | None:
@@ -97,15 +137,19 @@ def _stations(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | No
         return datasets.demo_stations().set_index("station_id")
     if spec["path"] is None:
         return None
-    return read_stations(
-        spec["path"],
-        id_column=spec["id"],
-        lon=spec["lon"],
-        lat=spec["lat"],
-        datum=spec["datum"],
-        layer=spec["layer"],
-        area=network.area(buffer_m=scenario["model"]["max_snap_m"]),
-    )
+    with _datum_stated(scenario, "stations"):
+        stations = read_stations(
+            spec["path"],
+            id_column=spec["id"],
+            **_table_options(spec),
+            area=network.area(buffer_m=scenario["model"]["max_snap_m"]),
+        )
+    return _index_by_id(stations, spec["id"])
+
+
+def _table_options(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the reader options every table section has (see planner.scenario)."""
+    return {k: spec[k] for k in ("lon", "lat", "datum", "crs", "layer", "sheet", "encoding")}
 
 
 def _read_areas(path: Path, *, id_column: str | None, label_field: str) -> gpd.GeoDataFrame:
@@ -159,24 +203,27 @@ def _demand(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | None
     area = network.area(buffer_m=max_snap)
     source = spec["source"]
     if source == "traces":
-        traces = read_traces(
-            spec["traces"],
-            driver=spec["driver"],
-            time=spec["time"],
-            lon=spec["lon"],
-            lat=spec["lat"],
-            datum=spec["datum"],
-            tz=spec["tz"],
-        )
+        with _datum_stated(scenario, "demand"):
+            traces = read_traces(
+                spec["traces"],
+                driver=spec["driver"],
+                time=spec["time"],
+                tz=spec["tz"],
+                **_table_options(spec),
+            )
+        # the scenario's column names, or planner's names the reader gave the found ones
         stays = stays_from_traces(
             traces,
+            driver=spec["driver"] or "driver_id",
+            time=spec["time"] or "time",
             max_distance_m=spec["stay_distance_m"],
             min_duration_min=spec["stay_minutes"],
             tz=spec["tz"],
+            area=area,
             label=str(spec["traces"]),
         )
         if len(stays) == 0:
-            key = spec["driver"]
+            key = spec["driver"] or "driver_id"
             drivers = traces[key].nunique() if key in traces else len(traces)
             raise InputError(
                 f"the traces hold no stay: none of the {drivers:,} "
@@ -187,11 +234,12 @@ def _demand(scenario: Scenario, network: RoadNetwork) -> gpd.GeoDataFrame | None
                 fix="check the time column and time zone, or lower stay_minutes / raise "
                 "stay_distance_m; or give demand another way (areas, points, pois).",
             )
-        return demand_from_hotspots(hotspots_from_stays(stays, eps_m=spec["hotspot_eps_m"]))
+        demand = demand_from_hotspots(hotspots_from_stays(stays, eps_m=spec["hotspot_eps_m"]))
+        demand.attrs["notes"] = _dropped_fixes_notes(stays, str(spec["traces"]))
+        return demand
     if source == "points":
-        points = read_points(
-            spec["points"], lon=spec["lon"], lat=spec["lat"], datum=spec["datum"], area=area
-        )
+        with _datum_stated(scenario, "demand"):
+            points = read_points(spec["points"], **_table_options(spec), area=area)
         if len(points) == 0:
             raise InputError(
                 "the points table has no rows.", file=str(spec["points"]), field="[demand] points"
@@ -289,15 +337,16 @@ def _candidates(
     from planner.io import read_candidates
 
     spec = scenario["candidates"]
+    homes = scenario.programme == "driver_homes"
     parts = []
     if spec["path"] is not None:
-        read = read_candidates(
-            spec["path"],
-            lon=spec["lon"],
-            lat=spec["lat"],
-            datum=spec["datum"],
-            area=network.area(buffer_m=scenario["model"]["max_snap_m"]),
-        )
+        with _datum_stated(scenario, "candidates"):
+            read = read_candidates(
+                spec["path"],
+                id_column=spec["id"],
+                **_table_options(spec),
+                area=network.area(buffer_m=scenario["model"]["max_snap_m"]),
+            )
         parts.append(candidates_from_points(read))
     osm = spec["osm"]
     if osm:
@@ -310,7 +359,13 @@ def _candidates(
             )
         if isinstance(osm, str) and scenario.file is not None and not source.is_absolute():
             source = scenario.file.parent / source
-        parts.append(candidates_from_osm(source))
+        if homes:
+            from planner.candidates import driver_home_candidates
+
+            # driver homes: service areas, fuel for trucks, truck parking, logistics land
+            parts.append(driver_home_candidates(source))
+        else:
+            parts.append(candidates_from_osm(source))
     if spec["grid_m"] is not None:
         parts.append(candidates_from_grid(network.area(), spacing_m=spec["grid_m"]))
     if not parts:
@@ -342,7 +397,7 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Plan:
     planner.plan.Plan
         The plan; call ``.site(p=...)``.
     """
-    from planner.datasets.demo import demo_homes_plan, demo_worker_plan
+    from planner.datasets.demo import demo_worker_plan
     from planner.plan import Plan
 
     network = _network(scenario, progress=progress)
@@ -360,17 +415,7 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Plan:
         settings |= _districts(scenario)
         settings["within_share"] = model["within_share"]
     if scenario.programme == "driver_homes":
-        settings["rest_interval_h"] = model["interval_h"]
-        if scenario["candidates"]["min_volume"] > 0:
-            settings["min_volume"] = scenario["candidates"]["min_volume"]
-        overrides = dict(settings)
-        if not scenario["stations"]["demo"]:
-            overrides["stations"] = _stations(scenario, network)
-        if not scenario["candidates"]["demo"]:
-            overrides["candidates"] = _candidates(scenario, network, overrides.get("stations"))
-        if not scenario["routes"]["demo"]:
-            overrides["flows"] = _flows(scenario, network)
-        return demo_homes_plan(network, **overrides)
+        return _homes_plan(scenario, network, settings)
     stations = _stations(scenario, network)
     if scenario["demand"]["demo"] or scenario["candidates"]["demo"] or scenario["stations"]["demo"]:
         overrides = dict(settings)
@@ -390,6 +435,46 @@ def build_plan(scenario: Scenario, *, progress: bool = False) -> Plan:
     )
 
 
+def _homes_plan(scenario: Scenario, network: RoadNetwork, settings: dict[str, Any]) -> Plan:
+    """Return the driver-home plan: the scenario's routes, candidates, homes (or the demo's)."""
+    from planner.datasets.demo import demo_homes_plan
+    from planner.plan import Plan
+
+    model = scenario["model"]
+    settings = dict(settings)
+    settings["rest_interval_h"] = model["interval_h"]
+    settings["detour_min"] = model["detour_min"]
+    if model["subsidy_per_home"] is not None:
+        settings["subsidy_per_home"] = model["subsidy_per_home"]
+    if scenario["candidates"]["min_volume"] > 0:
+        settings["min_volume"] = scenario["candidates"]["min_volume"]
+    inputs: dict[str, Any] = {}
+    if not scenario["stations"]["demo"]:
+        stations = _stations(scenario, network)
+        id_column = scenario["stations"]["id"]
+        if stations is not None and id_column in stations.columns:
+            stations = stations.set_index(id_column)  # homes keep their own ids
+        inputs["stations"] = stations
+    if not scenario["candidates"]["demo"]:
+        inputs["candidates"] = _candidates(scenario, network, inputs.get("stations"))
+    if not scenario["routes"]["demo"]:
+        inputs["flows"] = _flows(scenario, network)
+    osm = scenario["network"]["osm"]
+    readme = Path(osm).with_name("README.md") if osm is not None else None
+    if (
+        readme is not None
+        and readme.is_file()
+        and readme.read_text(encoding="utf-8").startswith("# Synthetic province")
+    ):
+        from planner.datasets import PROVINCE_ATTRIBUTION
+
+        # the synthetic province is invented: never credit OpenStreetMap for it
+        settings["attribution"] = (PROVINCE_ATTRIBUTION,)
+    if any(scenario[s]["demo"] for s in ("stations", "candidates", "routes")):
+        return demo_homes_plan(network, **(settings | inputs))
+    return Plan.driver_homes(network, **(settings | inputs))
+
+
 def _flows(scenario: Scenario, network: RoadNetwork) -> Flows:
     from planner.io import read_traces
     from planner.routes import match_traces, route_od
@@ -401,7 +486,21 @@ def _flows(scenario: Scenario, network: RoadNetwork) -> Flows:
         table = pd.read_csv(path) if path.suffix.lower() in (".csv", ".gz") else gpd.read_file(path)
         return route_od(table, network, mode=mode)
     if spec["traces"] is not None:
-        matched = match_traces(read_traces(spec["traces"], datum=spec["datum"]), network, mode=mode)
+        with _datum_stated(scenario, "routes"):
+            traces = read_traces(
+                spec["traces"],
+                driver=spec["driver"],
+                time=spec["time"],
+                tz=spec["tz"],
+                **_table_options(spec),
+            )
+        matched = match_traces(
+            traces,
+            network,
+            mode=mode,
+            driver=spec["driver"] or "driver_id",
+            time=spec["time"] or "time",
+        )
         if matched.flows is None:
             raise InputError(
                 "no trip in the truck traces could be matched to the network.",
@@ -481,17 +580,27 @@ def _write_area_tables(folder: Path, result: PlanResult) -> None:
             write_text(folder / f"{name}.csv", table.to_csv())
 
 
-def _summary(result: PlanResult) -> str:
-    """One line: sites, covered share before -> after, and communities within the cutoff."""
-    text = (
-        f"{len(result.sites)} sites; covered {result.share_before:.1%} -> {result.share_after:.1%}"
-    )
+def _summary_extra(result: PlanResult, lang: str = "en") -> str:
+    """Return the summary line's tail: communities within the cutoff, the model that ran."""
+    text = ""
     districts = getattr(result, "districts", None)
     if districts is not None and "communities" in districts:
         row = districts.loc["all"]
+        before, after, n = (
+            row["communities_within_before"],
+            row["communities_within_after"],
+            row["communities"],
+        )
         text += (
-            f"; communities within the cutoff {row['communities_within_before']} -> "
-            f"{row['communities_within_after']} of {row['communities']}"
+            f"；时限内社区 {before} -> {after}（共 {n} 个）"
+            if lang == "zh"
+            else f"; communities within the cutoff {before} -> {after} of {n}"
+        )
+    if result.model_note:
+        text += (
+            f"；实际求解模型：{result.model_run}"
+            if lang == "zh"
+            else f"; model run: {result.model_run}"
         )
     return text
 
@@ -507,6 +616,23 @@ def _write_manifest(folder: Path, record: dict[str, Any]) -> None:
     )
 
 
+def _dropped_fixes_notes(stays: gpd.GeoDataFrame, label: str) -> list[str]:
+    """Sentences for the plan's notes on the GPS fixes dropped before finding stays."""
+    dropped = stays.attrs.get("dropped_fixes", {})
+    notes = []
+    if dropped.get("impossible_jumps"):
+        notes.append(
+            f"{label}: {dropped['impossible_jumps']:,} of {dropped['fixes']:,} GPS fixes were "
+            "dropped as impossible jumps (faster than the workers' speed limit)."
+        )
+    if dropped.get("outside_area"):
+        notes.append(
+            f"{label}: {dropped['outside_area']:,} of {dropped['fixes']:,} GPS fixes lie outside "
+            "the network's area and were left out."
+        )
+    return notes
+
+
 def run_scenario(
     scenario: Scenario | str | Path,
     *,
@@ -515,18 +641,20 @@ def run_scenario(
     threads: int | None = None,
     progress: bool = False,
     overwrite: bool = False,
+    language: str | None = None,
+    datum: str | None = None,
 ) -> tuple[PlanResult, Path]:
     """Run one scenario and write its outputs into one folder, losing nothing.
 
-    The folder receives ``sites.geojson``, ``coverage.csv``, ``map.html``,
-    ``report.html``, ``run.json``, ``scenario.json`` (the validated scenario,
-    its hash and the list of files the run wrote) and ``run.log`` (what
-    planner logged during the run). The files are built beside the target and
-    moved in when complete. The files of an earlier run in the folder move into
-    ``previous/<time of that run>/``; files planner did not write are never
-    touched (a new file whose name one of them holds stops the run before it
-    starts). An error, or demand or candidates that come out empty, leave the
-    folder as it was.
+    The folder receives ``sites.csv``, ``sites.xlsx``, ``sites.geojson``,
+    ``coverage.csv``, ``map.html``, ``report.html``, ``run.json``,
+    ``scenario.json`` (the validated scenario, its hash and the list of files
+    the run wrote) and ``run.log`` (what planner logged during the run). The
+    files are built beside the target and moved in when complete. The files of
+    an earlier run in the folder move into ``previous/<time of that run>/``;
+    files planner did not write are never touched (a new file whose name one of
+    them holds stops the run before it starts). An error, or demand or
+    candidates that come out empty, leave the folder as it was.
 
     Parameters
     ----------
@@ -546,6 +674,11 @@ def run_scenario(
     overwrite
         Drop the earlier run's files instead of keeping them in ``previous/``
         (files planner did not write are kept either way).
+    language
+        ``"en"`` or ``"zh"``, instead of the scenario's ``[output] language``.
+    datum
+        The sites tables' datum, instead of ``[output] datum`` (whose default
+        is ``[stations] datum``).
 
     Returns
     -------
@@ -559,6 +692,7 @@ def run_scenario(
         that lies entirely off the network, or an output folder holding files
         with the outputs' names that planner did not write.
     """
+    from planner._i18n import check_language
     from planner._results_folder import check_folder, install_outputs
     from planner.outputs import write_outputs
 
@@ -613,7 +747,8 @@ def run_scenario(
             tmp,
             offline=output["offline"],
             tiles=None if output["tiles"].lower() == "none" else output["tiles"],
-            language=output["language"],
+            language=check_language(language or output["language"]),
+            datum=datum or output["datum"] or scenario["stations"]["datum"],
         )
         _write_area_tables(tmp, result)
         record: dict[str, Any] = {"scenario": scenario.to_dict(), "hash": scenario.hash}
@@ -764,7 +899,11 @@ def _run_one(
     scheduler: str | None = None,
     threads: int | None = None,
     overwrite: bool = False,
+    language: str | None = None,
+    datum: str | None = None,
 ) -> ScenarioRun:
+    from planner import _i18n
+
     try:
         result, folder = run_scenario(
             path,
@@ -773,13 +912,24 @@ def _run_one(
             threads=threads,
             progress=progress,
             overwrite=overwrite,
+            language=language,
+            datum=datum,
         )
     except PlannerError as error:
         return ScenarioRun(path, "invalid", None, str(error))
     except Exception as error:  # a batch reports and goes on
         logger.debug("scenario %s failed:\n%s", path, traceback.format_exc())
         return ScenarioRun(path, "failed", None, f"{type(error).__name__}: {error}")
-    return ScenarioRun(path, "ok", str(folder), _summary(result))
+    lang = _i18n.check_language(language or "en")
+    message = _i18n.text(
+        "cli_batch_message",
+        lang,
+        n=len(result.sites),
+        before=_i18n.percent(result.share_before, lang),
+        after=_i18n.percent(result.share_after, lang),
+    )
+    message += _summary_extra(result, lang)
+    return ScenarioRun(path, "ok", str(folder), message)
 
 
 def run_batch(
@@ -789,6 +939,8 @@ def run_batch(
     scheduler: str | None = None,
     progress: bool = False,
     overwrite: bool = False,
+    language: str | None = None,
+    datum: str | None = None,
 ) -> list[ScenarioRun]:
     """Run many scenarios; a failing one is reported and the others go on.
 
@@ -805,6 +957,11 @@ def run_batch(
         Show progress bars (only with ``jobs=1``).
     overwrite
         Drop earlier runs' files instead of keeping them in ``previous/``.
+    language
+        ``"en"`` or ``"zh"`` for every scenario's outputs and summary line
+        (default: each scenario's ``[output] language``; summaries in English).
+    datum
+        The sites tables' datum for every scenario (default: each scenario's).
 
     Returns
     -------
@@ -814,8 +971,19 @@ def run_batch(
     if jobs < 1:
         raise InputError(f"jobs must be 1 or more, got {jobs}.", field="jobs")
     names = [str(p) for p in paths]
+    if language is not None:
+        from planner._i18n import check_language
+
+        check_language(language)
+    if datum is not None:
+        from planner.crs import normalize_datum
+
+        datum = normalize_datum(datum)
     if jobs == 1 or len(names) == 1:
-        return [_run_one(name, None, progress, scheduler, None, overwrite) for name in names]
+        return [
+            _run_one(name, None, progress, scheduler, None, overwrite, language, datum)
+            for name in names
+        ]
     n = len(names)
     threads = max(1, (os.cpu_count() or 1) // jobs)  # the cores shared between the scenarios
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -828,5 +996,7 @@ def run_batch(
                 [scheduler] * n,
                 [threads] * n,
                 [overwrite] * n,
+                [language] * n,
+                [datum] * n,
             )
         )

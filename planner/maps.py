@@ -514,6 +514,9 @@ def plan_map(
         classes = _routes_layer(m, plan.routes, labels["routes"], labels["route_tip"])
         if classes:
             legend[labels["routes"]] = classes
+        from planner._province_map import add_rest_gaps  # rest gaps before/after (one call)
+
+        legend |= add_rest_gaps(m, plan, language=language)
     station_frames = [p.stations for p in plans if len(p.stations)]
     if station_frames:
         stations = gpd.GeoDataFrame(pd.concat(station_frames), crs=WGS84)

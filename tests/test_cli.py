@@ -74,7 +74,7 @@ def _community_scenario(tmp_path: Path, extra: dict[str, str] | None = None) -> 
     text = EXAMPLE.read_text(encoding="utf-8")
     for rel in (
         "../data/demo/demo_region.osm.bz2",
-        "data/demo_stations_gcj02.csv",
+        "data/demo_stations_gcj02.xlsx",
         "data/demo_communities.geojson",
         "data/demo_districts.geojson",
     ):
@@ -149,3 +149,59 @@ def test_a_district_minimum_that_cannot_be_met_is_bad_input(tmp_path: Path) -> N
     assert result.exit_code == EXIT_BAD_INPUT, result.output
     assert "needs 16 new sites in all, more than p = 10" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_run_in_chinese_with_amap_coordinates(tmp_path: Path) -> None:
+    from tests.test_batch import _scenario
+
+    scenario = _scenario(tmp_path, "homes_zh")
+    result = runner.invoke(
+        app, ["run", str(scenario), "-q", "--language", "zh", "--datum", "gcj02"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith("成功 ")
+    assert "覆盖率" in result.output
+    assert "1 个方案中 1 个成功。" in result.output
+    folder = tmp_path / "out-homes_zh"
+    table = pd.read_csv(folder / "sites.csv", encoding="utf-8-sig")
+    assert {"经度（GCJ-02）", "纬度（GCJ-02）", "经度（WGS84）", "纬度（WGS84）"} <= set(
+        table.columns
+    )
+    assert set(table["项目类型"]) == {"司机之家"}
+    assert '<html lang="zh-CN">' in (folder / "report.html").read_text(encoding="utf-8")
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert run["outputs"] | {"language": "zh", "datum": "gcj02"} == run["outputs"]
+
+
+def test_bad_language_or_datum_is_bad_input(tmp_path: Path) -> None:
+    for option in (["--language", "fr"], ["--datum", "utm"]):
+        result = runner.invoke(app, ["run", str(tmp_path / "none.toml"), *option])
+        assert result.exit_code == EXIT_BAD_INPUT, result.output
+        assert "language must be one of" in result.output or "unknown datum" in result.output
+
+
+@pytest.mark.slow
+def test_quiet_run_prints_only_the_closing_count(tmp_path: Path) -> None:
+    """--quiet in a real process: the run's INFO log goes to run.log, not the terminal."""
+    import subprocess
+    import sys
+
+    text = (ROOT / "examples" / "demo_driver_homes.toml").read_text(encoding="utf-8")
+    scenario = tmp_path / "homes.toml"
+    folder = tmp_path / "out"
+    lines = [ln for ln in text.splitlines() if not ln.startswith("folder")]
+    scenario.write_text(
+        "\n".join(lines).replace("[output]", f"[output]\nfolder = {json.dumps(str(folder))}"),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "planner.cli", "run", str(scenario), "-q"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1 of 1 scenarios succeeded."
+    assert done.stderr == ""
+    assert "INFO planner.batch" in (folder / "run.log").read_text(encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -497,7 +498,8 @@ def test_geolife_stays_in_beijing_match_reference():
     df = df.groupby("uid", group_keys=False).head(15_000)
     fixes = df.rename(columns={"uid": "driver_id", "datetime": "time", "lng": "lon"})
     fixes["time"] = pd.to_datetime(fixes["time"])
-    ours = stays_from_traces(fixes, merge=False)
+    # Li's algorithm as published: no fix dropped (GeoLife's volunteers also drove)
+    ours = stays_from_traces(fixes, merge=False, max_speed_kmh=float("inf"))
     ref = _reference(fixes, 200.0, 5.0, 60.0)
     assert len(ref) > 20
     assert _key(ours) == _key(ref)
@@ -542,7 +544,7 @@ def test_traces_from_planner_io(planted):
 
     fixes, _, _ = planted
     local = fixes.assign(time=fixes["time"].dt.strftime("%Y-%m-%d %H:%M:%S.%f"))
-    traces = read_traces(local, tz="Asia/Shanghai")
+    traces = read_traces(local, tz="Asia/Shanghai", datum="wgs84")
     assert str(traces["time"].dt.tz) == "UTC"
     ours = stays_from_traces(traces, tz="Asia/Shanghai")
     direct = stays_from_traces(fixes, tz="Asia/Shanghai")
@@ -903,3 +905,104 @@ def test_stay_tail_extends_within_the_radius_of_its_centroid(
     x, y = TO_UTM.transform(row.geometry.x, row.geometry.y)
     assert x - 200_000.0 == pytest.approx(centroid_x, abs=1e-3)
     assert y - 2_496_000.0 == pytest.approx(0.0, abs=1e-3)
+
+
+# ------------------------------------------------------------ trace cleaning
+HOHHOT_STOP = (111.6708, 40.8183)
+
+
+def _stop(driver: str, start: str, n: int = 30, *, lon: float = HOHHOT_STOP[0]) -> pd.DataFrame:
+    """A rider waiting ``n`` minutes at one place, a fix a minute, a few metres of noise."""
+    rng = np.random.default_rng(7)
+    return pd.DataFrame(
+        {
+            "driver_id": driver,
+            "time": pd.date_range(start, periods=n, freq="min"),
+            "lon": lon + rng.normal(0, 5e-5, n),
+            "lat": HOHHOT_STOP[1] + rng.normal(0, 5e-5, n),
+        }
+    )
+
+
+def test_a_teleport_is_dropped_counted_and_announced():
+    from planner._errors import DroppedFixesWarning
+
+    fixes = _stop("r1", "2024-05-01 12:00")
+    # one fix 1,900 km away, one second after the one before it
+    glitch = fixes.iloc[[14]].assign(
+        lon=HOHHOT_STOP[0] + 22.6, time=fixes["time"].iloc[14] + pd.Timedelta(seconds=1)
+    )
+    traced = pd.concat([fixes, glitch]).sort_values("time", kind="stable").reset_index(drop=True)
+    with pytest.warns(DroppedFixesWarning) as record:
+        stays = stays_from_traces(traced, label="rider_gps.csv")
+    text = str(record[0].message)
+    assert "rider_gps.csv: dropped 1 after impossible jumps (faster than 60 km/h" in text
+    assert "driver_id 'r1', row 16) of 31 GPS fixes" in text
+    assert stays.attrs["dropped_fixes"] == {
+        "fixes": 31,
+        "impossible_jumps": 1,
+        "outside_area": 0,
+        "jumps_left": 0,
+    }
+    assert len(stays) == 1
+    assert stays["n_points"].tolist() == [30]
+    assert abs(stays.geometry.x.iloc[0] - HOHHOT_STOP[0]) < 1e-3
+    # kept (Li's algorithm as published), the teleport cuts the stop in two halves that
+    # are merged again, and counts as one of its fixes
+    kept = stays_from_traces(traced, max_speed_kmh=float("inf"))
+    assert kept.attrs["dropped_fixes"]["impossible_jumps"] == 0
+    assert kept["n_points"].tolist() == [31]
+    assert len(stays_from_traces(traced, max_speed_kmh=float("inf"), merge=False)) == 2
+
+
+def test_a_burst_and_a_stale_first_fix_are_dropped():
+    from planner._errors import DroppedFixesWarning
+
+    fixes = _stop("r1", "2024-05-01 12:00")
+    burst = fixes.iloc[10:13].assign(lon=0.0, lat=0.0)  # three fixes at (0, 0)
+    traced = pd.concat([fixes.drop(fixes.index[10:13]), burst]).sort_values("time")
+    stale = fixes.iloc[[0]].assign(  # a phone's last known place, the day before, 40 km off
+        lon=HOHHOT_STOP[0] + 0.5, time=fixes["time"].iloc[0] - pd.Timedelta(seconds=20)
+    )
+    traced = pd.concat([stale, traced]).reset_index(drop=True)
+    with pytest.warns(DroppedFixesWarning, match=r"dropped 4 after impossible jumps"):
+        stays = stays_from_traces(traced)
+    assert stays.attrs["dropped_fixes"]["impossible_jumps"] == 4
+    assert len(stays) == 1
+
+
+def test_sustained_fast_travel_is_kept():
+    # a ride-hailing car on a ring road at 110 km/h, read with the riders' 60 km/h limit:
+    # every jump is too fast, but no fix is an outlier, so none is dropped
+    n = 40
+    metres = np.arange(n) * 110 / 3.6 * 60.0  # a fix a minute
+    lon = HOHHOT_STOP[0] + metres / (111_320 * np.cos(np.radians(HOHHOT_STOP[1])))
+    car = pd.DataFrame(
+        {
+            "driver_id": "c1",
+            "time": pd.date_range("2024-05-01 08:00", periods=n, freq="min"),
+            "lon": lon,
+            "lat": HOHHOT_STOP[1],
+        }
+    )
+    waiting = _stop("c1", "2024-05-01 08:40", lon=float(lon[-1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stays = stays_from_traces(pd.concat([car, waiting], ignore_index=True), group="rider")
+    assert stays.attrs["dropped_fixes"]["impossible_jumps"] == 0
+    assert stays.attrs["dropped_fixes"]["jumps_left"] == n - 1
+    assert len(stays) == 1
+
+
+def test_fixes_outside_the_area_are_dropped_and_counted():
+    from planner._errors import DroppedFixesWarning
+
+    inside = _stop("r1", "2024-05-01 12:00")
+    far = _stop("r2", "2024-05-01 12:00", lon=HOHHOT_STOP[0] + 1.0)  # 84 km east
+    box = (111.6, 40.75, 111.75, 40.9)
+    with pytest.warns(DroppedFixesWarning, match=r"dropped 30 outside the network's area of 60"):
+        stays = stays_from_traces(pd.concat([inside, far], ignore_index=True), area=box)
+    assert stays["driver"].tolist() == ["r1"]
+    assert stays.attrs["dropped_fixes"]["outside_area"] == 30
+    with pytest.raises(InputError, match="max_speed_kmh must be a positive number"):
+        stays_from_traces(inside, max_speed_kmh=0)

@@ -13,6 +13,17 @@ absent (an installed wheel), they are generated once into a cache folder,
 ``$XDG_CACHE_HOME/planner/demo-v<generator version>`` (``~/.cache/...`` by
 default); every function takes ``data_dir=`` to use another folder.
 
+For benchmarks at city scale, the *synthetic metropolis* (a Beijing-like city of
+about 150,000 network nodes, see :func:`generate_metropolis`) is not shipped but
+generated once into ``$XDG_CACHE_HOME/planner/metropolis-v<version>`` by
+:func:`metropolis_path`; :func:`metropolis_demand_points` and
+:func:`metropolis_stations` draw points in it, weighted by its density.
+The *synthetic province* (``data/province/``, :func:`province_path`,
+:func:`province_network`, :func:`province_stations`, :func:`province_truck_trips`)
+is an invented province of ten cities and about 2,600 km of roads whose truck
+trips drive 2 to 12 hours, for the driver-home programme (see
+``data/province/README.md``); it is generated the same way when absent.
+
 Examples
 --------
 >>> from planner import datasets
@@ -36,8 +47,27 @@ from planner.datasets._access import (
     demo_traces,
     demo_truck_trips,
     generate_demo_region,
+    metropolis_path,
+)
+from planner.datasets._metropolis import (
+    METROPOLIS_LABEL,
+    generate_metropolis,
+    metropolis_bounds,
+    metropolis_demand_points,
+    metropolis_stations,
 )
 from planner.datasets._province import generate_province
+from planner.datasets._province_files import (
+    PROVINCE_ATTRIBUTION,
+    PROVINCE_FILES,
+    PROVINCE_LABEL,
+    PROVINCE_SEED,
+    province_dir,
+    province_network,
+    province_path,
+    province_stations,
+    province_truck_trips,
+)
 
 __all__ = [
     "DEMO_ATTRIBUTION",
@@ -45,6 +75,11 @@ __all__ = [
     "DEMO_GROUPS",
     "DEMO_LABEL",
     "DEMO_SEED",
+    "METROPOLIS_LABEL",
+    "PROVINCE_ATTRIBUTION",
+    "PROVINCE_FILES",
+    "PROVINCE_LABEL",
+    "PROVINCE_SEED",
     "demo_area",
     "demo_dir",
     "demo_network",
@@ -55,5 +90,15 @@ __all__ = [
     "demo_traces",
     "demo_truck_trips",
     "generate_demo_region",
+    "generate_metropolis",
     "generate_province",
+    "metropolis_bounds",
+    "metropolis_demand_points",
+    "metropolis_path",
+    "metropolis_stations",
+    "province_dir",
+    "province_network",
+    "province_path",
+    "province_stations",
+    "province_truck_trips",
 ]

@@ -164,6 +164,10 @@ def run_parameters(plan: Plan, run: SiteRun) -> dict[str, Any]:
             "rest_interval_h": plan.rest_interval_h,
             "min_volume": plan.min_volume,
             "detour_min": plan.detour_min,
+            "cost": plan.cost,
+            "subsidy_per_home": plan.subsidy_per_home,
+            "budget": run.budget,
+            "phases": None if run.phases is None else list(run.phases),
         }
     return params
 

@@ -65,7 +65,14 @@ class Plan:
         ``site(budget=...)`` and by the ``lscp`` model (least total cost);
         ``None``: every site costs 1.
     rest_interval_h, min_volume, detour_min
-        Driver-home settings (see :class:`Preset`).
+        Driver-home settings (see :class:`Preset`): a rest at least every
+        ``rest_interval_h`` hours of driving; candidates passed by fewer than
+        ``min_volume`` trucks a day are not eligible; a home reached within
+        ``detour_min`` minutes off a route counts for it.
+    subsidy_per_home
+        Driver homes: the same cost for every new home (e.g. the fixed subsidy of
+        a provincial programme, in yuan), used by ``site(budget=...)`` and reported
+        per phase; instead of a ``cost`` column.
     name
         Scenario name, for maps and reports.
     seed
@@ -126,6 +133,7 @@ class Plan:
         rest_interval_h: float | None = None,
         min_volume: float | None = None,
         detour_min: float = 0.0,
+        subsidy_per_home: float | None = None,
         name: str = "Siting plan",
         seed: int = 0,
         service_areas: bool = True,
@@ -174,7 +182,30 @@ class Plan:
             site_costs(self.candidates, cost)
         self.rest_interval_h = rest_interval_h
         self.min_volume = min_volume
+        if not (math.isfinite(detour_min) and detour_min >= 0):
+            raise InputError(
+                f"detour_min must be a number of minutes >= 0, got {detour_min!r}.",
+                field="detour_min",
+            )
         self.detour_min = float(detour_min)
+        if subsidy_per_home is not None:
+            if not (math.isfinite(subsidy_per_home) and subsidy_per_home > 0):
+                raise InputError(
+                    f"subsidy_per_home must be a number > 0, got {subsidy_per_home!r}.",
+                    field="subsidy_per_home",
+                )
+            if programme != "driver_homes":
+                raise InputError(
+                    "subsidy_per_home is the cost of a new driver home.",
+                    field="subsidy_per_home",
+                    fix="give worker-station costs as a candidates' column with cost='cost'.",
+                )
+            if cost is not None:
+                raise InputError(
+                    "give either a cost column (cost=...) or subsidy_per_home, not both.",
+                    field="subsidy_per_home",
+                )
+        self.subsidy_per_home = None if subsidy_per_home is None else float(subsidy_per_home)
         self.name = name
         self.seed = int(seed)
         self.with_service_areas = bool(service_areas)
@@ -235,6 +266,7 @@ class Plan:
             "rest_interval_h": preset.rest_interval_h,
             "min_volume": preset.min_volume,
             "detour_min": preset.detour_min,
+            "subsidy_per_home": preset.subsidy_per_home,
             "name": preset.title,
         }
         return cls(network, **(settings | kwargs))
@@ -298,22 +330,30 @@ class Plan:
         Parameters
         ----------
         p
-            Number of new sites (default 20 when neither ``budget`` nor
-            ``phases`` is given).
+            Number of **new** sites (default 20 when neither ``budget`` nor
+            ``phases`` is given); existing stations or homes are fixed and not
+            counted. Driver homes: every new home counts, those the rest rule
+            needs and those flow capturing adds.
         model
             Worker stations: ``"mclp"`` (default: the ``p`` sites, budget or
             phases covering the most demand) or ``"lscp"`` (the fewest sites, or
             least total ``cost``, covering all coverable demand; no ``p``).
-            Driver homes: ``"rest_interval"`` (default: a rest stop at least every
-            ``rest_interval_h`` hours, flow capturing when no route is that long)
-            or ``"flow_capture"`` (the most trucks passing a site).
+            Driver homes: ``"rest_interval"`` (default: the homes serving the most
+            trucks with a rest at least every ``rest_interval_h`` hours; homes left
+            over once every truck that can be served is served go where the most
+            trucks pass, and when no route is longer than the interval the rule is
+            met without homes and flow capturing chooses them all: the result's
+            ``model_run`` and ``model_note`` say so) or ``"flow_capture"`` (the
+            most trucks passing a home).
         budget
-            Worker stations: total cost allowed for new sites, instead of ``p``;
-            site costs come from the candidates' ``cost`` column (see :class:`Plan`).
+            Total cost allowed for new sites, instead of ``p``; site costs come
+            from the candidates' ``cost`` column, or (driver homes)
+            ``subsidy_per_home`` (see :class:`Plan`).
         phases
-            Worker stations: new sites per phase, e.g. ``[20, 20, 20, 20, 20]`` for
-            20 a year; each phase keeps the earlier phases' sites. The sites table
-            gets a ``phase`` column (1-based).
+            New sites per phase, e.g. ``[20, 20, 20, 20, 20]`` for 20 a year;
+            each phase keeps the earlier phases' sites. The sites table gets a
+            ``phase`` column (1-based); driver homes also get per-phase figures in
+            ``PlanResult.phases``.
         solver
             ``"exact"`` (HiGHS), ``"fast"`` (greedy + swaps with a proven bound)
             or ``"auto"``.
@@ -343,12 +383,6 @@ class Plan:
                 field="model",
                 fix=f"use one of {', '.join(map(repr, kinds))}.",
             )
-        if self.programme == "driver_homes" and (budget is not None or phases is not None):
-            raise InputError(
-                "budgets and phases are available for worker stations only.",
-                field="budget" if budget is not None else "phases",
-                fix="give p=... (the number of driver homes) instead.",
-            )
         if p is not None and (int(p) != p or p < 0):
             raise InputError(f"`p` must be a whole number >= 0; got {p}.", field="p")
         if phases is not None:
@@ -374,11 +408,22 @@ class Plan:
                     field="budget",
                     fix="drop p=... to choose by budget, or drop budget=... to choose p sites.",
                 )
-            if self.cost is None:
+            if self.cost is None and self.subsidy_per_home is None:
                 raise InputError(
                     "`budget` needs site costs.",
                     field="cost",
-                    fix="name the candidates' cost column with Plan(..., cost='cost').",
+                    fix="name the candidates' cost column with Plan(..., cost='cost')"
+                    + (
+                        ", or give Plan(..., subsidy_per_home=...)."
+                        if self.programme == "driver_homes"
+                        else "."
+                    ),
+                )
+            if self.programme == "driver_homes" and phases is not None:
+                raise InputError(
+                    "give either `phases` or `budget`, not both.",
+                    field="budget",
+                    fix="drop budget=...; with subsidy_per_home the phases' costs are reported.",
                 )
         if kind == "lscp" and (p is not None or budget is not None):
             raise InputError(

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from planner._errors import InputError
+from planner._errors import InputError, OffNetworkWarning, warn
 from planner.crs import WGS84
 from planner.plan._areas import (
     area_of_points,
@@ -81,12 +81,71 @@ class _Found:
         )
 
 
+def off_network_sites(
+    plan: Plan, access: AccessMatrix | None, existing: gpd.GeoDataFrame, notes: list[str]
+) -> pd.DataFrame:
+    """Return the stations and candidates left out as off the network; warn about stations.
+
+    An existing station farther than ``max_snap_m`` from the mode's network counts
+    for nothing (it covers no one), which changes every figure: the plan says so
+    in its notes and with an :class:`~planner._errors.OffNetworkWarning`.
+    """
+    columns: dict[str, list[Any]] = {"role": [], "site": [], "name": [], "distance_m": []}
+    table = pd.DataFrame(columns).astype({"distance_m": float})
+    if access is None:
+        return table
+    far = access.excluded
+    far = far[far["role"] == "site"]
+    if len(far) == 0:
+        return table
+    is_station = far["label"].isin(existing.index).to_numpy()
+    names = (existing["name"] if "name" in existing.columns else pd.Series(dtype=object)).reindex(
+        far["label"].where(is_station)
+    )
+    table = pd.DataFrame(
+        {
+            "role": np.where(is_station, "station", "candidate"),
+            "site": far["label"].to_numpy(dtype=object),
+            "name": names.to_numpy(dtype=object),
+            "distance_m": far["distance_m"].to_numpy(float),
+        }
+    )
+    stations = table[table["role"] == "station"].sort_values("distance_m", ascending=False)
+    if len(stations):
+        shown = ", ".join(
+            f"{name if isinstance(name, str) and name else site} ({metres:,.0f} m)"
+            for site, name, metres in zip(
+                stations["site"].head(5),
+                stations["name"].head(5),
+                stations["distance_m"].head(5),
+                strict=True,
+            )
+        )
+        more = f" and {len(stations) - 5} more" if len(stations) > 5 else ""
+        text = (
+            f"{len(stations)} of {len(existing)} existing stations lie more than "
+            f"{plan.max_snap_m:g} m from the {plan.mode} network and were left out (they "
+            f"cover no one): {shown}{more}. Check their coordinates and datum, or raise "
+            "max_snap_m; the list is in result.off_network."
+        )
+        notes.append(text)
+        warn(text, OffNetworkWarning)
+    candidates = int((table["role"] == "candidate").sum())
+    if candidates:
+        notes.append(
+            f"{candidates} candidate sites lie more than {plan.max_snap_m:g} m from the "
+            f"{plan.mode} network and were left out (listed in result.off_network)."
+        )
+    return table
+
+
 def demand_frame(plan: Plan, notes: list[str]) -> gpd.GeoDataFrame:
     """Return the plan's demand with a checked ``weight`` column; notes say when it is empty."""
     demand = plan.demand
     if demand is None:
         notes.append("No demand was given: there is nothing to cover.")
         return gpd.GeoDataFrame({"weight": []}, geometry=[], crs=WGS84)
+    notes.extend(str(n) for n in demand.attrs.get("notes", ()) if n not in notes)
     out = demand.copy()
     if plan.weight is None:
         out["weight"] = 1.0
@@ -137,6 +196,7 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
     )
 
     access = None
+    off_network = off_network_sites(plan, None, existing, notes)
     kept = pd.Series(True, index=demand.index)
     total_weight = float(demand["weight"].sum()) if len(demand) else 0.0
     if len(demand) and len(sites_all):
@@ -153,6 +213,7 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
             progress=run.progress,
         )
         kept = pd.Series(demand.index.isin(access.demand_index), index=demand.index)
+        off_network = off_network_sites(plan, access, existing, notes)
         if (~kept).any():
             notes.append(
                 f"{int((~kept).sum())} demand points lie more than {plan.max_snap_m:g} m "
@@ -247,6 +308,7 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
         access=access,
         notes=tuple(notes),
         bounds=plan.network.bounds,
+        off_network=off_network,
         inputs={
             "stations": digest(plan.stations),
             "demand": digest(plan.demand),
