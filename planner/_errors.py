@@ -134,6 +134,14 @@ class SolverError(PlannerError, RuntimeError):
     """A solver failed for a reason other than infeasibility or a time limit."""
 
 
+class SchedulerError(InputError):
+    """A Dask scheduler address does not answer as a Dask scheduler within the time allowed.
+
+    Raised instead of waiting forever: the message names the address, what
+    happened (refused, silent, not a Dask scheduler, no workers) and the fix.
+    """
+
+
 class PlannerWarning(UserWarning):
     """Base class of planner's warnings: something was assumed or left out, visibly."""
 
@@ -183,6 +191,7 @@ __all__ = [
     "PlannerError",
     "PlannerWarning",
     "Problem",
+    "SchedulerError",
     "SnapError",
     "SolverError",
     "warn",

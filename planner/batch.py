@@ -877,26 +877,22 @@ def check_scheduler(address: str, *, timeout_s: float = 10.0) -> None:
     Raises
     ------
     InputError
-        When ``dask.distributed`` is missing or the scheduler does not answer.
+        When ``dask.distributed`` is missing; a
+        :class:`~planner._errors.SchedulerError` (an ``InputError``) when nothing
+        answers as a Dask scheduler with a worker within ``timeout_s`` (a port that
+        accepts connections and stays silent included).
     """
     try:
-        from dask.distributed import Client
+        import dask.distributed  # noqa: F401
     except ImportError as error:  # pragma: no cover - dask is in the dev extra
         raise InputError(
             "--scheduler needs dask.distributed, which is not installed.",
             field="--scheduler",
             fix="pip install 'planner[dask]', or leave --scheduler out to run locally.",
         ) from error
-    try:
-        client = Client(address, timeout=f"{timeout_s:g}s")
-    except (OSError, ValueError, TypeError) as error:
-        raise InputError(
-            f"no Dask scheduler answers at {address!r} ({type(error).__name__}: {error}).",
-            field="--scheduler",
-            fix="start one with `dask scheduler` (and `dask worker ADDRESS`), check the "
-            "address and port, or leave --scheduler out to run locally.",
-        ) from error
-    client.close()
+    from planner._access_engine import connect_scheduler
+
+    connect_scheduler(address, timeout_s=timeout_s, field="--scheduler").close()
 
 
 def scenario_language(path: str | Path | Scenario) -> _i18n.Language:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -27,10 +27,19 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import shapely
-from scipy.sparse import csgraph
 
+from planner._access_engine import node_access_matrix
 from planner._errors import InputError
+from planner._isoband import (
+    distance_field,
+    line_cells,
+    rings_to_geometry,
+    scatter_cells,
+    trace_rings,
+    warm_up,
+)
 from planner.access import snap_points
 from planner.crs import WGS84
 from planner.network import RoadNetwork
@@ -38,8 +47,6 @@ from planner.network import RoadNetwork
 logger = logging.getLogger(__name__)
 
 __all__ = ["service_areas"]
-
-_CHUNK = 64
 
 
 @dataclass(frozen=True)
@@ -85,38 +92,91 @@ def _edge_lines(network: RoadNetwork, mode: str) -> _Edges:
     return _Edges(u, v, times, lines, shapely.length(lines), key.astype(np.int64))
 
 
-def _reached_parts(
-    dist: np.ndarray, budget: float, edges: _Edges, direction: str
-) -> tuple[list[Any], float]:
-    """Return the pieces of edges within ``budget`` seconds of one station, and their length.
+@dataclass(frozen=True)
+class _Layer:
+    """The street lines as flat arrays for the distance-field kernel, with their boxes."""
 
-    Each street is drawn once; the length (m) counts each direction reached.
+    xy: np.ndarray  # vertices of every line, line after line
+    start: np.ndarray  # line l: xy[start[l]:start[l + 1]]
+    cum: np.ndarray  # cumulative length along its line at each vertex (m)
+    bounds: np.ndarray  # (lines, 4): minx, miny, maxx, maxy
+
+
+def _layer(lines: np.ndarray) -> _Layer:
+    coords, which = shapely.get_coordinates(lines, return_index=True)
+    counts = np.bincount(which, minlength=len(lines))
+    start = np.zeros(len(lines) + 1, dtype=np.int64)
+    np.cumsum(counts, out=start[1:])
+    step = np.hypot(*np.diff(coords, axis=0).T) if len(coords) > 1 else np.empty(0)
+    cum = np.zeros(len(coords))
+    if len(coords) > 1:
+        cum[1:] = np.cumsum(step)
+        cum -= np.repeat(cum[start[:-1]], counts)  # restart at 0 on each line
+    return _Layer(coords, start, cum, shapely.bounds(lines))
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """Reached pieces of lines, grouped by station: line, from, to (metres along it)."""
+
+    station_start: np.ndarray  # station k: rows station_start[k]:station_start[k + 1]
+    whole: np.ndarray  # the whole line (then drawn from the precomputed cells of its street)
+    line: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def _reached_pieces(
+    reach: sp.csc_array,
+    cutoff_s: float,
+    edges: _Edges,
+    by_anchor: tuple[np.ndarray, np.ndarray],
+    direction: str,
+    n_keys: int,
+) -> tuple[_Pieces, np.ndarray, np.ndarray]:
+    """Return the reached pieces per station, street km per station, and best fractions.
+
+    The best fraction of an edge is the largest reached by any station.
+
+    ``reach`` holds, per station (column), the time from each reached node (row) to
+    the station (``"to"``) or from it (``"from"``), snap leg included.
+    "to": a point at fraction f of edge u -> v needs (1 - f) t + T(v) <= cutoff; the
+    piece at the v end. "from": T(u) + f t <= cutoff; the piece at the u end.
     """
-    # "to": a point at fraction f of edge u -> v needs (1 - f) t + d(v); keep the v end.
-    # "from": it is reached at d(u) + f t; keep the u end.
-    anchor = dist[edges.v] if direction == "to" else dist[edges.u]
-    reached = np.flatnonzero(anchor <= budget)
-    if len(reached) == 0:
-        return [], 0.0
-    slack = budget - anchor[reached]
-    t = edges.times[reached]
+    ptr, anchored = by_anchor
+    n_stations = reach.shape[1]
+    station_of_pair = np.repeat(np.arange(n_stations), np.diff(reach.indptr))
+    node = reach.indices.astype(np.int64)
+    slack = cutoff_s - reach.data
+    per_pair = ptr[node + 1] - ptr[node]
+    station = np.repeat(station_of_pair, per_pair)
+    # the edges at each pair's node: ptr[node] + 0, 1, ... per pair
+    offsets = np.arange(per_pair.sum()) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+    edge = anchored[np.repeat(ptr[node], per_pair) + offsets]
+    t = edges.times[edge]
     with np.errstate(divide="ignore", invalid="ignore"):
-        fraction = np.where(t > 0, np.minimum(slack / t, 1.0), 1.0)
+        fraction = np.where(t > 0, np.minimum(np.repeat(slack, per_pair) / t, 1.0), 1.0)
+    length = edges.lengths[edge]
+    street_km = np.bincount(station, weights=fraction * length, minlength=n_stations) / 1000
+    best = np.zeros(len(edges.u))
+    np.maximum.at(best, edge, fraction)
+    # a street reached whole both ways is drawn once
     whole = fraction >= 1.0
-    length = float(edges.lengths[reached[whole]].sum())
-    # whole streets reached both ways are drawn once
-    first = np.unique(edges.key[reached[whole]], return_index=True)[1]
-    parts = list(edges.lines[reached[whole]][first])
-    for line, frac in zip(edges.lines[reached[~whole]], fraction[~whole], strict=True):
-        if frac <= 0:
-            continue
-        if direction == "to":
-            part = shapely.ops.substring(line, 1.0 - frac, 1.0, normalized=True)
-        else:
-            part = shapely.ops.substring(line, 0.0, frac, normalized=True)
-        parts.append(part)
-        length += float(shapely.length(part))
-    return parts, length
+    key = np.where(whole, edges.key[edge], -1 - edge)
+    _, first = np.unique(station * (n_keys + len(edges.u) + 1) + key, return_index=True)
+    keep = np.zeros(len(edge), dtype=bool)
+    keep[first] = True
+    keep &= fraction > 0
+    station, edge, fraction, length = station[keep], edge[keep], fraction[keep], length[keep]
+    order = np.argsort(station, kind="stable")
+    station, edge, fraction, length = station[order], edge[order], fraction[order], length[order]
+    if direction == "to":
+        lo, hi = (1.0 - fraction) * length, length
+    else:
+        lo, hi = np.zeros(len(edge)), fraction * length
+    start = np.zeros(n_stations + 1, dtype=np.int64)
+    np.cumsum(np.bincount(station, minlength=n_stations), out=start[1:])
+    return _Pieces(start, fraction >= 1.0, edge, lo, hi), street_km, best
 
 
 def service_areas(
@@ -128,12 +188,22 @@ def service_areas(
     buffer_m: float = 25.0,
     direction: Literal["to", "from"] = "to",
     dissolve: bool = False,
+    tolerance_m: float = 5.0,
     max_snap_m: float = 500.0,
     on_far: Literal["raise", "exclude"] = "raise",
     n_jobs: int = 1,
     progress: bool = False,
 ) -> gpd.GeoDataFrame:
     """Return the area within a travel time of each station, built from reachable streets.
+
+    One bounded search per station on the compiled access-matrix kernel gives the
+    reached nodes (the same rule, and the same nodes, as :func:`planner.access_matrix`
+    with the nodes as demand: who is covered comes from the matrix, not from these
+    polygons); every edge wholly within the time is taken whole, the edge at the
+    boundary is cut at the fraction that can still be covered, and the band within
+    ``buffer_m`` of the reached pieces (and of the station's own snap leg) is traced
+    as a polygon from a distance field on a grid of ``tolerance_m``: no polygon union
+    is run, so 10,000 stations take seconds, not hours.
 
     Parameters
     ----------
@@ -151,13 +221,23 @@ def service_areas(
         ``"to"``: places from which the station is reached within the cutoff (the
         direction of coverage); ``"from"``: places reached from the station.
     dissolve
-        Return one polygon for all stations together (index ``["all"]``).
+        Return one polygon for all stations together (index ``["all"]``): the band
+        around every street piece that any station reaches, traced once (exactly the
+        union of the stations' areas, without computing them one by one).
+    tolerance_m
+        Map-scale precision in metres: the grid spacing on which the band's edge is
+        traced (then vertices that deviate less than a tenth of it from a straight
+        line are dropped). Along straight band sides the edge is exact; where bands
+        meet at an angle it cuts corners by less than ``tolerance_m``, and openings
+        between bands narrower than about ``tolerance_m`` close. With the defaults the
+        areas differ from the exact union of buffers by well under 1% of their area.
+        Time and memory grow as ``1 / tolerance_m**2``.
     max_snap_m, on_far
         Snapping limit and what to do with stations beyond it (``"exclude"``
         leaves them out with a log message; ``"raise"`` a SnapError).
     n_jobs
-        Threads merging the bands of different stations (``-1``: one per core);
-        GEOS releases the GIL, so ``2`` or more work in parallel.
+        Threads for the searches and the tracing (``-1``: one per core); the
+        kernels and GEOS release the GIL, so ``2`` or more work in parallel.
     progress
         Show a progress bar over stations.
 
@@ -188,6 +268,14 @@ def service_areas(
         raise InputError(
             f"buffer_m must be a positive number of metres, got {buffer_m!r}.", field="buffer_m"
         )
+    if not (np.isfinite(tolerance_m) and 0 < tolerance_m <= buffer_m):
+        raise InputError(
+            f"tolerance_m must be a positive number of metres no larger than buffer_m "
+            f"({buffer_m!r}), got {tolerance_m!r}.",
+            field="tolerance_m",
+            fix="pass e.g. tolerance_m=2 (finer: slower; 1 m is about the width of a line "
+            "on a city map).",
+        )
     if direction not in ("to", "from"):
         raise InputError(f"direction must be 'to' or 'from', got {direction!r}.", field="direction")
     if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
@@ -206,77 +294,223 @@ def service_areas(
     cutoff_s = float(cutoff_min) * 60.0
     edges = _edge_lines(network, mode)
     graph = network.csr(mode)
-    search = (graph.reverse() if direction == "to" else graph).to_scipy()
-    station_xy = np.column_stack(
-        [
-            stations.geometry.to_crs(network.crs).x.to_numpy(),
-            stations.geometry.to_crs(network.crs).y.to_numpy(),
-        ]
-    )
-    station_pos = pd.Series(np.arange(len(stations)), index=stations.index)
-    xy = network.xy  # node coordinates in the metric CRS
-
-    bands: list[Any] = []  # per station: a geometry, or a future of one
-    street_km = []
     labels = snap.index.to_list()
-    budgets = cutoff_s - snap["access_s"].to_numpy()
-    nodes = snap["node_index"].to_numpy()
+    nodes = snap["node_index"].to_numpy().astype(np.int64)
+    access = snap["access_s"].to_numpy(dtype=float)
+    metric = stations.geometry.to_crs(network.crs)
+    position = pd.Series(np.arange(len(stations)), index=stations.index)
+    here = np.column_stack([metric.x.to_numpy(), metric.y.to_numpy()])[
+        position.loc[labels].to_numpy()
+    ]
+    # the station's own snap leg: one more line per station, after the streets
+    legs = shapely.linestrings(
+        np.stack([here, network.xy[nodes]], axis=1).reshape(-1, 2),
+        indices=np.repeat(np.arange(len(labels)), 2),
+    )
+    layer = _layer(np.concatenate([edges.lines, legs]))
+    anchor = edges.v if direction == "to" else edges.u
+    order = np.argsort(anchor, kind="stable")
+    by_anchor_ptr = np.zeros(graph.n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(anchor, minlength=graph.n), out=by_anchor_ptr[1:])
+    n_keys = int(edges.key.max()) + 1 if len(edges.key) else 0
+    step = float(tolerance_m)
+    warm_up()  # compile the kernels here, never first in two threads at once
+    tracer = _Tracer(layer, edges.key, float(buffer_m), step)
+    search = graph if direction == "to" else graph.reverse()
+    in_time = access <= cutoff_s
+    n_edges = len(edges.u)
+
+    geometries: list[Any] = [None] * len(labels)
+    street_km = np.zeros(len(labels))
+    best = np.zeros(n_edges)
+    block = max(256, 64 * threads)
     with (
         tqdm(total=len(labels), desc="service areas", disable=not progress) as bar,
         ThreadPoolExecutor(max_workers=threads) if threads > 1 else nullcontext() as pool,
     ):
-        for start in range(0, len(labels), _CHUNK):
-            stop = min(start + _CHUNK, len(labels))
-            limit = float(max(budgets[start:stop].max(), 0.0))
-            dist = csgraph.dijkstra(search, directed=True, indices=nodes[start:stop], limit=limit)
-            for k in range(stop - start):
-                budget = budgets[start + k]
-                if budget < 0:
-                    bands.append(shapely.Polygon())
-                    street_km.append(0.0)
-                    bar.update()
-                    continue
-                parts, length_m = _reached_parts(dist[k], budget, edges, direction)
-                # the station's own snap leg
-                node_xy = xy[nodes[start + k]]
-                here = station_xy[station_pos[labels[start + k]]]
-                parts.append(shapely.LineString([here, node_xy]))
-                street_km.append(length_m / 1000)
-                if pool is None:
-                    bands.append(_band(parts, buffer_m))
-                    bar.update()
-                else:
-                    future = pool.submit(_band, parts, buffer_m)
-                    future.add_done_callback(lambda _: bar.update())
-                    bands.append(future)
-        geometries = [band.result() if isinstance(band, Future) else band for band in bands]
+        for first in range(0, len(labels), block):
+            cols = np.arange(first, min(first + block, len(labels)))
+            reach = sp.csc_array(
+                node_access_matrix(
+                    search,
+                    np.arange(graph.n),
+                    nodes[cols],
+                    cutoff_s=cutoff_s,
+                    site_access_s=access[cols],
+                    n_jobs=threads,
+                )
+            )
+            pieces, km, most = _reached_pieces(
+                reach, cutoff_s, edges, (by_anchor_ptr, order), direction, n_keys
+            )
+            street_km[cols] = km
+            np.maximum(best, most, out=best)
+            if dissolve:
+                bar.update(len(cols))
+                continue
+
+            def one(k: int, cols: np.ndarray = cols, pieces: _Pieces = pieces) -> Any:
+                if not in_time[cols[k]]:
+                    return shapely.Polygon()
+                rows = slice(pieces.station_start[k], pieces.station_start[k + 1])
+                whole = pieces.whole[rows]
+                part = ~whole
+                leg = n_edges + cols[k]
+                return tracer.trace(
+                    pieces.line[rows][whole],
+                    np.append(pieces.line[rows][part], leg),
+                    np.append(pieces.lo[rows][part], 0.0),
+                    np.append(pieces.hi[rows][part], layer.cum[layer.start[leg + 1] - 1]),
+                )
+
+            results = (
+                pool.map(one, range(len(cols))) if pool is not None else map(one, range(len(cols)))
+            )
+            for k, geometry in enumerate(results):
+                geometries[cols[k]] = geometry
+                bar.update()
     index = pd.Index(labels, name=stations.index.name)
-    frame = gpd.GeoDataFrame(
-        {"cutoff_min": float(cutoff_min), "mode": mode, "street_km": street_km},
-        geometry=geometries,
-        index=index,
-        crs=network.crs,
-    )
     if dissolve:
-        union = _valid(shapely.union_all(np.asarray(geometries, dtype=object)))
+        whole = np.flatnonzero(best >= 1.0)
+        reached = np.flatnonzero((best > 0) & (best < 1.0))
+        length = edges.lengths[reached]
+        if direction == "to":
+            lo, hi = (1.0 - best[reached]) * length, length
+        else:
+            lo, hi = np.zeros(len(reached)), best[reached] * length
+        leg_ids = n_edges + np.flatnonzero(in_time)
+        union = tracer.trace(
+            whole,
+            np.concatenate([reached, leg_ids]),
+            np.concatenate([lo, np.zeros(len(leg_ids))]),
+            np.concatenate([hi, layer.cum[layer.start[leg_ids + 1] - 1]]),
+        )
         frame = gpd.GeoDataFrame(
             {"cutoff_min": [float(cutoff_min)], "mode": [mode], "street_km": [np.nan]},
             geometry=[union],
             index=pd.Index(["all"]),
             crs=network.crs,
         )
+    else:
+        frame = gpd.GeoDataFrame(
+            {"cutoff_min": float(cutoff_min), "mode": mode, "street_km": street_km},
+            geometry=geometries,
+            index=index,
+            crs=network.crs,
+        )
     frame["area_km2"] = frame.geometry.area / 1e6
     return frame.to_crs(WGS84)
 
 
-def _band(parts: list[Any], buffer_m: float) -> Any:
-    """Buffer each line and merge the bands, as a valid polygon.
+# largest field traced at once (float64 cells); bigger windows go in overlapping strips
+_MAX_CELLS = 16_000_000
 
-    Much faster than buffering one collection of lines (GEOS nodes the whole
-    collection first); GEOS releases the GIL, so threads can band several stations.
+
+class _Tracer:
+    """Trace the band within ``width`` of pieces of the layer's lines, on one global grid.
+
+    The grid nodes near each street, with their distances, are computed once
+    (shared by every station); streets reached in part, and snap legs, are drawn
+    into each station's field directly.
     """
-    lines = np.asarray(parts, dtype=object)
-    return _valid(shapely.union_all(shapely.buffer(lines, buffer_m)))
+
+    def __init__(self, layer: _Layer, key: np.ndarray, width: float, step: float) -> None:
+        self.layer = layer
+        self.width = width
+        self.step = step
+        # the field is exact wherever a cell crossing the band's edge can be: within
+        # width + one cell diagonal of a piece
+        self.reach = width + 1.5 * step
+        self.margin = self.reach + 2 * step
+        bounds = layer.bounds
+        self.gx = float(np.floor(np.nanmin(bounds[:, 0]) - self.margin))
+        self.gy = float(np.floor(np.nanmin(bounds[:, 1]) - self.margin))
+        self.ncols = int(np.ceil((np.nanmax(bounds[:, 2]) + self.margin - self.gx) / step)) + 1
+        self.nrows = int(np.ceil((np.nanmax(bounds[:, 3]) + self.margin - self.gy) / step)) + 1
+        n_edges = len(key)
+        self.key = key
+        street = np.unique(key, return_index=True)[1]  # one line per street
+        self.ptr, self.cells, self.dists = line_cells(
+            self.gx,
+            self.gy,
+            step,
+            self.reach,
+            (self.nrows, self.ncols),
+            layer.xy,
+            layer.start[: n_edges + 1],
+            street,
+        )
+
+    def trace(self, whole: np.ndarray, lines: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Any:
+        """Return the valid (multi)polygon within ``width`` of the pieces.
+
+        ``whole``: streets (edge positions) reached whole; ``lines``, ``lo``, ``hi``:
+        pieces of lines (edges or legs) from ``lo`` to ``hi`` metres along them.
+        """
+        every = np.concatenate([whole, lines])
+        if len(every) == 0:
+            return shapely.Polygon()
+        box = self.layer.bounds[every]
+        step, margin = self.step, self.margin
+        j0 = int(np.floor((box[:, 0].min() - margin - self.gx) / step))
+        i0 = int(np.floor((box[:, 1].min() - margin - self.gy) / step))
+        j1 = int(np.ceil((box[:, 2].max() + margin - self.gx) / step))
+        i1 = int(np.ceil((box[:, 3].max() + margin - self.gy) / step))
+        nx = j1 - j0 + 1
+        rows_per_strip = max(16, _MAX_CELLS // nx)
+        streets = self.key[whole]
+        parts: list[Any] = []
+        for top in range(i0, i1 + 1, rows_per_strip - 8):
+            bottom = min(top + rows_per_strip, i1 + 1)
+            field = self._field(streets, lines, lo, hi, top, bottom, j0, nx)
+            if top > i0:  # a cut side is closed along its outer row
+                field[0] = 2 * self.reach
+            if bottom <= i1:
+                field[-1] = 2 * self.reach
+            x0, y0 = self.gx + j0 * step, self.gy + top * step
+            parts.append(rings_to_geometry(*trace_rings(field, self.width, x0, y0, step)))
+            if bottom > i1:
+                break
+        # strips overlap by 8 rows: the rows next to a cut are traced exactly by the
+        # neighbouring strip, so the union of the strips is the band
+        if len(parts) == 1:
+            # valid by construction: rings never cross, and vertices are dropped only
+            # where they sit on the line through their neighbours (to 1e-9 of a cell)
+            return parts[0]
+        return _valid(shapely.union_all(np.asarray(parts, dtype=object)))
+
+    def _field(
+        self,
+        streets: np.ndarray,
+        lines: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        top: int,
+        bottom: int,
+        j0: int,
+        nx: int,
+    ) -> np.ndarray:
+        field = np.full((bottom - top, nx), 2 * self.reach)
+        scatter_cells(field, top, j0, self.ptr, self.cells, self.dists, streets)
+        y0 = self.gy + top * self.step
+        box = self.layer.bounds[lines]
+        keep = (box[:, 3] >= y0 - self.reach) & (
+            box[:, 1] <= y0 + (bottom - top) * self.step + self.reach
+        )
+        distance_field(
+            field,
+            self.gx + j0 * self.step,
+            y0,
+            self.step,
+            self.reach,
+            self.layer.xy,
+            self.layer.start,
+            self.layer.cum,
+            lines[keep],
+            lo[keep],
+            hi[keep],
+        )
+        return field
 
 
 def _valid(geometry: Any) -> Any:

@@ -455,3 +455,114 @@ def test_shenzhen_matches_networkx(shenzhen_network) -> None:  # type: ignore[no
     own = am.demand_index.get_indexer(sites.index)
     assert dense[own, np.arange(50)].tolist() == [0.0] * 50
     assert 0.05 < am.nnz / np.prod(am.shape) < 0.5
+
+
+# ------------------------------------------------------------ a cluster that does not answer
+class _SilentServer:
+    """A TCP server on 127.0.0.1 that accepts every connection and never says a word."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.address = f"tcp://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        for conn in self.accepted:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def silent_server():  # type: ignore[no-untyped-def]
+    server = _SilentServer()
+    yield server
+    server.close()
+
+
+def test_a_port_that_accepts_and_says_nothing_is_refused_in_time(grid, silent_server) -> None:  # type: ignore[no-untyped-def]
+    """dask.distributed alone would wait here forever (its own timeout does not bound it)."""
+    import dask
+
+    from planner._errors import SchedulerError
+    from planner.batch import check_scheduler
+
+    demand, sites = _grid_points(1, 30), _grid_points(2, 4)
+    csr = grid.csr("bike")
+    with pytest.raises(SchedulerError, match="handshake never completed") as caught:
+        node_access_matrix(
+            csr,
+            [0, 1, 2],
+            [3],
+            cutoff_s=60,
+            scheduler=silent_server.address,
+            scheduler_timeout_s=1.0,
+        )
+    message = str(caught.value)
+    assert silent_server.address in message
+    assert "within 1 s" in message
+    assert "field 'scheduler'" in message
+    assert "dask scheduler" in message
+    assert isinstance(caught.value, InputError)  # the CLI reports it as bad input
+    assert len(silent_server.accepted) >= 1  # the port did accept: the wait was the handshake
+    # the front door takes its timeout from Dask's own setting, as users set it
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "1s"}),
+        pytest.raises(SchedulerError, match="within 1 s"),
+    ):
+        access_matrix(grid, demand, sites, mode="bike", scheduler=silent_server.address)
+    # the command line's early check (field named as the option)
+    with pytest.raises(SchedulerError, match="field '--scheduler'"):
+        check_scheduler(silent_server.address, timeout_s=1.0)
+    with pytest.raises(InputError, match="scheduler timeout"):
+        node_access_matrix(csr, [0], [1], cutoff_s=60, scheduler="tcp://x:1", scheduler_timeout_s=0)
+
+
+def test_an_http_server_or_a_scheduler_without_workers_is_refused(grid) -> None:  # type: ignore[no-untyped-def]
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from dask.distributed import LocalCluster
+
+    from planner._errors import SchedulerError
+
+    class Quiet(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    http = HTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    csr = grid.csr("bike")
+    try:
+        address = f"tcp://127.0.0.1:{http.server_address[1]}"
+        with pytest.raises(SchedulerError, match=address):
+            node_access_matrix(csr, [0], [1], cutoff_s=60, scheduler=address, scheduler_timeout_s=1)
+    finally:
+        http.shutdown()
+        http.server_close()
+    with (
+        LocalCluster(processes=False, dashboard_address=None, n_workers=0) as cluster,
+        pytest.raises(SchedulerError, match="has no worker after 1 s"),
+    ):
+        node_access_matrix(
+            csr,
+            [0],
+            [1],
+            cutoff_s=60,
+            scheduler=cluster.scheduler_address,
+            scheduler_timeout_s=1,
+        )

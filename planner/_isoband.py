@@ -1,0 +1,544 @@
+"""Bands around lines traced from a distance field (private to :mod:`planner.isochrones`).
+
+The polygon ``{x : distance(x, lines) <= width}`` (the union of the lines'
+round-capped buffers) is what GEOS builds by unioning one buffer per line, at a
+cost that grows with the number of lines and the levels of the union. Here it is
+traced instead, in time proportional to the lines' length and the boundary's:
+
+1. :func:`distance_field` writes, on a square grid of spacing ``step``, the
+   distance from each grid node to the nearest line segment (only the nodes within
+   ``reach`` of a segment are visited; the others keep their initial value);
+2. :func:`trace_rings` runs marching squares on that field at the level
+   ``width``: each crossing is placed by linear interpolation on a grid edge, and
+   the boundary segments are linked into closed rings (inside on the left, so
+   shells run counter-clockwise and holes clockwise).
+
+Where the distance is linear across a cell (along a straight band side) the
+interpolated boundary is exact; it cuts a corner of less than one cell where two
+bands meet at an angle, and an opening narrower than about one cell between
+bands may close. The kernels are compiled once (numba ``cache=True``) and
+release the GIL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+
+__all__ = [
+    "distance_field",
+    "line_cells",
+    "rings_to_geometry",
+    "scatter_cells",
+    "trace_rings",
+    "warm_up",
+]
+
+# a crossing never sits exactly on a grid node (two crossings would then touch)
+_EPS = 1e-7
+
+
+@numba.njit(cache=True, nogil=True)
+def _segment(field, x0, y0, step, reach, ax, ay, bx, by):  # type: ignore[no-untyped-def]
+    ny, nx = field.shape
+    j0 = max(0, int(np.floor((min(ax, bx) - reach - x0) / step)))
+    j1 = min(nx - 1, int(np.ceil((max(ax, bx) + reach - x0) / step)))
+    i0 = max(0, int(np.floor((min(ay, by) - reach - y0) / step)))
+    i1 = min(ny - 1, int(np.ceil((max(ay, by) + reach - y0) / step)))
+    dx = bx - ax
+    dy = by - ay
+    length2 = dx * dx + dy * dy
+    for i in range(i0, i1 + 1):
+        py = y0 + i * step
+        for j in range(j0, j1 + 1):
+            px = x0 + j * step
+            t = 0.0
+            if length2 > 0.0:
+                t = ((px - ax) * dx + (py - ay) * dy) / length2
+                t = min(max(t, 0.0), 1.0)
+            qx = ax + t * dx - px
+            qy = ay + t * dy - py
+            d = np.sqrt(qx * qx + qy * qy)
+            if d < field[i, j]:
+                field[i, j] = d
+
+
+@numba.njit(cache=True, nogil=True)
+def _distance_field(field, x0, y0, step, reach, xy, start, cum, lines, lo, hi):  # type: ignore[no-untyped-def]
+    for k in range(len(lines)):
+        line = lines[k]
+        a = lo[k]
+        b = hi[k]
+        if b < a:
+            continue
+        first = start[line]
+        last = start[line + 1]
+        if last - first == 1 or b == a:
+            # a point (a line cut to nothing, or a one-vertex line)
+            p = first
+            for m in range(first, last - 1):
+                if cum[m + 1] >= a:
+                    p = m
+                    break
+            seg = cum[p + 1] - cum[p] if last - first > 1 else 0.0
+            f = (a - cum[p]) / seg if seg > 0.0 else 0.0
+            px = xy[p, 0] + f * (xy[min(p + 1, last - 1), 0] - xy[p, 0])
+            py = xy[p, 1] + f * (xy[min(p + 1, last - 1), 1] - xy[p, 1])
+            _segment(field, x0, y0, step, reach, px, py, px, py)
+            continue
+        for m in range(first, last - 1):
+            c0 = cum[m]
+            c1 = cum[m + 1]
+            if c1 < a or c0 > b:
+                continue
+            seg = c1 - c0
+            ax = xy[m, 0]
+            ay = xy[m, 1]
+            bx = xy[m + 1, 0]
+            by = xy[m + 1, 1]
+            if seg > 0.0 and (c0 < a or c1 > b):
+                f0 = (max(a, c0) - c0) / seg
+                f1 = (min(b, c1) - c0) / seg
+                ax, ay, bx, by = (
+                    xy[m, 0] + f0 * (xy[m + 1, 0] - xy[m, 0]),
+                    xy[m, 1] + f0 * (xy[m + 1, 1] - xy[m, 1]),
+                    xy[m, 0] + f1 * (xy[m + 1, 0] - xy[m, 0]),
+                    xy[m, 1] + f1 * (xy[m + 1, 1] - xy[m, 1]),
+                )
+            _segment(field, x0, y0, step, reach, ax, ay, bx, by)
+
+
+def distance_field(
+    field: np.ndarray,
+    x0: float,
+    y0: float,
+    step: float,
+    reach: float,
+    xy: np.ndarray,
+    start: np.ndarray,
+    cum: np.ndarray,
+    lines: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> None:
+    """Lower ``field`` to the distance from each grid node to the given pieces of lines.
+
+    Grid node ``(i, j)`` sits at ``(x0 + j * step, y0 + i * step)``. Line ``l``
+    has vertices ``xy[start[l]:start[l + 1]]`` with cumulative lengths ``cum``
+    (0 at each line's first vertex); piece ``k`` is line ``lines[k]`` from
+    ``lo[k]`` to ``hi[k]`` metres along it (``lo == hi``: a point). Only nodes
+    within ``reach`` of a piece (a box around each segment) are visited.
+    """
+    _distance_field(
+        field,
+        float(x0),
+        float(y0),
+        float(step),
+        float(reach),
+        np.ascontiguousarray(xy, dtype=np.float64),
+        np.ascontiguousarray(start, dtype=np.int64),
+        np.ascontiguousarray(cum, dtype=np.float64),
+        np.ascontiguousarray(lines, dtype=np.int64),
+        np.ascontiguousarray(lo, dtype=np.float64),
+        np.ascontiguousarray(hi, dtype=np.float64),
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _line_cells(gx, gy, step, reach, ncols, nrows, xy, start, lines):  # type: ignore[no-untyped-def]
+    """Per line, the global grid nodes within ``reach`` of it and their distance."""
+    ptr = np.zeros(len(lines) + 1, dtype=np.int64)
+    capacity = 1024
+    cells = np.empty((capacity, 2), dtype=np.int32)
+    dists = np.empty(capacity, dtype=np.float32)
+    used = 0
+    for k in range(len(lines)):
+        line = lines[k]
+        first = start[line]
+        last = start[line + 1]
+        x_lo = np.inf
+        x_hi = -np.inf
+        y_lo = np.inf
+        y_hi = -np.inf
+        for m in range(first, last):
+            x_lo = min(x_lo, xy[m, 0])
+            x_hi = max(x_hi, xy[m, 0])
+            y_lo = min(y_lo, xy[m, 1])
+            y_hi = max(y_hi, xy[m, 1])
+        j0 = max(0, int(np.floor((x_lo - reach - gx) / step)))
+        j1 = min(ncols - 1, int(np.ceil((x_hi + reach - gx) / step)))
+        i0 = max(0, int(np.floor((y_lo - reach - gy) / step)))
+        i1 = min(nrows - 1, int(np.ceil((y_hi + reach - gy) / step)))
+        w = j1 - j0 + 1
+        local = np.full((i1 - i0 + 1, w), np.inf)
+        for m in range(first, max(first + 1, last - 1)):
+            n2 = min(m + 1, last - 1)
+            _segment(
+                local,
+                gx + j0 * step,
+                gy + i0 * step,
+                step,
+                reach,
+                xy[m, 0],
+                xy[m, 1],
+                xy[n2, 0],
+                xy[n2, 1],
+            )
+        for i in range(local.shape[0]):
+            for j in range(w):
+                d = local[i, j]
+                if d <= reach:
+                    if used == capacity:
+                        capacity *= 2
+                        grown_c = np.empty((capacity, 2), dtype=np.int32)
+                        grown_c[:used] = cells[:used]
+                        cells = grown_c
+                        grown_d = np.empty(capacity, dtype=np.float32)
+                        grown_d[:used] = dists[:used]
+                        dists = grown_d
+                    cells[used, 0] = i0 + i
+                    cells[used, 1] = j0 + j
+                    dists[used] = d
+                    used += 1
+        ptr[k + 1] = used
+    return ptr, cells[:used], dists[:used]
+
+
+def line_cells(
+    gx: float,
+    gy: float,
+    step: float,
+    reach: float,
+    shape: tuple[int, int],
+    xy: np.ndarray,
+    start: np.ndarray,
+    lines: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return, per line, the grid nodes within ``reach`` of it, and their distances.
+
+    Grid of origin ``(gx, gy)`` and ``shape`` ``(nrows, ncols)``; nodes as rows
+    ``(i, j)`` of ``cells``. Line ``k``'s are ``cells[ptr[k]:ptr[k + 1]]``.
+    """
+    return _line_cells(
+        float(gx),
+        float(gy),
+        float(step),
+        float(reach),
+        int(shape[1]),
+        int(shape[0]),
+        np.ascontiguousarray(xy, dtype=np.float64),
+        np.ascontiguousarray(start, dtype=np.int64),
+        np.ascontiguousarray(lines, dtype=np.int64),
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _scatter_cells(field, i0, j0, ptr, cells, dists, lines):  # type: ignore[no-untyped-def]
+    ny, nx = field.shape
+    for k in range(len(lines)):
+        line = lines[k]
+        for c in range(ptr[line], ptr[line + 1]):
+            i = cells[c, 0] - i0
+            j = cells[c, 1] - j0
+            if 0 <= i < ny and 0 <= j < nx:
+                d = dists[c]
+                if d < field[i, j]:
+                    field[i, j] = d
+
+
+def scatter_cells(
+    field: np.ndarray,
+    i0: int,
+    j0: int,
+    ptr: np.ndarray,
+    cells: np.ndarray,
+    dists: np.ndarray,
+    lines: np.ndarray,
+) -> None:
+    """Lower ``field`` (grid rows from ``i0``, columns from ``j0``) to the lines' cells."""
+    _scatter_cells(
+        field,
+        int(i0),
+        int(j0),
+        ptr,
+        cells,
+        dists,
+        np.ascontiguousarray(lines, dtype=np.int64),
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _cross(field, level, x0, y0, step, edge, nx, n_h):  # type: ignore[no-untyped-def]
+    """Return the crossing point on a grid edge (horizontal ids first, then vertical)."""
+    if edge < n_h:
+        i = edge // nx
+        j = edge % nx
+        f0 = field[i, j]
+        f1 = field[i, j + 1]
+        t = (level - f0) / (f1 - f0)
+        t = min(max(t, _EPS), 1.0 - _EPS)
+        return x0 + (j + t) * step, y0 + i * step
+    edge -= n_h
+    i = edge // nx
+    j = edge % nx
+    f0 = field[i, j]
+    f1 = field[i + 1, j]
+    t = (level - f0) / (f1 - f0)
+    t = min(max(t, _EPS), 1.0 - _EPS)
+    return x0 + j * step, y0 + (i + t) * step
+
+
+@numba.njit(cache=True, nogil=True)
+def _segments(field, level):  # type: ignore[no-untyped-def]
+    """Return the boundary segments of every cell, from one crossed grid edge to another."""
+    ny, nx = field.shape
+    n_h = ny * nx
+    capacity = 1024
+    seg_from = np.empty(capacity, dtype=np.int64)
+    seg_to = np.empty(capacity, dtype=np.int64)
+    used = 0
+    inside = np.empty((ny, nx), dtype=np.bool_)
+    row_any = np.zeros(ny, dtype=np.bool_)
+    for i in range(ny):
+        for j in range(nx):
+            inside[i, j] = field[i, j] <= level
+            if inside[i, j]:
+                row_any[i] = True
+    for i in range(ny - 1):
+        if not (row_any[i] or row_any[i + 1]):
+            continue
+        for j in range(nx - 1):
+            a = inside[i, j]
+            b = inside[i, j + 1]
+            c = inside[i + 1, j + 1]
+            d = inside[i + 1, j]
+            if a == b and b == c and c == d:
+                continue
+            case = (1 if a else 0) + (2 if b else 0) + (4 if c else 0) + (8 if d else 0)
+            if case == 0 or case == 15:
+                continue
+            bottom = i * nx + j
+            top = (i + 1) * nx + j
+            left = n_h + i * nx + j
+            right = n_h + i * nx + j + 1
+            # inside on the left of every segment
+            f1 = -1
+            t1 = -1
+            f2 = -1
+            t2 = -1
+            if case == 1:
+                f1, t1 = bottom, left
+            elif case == 2:
+                f1, t1 = right, bottom
+            elif case == 3:
+                f1, t1 = right, left
+            elif case == 4:
+                f1, t1 = top, right
+            elif case == 6:
+                f1, t1 = top, bottom
+            elif case == 7:
+                f1, t1 = top, left
+            elif case == 8:
+                f1, t1 = left, top
+            elif case == 9:
+                f1, t1 = bottom, top
+            elif case == 11:
+                f1, t1 = right, top
+            elif case == 12:
+                f1, t1 = left, right
+            elif case == 13:
+                f1, t1 = bottom, right
+            elif case == 14:
+                f1, t1 = left, bottom
+            else:
+                centre = 0.25 * (
+                    field[i, j] + field[i, j + 1] + field[i + 1, j + 1] + field[i + 1, j]
+                )
+                joined = centre <= level
+                if case == 5:
+                    if joined:
+                        f1, t1, f2, t2 = bottom, right, top, left
+                    else:
+                        f1, t1, f2, t2 = bottom, left, top, right
+                elif joined:  # case 10
+                    f1, t1, f2, t2 = left, bottom, right, top
+                else:
+                    f1, t1, f2, t2 = right, bottom, left, top
+            if used + 2 > capacity:
+                capacity *= 2
+                grown = np.empty(capacity, dtype=np.int64)
+                grown[:used] = seg_from[:used]
+                seg_from = grown
+                grown = np.empty(capacity, dtype=np.int64)
+                grown[:used] = seg_to[:used]
+                seg_to = grown
+            seg_from[used] = f1
+            seg_to[used] = t1
+            used += 1
+            if f2 >= 0:
+                seg_from[used] = f2
+                seg_to[used] = t2
+                used += 1
+    return seg_from[:used], seg_to[:used]
+
+
+@numba.njit(cache=True, nogil=True)
+def _walk(field, level, x0, y0, step, seg_from, following):  # type: ignore[no-untyped-def]
+    """Follow the segments into rings; return coordinates, ring starts and signed areas."""
+    ny, nx = field.shape
+    n_h = ny * nx
+    used = len(seg_from)
+    coords = np.empty((used, 2), dtype=np.float64)
+    ring_start = np.empty(used + 1, dtype=np.int64)
+    seen = np.zeros(used, dtype=np.bool_)
+    n_rings = 0
+    k = 0
+    for s in range(used):
+        if seen[s]:
+            continue
+        ring_start[n_rings] = k
+        n_rings += 1
+        cur = s
+        while not seen[cur]:
+            seen[cur] = True
+            x, y = _cross(field, level, x0, y0, step, seg_from[cur], nx, n_h)
+            coords[k, 0] = x
+            coords[k, 1] = y
+            k += 1
+            cur = following[cur]
+    ring_start[n_rings] = k
+    ring_start = ring_start[: n_rings + 1]
+    coords, ring_start = _drop_collinear(coords, ring_start, n_rings, 1e-9 * step)
+    area = np.zeros(n_rings, dtype=np.float64)
+    for r in range(n_rings):
+        first = ring_start[r]
+        last = ring_start[r + 1]
+        total = 0.0
+        for m in range(first, last):
+            nxt = m + 1 if m + 1 < last else first
+            total += coords[m, 0] * coords[nxt, 1] - coords[nxt, 0] * coords[m, 1]
+        area[r] = 0.5 * total
+    return coords, ring_start, area
+
+
+@numba.njit(cache=True, nogil=True)
+def _drop_collinear(coords, ring_start, n_rings, eps):  # type: ignore[no-untyped-def]
+    """Drop vertices within ``eps`` of the line through their kept neighbours."""
+    out = np.empty_like(coords)
+    out_start = np.empty(n_rings + 1, dtype=np.int64)
+    k = 0
+    for r in range(n_rings):
+        first = ring_start[r]
+        last = ring_start[r + 1]
+        out_start[r] = k
+        n = last - first
+        if n <= 4:
+            for m in range(first, last):
+                out[k] = coords[m]
+                k += 1
+            continue
+        out[k] = coords[first]
+        k += 1
+        for m in range(first + 1, last):
+            nxt = m + 1 if m + 1 < last else first
+            ax = out[k - 1, 0]
+            ay = out[k - 1, 1]
+            dx = coords[nxt, 0] - ax
+            dy = coords[nxt, 1] - ay
+            length = np.sqrt(dx * dx + dy * dy)
+            off = abs((coords[m, 0] - ax) * dy - (coords[m, 1] - ay) * dx)
+            if length > 0.0 and off <= eps * length:
+                # between its kept neighbour and the next vertex
+                along = (coords[m, 0] - ax) * dx + (coords[m, 1] - ay) * dy
+                if 0.0 < along < length * length:
+                    continue
+            out[k] = coords[m]
+            k += 1
+        if k - out_start[r] < 3:  # never collapse a ring
+            k = out_start[r]
+            for m in range(first, last):
+                out[k] = coords[m]
+                k += 1
+    out_start[n_rings] = k
+    return out[:k], out_start
+
+
+def trace_rings(
+    field: np.ndarray, level: float, x0: float, y0: float, step: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the rings of ``{field <= level}``: coordinates, ring starts and signed areas.
+
+    Ring ``r`` is ``coords[starts[r]:starts[r + 1]]`` (not repeating its first
+    point); shells have a positive signed area (counter-clockwise), holes a
+    negative one. The field's border nodes must lie outside (above ``level``).
+    """
+    field = np.ascontiguousarray(field, dtype=np.float64)
+    seg_from, seg_to = _segments(field, float(level))
+    # every crossing starts exactly one segment and ends exactly one: link them. In
+    # NumPy: the same step compiled with numba (argsort, searchsorted), loaded from
+    # numba's cache, linked wrongly in one test process (a plan run with a Dask
+    # cluster in-process), while its Python version was right; not understood yet
+    order = np.argsort(seg_from, kind="stable")
+    sorted_from = seg_from[order]
+    at = np.searchsorted(sorted_from, seg_to)
+    if len(at) and (
+        at.max() >= len(at) or not np.array_equal(sorted_from[np.minimum(at, len(at) - 1)], seg_to)
+    ):
+        raise ValueError("a traced boundary does not close: the field's border is inside.")
+    return _walk(field, float(level), float(x0), float(y0), float(step), seg_from, order[at])
+
+
+def rings_to_geometry(coords: np.ndarray, starts: np.ndarray, area: np.ndarray) -> Any:
+    """Return the (multi)polygon of traced rings: holes go to the smallest shell around them."""
+    import shapely
+
+    ring_id = np.repeat(np.arange(len(area)), np.diff(starts))
+    rings: Any = shapely.linearrings(coords, indices=ring_id)
+    shells = np.flatnonzero(area > 0)
+    holes = np.flatnonzero(area < 0)
+    if len(shells) == 0:
+        return shapely.Polygon()
+    if len(shells) == 1:
+        owner = np.zeros(len(holes), dtype=np.int64)
+    else:
+        shell_polygons: Any = shapely.polygons(rings[shells])
+        tree = shapely.STRtree(shell_polygons)
+        probe = shapely.points(coords[starts[holes]])
+        hole_at, shell_at = tree.query(probe, predicate="within")
+        # the innermost shell around each hole: the smallest by area
+        rank = np.lexsort((area[shells][shell_at], hole_at))
+        hole_at, shell_at = hole_at[rank], shell_at[rank]
+        first = np.unique(hole_at, return_index=True)[1]
+        owner = np.full(len(holes), -1, dtype=np.int64)
+        owner[hole_at[first]] = shell_at[first]
+        holes, owner = holes[owner >= 0], owner[owner >= 0]
+    # rings of one polygon together, its shell first
+    polygon_of = np.concatenate([np.arange(len(shells)), owner])
+    members = np.concatenate([shells, holes])
+    order = np.lexsort((np.concatenate([np.zeros(len(shells)), np.ones(len(holes))]), polygon_of))
+    polygons: Any = shapely.polygons(rings[members[order]], indices=polygon_of[order])
+    if len(polygons) == 1:
+        return polygons[0]
+    return shapely.multipolygons(polygons)
+
+
+def warm_up() -> None:
+    """Compile (or load) every kernel in this thread, before threads call them at once.
+
+    Two threads making the first call of one numba kernel together can crash the
+    process (seen while the on-disk cache was being written); one call here first
+    makes later calls from any thread plain function calls.
+    """
+    field = np.full((4, 4), 3.0)
+    xy = np.array([[1.0, 1.0], [2.0, 2.0]])
+    start = np.array([0, 2])
+    one = np.array([0])
+    distance_field(
+        field, 0.0, 0.0, 1.0, 2.0, xy, start, np.array([0.0, 1.4]), one, np.zeros(1), np.ones(1)
+    )
+    ptr, cells, dists = line_cells(0.0, 0.0, 1.0, 2.0, (4, 4), xy, start, one)
+    scatter_cells(field, 0, 0, ptr, cells, dists, one)
+    field[0] = field[-1] = field[:, 0] = field[:, -1] = 3.0
+    trace_rings(field, 1.0, 0.0, 0.0, 1.0)
