@@ -8,6 +8,7 @@ the study to its programme: :func:`planner.plan._workers.site_workers` or
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -118,6 +119,7 @@ class Plan:
         max_snap_m: float = 500.0,
         attribution: Sequence[str] = (OSM_ATTRIBUTION,),
     ) -> None:
+        started = time.perf_counter()
         if programme is None:
             programme = (
                 "driver_homes" if flows is not None and demand is None else "worker_stations"
@@ -162,6 +164,8 @@ class Plan:
         self.hex_size_m = float(hex_size_m)
         self.max_snap_m = float(max_snap_m)
         self.attribution = tuple(attribution)
+        #: seconds spent checking and converting the inputs (the run's "read" stage)
+        self.read_seconds = time.perf_counter() - started
 
     # ------------------------------------------------------------------ presets
     @classmethod

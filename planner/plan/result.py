@@ -21,12 +21,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner._stages import Stage, stage_dicts
 from planner.presets import Programme
 
 if TYPE_CHECKING:
     import folium
 
-    from planner.access import AccessMatrix
+    from planner.access import AccessMatrix, NodeAccess
     from planner.locate import LocateResult
     from planner.network import RoadNetwork
 
@@ -76,11 +77,16 @@ class PlanResult:
     locate
         The siting model's raw result (solver, status, gap, figures).
     access
-        The access matrix (seconds), worker stations.
+        Worker stations: the travel times (seconds) by demand node
+        (:class:`~planner.access.NodeAccess`; ``access.to_matrix()`` expands it
+        to one row per point, for small studies).
     notes
         Plain sentences on anything unusual (empty inputs, everything covered...).
     bounds
         ``(min_lon, min_lat, max_lon, max_lat)`` of the network.
+    stages
+        The stages of the run and their wall times (``name``, ``seconds``): read,
+        snap, access, solve, coverage, service areas (worker stations).
     """
 
     name: str
@@ -96,11 +102,12 @@ class PlanResult:
     service_areas: gpd.GeoDataFrame
     routes: gpd.GeoDataFrame | None
     locate: LocateResult | None
-    access: AccessMatrix | None
+    access: AccessMatrix | NodeAccess | None
     notes: tuple[str, ...]
     bounds: tuple[float, float, float, float]
     inputs: dict[str, str | None] = field(default_factory=dict)
     network: RoadNetwork | None = field(default=None, repr=False)
+    stages: tuple[Stage, ...] = ()
 
     # ------------------------------------------------------------------ figures
     @property
@@ -247,6 +254,7 @@ class PlanResult:
             },
             "solver": None,
             "notes": list(self.notes),
+            "stages": stage_dicts(self.stages),
         }
         if self.locate is not None:
             info["solver"] = {
