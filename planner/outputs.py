@@ -3,7 +3,8 @@
 :func:`write_outputs` writes, each file atomically (a temporary file renamed),
 ``sites.geojson``, ``coverage.csv``, ``map.html`` (:mod:`planner.maps`),
 ``report.html`` (:mod:`planner.report`) and ``run.json`` (inputs' hashes,
-parameters, versions, solver) for one or more :class:`~planner.plan.PlanResult`.
+parameters, versions, solver, and ``stages``: every stage's name and seconds)
+for one or more :class:`~planner.plan.PlanResult`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 
 from planner._atomic import write_text
 from planner._errors import InputError
+from planner._stages import Stages, stage_dicts
 from planner.crs import WGS84
 from planner.maps import plan_map, save_map
 from planner.report import report_html
@@ -66,6 +68,7 @@ def write_outputs(
     tiles: str | None = "OpenStreetMap",
     language: Literal["en", "zh"] = "en",
     title: str | None = None,
+    progress: bool = False,
 ) -> dict[str, Path]:
     """Write the outputs of one or more plans (one map, one report) into a folder.
 
@@ -79,6 +82,9 @@ def write_outputs(
         Map options (see :meth:`PlanResult.to_files`).
     title
         Map and report title (default: the first plan's name).
+    progress
+        Show the stages (map, report) on a progress bar; their times are in
+        ``run.json``'s ``stages`` after the plans' own.
 
     Returns
     -------
@@ -111,13 +117,20 @@ def write_outputs(
             ).to_csv(index=False),
         ),
     }
-    m = plan_map(list(results), tiles=tiles, language=language, title=title)
-    paths["map"] = save_map(m, folder / "map.html", offline=offline)
-    paths["report"] = write_text(
-        folder / "report.html", report_html(list(results), map_file="map.html", title=title)
-    )
-    run = {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-    run["plans"] = [r.run_info() for r in results]  # type: ignore[assignment]
+    stages = Stages("outputs", progress=progress)
+    with stages("map"):
+        m = plan_map(list(results), tiles=tiles, language=language, title=title)
+        paths["map"] = save_map(m, folder / "map.html", offline=offline)
+    with stages("report"):
+        paths["report"] = write_text(
+            folder / "report.html", report_html(list(results), map_file="map.html", title=title)
+        )
+    run: dict[str, Any] = {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    run["plans"] = [r.run_info() for r in results]
+    # every stage of the run, the plans' (read ... service areas) then the outputs'
+    run["stages"] = [
+        {"plan": r.name, **stage} for r in results for stage in stage_dicts(r.stages)
+    ] + stage_dicts(stages.close())
     paths["run"] = write_text(folder / "run.json", json.dumps(run, indent=2, ensure_ascii=False))
     return paths
 

@@ -137,3 +137,25 @@ def test_bands_at_one_node_split_where_a_site_drops_out() -> None:
     # the per-point rows agree with the bands
     rows = na.point_rows()
     assert np.diff(rows.indptr).tolist() == [2, 2, 2, 1, 0, 0]
+
+
+STUDY_STAGES = ["read", "snap", "access", "solve", "coverage", "service areas"]
+
+
+def test_stages_are_timed_in_the_result_and_run_json(
+    line_network: Any, tmp_path: Any, capsys: Any
+) -> None:
+    from tests.conftest import line_plan
+
+    result = line_plan(line_network).site(p=3, progress=True)
+    assert [s.name for s in result.stages] == STUDY_STAGES
+    assert all(s.seconds >= 0 for s in result.stages)
+    shown = capsys.readouterr().err
+    assert "worker stations" in shown
+    assert "service areas" in shown
+    assert [s["name"] for s in result.run_info()["stages"]] == STUDY_STAGES
+    paths = result.to_files(tmp_path / "out", tiles=None)
+    run = json.loads(paths["run"].read_text())
+    assert [s["name"] for s in run["stages"]] == [*STUDY_STAGES, "map", "report"]
+    assert {s.get("plan") for s in run["stages"][:6]} == {result.name}
+    assert all(isinstance(s["seconds"], float) for s in run["stages"])

@@ -15,7 +15,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from pyproj import CRS
+import shapely
+from pyproj import CRS, Transformer
 
 from planner import _grid
 from planner.crs import WGS84
@@ -68,11 +69,15 @@ def hexes(points: gpd.GeoDataFrame, crs: CRS, size_m: float) -> gpd.GeoDataFrame
         return gpd.GeoDataFrame(
             {c: pd.Series(dtype=float) for c in columns}, geometry=[], crs=WGS84
         )
-    metric = points.geometry.to_crs(crs)
+    # coordinates transformed as arrays: no second geometry per point (10^6 points)
+    lonlat = shapely.get_coordinates(points.geometry.to_numpy())
+    x, y = Transformer.from_crs(points.crs, crs, always_xy=True).transform(
+        lonlat[:, 0], lonlat[:, 1]
+    )
     weight = points["weight"].to_numpy(dtype=float)
     table, polygons = _grid.hex_totals(
-        metric.x.to_numpy(),
-        metric.y.to_numpy(),
+        np.asarray(x, dtype=float),
+        np.asarray(y, dtype=float),
         weight,
         np.where(points["covered_after"].to_numpy(bool), 0.0, weight),
         size_m,
