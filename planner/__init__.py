@@ -19,27 +19,33 @@ The public API, by concern:
   (see :mod:`planner.locate`);
 - truck routes and driver homes: :func:`route_od`, :func:`match_traces`,
   :func:`flows_from_counts`, :class:`Flows`,
-  :func:`driver_home_candidates`, :func:`driver_home_plan`;
+  :func:`driver_home_candidates`, :func:`driver_home_plan` (deprecated: use
+  :meth:`Plan.driver_homes`);
 - plans, maps and reports: :class:`Plan` (:meth:`Plan.worker_stations`,
   :meth:`Plan.driver_homes`) giving a :class:`PlanResult`; :func:`plan_map`,
-  :func:`network_map`, :func:`save_map`, :func:`report_html`, :func:`run_demo`;
+  :func:`network_map`, :func:`province_map`, :func:`save_map`, :func:`report_html`,
+  :func:`run_demo`;
 - the embedded synthetic demo region: :mod:`planner.datasets`;
 - errors: :class:`PlannerError` and its subclasses.
 """
 
 from planner import datasets
-from planner._driver_home_plan import DriverHomePlan, driver_home_plan
 from planner._errors import (
     DatumError,
+    DatumWarning,
+    DroppedFixesWarning,
     InfeasibleError,
     InputError,
     NetworkError,
     OfflineError,
+    OffNetworkWarning,
     PlannerError,
+    PlannerWarning,
     Problem,
     SnapError,
     SolverError,
 )
+from planner._province_map import province_map
 from planner.access import (
     AccessMatrix,
     NodeAccess,
@@ -63,11 +69,14 @@ from planner.coverage import CoverageResult, coverage
 from planner.crs import datum_offset_m, from_wgs84, local_metric_crs, to_wgs84
 from planner.datasets.demo import DemoResult, run_demo
 from planner.demand import (
+    demand_along_roads,
+    demand_from_amap,
     demand_from_areas,
     demand_from_hotspots,
     demand_from_osm,
     demand_from_points,
     demand_from_pois,
+    demand_from_raster,
     demand_from_stays,
     demand_to_grid,
     demand_to_nodes,
@@ -105,6 +114,7 @@ from planner.network import (
 )
 from planner.outputs import write_outputs
 from planner.plan import DRIVER_HOMES, WORKER_STATIONS, Plan, PlanResult, Preset
+from planner.plan._homes_deprecated import DriverHomePlan, driver_home_plan
 from planner.poi import pois_from_osm
 from planner.report import report_html, write_report
 from planner.routes import (
@@ -136,9 +146,11 @@ __all__ = [
     "CountFit",
     "CoverageResult",
     "DatumError",
+    "DatumWarning",
     "DecayCoverage",
     "DemoResult",
     "DriverHomePlan",
+    "DroppedFixesWarning",
     "FlowCapture",
     "Flows",
     "InfeasibleError",
@@ -148,6 +160,7 @@ __all__ = [
     "MatchResult",
     "NetworkError",
     "NodeAccess",
+    "OffNetworkWarning",
     "OfflineError",
     "PCenter",
     "PMedian",
@@ -155,6 +168,7 @@ __all__ = [
     "Plan",
     "PlanResult",
     "PlannerError",
+    "PlannerWarning",
     "Preset",
     "Problem",
     "RestIntervalCoverage",
@@ -178,11 +192,14 @@ __all__ = [
     "datum_offset_m",
     "decay_weights",
     "dedupe_candidates",
+    "demand_along_roads",
+    "demand_from_amap",
     "demand_from_areas",
     "demand_from_hotspots",
     "demand_from_osm",
     "demand_from_points",
     "demand_from_pois",
+    "demand_from_raster",
     "demand_from_stays",
     "demand_to_grid",
     "demand_to_nodes",
@@ -208,6 +225,7 @@ __all__ = [
     "parse_hours",
     "plan_map",
     "pois_from_osm",
+    "province_map",
     "read_candidates",
     "read_points",
     "read_stations",

@@ -10,6 +10,8 @@ the fix, in that order.
 
 from __future__ import annotations
 
+import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,14 +134,56 @@ class SolverError(PlannerError, RuntimeError):
     """A solver failed for a reason other than infeasibility or a time limit."""
 
 
+class PlannerWarning(UserWarning):
+    """Base class of planner's warnings: something was assumed or left out, visibly."""
+
+
+class DatumWarning(PlannerWarning):
+    """Points in China were read without a stated datum (WGS84, GCJ-02 or BD-09)."""
+
+
+class OffNetworkWarning(PlannerWarning):
+    """Stations or sites lie beyond the snap limit of the network and were left out."""
+
+
+class DroppedFixesWarning(PlannerWarning):
+    """GPS fixes were dropped: impossible jumps, or fixes outside the network's area."""
+
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+def warn(message: str, category: type[Warning] = PlannerWarning) -> None:
+    """Issue a warning attributed to the first caller outside planner.
+
+    Parameters
+    ----------
+    message
+        The warning text (what was assumed or left out, and the fix).
+    category
+        The warning class.
+    """
+    level = 2  # 1 is this function, 2 its caller
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
+
+
 __all__ = [
     "DatumError",
+    "DatumWarning",
+    "DroppedFixesWarning",
     "InfeasibleError",
     "InputError",
     "NetworkError",
+    "OffNetworkWarning",
     "OfflineError",
     "PlannerError",
+    "PlannerWarning",
     "Problem",
     "SnapError",
     "SolverError",
+    "warn",
 ]

@@ -8,10 +8,11 @@ layers can go onto a map the user already has (as with ``GeoDataFrame.explore``)
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -19,7 +20,8 @@ import pandas as pd
 import shapely
 
 from planner._errors import InputError
-from planner.crs import WGS84
+from planner._map_labels import Language, attribution_text, kind_label, labels_for, road_name
+from planner.crs import WGS84, from_wgs84, normalize_datum
 
 if TYPE_CHECKING:
     import folium
@@ -27,118 +29,53 @@ if TYPE_CHECKING:
     from planner.network import RoadNetwork
 
 __all__ = [
+    "AMAP_TILES",
     "OSM_ATTRIBUTION",
+    "ROAD_LEGEND",
     "STATION_COLOURS",
     "Language",
     "add_attribution",
+    "add_layer_control",
     "add_legend",
     "add_roads",
     "add_station_icons",
     "add_stations",
     "add_title",
+    "display_datum",
     "labels_for",
     "load_folium",
     "map_figure",
     "network_map",
     "new_map",
     "station_key",
+    "to_display",
     "to_geojson",
 ]
 
 OSM_ATTRIBUTION = "Road data © OpenStreetMap contributors (ODbL)"
 
-Language = Literal["en", "zh"]
-
-_LABELS: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "roads": "Roads",
-        "stations": "Existing stations",
-        "worker_station": "Worker station",
-        "driver_home": "Driver home",
-        "unattended": "24-hour unattended station",
-        "other": "Other station",
-        "hours": "Hours",
-        "kind": "Type",
-        "expressway": "Expressway",
-        "freight": "National / trunk road",
-        "arterial": "Arterial road",
-        "local": "Local street",
-        "path": "Footway / path",
-        "legend": "Legend",
-        "heat": "Demand (heat map)",
-        "uncovered": "Uncovered demand (hexagons)",
-        "areas_before": "Service areas before",
-        "areas_after": "Service areas after (new sites)",
-        "routes": "Freight routes (trucks/day)",
-        "new_worker_station": "Recommended worker stations",
-        "new_driver_home": "Recommended driver homes",
-        "rank": "Rank",
-        "phase": "Phase",
-        "added": "Demand added",
-        "added_trucks": "Trucks/day captured",
-        "cumulative": "Cumulative coverage",
-        "nearest": "Nearest existing station",
-        "passing": "Trucks/day passing",
-        "empty": "Nothing to show",
-        "no_sites": "No new sites recommended",
-        "covered": "Covered",
-        "before": "before",
-        "after": "after",
-        "volume": "trucks/day",
-    },
-    "zh": {
-        "roads": "道路",
-        "stations": "现有站点",
-        "worker_station": "户外劳动者服务站",
-        "driver_home": "司机之家",
-        "unattended": "24小时无人值守站",
-        "other": "其他站点",
-        "hours": "开放时间",
-        "kind": "类型",
-        "expressway": "高速公路",
-        "freight": "国道 / 干线公路",
-        "arterial": "主干道",
-        "local": "支路",
-        "path": "步行道",
-        "legend": "图例",
-        "heat": "需求热力图",
-        "uncovered": "未覆盖需求（六边形）",
-        "areas_before": "现有服务范围",
-        "areas_after": "新增服务范围（新站点）",
-        "routes": "货运线路（辆/日）",
-        "new_worker_station": "推荐新建服务站",
-        "new_driver_home": "推荐新建司机之家",
-        "rank": "排名",
-        "phase": "建设阶段",
-        "added": "新增覆盖需求",
-        "added_trucks": "新增覆盖货车（辆/日）",
-        "cumulative": "累计覆盖率",
-        "nearest": "最近的现有站点",
-        "passing": "途经货车（辆/日）",
-        "empty": "无可显示内容",
-        "no_sites": "未推荐新站点",
-        "covered": "覆盖率",
-        "before": "建设前",
-        "after": "建设后",
-        "volume": "辆/日",
-    },
-}
-
-# road classes -> (legend key, colour, line weight)
+# road classes, most important first -> (legend key, colour, line weight); muted greys
+# and browns, none of them a colour of stations, sites, areas or routes
 _ROAD_CLASSES: Mapping[str, tuple[str, str, float]] = {
-    "motorway": ("expressway", "#c0392b", 3.5),
-    "motorway_link": ("expressway", "#c0392b", 2.0),
-    "trunk": ("freight", "#e67e22", 3.0),
-    "trunk_link": ("freight", "#e67e22", 2.0),
-    "primary": ("arterial", "#7f8c8d", 2.5),
-    "primary_link": ("arterial", "#7f8c8d", 1.5),
-    "secondary": ("arterial", "#95a5a6", 2.0),
-    "secondary_link": ("arterial", "#95a5a6", 1.5),
+    "motorway": ("expressway", "#454545", 3.5),
+    "trunk": ("freight", "#8d7b68", 3.0),
+    "motorway_link": ("expressway", "#454545", 2.0),
+    "trunk_link": ("freight", "#8d7b68", 2.0),
+    "primary": ("arterial", "#85929e", 2.5),
+    "secondary": ("arterial", "#99a3a4", 2.0),
+    "primary_link": ("arterial", "#85929e", 1.5),
+    "secondary_link": ("arterial", "#99a3a4", 1.5),
     "tertiary": ("arterial", "#a6acaf", 1.5),
 }
-_LOCAL = ("local", "#aab0b6", 1.0)
-_PATH = ("path", "#d5d8dc", 0.8)
+_LOCAL = ("local", "#bfc5c9", 1.0)
+_PATH = ("path", "#c9ced3", 0.8)
 _PATH_CLASSES = frozenset({"footway", "path", "pedestrian", "steps", "cycleway", "track"})
+ROAD_LEGEND: Mapping[str, str] = {
+    "expressway": "#454545",
+    "freight": "#8d7b68",
+    "arterial": "#85929e",
+    "local": _LOCAL[1],
+}
 
 STATION_COLOURS: Mapping[str, str] = {
     "worker_station": "#2471a3",
@@ -147,19 +84,35 @@ STATION_COLOURS: Mapping[str, str] = {
     "other": "#566573",
 }
 
+# Amap (Gaode) road map tiles: GCJ-02, Chinese labels
+AMAP_TILES = (
+    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+    "&x={x}&y={y}&z={z}"
+)
+# phones: narrow pages keep the boxes small; the layer control and legend start closed
+NARROW_PX = 700
+_PAGE_CSS = f"""<style>
+.leaflet-container{{font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei",
+"Noto Sans CJK SC",sans-serif;}}
+.planner-title{{max-width:calc(100vw - 140px);}}
+.leaflet-heatmap-layer{{pointer-events:none;z-index:-1;}}
+.planner-coords{{user-select:all;-webkit-user-select:all;font-family:monospace;}}
+@media (max-width:{NARROW_PX}px){{
+.planner-title{{font-size:13px !important;padding:4px 8px !important;}}
+.planner-legend{{max-width:calc(100vw - 40px);max-height:45vh;overflow:auto;}}
+.planner-message{{left:10px !important;right:10px;max-width:none !important;top:auto !important;
+bottom:120px;}}
+.leaflet-control-attribution{{font-size:9px;max-width:calc(100vw - 110px);}}
+.leaflet-tooltip{{white-space:normal;max-width:200px;}}
+.leaflet-tooltip table{{white-space:normal;}}
+}}
+</style>"""
+_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1" />'
+
 
 def map_figure(m: folium.Map) -> Any:
     """Return the HTML figure holding the map (typed loosely: branca is untyped)."""
     return m.get_root()
-
-
-def labels_for(language: Language) -> Mapping[str, str]:
-    """Return the map labels in a language, or raise naming the languages there are."""
-    if language not in _LABELS:
-        raise InputError(
-            f"language must be one of {sorted(_LABELS)}, got {language!r}.", field="language"
-        )
-    return _LABELS[language]
 
 
 def load_folium() -> Any:
@@ -172,22 +125,64 @@ def load_folium() -> Any:
     return folium
 
 
+@functools.cache
+def _map_class() -> type:
+    base: Any = load_folium().Map
+
+    class PlannerMap(base):
+        """A folium map that knows its display datum and renders offline in notebooks."""
+
+        display_datum = "wgs84"
+        language = "en"
+
+        def _repr_html_(self, **kwargs: Any) -> str:
+            from planner._page import notebook_html
+
+            return notebook_html(self)
+
+    return PlannerMap
+
+
+def display_datum(m: folium.Map) -> str:
+    """Return the datum a map draws in (``"gcj02"`` on Amap tiles, else ``"wgs84"``)."""
+    return str(getattr(m, "display_datum", "wgs84"))
+
+
+def to_display(m: folium.Map, lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Shift WGS84 coordinates into the map's display datum (arrays)."""
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    datum = display_datum(m)
+    if datum == "wgs84":
+        return lon, lat
+    return from_wgs84(lon, lat, datum)
+
+
 def new_map(
     bounds: tuple[float, float, float, float],
     *,
     tiles: str | None = "OpenStreetMap",
     attribution: str = OSM_ATTRIBUTION,
+    language: Language = "en",
 ) -> folium.Map:
-    """Create an empty map fitted to a WGS84 box, with a scale bar.
+    """Create an empty map fitted to a WGS84 box, with a metric scale bar.
+
+    The page has a ``<title>``, a phone viewport and styles that keep the boxes
+    small on narrow screens; in notebooks it renders with Leaflet embedded (no
+    internet needed).
 
     Parameters
     ----------
     bounds
         ``(min_lon, min_lat, max_lon, max_lat)``.
     tiles
-        A folium/xyzservices tile name, or ``None`` for no basemap (offline use).
+        A folium/xyzservices tile name (``"OpenStreetMap"``), ``"amap"`` for
+        Amap/Gaode tiles (GCJ-02: every layer added later is shifted to GCJ-02 so
+        that it lines up), or ``None`` / ``"none"`` for no basemap (offline use).
     attribution
         Data attribution shown in the corner (tile attribution is added by folium).
+    language
+        The page's language, ``"en"`` or ``"zh"``.
 
     Returns
     -------
@@ -198,25 +193,129 @@ def new_map(
     --------
     >>> m = new_map((112.8, 28.0, 113.0, 28.2), tiles=None)
     >>> type(m).__name__
-    'Map'
+    'PlannerMap'
     """
     folium = load_folium()
-    west, south, east, north = bounds
-    m = folium.Map(
-        location=[(south + north) / 2, (west + east) / 2],
-        tiles=None,
-        control_scale=True,
-        prefer_canvas=True,
-    )
-    if tiles is not None:
+    labels = labels_for(language)
+    if isinstance(tiles, str) and tiles.strip().lower() == "none":
+        tiles = None
+    amap = isinstance(tiles, str) and tiles.strip().lower() in {"amap", "gaode", "autonavi"}
+    m = _map_class()(location=[0, 0], tiles=None, control_scale=False, prefer_canvas=True)
+    m.language = language
+    if amap:
+        m.display_datum = "gcj02"
+    figure = map_figure(m)
+    figure.title = html.escape(labels["title_default"])
+    figure.header.add_child(folium.Element(_VIEWPORT), name="viewport")
+    figure.header.add_child(folium.Element(_PAGE_CSS), name="planner_css")
+    if amap:
+        folium.TileLayer(
+            AMAP_TILES,
+            attr=labels["basemap_amap"],
+            name="Basemap",
+            control=False,
+            subdomains="1234",
+            max_zoom=18,
+        ).add_to(m)
+    elif tiles is not None:
         folium.TileLayer(tiles, name="Basemap", control=False).add_to(m)
     else:
-        map_figure(m).header.add_child(
+        figure.header.add_child(
             folium.Element("<style>.leaflet-container{background:#f4f6f6 !important;}</style>")
         )
-    m.fit_bounds([[south, west], [north, east]], padding=(40, 40))
+    west, south, east, north = bounds
+    xs, ys = to_display(m, [west, east], [south, north])
+    m.location = [float(ys.mean()), float(xs.mean())]
+    # wide screens: keep the plan clear of the layer control and legend on the right
+    fit = json.dumps([[float(ys[0]), float(xs[0])], [float(ys[1]), float(xs[1])]])
+    _add_script(
+        m,
+        f"{m.get_name()}.fitBounds({fit}, window.matchMedia('(max-width: {NARROW_PX}px)')"
+        ".matches ? {padding: [20, 20]} : {paddingTopLeft: [60, 60], "
+        "paddingBottomRight: [330, 40]});",
+    )
+    name = m.get_name()
+    _add_script(m, f"L.control.scale({{metric: true, imperial: false}}).addTo({name});")
+    # Leaflet's own words in the page's language
+    for css, key in (("zoom-in", "zoom_in"), ("zoom-out", "zoom_out")):
+        _add_script(
+            m,
+            f"{name}.getContainer().querySelectorAll('.leaflet-control-{css}').forEach(e => "
+            f"{{e.title = {json.dumps(labels[key])}; "
+            f"e.setAttribute('aria-label', {json.dumps(labels[key])});}});",
+        )
+    _add_script(
+        m, f"{name}.attributionControl.setPrefix('<a href=\"https://leafletjs.com\">Leaflet</a>');"
+    )
     add_attribution(m, attribution)
     return m
+
+
+def _add_script(m: folium.Map, code: str) -> None:
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    element = MacroElement()
+    element._template = Template("{% macro script(this, kwargs) %}" + code + "{% endmacro %}")
+    m.add_child(element)
+
+
+def add_layer_control(m: folium.Map) -> folium.Map:
+    """Add the layer control: open on wide screens, a button on phones.
+
+    Parameters
+    ----------
+    m
+        The map (add the control after its layers).
+
+    Returns
+    -------
+    folium.Map
+        The same map.
+    """
+    folium = load_folium()
+    from folium.template import Template
+
+    control = folium.LayerControl(collapsed=False)
+    # folium's own template, with "collapsed" decided by the screen's width
+    control._template = Template(
+        _LAYER_CONTROL_TEMPLATE.replace(
+            "{{ this.options|tojavascript }}",
+            "Object.assign({{ this.options|tojavascript }}, "
+            f'{{collapsed: window.matchMedia("(max-width: {NARROW_PX}px)").matches}})',
+        )
+    )
+    control.add_to(m)
+    title = json.dumps(labels_for(getattr(m, "language", "en"))["layers"])
+    _add_script(
+        m,
+        f"{m.get_name()}.getContainer().querySelectorAll('.leaflet-control-layers-toggle')"
+        f".forEach(e => {{e.title = {title}; e.setAttribute('aria-label', {title});}});",
+    )
+    return m
+
+
+_LAYER_CONTROL_TEMPLATE = """
+{% macro script(this,kwargs) %}
+    var {{ this.get_name() }}_layers = {
+        base_layers : {
+            {%- for key, val in this.base_layers.items() %}
+            {{ key|tojson }} : {{val}},
+            {%- endfor %}
+        },
+        overlays :  {
+            {%- for key, val in this.overlays.items() %}
+            {{ key|tojson }} : {{val}},
+            {%- endfor %}
+        },
+    };
+    let {{ this.get_name() }} = L.control.layers(
+        {{ this.get_name() }}_layers.base_layers,
+        {{ this.get_name() }}_layers.overlays,
+        {{ this.options|tojavascript }}
+    ).addTo({{this._parent.get_name()}});
+{% endmacro %}
+"""
 
 
 def add_attribution(m: folium.Map, text: str) -> folium.Map:
@@ -234,21 +333,12 @@ def add_attribution(m: folium.Map, text: str) -> folium.Map:
     folium.Map
         The same map.
     """
-    from branca.element import MacroElement
-    from jinja2 import Template
-
-    element = MacroElement()
-    element._template = Template(
-        "{% macro script(this, kwargs) %}"
-        f"{m.get_name()}.attributionControl.addAttribution({json.dumps(text)});"
-        "{% endmacro %}"
-    )
-    m.add_child(element)
+    _add_script(m, f"{m.get_name()}.attributionControl.addAttribution({json.dumps(text)});")
     return m
 
 
 def add_title(m: folium.Map, title: str, *, subtitle: str | None = None) -> folium.Map:
-    """Put a title box at the top of the map.
+    """Put a title box at the top of the map (and the page's ``<title>``).
 
     Parameters
     ----------
@@ -266,11 +356,15 @@ def add_title(m: folium.Map, title: str, *, subtitle: str | None = None) -> foli
     """
     folium = load_folium()
     sub = (
-        f'<div style="font-size:12px;color:#555;">{html.escape(subtitle)}</div>' if subtitle else ""
+        f'<div style="font-size:12px;font-weight:normal;color:#555;">{html.escape(subtitle)}</div>'
+        if subtitle
+        else ""
     )
-    map_figure(m).html.add_child(
+    figure = map_figure(m)
+    figure.title = html.escape(title)
+    figure.html.add_child(
         folium.Element(
-            '<div class="planner-title" style="position:fixed;top:10px;left:60px;z-index:1000;'
+            '<div class="planner-title" style="position:fixed;top:10px;left:54px;z-index:1000;'
             "background:rgba(255,255,255,.9);padding:6px 10px;border-radius:4px;"
             'font:600 15px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);">'
             f"{html.escape(title)}{sub}</div>"
@@ -279,15 +373,19 @@ def add_title(m: folium.Map, title: str, *, subtitle: str | None = None) -> foli
     return m
 
 
-def add_legend(m: folium.Map, items: Mapping[str, str], *, title: str = "Legend") -> folium.Map:
-    """Add a legend box of coloured entries at the bottom right.
+LegendItems = Mapping[str, "str | Mapping[str, str]"]
+
+
+def add_legend(m: folium.Map, items: LegendItems, *, title: str = "Legend") -> folium.Map:
+    """Add a legend box of coloured entries at the bottom right (closed on phones).
 
     Parameters
     ----------
     m
         The map.
     items
-        Label to CSS colour.
+        Label to CSS colour (``"transparent"`` for a line of text), or label to a
+        mapping of class label to colour (a heading with its classes below).
     title
         The legend's heading.
 
@@ -297,35 +395,64 @@ def add_legend(m: folium.Map, items: Mapping[str, str], *, title: str = "Legend"
         The same map.
     """
     folium = load_folium()
-    rows = "".join(
-        f'<div><span style="display:inline-block;width:18px;height:10px;margin-right:6px;'
-        f'background:{colour};border-radius:2px;"></span>{html.escape(label)}</div>'
-        for label, colour in items.items()
-    )
+
+    def row(label: str, colour: str, indent: bool = False) -> str:
+        swatch = (
+            f'<span style="display:inline-block;width:18px;height:10px;margin-right:6px;'
+            f'background:{colour};border-radius:2px;"></span>'
+        )
+        pad = "padding-left:12px;" if indent else ""
+        return f'<div style="{pad}">{swatch}{html.escape(label)}</div>'
+
+    rows = []
+    for label, value in items.items():
+        if isinstance(value, str):
+            rows.append(row(label, value))
+        else:
+            rows.append(f"<div>{html.escape(label)}</div>")
+            rows.extend(row(k, c, indent=True) for k, c in value.items())
     map_figure(m).html.add_child(
         folium.Element(
             '<div class="planner-legend" style="position:fixed;bottom:24px;right:10px;'
-            "z-index:1000;background:rgba(255,255,255,.9);padding:6px 10px;border-radius:4px;"
+            "z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;"
             'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);">'
-            f"<details open><summary><b>{html.escape(title)}</b></summary>{rows}</details></div>"
+            f"<details><summary><b>{html.escape(title)}</b></summary>{''.join(rows)}</details>"
+            "</div>"
         )
+    )
+    # open on wide screens; on phones a tap on the heading opens it
+    map_figure(m).script.add_child(
+        folium.Element(
+            f'if (!window.matchMedia("(max-width: {NARROW_PX}px)").matches) '
+            "document.querySelectorAll('.planner-legend details').forEach(d => d.open = true);"
+        ),
+        name="planner_legend_open",
     )
     return m
 
 
-def to_geojson(frame: gpd.GeoDataFrame) -> dict[str, Any]:
-    """GeoJSON of a WGS84 frame, light: coordinates to 1e-6 degrees (~0.1 m), no bboxes."""
-    light = frame.set_geometry(shapely.set_precision(frame.geometry.to_numpy(), 1e-6))
+def to_geojson(frame: gpd.GeoDataFrame, *, datum: str = "wgs84") -> dict[str, Any]:
+    """GeoJSON of a WGS84 frame, light: coordinates to 1e-6 degrees (~0.1 m), no bboxes.
+
+    ``datum="gcj02"`` shifts the coordinates (for Amap tiles).
+    """
+    geoms = frame.geometry.to_numpy()
+    if normalize_datum(datum) != "wgs84":
+        geoms = shapely.transform(
+            geoms, lambda xy: np.column_stack(from_wgs84(xy[:, 0], xy[:, 1], datum))
+        )
+    light = frame.set_geometry(shapely.set_precision(geoms, 1e-6), crs=frame.crs)
     data: dict[str, Any] = json.loads(light.to_json(drop_id=True, show_bbox=False, na="null"))
     return data
 
 
 def _road_style(highway: Any) -> tuple[str, str, float]:
-    values = highway if isinstance(highway, list) else [highway]
-    for value in values:
-        if value in _ROAD_CLASSES:
-            return _ROAD_CLASSES[value]
-    if all(v in _PATH_CLASSES for v in values):
+    values = set(highway) if isinstance(highway, list) else {highway}
+    # merged edges list their classes in no fixed order: the most important wins
+    for value, style in _ROAD_CLASSES.items():
+        if value in values:
+            return style
+    if values <= _PATH_CLASSES:
         return _PATH
     return _LOCAL
 
@@ -337,7 +464,7 @@ def add_roads(
     language: Language = "en",
     simplify_m: float = 2.0,
 ) -> folium.Map:
-    """Add the network's roads as one layer, coloured by road class.
+    """Add the network's roads as one layer, coloured by road class (muted colours).
 
     Parameters
     ----------
@@ -368,10 +495,7 @@ def add_roads(
             "class": [labels[s[0]] for s in styles],
             "colour": [s[1] for s in styles],
             "weight": [s[2] for s in styles],
-            "name": [
-                "/".join(map(str, n)) if isinstance(n, list) else ("" if pd.isna(n) else str(n))
-                for n in names
-            ],
+            "name": [road_name(n) for n in names],
         },
         geometry=edges.geometry.to_crs(network.crs).simplify(simplify_m).to_crs(WGS84).values,
         crs=WGS84,
@@ -379,7 +503,7 @@ def add_roads(
     # draw local streets first so main roads lie on top
     frame = frame.sort_values("weight", kind="stable")
     folium.GeoJson(
-        to_geojson(frame),
+        to_geojson(frame, datum=display_datum(m)),
         name=labels["roads"],
         style_function=lambda f: {
             "color": f["properties"]["colour"],
@@ -399,6 +523,31 @@ def station_key(row: pd.Series) -> str:
     if kind == "worker_station" and hours in {"24/7", "00:00-24:00", "24h"}:
         return "unattended"
     return kind if kind in STATION_COLOURS else "other"
+
+
+def _station_points(
+    m: folium.Map, stations: gpd.GeoDataFrame, name_column: str, language: Language
+) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray, list[str]]:
+    if stations.crs is None:
+        raise InputError(
+            "stations have no CRS.", field="geometry", fix="set one, e.g. set_crs(4326)."
+        )
+    points = stations.to_crs(WGS84)
+    lon, lat = to_display(m, points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
+    names = []
+    for idx, row in points.iterrows():
+        value = row.get(name_column)
+        missing = value is None or (isinstance(value, float) and np.isnan(value))
+        names.append(kind_label(row.get("kind"), language) + f" {idx}" if missing else str(value))
+    return points, lon, lat, names
+
+
+def _station_popup(row: pd.Series, name: str, key: str, labels: Mapping[str, str]) -> str:
+    sep = labels["sep"]
+    lines = [f"<b>{html.escape(name)}</b>", f"{labels['kind']}{sep}{labels[key]}"]
+    if "hours" in row and pd.notna(row["hours"]):
+        lines.append(f"{labels['hours']}{sep}{html.escape(str(row['hours']))}")
+    return "<br>".join(lines)
 
 
 def add_stations(
@@ -431,20 +580,13 @@ def add_stations(
     """
     folium = load_folium()
     labels = labels_for(language)
-    if stations.crs is None:
-        raise InputError(
-            "stations have no CRS.", field="geometry", fix="set one, e.g. set_crs(4326)."
-        )
-    points = stations.to_crs(WGS84)
+    points, lon, lat, names = _station_points(m, stations, name_column, language)
     layer = folium.FeatureGroup(name=labels["stations"])
-    for idx, row in points.iterrows():
+    for k, (_, row) in enumerate(points.iterrows()):
         key = station_key(row)
-        name = str(row.get(name_column, idx))
-        lines = [f"<b>{html.escape(name)}</b>", f"{labels['kind']}: {labels[key]}"]
-        if "hours" in row and pd.notna(row["hours"]):
-            lines.append(f"{labels['hours']}: {html.escape(str(row['hours']))}")
+        name = names[k]
         folium.CircleMarker(
-            location=[row.geometry.y, row.geometry.x],
+            location=[lat[k], lon[k]],
             radius=8 if key == "driver_home" else 6,
             color="white",
             weight=1.5,
@@ -452,7 +594,7 @@ def add_stations(
             fill_color=STATION_COLOURS[key],
             fill_opacity=0.95,
             tooltip=html.escape(name),
-            popup=folium.Popup("<br>".join(lines), max_width=300),
+            popup=folium.Popup(_station_popup(row, name, key, labels), max_width=300),
         ).add_to(layer)
     layer.add_to(m)
     return m
@@ -500,14 +642,17 @@ def network_map(
     >>> "Roads" in m.get_root().render()
     True
     """
-    folium = load_folium()
+    load_folium()
     labels = labels_for(language)
     if m is None:
-        m = new_map(network.bounds, tiles=tiles, attribution=attribution)
+        m = new_map(
+            network.bounds,
+            tiles=tiles,
+            attribution=attribution_text(attribution, language),
+            language=language,
+        )
     add_roads(m, network, language=language)
-    legend = {labels["expressway"]: "#c0392b", labels["freight"]: "#e67e22"}
-    legend |= {labels["arterial"]: "#7f8c8d"}
-    legend |= {labels["local"]: _LOCAL[1]}
+    legend: dict[str, Any] = {labels[key]: colour for key, colour in ROAD_LEGEND.items()}
     if stations is not None and len(stations):
         add_stations(m, stations, language=language)
         keys = sorted({station_key(row) for _, row in stations.iterrows()})
@@ -515,7 +660,7 @@ def network_map(
     if title:
         add_title(m, title, subtitle=subtitle)
     add_legend(m, legend, title=labels["legend"])
-    folium.LayerControl(collapsed=False).add_to(m)
+    add_layer_control(m)
     return m
 
 
@@ -568,25 +713,18 @@ def add_station_icons(
     """
     folium = load_folium()
     labels = labels_for(language)
-    if stations.crs is None:
-        raise InputError(
-            "stations have no CRS.", field="geometry", fix="set one, e.g. set_crs(4326)."
-        )
-    points = stations.to_crs(WGS84)
+    points, lon, lat, names = _station_points(m, stations, name_column, language)
     layer = folium.FeatureGroup(name=labels["stations"])
     target: Any = layer
     if len(points) > cluster_above:
         from folium.plugins import MarkerCluster
 
         target = MarkerCluster(control=False).add_to(layer)
-    for idx, row in points.iterrows():
+    for k, (_, row) in enumerate(points.iterrows()):
         key = station_key(row)
-        name = str(row.get(name_column, idx))
-        lines = [f"<b>{html.escape(name)}</b>", f"{labels['kind']}: {labels[key]}"]
-        if "hours" in row and pd.notna(row["hours"]):
-            lines.append(f"{labels['hours']}: {html.escape(str(row['hours']))}")
+        name = names[k]
         folium.Marker(
-            location=[row.geometry.y, row.geometry.x],
+            location=[lat[k], lon[k]],
             icon=folium.DivIcon(
                 html=_station_icon_html(key),
                 icon_size=(20, 20),
@@ -594,7 +732,7 @@ def add_station_icons(
                 class_name="planner-station",
             ),
             tooltip=html.escape(name),
-            popup=folium.Popup("<br>".join(lines), max_width=300),
+            popup=folium.Popup(_station_popup(row, name, key, labels), max_width=300),
         ).add_to(target)
     layer.add_to(m)
     return m

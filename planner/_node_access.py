@@ -172,6 +172,29 @@ class NodeAccess:
         """The cutoff in minutes."""
         return self.cutoff_s / 60.0
 
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """Points left out because they lie beyond the snap limit.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``role`` (``"demand"`` or ``"site"``), ``label`` and ``distance_m``.
+        """
+        parts = []
+        for role, snap in (("demand", self.demand_snap), ("site", self.site_snap)):
+            far = snap[snap["far"]] if "far" in snap else snap.iloc[:0]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "role": role,
+                        "label": far.index.to_list(),
+                        "distance_m": far.get("distance_m", []),
+                    }
+                ).reset_index(drop=True)
+            )
+        return pd.concat(parts, ignore_index=True)
+
     def site_mask(self, sites: Any) -> np.ndarray:
         """Return a boolean mask over the columns from site labels (or a mask).
 

@@ -16,7 +16,7 @@ from planner._atomic import write_text
 if TYPE_CHECKING:
     import folium
 
-__all__ = ["render_page", "save_map"]
+__all__ = ["notebook_html", "render_page", "save_map"]
 
 _ASSETS = {
     "jquery-3.7.1.min.js": "jquery.min.js",
@@ -101,7 +101,44 @@ def render_page(m: folium.Map, *, offline: bool = False) -> str:
         The page.
     """
     page = m.get_root().render()
+    language = getattr(m, "language", None)
+    if language:
+        page = page.replace("<html>", f'<html lang="{"zh-CN" if language == "zh" else "en"}">', 1)
     if offline:
         page = _inline_assets(page)
     ids: dict[str, str] = {}
     return _ELEMENT_ID.sub(lambda found: ids.setdefault(found.group(0), f"{len(ids):032x}"), page)
+
+
+def notebook_html(m: folium.Map) -> str:
+    """Return the map as a notebook cell's HTML: an iframe of the offline page.
+
+    folium's own notebook view loads Leaflet from CDNs (a blank cell without
+    internet); this one embeds it, like the saved files.
+
+    Parameters
+    ----------
+    m
+        The map.
+
+    Returns
+    -------
+    str
+        An ``<iframe srcdoc=...>`` element.
+    """
+    figure = m.get_root()
+    page = html.escape(render_page(m, offline=True))
+    height = getattr(figure, "height", None)
+    width = getattr(figure, "width", "100%") or "100%"
+    if height is None:
+        ratio = getattr(figure, "ratio", "60%") or "60%"
+        return (
+            f'<div style="width:{width};"><div style="position:relative;width:100%;height:0;'
+            f'padding-bottom:{ratio};"><iframe srcdoc="{page}" style="position:absolute;'
+            'width:100%;height:100%;left:0;top:0;border:none !important;" '
+            "allowfullscreen></iframe></div></div>"
+        )
+    return (
+        f'<iframe srcdoc="{page}" width="{width}" height="{height}" '
+        'style="border:none !important;" allowfullscreen></iframe>'
+    )

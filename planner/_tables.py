@@ -1,44 +1,46 @@
-"""Tables in: read a file or a DataFrame into memory, find its columns, place its points.
+"""Tables in: find a loaded table's columns, place its points.
 
-The private half of :mod:`planner.io`, whose readers are the public face:
+The private half of :mod:`planner.io`, whose readers are the public face
+(files are loaded by :mod:`planner._files`):
 
-- loading: which file types are read and how (CSV/TSV/TXT, optionally
-  compressed, in UTF-8 or GB18030; GeoJSON, GeoPackage, Shapefile, FlatGeobuf
-  through pyogrio; (Geo)Parquet), and the errors for files that cannot be read;
-- columns: find a column by its aliases, read a column as numbers with a problem
-  per bad row;
-- points: :func:`read_point_table` turns a loaded table's coordinate columns or
-  point geometry into validated WGS84 points (CRS, datum, ranges, swapped
-  longitude/latitude, points outside an area), collecting every problem.
+- columns: find a column by its aliases (English and Chinese headers), rename
+  the columns planners name in many ways to planner's names (``站点名称`` ->
+  ``name``), read a column as numbers with a problem per bad row (a decimal
+  comma is named as such);
+- points: :func:`read_point_table` turns a loaded table's coordinate columns,
+  its Amap-style ``"lng,lat"`` column or its point geometry into validated WGS84
+  points (CRS, datum, ranges, swapped longitude/latitude, points outside an
+  area), collecting every problem.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Hashable, Sequence
+import re
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pyogrio
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
 
-from planner._errors import DatumError, InputError, Problem
+from planner._errors import DatumError, DatumWarning, InputError, Problem, warn
+from planner._files import DATAFRAME_NAME, SUPPORTED_SUFFIXES, Source, Table, load_table
 from planner.crs import in_china, local_metric_crs, normalize_datum, to_wgs84
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "COLUMN_ALIASES",
     "DATAFRAME_NAME",
     "LAT_NAMES",
+    "LOCATION_NAMES",
     "LON_NAMES",
     "SUPPORTED_SUFFIXES",
     "Area",
@@ -47,15 +49,15 @@ __all__ = [
     "FloatArray",
     "Source",
     "Table",
+    "area_geometry",
+    "canonical_columns",
     "find_column",
     "load_table",
+    "number_problem",
     "numeric_column",
     "plain",
     "read_point_table",
 ]
-
-Source: TypeAlias = "str | os.PathLike[str] | pd.DataFrame"
-"""A file path, or a pandas/geopandas DataFrame."""
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
@@ -64,169 +66,144 @@ BBox: TypeAlias = tuple[float, float, float, float]
 Area: TypeAlias = "BaseGeometry | BBox | gpd.GeoSeries | gpd.GeoDataFrame"
 """An area in WGS84: a shapely geometry, a (minx, miny, maxx, maxy) box, or a GeoSeries."""
 
-LON_NAMES: Final[tuple[str, ...]] = ("lon", "lng", "long", "longitude", "x", "经度")
-LAT_NAMES: Final[tuple[str, ...]] = ("lat", "latitude", "y", "纬度")
+LON_NAMES: Final[tuple[str, ...]] = (
+    "lon",
+    "lng",
+    "long",
+    "longitude",
+    "x",
+    "经度",
+    "gcj_lng",
+    "gcj02_lng",
+    "bd_lng",
+)
+LAT_NAMES: Final[tuple[str, ...]] = (
+    "lat",
+    "latitude",
+    "y",
+    "纬度",
+    "gcj_lat",
+    "gcj02_lat",
+    "bd_lat",
+)
+LOCATION_NAMES: Final[tuple[str, ...]] = (
+    "location",
+    "lnglat",
+    "lng_lat",
+    "lonlat",
+    "lon_lat",
+    "coordinates",
+    "coordinate",
+    "坐标",
+    "经纬度",
+    "经纬度坐标",
+    "位置",
+)
+"""Headers of a single ``"lng,lat"`` column (Amap exports call it ``location``)."""
 
-_CSV_SUFFIXES: Final = (".csv", ".tsv", ".txt")
-_COMPRESSION_SUFFIXES: Final = (".gz", ".bz2", ".zip", ".xz", ".zst")
-_VECTOR_SUFFIXES: Final = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".geojsonl")
-_PARQUET_SUFFIXES: Final = (".parquet", ".geoparquet", ".pq")
-SUPPORTED_SUFFIXES: Final[tuple[str, ...]] = _CSV_SUFFIXES + _VECTOR_SUFFIXES + _PARQUET_SUFFIXES
+COLUMN_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
+    "id": ("id", "编号", "站点编号", "驿站编号", "序号", "code", "编码"),
+    "name": ("name", "名称", "站点名称", "驿站名称", "站名", "站点", "名字", "station_name"),
+    "address": ("address", "addr", "地址", "详细地址", "站点地址"),
+    "kind": ("kind", "type", "类型", "类别", "站点类型"),
+    "hours": ("hours", "opening_hours", "开放时间", "营业时间", "服务时间"),
+    "weight": ("weight", "population", "pop", "人口", "人数", "数量", "常住人口"),
+    "capacity": ("capacity", "容量"),
+    "cost": ("cost", "成本", "造价", "费用"),
+}
+"""Headers read as planner's column names (any case, spaces around ignored)."""
 
-DATAFRAME_NAME: Final = "<DataFrame>"
-
-
-# --------------------------------------------------------------------------- loading
-
-
-@dataclass(frozen=True)
-class Table:
-    """A source read into memory, with the name used in messages."""
-
-    frame: pd.DataFrame
-    name: str
-    from_file: bool
-
-    def where(self, pos: int | np.integer[Any]) -> str:
-        """Describe a row for a DataFrame whose index is not the default one."""
-        if self.from_file or self.frame.index.equals(pd.RangeIndex(len(self.frame))):
-            return ""
-        return f" (index {self.frame.index[int(pos)]!r})"
-
-
-def _suffixes(path: Path) -> tuple[str, str]:
-    """Return (format suffix, compression suffix) of a path, lower case."""
-    suffixes = [s.lower() for s in path.suffixes]
-    compression = ""
-    if suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES:
-        compression = suffixes.pop()
-    return (suffixes[-1] if suffixes else ""), compression
-
-
-def _read_csv(path: Path, sep: str, str_columns: Sequence[str]) -> pd.DataFrame:
-    dtype = dict.fromkeys(str_columns, str)
-    try:
-        frame = pd.read_csv(path, sep=sep, dtype=dtype, encoding="utf-8-sig")
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError:
-        # Chinese spreadsheets are often saved in GBK / GB18030.
-        encoding = "gb18030"
-        frame = pd.read_csv(path, sep=sep, dtype=dtype, encoding=encoding)
-    if len(frame.columns) == 1:
-        header = str(frame.columns[0])
-        for other in (";", "\t", "|"):
-            if other != sep and other in header:
-                return pd.read_csv(path, sep=other, dtype=dtype, encoding=encoding)
-    return frame
-
-
-def load_table(
-    source: Source, *, layer: str | int | None, str_columns: Sequence[str] = ()
-) -> Table:
-    """Read a source into a (Geo)DataFrame; raise InputError if it cannot be read."""
-    if isinstance(source, pd.DataFrame):
-        if len(source) == 0:
-            msg = "the DataFrame has no rows."
-            raise InputError(msg, file=DATAFRAME_NAME, fix="pass a table with at least one row.")
-        return Table(source, DATAFRAME_NAME, from_file=False)
-    if not isinstance(source, str | os.PathLike):
-        msg = f"cannot read a {type(source).__name__}."
-        raise InputError(
-            msg, field="source", fix="pass a file path, a DataFrame or a GeoDataFrame."
-        )
-    path = Path(source)
-    name = str(path)
-    if not path.exists():
-        msg = f"file not found (looked for {path.resolve()})."
-        raise InputError(
-            msg, file=name, fix=f"check the path (relative paths start from {Path.cwd()})."
-        )
-    if path.is_dir():
-        msg = f"{name} is a folder, not a file."
-        raise InputError(msg, file=name, fix="pass the path of a file in it.")
-    suffix, compression = _suffixes(path)
-    supported = ", ".join(SUPPORTED_SUFFIXES)
-    if suffix not in SUPPORTED_SUFFIXES or (compression and suffix not in _CSV_SUFFIXES):
-        shown = suffix + compression or "(none)"
-        msg = f"unsupported file type '{shown}'."
-        raise InputError(
-            msg,
-            file=name,
-            fix=(
-                f"save it as CSV, GeoJSON, GeoPackage or Parquet (supported: {supported}; "
-                "CSV may be compressed .gz/.bz2/.zip/.xz), or read it yourself and pass "
-                "a DataFrame."
-            ),
-        )
-    if path.is_file() and path.stat().st_size == 0:
-        msg = "the file is empty."
-        raise InputError(msg, file=name, fix="write a header line and at least one data row.")
-    try:
-        frame = _read_path(path, suffix, layer=layer, str_columns=str_columns)
-    except InputError:
-        raise
-    except pd.errors.EmptyDataError as e:
-        msg = "the file is empty."
-        raise InputError(
-            msg, file=name, fix="write a header line and at least one data row."
-        ) from e
-    except Exception as e:  # any reader failure: report it with the file name
-        msg = f"cannot read the file as {suffix[1:].upper()}: {e}"
-        raise InputError(
-            msg, file=name, fix="check that the file is complete and in the format its name says."
-        ) from e
-    if len(frame) == 0:
-        msg = "the file has no data rows (only a header)."
-        raise InputError(msg, file=name, fix="add at least one data row.")
-    return Table(frame, name, from_file=True)
-
-
-def _read_path(
-    path: Path, suffix: str, *, layer: str | int | None, str_columns: Sequence[str]
-) -> pd.DataFrame:
-    if suffix in _CSV_SUFFIXES:
-        return _read_csv(path, "\t" if suffix == ".tsv" else ",", str_columns)
-    if suffix in _PARQUET_SUFFIXES:
-        import pyarrow.parquet as pq
-
-        metadata = pq.read_schema(path).metadata or {}
-        if b"geo" in metadata:
-            return gpd.read_parquet(path)
-        return pd.read_parquet(path)
-    if layer is None:
-        layers = pyogrio.list_layers(path)
-        if len(layers) > 1:
-            names = ", ".join(repr(str(n)) for n in layers[:, 0])
-            msg = f"the file has {len(layers)} layers: {names}."
-            raise InputError(msg, file=str(path), fix="choose one with layer='<name>'.")
-    frame = gpd.read_file(path, layer=layer, engine="pyogrio")
-    for column in str_columns:
-        if column in frame.columns and frame[column].dtype.kind in "iu":
-            # ids read as numbers by the driver: keep them as text like CSV does
-            frame[column] = frame[column].astype(str)
-    return frame
+_DECIMAL_COMMA: Final = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_PAIR_SPLIT: Final = r"\s*[,，;；]\s*|\s+"
 
 
 # --------------------------------------------------------------------------- columns
 
 
+def _key(name: Any) -> str:
+    return str(name).strip().lower()
+
+
+def canonical_columns(
+    table: Table,
+    *,
+    keep: Sequence[Hashable] = (),
+    aliases: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[Table, dict[str, str]]:
+    """Rename the columns known by another header to planner's names.
+
+    A column is renamed when planner's name is not already a column and exactly
+    one header is one of its aliases (:data:`COLUMN_ALIASES`); columns in
+    ``keep`` (those the caller named) are left alone.
+
+    Returns
+    -------
+    tuple
+        The table with renamed columns, and ``{planner name: original header}``.
+    """
+    frame = table.frame
+    present = {c for c in frame.columns if isinstance(c, str)}
+    kept = {_key(k) for k in keep if k is not None}
+    renames: dict[Hashable, str] = {}
+    for canonical, names in (aliases or COLUMN_ALIASES).items():
+        if canonical in present:
+            continue
+        wanted = {_key(n) for n in names}
+        matches = [
+            c
+            for c in frame.columns
+            if _key(c) in wanted and _key(c) not in kept and c not in renames
+        ]
+        if len(matches) == 1:
+            renames[matches[0]] = canonical
+        elif len(matches) > 1:
+            logger.info(
+                "%s: columns %s could each be the %r column; none was renamed",
+                table.name,
+                ", ".join(repr(str(m)) for m in matches),
+                canonical,
+            )
+    if not renames:
+        return table, {}
+    renamed = frame.rename(columns=renames)
+    mapping = {new: str(old) for old, new in renames.items()}
+    return (
+        Table(
+            renamed,
+            table.name,
+            table.from_file,
+            kind=table.kind,
+            encoding=table.encoding,
+            sheet=table.sheet,
+            skipped_rows=table.skipped_rows,
+        ),
+        mapping,
+    )
+
+
 def find_column(
-    columns: Sequence[Hashable], given: str | None, names: Sequence[str], role: str, arg: str
+    columns: Sequence[Hashable],
+    given: str | None,
+    names: Sequence[str],
+    role: str,
+    arg: str,
+    *,
+    read_as: str = "",
 ) -> tuple[Hashable | None, Problem | None]:
     """Find the column for ``role`` ("longitude"/"latitude"); return it or a problem."""
     found = [str(c) for c in columns]
     if given is not None:
         if given in columns:
             return given, None
-        close = [c for c in columns if str(c).strip().lower() == given.strip().lower()]
+        close = [c for c in columns if _key(c) == _key(given)]
         if len(close) == 1:
             return close[0], None
         return None, Problem(
-            f"{arg}={given!r} is not a column; the columns are {found}.",
+            f"{arg}={given!r} is not a column; the columns are {found}{read_as}.",
             field=given,
             fix=f"pass {arg}= one of those names.",
         )
-    matches = [c for c in columns if str(c).strip().lower() in names]
+    matches = [c for c in columns if _key(c) in names]
     if len(matches) == 1:
         return matches[0], None
     if len(matches) > 1:
@@ -237,27 +214,41 @@ def find_column(
             fix=f"choose one with {arg}='<column>'.",
         )
     return None, Problem(
-        f"no {role} column found; the columns are {found} and the names tried "
+        f"no {role} column found; the columns are {found}{read_as} and the names tried "
         f"(any case) are {', '.join(names)}.",
-        fix="pass lon='<longitude column>' and lat='<latitude column>'.",
+        fix="pass lon='<longitude column>' and lat='<latitude column>', or name a single "
+        "'lng,lat' column location.",
     )
 
 
+def number_problem(value: Any, what: str) -> tuple[str, str]:
+    """Return (message, fix) for a value that is not a number, naming a decimal comma."""
+    text = str(plain(value))
+    if _DECIMAL_COMMA.match(text):
+        dotted = text.strip().replace(",", ".")
+        return (
+            f"{what} {text!r} is written with a decimal comma.",
+            f"write a decimal point ({dotted}): in Excel, set the decimal separator to '.' "
+            "before saving as CSV, or save the sheet as .xlsx and read that.",
+        )
+    return f"non-numeric {what} {plain(value)!r}.", ""
+
+
 def numeric_column(
-    table: Table, column: Hashable, problems: list[Problem]
+    table: Table, column: Hashable, problems: list[Problem], *, values: pd.Series | None = None
 ) -> tuple[FloatArray, BoolArray]:
     """Return a column as floats and a mask of rows usable; record problems by row."""
-    raw = table.frame[column]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    raw = table.frame[column] if values is None else values
+    numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     missing = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
-    bad = ~np.isfinite(values)
+    bad = ~np.isfinite(numbers)
     for pos in np.flatnonzero(bad):
         if missing[pos]:
             text = "empty coordinate (missing value)."
             fix = "fill in the value or delete the row."
         else:
-            text = f"non-numeric coordinate {plain(raw.iloc[pos])!r}."
-            fix = (
+            text, fix = number_problem(raw.iloc[pos], "coordinate")
+            fix = fix or (
                 "write the value as a decimal number in degrees (e.g. 116.3975) or delete the row."
             )
         problems.append(
@@ -269,7 +260,7 @@ def numeric_column(
                 fix=fix,
             )
         )
-    return values, ~bad
+    return numbers, ~bad
 
 
 def plain(value: Any) -> Any:
@@ -312,6 +303,7 @@ class _Coords:
     crs: CRS | None  # None: WGS84 degrees
     lon_name: str | None  # the columns, or None for a geometry source
     lat_name: str | None
+    pair: str | None = None  # the single "lng,lat" column they came from
 
 
 def _coords_from_geometry(table: Table, crs: CRS | None, problems: list[Problem]) -> _Coords:
@@ -328,10 +320,25 @@ def _coords_from_geometry(table: Table, crs: CRS | None, problems: list[Problem]
         msg = "the geometry has no CRS, so its coordinates cannot be placed."
         raise InputError(msg, file=table.name, field=frame.geometry.name, fix=how)
     if source_crs is not None and crs is not None and not CRS(source_crs).equals(crs):
-        msg = f"crs={crs.to_string()!r} conflicts with the source's CRS {source_crs.to_string()!r}."
-        raise DatumError(
-            msg, file=table.name, field="crs", fix="drop crs= (the source's own CRS is used)."
-        )
+        if table.kind == "geojson" and CRS(source_crs).equals(
+            CRS.from_epsg(4326), ignore_axis_order=True
+        ):
+            # GeoJSON is WGS84 by definition (RFC 7946), so a file without a "crs" member
+            # reports EPSG:4326 whatever it holds: crs= says what its coordinates are.
+            logger.info(
+                "%s: GeoJSON reports WGS84; its coordinates are read in crs=%s as asked",
+                table.name,
+                crs.to_string(),
+            )
+            source_crs = None
+        else:
+            msg = (
+                f"crs={crs.to_string()!r} conflicts with the source's CRS "
+                f"{source_crs.to_string()!r}."
+            )
+            raise DatumError(
+                msg, file=table.name, field="crs", fix="drop crs= (the source's own CRS is used)."
+            )
     geoms = frame.geometry.array
     kinds = shapely.get_type_id(np.asarray(geoms))
     missing = shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms))
@@ -360,6 +367,38 @@ def _coords_from_geometry(table: Table, crs: CRS | None, problems: list[Problem]
     return _Coords(x, y, ok, CRS(source_crs) if source_crs is not None else crs, None, None)
 
 
+def _coords_from_pairs(
+    table: Table, column: Hashable, crs: CRS | None, problems: list[Problem]
+) -> _Coords:
+    """Read a single ``"lng,lat"`` column (Amap's ``location``)."""
+    raw = table.frame[column]
+    text = raw.astype("string").str.strip()
+    parts = text.str.split(_PAIR_SPLIT, n=1, regex=True)
+    first = parts.str[0]
+    second = parts.str[1]
+    x = pd.to_numeric(first, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    y = pd.to_numeric(second, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    ok = np.isfinite(x) & np.isfinite(y)
+    missing = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
+    for pos in np.flatnonzero(~ok):
+        if missing[pos]:
+            message, fix = "empty location (missing value).", "fill in 'lng,lat' or delete the row."
+        else:
+            message = f"cannot read {plain(raw.iloc[pos])!r} as 'longitude,latitude'."
+            fix = "write two decimal numbers in degrees, longitude first: '111.6708,40.8183'."
+        problems.append(
+            Problem(
+                message + table.where(pos),
+                file=table.name,
+                row=int(pos) + 1,
+                field=str(column),
+                fix=fix,
+            )
+        )
+    name = str(column)
+    return _Coords(x, y, ok, crs, name, name, pair=name)
+
+
 def _coords_from_columns(
     table: Table,
     lon: str | None,
@@ -368,8 +407,20 @@ def _coords_from_columns(
     problems: list[Problem],
 ) -> _Coords:
     columns = [c for c in table.frame.columns if c != _geometry_name(table.frame)]
-    lon_col, lon_problem = find_column(columns, lon, LON_NAMES, "longitude", "lon")
-    lat_col, lat_problem = find_column(columns, lat, LAT_NAMES, "latitude", "lat")
+    if lon is not None and lon == lat:
+        pair, pair_problem = find_column(columns, lon, LOCATION_NAMES, "location", "lon")
+        if pair_problem is not None:
+            raise InputError(
+                Problem(pair_problem.message, file=table.name, field=lon, fix=pair_problem.fix)
+            )
+        return _coords_from_pairs(table, pair, crs, problems)
+    read_as = table.read_as
+    lon_col, lon_problem = find_column(columns, lon, LON_NAMES, "longitude", "lon", read_as=read_as)
+    lat_col, lat_problem = find_column(columns, lat, LAT_NAMES, "latitude", "lat", read_as=read_as)
+    if lon is None and lat is None and lon_col is None and lat_col is None:
+        pairs = [c for c in columns if _key(c) in LOCATION_NAMES]
+        if len(pairs) == 1:
+            return _coords_from_pairs(table, pairs[0], crs, problems)
     found = [p for p in (lon_problem, lat_problem) if p is not None]
     if found:
         # Without both columns nothing else can be checked: raise now.
@@ -402,7 +453,18 @@ def _uses_geometry(table: Table, lon: str | None, lat: str | None) -> bool:
     return not bool(shapely.is_missing(geoms).all())
 
 
+def _fields(coords: _Coords) -> str:
+    """Name the coordinate field(s) for a problem about both values."""
+    if coords.pair is not None:
+        return coords.pair
+    if coords.lon_name is not None:
+        return f"{coords.lon_name}/{coords.lat_name}"
+    return "geometry"
+
+
 def _swap_fix(coords: _Coords) -> str:
+    if coords.pair is not None:
+        return f"write longitude first in {coords.pair!r}: 'lng,lat'."
     if coords.lon_name is not None:
         return f"pass lon={coords.lat_name!r} lat={coords.lon_name!r}."
     return (
@@ -442,7 +504,7 @@ def _check_ranges(
                 f"as a longitude, e.g. row {first + 1} has lon={float(lon[first])!r}, "
                 f"lat={float(lat[first])!r}.",
                 file=table.name,
-                field=f"{lon_field}/{lat_field}" if coords.lon_name else lon_field,
+                field=_fields(coords),
                 fix=_swap_fix(coords),
             )
         )
@@ -467,7 +529,7 @@ def _check_ranges(
                     f"lat={float(lat[pos])!r}." + table.where(pos),
                     file=table.name,
                     row=int(pos) + 1,
-                    field=f"{lon_field}/{lat_field}" if coords.lon_name else lon_field,
+                    field=_fields(coords),
                     fix="exchange the two values in this row.",
                 )
             )
@@ -496,7 +558,8 @@ def _check_ranges(
     return lon, lat, ok & in_range, False
 
 
-def _area_geometry(area: Area) -> BaseGeometry:
+def area_geometry(area: Area) -> BaseGeometry:
+    """Return an area (geometry, box or GeoSeries) as one WGS84 geometry."""
     if isinstance(area, gpd.GeoDataFrame | gpd.GeoSeries):
         series = area.geometry if isinstance(area, gpd.GeoDataFrame) else area
         if series.crs is not None:
@@ -545,7 +608,7 @@ def _check_area(
     buffer_m: float,
     problems: list[Problem],
 ) -> None:
-    geometry = _area_geometry(area)
+    geometry = area_geometry(area)
     if not ok.any():
         return
     idx = np.flatnonzero(ok)
@@ -568,7 +631,7 @@ def _check_area(
                     "points fall outside the area as given but inside it with longitude and "
                     "latitude exchanged.",
                     file=table.name,
-                    field=f"{coords.lon_name}/{coords.lat_name}" if coords.lon_name else "geometry",
+                    field=_fields(coords),
                     fix=_swap_fix(coords),
                 )
             )
@@ -584,7 +647,7 @@ def _check_area(
                     "the two values exchanged." + table.where(pos),
                     file=table.name,
                     row=pos + 1,
-                    field=f"{coords.lon_name}/{coords.lat_name}" if coords.lon_name else "geometry",
+                    field=_fields(coords),
                     fix="exchange the two values in this row.",
                 )
             )
@@ -606,22 +669,44 @@ def _check_area(
 # --------------------------------------------------------------------------- the points of a table
 
 
+DATUM_RISK: Final = (
+    "Coordinates copied from Amap/Gaode or Tencent are GCJ-02 and land about 600 m "
+    "(300-700 m) from the OpenStreetMap roads if read as WGS84; Baidu's BD-09 1-2 km."
+)
+
+
+def unstated_datum_message(name: str, n_china: int, n_points: int) -> str:
+    """Say that points in China were read without a datum, the risk and the choices."""
+    return (
+        f"{name}: {n_china} of {n_points} points lie in China and no datum was given, so "
+        f"they were read as WGS84 (GPS, OpenStreetMap). {DATUM_RISK} Say which datum "
+        "they are in: datum='wgs84' (GPS, OpenStreetMap), datum='gcj02' (Amap/Gaode, "
+        "Tencent) or datum='bd09' (Baidu)."
+    )
+
+
 def read_point_table(
     table: Table,
     *,
     lon: str | None,
     lat: str | None,
-    datum: str,
+    datum: str | None,
     crs: Any,
     area: Area | None,
     area_buffer_m: float,
     problems: list[Problem],
+    unstated_datum: Literal["warn", "problem"] = "warn",
 ) -> gpd.GeoDataFrame:
     """Validate coordinates of a loaded table and build the WGS84 GeoDataFrame.
 
     Problems are appended to ``problems``; the caller raises them (with its own).
+    With ``datum=None``, points are read as WGS84; if any lies in China a
+    :class:`~planner._errors.DatumWarning` is issued (or, with
+    ``unstated_datum="problem"``, a problem recorded with field ``datum``).
+    The result's ``attrs`` say how the table was read: ``source``, ``encoding``,
+    ``sheet``, ``skipped_rows``, ``datum`` and ``datum_stated``.
     """
-    datum_name = normalize_datum(datum)
+    datum_name = normalize_datum(datum) if datum is not None else "wgs84"
     parsed_crs = _parse_crs(crs, file=table.name) if crs is not None else None
     if area_buffer_m < 0 or not np.isfinite(area_buffer_m):
         msg = f"area_buffer_m must be a non-negative number of metres, got {area_buffer_m!r}."
@@ -632,6 +717,24 @@ def read_point_table(
         coords = _coords_from_columns(table, lon, lat, parsed_crs, problems)
     raw_lon, raw_lat, ok, swapped = _check_ranges(table, coords, problems)
     wlon, wlat = raw_lon.copy(), raw_lat.copy()
+    degrees = coords.crs is None or coords.crs.is_geographic
+    if datum is None and degrees and ok.any() and not swapped:
+        n_china = int(in_china(raw_lon[ok], raw_lat[ok]).sum())
+        if n_china:
+            text = unstated_datum_message(table.name, n_china, int(ok.sum()))
+            if unstated_datum == "problem":
+                problems.append(
+                    Problem(
+                        f"{n_china} of {int(ok.sum())} points lie in China and no datum is "
+                        f"given. {DATUM_RISK}",
+                        file=table.name,
+                        field="datum",
+                        fix="state the datum: 'wgs84' (GPS, OpenStreetMap), 'gcj02' "
+                        "(Amap/Gaode, Tencent) or 'bd09' (Baidu).",
+                    )
+                )
+            else:
+                warn(text, DatumWarning)
     if datum_name != "wgs84" and ok.any():
         wlon[ok], wlat[ok] = to_wgs84(raw_lon[ok], raw_lat[ok], datum_name)
         outside = int((~in_china(raw_lon[ok], raw_lat[ok])).sum())
@@ -652,4 +755,10 @@ def read_point_table(
     index = frame.index if not table.from_file else pd.RangeIndex(len(frame))
     data = data.set_axis(index, axis=0)
     points = gpd.points_from_xy(wlon, wlat, crs=4326)
-    return gpd.GeoDataFrame(data, geometry=points, crs=4326)
+    result = gpd.GeoDataFrame(data, geometry=points, crs=4326)
+    result.attrs = {
+        **table.info(),
+        "datum": datum_name,
+        "datum_stated": datum is not None,
+    }
+    return result

@@ -15,7 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
-from planner._errors import PlannerError
+from planner._errors import InputError, PlannerError
+from planner._i18n import Language
 
 app = typer.Typer(
     name="planner",
@@ -30,6 +31,32 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_PARTIAL = 3
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or tables.")]
+OverwriteOption = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Drop the earlier run's files in the output folder instead of keeping them in "
+        "previous/<time>/ (files planner did not write are never touched).",
+    ),
+]
+LanguageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        "-l",
+        metavar="en|zh",
+        help="Language of the report, tables, map and this summary (zh: Chinese).",
+    ),
+]
+DatumOption = Annotated[
+    str | None,
+    typer.Option(
+        "--datum",
+        metavar="wgs84|gcj02|bd09",
+        help="Coordinates of sites.csv/sites.xlsx beside WGS84 (gcj02: Amap; bd09: Baidu). "
+        "Default: the stations' datum.",
+    ),
+]
 SchedulerOption = Annotated[
     str | None,
     typer.Option(
@@ -41,8 +68,10 @@ SchedulerOption = Annotated[
 
 
 def _configure_logging(quiet: bool) -> None:
+    # warnings go through logging: shown unless --quiet, and kept in each run's run.log
+    logging.captureWarnings(True)
     logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
+        level=logging.ERROR if quiet else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -72,32 +101,71 @@ def _print_stats(stats: dict[str, Any]) -> None:
     typer.echo("  km by road class: " + ", ".join(f"{k} {v:,.1f}" for k, v in top))
 
 
-@app.command()
-def demo(
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("maps/demo"),
-    quiet: QuietOption = False,
-) -> None:
-    """Run both programmes on the embedded synthetic region; write map and report.
+def _check_output_options(language: str | None, datum: str | None) -> Language:
+    """Check --language and --datum before any work; return the summary's language."""
+    from planner._i18n import check_language
+    from planner.crs import normalize_datum
 
-    Worker stations (rider and courier demand, 15 minutes by e-bike, existing
-    stations fixed) and driver homes (truck flows on the corridor, a rest at least
-    every 4 hours): prints network statistics, the ranked sites and the coverage
-    before and after, and writes map.html, report.html, sites.geojson,
-    coverage.csv and run.json.
-
-    Example: planner demo --out maps/demo
-    """
-    from planner.datasets.demo import run_demo
-
-    _configure_logging(quiet)
     try:
-        result = run_demo(out, progress=_progress(quiet))
+        if datum is not None:
+            normalize_datum(datum)
+        return check_language(language or "en")
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error
-    if not quiet and result.workers.network is not None:
-        _print_stats(result.workers.network.stats())
-    typer.echo(result.text())
+
+
+@app.command()
+def demo(
+    out: Annotated[Path | None, typer.Option(help="Output folder (default maps/<region>).")] = None,
+    region: Annotated[
+        str,
+        typer.Option(
+            help="'demo': both programmes on the synthetic city region; 'province': the "
+            "synthetic province's driver-home programme (100 homes over five years)."
+        ),
+    ] = "demo",
+    language: LanguageOption = None,
+    datum: DatumOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Run the embedded synthetic regions' programmes; write map and report.
+
+    --region demo (default): worker stations (rider and courier demand, 15
+    minutes by e-bike, existing stations fixed) and driver homes (truck flows on
+    the corridor, a rest at least every 4 hours). --region province: driver homes
+    on a synthetic province of ten cities (trips of 2-12 hours, a rest at least
+    every 4 hours, candidates with 30+ trucks a day, 20 homes a year for five
+    years). Prints network statistics, the ranked sites and the coverage before
+    and after, and writes map.html, report.html, sites.geojson, sites.csv, sites.xlsx,
+    coverage.csv and run.json.
+
+    Examples: planner demo --region province --out maps/province;
+    planner demo --language zh
+    """
+    from planner.datasets.demo import run_demo
+    from planner.report import summary_text
+
+    lang = _check_output_options(language, datum)
+    _configure_logging(quiet)
+    if region not in ("demo", "province"):
+        typer.echo(f"error: unknown region {region!r}; use 'demo' or 'province'.", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        result = run_demo(
+            out or Path("maps") / region,
+            region=region,
+            progress=_progress(quiet),
+            language=lang,
+            datum=datum,
+        )
+    except PlannerError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from error
+    plans = [r for r in (result.workers, result.homes) if r is not None]
+    if not quiet and plans[0].network is not None:
+        _print_stats(plans[0].network.stats())
+    typer.echo(summary_text(plans, language=lang, paths=result.paths))
 
 
 @app.command()
@@ -144,13 +212,16 @@ def validate(
         list[Path], typer.Argument(help="Scenario files (.toml) or folders of them.")
     ],
 ) -> None:
-    """Check scenario files without running them: every problem, with key and fix.
+    """Check scenario files and their input files without running them.
 
+    Every input file is opened and a sample of its rows checked (headers,
+    coordinates, CRS and datum, ids, weights, hours, timestamps, emptiness);
+    no network is built. Every problem is listed: file, row, field or key, fix.
     Exit code 0 when all are valid, 2 otherwise.
 
     Example: planner validate examples/
     """
-    from planner.scenario import load_scenario, scenario_files
+    from planner.scenario import check_inputs, load_scenario, scenario_files
 
     try:
         files = scenario_files(scenarios)
@@ -161,6 +232,9 @@ def validate(
     for path in files:
         try:
             scenario = load_scenario(path)
+            problems = check_inputs(scenario)
+            if problems:
+                raise InputError(problems)
         except PlannerError as error:
             bad += 1
             typer.echo(f"invalid: {path}\n  {error}")
@@ -176,38 +250,58 @@ def run(
     ],
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Scenarios run at once.")] = 1,
     scheduler: SchedulerOption = None,
+    overwrite: OverwriteOption = False,
+    language: LanguageOption = None,
+    datum: DatumOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Run scenarios; each writes one output folder, whole or not at all.
+    """Run scenarios; each writes one output folder and loses nothing there.
 
-    A failing scenario is reported and the others go on. Exit code 0 when all
+    An earlier run's files in the folder move into previous/<time>/ (--overwrite
+    drops them); files planner did not write are never touched. A failing
+    scenario, or one whose demand or candidates come out empty, is reported,
+    leaves its folder as it was, and the others go on. Exit code 0 when all
     succeed, 2 when all failed on bad input, 3 when some failed (partial), 1 on
-    unexpected errors only.
+    unexpected errors only. --quiet prints only failures and the closing count.
 
     Example: planner run examples/demo_worker_stations.toml examples/demo_driver_homes.toml
 
     On a Dask cluster: planner run examples/ --scheduler tcp://10.0.0.5:8786
+
+    In Chinese, with Amap coordinates: planner run examples/ --language zh --datum gcj02
+    (--language and --datum override each scenario's [output] language and datum).
     """
+    from planner._i18n import text
     from planner.batch import check_scheduler, run_batch
     from planner.scenario import scenario_files
 
+    lang = _check_output_options(language, datum)
     _configure_logging(quiet)
     try:
         files = scenario_files(scenarios)
         if scheduler is not None:
             check_scheduler(scheduler)
         runs = run_batch(
-            files, jobs=jobs, scheduler=scheduler, progress=_progress(quiet) and jobs == 1
+            files,
+            jobs=jobs,
+            scheduler=scheduler,
+            progress=_progress(quiet) and jobs == 1,
+            overwrite=overwrite,
+            language=language,
+            datum=datum,
         )
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error
     for item in runs:
+        if quiet and item.status == "ok":
+            continue
         where = f" -> {item.folder}" if item.folder else ""
-        typer.echo(f"{item.status:<8} {item.source}{where}\n         {item.message}")
+        status = text(f"cli_{item.status}", lang)
+        typer.echo(f"{status:<8} {item.source}{where}\n         {item.message}")
     statuses = {item.status for item in runs}
     ok = sum(item.status == "ok" for item in runs)
-    typer.echo(f"{ok} of {len(runs)} scenarios succeeded.")
+    typer.echo(text("cli_done", lang, ok=ok, n=len(runs)))
     if statuses == {"ok"}:
         code = EXIT_OK
     elif "ok" in statuses:
@@ -224,6 +318,7 @@ def coverage_command(
     scenario: Annotated[Path, typer.Argument(help="A worker-station scenario (.toml).")],
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
     scheduler: SchedulerOption = None,
+    overwrite: OverwriteOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Who is already served: coverage of the existing stations, no siting.
@@ -241,7 +336,11 @@ def coverage_command(
         if scheduler is not None:
             check_scheduler(scheduler)
         result, folder = coverage_scenario(
-            scenario, out_dir=out, scheduler=scheduler, progress=_progress(quiet)
+            scenario,
+            out_dir=out,
+            scheduler=scheduler,
+            progress=_progress(quiet),
+            overwrite=overwrite,
         )
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)

@@ -1,39 +1,54 @@
-"""Read and validate stations, candidate sites and GPS traces.
+"""Read and validate stations, candidate sites, demand points and GPS traces.
 
-Every reader takes a file path (CSV/TSV/TXT, optionally compressed; GeoJSON;
-GeoPackage; Shapefile; FlatGeobuf; (Geo)Parquet) or a (Geo)DataFrame from a
-notebook, and returns a :class:`geopandas.GeoDataFrame` of points in WGS84
-(EPSG:4326):
+Every reader takes a file path or a (Geo)DataFrame from a notebook, and returns
+a :class:`geopandas.GeoDataFrame` of points in WGS84 (EPSG:4326):
 
-* Tables with coordinate columns: the longitude and latitude columns are found
-  by name (case-insensitive ``lon``, ``lng``, ``long``, ``longitude``, ``x``,
-  ``经度`` / ``lat``, ``latitude``, ``y``, ``纬度``) or given with ``lon=`` and
-  ``lat=``. They are taken as WGS84 degrees unless ``crs=`` names their CRS.
-* Sources with a geometry (GeoJSON, GeoPackage, GeoParquet, GeoDataFrames):
-  their point geometry is used and their CRS honoured (converted to EPSG:4326);
-  a geometry without a CRS is an error unless ``crs=`` states it.
-* ``datum="gcj02"`` or ``"bd09"`` converts coordinates copied from Chinese web
-  maps (Amap/Tencent, Baidu) to WGS84 with :mod:`planner.crs`.
+* Files: CSV/TSV/TXT (optionally ``.gz``/``.bz2``/``.zip``/``.xz``) in UTF-8
+  (with or without BOM), GBK/GB18030 or UTF-16, detected; Excel workbooks
+  (``.xlsx``, ``.xls``, ``.xlsm``, ``.xlsb``, ``.ods``; ``sheet=`` chooses the
+  sheet); GeoJSON, GeoPackage, Shapefile, FlatGeobuf; (Geo)Parquet. Headers are
+  trimmed of spaces; empty rows at the end (``,,,``) are skipped, with a note.
+* Coordinates: longitude and latitude columns found by name (any case: ``lon``,
+  ``lng``, ``long``, ``longitude``, ``x``, ``经度`` / ``lat``, ``latitude``,
+  ``y``, ``纬度``) or given with ``lon=`` and ``lat=``; or one Amap-style
+  ``"lng,lat"`` column (``location``, ``坐标``, ``经纬度``; or ``lon=lat=`` its
+  name); or the point geometry of a geometry source, its CRS honoured. Columns
+  are WGS84 degrees unless ``crs=`` names their CRS; ``crs=`` also places a
+  geometry without a CRS, and a GeoJSON file (WGS84 by definition) that holds
+  projected metres.
+* Datum: ``datum="wgs84"`` (GPS, OpenStreetMap), ``"gcj02"`` (Amap/Gaode,
+  Tencent) or ``"bd09"`` (Baidu), converted with :mod:`planner.crs`. Points in
+  China read **without** a datum are taken as WGS84 with a
+  :class:`~planner._errors.DatumWarning`: GCJ-02 read as WGS84 lands about
+  600 m off.
+* Columns planners name in many ways get planner's names (:data:`COLUMN_ALIASES`):
+  ``编号`` -> ``id``, ``名称``/``站点名称``/``驿站名称`` -> ``name``, ``地址`` ->
+  ``address``, ``类型``/``type`` -> ``kind``, ``开放时间``/``营业时间`` ->
+  ``hours``, ``人口``/``人数``/``数量``/``population`` -> ``weight`` ...; the
+  result's ``attrs["columns"]`` lists the renames.
 
 Validation collects every problem in one pass and raises a single
 :class:`~planner._errors.InputError` naming the file, the 1-based data row (the
 header is row 0), the field, the bad value and the fix: missing or ambiguous
-coordinate columns, non-numeric or empty values, values outside
-[-180, 180] / [-90, 90], swapped longitude and latitude, points outside the
-network's area (``area=``), bad timestamps, duplicate ids, malformed opening
-hours.
+coordinate columns, non-numeric or empty values (a decimal comma named as such),
+values outside [-180, 180] / [-90, 90], swapped longitude and latitude, points
+outside the network's area (``area=``), bad timestamps, duplicate ids, negative
+or missing weights, malformed opening hours.
 
-The input is never changed. All columns are kept as read (the coordinate
-columns too, holding the values as given); the ``geometry`` column holds the
-validated WGS84 position. DataFrame inputs keep their index; files get a
-RangeIndex (file row ``i`` has label ``i - 1``).
+The input is never changed. Columns are kept (the coordinate columns too,
+holding the values as given); the ``geometry`` column holds the validated
+WGS84 position. DataFrame inputs keep their index; files get a RangeIndex (file
+row ``i`` has label ``i - 1``). ``attrs`` records how the table was read:
+``source``, ``encoding``, ``sheet``, ``skipped_rows``, ``columns``, ``datum``
+(the datum the coordinates were read in) and ``datum_stated``.
 """
 
 from __future__ import annotations
 
-import re
+import logging
 import warnings
-import zoneinfo
+from collections.abc import Hashable, Mapping
+from dataclasses import replace
 from typing import Any, Final, Literal
 
 import geopandas as gpd
@@ -42,24 +57,58 @@ import pandas as pd
 
 from planner._errors import InputError, Problem
 from planner._tables import (
+    COLUMN_ALIASES,
     LAT_NAMES,
+    LOCATION_NAMES,
     LON_NAMES,
     SUPPORTED_SUFFIXES,
     Area,
     BBox,
-    BoolArray,
     Source,
     Table,
+    canonical_columns,
     load_table,
+    number_problem,
     plain,
     read_point_table,
 )
+from planner._timestamps import check_tz, parse_timestamps
 from planner.hours import parse_hours
 
-_TZ_SUFFIX: Final = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
-_OFFSET: Final = re.compile(r"(Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
-_DAY_OR_MONTH_FIRST: Final = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}(?!\d)")
-_MAX_ROW_PROBLEMS: Final = 1000
+logger = logging.getLogger(__name__)
+
+TRACE_ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
+    "driver_id": (
+        "driver_id",
+        "driver",
+        "rider_id",
+        "rider",
+        "courier_id",
+        "vehicle_id",
+        "vehicle",
+        "user_id",
+        "司机",
+        "司机编号",
+        "骑手",
+        "骑手编号",
+        "车辆",
+        "车牌",
+        "车牌号",
+    ),
+    "time": (
+        "time",
+        "timestamp",
+        "datetime",
+        "gps_time",
+        "时间",
+        "定位时间",
+        "采集时间",
+        "时间戳",
+    ),
+}
+"""Headers of GPS trace tables read as ``driver_id`` and ``time``."""
+
+Kind = Literal["points", "stations", "candidates", "traces"]
 
 
 # --------------------------------------------------------------------------- points
@@ -70,14 +119,145 @@ def _raise(problems: list[Problem]) -> None:
         raise InputError(problems)
 
 
+def _check_numeric_column(
+    table: Table, column: str, problems: list[Problem], *, required: bool = False
+) -> pd.Series | None:
+    """Check an optional non-negative numeric column; return it as floats.
+
+    With ``required``, empty cells and NaN are problems too (weights).
+    """
+    if column not in table.frame.columns:
+        return None
+    raw = table.frame[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    blank = (raw.isna() | (raw.astype(str).str.strip() == "")).to_numpy(dtype=bool)
+    bad_text = values.isna().to_numpy(dtype=bool) & ~blank
+    for pos in np.flatnonzero(bad_text):
+        message, fix = number_problem(raw.iloc[pos], column)
+        problems.append(
+            Problem(
+                message + table.where(pos),
+                file=table.name,
+                row=int(pos) + 1,
+                field=column,
+                fix=fix
+                or (
+                    "write a number (0 or more)."
+                    if required
+                    else "write a number, or leave the cell empty if unknown."
+                ),
+            )
+        )
+    if required:
+        for pos in np.flatnonzero(blank):
+            problems.append(
+                Problem(
+                    f"missing {column} (empty or NaN)." + table.where(pos),
+                    file=table.name,
+                    row=int(pos) + 1,
+                    field=column,
+                    fix=f"write the {column} (0 or more), or delete the row.",
+                )
+            )
+    negative = (values < 0).fillna(False).to_numpy(dtype=bool)
+    infinite = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
+    for pos in np.flatnonzero(negative | infinite):
+        kind = "negative" if negative[pos] else "infinite"
+        problems.append(
+            Problem(
+                f"{kind} {column} {float(values.iloc[pos])!r}." + table.where(pos),
+                file=table.name,
+                row=int(pos) + 1,
+                field=column,
+                fix=f"{column} must be a finite number, 0 or more.",
+            )
+        )
+    return values.astype(float)
+
+
+def _points(
+    table: Table,
+    *,
+    kind: Kind,
+    id_column: str | None = None,
+    lon: str | None,
+    lat: str | None,
+    datum: str | None,
+    crs: Any,
+    area: Area | None,
+    area_buffer_m: float,
+    problems: list[Problem],
+    unstated_datum: Literal["warn", "problem"] = "warn",
+) -> gpd.GeoDataFrame:
+    """Validate a loaded table as ``kind``; collect problems; return the points."""
+    keep: list[Hashable] = [c for c in (lon, lat) if c is not None]
+    aliases = dict(COLUMN_ALIASES)
+    if id_column != "id":
+        aliases.pop("id")  # an id column named by the caller: leave 编号 alone
+    if id_column is not None:
+        keep.append(id_column)
+    table, renamed = canonical_columns(table, keep=keep, aliases=aliases)
+    if id_column is not None and table.from_file and id_column in table.frame.columns:
+        ids = table.frame[id_column]
+        if ids.dtype.kind in "iu":  # ids are labels: read them as text, like CSV ids
+            table = replace(table, frame=table.frame.assign(**{id_column: ids.astype(str)}))
+    start = len(problems)
+    # coordinates are found among the file's own headers, so messages list those
+    result = read_point_table(
+        _as_read(table, renamed),
+        lon=lon,
+        lat=lat,
+        datum=datum,
+        crs=crs,
+        area=area,
+        area_buffer_m=area_buffer_m,
+        problems=problems,
+        unstated_datum=unstated_datum,
+    ).rename(columns={old: new for new, old in renamed.items()})
+    result.attrs["columns"] = renamed
+    if kind in ("stations", "candidates"):
+        if id_column:
+            _check_unique_ids(table, id_column, problems)
+        numeric = {c: _check_numeric_column(table, c, problems) for c in ("capacity", "cost")}
+        numeric["weight"] = _check_numeric_column(table, "weight", problems, required=True)
+        if kind == "stations":
+            _check_hours(table, "hours", problems)
+        for column, values in numeric.items():
+            if values is not None:
+                result[column] = values.to_numpy()
+    elif kind == "points":
+        weights = _check_numeric_column(table, "weight", problems, required=True)
+        if weights is not None:
+            result["weight"] = weights.to_numpy()
+    _own_headers(problems, start, renamed)
+    return result
+
+
+def _as_read(table: Table, renamed: Mapping[str, str]) -> Table:
+    """Return the table under the headers of its source (undo ``canonical_columns``)."""
+    if not renamed:
+        return table
+    return replace(table, frame=table.frame.rename(columns=dict(renamed)))
+
+
+def _own_headers(problems: list[Problem], start: int, renamed: Mapping[str, str]) -> None:
+    """Name the source's own header (``人口``) in problems about a renamed column (``weight``)."""
+    for k in range(start, len(problems)):
+        field = problems[k].field
+        if field is not None and field in renamed:
+            problems[k] = replace(problems[k], field=renamed[field])
+
+
 def read_points(
     source: Source,
     *,
     lon: str | None = None,
     lat: str | None = None,
-    datum: str = "wgs84",
+    datum: str | None = None,
     crs: Any = None,
     layer: str | int | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
     area: Area | None = None,
     area_buffer_m: float = 0.0,
 ) -> gpd.GeoDataFrame:
@@ -87,20 +267,32 @@ def read_points(
     ----------
     source
         A path (``.csv``, ``.tsv``, ``.txt`` (optionally ``.gz``/``.bz2``/
-        ``.zip``/``.xz``), ``.geojson``, ``.json``, ``.gpkg``, ``.shp``, ``.fgb``,
-        ``.parquet``) or a pandas DataFrame / geopandas GeoDataFrame.
+        ``.zip``/``.xz``), ``.xlsx``, ``.xls``, ``.xlsm``, ``.xlsb``, ``.ods``,
+        ``.geojson``, ``.json``, ``.gpkg``, ``.shp``, ``.fgb``, ``.parquet``) or a
+        pandas DataFrame / geopandas GeoDataFrame.
     lon, lat
         Names of the longitude and latitude (or x and y) columns. By default
-        they are found by name (see :data:`LON_NAMES`, :data:`LAT_NAMES`), or
-        the geometry is used when the source has one.
+        they are found by name (see :data:`LON_NAMES`, :data:`LAT_NAMES`), a
+        single ``"lng,lat"`` column by :data:`LOCATION_NAMES`, or the geometry
+        is used when the source has one. Give the same name to both for a
+        ``"lng,lat"`` column.
     datum
         ``"wgs84"`` (GPS, OpenStreetMap), ``"gcj02"`` (Amap/Gaode, Tencent) or
-        ``"bd09"`` (Baidu); the latter two are converted to WGS84.
+        ``"bd09"`` (Baidu); the latter two are converted to WGS84. ``None``
+        (not said) reads WGS84 and warns (:class:`~planner._errors.DatumWarning`)
+        when points lie in China.
     crs
         CRS of the coordinate columns (default WGS84 degrees), or of a geometry
-        that has none; anything :meth:`pyproj.CRS.from_user_input` accepts.
+        that has none (a GeoJSON file counts as having none: it always says
+        WGS84); anything :meth:`pyproj.CRS.from_user_input` accepts.
     layer
         Layer of a multi-layer file (GeoPackage).
+    sheet
+        Sheet of an Excel workbook, by name or position (from 0); by default
+        the only sheet that holds data.
+    encoding
+        Text encoding of a CSV file; by default detected (UTF-8, GB18030/GBK,
+        UTF-16).
     area
         The area the points must fall in, in WGS84: a shapely geometry (e.g.
         the network's convex hull), a ``(minx, miny, maxx, maxy)`` box or a
@@ -111,8 +303,10 @@ def read_points(
     Returns
     -------
     geopandas.GeoDataFrame
-        All columns of the source and a WGS84 point ``geometry``; the index of
-        a DataFrame source, or a RangeIndex for a file.
+        All columns of the source (known headers renamed, see
+        :data:`COLUMN_ALIASES`; ``weight`` checked and read as floats) and a
+        WGS84 point ``geometry``; the index of a DataFrame source, or a
+        RangeIndex for a file.
 
     Raises
     ------
@@ -126,13 +320,14 @@ def read_points(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"name": ["a", "b"], "经度": [116.39, 116.40], "纬度": [39.91, 39.92]})
     >>> gdf = read_points(df, datum="gcj02")
-    >>> [round(v, 4) for v in gdf.geometry.x]
-    [116.3838, 116.3938]
+    >>> [round(v, 4) for v in gdf.geometry.x], gdf.attrs["datum"]
+    ([116.3838, 116.3938], 'gcj02')
     """
-    table = load_table(source, layer=layer)
+    table = load_table(source, layer=layer, sheet=sheet, encoding=encoding)
     problems: list[Problem] = []
-    result = read_point_table(
+    result = _points(
         table,
+        kind="points",
         lon=lon,
         lat=lat,
         datum=datum,
@@ -152,7 +347,7 @@ def _check_unique_ids(table: Table, column: str, problems: list[Problem]) -> Non
     if column not in table.frame.columns:
         return
     ids = table.frame[column]
-    missing = ids.isna().to_numpy()
+    missing = ids.isna().to_numpy() | (ids.astype(str).str.strip() == "").to_numpy()
     for pos in np.flatnonzero(missing):
         problems.append(
             Problem(
@@ -163,12 +358,14 @@ def _check_unique_ids(table: Table, column: str, problems: list[Problem]) -> Non
                 fix="give every row an id, or drop the column.",
             )
         )
-    duplicated = ids.duplicated(keep=False).to_numpy() & ~missing
+    # ' A7' and 'A7' are one id to a person: compare them trimmed
+    keys = ids.map(lambda v: v.strip() if isinstance(v, str) else v)
+    duplicated = keys.duplicated(keep=False).to_numpy() & ~missing
     if not duplicated.any():
         return
     groups: dict[Any, list[int]] = {}
     for pos in np.flatnonzero(duplicated):
-        groups.setdefault(ids.iloc[pos], []).append(int(pos) + 1)
+        groups.setdefault(keys.iloc[pos], []).append(int(pos) + 1)
     for value, rows in groups.items():
         problems.append(
             Problem(
@@ -180,37 +377,6 @@ def _check_unique_ids(table: Table, column: str, problems: list[Problem]) -> Non
                 fix="give each row its own id.",
             )
         )
-
-
-def _check_numeric_column(table: Table, column: str, problems: list[Problem]) -> pd.Series | None:
-    """Check an optional non-negative numeric column; return it as floats."""
-    if column not in table.frame.columns:
-        return None
-    raw = table.frame[column]
-    values = pd.to_numeric(raw, errors="coerce")
-    bad_text = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
-    for pos in np.flatnonzero(bad_text.to_numpy()):
-        problems.append(
-            Problem(
-                f"non-numeric {column} {plain(raw.iloc[pos])!r}." + table.where(pos),
-                file=table.name,
-                row=int(pos) + 1,
-                field=column,
-                fix="write a number, or leave the cell empty if unknown.",
-            )
-        )
-    negative = (values < 0).fillna(False).to_numpy(dtype=bool)
-    for pos in np.flatnonzero(negative):
-        problems.append(
-            Problem(
-                f"negative {column} {float(values.iloc[pos])!r}." + table.where(pos),
-                file=table.name,
-                row=int(pos) + 1,
-                field=column,
-                fix=f"{column} must be 0 or more.",
-            )
-        )
-    return values.astype(float)
 
 
 def _check_hours(table: Table, column: str, problems: list[Problem]) -> None:
@@ -240,21 +406,27 @@ def _check_hours(table: Table, column: str, problems: list[Problem]) -> None:
 def _read_sites(
     source: Source,
     *,
+    kind: Literal["stations", "candidates"],
     id_column: str | None,
     lon: str | None,
     lat: str | None,
-    datum: str,
+    datum: str | None,
     crs: Any,
     layer: str | int | None,
+    sheet: str | int | None,
+    encoding: str | None,
     area: Area | None,
     area_buffer_m: float,
-    hours: bool,
 ) -> gpd.GeoDataFrame:
     str_columns = [id_column] if id_column else []
-    table = load_table(source, layer=layer, str_columns=str_columns)
+    if id_column == "id":
+        str_columns += list(COLUMN_ALIASES["id"])
+    table = load_table(source, layer=layer, sheet=sheet, encoding=encoding, str_columns=str_columns)
     problems: list[Problem] = []
-    result = read_point_table(
+    result = _points(
         table,
+        kind=kind,
+        id_column=id_column,
         lon=lon,
         lat=lat,
         datum=datum,
@@ -263,15 +435,7 @@ def _read_sites(
         area_buffer_m=area_buffer_m,
         problems=problems,
     )
-    if id_column:
-        _check_unique_ids(table, id_column, problems)
-    numeric = {c: _check_numeric_column(table, c, problems) for c in ("capacity", "cost")}
-    if hours:
-        _check_hours(table, "hours", problems)
     _raise(problems)
-    for column, values in numeric.items():
-        if values is not None:
-            result[column] = values.to_numpy()
     return result
 
 
@@ -281,21 +445,28 @@ def read_stations(
     id_column: str | None = "id",
     lon: str | None = None,
     lat: str | None = None,
-    datum: str = "wgs84",
+    datum: str | None = None,
     crs: Any = None,
     layer: str | int | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
     area: Area | None = None,
     area_buffer_m: float = 0.0,
 ) -> gpd.GeoDataFrame:
     """Read existing stations (worker stations, driver homes, ...), validated.
 
-    Like :func:`read_points`, and checks the optional columns stations have:
+    Like :func:`read_points`, and checks the optional columns stations have
+    (found under their English or Chinese headers, see :data:`COLUMN_ALIASES`):
 
-    * ``id`` (``id_column``): present in every row and unique; read as text.
-    * ``kind``: free text such as ``worker_station`` or ``driver_home`` (kept).
-    * ``hours``: opening hours, ``"08:00-20:00"``, ``"08:00-12:00,14:00-20:00"``
-      or ``"24/7"`` (see :func:`planner.hours.parse_hours`); empty means unknown.
+    * ``id`` (``id_column``; ``编号``): present in every row and unique; read as text.
+    * ``name`` (``名称``, ``站点名称``, ``驿站名称``), ``address`` (``地址``),
+      ``kind`` (``类型``, ``type``): text, kept (maps show the name).
+    * ``hours`` (``开放时间``, ``营业时间``): opening hours, ``"08:00-20:00"``,
+      ``"08:00-12:00,14:00-20:00"`` or ``"24/7"`` (see
+      :func:`planner.hours.parse_hours`); empty means unknown.
     * ``capacity``, ``cost``: numbers of 0 or more (returned as floats).
+    * ``weight`` (``人口``, ``人数``, ``数量``, ``population``): a number of 0
+      or more in every row.
 
     Parameters
     ----------
@@ -303,7 +474,7 @@ def read_stations(
         A file path or a (Geo)DataFrame, as for :func:`read_points`.
     id_column
         Name of the id column, or None to skip the id check.
-    lon, lat, datum, crs, layer, area, area_buffer_m
+    lon, lat, datum, crs, layer, sheet, encoding, area, area_buffer_m
         As for :func:`read_points`.
 
     Returns
@@ -319,22 +490,26 @@ def read_stations(
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"id": ["s1", "s2"], "lng": [114.05, 114.06],
-    ...                    "lat": [22.54, 22.55], "hours": ["24/7", "08:00-20:00"]})
-    >>> read_stations(df)["hours"].tolist()
-    ['24/7', '08:00-20:00']
+    >>> df = pd.DataFrame({"编号": ["s1", "s2"], "站点名称": ["北站", "南站"],
+    ...                    "lng": [114.05, 114.06], "lat": [22.54, 22.55],
+    ...                    "营业时间": ["24/7", "08:00-20:00"]})
+    >>> stations = read_stations(df, datum="gcj02")
+    >>> stations[["id", "name", "hours"]].values.tolist()
+    [['s1', '北站', '24/7'], ['s2', '南站', '08:00-20:00']]
     """
     return _read_sites(
         source,
+        kind="stations",
         id_column=id_column,
         lon=lon,
         lat=lat,
         datum=datum,
         crs=crs,
         layer=layer,
+        sheet=sheet,
+        encoding=encoding,
         area=area,
         area_buffer_m=area_buffer_m,
-        hours=True,
     )
 
 
@@ -344,9 +519,11 @@ def read_candidates(
     id_column: str | None = "id",
     lon: str | None = None,
     lat: str | None = None,
-    datum: str = "wgs84",
+    datum: str | None = None,
     crs: Any = None,
     layer: str | int | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
     area: Area | None = None,
     area_buffer_m: float = 0.0,
 ) -> gpd.GeoDataFrame:
@@ -354,7 +531,8 @@ def read_candidates(
 
     Like :func:`read_points`, and checks the optional columns: ``id``
     (``id_column``) present and unique, ``capacity`` and ``cost`` numbers of 0
-    or more (returned as floats).
+    or more (returned as floats), ``weight`` a number of 0 or more in every row.
+    Headers are read as in :func:`read_stations`.
 
     Parameters
     ----------
@@ -362,7 +540,7 @@ def read_candidates(
         A file path or a (Geo)DataFrame, as for :func:`read_points`.
     id_column
         Name of the id column, or None to skip the id check.
-    lon, lat, datum, crs, layer, area, area_buffer_m
+    lon, lat, datum, crs, layer, sheet, encoding, area, area_buffer_m
         As for :func:`read_points`.
 
     Returns
@@ -380,286 +558,126 @@ def read_candidates(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"id": [1, 2], "x": [114.05, 114.06], "y": [22.54, 22.55],
     ...                    "cost": ["100", "250.5"]})
-    >>> read_candidates(df)["cost"].tolist()
+    >>> read_candidates(df, datum="wgs84")["cost"].tolist()
     [100.0, 250.5]
     """
     return _read_sites(
         source,
+        kind="candidates",
         id_column=id_column,
         lon=lon,
         lat=lat,
         datum=datum,
         crs=crs,
         layer=layer,
+        sheet=sheet,
+        encoding=encoding,
         area=area,
         area_buffer_m=area_buffer_m,
-        hours=False,
     )
-
-
-# --------------------------------------------------------------------------- timestamps
-
-
-def _check_tz(tz: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as e:
-        msg = f"unknown time zone {tz!r}."
-        raise InputError(
-            msg, field="tz", fix="pass an IANA name such as 'Asia/Shanghai' or 'UTC'."
-        ) from e
-    return tz
-
-
-def _read_naive(text: pd.Series) -> pd.Series:
-    """Read times without an offset (NaT where unreadable).
-
-    ISO 8601 first, then other forms, except dates written day or month first
-    (``01/05/2024``), which are ambiguous.
-    """
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601").astype("datetime64[ns]")
-    retry = parsed.isna() & text.notna() & ~text.str.contains(_DAY_OR_MONTH_FIRST, na=False)
-    if retry.any():
-        try:
-            other = pd.to_datetime(text[retry], errors="coerce", format="mixed")
-        except (ValueError, TypeError, OverflowError):  # e.g. a zone name in some rows
-            other = None
-        if other is not None and not isinstance(other.dtype, pd.DatetimeTZDtype):
-            parsed.loc[retry] = other.astype("datetime64[ns]")
-    return parsed
-
-
-def _read_text(
-    text: pd.Series, *, tz: str | None, field: str, label: str, problems: list[Problem]
-) -> tuple[pd.Series, BoolArray, BoolArray]:
-    """Read text times by the rule of :func:`parse_timestamps`.
-
-    Returns the times, the rows read (before localizing to ``tz``) and the rows
-    already reported (those without an offset among zoned ones, without ``tz``).
-    """
-    index, text = text.index, text.reset_index(drop=True)
-    n = len(text)
-    read = np.zeros(n, dtype=bool)
-    reported = np.zeros(n, dtype=bool)
-    aware = text.str.contains(_TZ_SUFFIX, na=False).to_numpy(dtype=bool)
-    naive = text.notna().to_numpy(dtype=bool) & ~aware
-    if tz is None and aware.any() and naive.any():
-        first_naive, first_aware = int(np.flatnonzero(naive)[0]), int(np.flatnonzero(aware)[0])
-        problems.append(
-            Problem(
-                f"timestamps mix local times without a time zone (row {first_naive + 1}: "
-                f"{text.iloc[first_naive]!r}) with times that carry a UTC offset "
-                f"(row {first_aware + 1}: {text.iloc[first_aware]!r}).",
-                file=label,
-                row=first_naive + 1,
-                field=field,
-                fix="give every timestamp a UTC offset (e.g. +08:00) or none, or pass tz= "
-                "(the time zone of the times without one).",
-            )
-        )
-        reported, naive = naive, np.zeros(n, dtype=bool)
-    parts: list[pd.Series] = []
-    if aware.any():
-        zoned = pd.to_datetime(text[aware], errors="coerce", utc=True, format="ISO8601")
-        if tz is not None:
-            zoned = zoned.dt.tz_convert(tz)
-        else:
-            offsets = text[aware].str.extract(_OFFSET, expand=False).map(_normal_offset)
-            distinct = sorted(str(o) for o in offsets.unique())
-            if len(distinct) > 1:
-                warnings.warn(
-                    f"{label}: field {field!r} mixes UTC offsets ({', '.join(distinct[:4])}); "
-                    "times were converted to UTC, so hours of day are UTC hours. "
-                    "Pass tz='Asia/Shanghai' (or your zone) for local hours.",
-                    UserWarning,
-                    stacklevel=5,
-                )
-            elif zoned.notna().any():  # one offset: keep the local clock of the fixes
-                first = text[aware][zoned.notna()].iloc[0]
-                zoned = zoned.dt.tz_convert(pd.Timestamp(first).tz)
-        read[aware] = zoned.notna().to_numpy()
-        parts.append(zoned)
-    if naive.any():
-        local = _read_naive(text[naive])
-        read[naive] = local.notna().to_numpy()
-        if tz is not None:
-            local = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-        parts.append(local)
-    if not parts:
-        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]"), read, reported
-    both = pd.concat(parts) if len(parts) > 1 else parts[0]
-    return both.reindex(text.index).dt.as_unit("ns").set_axis(index), read, reported
-
-
-def _normal_offset(text: str) -> str:
-    """Spell a UTC offset one way: ``Z``, ``+08``, ``+0800`` become ``+00:00``, ``+08:00``."""
-    if text.upper() == "Z":
-        return "+00:00"
-    digits = text[1:].replace(":", "")
-    return f"{text[0]}{digits[:2]}:{digits[2:4] or '00'}"
-
-
-def parse_timestamps(
-    values: pd.Series,
-    *,
-    tz: str | None = None,
-    field: str = "time",
-    file: str | None = None,
-    problems: list[Problem] | None = None,
-) -> pd.Series:
-    """Read a column of timestamps by the one rule planner uses for times.
-
-    - **Datetimes** are kept: zoned ones converted to ``tz``, naive ones localized
-      to ``tz`` (kept naive without ``tz``).
-    - **Numbers** are Unix epoch seconds, or milliseconds when their median is
-      above 1e11: instants in UTC, converted to ``tz``.
-    - **Text**: ISO 8601 (``2024-05-01 08:30:00``, ``2024-05-01T08:30``), optionally
-      with an offset (``+08:00``, ``+0800``, ``Z``); other forms are read too
-      (``2024/05/01 08:30``), except numeric dates written day or month first
-      (``01/05/2024`` is 1 May or 5 January), which are refused. Empty text is missing.
-
-      * With ``tz``: times without an offset are local times in ``tz``; times with
-        one are converted to ``tz``. Both may appear in one column.
-      * Without ``tz``: times without an offset stay naive (wall clock); times with
-        an offset **keep their local wall clock** when they all share one offset
-        (every fix ``+08:00``: noon stays hour 12), and are converted to UTC, with
-        a warning, when the offsets differ. Mixing times with and without an
-        offset is an error: nothing says which zone the latter are in.
-
-    A time that does not exist in ``tz`` (the hour skipped or repeated when
-    clocks change) is an error.
-
-    Parameters
-    ----------
-    values
-        The column: datetimes, numbers or text.
-    tz
-        IANA time zone (``"Asia/Shanghai"``) of times without an offset, and the
-        zone every time is converted to; ``None`` keeps each time's own clock.
-    field, file
-        The column and the file (or what the table is), for messages.
-    problems
-        Where to append one problem per bad row; the rows are then ``NaT``. By
-        default the problems are raised at once.
-
-    Returns
-    -------
-    pandas.Series
-        Timestamps on the index of ``values``: in ``tz`` when it is given.
-
-    Raises
-    ------
-    InputError
-        An unknown ``tz``; without ``problems``, every row that is missing,
-        cannot be read, does not exist in ``tz``, or mixes text times with and
-        without an offset (no ``tz``).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> noon = parse_timestamps(pd.Series(["2024-05-01 12:00+08:00", "2024-05-01 12:30+08:00"]))
-    >>> noon.dt.hour.tolist(), str(noon.dt.tz)
-    ([12, 12], 'UTC+08:00')
-    >>> local = parse_timestamps(pd.Series(["2024-05-01 12:00"]), tz="Asia/Shanghai")
-    >>> str(local.iloc[0]), local.dt.tz_convert("UTC").dt.hour.tolist()
-    ('2024-05-01 12:00:00+08:00', [4])
-    >>> [str(parse_timestamps(pd.Series([t])).iloc[0]) for t in (1714521600, 1714521600000)]
-    ['2024-05-01 00:00:00+00:00', '2024-05-01 00:00:00+00:00']
-    """
-    if tz is not None:
-        _check_tz(tz)
-    label = file if file is not None else "timestamps"
-    found: list[Problem] = []
-    reported = np.zeros(len(values), dtype=bool)
-    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values):
-        parsed = values
-        read = parsed.notna().to_numpy()
-    elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
-        numbers = values.astype(float)
-        unit: Literal["s", "ms"] = "ms" if numbers.abs().median() > 1e11 else "s"
-        parsed = pd.to_datetime(numbers, unit=unit, utc=True, errors="coerce")
-        read = parsed.notna().to_numpy()
-    else:
-        text = values.astype("string").str.strip()
-        parsed, read, reported = _read_text(
-            text.mask(text == ""), tz=tz, field=field, label=label, problems=found
-        )
-    if tz is not None:
-        if parsed.dt.tz is None:
-            parsed = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-        else:
-            parsed = parsed.dt.tz_convert(tz)
-    _report_times(values, parsed, read, reported, tz=tz, field=field, label=label, problems=found)
-    if problems is not None:
-        problems.extend(found)
-    elif found:
-        raise InputError(found)
-    return parsed
-
-
-def _report_times(
-    values: pd.Series,
-    parsed: pd.Series,
-    read: BoolArray,
-    reported: BoolArray,
-    *,
-    tz: str | None,
-    field: str,
-    label: str,
-    problems: list[Problem],
-) -> None:
-    """Append one problem per bad row (the first 1,000, then a count of the others)."""
-    bad = np.flatnonzero(parsed.isna().to_numpy() & ~reported)
-    text = values.astype("string").str.strip()
-    missing = values.isna().to_numpy() | (text == "").fillna(True).to_numpy(dtype=bool)
-    own_index = not values.index.equals(pd.RangeIndex(len(values)))
-    for pos in bad[:_MAX_ROW_PROBLEMS]:
-        value = plain(values.iloc[pos])
-        if missing[pos]:
-            message, fix = "missing timestamp.", "fill in the time or delete the row."
-        elif read[pos] and tz is not None:
-            message = (
-                f"timestamp {value!r} does not exist in {tz}, or is there twice "
-                "(the clocks changed)."
-            )
-            fix = "correct the time, or give it with its UTC offset."
-        elif _DAY_OR_MONTH_FIRST.match(str(text.iloc[pos])):
-            message = f"timestamp {value!r} is ambiguous: the day or the month may come first."
-            fix = "write times in ISO 8601, year first: '2024-05-01 08:30:00'."
-        else:
-            message = f"cannot read timestamp {value!r}."
-            fix = (
-                "write times in ISO 8601 like '2024-05-01 08:30:00' (local time in tz=), "
-                "or with a UTC offset like '2024-05-01 08:30:00+08:00'."
-            )
-        where = f" (index {values.index[pos]!r})" if own_index else ""
-        problems.append(
-            Problem(message + where, file=label, row=int(pos) + 1, field=field, fix=fix)
-        )
-    if len(bad) > _MAX_ROW_PROBLEMS:
-        problems.append(
-            Problem(
-                f"and {len(bad) - _MAX_ROW_PROBLEMS:,} more rows with bad timestamps.",
-                file=label,
-                field=field,
-            )
-        )
 
 
 # --------------------------------------------------------------------------- traces
 
 
+def _trace_columns(
+    table: Table, driver: str | None, time: str | None
+) -> tuple[Table, str, str, dict[str, str]]:
+    """Find the driver and time columns; rename found (not named) ones to planner's names."""
+    aliases = {
+        canonical: names
+        for canonical, names, given in (
+            ("driver_id", TRACE_ALIASES["driver_id"], driver),
+            ("time", TRACE_ALIASES["time"], time),
+        )
+        if given is None
+    }
+    columns = [str(c) for c in table.frame.columns]
+    table, renamed = canonical_columns(
+        table, keep=[c for c in (driver, time) if c is not None], aliases=aliases
+    )
+    driver_col = driver if driver is not None else "driver_id"
+    time_col = time if time is not None else "time"
+    problems = []
+    for arg, name, given in (("driver", driver_col, driver), ("time", time_col, time)):
+        if name in table.frame.columns:
+            continue
+        tried = "" if given is not None else f" (names tried: {', '.join(TRACE_ALIASES[name])})"
+        problems.append(
+            Problem(
+                f"no {arg} column {name!r}; the columns are {columns}{table.read_as}{tried}.",
+                file=table.name,
+                field=name,
+                fix=f"pass {arg}='<column>'.",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return table, driver_col, time_col, renamed
+
+
+def _traces(
+    table: Table,
+    *,
+    driver: str | None,
+    time: str | None,
+    lon: str | None,
+    lat: str | None,
+    datum: str | None,
+    tz: str,
+    crs: Any,
+    area: Area | None,
+    area_buffer_m: float,
+    problems: list[Problem],
+    unstated_datum: Literal["warn", "problem"] = "warn",
+) -> gpd.GeoDataFrame:
+    table, driver_col, time_col, renamed = _trace_columns(table, driver, time)
+    start = len(problems)
+    result = read_point_table(
+        _as_read(table, renamed),
+        lon=lon,
+        lat=lat,
+        datum=datum,
+        crs=crs,
+        area=area,
+        area_buffer_m=area_buffer_m,
+        problems=problems,
+        unstated_datum=unstated_datum,
+    ).rename(columns={old: new for new, old in renamed.items()})
+    result.attrs["columns"] = renamed
+    ids = table.frame[driver_col]
+    blank = ids.isna().to_numpy() | (ids.astype(str).str.strip() == "").to_numpy()
+    for pos in np.flatnonzero(blank):
+        problems.append(
+            Problem(
+                "missing driver id." + table.where(pos),
+                file=table.name,
+                row=int(pos) + 1,
+                field=driver_col,
+                fix="fill in the driver or delete the row.",
+            )
+        )
+    times = parse_timestamps(
+        table.frame[time_col], tz=tz, field=time_col, file=table.name, problems=problems
+    )
+    _own_headers(problems, start, renamed)
+    result[time_col] = times.dt.tz_convert("UTC").array
+    return result
+
+
 def read_traces(
     source: Source,
     *,
-    driver: str = "driver_id",
-    time: str = "time",
+    driver: str | None = None,
+    time: str | None = None,
     lon: str | None = None,
     lat: str | None = None,
-    datum: str = "wgs84",
+    datum: str | None = None,
     tz: str = "Asia/Shanghai",
     crs: Any = None,
     layer: str | int | None = None,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
     area: Area | None = None,
     area_buffer_m: float = 0.0,
 ) -> gpd.GeoDataFrame:
@@ -671,12 +689,16 @@ def read_traces(
         A file path or a (Geo)DataFrame, as for :func:`read_points`.
     driver
         Column identifying the driver / rider / vehicle (read as text from CSV).
+        By default one of :data:`TRACE_ALIASES` (``driver_id``, ``driver``,
+        ``rider_id``, ``vehicle_id``, ``司机``, ``骑手``, ``车牌号`` ...), returned
+        as ``driver_id``; a column named here keeps its name.
     time
         Column of timestamps: text (ISO 8601 like ``2024-05-01 08:30:00`` or
         with an offset ``...+08:00``/``Z``; other common forms are tried too),
         datetimes, or numbers (Unix epoch seconds, or milliseconds when larger
-        than 1e11).
-    lon, lat, datum, crs, layer, area, area_buffer_m
+        than 1e11). By default ``time``, ``timestamp``, ``datetime``,
+        ``时间``, ``定位时间`` ..., returned as ``time``.
+    lon, lat, datum, crs, layer, sheet, encoding, area, area_buffer_m
         As for :func:`read_points`.
     tz
         IANA time zone of times written without an offset (default China).
@@ -684,7 +706,7 @@ def read_traces(
     Returns
     -------
     geopandas.GeoDataFrame
-        All columns, the ``time`` column as timezone-aware UTC timestamps, and
+        All columns, the time column as timezone-aware UTC timestamps, and
         WGS84 point geometry, sorted by driver and time (stable). The index is
         that of a DataFrame source, or the 0-based file row for a file.
 
@@ -696,69 +718,150 @@ def read_traces(
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"driver_id": ["b", "a", "a"], "time": ["2024-05-01 08:01",
+    >>> df = pd.DataFrame({"骑手": ["b", "a", "a"], "定位时间": ["2024-05-01 08:01",
     ...     "2024-05-01 08:05", "2024-05-01 08:00"], "lon": [116.30, 116.31, 116.32],
     ...     "lat": [39.90, 39.91, 39.92]})
-    >>> traces = read_traces(df)
-    >>> traces.index.tolist(), str(traces["time"].iloc[0])
-    ([2, 1, 0], '2024-05-01 00:00:00+00:00')
+    >>> traces = read_traces(df, datum="wgs84")
+    >>> traces.index.tolist(), str(traces["time"].iloc[0]), traces.attrs["columns"]
+    ([2, 1, 0], '2024-05-01 00:00:00+00:00', {'driver_id': '骑手', 'time': '定位时间'})
     """
-    _check_tz(tz)
-    table = load_table(source, layer=layer, str_columns=[driver])
-    columns = [str(c) for c in table.frame.columns]
-    missing = [
-        (arg, name)
-        for arg, name in (("driver", driver), ("time", time))
-        if name not in table.frame.columns
-    ]
-    if missing:
-        raise InputError(
-            [
-                Problem(
-                    f"no {arg} column {name!r}; the columns are {columns}.",
-                    file=table.name,
-                    field=name,
-                    fix=f"pass {arg}='<column>'.",
-                )
-                for arg, name in missing
-            ]
-        )
+    check_tz(tz)
+    str_columns = [driver] if driver is not None else list(TRACE_ALIASES["driver_id"])
+    table = load_table(source, layer=layer, sheet=sheet, encoding=encoding, str_columns=str_columns)
     problems: list[Problem] = []
-    result = read_point_table(
+    result = _traces(
         table,
+        driver=driver,
+        time=time,
         lon=lon,
         lat=lat,
         datum=datum,
+        tz=tz,
         crs=crs,
         area=area,
         area_buffer_m=area_buffer_m,
         problems=problems,
     )
-    for pos in np.flatnonzero(table.frame[driver].isna().to_numpy()):
-        problems.append(
-            Problem(
-                "missing driver id." + table.where(pos),
-                file=table.name,
-                row=int(pos) + 1,
-                field=driver,
-                fix="fill in the driver or delete the row.",
-            )
-        )
-    times = parse_timestamps(
-        table.frame[time], tz=tz, field=time, file=table.name, problems=problems
-    )
     _raise(problems)
-    result[time] = times.dt.tz_convert("UTC").array
-    return result.sort_values([driver, time], kind="stable")
+    driver_col = driver if driver is not None else "driver_id"
+    time_col = time if time is not None else "time"
+    return result.sort_values([driver_col, time_col], kind="stable")
+
+
+# --------------------------------------------------------------------------- checking files
+
+
+def check_file(
+    source: Source,
+    *,
+    kind: Kind,
+    sample_rows: int | None = 10_000,
+    **options: Any,
+) -> list[Problem]:
+    """Check an input file as its reader would, on a sample, and return every problem.
+
+    The file is opened, its headers found, its first ``sample_rows`` rows
+    validated (coordinates, CRS, ids, weights, hours, timestamps), and points
+    in China without a stated datum are a problem (field ``datum``), not a
+    warning. Nothing is raised for a bad file: its problems are returned.
+
+    Parameters
+    ----------
+    source
+        A file path or a (Geo)DataFrame.
+    kind
+        The reader it is for: ``"points"``, ``"stations"``, ``"candidates"`` or
+        ``"traces"``.
+    sample_rows
+        Rows read (``None``: all).
+    **options
+        The reader's options (``lon``, ``lat``, ``datum``, ``crs``, ``layer``,
+        ``sheet``, ``encoding``, ``id_column``, ``driver``, ``time``, ``tz``).
+
+    Returns
+    -------
+    list of Problem
+        Empty when the sample is good.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"lng": [111.67, 111.68], "lat": [40.82, 40.83]})
+    >>> [p.field for p in check_file(df, kind="points")]
+    ['datum']
+    >>> check_file(df, kind="points", datum="gcj02")
+    []
+    """
+    known = {"lon", "lat", "datum", "crs", "layer", "sheet", "encoding"}
+    known |= {"id_column"} if kind in ("stations", "candidates") else set()
+    known |= {"driver", "time", "tz"} if kind == "traces" else set()
+    unknown = sorted(set(options) - known)
+    if unknown:
+        msg = f"unknown options {unknown} for a {kind} file."
+        raise InputError(msg, field=unknown[0], fix=f"use {', '.join(sorted(known))}.")
+    problems: list[Problem] = []
+    id_column = options.get("id_column", "id" if kind in ("stations", "candidates") else None)
+    if kind == "traces":
+        driver = options.get("driver")
+        str_columns = [driver] if driver is not None else list(TRACE_ALIASES["driver_id"])
+    elif id_column is not None:
+        str_columns = [id_column] + (list(COLUMN_ALIASES["id"]) if id_column == "id" else [])
+    else:
+        str_columns = []
+    common = {k: options.get(k) for k in ("lon", "lat", "datum", "crs")}
+    with warnings.catch_warnings():
+        # a check reports; the reader's warnings would repeat its problems
+        warnings.simplefilter("ignore")
+        try:
+            table = load_table(
+                source,
+                layer=options.get("layer"),
+                sheet=options.get("sheet"),
+                encoding=options.get("encoding"),
+                str_columns=str_columns,
+                nrows=sample_rows,
+            )
+            if kind == "traces":
+                tz = options.get("tz") or "Asia/Shanghai"
+                check_tz(tz)
+                _traces(
+                    table,
+                    driver=options.get("driver"),
+                    time=options.get("time"),
+                    tz=tz,
+                    area=None,
+                    area_buffer_m=0.0,
+                    problems=problems,
+                    unstated_datum="problem",
+                    **common,
+                )
+            else:
+                _points(
+                    table,
+                    kind=kind,
+                    id_column=id_column,
+                    area=None,
+                    area_buffer_m=0.0,
+                    problems=problems,
+                    unstated_datum="problem",
+                    **common,
+                )
+        except InputError as error:
+            problems.extend(error.problems)
+    return problems
 
 
 __all__ = [
+    "COLUMN_ALIASES",
     "LAT_NAMES",
+    "LOCATION_NAMES",
     "LON_NAMES",
     "SUPPORTED_SUFFIXES",
+    "TRACE_ALIASES",
     "Area",
     "BBox",
     "Source",
+    "check_file",
     "parse_hours",
     "parse_timestamps",
     "read_candidates",

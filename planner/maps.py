@@ -6,14 +6,16 @@ layers can go onto a map the user already has (as with ``GeoDataFrame.explore``)
 
 This module holds :func:`plan_map` and its layers; the building blocks it uses
 (:func:`new_map`, :func:`add_title`, :func:`add_legend`, :func:`add_roads`,
-:func:`add_stations`, :func:`network_map`, ...) live in ``planner._map_parts`` and
-page rendering (:func:`save_map`, :func:`render_page`) in ``planner._page``; all
-are re-exported here.
+:func:`add_stations`, :func:`network_map`, ...) live in ``planner._map_parts``, the
+words in English and Chinese in ``planner._map_labels`` and page rendering
+(:func:`save_map`, :func:`render_page`) in ``planner._page``; all public ones are
+re-exported here.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,33 +25,46 @@ import pandas as pd
 import shapely
 
 from planner._errors import InputError
+from planner._map_labels import (
+    attribution_text,
+    datum_label,
+    kind_label,
+    note_text,
+    site_names,
+)
 from planner._map_parts import (
+    AMAP_TILES,
     OSM_ATTRIBUTION,
     STATION_COLOURS,
     Language,
     add_attribution,
+    add_layer_control,
     add_legend,
     add_roads,
     add_station_icons,
     add_stations,
     add_title,
+    display_datum,
     labels_for,
     load_folium,
     map_figure,
     network_map,
     new_map,
     station_key,
+    to_display,
     to_geojson,
 )
 from planner._page import render_page, save_map
-from planner.crs import WGS84
+from planner.crs import WGS84, from_wgs84, normalize_datum
 
 if TYPE_CHECKING:
     import folium
 
 __all__ = [
+    "AMAP_TILES",
     "OSM_ATTRIBUTION",
     "add_attribution",
+    "add_layer_control",
     "add_legend",
     "add_roads",
     "add_station_icons",
@@ -60,14 +75,17 @@ __all__ = [
     "plan_map",
     "render_page",
     "save_map",
+    "site_names",
 ]
 
 _NEW_COLOURS: Mapping[str, str] = {"worker_stations": "#e67e22", "driver_homes": "#c0392b"}
 _AREA_COLOURS: Mapping[str, str] = {"before": "#2471a3", "after": "#e67e22"}
 # phased plans: later phases darker (the last colour repeats beyond five phases)
 _PHASE_COLOURS: tuple[str, ...] = ("#e67e22", "#ba6a1c", "#8e5316", "#633c10", "#3b250a")
-_VOLUME_CLASSES: tuple[str, ...] = ("#fdd49e", "#fdae6b", "#f16913", "#d94801", "#7f2704")
+# trucks a day: greens (no site, station, area or road uses them)
+_VOLUME_CLASSES: tuple[str, ...] = ("#a1d99b", "#74c476", "#41ab5d", "#238b45", "#005a32")
 _HEX_COLOURS: tuple[str, ...] = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+_HEAT_RADIUS = 12
 
 
 def _rank_icon_html(rank: int, colour: str) -> str:
@@ -78,51 +96,85 @@ def _rank_icon_html(rank: int, colour: str) -> str:
     )
 
 
-def _classes(values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Class of each value among ``n`` quantile classes, and the class upper bounds."""
-    if values.size == 0:
-        return np.zeros(0, dtype=int), np.zeros(0)
-    edges = np.unique(np.quantile(values, np.linspace(0, 1, n + 1)[1:], method="inverted_cdf"))
-    return np.searchsorted(edges, values, side="left").clip(0, len(edges) - 1), edges
+def _nice_ceil(value: float) -> float:
+    """Return the smallest of 1, 2, 2.5, 5 × 10^k at or above ``value`` (> 0)."""
+    power = 10.0 ** np.floor(np.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if step * power >= value * (1 - 1e-12):
+            return float(step * power)
+    return float(10 * power)  # pragma: no cover - the loop always returns
 
 
-def _span(classes: list[tuple[str, str]]) -> str:
-    return classes[0][0] if len(classes) == 1 else f"{classes[0][0]} … {classes[-1][0]}"
+def _breaks(values: np.ndarray, n: int) -> np.ndarray:
+    """Class upper bounds for positive values: rounded quantiles, the top one the maximum.
+
+    With few distinct values (e.g. every hexagon holds 2) the classes are equal
+    steps from 0, so that the legend still shows a scale.
+    """
+    top = float(values.max())
+    inner = np.quantile(values, np.linspace(0, 1, n + 1)[1:-1], method="inverted_cdf")
+    edges = sorted({_nice_ceil(float(q)) for q in inner if q > 0} - {top})
+    edges = [e for e in edges if e < top]
+    if len(edges) < 2:
+        step = _nice_ceil(top / n)
+        edges = [step * k for k in range(1, n) if step * k < top * (1 - 1e-9)]
+    return np.array([*edges, top])
 
 
-def _gradient(colours: list[str]) -> str:
-    if len(colours) == 1:
-        return colours[0]
-    return f"linear-gradient(90deg,{','.join(colours)})"
+def _classes(values: np.ndarray, n: int) -> tuple[np.ndarray, list[str]]:
+    """Class of each value and the legend text of each class ("≤ 2", "2 – 5", ...)."""
+    edges = _breaks(values, n)
+    cls = np.searchsorted(edges, values, side="left").clip(0, len(edges) - 1)
+    texts = [f"≤ {_fmt(edges[0])}"] + [
+        f"{_fmt(lo)} – {_fmt(hi)}" for lo, hi in itertools.pairwise(edges)
+    ]
+    return cls, texts
 
 
 def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.2g}"
+    return f"{value:,.0f}" if abs(value) >= 10 or value == round(value) else f"{value:,.2g}"
 
 
-def _site_popup(row: pd.Series, result: Any, labels: Mapping[str, str]) -> str:
-    title = row.get("name")
-    kind = row.get("kind")
-    if not (isinstance(title, str) and title):
-        title = f"{kind} {row.name}" if isinstance(kind, str) else str(row.name)
+def _coords(lon: float, lat: float, datum: str, labels: Mapping[str, str], lang: Language) -> str:
+    """Coordinates in the user's datum (and WGS84), lon,lat with 6 decimals, to copy."""
+    lines = []
+    for name in [datum, "wgs84"] if datum != "wgs84" else ["wgs84"]:
+        x, y = (lon, lat) if name == "wgs84" else from_wgs84(lon, lat, name)
+        lines.append(
+            f"{labels['coordinates']} {html.escape(datum_label(name, lang))}{labels['sep']}"
+            f'<span class="planner-coords">{x:.6f},{y:.6f}</span>'
+        )
+    return "<br>".join(lines)
+
+
+def _site_popup(
+    row: pd.Series,
+    name: str,
+    result: Any,
+    labels: Mapping[str, str],
+    language: Language,
+    datum: str,
+) -> str:
+    sep = labels["sep"]
     added = labels["added_trucks"] if result.programme == "driver_homes" else labels["added"]
-    lines = [
-        f"<b>{html.escape(title)}</b>",
-        f"{labels['rank']}: {int(row['rank'])}",
-        f"{added}: {row['added']:,.1f} ({row['added_share']:.1%})",
-        f"{labels['cumulative']}: {row['cumulative_share']:.1%}",
+    lines = [f"<b>{html.escape(name)}</b>"]
+    if "kind" in row and isinstance(row["kind"], str):
+        lines.append(f"{labels['kind']}{sep}{html.escape(kind_label(row['kind'], language))}")
+    lines += [
+        f"{labels['rank']}{sep}{int(row['rank'])}",
+        f"{added}{sep}{row['added']:,.1f} ({row['added_share']:.1%})",
+        f"{labels['cumulative']}{sep}{row['cumulative_share']:.1%}",
     ]
     if "phase" in row and pd.notna(row["phase"]):
-        lines.insert(2, f"{labels['phase']}: {int(row['phase'])}")
+        lines.insert(3, f"{labels['phase']}{sep}{int(row['phase'])}")
     if "passing_volume" in row and pd.notna(row["passing_volume"]):
-        lines.append(f"{labels['passing']}: {row['passing_volume']:,.0f}")
+        lines.append(f"{labels['passing']}{sep}{row['passing_volume']:,.0f}")
     if pd.notna(row.get("nearest_station")):
         lines.append(
-            f"{labels['nearest']}: {html.escape(str(row['nearest_station']))} "
-            f"({row['nearest_station_m'] / 1000:,.1f} km)"
+            f"{labels['nearest']}{sep}{html.escape(str(row['nearest_station']))} "
+            f"({row['nearest_station_m'] / 1000:,.1f} {labels['km']})"
         )
-    if "kind" in row and isinstance(row["kind"], str):
-        lines.append(f"{labels['kind']}: {html.escape(row['kind'])}")
+    lines.append(_coords(row.geometry.x, row.geometry.y, datum, labels, language))
     return "<br>".join(lines)
 
 
@@ -131,6 +183,26 @@ def _fit_zoom(bounds: tuple[float, float, float, float], pixels: int = 900) -> i
     west, south, east, north = bounds
     span = max(east - west, (north - south) / max(np.cos(np.radians((north + south) / 2)), 0.1))
     return int(np.clip(np.floor(np.log2(360.0 * pixels / 256.0 / max(span, 1e-6))), 1, 18))
+
+
+def _heat_max(lon: np.ndarray, lat: np.ndarray, w: np.ndarray, zoom: int) -> float:
+    """Return the heat map's full-colour weight: the 98th percentile of heat cells.
+
+    leaflet.heat sums the points in cells of half its radius (in pixels) and draws
+    each cell as a blurred disc whose strength is the cell's sum over this
+    weight. Measuring it on those cells at the fitted zoom, rather than on the
+    ~10 m cells of the points, keeps dense cities graded instead of red from edge
+    to edge.
+    """
+    lat0 = float(np.mean(lat))
+    metres_per_px = 156_543.03 * np.cos(np.radians(lat0)) / 2.0**zoom
+    cell = metres_per_px * _HEAT_RADIUS / 2 / 111_320.0
+    iy = np.floor((lat - lat.min()) / cell).astype(np.int64)
+    ix = np.floor((lon - lon.min()) * np.cos(np.radians(lat0)) / cell).astype(np.int64)
+    # each point's cell total: the percentile is taken where the demand is
+    sums = pd.Series(w).groupby([iy, ix]).transform("sum").to_numpy()
+    top = float(np.quantile(sums, 0.98)) if sums.size else 1.0
+    return top if top > 0 else 1.0
 
 
 def _heat_layer(
@@ -142,77 +214,116 @@ def _heat_layer(
     if len(demand) == 0:
         return
     weights = demand["weight"].to_numpy(dtype=float) if "weight" in demand else np.ones(len(demand))
-    frame = pd.DataFrame(
-        {
-            "lat": np.round(demand.geometry.y.to_numpy(), 4),
-            "lon": np.round(demand.geometry.x.to_numpy(), 4),
-            "w": weights,
-        }
-    )
+    lon, lat = to_display(m, demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy())
+    frame = pd.DataFrame({"lat": np.round(lat, 4), "lon": np.round(lon, 4), "w": weights})
     # points on one ~10 m cell are one heat point (keeps 10^5-10^6 points light)
     cells = frame.groupby(["lat", "lon"], sort=True)["w"].sum().reset_index()
-    top = float(np.quantile(cells["w"], 0.98)) if len(cells) else 1.0
-    cells["w"] = (cells["w"] / (top if top > 0 else 1.0)).clip(upper=1.0).round(3)
+    cells = cells[cells["w"] > 0]
+    if len(cells) == 0:
+        return
+    zoom = _fit_zoom(bounds)
+    top = _heat_max(cells["lon"].to_numpy(), cells["lat"].to_numpy(), cells["w"].to_numpy(), zoom)
+    cells["w"] = (cells["w"] / top).round(4)
     # leaflet.heat fades points below max_zoom: full strength from the fitted view in;
-    # the heat sits in a feature group so that the layer control never greys it out
+    # the heat sits in a feature group so that the layer control never greys it out;
+    # its canvas lets the mouse through (page CSS) so tooltips below it still work
     group = folium.FeatureGroup(name=name).add_to(m)
     HeatMap(
         cells[["lat", "lon", "w"]].to_numpy().tolist(),
         control=False,
-        radius=12,
+        radius=_HEAT_RADIUS,
         blur=14,
         min_opacity=0.05,
-        max_zoom=_fit_zoom(bounds),
+        max_zoom=zoom,
         gradient={0.2: "#ffffb2", 0.45: "#fecc5c", 0.7: "#fd8d3c", 0.9: "#f03b20", 1.0: "#bd0026"},
-        max=2.0,
+        max=1.0,
     ).add_to(group)
 
 
-def _polygons_layer(
+def _areas_layer(
     m: folium.Map,
-    frame: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
     name: str,
     *,
     colour: str,
     fill_opacity: float,
     dash: str | None = None,
 ) -> None:
+    """One fill for the union (overlaps would stack their opacity) and each site's outline.
+
+    The fill lets the mouse through to the hexagons below; each outline is a line
+    whose tooltip names its site.
+    """
     folium = load_folium()
-    if len(frame) == 0:
-        return
-    # one outline per layer: overlapping areas would stack their opacity
-    union = shapely.union_all(frame.geometry.to_numpy())
-    data = gpd.GeoDataFrame(geometry=[union], crs=WGS84)
-    data = data[~data.geometry.is_empty]
-    style = {
-        "color": colour,
-        "weight": 1.5,
-        "fillColor": colour,
-        "fillOpacity": fill_opacity,
-        "opacity": 0.8,
-    }
+    datum = display_datum(m)
+    group = folium.FeatureGroup(name=name)
+    union = shapely.union_all(areas.geometry.to_numpy())
+    if not union.is_empty:
+        folium.GeoJson(
+            to_geojson(gpd.GeoDataFrame(geometry=[union], crs=WGS84), datum=datum),
+            style_function=lambda _f, c=colour, o=fill_opacity: {
+                "stroke": False,
+                "fillColor": c,
+                "fillOpacity": o,
+            },
+            interactive=False,
+        ).add_to(group)
+    outline = {"color": colour, "weight": 1.2, "opacity": 0.7}
     if dash:
-        style["dashArray"] = dash
-    folium.GeoJson(to_geojson(data), name=name, style_function=lambda _f, s=style: s).add_to(m)
+        outline["dashArray"] = dash
+    lines = gpd.GeoDataFrame(
+        {"area": areas["label"].to_numpy()},
+        geometry=shapely.boundary(areas.geometry.to_numpy()),
+        crs=WGS84,
+    )
+    # outlines of buffered streets are ragged: smoothed to ~15 m, they read as areas
+    metric = lines.estimate_utm_crs() if len(lines) else WGS84
+    lines = lines.set_geometry(lines.geometry.to_crs(metric).simplify(15.0).to_crs(WGS84))
+    lines = lines[~lines.geometry.is_empty]
+    if len(lines):
+        folium.GeoJson(
+            to_geojson(lines, datum=datum),
+            style_function=lambda _f, s=outline: s,
+            highlight_function=lambda _f: {"weight": 4},
+            tooltip=folium.GeoJsonTooltip(fields=["area"], labels=False),
+        ).add_to(group)
+    group.add_to(m)
 
 
-def _hex_layer(
-    m: folium.Map, hexes: gpd.GeoDataFrame, name: str, unit: str
-) -> list[tuple[str, str]]:
+def _area_labels(
+    areas: gpd.GeoDataFrame, plan: Any, names: pd.Series, labels: Mapping[str, str]
+) -> list[str]:
+    station_names = plan.stations["name"] if "name" in plan.stations.columns else pd.Series()
+    out = []
+    for _, row in areas.iterrows():
+        minutes = float(row.get("cutoff_min", plan.parameters.get("cutoff_min", 0)) or 0)
+        site = row.get("site")
+        if row["state"] == "after" and site in names.index:
+            rank = int(plan.sites.loc[site, "rank"])
+            name = labels["area_new"].format(rank=rank, name=names[site])
+        elif site in station_names.index and pd.notna(station_names[site]):
+            name = str(station_names[site])
+        else:
+            name = str(site)
+        out.append(labels["area_of"].format(minutes=minutes, name=name))
+    return out
+
+
+def _hex_layer(m: folium.Map, hexes: gpd.GeoDataFrame, name: str, tip: str) -> dict[str, str]:
     folium = load_folium()
+    hexes = hexes[hexes["weight_uncovered"].to_numpy(dtype=float) > 0]
     if len(hexes) == 0:
-        return []
+        return {}
     values = hexes["weight_uncovered"].to_numpy(dtype=float)
-    cls, edges = _classes(values, len(_HEX_COLOURS))
-    palette = _HEX_COLOURS[len(_HEX_COLOURS) - len(edges) :]
-    colours = [palette[c] for c in cls]
+    cls, texts = _classes(values, len(_HEX_COLOURS))
+    palette = _HEX_COLOURS[len(_HEX_COLOURS) - len(texts) :]
     data = gpd.GeoDataFrame(
-        {"uncovered": np.round(values, 2), "colour": colours},
+        {"uncovered": np.round(values, 2), "colour": [palette[c] for c in cls]},
         geometry=hexes.geometry.to_numpy(),
         crs=WGS84,
     )
     folium.GeoJson(
-        to_geojson(data),
+        to_geojson(data, datum=display_datum(m)),
         name=name,
         style_function=lambda f: {
             "color": f["properties"]["colour"],
@@ -220,37 +331,39 @@ def _hex_layer(
             "fillColor": f["properties"]["colour"],
             "fillOpacity": 0.6,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["uncovered"], aliases=[unit]),
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#333"},
+        tooltip=folium.GeoJsonTooltip(fields=["uncovered"], aliases=[tip]),
     ).add_to(m)
-    return [(f"≤ {_fmt(e)}", palette[i]) for i, e in enumerate(edges)]
+    return dict(zip(texts, palette, strict=True))
 
 
-def _routes_layer(
-    m: folium.Map, routes: gpd.GeoDataFrame, name: str, unit: str
-) -> list[tuple[str, str]]:
+def _routes_layer(m: folium.Map, routes: gpd.GeoDataFrame, name: str, tip: str) -> dict[str, str]:
     folium = load_folium()
     if routes is None or len(routes) == 0:
-        return []
+        return {}
     values = routes["volume"].to_numpy(dtype=float)
-    cls, edges = _classes(values, len(_VOLUME_CLASSES))
-    colours = [_VOLUME_CLASSES[c] for c in cls]
-    widths = 2.0 + 2.0 * cls
+    cls, texts = _classes(np.maximum(values, 0), len(_VOLUME_CLASSES))
+    palette = _VOLUME_CLASSES[len(_VOLUME_CLASSES) - len(texts) :]
     data = gpd.GeoDataFrame(
-        {"volume": np.round(values, 1), "colour": colours, "width": widths},
+        {
+            "volume": np.round(values, 1),
+            "colour": [palette[c] for c in cls],
+            "width": 2.0 + 1.5 * (cls + len(_VOLUME_CLASSES) - len(texts)),
+        },
         geometry=routes.geometry.to_numpy(),
         crs=WGS84,
     ).sort_values("volume", kind="stable")
     folium.GeoJson(
-        to_geojson(data),
+        to_geojson(data, datum=display_datum(m)),
         name=name,
         style_function=lambda f: {
             "color": f["properties"]["colour"],
             "weight": f["properties"]["width"],
-            "opacity": 0.9,
+            "opacity": 0.95,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["volume"], aliases=[unit]),
+        tooltip=folium.GeoJsonTooltip(fields=["volume"], aliases=[tip]),
     ).add_to(m)
-    return [(f"≤ {_fmt(e)}", _VOLUME_CLASSES[i]) for i, e in enumerate(edges)]
+    return dict(zip(texts, palette, strict=True))
 
 
 def _add_message(m: folium.Map, title: str, lines: list[str]) -> None:
@@ -258,7 +371,7 @@ def _add_message(m: folium.Map, title: str, lines: list[str]) -> None:
     body = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
     map_figure(m).html.add_child(
         folium.Element(
-            '<div class="planner-message" style="position:fixed;top:70px;left:60px;'
+            '<div class="planner-message" style="position:fixed;top:70px;left:54px;'
             "z-index:1000;max-width:420px;background:rgba(255,250,230,.95);padding:8px 10px;"
             'border-radius:4px;font:13px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);">'
             f"<b>{html.escape(title)}</b>{body}</div>"
@@ -276,15 +389,19 @@ def plan_map(
     roads: bool = True,
     heat: bool = True,
     attribution: Sequence[str] | None = None,
+    datum: str = "wgs84",
 ) -> folium.Map:
     """Map one or more siting plans on one map with a layer control.
 
-    Layers: demand heat map, uncovered demand hexagons, service areas before
-    (existing stations) and after (new sites), freight routes coloured by trucks
-    a day, existing stations by type, and the recommended sites numbered by rank
-    with popups (rank, demand added, cumulative coverage, nearest existing
-    station). A legend, a scale, a title and every data source's attribution
-    are shown; when a plan has nothing to show the map says why.
+    Layers: demand heat map, demand left uncovered after the plan (hexagons, by
+    class), each site's service area before (existing stations) and after (new
+    sites), freight routes coloured by trucks a day, existing stations by type,
+    and the recommended sites numbered by rank with popups (name, kind, rank,
+    demand added, cumulative coverage, nearest existing station, coordinates to
+    copy). Unnamed sites are named by their kind and the nearest named road. A
+    legend, a metric scale, a title and every data source's attribution are
+    shown; when a plan has nothing to show the map says why. The page fits
+    phones: on narrow screens the layer control and legend start closed.
 
     Parameters
     ----------
@@ -294,11 +411,13 @@ def plan_map(
     m
         A map to add to; a new one fitted to the plans when ``None``.
     tiles
-        Basemap tiles, or ``None`` for none (offline).
+        Basemap tiles: ``"OpenStreetMap"`` (default), ``"amap"`` (Amap/Gaode,
+        GCJ-02: every layer is shifted to GCJ-02 to line up with it), another
+        folium/xyzservices name, or ``None`` / ``"none"`` for none (offline).
     title
         Title (default: the first plan's name).
     language
-        Labels' language, ``"en"`` or ``"zh"``.
+        Every word planner writes on the map, ``"en"`` or ``"zh"``.
     roads
         Draw the plan's road network (when the result holds it).
     heat
@@ -306,11 +425,22 @@ def plan_map(
     attribution
         Data sources to credit (default: each plan's ``parameters["attribution"]``,
         else OpenStreetMap).
+    datum
+        The datum the user's own coordinates are in (``"wgs84"``, ``"gcj02"``,
+        ``"bd09"``): site popups give each site's coordinates in it, and in WGS84.
 
     Returns
     -------
     folium.Map
-        The map (``save_map(m, path, offline=True)`` writes it).
+        The map (``save_map(m, path, offline=True)`` writes it; in a notebook it
+        renders with Leaflet embedded, without internet).
+
+    Raises
+    ------
+    InputError
+        If there is no plan or the language is unknown.
+    DatumError
+        If ``datum`` is not a known datum.
 
     Examples
     --------
@@ -324,6 +454,8 @@ def plan_map(
     """
     folium = load_folium()
     labels = labels_for(language)
+    datum = normalize_datum(datum)
+    sep = labels["sep"]
     plans = list(results) if isinstance(results, list | tuple) else [results]
     if not plans:
         raise InputError("plan_map needs at least one plan result.", field="results")
@@ -331,6 +463,7 @@ def plan_map(
     south = min(p.bounds[1] for p in plans)
     east = max(p.bounds[2] for p in plans)
     north = max(p.bounds[3] for p in plans)
+    bounds = (west, south, east, north)
     sources: list[str] = []
     for plan in plans:
         for text in plan.parameters.get("attribution") or []:
@@ -340,47 +473,50 @@ def plan_map(
         sources = list(attribution)
     if not sources:
         sources = [OSM_ATTRIBUTION]
+    sources = [attribution_text(text, language) for text in sources]
     if m is None:
-        m = new_map((west, south, east, north), tiles=tiles, attribution=sources[0])
+        m = new_map(bounds, tiles=tiles, attribution=sources[0], language=language)
         rest = sources[1:]
     else:
         rest = sources
     for text in rest:
         add_attribution(m, text)
-    legend: dict[str, str] = {}
+    legend: dict[str, Any] = {}
     network = next((p.network for p in plans if getattr(p, "network", None) is not None), None)
     if roads and network is not None:
         add_roads(m, network, language=language)
     workers = [p for p in plans if p.programme == "worker_stations"]
     homes = [p for p in plans if p.programme == "driver_homes"]
+    names = {id(p): site_names(p.sites, p.network, language=language) for p in plans}
     if heat:
         for plan in workers:
-            _heat_layer(m, plan.demand, labels["heat"], (west, south, east, north))
+            _heat_layer(m, plan.demand, labels["heat"], bounds)
     for plan in workers:
-        classes = _hex_layer(m, plan.hexes, labels["uncovered"], labels["added"])
+        classes = _hex_layer(m, plan.hexes, labels["uncovered"], labels["uncovered_tip"])
         if classes:
-            legend[f"{labels['uncovered']}: {_span(classes)}"] = _gradient([c for _, c in classes])
+            legend[labels["uncovered_legend"]] = classes
     for state, key, opacity, dash in (
-        ("before", "areas_before", 0.12, None),
-        ("after", "areas_after", 0.22, "6 4"),
+        ("before", "areas_before", 0.10, None),
+        ("after", "areas_after", 0.18, "6 4"),
     ):
-        frames = [p.service_areas[p.service_areas["state"] == state] for p in plans]
-        frames = [f for f in frames if len(f)]
+        frames = []
+        for p in plans:
+            areas = p.service_areas[p.service_areas["state"] == state]
+            if len(areas):
+                frames.append(areas.assign(label=_area_labels(areas, p, names[id(p)], labels)))
         if frames:
             merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
-            _polygons_layer(
-                m,
-                merged,
-                labels[key],
-                colour=_AREA_COLOURS[state],
-                fill_opacity=opacity,
-                dash=dash,
+            _areas_layer(
+                m, merged, labels[key], colour=_AREA_COLOURS[state], fill_opacity=opacity, dash=dash
             )
             legend[labels[key]] = _AREA_COLOURS[state]
     for plan in homes:
-        classes = _routes_layer(m, plan.routes, labels["routes"], labels["volume"])
+        classes = _routes_layer(m, plan.routes, labels["routes"], labels["route_tip"])
         if classes:
-            legend[f"{labels['routes']}: {_span(classes)}"] = _gradient([c for _, c in classes])
+            legend[labels["routes"]] = classes
+        from planner._province_map import add_rest_gaps  # rest gaps before/after (one call)
+
+        legend |= add_rest_gaps(m, plan, language=language)
     station_frames = [p.stations for p in plans if len(p.stations)]
     if station_frames:
         stations = gpd.GeoDataFrame(pd.concat(station_frames), crs=WGS84)
@@ -393,24 +529,29 @@ def plan_map(
         key = "new_worker_station" if plan.programme == "worker_stations" else "new_driver_home"
         colour = _NEW_COLOURS[plan.programme]
         if len(plan.sites) == 0:
-            reason = " ".join(plan.notes) or labels["no_sites"]
-            messages.append(f"{labels[key]}: {reason}" if len(plans) > 1 else reason)
+            reason = " ".join(note_text(n, language) for n in plan.notes) or labels["no_sites"]
+            messages.append(f"{labels[key]}{sep}{reason}" if len(plans) > 1 else reason)
             continue
         layer = folium.FeatureGroup(name=labels[key])
         phased = "phase" in plan.sites.columns
-        for _, row in plan.sites.sort_values("rank", ascending=False).iterrows():
+        sites = plan.sites.sort_values("rank", ascending=False)
+        lon, lat = to_display(m, sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy())
+        for k, (idx, row) in enumerate(sites.iterrows()):
             if phased:
                 colour = _PHASE_COLOURS[min(int(row["phase"]), len(_PHASE_COLOURS)) - 1]
+            name = str(names[id(plan)][idx])
             folium.Marker(
-                location=[row.geometry.y, row.geometry.x],
+                location=[lat[k], lon[k]],
                 icon=folium.DivIcon(
                     html=_rank_icon_html(int(row["rank"]), colour),
                     icon_size=(28, 28),
                     icon_anchor=(14, 14),
                     class_name="planner-site",
                 ),
-                tooltip=f"{labels['rank']} {int(row['rank'])}",
-                popup=folium.Popup(_site_popup(row, plan, labels), max_width=320),
+                tooltip=html.escape(f"{int(row['rank'])}. {name}"),
+                popup=folium.Popup(
+                    _site_popup(row, name, plan, labels, language, datum), max_width=320
+                ),
                 z_index_offset=1000 - int(row["rank"]),
             ).add_to(layer)
         layer.add_to(m)
@@ -423,15 +564,15 @@ def plan_map(
     for plan in plans:
         c = plan.coverage.iloc[0]
         if c["weight"] > 0:
-            legend[
-                f"{plan.name}: {labels['covered']} {c['share_before']:.0%} {labels['before']} → "
-                f"{c['share_after']:.0%} {labels['after']}"
-            ] = "transparent"
+            line = labels["coverage_line"].format(
+                name=plan.name, before=f"{c['share_before']:.0%}", after=f"{c['share_after']:.0%}"
+            )
+            legend[line] = "transparent"
     nothing = all(len(p.sites) == 0 and len(p.stations) == 0 and len(p.demand) == 0 for p in plans)
     if messages:
         _add_message(m, labels["empty"] if nothing else labels["no_sites"], messages)
     add_title(m, title or plans[0].name, subtitle=None)
     if legend:
         add_legend(m, legend, title=labels["legend"])
-    folium.LayerControl(collapsed=False).add_to(m)
+    add_layer_control(m)
     return m

@@ -25,7 +25,9 @@ import hashlib
 import json
 import logging
 import math
+import socket
 import tempfile
+import urllib.parse
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -409,6 +411,55 @@ def _cache_path(key: str, modes: Mapping[str, TravelMode], cache_dir: Path | Non
     return cache / f"{digest}.graphml"
 
 
+DEFAULT_TIMEOUT_S = 180.0
+"""Seconds a download may wait for OpenStreetMap's servers (osmnx's default)."""
+
+_PROBE_S = 10.0  # the longest wait for a first connection before calling a place offline
+
+
+def _check_timeout(timeout: float) -> float:
+    if isinstance(timeout, bool) or not (isinstance(timeout, int | float) and timeout > 0):
+        raise InputError(
+            f"timeout must be a positive number of seconds, got {timeout!r}.",
+            field="timeout",
+            fix=f"pass e.g. timeout=60 (default {DEFAULT_TIMEOUT_S:g}).",
+        )
+    return float(timeout)
+
+
+def _unreachable(url: str, timeout: float) -> str | None:
+    """Try one TCP connection to the server of ``url``; return why it failed, or None."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or url
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except OSError as error:  # DNS failure, refused, unreachable, timed out
+        return f"{host}:{port}: {type(error).__name__}: {error}"
+
+
+@contextlib.contextmanager
+def _osmnx_timeout(timeout: float) -> Iterator[None]:
+    import osmnx as ox
+
+    saved = ox.settings.requests_timeout
+    ox.settings.requests_timeout = timeout
+    try:
+        yield
+    finally:
+        ox.settings.requests_timeout = saved
+
+
+def _offline(what: str, reason: str, cache: Path) -> OfflineError:
+    return OfflineError(
+        f"downloading {what} from OpenStreetMap failed: the server cannot be reached "
+        f"({reason}). Fix: download an extract elsewhere (e.g. from download.geofabrik.de) "
+        "and read it with network_from_osm(path) (in a scenario: [network] osm = "
+        f"'extract.osm.pbf'), or run once online to fill the cache at {cache}."
+    )
+
+
 def _download(
     key: str,
     fetch: Any,
@@ -417,6 +468,8 @@ def _download(
     cache_dir: Path | None,
     what: str,
     progress: bool,
+    timeout: float,
+    servers: Sequence[str],
 ) -> RoadNetwork:
     cached = _cache_path(key, modes, cache_dir)
     cache = cached.parent
@@ -426,16 +479,18 @@ def _download(
     import osmnx as ox
     import requests
 
-    with _osmnx_way_tags(_WAY_TAGS):
+    # fail fast: one connection to each server before osmnx waits its full timeout
+    for setting in servers:
+        reason = _unreachable(str(getattr(ox.settings, setting)), min(timeout, _PROBE_S))
+        if reason is not None:
+            raise _offline(what, reason, cache)
+    logger.info("downloading %s from OpenStreetMap (timeout %g s)", what, timeout)
+    with _osmnx_way_tags(_WAY_TAGS), _osmnx_timeout(timeout):
         try:
             graph = fetch(ox)
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
-            raise OfflineError(
-                f"downloading {what} from OpenStreetMap failed: the network is unreachable "
-                f"({type(error).__name__}). Fix: download an extract elsewhere and use "
-                "network_from_osm(path), or run once online to fill the cache at "
-                f"{cache}."
-            ) from error
+            reason = f"{type(error).__name__}: {error}; timeout {timeout:g} s"
+            raise _offline(what, reason, cache) from error
     with tqdm(total=3, desc=what, disable=not progress, unit="step") as bar:
         network = _finish(graph, modes, source=what, simplify=True, bar=bar)
     network.to_graphml(cached)
@@ -447,6 +502,7 @@ def network_from_place(
     *,
     modes: Iterable[str | TravelMode] | Mapping[str, TravelMode] | None = None,
     cache_dir: str | Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
     progress: bool = False,
 ) -> RoadNetwork:
     """Download the road network of a named place through osmnx (online), with a disk cache.
@@ -461,6 +517,10 @@ def network_from_place(
     cache_dir
         Where built networks are kept as GraphML (default
         ``~/.cache/planner/networks``); a cached place loads without internet.
+    timeout
+        Seconds each request to OpenStreetMap's servers (Nominatim, Overpass)
+        may take. Before downloading, one connection to each server is tried
+        (for at most 10 s), so a machine without internet fails at once.
     progress
         Show a progress bar.
 
@@ -472,8 +532,10 @@ def network_from_place(
     Raises
     ------
     OfflineError
-        When the place is not cached and OpenStreetMap cannot be reached.
+        When the place is not cached and OpenStreetMap cannot be reached; the
+        message names the local-file alternative.
     """
+    timeout = _check_timeout(timeout)
     resolved = resolve_modes(modes)
     return _download(
         f"place:{query}",
@@ -482,6 +544,8 @@ def network_from_place(
         cache_dir=Path(cache_dir) if cache_dir is not None else None,
         what=f"place {query!r}",
         progress=progress,
+        timeout=timeout,
+        servers=("nominatim_url", "overpass_url"),
     )
 
 
@@ -490,6 +554,7 @@ def network_from_bbox(
     *,
     modes: Iterable[str | TravelMode] | Mapping[str, TravelMode] | None = None,
     cache_dir: str | Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
     progress: bool = False,
 ) -> RoadNetwork:
     """Download the road network in a WGS84 box through osmnx (online), with a disk cache.
@@ -502,6 +567,8 @@ def network_from_bbox(
         Travel modes, as in :func:`network_from_osm`.
     cache_dir
         Where built networks are kept (see :func:`network_from_place`).
+    timeout
+        Seconds each request may take (see :func:`network_from_place`).
     progress
         Show a progress bar.
 
@@ -509,7 +576,13 @@ def network_from_bbox(
     -------
     RoadNetwork
         The network.
+
+    Raises
+    ------
+    OfflineError
+        When the box is not cached and OpenStreetMap cannot be reached.
     """
+    timeout = _check_timeout(timeout)
     west, south, east, north = (float(v) for v in bbox)
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
         raise InputError(
@@ -527,4 +600,6 @@ def network_from_bbox(
         cache_dir=Path(cache_dir) if cache_dir is not None else None,
         what=f"bbox {bbox}",
         progress=progress,
+        timeout=timeout,
+        servers=("overpass_url",),
     )

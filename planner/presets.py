@@ -44,7 +44,8 @@ Programme = Literal["worker_stations", "driver_homes"]
 PROGRAMMES: tuple[Programme, ...] = ("worker_stations", "driver_homes")
 #: The models each programme can run, default first: maximal coverage (p sites, a
 #: budget or phases) or set covering for worker stations; for driver homes, the
-#: rest-interval rule (flow capturing when no route is that long) or flow capturing alone.
+#: rest-interval rule (then flow capturing for homes the rule does not need; the
+#: result's ``model_run`` says which ran) or flow capturing alone.
 KINDS_BY_PROGRAMME: Mapping[str, tuple[str, ...]] = {
     "worker_stations": ("mclp", "lscp"),
     "driver_homes": ("rest_interval", "flow_capture"),
@@ -114,7 +115,11 @@ class Preset:
     min_volume
         Driver homes: candidates passed by fewer trucks a day are not eligible.
     detour_min
-        Driver homes: largest detour in minutes at which a site still captures a route.
+        Driver homes: largest detour in minutes at which a home still counts for a
+        route (it captures the route, and gives it a rest).
+    subsidy_per_home
+        Driver homes: the cost of every new home (a programme's fixed subsidy),
+        for budgets and per-phase costs; ``None``: no costs.
     """
 
     programme: Programme
@@ -126,6 +131,7 @@ class Preset:
     rest_interval_h: float | None = None
     min_volume: float | None = None
     detour_min: float = 0.0
+    subsidy_per_home: float | None = None
 
     @property
     def model(self) -> str:

@@ -9,6 +9,16 @@ errors, so a typo never passes silently.
 
 Relative paths in a scenario are taken from the scenario file's folder.
 
+Driver-home scenarios (``programme = "driver_homes"``) take their truck routes
+from ``[routes]`` (an OD table or GPS traces), candidates from ``[candidates]``
+(``osm = true`` reads the driver-home tags of the scenario's OSM file;
+``min_volume`` keeps sites passed by that many trucks a day), and in
+``[model]``: ``interval_h`` (a rest at least every so many hours of driving),
+``detour_min`` (a home within that many minutes off a route counts for it),
+``p``, ``phases`` or ``budget`` (new homes), and ``subsidy_per_home`` (the cost of
+each new home, for budgets and per-phase costs). See
+``examples/province_driver_homes.toml``.
+
 Example (``examples/worker_stations.toml``)::
 
     name = "Futian worker stations"
@@ -59,11 +69,16 @@ __all__ = [
     "MODEL_KINDS",
     "PROGRAMMES",
     "Scenario",
+    "check_inputs",
     "load_scenario",
     "scenario_files",
 ]
 
 _DATUMS = ("wgs84", "gcj02", "bd09")
+# [demand] sources: each is also the key naming its file (roads = true: every street)
+_DEMAND_SOURCES = ("demo", "traces", "points", "osm", "areas", "amap", "raster", "roads")
+_SPREADS = ("roads", "nodes", "centroid", "buildings")
+_GROUPS = ("rider", "courier", "ride_hailing", "truck", "other")
 _SOLVERS = ("auto", "exact", "fast")
 _LANGUAGES = ("en", "zh")
 
@@ -91,6 +106,10 @@ def _fraction(value: Any) -> str | None:
     return None if 0 <= value < 1 else "must be a fraction from 0 (inclusive) to 1"
 
 
+def _share(value: Any) -> str | None:
+    return None if 0 < value <= 1 else "must be a share above 0 and at most 1"
+
+
 def _phase_list(value: Any) -> str | None:
     if not value or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in value):
         return "must be a non-empty list of whole numbers >= 0 (new sites per phase)"
@@ -113,6 +132,17 @@ def _bbox(value: Any) -> str | None:
 
 
 _NUMBER = (int, float)
+# How a table file is read: the same keys in every section that names one. ``datum`` has
+# no default: points in China need it stated (``planner validate`` checks the files).
+_TABLE_KEYS: Mapping[str, _Key] = {
+    "datum": _Key((str,), None, _DATUMS),
+    "lon": _Key((str,)),
+    "lat": _Key((str,)),
+    "crs": _Key((str,)),
+    "layer": _Key((str, int)),
+    "sheet": _Key((str, int)),
+    "encoding": _Key((str,)),
+}
 _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
     "": {
         "name": _Key((str,)),
@@ -128,28 +158,38 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
         "bbox": _Key((list,), check=_bbox),
         "modes": _Key((list,)),
         "cache_dir": _Key((str,), path=True),
+        "timeout_s": _Key(_NUMBER, 180.0, check=_positive),
     },
     "stations": {
         "demo": _Key((bool,), False),
         "path": _Key((str,), path=True),
-        "datum": _Key((str,), "wgs84", _DATUMS),
-        "lon": _Key((str,)),
-        "lat": _Key((str,)),
-        "layer": _Key((str, int)),
+        **_TABLE_KEYS,
         "id": _Key((str,), "id"),
     },
     "demand": {
         "demo": _Key((bool,), False),
+        "source": _Key((str,), None, _DEMAND_SOURCES),
         "traces": _Key((str,), path=True),
         "points": _Key((str,), path=True),
         "osm": _Key((str,), path=True),
-        "datum": _Key((str,), "wgs84", _DATUMS),
-        "lon": _Key((str,)),
-        "lat": _Key((str,)),
+        "areas": _Key((str,), path=True),
+        "amap": _Key((str,), path=True),
+        "raster": _Key((str,), path=True),
+        "roads": _Key((bool,), False),
+        "population": _Key((str,), "population"),
+        "area_id": _Key((str,)),
+        "spread": _Key((str,), "roads", _SPREADS),
+        "buildings": _Key((str,), path=True),
+        "typecode": _Key((str,)),
+        "band": _Key((int,), 1, check=_positive),
+        "scale": _Key(_NUMBER, 1.0, check=_non_negative),
+        "per_km": _Key(_NUMBER, 1.0, check=_non_negative),
+        "worker_group": _Key((str,), "other", _GROUPS),
+        **_TABLE_KEYS,
         "weight": _Key((str,), "weight"),
         "group": _Key((str,), "group"),
-        "driver": _Key((str,), "driver_id"),
-        "time": _Key((str,), "time"),
+        "driver": _Key((str,)),
+        "time": _Key((str,)),
         "tz": _Key((str,), "Asia/Shanghai"),
         "stay_distance_m": _Key(_NUMBER, 200.0, check=_positive),
         "stay_minutes": _Key(_NUMBER, 5.0, check=_positive),
@@ -161,9 +201,8 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
         "osm": _Key((bool, str)),
         "grid_m": _Key(_NUMBER, check=_positive),
         "hotspots": _Key((bool,), False),
-        "datum": _Key((str,), "wgs84", _DATUMS),
-        "lon": _Key((str,)),
-        "lat": _Key((str,)),
+        **_TABLE_KEYS,
+        "id": _Key((str,), "id"),
         "min_distance_m": _Key(_NUMBER, 0.0, check=_non_negative),
         "dedupe_m": _Key(_NUMBER, 0.0, check=_non_negative),
         "min_volume": _Key(_NUMBER, 0.0, check=_non_negative),
@@ -173,7 +212,10 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
         "demo": _Key((bool,), False),
         "od": _Key((str,), path=True),
         "traces": _Key((str,), path=True),
-        "datum": _Key((str,), "wgs84", _DATUMS),
+        **_TABLE_KEYS,
+        "driver": _Key((str,)),
+        "time": _Key((str,)),
+        "tz": _Key((str,), "Asia/Shanghai"),
     },
     "model": {
         "kind": _Key((str,), None, MODEL_KINDS),
@@ -184,7 +226,14 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
         "budget": _Key(_NUMBER, check=_positive),
         "phases": _Key((list,), check=_phase_list),
         "interval_h": _Key(_NUMBER, 4.0, check=_positive),
+        "detour_min": _Key(_NUMBER, 0.0, check=_non_negative),
+        "subsidy_per_home": _Key(_NUMBER, check=_positive),
         "max_snap_m": _Key(_NUMBER, 500.0, check=_positive),
+        "min_per_area": _Key((int,), check=_non_negative),
+        "areas": _Key((str,), path=True),
+        "area_name": _Key((str,)),
+        "areas_datum": _Key((str,), None, _DATUMS),
+        "within_share": _Key(_NUMBER, 0.5, check=_share),
     },
     "solver": {
         "method": _Key((str,), "auto", _SOLVERS),
@@ -194,6 +243,8 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
     "output": {
         "folder": _Key((str,), path=True),
         "language": _Key((str,), "en", _LANGUAGES),
+        # coordinates of sites.csv / sites.xlsx beside WGS84; default: [stations] datum
+        "datum": _Key((str,), None, _DATUMS),
         "offline": _Key((bool,), True),
         "tiles": _Key((str,), "OpenStreetMap"),
         "map": _Key((bool,), True),
@@ -204,7 +255,7 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
 _ONE_OF: Mapping[str, tuple[tuple[str, ...], bool]] = {
     "network": (("demo", "osm", "graphml", "place", "bbox"), True),
     "stations": (("demo", "path"), False),
-    "demand": (("demo", "traces", "points", "osm"), False),
+    "demand": (_DEMAND_SOURCES, False),
     "routes": (("demo", "od", "traces"), False),
 }
 
@@ -370,24 +421,13 @@ def _check_counts(
                 )
             )
         return
-    if kind != "mclp":
-        for key in ("budget", "phases"):
-            if model[key] is not None:
-                problems.append(
-                    Problem(
-                        f"{key} is for worker-station (mclp) scenarios only.",
-                        file=file,
-                        field=f"[model] {key}",
-                        fix="give p = <number of driver homes> instead.",
-                    )
-                )
     if not any(k in raw for k in ("p", "budget", "phases")):
         problems.append(
             Problem(
                 "[model] does not say how many new sites to choose.",
                 file=file,
                 field="[model] p",
-                fix="add p = <number of new sites> (or, for mclp, budget = ... or phases = [...]).",
+                fix="add p = <number of new sites> (or budget = ... or phases = [...]).",
             )
         )
     if budget is not None and (p is not None or phases is not None):
@@ -398,13 +438,23 @@ def _check_counts(
                 field="[model] budget",
             )
         )
-    if budget is not None and candidates["cost"] is None:
+    if budget is not None and candidates["cost"] is None and model["subsidy_per_home"] is None:
         problems.append(
             Problem(
                 "budget needs site costs.",
                 file=file,
                 field="[candidates] cost",
-                fix="name the candidates' cost column: cost = 'cost'.",
+                fix="name the candidates' cost column: cost = 'cost' (driver homes: or give "
+                "[model] subsidy_per_home = ...).",
+            )
+        )
+    if model.get("min_per_area") and (kind != "mclp" or budget is not None or phases is not None):
+        problems.append(
+            Problem(
+                "min_per_area works with kind = 'mclp' and p (no budget or phases).",
+                file=file,
+                field="[model] min_per_area",
+                fix="give p = <number of new sites>, or drop min_per_area.",
             )
         )
     if p is not None and phases is not None and isinstance(phases, list) and p != sum(phases):
@@ -414,6 +464,56 @@ def _check_counts(
                 file=file,
                 field="[model] phases",
                 fix="leave p out when giving phases, or make them agree.",
+            )
+        )
+
+
+def _check_demand(
+    demand: dict[str, Any], model: Mapping[str, Any], *, file: str, problems: list[Problem]
+) -> None:
+    """Check ``[demand] source`` against the file keys, and what the sources need."""
+    given = [k for k in _DEMAND_SOURCES if demand.get(k) not in (None, False)]
+    source = demand.get("source")
+    if source is not None:
+        if given and source not in given:
+            problems.append(
+                Problem(
+                    f"[demand] source = {source!r} but the section gives {', '.join(given)}.",
+                    file=file,
+                    field="[demand] source",
+                    fix=f"give {source} = ... (or drop source: it is inferred from the file key).",
+                )
+            )
+        elif not given:
+            value = "true" if source in ("demo", "roads") else "'FILE'"
+            problems.append(
+                Problem(
+                    f"[demand] source = {source!r} names no {source} input.",
+                    file=file,
+                    field=f"[demand] {source}",
+                    fix=f"add {source} = {value}.",
+                )
+            )
+    elif given:
+        demand["source"] = given[0]
+    if demand.get("spread") == "buildings" and demand.get("buildings") is None:
+        problems.append(
+            Problem(
+                "spread = 'buildings' needs the building footprints.",
+                file=file,
+                field="[demand] buildings",
+                fix="add buildings = 'buildings.geojson', or use spread = 'roads'.",
+            )
+        )
+    if model.get("min_per_area") is not None and not (
+        model.get("areas") is not None or demand.get("areas") is not None
+    ):
+        problems.append(
+            Problem(
+                "min_per_area needs the districts it applies to.",
+                file=file,
+                field="[model] areas",
+                fix="add areas = 'districts.geojson' to [model] (or [demand] areas).",
             )
         )
 
@@ -469,6 +569,7 @@ def _validate(data: Mapping[str, Any], *, file: str, base: Path) -> Scenario:
                     fix=f"give one of {', '.join(keys)} (demo = true for the embedded region).",
                 )
             )
+    _check_demand(sections["demand"], sections["model"], file=file, problems=problems)
     programme = head.get("programme") or "worker_stations"
     # the programme's preset fills what [model] leaves out (planner.presets)
     preset = PRESETS.get(programme, WORKER_STATIONS)
@@ -490,6 +591,27 @@ def _validate(data: Mapping[str, Any], *, file: str, base: Path) -> Scenario:
     _check_counts(
         model, sections["candidates"], tables.get("model", {}), file=file, problems=problems
     )
+    if programme != "driver_homes":
+        for key in ("subsidy_per_home",):
+            if model[key] is not None:
+                problems.append(
+                    Problem(
+                        f"{key} is the cost of a new driver home.",
+                        file=file,
+                        field=f"[model] {key}",
+                        fix="give worker-station costs as a candidates' column: "
+                        "[candidates] cost = 'cost'.",
+                    )
+                )
+    elif model["subsidy_per_home"] is not None and sections["candidates"]["cost"] is not None:
+        problems.append(
+            Problem(
+                "[model] subsidy_per_home and [candidates] cost both give site costs.",
+                file=file,
+                field="[model] subsidy_per_home",
+                fix="keep one of them.",
+            )
+        )
     if programme == "driver_homes" and model["kind"] in ("flow_capture", "rest_interval"):
         routes = sections["routes"]
         if not any(routes.get(k) for k in ("demo", "od", "traces")):
@@ -562,6 +684,140 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     if not data:
         raise InputError("the scenario file is empty.", file=path, fix="see examples/*.toml.")
     return _validate(data, file=str(path), base=path.resolve().parent)
+
+
+# --------------------------------------------------------------------------- input files
+
+# The reader's argument for each scenario key, to word fixes in the scenario's terms.
+_READER_ARGS = {"lon": "lon", "lat": "lat", "id_column": "id", "driver": "driver", "time": "time"}
+_READER_ARGS |= {"sheet": "sheet", "layer": "layer", "crs": "crs", "encoding": "encoding"}
+
+
+def _in_scenario(problem: Problem, section: str, data: Path, scenario: str) -> Problem:
+    """Word a reader's problem for a scenario: keys instead of arguments."""
+    if problem.field == "datum":
+        return Problem(
+            problem.message,
+            file=problem.file or str(data),
+            field=f"[{section}] datum",
+            fix=f'add datum = "wgs84" (GPS, OpenStreetMap), "gcj02" (Amap/Gaode, Tencent) '
+            f'or "bd09" (Baidu) to [{section}] in {scenario}.',
+        )
+    fix = problem.fix
+    if fix:
+        for arg, key in _READER_ARGS.items():
+            if f"{arg}=" in fix:
+                fix = f'{fix} (in the scenario: {key} = "..." in [{section}].)'
+                break
+    return Problem(
+        problem.message,
+        file=problem.file or str(data),
+        row=problem.row,
+        field=problem.field,
+        fix=fix,
+    )
+
+
+def _table_options(spec: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: spec[k] for k in ("lon", "lat", "datum", "crs", "layer", "sheet", "encoding", *keys)}
+
+
+def _check_osm_file(path: Path) -> Problem | None:
+    import osmium
+
+    try:
+        reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
+        reader.header()
+        reader.close()
+    except Exception as error:  # any libosmium failure: name the file and the format
+        return Problem(
+            f"cannot read the file as OpenStreetMap data: {error}.",
+            file=str(path),
+            field="[network] osm",
+            fix="give an .osm, .osm.bz2, .osm.gz or .osm.pbf extract (e.g. from "
+            "download.geofabrik.de).",
+        )
+    return None
+
+
+def _check_graphml(path: Path) -> Problem | None:
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if b"<graphml" in head or (head.lstrip().startswith(b"<?xml") and b"graphml" in head):
+        return None
+    return Problem(
+        "the file is not GraphML (no <graphml> element at its start).",
+        file=str(path),
+        field="[network] graphml",
+        fix="give a file written by osmnx.save_graphml or RoadNetwork.to_graphml.",
+    )
+
+
+def check_inputs(scenario: Scenario, *, sample_rows: int | None = 10_000) -> list[Problem]:
+    """Open every input file of a scenario and return every problem found, without a run.
+
+    Each table (stations, candidates, demand points or traces, truck traces or
+    OD) is read as its reader would read it, on its first ``sample_rows`` rows:
+    format, encoding, sheet, headers, coordinates, CRS, ids, weights, hours,
+    timestamps and emptiness. Points in China in a table without ``datum`` are a
+    problem (``[stations] datum``): GCJ-02 read as WGS84 lands about 600 m off.
+    OSM and GraphML files are opened, but no network is built.
+
+    Parameters
+    ----------
+    scenario
+        A scenario validated by :func:`load_scenario`.
+    sample_rows
+        Rows read from each table (``None``: all).
+
+    Returns
+    -------
+    list of Problem
+        Every problem, with file, row, field (or scenario key) and fix; empty
+        when the inputs are good.
+
+    Examples
+    --------
+    >>> s = load_scenario({"name": "demo", "network": {"demo": True}, "model": {"p": 5}})
+    >>> check_inputs(s)
+    []
+    """
+    from planner._files import load_table
+    from planner.io import check_file
+
+    where = str(scenario.file) if scenario.file is not None else "the scenario"
+    found: list[Problem] = []
+
+    def table(section: str, key: str, kind: str, *extra: str) -> None:
+        spec = scenario[section]
+        path = spec.get(key)
+        if path is None:
+            return
+        options = _table_options(spec, *extra)
+        if kind in ("stations", "candidates"):
+            options["id_column"] = spec["id"]
+        problems = check_file(path, kind=kind, sample_rows=sample_rows, **options)  # type: ignore[arg-type]
+        found.extend(_in_scenario(p, section, Path(path), where) for p in problems)
+
+    network = scenario["network"]
+    if network["osm"] is not None:
+        problem = _check_osm_file(Path(network["osm"]))
+        found.extend([problem] if problem else [])
+    if network["graphml"] is not None:
+        problem = _check_graphml(Path(network["graphml"]))
+        found.extend([problem] if problem else [])
+    table("stations", "path", "stations")
+    table("candidates", "path", "candidates")
+    table("demand", "points", "points")
+    table("demand", "traces", "traces", "driver", "time", "tz")
+    table("routes", "traces", "traces", "driver", "time", "tz")
+    od = scenario["routes"]["od"]
+    if od is not None:
+        try:
+            load_table(od, nrows=sample_rows)
+        except InputError as error:
+            found.extend(_in_scenario(p, "routes", Path(od), where) for p in error.problems)
+    return found
 
 
 def scenario_files(paths: Sequence[str | Path]) -> list[Path]:

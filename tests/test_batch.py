@@ -16,7 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from planner import InputError
-from planner.batch import _replace_folder, build_plan, run_scenario
+from planner._results_folder import check_folder, earlier_outputs, install_outputs
+from planner.batch import build_plan, run_scenario
 from planner.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL, app
 from planner.scenario import load_scenario
 
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 OUTPUTS = (
     "sites.geojson",
+    "sites.csv",
+    "sites.xlsx",
     "coverage.csv",
     "map.html",
     "report.html",
@@ -170,7 +173,7 @@ def test_rerun_reproduces_identical_files(tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "again")
     _, first = run_scenario(scenario, out_dir=tmp_path / "one")
     _, second = run_scenario(scenario, out_dir=tmp_path / "two")
-    for name in ("sites.geojson", "coverage.csv", "map.html", "report.html", "scenario.json"):
+    for name in [n for n in OUTPUTS if n not in ("run.json", "run.log")]:  # these hold the clock
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
     def without_timings(path: Path) -> object:
@@ -233,6 +236,95 @@ def test_an_unreachable_scheduler_is_bad_input(tmp_path: Path) -> None:
     assert not (tmp_path / "out-nowhere").exists()
 
 
+def test_province_driver_homes_through_the_cli(tmp_path: Path) -> None:
+    """The provincial programme end to end (about 10 s): ``planner run`` on the province."""
+    import geopandas as gpd
+    import numpy as np
+
+    from planner import datasets
+    from planner.routes import route_od
+
+    text = (EXAMPLES / "province_driver_homes.toml").read_text(encoding="utf-8")
+    text = text.replace("../data/province", str(ROOT / "data" / "province"))
+    text = text.replace('folder = "../maps/examples/province_driver_homes"', 'folder = "out"')
+    scenario = tmp_path / "province.toml"
+    scenario.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["run", str(scenario), "-q"])
+    assert result.exit_code == EXIT_OK, result.output
+    folder = tmp_path / "out"
+    plan = json.loads((folder / "run.json").read_text())["plans"][0]
+    # the rest-interval model itself chose homes, proven within 0.5 %
+    solver = plan["solver"]
+    assert solver["model"].startswith("RestIntervalCoverage")
+    assert solver["model_asked"] == "rest_interval"
+    assert solver["gap"] <= 0.005
+    rest = [s for s in solver["solves"] if s["model"] == "RestIntervalCoverage"]
+    # phase 1: the rule needs 6 new homes (the covering form of the model, the fewest
+    # homes serving every truck, proves 6 optimal); the solver's 20 are pruned to those,
+    # and flow capturing places the rest where trucks pass no home
+    assert rest[0]["homes"] == 6
+    assert solver["model"] == "RestIntervalCoverage+FlowCapture"
+    assert "the rest rule needed 6 new homes" in solver["model_note"].lower()
+    assert all(s["gap"] <= 0.005 for s in solver["solves"])
+    assert plan["parameters"]["phases"] == [20, 20, 20, 20, 20]
+    # the figures before, checked by hand: a truck meets the rule when no stretch between
+    # its origin, the existing homes it passes (within 10 minutes) and its destination
+    # is longer than 4 hours
+    net = datasets.province_network()
+    flows = route_od(datasets.province_truck_trips(), net, mode="truck")
+    homes = datasets.province_stations()
+    inc = flows.site_incidence(homes, detour_min=10.0, max_snap_m=500.0)
+    served = 0.0
+    for label, route in flows.routes.iterrows():
+        at = inc.table[(inc.table["route"] == label) & (inc.table["detour_s"] <= 600.0)]
+        stops = np.sort(np.r_[0.0, at["position_s"].to_numpy() / 3600, route["time_s"] / 3600])
+        served += route["volume"] * float(np.diff(stops).max() <= 4.0 + 1e-9)
+    phases = plan["phases"]
+    assert phases[0]["state"] == "before"
+    assert phases[0]["served_share"] == pytest.approx(served / 40_001.0)
+    assert phases[0]["gaps"] > 0
+    assert phases[-1]["state"] == "after"
+    assert phases[-1]["served_share"] == pytest.approx(1.0)
+    assert phases[-1]["gaps"] == 0
+    assert [p["phase"] for p in phases] == [0, 1, 2, 3, 4, 5]
+    # homes: eligible (30+ trucks a day), spread across the province, phased, costed
+    sites = gpd.read_file(folder / "sites.geojson")
+    assert 0 < len(sites) <= 100
+    assert (sites["passing_volume"] >= 30).all()
+    assert set(sites["phase"]) <= {1, 2, 3, 4, 5}
+    assert (sites["cost"] == 200_000).all()
+    metric = sites.to_crs(32649).geometry
+    assert metric.x.max() - metric.x.min() > 250_000  # metres east-west
+    xy = np.c_[metric.x, metric.y]
+    assert min(np.hypot(*(xy[i] - xy[j])) for i in range(len(xy)) for j in range(i)) > 20_000
+    page = (folder / "map.html").read_text(encoding="utf-8")
+    assert "Rest gaps before (over 4 h without a home)" in page
+    assert "Synthetic province generated by planner" in page
+    assert "OpenStreetMap contributors" not in page
+
+
+def test_driver_home_scenario_keys_are_checked(tmp_path: Path) -> None:
+    base = {
+        "name": "homes",
+        "programme": "driver_homes",
+        "network": {"demo": True},
+        "routes": {"demo": True},
+    }
+    ok = load_scenario(base | {"model": {"phases": [2, 2], "subsidy_per_home": 1e5}})
+    assert ok["model"]["phases"] == [2, 2]
+    assert ok["model"]["detour_min"] == 0.0
+    with pytest.raises(InputError, match="subsidy_per_home is the cost of a new driver home"):
+        load_scenario(
+            base | {"programme": "worker_stations", "model": {"p": 2, "subsidy_per_home": 1.0}}
+        )
+    with pytest.raises(InputError, match="budget needs site costs"):
+        load_scenario(base | {"model": {"budget": 3e5}})
+    with pytest.raises(InputError, match="detour_min = -1 must be 0 or more"):
+        load_scenario(base | {"model": {"p": 2, "detour_min": -1}})
+    budget = build_plan(load_scenario(base | {"model": {"budget": 3e5, "subsidy_per_home": 1e5}}))
+    assert budget.subsidy_per_home == 1e5
+
+
 # ------------------------------------------------------------ folder-level atomicity
 def _folder(path: Path, files: dict[str, bytes]) -> Path:
     path.mkdir()
@@ -245,21 +337,92 @@ def _contents(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def test_replace_folder_swaps_the_whole_folder(tmp_path: Path) -> None:
-    target = _folder(tmp_path / "out", {"sites.csv": b"old", "map.html": b"old map"})
+def _earlier_run(folder: Path, files: dict[str, bytes]) -> Path:
+    """A folder as an earlier run left it: its files and a manifest listing them."""
+    names = sorted([*files, "scenario.json"])
+    manifest = json.dumps({"hash": "earlier", "outputs": names}).encode()
+    return _folder(folder, {**files, "scenario.json": manifest})
+
+
+def test_install_into_a_new_folder_is_one_rename(tmp_path: Path) -> None:
     tmp = _folder(tmp_path / ".out.tmp-1", {"sites.csv": b"new"})
-    _replace_folder(tmp, target)
-    assert _contents(target) == {"sites.csv": b"new"}
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary or old folder left
-
-
-def test_replace_folder_that_fails_restores_the_earlier_folder(tmp_path: Path) -> None:
-    earlier = {"sites.csv": b"old", "map.html": b"old map"}
-    target = _folder(tmp_path / "out", earlier)
-    with pytest.raises(FileNotFoundError):  # the new folder cannot be moved in
-        _replace_folder(tmp_path / ".out.tmp-gone", target)
-    assert _contents(target) == earlier
+    done = install_outputs(tmp, tmp_path / "out")
+    assert _contents(tmp_path / "out") == {"sites.csv": b"new"}
+    assert done.previous is None
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_install_keeps_earlier_results_and_foreign_files(tmp_path: Path) -> None:
+    target = _earlier_run(tmp_path / "out", {"sites.csv": b"old", "map.html": b"old map"})
+    (target / "my_notes.txt").write_bytes(b"mine")
+    earlier = _contents(target)
+    new_manifest = json.dumps({"outputs": ["scenario.json", "sites.csv"]}).encode()
+    tmp = _folder(tmp_path / ".out.tmp-1", {"sites.csv": b"new", "scenario.json": new_manifest})
+    done = install_outputs(tmp, target)
+    assert done.previous is not None
+    assert done.previous.parent == target / "previous"
+    # the earlier run's files, all of them, in previous/<time>/; the user's file untouched
+    assert _contents(done.previous) == {k: v for k, v in earlier.items() if k != "my_notes.txt"}
+    assert (target / "my_notes.txt").read_bytes() == b"mine"
+    assert (target / "sites.csv").read_bytes() == b"new"
+    assert not (target / "map.html").exists()  # the new run wrote no map: the old one is kept
+    assert sorted(p.name for p in target.iterdir()) == [
+        "my_notes.txt",
+        "previous",
+        "scenario.json",
+        "sites.csv",
+    ]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    # a third run keeps the second one beside the first
+    tmp = _folder(tmp_path / ".out.tmp-2", {"sites.csv": b"third", "scenario.json": new_manifest})
+    third = install_outputs(tmp, target)
+    assert third.previous is not None
+    assert third.previous != done.previous
+    assert (third.previous / "sites.csv").read_bytes() == b"new"
+    assert (done.previous / "sites.csv").read_bytes() == b"old"
+    # --overwrite drops the earlier run's files, and still never the user's
+    tmp = _folder(tmp_path / ".out.tmp-3", {"sites.csv": b"4th", "scenario.json": new_manifest})
+    fourth = install_outputs(tmp, target, keep_previous=False)
+    assert fourth.previous is None
+    assert fourth.dropped == ("scenario.json", "sites.csv")
+    assert (target / "my_notes.txt").read_bytes() == b"mine"
+    assert len(list((target / "previous").iterdir())) == 2
+
+
+def test_install_refuses_to_replace_a_file_planner_did_not_write(tmp_path: Path) -> None:
+    target = _folder(tmp_path / "out", {"map.html": b"the user's own map"})
+    assert earlier_outputs(target) == []
+    tmp = _folder(tmp_path / ".out.tmp-1", {"map.html": b"new", "sites.csv": b"new"})
+    with pytest.raises(InputError, match=r"holds map\.html, which planner did not write"):
+        install_outputs(tmp, target)
+    with pytest.raises(InputError, match=r"map\.html"):
+        check_folder(target)
+    assert _contents(target) == {"map.html": b"the user's own map"}
+
+
+def test_install_that_fails_midway_puts_everything_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = _earlier_run(tmp_path / "out", {"sites.csv": b"old", "map.html": b"old map"})
+    (target / "my_notes.txt").write_bytes(b"mine")
+    earlier = _contents(target)
+    tmp = _folder(
+        tmp_path / ".out.tmp-1", {"sites.csv": b"new", "map.html": b"new", "scenario.json": b"{}"}
+    )
+    replace = os.replace
+    calls: list[str] = []
+
+    def fail_on_the_second(src: object, dst: object) -> None:
+        calls.append(str(dst))
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device", str(dst))
+        replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", fail_on_the_second)
+    with pytest.raises(OSError, match="No space left"):
+        install_outputs(tmp, target)
+    assert _contents(target) == earlier
+    assert sorted(p.name for p in target.iterdir()) == sorted(earlier)
 
 
 @pytest.mark.slow

@@ -132,14 +132,16 @@ def test_user_sites_from_planner_io_keep_ids_cost_capacity():
             "capacity": [20, 35],
         }
     )
-    sites = candidates_from_points(read_candidates(table), kind="premises")
+    sites = candidates_from_points(read_candidates(table, datum="wgs84"), kind="premises")
     assert list(sites.index) == ["user/A7", "user/B2"]
     assert sites["cost"].tolist() == [100.0, 250.5]
     assert sites["capacity"].tolist() == [20, 35]
     kept = dedupe_candidates(combine_candidates(sites), radius_m=10)
     assert kept["cost"].tolist() == [100.0, 250.5]
     with pytest.raises(InputError, match="duplicate site ids") as info:
-        candidates_from_points(read_candidates(table.assign(id=["A7", "A7"]), id_column=None))
+        candidates_from_points(
+            read_candidates(table.assign(id=["A7", "A7"]), id_column=None, datum="wgs84")
+        )
     assert info.value.field == "id"
 
 

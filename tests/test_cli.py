@@ -62,3 +62,119 @@ def test_bad_input_exit_code_and_message(tmp_path: Path) -> None:
     result = runner.invoke(app, ["network", str(write_toy_osm(tmp_path / "t.osm")), "-m", "bus"])
     assert result.exit_code == EXIT_BAD_INPUT
     assert "unknown travel mode 'bus'" in result.output
+
+
+# ------------------------------------ the Hohhot question as one scenario, no code
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "communities_worker_stations.toml"
+
+
+def _community_scenario(tmp_path: Path, extra: dict[str, str] | None = None) -> Path:
+    """The communities example, its relative paths made absolute, writing into tmp_path/out."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for rel in (
+        "../data/demo/demo_region.osm.bz2",
+        "data/demo_stations_gcj02.csv",
+        "data/demo_communities.geojson",
+        "data/demo_districts.geojson",
+    ):
+        text = text.replace(f'"{rel}"', json.dumps(str((EXAMPLE.parent / rel).resolve())))
+    text = text.replace('"../maps/examples/communities_worker_stations"', '"out"')
+    for old, new in (extra or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "communities.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_communities_scenario_reruns_without_losing_anything(tmp_path: Path) -> None:
+    """validate, then run twice into a folder holding the user's notes; then a run that fails."""
+    scenario = _community_scenario(tmp_path, {"min_per_area = 1": "min_per_area = 5"})
+    checked = runner.invoke(app, ["validate", str(scenario)])
+    assert checked.exit_code == 0, checked.output
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "my_notes.txt").write_text("call the district office", encoding="utf-8")
+    first = runner.invoke(app, ["run", str(scenario), "-q"])
+    assert first.exit_code == 0, first.output
+    assert first.output.strip().splitlines() == ["1 of 1 scenarios succeeded."]  # quiet
+    earlier = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    districts = pd.read_csv(out / "districts.csv", index_col="district")
+    # at least five stations (existing + new) in every district, as asked
+    assert (districts.drop(index="all")["stations_after"] >= 5).all()
+    assert districts.loc["all", "stations_new"] == 10
+    assert districts.loc["all", "communities"] == 59
+    after = districts.loc["all", "communities_within_after"]
+    assert after >= districts.loc["all", "communities_within_before"]
+    communities = pd.read_csv(out / "communities.csv", index_col="community")
+    assert int(communities["within_after"].sum()) == after
+    # rerun: the user's file stays, the earlier results move into previous/<time>/
+    second = runner.invoke(app, ["run", str(scenario)])
+    assert second.exit_code == 0, second.output
+    assert "communities within the cutoff" in second.output
+    assert (out / "my_notes.txt").read_text(encoding="utf-8") == "call the district office"
+    (previous,) = (out / "previous").iterdir()
+    assert {p.name: p.read_bytes() for p in previous.iterdir()} == {
+        k: v for k, v in earlier.items() if k != "my_notes.txt"
+    }
+    kept = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    # traces that yield no stay: exit 2 with the reason, the folder as it was
+    traces = tmp_path / "traces.csv"
+    traces.write_text(
+        "driver_id,time,lon,lat\nd1,2024-05-15T08:00:00Z,112.90,28.10\n"
+        "d1,2024-05-15T08:01:00Z,112.95,28.15\n",
+        encoding="utf-8",
+    )
+    broken = _community_scenario(
+        tmp_path,
+        {
+            'areas = "' + str((EXAMPLE.parent / "data/demo_communities.geojson").resolve()) + '"': (
+                f"traces = {json.dumps(str(traces))}"
+            )
+        },
+    )
+    failed = runner.invoke(app, ["run", str(broken), "-q"])
+    assert failed.exit_code == EXIT_BAD_INPUT, failed.output
+    assert "the traces hold no stay" in failed.output
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == kept
+    assert len(list((out / "previous").iterdir())) == 1
+
+
+@pytest.mark.slow
+def test_a_district_minimum_that_cannot_be_met_is_bad_input(tmp_path: Path) -> None:
+    scenario = _community_scenario(tmp_path, {"min_per_area = 1": "min_per_area = 7"})
+    result = runner.invoke(app, ["run", str(scenario), "-q"])
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert "needs 16 new sites in all, more than p = 10" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_in_chinese_with_amap_coordinates(tmp_path: Path) -> None:
+    from tests.test_batch import _scenario
+
+    scenario = _scenario(tmp_path, "homes_zh")
+    result = runner.invoke(
+        app, ["run", str(scenario), "-q", "--language", "zh", "--datum", "gcj02"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith("成功 ")
+    assert "覆盖率" in result.output
+    assert "1 个方案中 1 个成功。" in result.output
+    folder = tmp_path / "out-homes_zh"
+    table = pd.read_csv(folder / "sites.csv", encoding="utf-8-sig")
+    assert {"经度（GCJ-02）", "纬度（GCJ-02）", "经度（WGS84）", "纬度（WGS84）"} <= set(
+        table.columns
+    )
+    assert set(table["项目类型"]) == {"司机之家"}
+    assert '<html lang="zh-CN">' in (folder / "report.html").read_text(encoding="utf-8")
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert run["outputs"] | {"language": "zh", "datum": "gcj02"} == run["outputs"]
+
+
+def test_bad_language_or_datum_is_bad_input(tmp_path: Path) -> None:
+    for option in (["--language", "fr"], ["--datum", "utm"]):
+        result = runner.invoke(app, ["run", str(tmp_path / "none.toml"), *option])
+        assert result.exit_code == EXIT_BAD_INPUT, result.output
+        assert "language must be one of" in result.output or "unknown datum" in result.output

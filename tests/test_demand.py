@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -497,7 +498,8 @@ def test_geolife_stays_in_beijing_match_reference():
     df = df.groupby("uid", group_keys=False).head(15_000)
     fixes = df.rename(columns={"uid": "driver_id", "datetime": "time", "lng": "lon"})
     fixes["time"] = pd.to_datetime(fixes["time"])
-    ours = stays_from_traces(fixes, merge=False)
+    # Li's algorithm as published: no fix dropped (GeoLife's volunteers also drove)
+    ours = stays_from_traces(fixes, merge=False, max_speed_kmh=float("inf"))
     ref = _reference(fixes, 200.0, 5.0, 60.0)
     assert len(ref) > 20
     assert _key(ours) == _key(ref)
@@ -542,7 +544,7 @@ def test_traces_from_planner_io(planted):
 
     fixes, _, _ = planted
     local = fixes.assign(time=fixes["time"].dt.strftime("%Y-%m-%d %H:%M:%S.%f"))
-    traces = read_traces(local, tz="Asia/Shanghai")
+    traces = read_traces(local, tz="Asia/Shanghai", datum="wgs84")
     assert str(traces["time"].dt.tz) == "UTC"
     ours = stays_from_traces(traces, tz="Asia/Shanghai")
     direct = stays_from_traces(fixes, tz="Asia/Shanghai")
@@ -609,7 +611,7 @@ def test_demand_from_areas_spreads_totals(grid_net):
         crs="EPSG:32650",
     )
     with pytest.warns(UserWarning, match="'away'"):
-        demand = demand_from_areas(areas, grid_net, value="workers")
+        demand = demand_from_areas(areas, grid_net, value="workers", spread="nodes")
     validate_demand(demand)
     east = demand[demand["area"] == "east"]
     assert sorted(east["node"]) == [3, 4, 5, 9, 10, 11]
@@ -633,10 +635,113 @@ def test_demand_from_areas_spreads_totals(grid_net):
     )
     with pytest.warns(UserWarning, match="contain no ebike network node"):
         # read as WGS84, the district lies ~500 m off, beside the network
-        shifted = demand_from_areas(east_gcj, grid_net, value="workers")
+        shifted = demand_from_areas(east_gcj, grid_net, value="workers", spread="nodes")
     assert len(shifted) == 1
-    fixed = demand_from_areas(east_gcj, grid_net, value="workers", datum="gcj02")
+    fixed = demand_from_areas(east_gcj, grid_net, value="workers", datum="gcj02", spread="nodes")
     assert sorted(fixed["node"]) == [3, 4, 5, 9, 10, 11]
+
+
+def test_demand_from_areas_along_roads_and_centroid(grid_net):
+    """On the 100 m grid, street length per node is 100 m inside, 50-100 m on the edge.
+
+    The box holds nodes 3, 4, 5 (bottom row) and 9, 10, 11: node 5 is the grid's corner
+    (two half streets: 100 m), 3 and 4 and 11 lie on an edge (three: 150 m), 9 and 10
+    inside (four: 200 m); 950 m in all. 120 workers spread by length: 120 * m / 950.
+    """
+    from planner.demand import demand_along_roads, demand_from_areas, node_road_length
+    from tests.conftest import X0, Y0
+
+    _nodes, metres = node_road_length(grid_net, "ebike")
+    # 5 rows x 6 columns of 100 m streets: 5*5 + 4*6 = 49 streets, 4,900 m
+    assert metres.sum() == pytest.approx(4900.0)
+    areas = gpd.GeoDataFrame(
+        {"workers": [120.0]},
+        index=["east"],
+        geometry=[shapely_box(X0 + 250, Y0 - 10, X0 + 560, Y0 + 110)],
+        crs="EPSG:32650",
+    )
+    demand = demand_from_areas(areas, grid_net, value="workers")
+    by_node = demand.set_index("node")["weight"].sort_index()
+    expected = pd.Series({3: 150, 4: 150, 5: 100, 9: 200, 10: 200, 11: 150}) * 120 / 950
+    np.testing.assert_allclose(by_node.to_numpy(), expected.sort_index().to_numpy())
+    assert demand["weight"].sum() == pytest.approx(120.0)
+    one = demand_from_areas(areas, grid_net, value="workers", spread="centroid")
+    assert len(one) == 1
+    assert one["weight"].tolist() == [120.0]
+    assert one.geometry.iloc[0].within(areas.to_crs(4326).geometry.iloc[0])
+    # uniform along the roads: 2 per km on 4.9 km of street
+    along = demand_along_roads(grid_net, per_km=2.0)
+    assert along["weight"].sum() == pytest.approx(9.8)
+    with pytest.raises(InputError, match="holds no street open to ebike"):
+        demand_along_roads(grid_net, area=shapely_box(0, 0, 1, 1), total=5.0)
+    with pytest.raises(InputError, match="hold no workers"):
+        demand_from_areas(areas.assign(workers=0.0), grid_net, value="workers")
+
+
+def test_demand_from_raster_conserves_totals_and_reprojects(grid_net, tmp_path):
+    """A 4 x 4 GeoTIFF in UTM (not the network's CRS) of known counts, one cell far away."""
+    import rasterio
+    from affine import Affine
+
+    from planner.demand import demand_from_raster
+    from tests.conftest import X0, Y0
+
+    counts = np.arange(1, 17, dtype="float32").reshape(4, 4)
+    counts[0, 0] = -9999.0  # nodata
+    path = tmp_path / "pop.tif"
+    # 4 cells of 150 m from (X0 - 50, Y0 + 550) down: centres (X0 + 25 + 150 i, ...)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="float32",
+        crs="EPSG:32650",
+        nodata=-9999.0,
+        transform=Affine(150.0, 0.0, X0 - 50.0, 0.0, -150.0, Y0 + 550.0),
+    ) as dst:
+        dst.write(counts[None])
+    total = float(counts[counts > 0].sum())
+    demand = demand_from_raster(path, grid_net, area=shapely_box(0, 0, 180, 90))
+    validate_demand(demand)
+    assert demand["weight"].sum() == pytest.approx(total)  # every populated cell counted
+    assert (demand["source"] == "grid").all()
+    assert demand["n_cells"].sum() == 15
+    # the cell at row 3, column 0 has its centre at (X0 + 25, Y0 + 25): nearest node 0
+    assert demand.set_index("node").loc[0, "weight"] >= counts[3, 0]
+    # the top row's centres lie 475 m up, beyond the 5 x 100 m grid by 75 m: still on nodes
+    far = demand_from_raster(path, grid_net, area=shapely_box(0, 0, 180, 90), max_distance_m=50.0)
+    assert far["weight"].sum() == pytest.approx(total)
+    assert (far["node"] == -1).sum() > 0  # far cells stay at their own centre
+    with pytest.raises(InputError, match="no populated cell of the raster lies in the area"):
+        demand_from_raster(path, grid_net, area=shapely_box(10, 10, 11, 11))
+
+
+def test_demand_from_amap_type_codes(tmp_path):
+    from planner.crs import from_wgs84
+    from planner.demand import demand_from_amap
+
+    lon, lat = from_wgs84(np.array([111.66, 111.67, 111.68]), np.array([40.82] * 3), "gcj02")
+    path = tmp_path / "amap.csv"
+    pd.DataFrame(
+        {
+            "name": ["KFC", "SF Express", "Wanda Plaza"],
+            "typecode": ["050301", "070501|070500", "060101"],
+            "location": [f"{x:.6f},{y:.6f}" for x, y in zip(lon, lat, strict=True)],
+        }
+    ).to_csv(path, index=False)
+    demand = demand_from_amap(path)
+    assert demand[["weight", "group"]].to_dict("records") == [
+        {"weight": 2.0, "group": "rider"},
+        {"weight": 5.0, "group": "courier"},
+        {"weight": 5.0, "group": "rider"},
+    ]
+    # GCJ-02 converted back to WGS84 within a metre
+    np.testing.assert_allclose(demand.geometry.x, [111.66, 111.67, 111.68], atol=1e-5)
+    with pytest.raises(InputError, match="none of the 1 POIs has a type code"):
+        demand_from_amap(pd.DataFrame({"typecode": ["190000"], "location": ["111.6,40.8"]}))
 
 
 def shapely_box(x0: float, y0: float, x1: float, y1: float):  # type: ignore[no-untyped-def]
@@ -681,7 +786,7 @@ def test_haidian_poi_demand_matches_tag_counts():
     assert (demand["source"] == "poi").all()
 
 
-def test_roads_only_osm_warns(tmp_path):
+def test_roads_only_osm_is_an_input_error(tmp_path):
     from planner.demand import demand_from_osm
 
     osm = tmp_path / "roads.osm"
@@ -690,10 +795,18 @@ def test_roads_only_osm_warns(tmp_path):
         "<node id='2' lat='39.91' lon='116.3'/>"
         "<way id='3'><nd ref='1'/><nd ref='2'/><tag k='highway' v='residential'/></way></osm>"
     )
-    with pytest.warns(UserWarning, match=r"roads\.osm: no OSM objects carry a demand tag"):
+    with pytest.raises(InputError, match=r"roads\.osm.*holds no POIs with a demand tag"):
+        demand_from_osm(osm)
+    # one POI: demand, with a warning that so few points say little
+    osm.write_text(
+        osm.read_text().replace(
+            "</osm>",
+            "<node id='4' lat='39.905' lon='116.3'><tag k='amenity' v='fast_food'/></node></osm>",
+        )
+    )
+    with pytest.warns(UserWarning, match="only 1 POIs carry a demand tag"):
         demand = demand_from_osm(osm)
-    assert len(demand) == 0
-    assert list(demand.columns[:3]) == ["weight", "group", "source"]
+    assert demand["weight"].tolist() == [2.0]
 
 
 def test_group_spellings_are_normalised():
@@ -792,3 +905,104 @@ def test_stay_tail_extends_within_the_radius_of_its_centroid(
     x, y = TO_UTM.transform(row.geometry.x, row.geometry.y)
     assert x - 200_000.0 == pytest.approx(centroid_x, abs=1e-3)
     assert y - 2_496_000.0 == pytest.approx(0.0, abs=1e-3)
+
+
+# ------------------------------------------------------------ trace cleaning
+HOHHOT_STOP = (111.6708, 40.8183)
+
+
+def _stop(driver: str, start: str, n: int = 30, *, lon: float = HOHHOT_STOP[0]) -> pd.DataFrame:
+    """A rider waiting ``n`` minutes at one place, a fix a minute, a few metres of noise."""
+    rng = np.random.default_rng(7)
+    return pd.DataFrame(
+        {
+            "driver_id": driver,
+            "time": pd.date_range(start, periods=n, freq="min"),
+            "lon": lon + rng.normal(0, 5e-5, n),
+            "lat": HOHHOT_STOP[1] + rng.normal(0, 5e-5, n),
+        }
+    )
+
+
+def test_a_teleport_is_dropped_counted_and_announced():
+    from planner._errors import DroppedFixesWarning
+
+    fixes = _stop("r1", "2024-05-01 12:00")
+    # one fix 1,900 km away, one second after the one before it
+    glitch = fixes.iloc[[14]].assign(
+        lon=HOHHOT_STOP[0] + 22.6, time=fixes["time"].iloc[14] + pd.Timedelta(seconds=1)
+    )
+    traced = pd.concat([fixes, glitch]).sort_values("time", kind="stable").reset_index(drop=True)
+    with pytest.warns(DroppedFixesWarning) as record:
+        stays = stays_from_traces(traced, label="rider_gps.csv")
+    text = str(record[0].message)
+    assert "rider_gps.csv: dropped 1 after impossible jumps (faster than 60 km/h" in text
+    assert "driver_id 'r1', row 16) of 31 GPS fixes" in text
+    assert stays.attrs["dropped_fixes"] == {
+        "fixes": 31,
+        "impossible_jumps": 1,
+        "outside_area": 0,
+        "jumps_left": 0,
+    }
+    assert len(stays) == 1
+    assert stays["n_points"].tolist() == [30]
+    assert abs(stays.geometry.x.iloc[0] - HOHHOT_STOP[0]) < 1e-3
+    # kept (Li's algorithm as published), the teleport cuts the stop in two halves that
+    # are merged again, and counts as one of its fixes
+    kept = stays_from_traces(traced, max_speed_kmh=float("inf"))
+    assert kept.attrs["dropped_fixes"]["impossible_jumps"] == 0
+    assert kept["n_points"].tolist() == [31]
+    assert len(stays_from_traces(traced, max_speed_kmh=float("inf"), merge=False)) == 2
+
+
+def test_a_burst_and_a_stale_first_fix_are_dropped():
+    from planner._errors import DroppedFixesWarning
+
+    fixes = _stop("r1", "2024-05-01 12:00")
+    burst = fixes.iloc[10:13].assign(lon=0.0, lat=0.0)  # three fixes at (0, 0)
+    traced = pd.concat([fixes.drop(fixes.index[10:13]), burst]).sort_values("time")
+    stale = fixes.iloc[[0]].assign(  # a phone's last known place, the day before, 40 km off
+        lon=HOHHOT_STOP[0] + 0.5, time=fixes["time"].iloc[0] - pd.Timedelta(seconds=20)
+    )
+    traced = pd.concat([stale, traced]).reset_index(drop=True)
+    with pytest.warns(DroppedFixesWarning, match=r"dropped 4 after impossible jumps"):
+        stays = stays_from_traces(traced)
+    assert stays.attrs["dropped_fixes"]["impossible_jumps"] == 4
+    assert len(stays) == 1
+
+
+def test_sustained_fast_travel_is_kept():
+    # a ride-hailing car on a ring road at 110 km/h, read with the riders' 60 km/h limit:
+    # every jump is too fast, but no fix is an outlier, so none is dropped
+    n = 40
+    metres = np.arange(n) * 110 / 3.6 * 60.0  # a fix a minute
+    lon = HOHHOT_STOP[0] + metres / (111_320 * np.cos(np.radians(HOHHOT_STOP[1])))
+    car = pd.DataFrame(
+        {
+            "driver_id": "c1",
+            "time": pd.date_range("2024-05-01 08:00", periods=n, freq="min"),
+            "lon": lon,
+            "lat": HOHHOT_STOP[1],
+        }
+    )
+    waiting = _stop("c1", "2024-05-01 08:40", lon=float(lon[-1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stays = stays_from_traces(pd.concat([car, waiting], ignore_index=True), group="rider")
+    assert stays.attrs["dropped_fixes"]["impossible_jumps"] == 0
+    assert stays.attrs["dropped_fixes"]["jumps_left"] == n - 1
+    assert len(stays) == 1
+
+
+def test_fixes_outside_the_area_are_dropped_and_counted():
+    from planner._errors import DroppedFixesWarning
+
+    inside = _stop("r1", "2024-05-01 12:00")
+    far = _stop("r2", "2024-05-01 12:00", lon=HOHHOT_STOP[0] + 1.0)  # 84 km east
+    box = (111.6, 40.75, 111.75, 40.9)
+    with pytest.warns(DroppedFixesWarning, match=r"dropped 30 outside the network's area of 60"):
+        stays = stays_from_traces(pd.concat([inside, far], ignore_index=True), area=box)
+    assert stays["driver"].tolist() == ["r1"]
+    assert stays.attrs["dropped_fixes"]["outside_area"] == 30
+    with pytest.raises(InputError, match="max_speed_kmh must be a positive number"):
+        stays_from_traces(inside, max_speed_kmh=0)

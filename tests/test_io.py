@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 
-from planner._errors import DatumError, InputError, Problem
+from planner._errors import DatumError, DatumWarning, InputError, Problem
 from planner.crs import to_wgs84
 from planner.io import (
+    check_file,
     parse_hours,
     parse_timestamps,
     read_candidates,
@@ -24,6 +26,10 @@ from planner.io import (
     read_stations,
     read_traces,
 )
+
+# The fixtures lie in Beijing and say no datum: the datum warning is tested on its own
+# (test_datum_*), and is noise for the tests of everything else.
+pytestmark = pytest.mark.filterwarnings("ignore::planner._errors.DatumWarning")
 
 LON = [116.3975, 116.4100, 116.3500]
 LAT = [39.9087, 39.9200, 39.9900]
@@ -157,7 +163,9 @@ def test_chinese_headers_in_gb18030_csv(tmp_path):
     path = write(tmp_path / "gbk.csv", text, encoding="gb18030")
     result = read_points(path)
     assert_points(result, LON[:1], LAT[:1])
-    assert result["名称"].tolist() == ["天安门"]
+    assert result["name"].tolist() == ["天安门"]
+    assert result.attrs["columns"] == {"name": "名称"}
+    assert result.attrs["encoding"] == "gb18030"
 
 
 def test_utf8_bom_csv(tmp_path):
@@ -263,10 +271,16 @@ def test_missing_file(tmp_path):
 
 
 def test_unsupported_extension(tmp_path):
-    path = write(tmp_path / "stations.xlsx", "x")
+    path = write(tmp_path / "stations.docx", "x")
     with pytest.raises(
-        InputError, match=r"stations.xlsx: unsupported file type '.xlsx'.*Fix: save it as CSV"
+        InputError, match=r"stations.docx: unsupported file type '.docx'.*Fix: save it as CSV"
     ):
+        read_points(path)
+
+
+def test_broken_workbook(tmp_path):
+    path = write(tmp_path / "stations.xlsx", "x")
+    with pytest.raises(InputError, match=r"stations.xlsx: cannot read the file as Excel"):
         read_points(path)
 
 
@@ -832,3 +846,333 @@ def test_geolife_traces():
     minx, miny, maxx, maxy = result.total_bounds
     assert 113 < minx < maxx < 122
     assert 22 < miny < maxy < 42
+
+
+# ---------------------------------------------------------------- tables the way planners have them
+# The Hohhot planner's case: union stations exported from Amap (GCJ-02), Chinese headers.
+HOHHOT = [
+    ("新城区职工驿站", "新华大街1号", 111.6708, 40.8183),
+    ("赛罕区职工驿站", "大学西街2号", 111.7012, 40.8047),
+]
+
+
+def _xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def _hohhot_rows() -> list[list[object]]:
+    rows: list[list[object]] = [["站点名称", "地址", "经度", "纬度"]]
+    rows += [list(r) for r in HOHHOT]
+    return rows
+
+
+def test_xlsx_with_chinese_headers_gives_planner_columns(tmp_path):
+    path = _xlsx(tmp_path / "驿站.xlsx", {"站点": _hohhot_rows(), "Sheet2": []})
+    stations = read_stations(path, datum="gcj02")
+    assert stations["name"].tolist() == [r[0] for r in HOHHOT]
+    assert stations["address"].tolist() == [r[1] for r in HOHHOT]
+    lon, lat = to_wgs84(np.array([r[2] for r in HOHHOT]), np.array([r[3] for r in HOHHOT]), "gcj02")
+    assert_points(stations, lon, lat)
+    assert stations.attrs["sheet"] == "站点"  # the one sheet with data
+    assert stations.attrs["columns"] == {"name": "站点名称", "address": "地址"}
+    assert stations.attrs["datum"] == "gcj02"
+    # the GCJ-02 offset is the ~600 m the warning speaks of, here in Hohhot
+    shift = Geod(ellps="WGS84").inv(HOHHOT[0][2], HOHHOT[0][3], lon[0], lat[0])[2]
+    assert 300 < shift < 700
+
+
+def test_xlsx_sheet_is_chosen_by_name_or_position(tmp_path):
+    other = [["name", "lng", "lat"], ["x", 111.0, 40.0]]
+    path = _xlsx(tmp_path / "book.xlsx", {"说明": other, "站点": _hohhot_rows()})
+    with pytest.raises(InputError) as info:
+        read_stations(path, datum="gcj02")
+    assert "book.xlsx: the workbook has 2 sheets with data: '说明', '站点'." in str(info.value)
+    assert "Fix: choose one with sheet='<name>'." in str(info.value)
+    assert read_stations(path, datum="gcj02", sheet="站点")["name"].tolist()[0] == HOHHOT[0][0]
+    assert read_stations(path, datum="gcj02", sheet=0)["name"].tolist() == ["x"]
+    with pytest.raises(InputError, match=r"field 'sheet': no sheet 'stations'; the sheets are"):
+        read_stations(path, sheet="stations")
+    with pytest.raises(InputError, match=r"sheet=3 is out of range: the workbook has 2 sheets"):
+        read_stations(path, sheet=3)
+
+
+def test_xlsx_ids_are_text_and_checked(tmp_path):
+    rows = [
+        ["编号", "名称", "lng", "lat", "人数"],
+        [1, "a", 111.67, 40.81, 10],
+        [1, "b", 111.68, 40.82, -2],
+    ]
+    path = _xlsx(tmp_path / "s.xlsx", {"s": rows})
+    with pytest.raises(InputError) as info:
+        read_stations(path, datum="gcj02")
+    text = str(info.value)
+    assert "s.xlsx, row 2, field '编号': id '1' is used by rows 1, 2; ids must be unique." in text
+    assert "s.xlsx, row 2, field '人数': negative weight -2.0." in text
+
+
+def test_amap_location_column(tmp_path):
+    text = 'name,location\n甲,"111.6708,40.8183"\n乙,111.7012，40.8047\n'
+    path = write(tmp_path / "amap.csv", text)
+    result = read_points(path, datum="gcj02")
+    lon, lat = to_wgs84(np.array([111.6708, 111.7012]), np.array([40.8183, 40.8047]), "gcj02")
+    assert_points(result, lon, lat)
+    assert result["location"].tolist() == ["111.6708,40.8183", "111.7012，40.8047"]
+    # or named: the same column for lon= and lat=
+    renamed = write(tmp_path / "named.csv", text.replace("location", "坐标点"))
+    assert_points(read_points(renamed, lon="坐标点", lat="坐标点", datum="gcj02"), lon, lat)
+
+
+def test_amap_location_column_problems(tmp_path):
+    path = write(tmp_path / "amap.csv", 'name,经纬度\n甲,"111.6708,40.8183"\n乙,中山路\n丙,\n')
+    with pytest.raises(InputError) as info:
+        read_points(path, datum="gcj02")
+    text = str(info.value)
+    assert "amap.csv, row 2, field '经纬度': cannot read '中山路' as 'longitude,latitude'." in text
+    assert "Fix: write two decimal numbers in degrees, longitude first" in text
+    assert "amap.csv, row 3, field '经纬度': empty location (missing value)." in text
+
+
+def test_amap_location_column_swapped(tmp_path):
+    path = write(tmp_path / "amap.csv", 'location\n"40.8183,111.6708"\n"40.8047,111.7012"\n')
+    with pytest.raises(InputError) as info:
+        read_points(path, datum="gcj02")
+    assert "field 'location': longitude and latitude look swapped: 2 of 2 rows" in str(info.value)
+    assert "Fix: write longitude first in 'location': 'lng,lat'." in str(info.value)
+
+
+def test_decimal_comma_is_named(tmp_path):
+    path = write(tmp_path / "eu.csv", "name;lon;lat;weight\na;116,3975;39,9087;2,5\n")
+    with pytest.raises(InputError) as info:
+        read_points(path, datum="wgs84")
+    text = str(info.value)
+    assert "eu.csv, row 1, field 'lon': coordinate '116,3975' is written with a decimal comma." in (
+        text
+    )
+    assert "Fix: write a decimal point (116.3975)" in text
+    assert "field 'weight': weight '2,5' is written with a decimal comma." in text
+
+
+def test_decimal_comma_in_a_comma_separated_file_is_explained(tmp_path):
+    path = write(tmp_path / "broken.csv", "lon,lat\n116,3975,39,9087\n116.41,39.92\n")
+    with pytest.raises(InputError) as info:
+        read_points(path, datum="wgs84")
+    assert "broken.csv, row 1: row 1 has 4 values but the header names 2 columns" in str(info.value)
+    assert "a decimal comma such as 116,39 in a comma-separated file splits a value" in str(
+        info.value
+    )
+    later = write(tmp_path / "later.csv", "lon,lat\n116.41,39.92\n116,3975,39,9087\n")
+    with pytest.raises(InputError) as info:
+        read_points(later, datum="wgs84")
+    assert "later.csv: cannot read the file as CSV: Error tokenizing data" in str(info.value)
+    assert "a decimal comma such as 116,39" in str(info.value)
+
+
+def test_binary_files_are_named_for_what_they_are(tmp_path):
+    book = _xlsx(tmp_path / "real.xlsx", {"s": _hohhot_rows()})
+    saved_as_csv = tmp_path / "stations.csv"
+    saved_as_csv.write_bytes(book.read_bytes())
+    with pytest.raises(InputError) as info:
+        read_stations(saved_as_csv)
+    assert "stations.csv: this is not a text table: it is a ZIP archive, most likely an " in str(
+        info.value
+    )
+    assert "Fix: give it its real name (.xlsx)" in str(info.value)
+    blob = tmp_path / "data.txt"
+    blob.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(InputError, match=r"data.txt: this is not a text table: it holds binary"):
+        read_points(blob)
+
+
+def test_gbk_file_names_its_encoding(tmp_path):
+    path = write(
+        tmp_path / "gbk.csv", "站点名称,地址,东经,北纬\n驿站,新华大街,111.67,40.81\n", "gbk"
+    )
+    with pytest.raises(InputError) as info:
+        read_stations(path)
+    text = str(info.value)
+    assert (
+        "gbk.csv: no longitude column found; the columns are ['站点名称', '地址', '东经', " in text
+    )
+    assert "(read as GB18030/GBK)" in text
+    good = write(tmp_path / "ok.csv", "站点名称,经度,纬度\n驿站,111.67,40.81\n", "gbk")
+    assert read_stations(good, datum="gcj02")["name"].tolist() == ["驿站"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-8-sig", "utf-8", "gb18030"])
+def test_every_common_encoding_is_detected(tmp_path, encoding):
+    text = "名称\t经度\t纬度\n新城区驿站\t111.67\t40.81\n"
+    path = tmp_path / "s.txt"
+    path.write_bytes(text.encode(encoding))
+    result = read_points(path, datum="gcj02")
+    assert result["name"].tolist() == ["新城区驿站"]
+    expected = {"utf-16": "utf-16", "utf-16-le": "utf-16-le", "utf-8-sig": "utf-8-sig"}
+    assert result.attrs["encoding"] == expected.get(encoding, encoding)
+
+
+def test_text_in_no_known_encoding(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"lon,lat\n1,2\n" + b"\xff\xfe\xfd\xfc\x80\x80\n")
+    with pytest.raises(InputError, match=r"latin.csv: the text is in no encoding planner knows"):
+        read_points(path)
+
+
+def test_projected_geojson_without_crs_takes_crs(tmp_path):
+    x, y = Transformer.from_crs(4326, 32649, always_xy=True).transform(111.6708, 40.8183)
+    feature = {
+        "type": "Feature",
+        "properties": {"name": "驿站"},
+        "geometry": {"type": "Point", "coordinates": [x, y]},
+    }
+    path = tmp_path / "utm.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "features": [' + str(feature).replace("'", '"') + "]}",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        read_points(path, datum="wgs84")
+    assert "If these are projected coordinates (metres), pass crs='EPSG:<code>'." in str(info.value)
+    result = read_points(path, crs="EPSG:32649", datum="wgs84")
+    assert_points(result, [111.6708], [40.8183], atol=1e-7)
+
+
+def test_gpkg_without_crs_takes_crs(tmp_path, gdf):
+    projected = gdf.to_crs(32650)
+    path = tmp_path / "nocrs.gpkg"
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        projected.set_crs(None, allow_override=True).to_file(path)
+    assert_points(read_points(path, crs="EPSG:32650"), atol=1e-7)
+
+
+def test_padded_headers_are_trimmed_and_ids_checked(tmp_path):
+    path = write(tmp_path / "s.csv", " id , lon ,lat \nA7,116.3975,39.9087\nA7 ,116.41,39.92\n")
+    with pytest.raises(InputError) as info:
+        read_stations(path)
+    assert "s.csv, row 2, field 'id': id 'A7' is used by rows 1, 2; ids must be unique." in str(
+        info.value
+    )
+
+
+def test_headers_that_coincide_once_trimmed(tmp_path):
+    path = write(tmp_path / "s.csv", "id, id,lon,lat\n1,2,116.39,39.90\n")
+    with pytest.raises(InputError, match=r"the columns 'id', ' id' have the same name 'id'"):
+        read_stations(path)
+
+
+def test_trailing_empty_rows_are_skipped_with_a_note(tmp_path, caplog):
+    path = write(
+        tmp_path / "s.csv", "name,lon,lat\na,116.3975,39.9087\nb,116.41,39.92\n,,\n,,\n , ,\n"
+    )
+    with caplog.at_level("INFO", logger="planner"):
+        result = read_points(path)
+    assert len(result) == 2
+    assert result.attrs["skipped_rows"] == 3
+    assert "s.csv: skipped 3 empty rows at the end of the table" in caplog.text
+    # an empty row among data rows is still a problem, by row
+    middle = write(tmp_path / "m.csv", "name,lon,lat\na,116.3975,39.9087\n,,\nb,116.41,39.92\n")
+    with pytest.raises(InputError, match=r"m.csv, row 2, field 'lon': empty coordinate"):
+        read_points(middle)
+
+
+@pytest.mark.parametrize("reader", [read_stations, read_candidates, read_points])
+def test_negative_nan_and_text_weights(tmp_path, reader):
+    text = (
+        "id,人口,lon,lat\na,10,116.39,39.90\nb,-1,116.40,39.91\nc,,116.41,39.92\n"
+        "d,nan,116.42,39.93\n"
+    )
+    with pytest.raises(InputError) as info:
+        reader(write(tmp_path / "w.csv", text + "e,many,116.43,39.94\n"), datum="wgs84")
+    text = str(info.value)
+    # the problems name the file's own header
+    assert "w.csv, row 2, field '人口': negative weight -1.0." in text
+    assert "w.csv, row 3, field '人口': missing weight (empty or NaN)." in text
+    assert "w.csv, row 4, field '人口': missing weight (empty or NaN)." in text
+    assert "w.csv, row 5, field '人口': non-numeric weight 'many'." in text
+    good = reader(write(tmp_path / "ok.csv", "id,人口,lon,lat\na,10,116.39,39.90\n"), datum="wgs84")
+    assert good["weight"].tolist() == [10.0]
+
+
+def test_weight_nan_in_a_dataframe():
+    frame = pd.DataFrame({"lon": [116.39, 116.40], "lat": [39.90, 39.91], "weight": [1.0, np.nan]})
+    with pytest.raises(InputError, match=r"<DataFrame>, row 2, field 'weight': missing weight"):
+        read_stations(frame, id_column=None, datum="wgs84")
+
+
+def test_wrong_column_names_the_columns_and_the_fix(tmp_path):
+    path = write(tmp_path / "s.csv", "名称,X坐标,Y坐标\n驿站,111.67,40.81\n")
+    with pytest.raises(InputError) as info:
+        read_stations(path)
+    text = str(info.value)
+    assert "s.csv: no longitude column found; the columns are ['名称', 'X坐标', 'Y坐标']" in text
+    assert "Fix: pass lon='<longitude column>' and lat='<latitude column>'" in text
+    assert_points(read_stations(path, lon="X坐标", lat="Y坐标", datum="wgs84"), [111.67], [40.81])
+
+
+def test_aliases_leave_named_and_ambiguous_columns_alone(tmp_path):
+    # 名称 and 站点名称 could both be the name: neither is renamed
+    both = pd.DataFrame({"名称": ["a"], "站点名称": ["b"], "lon": [2.35], "lat": [48.85]})
+    assert list(read_stations(both).columns[:2]) == ["名称", "站点名称"]
+    # an id column named by the caller keeps 编号 as it is
+    named = pd.DataFrame({"code": ["x"], "编号": ["y"], "lon": [2.35], "lat": [48.85]})
+    result = read_stations(named, id_column="code")
+    assert "编号" in result.columns
+
+
+def test_traces_find_their_columns_by_alias(tmp_path):
+    text = "骑手编号,定位时间,经度,纬度\n007,2024-05-01 08:00:00,111.67,40.81\n"
+    path = write(tmp_path / "gps.csv", text.replace("骑手编号", "骑手"))
+    traces = read_traces(path, datum="wgs84")
+    assert traces["driver_id"].tolist() == ["007"]
+    assert traces.attrs["columns"] == {"driver_id": "骑手", "time": "定位时间"}
+    named = read_traces(write(tmp_path / "n.csv", text), driver="骑手编号", datum="wgs84")
+    assert named["骑手编号"].tolist() == ["007"]
+    assert "time" in named
+
+
+# ---------------------------------------------------------------- the datum warning
+
+
+def test_datum_warning_for_points_in_china(tmp_path):
+    path = write(tmp_path / "amap.csv", "name,lng,lat\na,111.6708,40.8183\nb,2.35,48.85\n")
+    with pytest.warns(DatumWarning) as record:
+        result = read_points(path)
+    text = str(record[0].message)
+    assert "amap.csv: 1 of 2 points lie in China and no datum was given" in text
+    assert "about 600 m" in text
+    assert "datum='wgs84'" in text
+    assert "datum='gcj02'" in text
+    assert "datum='bd09'" in text
+    assert record[0].filename == __file__  # attributed to the caller, not to planner
+    assert result.attrs["datum"] == "wgs84"
+    assert result.attrs["datum_stated"] is False
+
+
+@pytest.mark.parametrize("reader", [read_points, read_stations, read_candidates, read_traces])
+def test_no_datum_warning_when_stated_or_outside_china(reader):
+    frame = pd.DataFrame(
+        {"driver_id": ["a"], "time": ["2024-05-01 08:00"], "lon": [111.67], "lat": [40.81]}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert reader(frame, datum="wgs84").attrs["datum_stated"] is True
+        assert reader(frame.assign(lon=2.35, lat=48.85)).attrs["datum"] == "wgs84"
+    with pytest.warns(DatumWarning):
+        reader(frame)
+
+
+def test_check_file_reports_instead_of_raising(tmp_path):
+    path = write(tmp_path / "s.csv", "id,名称,经度,纬度\n1,a,111.67,40.81\n1,b,111.68,abc\n")
+    problems = check_file(path, kind="stations")
+    found = {(p.row, p.field) for p in problems}
+    assert found == {(None, "datum"), (2, "id"), (2, "纬度")}
+    assert check_file(write(tmp_path / "e.csv", "id,lon\n"), kind="stations")[0].message == (
+        "the file has no data rows (only a header)."
+    )
+    assert check_file(path, kind="points", sample_rows=1, datum="gcj02") == []

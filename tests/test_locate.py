@@ -947,3 +947,105 @@ else:
         assert out.returncode == 0, out.stderr
         last = out.stdout.strip().split("\n")[-1]  # highspy.Highs() prints a banner first
         assert [float(v) for v in last.split()] == expect
+
+
+# ------------------------------------------------------------ a minimum per area
+def test_min_per_area_hand_solved() -> None:
+    """Two districts; the best two sites both lie in the west, the minimum moves one east.
+
+    Sites 0, 1 (west) cover demand a (9) and b (8); site 2 (east) covers c (2), site 3
+    (east) covers nothing. Without the minimum: {0, 1}, 17. With at least one site per
+    district: {0, 2} or {1, 2} would cover 9 + 2 = 11 (site 0 covers the most), so {0, 2}.
+    """
+    inf = np.inf
+    times = np.array(
+        [
+            [5.0, inf, inf, inf],  # a, weight 9
+            [inf, 5.0, inf, inf],  # b, weight 8
+            [inf, inf, 5.0, inf],  # c, weight 2
+        ]
+    )
+    areas = ["west", "west", "east", "east"]
+    free = MCLP.from_matrix(times, cutoff=10, p=2, weights=[9, 8, 2]).solve(solver="exact")
+    assert sorted(free.selected) == [0, 1]
+    assert free.objective == 17.0
+    for solver in ("exact", "fast"):
+        res = MCLP.from_matrix(
+            times, cutoff=10, p=2, weights=[9, 8, 2], site_areas=areas, min_per_area=1
+        ).solve(solver=solver)
+        assert sorted(res.selected) == [0, 2], solver
+        assert res.objective == 11.0
+        assert res.bound >= 11.0
+        assert any("per area" in n for n in res.notes)
+    # an existing station in the east already meets the east's minimum
+    with_east = MCLP.from_matrix(
+        times,
+        cutoff=10,
+        p=2,
+        weights=[9, 8, 2],
+        existing=[3],
+        site_areas=areas,
+        min_per_area=1,
+    ).solve(solver="exact")
+    assert sorted(with_east.selected) == [0, 1]
+    # per-area minimums
+    both = MCLP.from_matrix(
+        times, cutoff=10, p=3, weights=[9, 8, 2], site_areas=areas, min_per_area={"east": 2}
+    ).solve(solver="exact")
+    assert sorted(both.selected) == [0, 2, 3]
+
+
+def test_min_per_area_infeasible_says_the_numbers() -> None:
+    times = np.array([[1.0, 2.0, 3.0]])
+    with pytest.raises(InfeasibleError, match="east needs 2 new and has 1 candidate"):
+        MCLP.from_matrix(times, cutoff=5, p=3, site_areas=["west", "west", "east"], min_per_area=2)
+    with pytest.raises(InfeasibleError, match=r"needs 2 new sites in all, more than p = 1"):
+        MCLP.from_matrix(times, cutoff=5, p=1, site_areas=["west", "west", "east"], min_per_area=1)
+    with pytest.raises(InputError, match="works with a number of new sites p"):
+        MCLP.from_matrix(
+            times,
+            cutoff=5,
+            budget=2.0,
+            costs=[1.0, 1.0, 1.0],
+            site_areas=["a", "a", "b"],
+            min_per_area=1,
+        )
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_min_per_area_equals_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_demand, n_sites, n_areas, p, k = 30, 10, 3, 4, 1
+    times = np.where(
+        rng.random((n_demand, n_sites)) < 0.3, rng.uniform(0, 20, (n_demand, n_sites)), np.inf
+    )
+    weights = rng.integers(1, 10, n_demand).astype(float)
+    areas = rng.integers(0, n_areas, n_sites)
+    areas[:n_areas] = np.arange(n_areas)  # every area has a site
+    existing = [int(np.flatnonzero(areas == 0)[0])] if seed % 2 else []
+    model = MCLP.from_matrix(
+        times,
+        cutoff=10,
+        p=p,
+        weights=weights,
+        existing=existing,
+        site_areas=areas,
+        min_per_area=k,
+    )
+    best = -1.0
+    free = [j for j in range(n_sites) if j not in existing]
+    for combo in itertools.combinations(free, p):
+        open_ = [*combo, *existing]
+        if (np.bincount(areas[open_], minlength=n_areas) < k).any():
+            continue
+        best = max(best, float(weights[(times[:, open_] <= 10).any(axis=1)].sum()))
+    exact = model.solve(solver="exact")
+    fast = model.solve(solver="fast")
+    assert exact.objective == pytest.approx(best, abs=1e-9)
+    assert exact.status == "optimal"
+    assert fast.objective <= best + 1e-9
+    assert fast.bound >= best - 1e-9  # the bound without the minimum holds with it
+    for res in (exact, fast):
+        open_ = [*res.selected, *existing]
+        assert (np.bincount(areas[open_], minlength=n_areas) >= k).all()
+        assert len(res.selected) == p

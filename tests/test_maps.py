@@ -5,6 +5,8 @@ Only the tests that open a page are marked ``browser``: the HTML checks run ever
 
 from __future__ import annotations
 
+import colorsys
+import dataclasses
 import html
 import json
 import re
@@ -16,10 +18,14 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from scipy.spatial import cKDTree
 from shapely.geometry import shape
 
 from planner import InputError
-from planner.maps import network_map, plan_map, save_map
+from planner._map_labels import site_names
+from planner.crs import from_wgs84
+from planner.maps import network_map, plan_map, render_page, save_map
+from planner.network import network_from_graph
 from tests.conftest import line_inputs, line_plan, points_gdf, toy_lonlat
 
 
@@ -180,8 +186,9 @@ def test_plan_map_in_chinese(line_network, open_page, tmp_path: Path) -> None:  
     assert page.errors == []
     assert "推荐新建服务站" in _overlays(page)
     (site,) = _popups(page, ".planner-rank")
-    assert "排名: 1" in site
-    assert "最近的现有站点: Station zero" in site
+    # Chinese text takes the full-width colon
+    assert "排名：1" in site
+    assert "最近的现有站点：Station zero" in site
 
 
 @pytest.mark.browser
@@ -210,7 +217,20 @@ def test_empty_plans_say_why(line_network, open_page, tmp_path: Path) -> None:  
     page.screenshot("plan_map_empty")
 
 
-@pytest.mark.browser
+def _heat_pixels(page: Any) -> tuple[int, int]:
+    """Pixels of the heat canvas at the top of the ramp (alpha >= 90%), and all coloured ones."""
+    return tuple(  # type: ignore[return-value]
+        page.js(
+            """() => { const c = document.querySelector('canvas.leaflet-heatmap-layer');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let red = 0, coloured = 0;
+            for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) coloured++;
+                                                    if (d[i] >= 230) red++; }
+            return [red, coloured]; }"""
+        )
+    )
+
+
 @pytest.mark.browser
 def test_hundred_thousand_demand_points_stay_responsive(  # type: ignore[no-untyped-def]
     line_network, open_page, tmp_path: Path
@@ -286,7 +306,7 @@ def test_demo_map_in_browser(demo_run: Any, open_page) -> None:  # type: ignore[
 
 # ------------------------------------------------- legend and layers, from the HTML
 _LEGEND_ROW = re.compile(r'background:([^;"]+);border-radius:2px;"></span>([^<]*)</div>')
-_OVERLAY = re.compile(r'("(?:[^"\\]|\\.)*") : (geo_json_[0-9a-f]+),')  # JSON-quoted names
+_OVERLAY = re.compile(r'("(?:[^"\\]|\\.)*") : ((?:geo_json|feature_group)_[0-9a-f]+),')
 
 
 def _legend_rows(page: str) -> dict[str, str]:
@@ -305,6 +325,14 @@ def _geojson_layer(page: str, var: str) -> tuple[dict[str, Any], Any]:
     return json.loads(styler.group(1)), shapely.union_all([shape(f["geometry"]) for f in features])
 
 
+def _area_layers(page: str, group: str) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """A service-area overlay (a feature group): its fill's and outlines' styles, its area."""
+    fill_var, outline_var = re.findall(rf"(geo_json_[0-9a-f]+)\.addTo\({group}\);", page)
+    fill, area = _geojson_layer(page, fill_var)
+    outline, _ = _geojson_layer(page, outline_var)
+    return fill, outline, area
+
+
 @pytest.mark.parametrize(
     ("language", "before", "after", "covered"),
     [
@@ -312,9 +340,9 @@ def _geojson_layer(page: str, var: str) -> tuple[dict[str, Any], Any]:
             "en",
             "Service areas before",
             "Service areas after (new sites)",
-            "Covered 11% before → 75% after",
+            ": Covered 11% before → 75% after",
         ),
-        ("zh", "现有服务范围", "新增服务范围（新站点）", "覆盖率 11% 建设前 → 75% 建设后"),
+        ("zh", "现有服务范围", "新增服务范围（新站点）", "：覆盖率 建设前 11% → 建设后 75%"),
     ],
 )
 def test_legend_before_and_after_name_the_right_layers(  # type: ignore[no-untyped-def]
@@ -327,20 +355,365 @@ def test_legend_before_and_after_name_the_right_layers(  # type: ignore[no-untyp
     overlays = {json.loads(name): var for name, var in _OVERLAY.findall(page)}
     station = res.stations.geometry.iloc[0]  # S0 at node 0
     (site,) = res.sites.geometry  # c8 at node 8, 2.4 km east: its circle does not reach S0
-    style_before, area_before = _geojson_layer(page, overlays[before])
-    style_after, area_after = _geojson_layer(page, overlays[after])
-    # each label's colour is its own layer's colour, and the two differ
-    assert legend[before] == style_before["color"] == style_before["fillColor"]
-    assert legend[after] == style_after["color"] == style_after["fillColor"]
+    style_before, outline_before, area_before = _area_layers(page, overlays[before])
+    style_after, outline_after, area_after = _area_layers(page, overlays[after])
+    # each label's colour is its own layer's colour (fill and outlines), and the two differ
+    assert legend[before] == outline_before["color"] == style_before["fillColor"]
+    assert legend[after] == outline_after["color"] == style_after["fillColor"]
     assert legend[before] != legend[after]
     # each layer holds its own areas: before around the existing station, after the new site's
     assert area_before.contains(station)
     assert not area_before.contains(site)
     assert area_after.contains(site)
     assert not area_after.contains(station)
-    assert "dashArray" not in style_before
-    assert style_after["dashArray"] == "6 4"
+    assert "dashArray" not in outline_before
+    assert outline_after["dashArray"] == "6 4"
     assert style_before["fillOpacity"] < style_after["fillOpacity"]
     # the coverage line: 3 of 28 covered before, 21 of 28 after (see test_plan_map_in_browser)
     assert (res.share_before, res.share_after) == (pytest.approx(3 / 28), pytest.approx(0.75))
-    assert legend[f"Line town: {covered}"] == "transparent"
+    assert legend[f"Line town{covered}"] == "transparent"
+
+
+# -------------------------------------------------- phones, languages, datums, offline
+# every English word planner writes on a map; none may appear on a Chinese page
+ENGLISH_UI = [
+    "Roads",
+    "Existing stations",
+    "Worker station",
+    "Driver home",
+    "24-hour unattended station",
+    "Other station",
+    "Hours",
+    "Type",
+    '"Expressway"',  # as a road class (data names "Demo Expressway")
+    "National / trunk road",
+    "Arterial road",
+    "Local street",
+    "Footway / path",
+    "Legend",
+    "Demand (heat map)",
+    "Uncovered demand",
+    "Demand left uncovered",
+    "per hexagon",
+    "Service areas",
+    "service area of",
+    "new site",
+    "Freight routes",
+    "Trucks a day",
+    "Recommended worker stations",
+    "Recommended driver homes",
+    "Rank",
+    "Phase",
+    "Demand added",
+    "Trucks/day captured",
+    "Trucks/day passing",
+    "Cumulative coverage",
+    "Nearest existing station",
+    "Coordinates",
+    "GPS, OpenStreetMap",
+    "Amap, Tencent",
+    "Nothing to show",
+    "No new sites",
+    "Covered",
+    " before",
+    " after",
+    "trucks/day",
+    " km)",
+    "Car park",
+    "Truck park",
+    "Public toilets",
+    "Community centre",
+    "Fuel station",
+    "Truck fuel station",
+    "Service area",
+    "Logistics park",
+    "Candidate site",
+    " near ",
+    "Synthetic demo region",
+    "Road data",
+    "contributors",
+    "Siting plan",
+    "Layers",
+    "Zoom in",
+    "Zoom out",
+]
+VIEWPORTS = [(390, 844), (1440, 900)]
+ZH_TITLE = "户外劳动者服务站与司机之家 — 虚构示例区域"
+
+
+@pytest.fixture(scope="module")
+def demo_pages(demo_run: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The demo's map.html (English) and the same plans mapped in Chinese.
+
+    The Chinese page renames the two plans as a Chinese user would name them
+    (plan names are the user's words, shown as given).
+    """
+    plans = [
+        dataclasses.replace(demo_run.workers, name="示例区域户外劳动者服务站"),
+        dataclasses.replace(demo_run.homes, name="示例区域司机之家"),
+    ]
+    zh = save_map(
+        plan_map(plans, tiles=None, language="zh", title=ZH_TITLE),
+        tmp_path_factory.mktemp("zh") / "map.html",
+        offline=True,
+    )
+    return {"en": demo_run.paths["map"], "zh": zh, "run": demo_run}
+
+
+def _hover_hexagon(page: Any) -> str:
+    """Hover the centre of an uncovered hexagon (projected with the page's map); its tooltip."""
+    point = page.js(
+        """() => { let found = null;
+        MAP.eachLayer(l => { if (found || !l.feature ||
+                                 l.feature.properties.uncovered === undefined) return;
+            const p = MAP.latLngToContainerPoint(l.getBounds().getCenter());
+            const r = MAP.getContainer().getBoundingClientRect();
+            const x = r.left + p.x, y = r.top + p.y;
+            const top = document.elementFromPoint(x, y);
+            if (top && top.tagName === 'CANVAS') found = [x, y]; });
+        return found; }"""
+    )
+    assert point is not None, "no uncovered hexagon is free to hover"
+    page.page.mouse.move(point[0], point[1])
+    page.page.wait_for_timeout(300)
+    return " ".join(page.page.locator(".leaflet-tooltip").all_inner_texts())
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("size", VIEWPORTS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_demo_page_on_phone_and_desktop(  # type: ignore[no-untyped-def]
+    demo_pages, open_page, language: str, size: tuple[int, int]
+) -> None:
+    width, height = size
+    page = open_page(demo_pages[language], wait_ms=200)
+    page.page.set_viewport_size({"width": width, "height": height})
+    page.page.reload()
+    page.page.wait_for_timeout(1500)
+    assert page.errors == []
+    assert page.js("() => document.scrollingElement.scrollWidth <= innerWidth")
+    title = ZH_TITLE if language == "zh" else "Worker stations and driver homes"
+    assert title in page.page.title()
+    expanded = page.page.locator(".leaflet-control-layers-expanded").count()
+    assert expanded == (0 if width < 700 else 1)
+    legend_open = page.js("() => document.querySelector('.planner-legend details').open")
+    assert legend_open == (width >= 700)
+    tip = _hover_hexagon(page)
+    assert ("规划后仍未覆盖的需求" if language == "zh" else "Demand left uncovered") in tip
+    popups = _popups(page, ".planner-rank")
+    assert len(popups) == 8
+    label = "坐标 WGS84" if language == "zh" else "Coordinates WGS84"
+    assert all(re.search(label + r".*\b1\d\d\.\d{6},\d\d\.\d{6}\b", p) for p in popups)
+    scale = page.page.inner_text(".leaflet-control-scale")
+    assert re.fullmatch(r"\d+ k?m", scale.strip()), scale
+    assert page.screenshot(f"demo_{language}_{width}x{height}").stat().st_size > 20_000
+    # every station's and new site's own service area, each named in its tooltip
+    areas = page.js(
+        """() => { const out = []; MAP.eachLayer(l => {
+            if (l.feature && l.feature.properties.area) out.push(l.feature.properties.area); });
+            return out; }"""
+    )
+    runs = [demo_pages["run"].workers, demo_pages["run"].homes]
+    assert len(areas) == sum(len(r.service_areas) for r in runs) > 14
+    if language == "zh":
+        text = [page.page.inner_text("body"), tip, *popups, page.page.title()]
+        text += page.js(
+            "() => [...document.querySelectorAll('[title],[aria-label]')]"
+            ".map(e => (e.title || '') + ' ' + (e.getAttribute('aria-label') || ''))"
+        )
+        # the map's script holds every layer name, popup, tooltip and feature label
+        text.append(demo_pages["zh"].read_text(encoding="utf-8").split("</body>", 1)[1])
+        found = sorted({word for word in ENGLISH_UI for t in text if word in t})
+        assert found == []
+
+
+def _numbers(text: str) -> np.ndarray:
+    return np.array([float(v) for v in re.findall(r"-?\d+\.\d+", text)])
+
+
+def _drawn_coordinates(page: str) -> dict[str, np.ndarray]:
+    """Every coordinate drawn: GeoJSON layers (lon, lat), heat points and markers (lat, lon)."""
+    geo = [
+        np.array(re.findall(r"\[(-?\d+\.\d+), (-?\d+\.\d+)\]", m.group(1)), dtype=float)
+        for m in re.finditer(r"geo_json_\w+_add\((\{.*\})\);", page)
+    ]
+    heat = re.search(r"L\.heatLayer\(\s*(\[\[.*\]\]),", page)
+    markers = re.findall(r"L\.(?:marker|circleMarker)\(\s*\[(-?\d+\.\d+), (-?\d+\.\d+)\]", page)
+    return {
+        "geojson": np.vstack(geo),
+        "heat": _numbers(heat.group(1)).reshape(-1, 3)[:, [1, 0]] if heat else np.zeros((0, 2)),
+        "markers": np.array(markers, dtype=float)[:, ::-1],
+    }
+
+
+def test_amap_tiles_shift_every_layer_to_gcj02(line_network) -> None:  # type: ignore[no-untyped-def]
+    res = line_plan(line_network, service_areas=True).site(p=1)
+    plain = _drawn_coordinates(render_page(plan_map(res, tiles=None)))
+    amap_page = render_page(plan_map(res, tiles="amap"))
+    assert "webrd0{s}.is.autonavi.com/appmaptile" in amap_page
+    assert "openstreetmap.org/{z}" not in amap_page
+    amap = _drawn_coordinates(amap_page)
+    for layer in ("geojson", "heat", "markers"):
+        wgs, gcj = plain[layer], amap[layer]
+        assert len(wgs) == len(gcj) > 0, layer
+        expected = np.column_stack(from_wgs84(wgs[:, 0], wgs[:, 1], "gcj02"))
+        step = 1e-4 if layer == "heat" else 2e-6  # heat points on a 1e-4 degree grid
+        # (rings may start at another vertex: compare as point sets, both ways)
+        assert cKDTree(gcj).query(expected)[0].max() < step, layer
+        assert cKDTree(expected).query(gcj)[0].max() < step, layer
+        assert np.abs(gcj - wgs).min() > 1e-3, layer  # a real shift (~500 m in Shenzhen)
+    assert "none" not in str(render_page(plan_map(res, tiles="none")).count("tileLayer"))
+    assert "L.tileLayer(" not in render_page(plan_map(res, tiles="none"))
+
+
+def test_popups_give_coordinates_in_the_users_datum(line_network) -> None:  # type: ignore[no-untyped-def]
+    res = line_plan(line_network).site(p=1)
+    site = res.sites.geometry.iloc[0]
+    page = html.unescape(render_page(plan_map(res, tiles=None, datum="GCJ-02")))
+    lon, lat = from_wgs84(site.x, site.y, "gcj02")
+    assert "Coordinates GCJ-02 (Amap, Tencent): " in page
+    assert f'<span class="planner-coords">{lon:.6f},{lat:.6f}</span>' in page
+    assert f'<span class="planner-coords">{site.x:.6f},{site.y:.6f}</span>' in page
+    plain = html.unescape(render_page(plan_map(res, tiles=None)))
+    assert "GCJ-02" not in plain
+    assert "Coordinates WGS84 (GPS, OpenStreetMap): " in plain
+    from planner import DatumError
+
+    with pytest.raises(DatumError, match="unknown datum"):
+        plan_map(res, tiles=None, datum="mars")
+
+
+def _named_line_network(line_network: Any, names: list[Any], highway: Any) -> Any:
+    graph = line_network.graph.copy()
+    for _u, _v, data in graph.edges(data=True):
+        data["name"] = names
+        data["highway"] = highway
+    return network_from_graph(graph, modes=list(line_network.modes.values()))
+
+
+def test_unnamed_sites_are_named_by_kind_and_nearest_road(line_network) -> None:  # type: ignore[no-untyped-def]
+    net = _named_line_network(line_network, "Jianshe Road", "primary")
+    sites = points_gdf(
+        [(1500.0, 50.0), (2400.0, 0.0), (900.0, 5000.0), (300.0, 0.0)],
+        kind=["toilets", "parking", "toilets", "community_centre"],
+        name=[float("nan"), "nan", None, "Union hall"],
+    )
+    assert site_names(sites, net).tolist() == [
+        "Public toilets near Jianshe Road",
+        "Car park near Jianshe Road",
+        "Public toilets",  # 5 km from any road: its kind alone
+        "Union hall",
+    ]
+    assert site_names(sites, net, language="zh").tolist() == [
+        "公厕（Jianshe Road旁）",
+        "停车场（Jianshe Road旁）",
+        "公厕",
+        "Union hall",
+    ]
+    inputs = line_inputs()
+    candidates = inputs["candidates"].assign(name=[None, None, None])
+    res = line_plan(net, candidates=candidates).site(p=1)
+    page = render_page(plan_map(res, tiles=None, language="zh"))
+    assert "停车场（Jianshe Road旁）" in page
+    assert "parking c8" not in page  # the former "kind id" name
+
+
+def test_same_inputs_give_the_same_bytes(line_network) -> None:  # type: ignore[no-untyped-def]
+    # osmnx merges edges into name and class lists in set order, which changes between runs
+    names, classes = ["Jianshe Road", "Renmin Road"], ["tertiary", "primary"]
+    one = _named_line_network(line_network, names, classes)
+    two = _named_line_network(line_network, names[::-1], classes[::-1])
+    pages = [render_page(network_map(n, tiles=None), offline=True) for n in (one, two)]
+    assert pages[0] == pages[1]
+    assert "Jianshe Road / Renmin Road" in pages[0]
+    assert '"class": "Arterial road", "colour": "#85929e"' in pages[0]  # primary wins
+
+
+def test_road_colours_are_muted_and_unlike_every_site_colour() -> None:
+    from planner import maps
+    from planner._map_parts import _LOCAL, _PATH, _ROAD_CLASSES, STATION_COLOURS
+
+    roads = {c for _, c, _ in _ROAD_CLASSES.values()} | {_LOCAL[1], _PATH[1]}
+    others = set(STATION_COLOURS.values()) | set(maps._NEW_COLOURS.values())
+    others |= set(maps._AREA_COLOURS.values()) | set(maps._PHASE_COLOURS)
+    others |= set(maps._VOLUME_CLASSES) | set(maps._HEX_COLOURS)
+
+    def rgb(colour: str) -> np.ndarray:
+        return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+
+    for road in roads:
+        saturation = colorsys.rgb_to_hsv(*rgb(road))[1]
+        assert saturation < 0.3, road
+        distance = min(np.abs(rgb(road) - rgb(other)).sum() for other in others)
+        assert distance > 0.25, road
+
+
+def test_legend_classes() -> None:
+    from planner.maps import _classes
+
+    cls, texts = _classes(np.full(7, 2.0), 5)
+    assert texts == ["≤ 0.5", "0.5 – 1", "1 – 1.5", "1.5 – 2"]
+    assert cls.tolist() == [3] * 7
+    cls, texts = _classes(np.array([1, 1, 2, 3, 4, 7, 9, 30, 120, 464.0]), 5)
+    # quantiles 1, 3, 7, 30 rounded up to 1, 5, 10, 50
+    assert texts == ["≤ 1", "1 – 5", "5 – 10", "10 – 50", "50 – 464"]
+    assert cls.tolist() == [0, 0, 1, 1, 1, 2, 2, 3, 4, 4]
+
+
+@pytest.mark.browser
+def test_service_areas_per_station(line_network, open_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    res = line_plan(line_network, service_areas=True).site(p=1)
+    page = open_page(save_map(plan_map(res, tiles=None), tmp_path / "a.html", offline=True))
+    areas = page.js(
+        """() => { const out = [];
+        MAP.eachLayer(l => { if (l.feature && l.feature.properties.area)
+                                 out.push(l.feature.properties.area); });
+        return out.sort(); }"""
+    )
+    assert len(areas) == len(res.service_areas) == 2
+    assert areas == [
+        "2.5-minute service area of Station zero",
+        "2.5-minute service area of new site 1: Parking",
+    ]
+
+
+@pytest.mark.browser
+def test_notebook_maps_are_offline(line_network, browser) -> None:  # type: ignore[no-untyped-def]
+    res = line_plan(line_network).site(p=1)
+    cell = res.map(tiles=None)._repr_html_()
+    inner = html.unescape(re.search(r'srcdoc="([^"]*)"', cell).group(1))  # type: ignore[union-attr]
+    assert re.findall(r'<script[^>]+src="http', inner) == []
+    assert re.findall(r'<link[^>]+href="http', inner) == []
+    page = browser.new_page()
+    try:
+        # nothing may leave the machine: every request but the page itself fails
+        page.route("**/*", lambda route: route.abort())
+        page.set_content(cell)
+        page.wait_for_timeout(800)
+        frame = page.frames[1]
+        assert frame.evaluate("() => typeof L") == "object"
+        assert frame.locator(".planner-site").count() == 1
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_dense_demand_heat_stays_graded(line_network, open_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a dense city: 60,000 points in 40 clusters over 3 km x 3 km
+    rng = np.random.default_rng(3)
+    centres = rng.uniform([-1200, -1500], [1800, 1500], size=(40, 2))
+    sizes = rng.lognormal(0, 1.0, 40)
+    k = rng.choice(40, size=48_000, p=sizes / sizes.sum())
+    xy = np.vstack(
+        [
+            centres[k] + rng.normal(0, 90, (len(k), 2)),
+            rng.uniform([-1200, -1500], [1800, 1500], (12_000, 2)),
+        ]
+    )
+    demand = points_gdf(xy, weight=rng.integers(1, 5, len(xy)).astype(float), group="rider")
+    res = line_plan(line_network, demand=demand).site(p=1)
+    page = open_page(save_map(plan_map(res, tiles=None), tmp_path / "d.html", offline=True))
+    red, coloured = _heat_pixels(page)
+    assert coloured > 200_000
+    assert red / coloured < 0.2, f"{red / coloured:.0%} of the heat map is at full colour"
+    page.screenshot("plan_map_dense_heat")

@@ -19,6 +19,7 @@ from planner.network import (
     DEFAULT_MODES,
     TravelMode,
     _cache_path,
+    network_from_bbox,
     network_from_graph,
     network_from_graphml,
     network_from_osm,
@@ -276,7 +277,48 @@ def _online() -> bool:
 @pytest.mark.skipif(_online(), reason="this machine is online; the offline error cannot show")
 def test_place_offline_error(tmp_path: Path) -> None:
     with pytest.raises(OfflineError, match=r"network_from_osm\(path\)"):
-        network_from_place("Futian District, Shenzhen, China", cache_dir=tmp_path)
+        network_from_place("Futian District, Shenzhen, China", cache_dir=tmp_path, timeout=5)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_place_with_server_unreachable_fails_at_once(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import osmnx as ox
+
+    # a port nobody listens on: the connection is refused, as for a machine offline
+    monkeypatch.setattr(ox.settings, "nominatim_url", f"http://127.0.0.1:{_free_port()}/")
+    with pytest.raises(OfflineError) as caught:
+        network_from_place("Xincheng District, Hohhot", cache_dir=tmp_path, timeout=5)
+    text = str(caught.value)
+    assert "place 'Xincheng District, Hohhot'" in text
+    assert "[network] osm = 'extract.osm.pbf'" in text
+    assert "ConnectionRefusedError" in text
+
+
+def test_download_timeout_is_the_users(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import osmnx as ox
+
+    # a server that accepts the connection and never answers (a black hole after connect)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/"
+        monkeypatch.setattr(ox.settings, "nominatim_url", url)
+        monkeypatch.setattr(ox.settings, "overpass_url", url)
+        monkeypatch.setattr(ox.settings, "use_cache", False)
+        # requests names the read timeout it was given: the user's, not osmnx's 180 s
+        with pytest.raises(OfflineError, match=r"ReadTimeout: .*read timeout=1\b"):
+            network_from_place("Saihan District, Hohhot", cache_dir=tmp_path, timeout=1)
+    assert ox.settings.requests_timeout != 1  # osmnx's setting is restored
+
+
+def test_download_timeout_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"timeout must be a positive number"):
+        network_from_bbox((111.6, 40.8, 111.7, 40.9), cache_dir=tmp_path, timeout=0)
 
 
 # ----------------------------------------------------------------- real data

@@ -102,4 +102,26 @@ def test_bring_your_own_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     # GCJ-02 stations converted back land on the roads (unconverted they would be ~500 m off)
     maximum = float(re.search(r"max\s+([\d.]+)", described).group(1))  # type: ignore[union-attr]
     assert maximum < 60
+    # communities with a population: the share within 15 minutes, per district and for all
+    districts = _text(cells[5])
+    assert "communities_share_after" in districts
+    assert "all" in districts
     assert not list(tmp_path.glob("my_stations.csv"))  # the notebook cleans up after itself
+
+
+@pytest.mark.slow
+def test_province_driver_homes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cells = _run("province_driver_homes.ipynb", tmp_path, monkeypatch)
+    assert "348 routes, 40,001 trucks a day, 139 candidate sites, 4 existing homes" in _text(
+        cells[0]
+    )
+    assert "optimal" in _text(cells[1])
+    phases = _text(cells[2])
+    assert "before" in phases
+    assert "after phase 1" in phases
+    ran = _text(cells[3])
+    assert "asked: rest_interval | ran: RestIntervalCoverage" in ran
+    assert "rest interval" in _text(cells[4])
+    page = _text(cells[6]).lower()
+    assert "leaflet" in page
+    assert "programme by phase" in page

@@ -186,7 +186,9 @@ def test_to_files_writes_every_output(line: Any, tmp_path: Path) -> None:
         "map.html",
         "report.html",
         "run.json",
+        "sites.csv",
         "sites.geojson",
+        "sites.xlsx",
     ]
     assert {p.stat().st_mode & 0o777 for p in paths.values()} == {0o644}
     sites = gpd.read_file(paths["sites"])
@@ -212,7 +214,9 @@ def test_demo_worker_stations_against_planner_coverage(demo_run: Any) -> None:
         "map.html",
         "report.html",
         "run.json",
+        "sites.csv",
         "sites.geojson",
+        "sites.xlsx",
     ]
     assert res.sites["rank"].tolist() == list(range(1, len(res.sites) + 1))
     assert (np.diff(res.sites["added"].to_numpy()) <= 1e-9).all()
@@ -333,7 +337,8 @@ def test_driver_homes_on_a_long_corridor_meet_the_rest_rule() -> None:
     assert captured.share_after == pytest.approx(1.0)
     assert captured.demand["served_after"].tolist() == [False, True]
     assert not any("rest-interval model" in n for n in captured.notes)
-    with pytest.raises(InputError, match="worker stations only"):
+    # a budget needs costs: a cost column or a subsidy per home
+    with pytest.raises(InputError, match="subsidy_per_home"):
         plan.site(budget=3.0)
 
 
@@ -456,3 +461,39 @@ def test_driver_homes_route_passing_a_site_twice() -> None:
     assert one.share_before == 0
     assert one.demand["served_after"].tolist() == [True]
     assert one.share_after == pytest.approx(1.0)
+
+
+def test_stations_off_the_network_are_warned_about_and_listed(line: Any) -> None:
+    from planner._errors import OffNetworkWarning
+
+    stations = points_gdf(
+        [(0.0, 0.0), (1500.0, 2000.0)],
+        index=pd.Index(["S0", "S9"]),
+        name=["Station zero", "远站"],
+        kind=["worker_station", "worker_station"],
+        hours=["24/7", "24/7"],
+    )
+    candidates = _candidates()
+    far_site = points_gdf([(600.0, 900.0)], index=pd.Index(["c_far"]), name=["Field"])
+    with pytest.warns(OffNetworkWarning) as record:
+        res = _plan(line, stations=stations, candidates=pd.concat([candidates, far_site])).site(p=3)
+    text = str(record[0].message)
+    assert "1 of 2 existing stations lie more than 500 m from the ebike network" in text
+    assert "远站 (2,000 m)" in text
+    assert "result.off_network" in text
+    table = res.off_network.set_index("site")
+    assert table.loc["S9", "role"] == "station"
+    assert table.loc["S9", "name"] == "远站"
+    assert table.loc["S9", "distance_m"] == pytest.approx(2000.0, abs=1.0)
+    assert table.loc["c_far", "role"] == "candidate"
+    assert table.loc["c_far", "distance_m"] == pytest.approx(900.0, abs=1.0)
+    assert any("远站" in n for n in res.notes)
+    assert any("1 candidate sites lie more than 500 m" in n for n in res.notes)
+    # the station off the network covers no one: the same plan as without it
+    assert list(res.sites.index) == ["c8", "c5"]
+
+
+def test_no_off_network_table_when_everything_snaps(line: Any) -> None:
+    res = _plan(line).site(p=1)
+    assert len(res.off_network) == 0
+    assert list(res.off_network.columns) == ["role", "site", "name", "distance_m"]

@@ -25,7 +25,8 @@ def test_curve_svg_places_points_and_marks_the_chosen_p() -> None:
     assert [float(c.get("cx", "")) for c in circles] == [52.0, 258.0, 464.0]
     assert [float(c.get("cy", "")) for c in circles] == [240.0, 114.0, 30.0]
     assert [c.get("data-p") for c in circles if c.get("class") == "chosen"] == ["1"]
-    assert "chosen p = 1: 80.0%" in "".join(root.itertext())
+    assert "chosen: 80.0% with 1 new" in "".join(root.itertext())
+    assert "选定：新建 1 个，80.0%" in curve_svg(curve, chosen_p=1, language="zh")
     empty = curve_svg(pd.DataFrame({"p": [], "share": []}))
     assert "nothing could be sited" in empty
 
@@ -47,11 +48,12 @@ def test_bar_svg_widths_are_proportional_to_shares() -> None:
     }
     # 270 px of bar for 100 %
     assert bars == {
-        ("all demand", "before"): 135.0,
-        ("all demand", "after"): 202.5,
-        ("group: rider", "before"): 67.5,
-        ("group: rider", "after"): 270.0,
+        ("All demand", "before"): 135.0,
+        ("All demand", "after"): 202.5,
+        ("delivery riders", "before"): 67.5,
+        ("delivery riders", "after"): 270.0,
     }
+    assert "外卖骑手" in bar_svg(table, language="zh")
 
 
 def test_report_page_in_browser(line_network, open_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -61,22 +63,36 @@ def test_report_page_in_browser(line_network, open_page, tmp_path: Path) -> None
     assert page.errors == []
     text = page.page.inner_text("body")
     assert "Line town" in page.page.inner_text("h1")
+    assert page.page.title() == "Line town"
     params = page.page.locator("table.parameters").inner_text()
-    assert re.search(r"cutoff_min\s+2\.5", params)
+    assert re.search(r"Travel time limit\s+2\.5 min", params)
     assert "None" not in params  # settings that do not apply (budget, phases) are left out
-    first = page.page.locator("table.coverage tr").nth(1).all_inner_texts()[0].split("\t")
-    assert first[:2] == ["all", "all"]
-    assert first[-3:] == ["10.7%", "75.0%", "64.3%"]
+    solved = page.page.locator("table.solved").inner_text()
+    assert re.search(r"Model that ran\s+maximal covering", solved)
+    assert "within 2.5 min by e-bike over the road network" in solved
+    first = page.page.locator("table.coverage tbody tr").nth(0).all_inner_texts()[0].split("\t")
+    # 11 points, weight 28; S0 covers d0-d2 (3), c8 adds d6-d10 (18): 3/28 -> 21/28
+    assert first == ["All demand", "11", "28", "10.7%", "75.0%", "64.3%"]
     rows = page.page.locator("table.sites tbody tr").all_inner_texts()
     assert len(rows) == 1
-    assert rows[0].split("\t")[:3] == ["c8", "1", "Parking"]
+    cells = rows[0].split("\t")
+    assert cells[:3] == ["1", "Parking", "parking"]
+    assert cells[3:6] == ["", "18", "64.3%"]  # no named road on the line; adds 18
+    alloc = page.page.locator("table.allocation tbody tr").all_inner_texts()
+    # S0 serves d0-d2 (weight 3, 0/1/2 min); c8 serves d6-d10 (5,5,5,1,2 at 2,1,0,1,2 min)
+    assert [r.split("\t") for r in alloc] == [
+        ["Station zero", "existing", "", "3", "3", "1.0", "2.0"],
+        ["Parking", "recommended", "1", "18", "5", "1.1", "2.0"],
+    ]
     solver = page.page.locator("table.solver").inner_text()
-    assert re.search(r"status\s+optimal", solver)
-    assert re.search(r"gap\s+0\.0%", solver)
+    assert re.search(r"Status\s+optimal", solver)
+    assert re.search(r"Gap\s+0\.00%", solver)
     assert page.page.locator("svg.planner-curve circle.chosen").get_attribute("data-p") == "1"
     assert page.page.locator("svg.planner-bars rect[data-state]").count() == 6
     assert page.page.locator("iframe.map").get_attribute("src") == "map.html"
     assert "OpenStreetMap contributors" in text
+    files = page.page.locator("table.files").inner_text()
+    assert re.search(r"sites.geojson.*WGS84", files)
     frame = page.page.frame_locator("iframe.map")
     assert frame.locator(".leaflet-container").count() == 1
     assert page.screenshot("report_line").stat().st_size > 10_000
@@ -91,7 +107,7 @@ def test_empty_report_says_why(line_network, open_page, tmp_path: Path) -> None:
         "p.empty"
     )
     assert "nothing could be sited" in page.page.text_content("svg.planner-curve")
-    assert re.search(r"status\s+optimal", page.page.inner_text("table.solver"))
+    assert re.search(r"Status\s+optimal", page.page.inner_text("table.solver"))
 
 
 def test_report_with_the_map_embedded(line_network, open_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -123,6 +139,185 @@ def test_demo_report_in_browser(demo_run: Any, open_page) -> None:  # type: igno
     assert chosen.count() == 2
     assert chosen.nth(0).get_attribute("data-p") == str(len(demo_run.workers.sites))
     summary = page.page.locator("table.summary").inner_text()
-    assert "rest rule met after" in summary
+    assert "Routes meeting the rest rule, after" in summary
     assert "nan" not in summary.split()  # figures that do not apply are blank
+    # the driver-home report says which model ran (from the result's record) and what
+    # "covered" means for it
+    solved = sections.nth(1).locator("table.solved").inner_text()
+    ran = demo_run.homes.locate.model
+    words = {"FlowCapture": "flow capturing", "RestIntervalCoverage": "rest-interval coverage"}
+    assert re.search(rf"Model that ran\s+{words[ran]}", solved)
+    assert "a truck route is covered when" in solved
     page.screenshot("report_demo")
+
+
+# ----------------------------------------------------------- phone, desktop, Chinese
+#: English words of the report's interface: none may appear in the Chinese report.
+ENGLISH_UI = (
+    "Summary",
+    "What was solved",
+    "Coverage before and after",
+    "Recommended sites",
+    "Who each site serves",
+    "How it was solved",
+    "Inputs and settings",
+    "Files in this folder",
+    "Open the map",
+    "Covered before",
+    "Covered after",
+    "Model that ran",
+    "covered",
+    "demand weight",
+    "trucks a day",
+    "trucks/day",
+    "Rank",
+    "Name",
+    "Type",
+    "Nearest existing station",
+    "Serves",
+    "Longest",
+    "Mean travel time",
+    "before",
+    "after",
+    "optimal",
+    "existing",
+    "recommended",
+    "new sites",
+    "chosen",
+    "Solver",
+    "Gap",
+    "Travel mode",
+    "e-bike",
+    "riders",
+    "couriers",
+    "All demand",
+    "Worker group",
+    "Demand source",
+    "GPS stops",
+    "parking",
+    "fuel",
+    "min",
+    "flow capturing",
+    "rest-interval",
+    "rest rule",
+    "Road data",
+    "Made with",
+    "n/a",
+    "group_by",
+    "weight_before",
+    "added_share",
+    "nearest_station_m",
+    "FlowCapture",
+    "RestIntervalCoverage",
+    "MCLP",
+)
+SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
+
+
+def _visit(browser: Any, path: Path, size: str) -> Any:
+    width, height = SIZES[size]
+    page = browser.new_page(
+        viewport={"width": width, "height": height},
+        is_mobile=size == "phone",
+        has_touch=size == "phone",
+        device_scale_factor=2 if size == "phone" else 1,
+    )
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.resolve().as_uri())
+    page.wait_for_timeout(1200)
+    return page, errors
+
+
+@pytest.fixture(scope="module")
+def demo_reports(demo_run: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The demo's report in English (as run) and in Chinese (the same plans)."""
+    import dataclasses
+
+    from planner.outputs import write_outputs
+
+    zh = [
+        dataclasses.replace(demo_run.workers, name="户外劳动者服务站——合成演示区域"),
+        dataclasses.replace(demo_run.homes, name="司机之家——合成演示区域"),
+    ]
+    folder = tmp_path_factory.mktemp("zh")
+    paths = write_outputs(
+        zh, folder, tiles=None, language="zh", datum="gcj02", title="合成演示区域"
+    )
+    return {"en": demo_run.paths["report"], "zh": paths["report"]}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_demo_report_fits_the_screen(browser, demo_reports, language: str, size: str) -> None:  # type: ignore[no-untyped-def]
+    page, errors = _visit(browser, demo_reports[language], size)
+    try:
+        assert errors == []
+        fit = page.evaluate(
+            "({sw: document.documentElement.scrollWidth, iw: window.innerWidth,"
+            " bw: document.body.scrollWidth, title: document.title,"
+            " lang: document.documentElement.lang})"
+        )
+        assert fit["sw"] <= fit["iw"], fit
+        assert fit["bw"] <= fit["iw"], fit
+        assert fit["iw"] == SIZES[size][0]  # the viewport meta: the page is laid out at 390 px
+        assert fit["title"]
+        assert fit["lang"] == {"en": "en", "zh": "zh-CN"}[language]
+        # wide tables scroll inside their own box, never the page
+        boxes = page.evaluate(
+            "[...document.querySelectorAll('table')].map(t => t.parentElement.className)"
+        )
+        assert boxes
+        assert set(boxes) == {"scroll"}
+        # text cells are left-aligned, numbers right-aligned
+        align = page.evaluate(
+            "[...document.querySelectorAll('table.sites td')].map(td =>"
+            " [td.className, getComputedStyle(td).textAlign])"
+        )
+        assert {a for c, a in align if c != "num"} == {"left"}
+        assert {a for c, a in align if c == "num"} == {"right"}
+        page.screenshot(path=str(_artifact(f"report_demo_{language}_{size}")), full_page=True)
+    finally:
+        page.close()
+
+
+def _artifact(name: str) -> Path:
+    from tests.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / f"{name}.png"
+
+
+@pytest.mark.browser
+def test_chinese_report_has_no_english_interface(browser, demo_run, demo_reports) -> None:  # type: ignore[no-untyped-def]
+    page, errors = _visit(browser, demo_reports["zh"], "desktop")
+    try:
+        assert errors == []
+        # what a reader sees, plus the charts' text
+        text = page.inner_text("body") + page.evaluate(
+            "[...document.querySelectorAll('svg')].map(s => s.textContent).join(' ')"
+        )
+        # names of places and ids are the data's, not the interface's
+        data: set[str] = set()
+        for res in (demo_run.workers, demo_run.homes):
+            for frame in (res.sites, res.stations):
+                for column in ("name", "nearest_road", "nearest_station"):
+                    if column in frame:
+                        data |= {v for v in frame[column] if isinstance(v, str)}
+                data |= {str(i) for i in frame.index}
+        for name in sorted(data, key=len, reverse=True):
+            text = text.replace(name, "")
+        found = [word for word in ENGLISH_UI if re.search(rf"\b{re.escape(word)}\b", text)]
+        assert found == []
+        assert "覆盖" in text
+        assert "司机之家" in text
+        assert "分钟" in text
+        # and the English one has them (the list is of words the page really shows)
+        page_en, _ = _visit(browser, demo_reports["en"], "desktop")
+        english = page_en.inner_text("body")
+        page_en.close()
+        shown = [word for word in ENGLISH_UI if re.search(rf"\b{re.escape(word)}\b", english)]
+        assert len(shown) >= 30
+    finally:
+        page.close()

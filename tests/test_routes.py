@@ -19,7 +19,6 @@ from planner.locate.flows import FlowCapture, RestIntervalCoverage
 from planner.routes import (
     MapMatcher,
     driver_home_candidates,
-    driver_home_plan,
     flows_from_paths,
     match_traces,
     route_od,
@@ -642,35 +641,3 @@ def test_demo_driver_home_recommendation(demo_net: Any, demo_flows: Any) -> None
     served = short.demand[short.demand["served"]]
     assert (served["max_gap"] <= 10 / 60 + 1e-9).all()
     assert (short.demand["servable"] == short.demand["served"]).all()
-
-
-def test_driver_home_plan_on_demo(demo_flows: Any) -> None:
-    from planner import datasets
-
-    cands = driver_home_candidates(datasets.demo_path("demo_region.osm.bz2"))
-    st = datasets.demo_stations()
-    homes = st[st["kind"] == "driver_home"]
-    plan = driver_home_plan(demo_flows, cands, existing=homes, p=1, interval_h=0.25)
-    reasons = plan.sites["reason"].value_counts()
-    assert reasons["existing"] == 2
-    assert reasons["flow capture"] == 1
-    rest_sites = plan.sites.index[plan.sites["reason"] == "rest interval"]
-    assert plan.rest.gap == 0.0
-    assert len(rest_sites) == plan.rest.objective
-    served = plan.routes[plan.routes["servable"]]
-    assert served["served"].all()
-    assert (served["max_gap_h"] <= 0.25 + 1e-9).all()
-    assert (plan.sites.loc[~plan.sites["existing"], "passing_volume"] >= 30).all()
-    # every rest site is needed: dropping one leaves a route with a gap over 15 minutes
-    inc = demo_flows.site_incidence(
-        pd.concat([cands, homes.set_axis([f"existing:{i}" for i in homes.index])])
-    )
-    on = inc.table[inc.table["detour_s"] == 0]
-    for drop in rest_sites:
-        keep = set(plan.sites.index[plan.sites["reason"] != "flow capture"]) - {drop}
-        broken = False
-        for label, row in demo_flows.routes.iterrows():
-            stops = on[(on["route"] == label) & on["site"].isin(keep)]["position_s"] / 3600
-            gaps = np.diff(np.r_[0.0, np.sort(stops.to_numpy()), row["time_s"] / 3600])
-            broken |= bool(gaps.max() > 0.25 + 1e-9)
-        assert broken

@@ -126,9 +126,9 @@ def test_every_problem_reported_at_once_with_keys_and_fixes(folder: Path) -> Non
         ('name = "x"\n[network]\ndemo = true\n[model]\np = 5\nphases = [2, 2]\n', "add up to 4"),
         ('name = "x"\n[network]\ndemo = true\n[model]\nphases = [2, -1]\n', "whole numbers >= 0"),
         (
-            'name = "x"\nprogramme = "driver_homes"\n[network]\ndemo = true\n[routes]\n'
-            "demo = true\n[model]\nphases = [1, 1]\n",
-            "phases is for worker-station",
+            # driver homes take phases and budgets now; a subsidy per home is theirs alone
+            'name = "x"\n[network]\ndemo = true\n[model]\np = 2\nsubsidy_per_home = 1.0\n',
+            "subsidy_per_home is the cost of a new driver home",
         ),
         (
             'name = "x"\nprogramme = "driver_homes"\n[network]\ndemo = true\n[routes]\n'
@@ -275,3 +275,177 @@ def test_numeric_checks_at_their_boundaries(
     assert fields == [field] or (key == "bbox" and fields == [field, "[network]"])
     assert str(caught.value).count(f"{key} = {value!r} must ") == 1
     assert f"field '{field}'" in str(caught.value)
+
+
+# ------------------------------------------------------------------ the input files
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _files_scenario(folder: Path, *, stations: str, extra: str = "") -> Path:
+    text = f"""
+name = "Hohhot union stations"
+
+[network]
+osm = "roads.osm"
+
+[stations]
+path = "{stations}"
+{extra}
+
+[model]
+p = 10
+"""
+    path = folder / "hohhot.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_check_inputs_reports_every_problem_of_every_file_at_once(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+    from planner.scenario import check_inputs
+
+    openpyxl = pytest.importorskip("openpyxl")
+    (tmp_path / "roads.osm").write_text("these are not roads", encoding="utf-8")
+    (tmp_path / "驿站.csv").write_bytes(
+        "编号,站点名称,经度,纬度\n1,新城驿站,111.67,40.81\n1,赛罕驿站,111.68,四十\n".encode("gbk")
+    )
+    book = openpyxl.Workbook()
+    book.active.append(["名称", "X坐标", "Y坐标"])
+    book.active.append(["社区中心", 111.69, 40.82])
+    book.save(tmp_path / "候选.xlsx")
+    (tmp_path / "gps.csv").write_text(
+        "骑手,定位时间,lng,lat\nr1,2024-05-01 08:00:00,111.67,40.81\nr1,soon,111.67,40.81\n",
+        encoding="utf-8",
+    )
+    extra = (
+        '\n[candidates]\npath = "候选.xlsx"\ndatum = "gcj02"\n'
+        '\n[demand]\ntraces = "gps.csv"\ndatum = "wgs84"\n'
+    )
+    path = _files_scenario(tmp_path, stations="驿站.csv", extra=extra)
+    scenario = load_scenario(path)  # the scenario itself is valid
+    problems = check_inputs(scenario)
+    where = sorted(
+        (Path(p.file).name if p.file else "", p.row or 0, p.field or "") for p in problems
+    )
+    assert where == sorted(
+        [
+            ("roads.osm", 0, "[network] osm"),
+            ("驿站.csv", 0, "[stations] datum"),
+            ("驿站.csv", 2, "编号"),
+            ("驿站.csv", 2, "纬度"),
+            ("候选.xlsx", 0, ""),  # no longitude column
+            ("候选.xlsx", 0, ""),  # no latitude column
+            ("gps.csv", 2, "定位时间"),
+        ]
+    )
+    text = "\n".join(map(str, problems))
+    assert "1 of 1 points lie in China and no datum is given" in text  # row 2 is unreadable
+    assert 'add datum = "wgs84" (GPS, OpenStreetMap), "gcj02" (Amap/Gaode, Tencent)' in text
+    assert "to [stations] in " in text
+    assert "no longitude column found; the columns are ['名称', 'X坐标', 'Y坐标']" in text
+    assert '(in the scenario: lon = "..." in [candidates].)' in text
+    assert "cannot read timestamp 'soon'" in text
+    assert "cannot read the file as OpenStreetMap data" in text
+    # planner validate lists them all and exits 2
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "7 problems found" in result.output
+    assert "field '[stations] datum'" in result.output
+
+
+def test_check_inputs_good_files_and_datum_outside_china(tmp_path: Path) -> None:
+    from planner.scenario import check_inputs
+
+    (tmp_path / "roads.osm").write_text(
+        "<?xml version='1.0'?>\n<osm version='0.6'></osm>\n", encoding="utf-8"
+    )
+    (tmp_path / "s.csv").write_text("id,lon,lat\na,111.67,40.81\n", encoding="utf-8")
+    (tmp_path / "paris.csv").write_text("id,lon,lat\na,2.35,48.85\n", encoding="utf-8")
+    stated = _files_scenario(tmp_path, stations="s.csv", extra='datum = "gcj02"')
+    assert check_inputs(load_scenario(stated)) == []
+    # no datum needed where no offset exists
+    assert check_inputs(load_scenario(_files_scenario(tmp_path, stations="paris.csv"))) == []
+
+
+def test_examples_state_their_datums() -> None:
+    from planner.scenario import check_inputs
+
+    for path in sorted((REPO / "examples").glob("*.toml")):
+        assert check_inputs(load_scenario(path)) == [], path.name
+
+
+def test_network_timeout_key() -> None:
+    base = {"name": "x", "network": {"place": "Hohhot"}, "model": {"p": 1}}
+    assert load_scenario(base)["network"]["timeout_s"] == 180.0
+    with pytest.raises(InputError, match=r"timeout_s = 0 must be greater than 0"):
+        load_scenario(base | {"network": {"place": "Hohhot", "timeout_s": 0}})
+
+
+def test_offline_place_names_the_scenario_key(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    import osmnx as ox
+
+    from planner import OfflineError
+    from planner.batch import _network
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setattr(ox.settings, "nominatim_url", f"http://127.0.0.1:{port}/")
+    scenario = load_scenario(
+        {
+            "name": "x",
+            "network": {"place": "Xincheng, Hohhot", "cache_dir": str(tmp_path), "timeout_s": 5},
+            "model": {"p": 1},
+        }
+    )
+    with pytest.raises(OfflineError) as info:
+        _network(scenario, progress=False)
+    text = str(info.value)
+    assert "[network] place = 'Xincheng, Hohhot' needs internet" in text
+    assert "[network] osm = 'extract.osm.pbf'" in text
+    assert "network_from" not in text.split("Fix:")[0]
+
+
+def test_trace_columns_of_a_scenario_reach_the_stays(tmp_path: Path, access_demo_network) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from planner.batch import _demand
+
+    traces = pd.read_csv(REPO / "data/demo/traces.csv.bz2")
+    traces = traces[traces["driver_id"].isin(traces["driver_id"].unique()[:12])]
+    traces.to_csv(tmp_path / "plain.csv", index=False)
+    renamed = traces.rename(columns={"driver_id": "rider_no", "time": "fix_at"})
+    renamed.to_csv(tmp_path / "renamed.csv", index=False)
+    aliased = traces.rename(columns={"driver_id": "骑手", "time": "定位时间"})
+    aliased.to_csv(tmp_path / "aliased.csv", index=False)
+
+    def demand(name: str, **keys: str):  # type: ignore[no-untyped-def]
+        spec = {"traces": str(tmp_path / name), "datum": "wgs84", **keys}
+        scenario = load_scenario(
+            {"name": "x", "network": {"demo": True}, "model": {"p": 1}, "demand": spec}
+        )
+        return _demand(scenario, access_demo_network)
+
+    plain = demand("plain.csv")
+    assert len(plain) > 0
+    named = demand("renamed.csv", driver="rider_no", time="fix_at")
+    found = demand("aliased.csv")
+    for other in (named, found):
+        assert other["weight"].tolist() == plain["weight"].tolist()
+        assert other.geometry.equals(plain.geometry)
+
+
+def test_output_datum_and_language() -> None:
+    base = {"name": "x", "network": {"demo": True}, "model": {"p": 2}}
+    s = load_scenario(base)
+    assert s["output"]["datum"] is None  # the sites tables follow [stations] datum
+    assert s["output"]["language"] == "en"
+    s = load_scenario(base | {"output": {"datum": "gcj02", "language": "zh"}})
+    assert (s["output"]["datum"], s["output"]["language"]) == ("gcj02", "zh")
+    with pytest.raises(InputError, match=r"datum = 'utm' is not allowed") as error:
+        load_scenario(base | {"output": {"datum": "utm", "language": "fr"}})
+    assert "[output] language" in str(error.value)  # both problems at once

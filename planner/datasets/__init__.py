@@ -13,6 +13,12 @@ absent (an installed wheel), they are generated once into a cache folder,
 ``$XDG_CACHE_HOME/planner/demo-v<generator version>`` (``~/.cache/...`` by
 default); every function takes ``data_dir=`` to use another folder.
 
+The *synthetic province* (``data/province/``, :func:`province_path`,
+:func:`province_network`, :func:`province_stations`, :func:`province_truck_trips`)
+is an invented province of ten cities and about 2,600 km of roads whose truck
+trips drive 2 to 12 hours, for the driver-home programme (see
+``data/province/README.md``); it is generated the same way when absent.
+
 Examples
 --------
 >>> from planner import datasets
@@ -38,6 +44,17 @@ from planner.datasets._access import (
     generate_demo_region,
 )
 from planner.datasets._province import generate_province
+from planner.datasets._province_files import (
+    PROVINCE_ATTRIBUTION,
+    PROVINCE_FILES,
+    PROVINCE_LABEL,
+    PROVINCE_SEED,
+    province_dir,
+    province_network,
+    province_path,
+    province_stations,
+    province_truck_trips,
+)
 
 __all__ = [
     "DEMO_ATTRIBUTION",
@@ -45,6 +62,10 @@ __all__ = [
     "DEMO_GROUPS",
     "DEMO_LABEL",
     "DEMO_SEED",
+    "PROVINCE_ATTRIBUTION",
+    "PROVINCE_FILES",
+    "PROVINCE_LABEL",
+    "PROVINCE_SEED",
     "demo_area",
     "demo_dir",
     "demo_network",
@@ -56,4 +77,9 @@ __all__ = [
     "demo_truck_trips",
     "generate_demo_region",
     "generate_province",
+    "province_dir",
+    "province_network",
+    "province_path",
+    "province_stations",
+    "province_truck_trips",
 ]

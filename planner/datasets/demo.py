@@ -1,9 +1,11 @@
-"""The demo run: both programmes on the embedded synthetic demo region.
+"""The demo runs: both programmes on the synthetic demo region; driver homes on the province.
 
-:func:`demo_worker_plan` and :func:`demo_homes_plan` build the region's two
-plans (not yet run); :func:`run_demo` runs both and writes the output folder
-(what ``planner demo`` does). The demo depends on :mod:`planner.plan`, never the
-other way.
+:func:`demo_worker_plan` and :func:`demo_homes_plan` build the demo region's two
+plans (not yet run); :func:`province_homes_plan` builds the synthetic province's
+driver-home programme (100 homes over five years, 20 a year, a subsidy per home).
+:func:`run_demo` runs a region's plans and writes the output folder (what
+``planner demo [--region province]`` does). The demo depends on
+:mod:`planner.plan`, never the other way.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -23,7 +25,23 @@ from planner.plan import Plan, PlanResult
 if TYPE_CHECKING:
     from planner.network import RoadNetwork
 
-__all__ = ["DemoResult", "demo_homes_plan", "demo_worker_plan", "run_demo"]
+__all__ = [
+    "PROVINCE_DETOUR_MIN",
+    "PROVINCE_PHASES",
+    "PROVINCE_SUBSIDY",
+    "DemoResult",
+    "demo_homes_plan",
+    "demo_worker_plan",
+    "province_homes_plan",
+    "run_demo",
+]
+
+#: The province programme: new homes per phase (five years, 20 a year) ...
+PROVINCE_PHASES: tuple[int, ...] = (20, 20, 20, 20, 20)
+#: ... the subsidy paid for each new home (yuan; an invented figure) ...
+PROVINCE_SUBSIDY = 200_000.0
+#: ... and the detour (minutes off the route) a driver makes to reach a home.
+PROVINCE_DETOUR_MIN = 10.0
 
 
 @dataclass(frozen=True)
@@ -33,14 +51,14 @@ class DemoResult:
     Attributes
     ----------
     workers
-        The worker-station plan.
+        The worker-station plan (``None`` for the province, which has none).
     homes
         The driver-home plan.
     paths
         The files written, by name (``map``, ``report``, ``sites``, ``coverage``, ``run``).
     """
 
-    workers: PlanResult
+    workers: PlanResult | None
     homes: PlanResult
     paths: dict[str, Path]
 
@@ -53,7 +71,7 @@ class DemoResult:
             Plain text for a terminal.
         """
         lines = []
-        for res in (self.workers, self.homes):
+        for res in (r for r in (self.workers, self.homes) if r is not None):
             lines.append(f"== {res.name}")
             lines.append(
                 f"covered {res.share_before:.1%} -> {res.share_after:.1%} of {res.unit} "
@@ -72,6 +90,13 @@ class DemoResult:
                     f"  {int(row['rank']):>2}. {title:<40} +{row['added']:,.1f} "
                     f"(cumulative {row['cumulative_share']:.1%})"
                 )
+            if res.phases is not None and len(res.phases) > 2:
+                for _, row in res.phases.iterrows():
+                    lines.append(
+                        f"  {row['state']:<14} {int(row['homes']):>3} homes, rest rule met by "
+                        f"{row['served_share']:.1%} of trucks, {int(row['gaps'])} gaps "
+                        f"({row['trucks_in_gaps']:,.0f} trucks/day)"
+                    )
             lines.extend(f"  note: {n}" for n in res.notes)
         lines.append(f"map:    {self.paths['map']}")
         lines.append(f"report: {self.paths['report']}")
@@ -181,18 +206,64 @@ def demo_homes_plan(network: RoadNetwork | None = None, **overrides: Any) -> Pla
     return Plan.driver_homes(net, **(settings | overrides))
 
 
+def province_homes_plan(network: RoadNetwork | None = None, **overrides: Any) -> Plan:
+    """Return the driver-home programme of the synthetic province (not yet run).
+
+    Flows: the province's truck origin-destination table (40,001 trucks a day,
+    2 to 12 hours of driving) routed on the truck network; candidates: service
+    areas, fuel stations for heavy goods vehicles, truck parkings and logistics
+    parks from its OSM file, eligible where 30+ trucks a day pass; existing homes
+    fixed; a rest at least every 4 hours of driving; a home reached within
+    :data:`PROVINCE_DETOUR_MIN` minutes off a route counts; every new home costs
+    :data:`PROVINCE_SUBSIDY`. Run it with ``.site(phases=PROVINCE_PHASES)``.
+
+    Parameters
+    ----------
+    network
+        The province's network (loaded when ``None``).
+    **overrides
+        Any :class:`Plan` argument.
+
+    Returns
+    -------
+    Plan
+        The plan; call :meth:`Plan.site`.
+    """
+    from planner import datasets
+    from planner.routes import driver_home_candidates, route_od
+
+    net = network if network is not None else datasets.province_network()
+    flows = route_od(datasets.province_truck_trips(), net, mode="truck")
+    candidates = driver_home_candidates(datasets.province_path("province.osm.bz2"))
+    settings: dict[str, Any] = {
+        "stations": datasets.province_stations(),
+        "flows": flows,
+        "candidates": candidates,
+        "detour_min": PROVINCE_DETOUR_MIN,
+        "subsidy_per_home": PROVINCE_SUBSIDY,
+        "name": f"Driver homes — {datasets.PROVINCE_LABEL}",
+        "attribution": (datasets.PROVINCE_ATTRIBUTION,),
+    }
+    return Plan.driver_homes(net, **(settings | overrides))
+
+
 def run_demo(
     out_dir: str | Path,
     *,
+    region: str = "demo",
     p_workers: int = 8,
     p_homes: int = 2,
     offline: bool = True,
     tiles: str | None = None,
     progress: bool = False,
+    language: Literal["en", "zh"] = "en",
+    datum: str | None = None,
 ) -> DemoResult:
-    """Run both programmes on the synthetic demo region and write map and report.
+    """Run a synthetic region's programmes and write map and report.
 
-    Writes ``map.html`` (both programmes on one map), ``report.html``,
+    ``region="demo"``: both programmes on the synthetic demo region (one map);
+    ``region="province"``: the synthetic province's driver-home programme (100
+    homes over five years, 20 a year). Writes ``map.html``, ``report.html``,
     ``sites.geojson``, ``coverage.csv`` and ``run.json`` into ``out_dir``, each
     file atomically.
 
@@ -200,8 +271,10 @@ def run_demo(
     ----------
     out_dir
         Output folder (created), e.g. ``maps/demo``.
+    region
+        ``"demo"`` or ``"province"``.
     p_workers, p_homes
-        New worker stations and driver homes to recommend.
+        New worker stations and driver homes to recommend (demo region).
     offline
         Embed the map's JavaScript (opens without internet).
     tiles
@@ -209,6 +282,10 @@ def run_demo(
         would mislead) for none.
     progress
         Show progress bars.
+    language
+        ``"en"`` or ``"zh"``: report, tables, map labels and the plans' titles.
+    datum
+        The sites tables' datum beside WGS84 (default WGS84: the region's own).
 
     Returns
     -------
@@ -216,15 +293,44 @@ def run_demo(
         Both plans and the paths; ``.text()`` is the summary to print.
     """
     from planner import datasets
+    from planner._errors import InputError
 
+    if region == "province":
+        homes = province_homes_plan(datasets.province_network(progress=progress)).site(
+            phases=list(PROVINCE_PHASES), progress=progress
+        )
+        paths = write_outputs(
+            [homes],
+            out_dir,
+            offline=offline,
+            tiles=tiles,
+            title=f"Driver homes over five years — {datasets.PROVINCE_LABEL}",
+        )
+        return DemoResult(workers=None, homes=homes, paths=paths)
+    if region != "demo":
+        raise InputError(
+            f"unknown region {region!r}.", field="region", fix="use 'demo' or 'province'."
+        )
     net = datasets.demo_network(modes=["ebike", "truck"], progress=progress)
-    workers = demo_worker_plan(net).site(p=p_workers, progress=progress)
-    homes = demo_homes_plan(net).site(p=p_homes, progress=progress)
+    zh = language == "zh"
+    label = "合成演示区域" if zh else datasets.DEMO_LABEL
+    names = (
+        ("户外劳动者服务站", "司机之家", "户外劳动者服务站与司机之家")
+        if zh
+        else ("Worker stations", "Driver homes", "Worker stations and driver homes")
+    )
+    sep = "——" if zh else " — "
+    workers = demo_worker_plan(net, name=f"{names[0]}{sep}{label}").site(
+        p=p_workers, progress=progress
+    )
+    homes = demo_homes_plan(net, name=f"{names[1]}{sep}{label}").site(p=p_homes, progress=progress)
     paths = write_outputs(
         [workers, homes],
         out_dir,
         offline=offline,
         tiles=tiles,
-        title=f"Worker stations and driver homes — {datasets.DEMO_LABEL}",
+        title=f"{names[2]}{sep}{label}",
+        language=language,
+        datum=datum,
     )
     return DemoResult(workers=workers, homes=homes, paths=paths)

@@ -16,6 +16,7 @@ from planner.demand._common import gdf_lonlat
 from planner.demand.schema import check_group, make_demand
 
 __all__ = [
+    "FEW_POIS",
     "POI_DEMAND_TAGS",
     "POI_DEMAND_WEIGHTS",
     "PoiWeight",
@@ -97,6 +98,10 @@ POI_DEMAND_WEIGHTS: Mapping[tuple[str, str], PoiWeight] = {
     ("highway", "services"): PoiWeight("truck", 2.0),
     ("highway", "rest_area"): PoiWeight("truck", 1.0),
 }
+
+
+#: Fewer POIs than this in an OSM file give a warning: too few to stand for demand.
+FEW_POIS = 10
 
 
 def _tags_of(weights: Mapping[tuple[str, str], PoiWeight]) -> dict[str, list[str]]:
@@ -209,6 +214,12 @@ def demand_from_osm(
     geopandas.GeoDataFrame
         The demand schema (see :func:`demand_from_pois`).
 
+    Raises
+    ------
+    InputError
+        When the file holds no POI with a demand tag (a roads-only extract);
+        fewer than :data:`FEW_POIS` give a warning.
+
     Examples
     --------
     >>> from planner import datasets
@@ -221,11 +232,24 @@ def demand_from_osm(
     table = POI_DEMAND_WEIGHTS if weights is None else weights
     tags = _tags_of(table)
     pois = pois_from_osm(path, tags=tags, warn_missing=False)
+    name = Path(path).name
     if len(pois) == 0:
+        raise InputError(
+            "the OSM file holds no POIs with a demand tag (shops, restaurants, courier "
+            f"depots, residential buildings ...: keys {', '.join(sorted(tags))}); it may hold "
+            "roads only.",
+            file=name,
+            field="tags",
+            fix="use an extract with POIs, or give demand another way: community areas "
+            "with a population column ([demand] areas), a population raster, an Amap POI "
+            "table or your own weighted points.",
+        )
+    if len(pois) < FEW_POIS:
         warnings.warn(
-            f"{Path(path).name}: no OSM objects carry a demand tag (field 'tags': "
-            f"{', '.join(sorted(tags))}); the file may hold roads only. No demand was made.",
+            f"{name}: only {len(pois)} POIs carry a demand tag; demand drawn from so few "
+            "points says little about where workers are. Consider community areas with a "
+            "population column, or a population raster.",
             UserWarning,
             stacklevel=2,
         )
-    return demand_from_pois(pois, weights=table, label=Path(path).name)
+    return demand_from_pois(pois, weights=table, label=name)

@@ -17,8 +17,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner._errors import InputError, Problem
+from planner._errors import DroppedFixesWarning, InputError, Problem, warn
 from planner._progress import tqdm
+from planner._tables import Area, area_geometry
 from planner.demand._common import (
     datum_to_wgs84,
     gdf_lonlat,
@@ -32,7 +33,22 @@ from planner.io import parse_timestamps
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["stays_from_traces"]
+__all__ = ["MAX_SPEED_KMH", "stays_from_traces"]
+
+MAX_SPEED_KMH: dict[str, float] = {
+    "rider": 60.0,
+    "courier": 60.0,
+    "ride_hailing": 200.0,
+    "truck": 200.0,
+    "other": 200.0,
+}
+"""Fastest believable speed between two fixes, by worker group (e-bikes 60, vehicles 200)."""
+
+# GPS noise: a jump counts as impossible only beyond this many metres plus the distance
+# the limit allows in the time between the two fixes.
+_JUMP_TOLERANCE_M = 100.0
+_EARTH_RADIUS_M = 6_371_008.8
+_MAX_BURST = 5  # the most fixes in a row a glitch is taken to last
 
 
 # ---------------------------------------------------------- traces validation
@@ -53,6 +69,7 @@ class _Traces:
     times: pd.Series  # parsed timestamps in input order
     order: np.ndarray  # input position of each sorted fix
     group: np.ndarray  # group per driver code (object)
+    dropped: dict[str, int]  # fixes dropped: impossible jumps, outside the area
 
 
 def _sort_order(codes: np.ndarray, ns: np.ndarray) -> np.ndarray:
@@ -195,6 +212,159 @@ def _prepare_traces(
         times=parsed.reset_index(drop=True),
         order=order,
         group=group_of,
+        dropped={},
+    )
+
+
+# ------------------------------------------------------------- trace cleaning
+def _haversine_m(
+    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+) -> np.ndarray:
+    """Great-circle distance in metres between paired points in degrees."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def impossible_fixes(
+    codes: np.ndarray,
+    ns: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    limit_mps: np.ndarray,
+    *,
+    tolerance_m: float = _JUMP_TOLERANCE_M,
+    max_rounds: int = 50,
+) -> tuple[np.ndarray, int]:
+    """Find fixes that a driver cannot have reached: the far side of impossible jumps.
+
+    Fixes are sorted by driver and time. A jump from one fix to the next is
+    impossible when it is longer than ``tolerance_m`` plus the distance the
+    speed limit (``limit_mps``, per fix) allows in the time between them. The
+    jumps cut each driver's fixes into pieces. A piece is dropped when
+
+    - it lies between two impossible jumps, holds at most 5 fixes and no more
+      than either neighbour, and the trace is possible without it (the fix
+      before it to the fix after it): a lone fix 1,900 km away, or a burst;
+    - or it starts or ends the driver's trace, holds at most 3 fixes, and the
+      piece across the jump holds 5 or more (a stale first fix from a phone's
+      cold start).
+
+    Sustained fast travel (every jump impossible) keeps its fixes: no piece is
+    smaller than its neighbours and no bridge is possible. Rounds repeat until
+    nothing more is dropped.
+
+    Returns
+    -------
+    tuple
+        The mask of dropped fixes, and the number of impossible jumps left.
+    """
+    keep = np.ones(len(codes), dtype=bool)
+    left = 0
+    for _ in range(max_rounds):
+        idx = np.flatnonzero(keep)
+        if len(idx) < 2:
+            return ~keep, 0
+        c = codes[idx]
+        same = c[1:] == c[:-1]
+        dist = _haversine_m(lon[idx[:-1]], lat[idx[:-1]], lon[idx[1:]], lat[idx[1:]])
+        dt_s = (ns[idx[1:]] - ns[idx[:-1]]) / 1e9
+        fast = same & (dist > tolerance_m + limit_mps[idx[1:]] * dt_s)
+        left = int(fast.sum())
+        if not left:
+            break
+        cut = np.r_[True, ~same | fast]
+        starts = np.flatnonzero(cut)  # positions in idx of each piece's first fix
+        piece = np.cumsum(cut) - 1
+        size = np.bincount(piece)
+        ends = np.r_[starts[1:], len(idx)] - 1
+        entry = np.r_[False, fast][starts]  # the piece starts with an impossible jump
+        leave = np.r_[entry[1:], False]  # ... ends with one
+        before = np.r_[0, size[:-1]]
+        after = np.r_[size[1:], 0]
+        inner = entry & leave
+        bridge = np.zeros(len(size), dtype=bool)
+        k = np.flatnonzero(inner)
+        if len(k):
+            a, b = idx[ends[k - 1]], idx[starts[k + 1]]
+            gap = _haversine_m(lon[a], lat[a], lon[b], lat[b])
+            bridge[k] = gap <= tolerance_m + limit_mps[b] * (ns[b] - ns[a]) / 1e9
+        drop = inner & bridge & (size <= _MAX_BURST) & (size <= before) & (size <= after)
+        edge = entry ^ leave
+        across = after.copy()
+        across[entry] = before[entry]
+        drop |= edge & (size <= 3) & (across >= 5)
+        if not drop.any():
+            break
+        keep[idx[drop[piece]]] = False
+    return ~keep, left
+
+
+def _clean_traces(
+    prepared: _Traces, *, max_speed_kmh: float | None, area: Area | None, label: str, driver: str
+) -> _Traces:
+    """Drop impossible jumps and fixes outside ``area``; count them and say so."""
+    n = len(prepared.driver_codes)
+    if n == 0:
+        return prepared
+    if max_speed_kmh is None:
+        per_driver = np.array(
+            [MAX_SPEED_KMH.get(str(g), MAX_SPEED_KMH["other"]) for g in prepared.group]
+        )
+    else:
+        per_driver = np.full(len(prepared.drivers), float(max_speed_kmh))
+    limit = per_driver[prepared.driver_codes] / 3.6
+    jumps, left = impossible_fixes(
+        prepared.driver_codes, prepared.ns, prepared.lon, prepared.lat, limit
+    )
+    outside = np.zeros(n, dtype=bool)
+    if area is not None:
+        import shapely
+
+        geometry = area_geometry(area)
+        shapely.prepare(geometry)
+        inside = shapely.intersects_xy(geometry, prepared.lon, prepared.lat)
+        outside = ~inside & ~jumps
+    dropped = {
+        "fixes": n,
+        "impossible_jumps": int(jumps.sum()),
+        "outside_area": int(outside.sum()),
+        "jumps_left": left,
+    }
+    parts = []
+    if jumps.any():
+        first = int(np.flatnonzero(jumps)[0])
+        who = prepared.drivers[prepared.driver_codes[first]]
+        limits = sorted({f"{v:g}" for v in per_driver[np.unique(prepared.driver_codes[jumps])]})
+        parts.append(
+            f"{int(jumps.sum()):,} after impossible jumps (faster than {'/'.join(limits)} km/h; "
+            f"e.g. {driver} {who!r}, row {int(prepared.order[first]) + 1})"
+        )
+    if outside.any():
+        parts.append(f"{int(outside.sum()):,} outside the network's area")
+    if parts:
+        text = f"{label}: dropped {' and '.join(parts)} of {n:,} GPS fixes before finding stays."
+        fix = (
+            " Pass max_speed_kmh= to change the speed limit"
+            + (", or a larger area=" if outside.any() else "")
+            + "; the counts are in the result's attrs['dropped_fixes']."
+        )
+        logger.warning("%s", text)
+        warn(text + fix, DroppedFixesWarning)
+    if left:
+        logger.info("%s: %d impossible jumps kept (neither side is an outlier)", label, left)
+    keep = ~(jumps | outside)
+    return _Traces(
+        driver_codes=prepared.driver_codes[keep],
+        drivers=prepared.drivers,
+        ns=prepared.ns[keep],
+        lon=prepared.lon[keep],
+        lat=prepared.lat[keep],
+        times=prepared.times,
+        order=prepared.order[keep],
+        group=prepared.group,
+        dropped=dropped,
     )
 
 
@@ -471,6 +641,8 @@ def stays_from_traces(
     group_field: str | None = "group",
     datum: str = "wgs84",
     tz: str | None = None,
+    max_speed_kmh: float | None = None,
+    area: Area | None = None,
     chunk_points: int = 2_000_000,
     label: str = "traces",
     progress: bool = False,
@@ -528,6 +700,18 @@ def stays_from_traces(
         offset keep their local clock (a fix at ``12:00+08:00`` is hour 12).
         :func:`planner.io.read_traces` returns UTC times: pass ``tz`` to get local
         hours.
+    max_speed_kmh
+        Fastest believable speed between two fixes; a fix reached faster (beyond
+        100 m of GPS noise) is the far side of an impossible jump: the fewer
+        fixes on either side of such jumps are dropped, so a lone fix 1,900 km
+        away goes and the trace around it stays. ``None``: by worker group
+        (:data:`MAX_SPEED_KMH`: 60 km/h for riders and couriers, 200 km/h for
+        ride-hailing and trucks); ``float("inf")`` keeps every fix.
+    area
+        The area fixes must lie in (WGS84 geometry, box or GeoSeries, e.g.
+        ``net.area(buffer_m=500)``); fixes outside are dropped. Every drop is
+        counted in ``attrs["dropped_fixes"]`` and announced with a
+        :class:`~planner._errors.DroppedFixesWarning`.
     chunk_points
         Approximate number of fixes processed at once (drivers are never split).
     label
@@ -541,6 +725,8 @@ def stays_from_traces(
         One row per stay (EPSG:4326), sorted by driver and start: ``driver``,
         ``group``, ``start``, ``end``, ``duration_min``, ``n_points`` (fixes from
         start to end) and the centroid of its fixes as ``geometry``.
+        ``attrs["dropped_fixes"]`` counts the fixes read (``fixes``) and dropped
+        (``impossible_jumps``, ``outside_area``).
 
     Raises
     ------
@@ -587,6 +773,16 @@ def stays_from_traces(
         datum=datum,
         tz=tz,
         label=label,
+    )
+    if max_speed_kmh is not None and not max_speed_kmh > 0:
+        raise InputError(
+            f"max_speed_kmh must be a positive number, got {max_speed_kmh!r}.",
+            field="max_speed_kmh",
+            fix="pass e.g. 60 for e-bikes or 200 for vehicles, None for the group defaults, "
+            "or float('inf') to keep every fix.",
+        )
+    prepared = _clean_traces(
+        prepared, max_speed_kmh=max_speed_kmh, area=area, label=label, driver=driver
     )
     codes = prepared.driver_codes
     n = len(codes)
@@ -661,4 +857,5 @@ def stays_from_traces(
         clat,
     )
     result.index.name = "stay"
+    result.attrs["dropped_fixes"] = dict(prepared.dropped)
     return result

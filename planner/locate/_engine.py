@@ -497,6 +497,32 @@ class BenefitModel:
     def _marginal(self, gains: NDArray[np.float64]) -> NDArray[np.float64]:
         return gains
 
+    def _solve_prepared(
+        self,
+        prep: Prepared,
+        *,
+        solver: SolverName,
+        time_limit: float | None,
+        mip_gap: float,
+        seed: int | None,
+        tick: Progress,
+    ) -> BenefitSolve:
+        """Solve the reduced problem (a model with side constraints replaces this)."""
+        return solve_benefit(
+            prep.prob,
+            p=self.p if self.budget is None else None,
+            budget=self.budget,
+            solver=solver,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            seed=seed,
+            mip=prep.mip,
+            model_nnz=prep.model_nnz,
+            coverage=prep.coverage,
+            must=prep.must,
+            progress=tick,
+        )
+
     def solve(
         self,
         *,
@@ -518,19 +544,8 @@ class BenefitModel:
         prep = self.prepared
         logger.debug("%s: %s", self.name, prep.figures)
         with progress_bar(self.name, enabled=progress) as tick:
-            res = solve_benefit(
-                prep.prob,
-                p=self.p if self.budget is None else None,
-                budget=self.budget,
-                solver=solver,
-                time_limit=time_limit,
-                mip_gap=mip_gap,
-                seed=seed,
-                mip=prep.mip,
-                model_nnz=prep.model_nnz,
-                coverage=prep.coverage,
-                must=prep.must,
-                progress=tick,
+            res = self._solve_prepared(
+                prep, solver=solver, time_limit=time_limit, mip_gap=mip_gap, seed=seed, tick=tick
             )
         chosen = res.chosen
         # fill up to p with sites that add nothing (ties), so exactly p are returned

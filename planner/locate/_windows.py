@@ -17,6 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from planner._errors import InputError
@@ -76,6 +77,34 @@ def positions_coo(
         )
     r, c = np.nonzero(np.isfinite(dense))
     return r.astype(np.int64), c.astype(np.int64), dense[r, c], (dense.shape[0], dense.shape[1])
+
+
+def sort_order(r: IntArray, x: FloatArray) -> IntArray:
+    """Order sorting by route ``r``, then position ``x`` (stable).
+
+    One stable argsort of the key ``r * span + x`` (``span`` more than the
+    range of ``x``), nearly sorted already when the passes come route by
+    route: many times faster than ``np.lexsort((x, r))`` on millions of
+    passes. Positions closer than about 1e-9 of ``r * span`` may swap, which
+    no gap or window notices.
+
+    Parameters
+    ----------
+    r
+        Route of each entry.
+    x
+        Position of each entry.
+
+    Returns
+    -------
+    numpy.ndarray
+        The permutation.
+    """
+    if x.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo = float(x.min())
+    span = float(x.max()) - lo + 1.0
+    return np.argsort(r * span + (x - lo), kind="stable").astype(np.int64)
 
 
 def route_anchors(
@@ -147,12 +176,12 @@ def build_windows(
     n_routes = start.size
     keep = allowed[cols]
     r, c, x = rows[keep], cols[keep], pos[keep]
-    order = np.lexsort((c, x, r))
-    r, c, x = r[order], c[order], x[order]
     tol = 1e-9 * max(R, 1.0)
     span = float(np.max(end - start, initial=0.0)) + 2 * R + 1.0
     shift = -start  # positions relative to each route's start anchor, >= 0
     key = r * span + (x + shift[r])
+    order = np.argsort(key, kind="stable")  # nearly sorted when passes come route by route
+    r, c, x, key = r[order], c[order], x[order], key[order]
     # anchors: each route's start, then every site entry
     a_route = np.r_[np.arange(n_routes), r]
     a_pos = np.r_[start, x]
@@ -216,7 +245,12 @@ def min_stops(
     existing: BoolArray,
     interval: float,
 ) -> IntArray:
-    """Fewest new stops per route on its own (greedy: drive as far as allowed).
+    """Fewest new sites each route needs on its own (a lower bound; existing sites are free).
+
+    The fewest stops at new sites is a shortest path over the route's passes;
+    a route that passes a site ``k`` times may rest there each time, so the
+    count is divided by its most passes of one site (exact when no site
+    repeats).
 
     Parameters
     ----------
@@ -235,28 +269,60 @@ def min_stops(
     Returns
     -------
     numpy.ndarray
-        New stops per route.
+        New sites per route.
     """
-    R = interval
+    bounds = np.searchsorted(r, np.arange(end.size + 1))
+    passes = _min_stops(
+        bounds,
+        np.ascontiguousarray(x, dtype=np.float64),
+        np.ascontiguousarray(existing[c]),
+        np.ascontiguousarray(start, dtype=np.float64),
+        np.ascontiguousarray(end, dtype=np.float64),
+        np.ascontiguousarray(todo),
+        float(interval),
+    )
+    # a route passing a site k times can rest there k times: at least passes / k sites
+    new = ~existing[c]
+    pair, times = np.unique(r[new] * existing.size + c[new], return_counts=True)
+    most = np.ones(end.size, dtype=np.int64)
+    np.maximum.at(most, pair // existing.size, times)
+    return -(-passes // most)
+
+
+@njit(cache=True, nogil=True)
+def _min_stops(bounds, x, ex, start, end, todo, R):  # type: ignore[no-untyped-def]  # noqa: N803
+    """Fewest new stops per route (compiled loop of :func:`min_stops`).
+
+    A shortest path over the route's passes in position order: a stop at a
+    new site costs 1, at an existing site 0, and consecutive stops are at
+    most ``R`` apart (the start and end anchors included).
+    """
     n_routes = end.size
     out = np.zeros(n_routes, dtype=np.int64)
-    bounds = np.searchsorted(r, np.arange(n_routes + 1))
-    for k in np.flatnonzero(todo):
-        xs = x[bounds[k] : bounds[k + 1]]
-        exs = existing[c[bounds[k] : bounds[k + 1]]]
-        here, stops = start[k], 0
-        while here + R < end[k] - 1e-9 * max(R, 1.0):
-            reach = xs[(xs > here) & (xs <= here + R * (1 + 1e-12))]
-            if reach.size == 0:
-                break
-            far = reach.max()
-            exist_far = xs[(xs > here) & (xs <= here + R * (1 + 1e-12)) & exs]
-            if exist_far.size and exist_far.max() >= far:
-                here = float(exist_far.max())
-                continue
-            here = float(far)
-            stops += 1
-        out[k] = stops
+    tol = 1e-9 * max(R, 1.0)
+    big = 1 << 40
+    for k in range(n_routes):
+        if not todo[k]:
+            continue
+        lo, hi = bounds[k], bounds[k + 1]
+        n = hi - lo
+        f = np.full(n, big, dtype=np.int64)
+        best = big
+        for i in range(n):
+            xi = x[lo + i]
+            c = 0 if ex[lo + i] else 1
+            if xi - start[k] <= R + tol:
+                f[i] = c
+            for j in range(i - 1, -1, -1):
+                if xi - x[lo + j] > R + tol:
+                    break
+                if f[j] + c < f[i]:
+                    f[i] = f[j] + c
+            if end[k] - xi <= R + tol and f[i] < best:
+                best = f[i]
+        if end[k] - start[k] <= R + tol:
+            best = 0
+        out[k] = best if best < big else 0
     return out
 
 

@@ -13,10 +13,11 @@ model many times over and changes no figure.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -41,6 +42,7 @@ from planner.locate._base import (
 from planner.locate._engine import (
     AUTO_TIME_LIMIT,
     BenefitModel,
+    BenefitSolve,
     Prepared,
     check_solver,
     demand_table,
@@ -53,10 +55,15 @@ from planner.locate.solvers import (
     LP_BOUND_NNZ_LIMIT,
     BenefitProblem,
     MipResult,
+    check_quota,
     cover_mip,
+    coverage_fast,
     coverage_mip,
     greedy_cover,
+    group_rows,
     merge_rows,
+    quota_fast,
+    quota_met,
     rank_order,
 )
 
@@ -126,10 +133,25 @@ class MCLP(BenefitModel):
         budget: float | None = None,
         costs: NDArray[np.float64] | None = None,
         capacity: NDArray[np.float64] | None = None,
+        site_area: NDArray[np.int64] | None = None,
+        area_names: tuple[str, ...] = (),
+        area_min: NDArray[np.int64] | None = None,
     ) -> None:
         super().__init__(data, weights=weights, existing=existing, p=p, budget=budget, costs=costs)
         self.cutoff = cutoff
         self.capacity = capacity
+        self.site_area = site_area
+        self.area_names = area_names
+        self.area_min = area_min
+
+    @property
+    def area_need(self) -> NDArray[np.int64] | None:
+        """New sites each area still needs: its minimum less the existing sites in it."""
+        if self.site_area is None or self.area_min is None:
+            return None
+        have = self.site_area[self.existing & (self.site_area >= 0)]
+        existing = np.bincount(have, minlength=self.area_min.size)
+        return np.maximum(self.area_min - existing, 0).astype(np.int64)
 
     @classmethod
     def from_matrix(
@@ -145,6 +167,8 @@ class MCLP(BenefitModel):
         capacity: ArrayLike | pd.Series | float | None = None,
         demand_index: ArrayLike | pd.Index | None = None,
         site_index: ArrayLike | pd.Index | None = None,
+        site_areas: ArrayLike | pd.Series | None = None,
+        min_per_area: int | Mapping[Hashable, int] | None = None,
     ) -> MCLP:
         """Build the model from a demand × site travel-time matrix.
 
@@ -172,6 +196,14 @@ class MCLP(BenefitModel):
             are capacitated too. Demand may be split between sites.
         demand_index, site_index
             Labels of rows and columns (default: the matrix object's, or 0..n-1).
+        site_areas
+            The area (district, street) of every site, existing ones included
+            (array in column order or Series by site label; missing: no area).
+        min_per_area
+            At least this many sites (existing + new) in every area of
+            ``site_areas``, or ``{area: k}`` per area. Needs ``p``; an area with
+            fewer candidates than it still needs, or needs adding up to more than
+            ``p``, raise :class:`~planner.InfeasibleError` with the numbers.
 
         Returns
         -------
@@ -194,7 +226,14 @@ class MCLP(BenefitModel):
         cap = None
         if capacity is not None:
             cap = site_values(capacity, data.site_index, "capacity", default=np.inf)
-        return cls(
+        areas = _area_codes(site_areas, min_per_area, data.site_index)
+        if areas is not None and (p is None or budget is not None or cap is not None):
+            raise InputError(
+                "min_per_area works with a number of new sites p (no budget or capacity).",
+                field="min_per_area",
+                fix="give p=..., or leave min_per_area out.",
+            )
+        model = cls(
             data,
             weights=w,
             cutoff=cut,
@@ -203,7 +242,15 @@ class MCLP(BenefitModel):
             budget=budget,
             costs=cost_arr,
             capacity=cap,
+            site_area=None if areas is None else areas[0],
+            area_names=() if areas is None else areas[1],
+            area_min=None if areas is None else areas[2],
         )
+        need = model.area_need
+        if need is not None and model.site_area is not None:
+            assert p is not None
+            check_quota(np.where(ex, -1, model.site_area), need, int(p), list(model.area_names))
+        return model
 
     @classmethod
     def from_geodataframes(
@@ -286,6 +333,33 @@ class MCLP(BenefitModel):
 
     def _share_total(self) -> float | None:
         return float(self.weights.sum())
+
+    def _solve_prepared(
+        self,
+        prep: Prepared,
+        *,
+        solver: SolverName,
+        time_limit: float | None,
+        mip_gap: float,
+        seed: int | None,
+        tick: Progress,
+    ) -> BenefitSolve:
+        need = self.area_need
+        if need is None or self.site_area is None or not need.any():
+            return super()._solve_prepared(
+                prep, solver=solver, time_limit=time_limit, mip_gap=mip_gap, seed=seed, tick=tick
+            )
+        return _solve_with_minimums(
+            prep,
+            int(self.p or 0),
+            self.site_area[prep.cand_cols],
+            need,
+            solver=solver,
+            time_limit=time_limit,
+            mip_gap=mip_gap,
+            seed=seed,
+            tick=tick,
+        )
 
     def _cutoff(self) -> float | None:
         return self.cutoff
@@ -382,6 +456,17 @@ class MCLP(BenefitModel):
         total = float(self.weights.sum())
         res.figures["covered_weight"] = res.objective
         res.figures["covered_share"] = res.objective / total if total > 0 else math.nan
+        need = self.area_need
+        if need is not None and need.any():
+            res = dataclasses.replace(
+                res,
+                notes=(
+                    *res.notes,
+                    f"At least {_min_text(self.area_min)} site(s) per area: "
+                    f"{int(need.sum())} of the {self.p} new sites were required in "
+                    f"{int((need > 0).sum())} area(s) short of the minimum.",
+                ),
+            )
         return res
 
     def capacity_limit(self) -> tuple[float, str | None]:
@@ -680,6 +765,121 @@ def _rank_capacitated(
         marg.append(best_v - value)
         value = best_v
     return np.asarray(order, dtype=np.int64), np.asarray(marg)
+
+
+def _min_text(area_min: NDArray[np.int64] | None) -> str:
+    if area_min is None or not area_min.size:
+        return "0"
+    lo, hi = int(area_min.min()), int(area_min.max())
+    return str(lo) if lo == hi else f"{lo}-{hi}"
+
+
+def _area_codes(
+    site_areas: ArrayLike | pd.Series | None,
+    min_per_area: int | Mapping[Hashable, int] | None,
+    site_index: pd.Index,
+) -> tuple[NDArray[np.int64], tuple[str, ...], NDArray[np.int64]] | None:
+    """Area code per site (-1: none), the area names, and each area's minimum."""
+    if min_per_area is None:
+        return None
+    if site_areas is None:
+        raise InputError(
+            "min_per_area needs the area of every site.",
+            field="site_areas",
+            fix="pass site_areas=... (the district of each site), or leave min_per_area out.",
+        )
+    if isinstance(site_areas, pd.Series):
+        labels = site_areas.reindex(site_index)
+    else:
+        values = np.asarray(site_areas, dtype=object)
+        if values.shape != (len(site_index),):
+            raise InputError(
+                f"site_areas has {values.size} entries for {len(site_index)} sites.",
+                field="site_areas",
+            )
+        labels = pd.Series(values, index=site_index)
+    codes, uniques = pd.factorize(labels, use_na_sentinel=True)
+    names = tuple(str(u) for u in uniques)
+    if isinstance(min_per_area, Mapping):
+        unknown = [k for k in min_per_area if str(k) not in names]
+        if unknown:
+            raise InputError(
+                f"min_per_area names areas no site lies in: {unknown[:5]}.",
+                field="min_per_area",
+                fix=f"areas with sites: {list(names)[:10]}.",
+            )
+        mins = np.array([int(min_per_area.get(u, 0)) for u in uniques], dtype=np.int64)
+    else:
+        if isinstance(min_per_area, bool) or int(min_per_area) != min_per_area:
+            raise InputError(
+                f"min_per_area must be a whole number, got {min_per_area!r}.",
+                field="min_per_area",
+            )
+        mins = np.full(len(uniques), int(min_per_area), dtype=np.int64)
+    if (mins < 0).any():
+        raise InputError("min_per_area must be 0 or more.", field="min_per_area")
+    return codes.astype(np.int64), names, mins
+
+
+def _solve_with_minimums(
+    prep: Prepared,
+    p: int,
+    col_group: NDArray[np.int64],
+    need: NDArray[np.int64],
+    *,
+    solver: SolverName,
+    time_limit: float | None,
+    mip_gap: float,
+    seed: int | None,
+    tick: Progress,
+) -> BenefitSolve:
+    """Max coverage with at least ``need[g]`` new columns in every group (see quota.py)."""
+    prob = prep.prob
+    side = group_rows(col_group, need, prob.n_cols)
+    use_exact = solver == "exact" or (solver == "auto" and prep.model_nnz <= EXACT_NNZ_LIMIT)
+    # the bound of the problem without the minimums holds with them (fewer plans)
+    free, _ = coverage_fast(prob, p, time_limit=time_limit, seed=seed, progress=tick)
+    with tick.stage("greedy and swaps keeping the minimum per area"):
+        fast = quota_fast(prob, p, col_group, need, bound=free.bound, time_limit=time_limit)
+    if quota_met(free.selected, col_group, need) and free.value > fast.value:
+        fast.selected, fast.value = free.selected, free.value
+    chosen, value, bound = fast.selected, fast.value, fast.bound
+    if not use_exact:
+        status = "optimal" if bound - value <= 1e-9 * max(1.0, value) else "feasible"
+        reason = (
+            "fast solver asked for"
+            if solver == "fast"
+            else f"auto: the exact model would have {prep.model_nnz:,} non-zeros "
+            f"(> {EXACT_NNZ_LIMIT:,})"
+        ) + "; greedy + swaps keeping the minimum per area, bound of the model without it"
+        return BenefitSolve(
+            chosen, value, bound, "greedy+swap (minimum per area)", reason, status, fast
+        )
+    if solver == "auto" and time_limit is None:
+        time_limit = AUTO_TIME_LIMIT
+    with tick.stage("HiGHS MIP with the minimum per area"):
+        res, cols = coverage_mip(
+            prob, p, time_limit=time_limit, mip_gap=mip_gap, start=chosen, side=side
+        )
+    if res.status == "infeasible":
+        raise InfeasibleError("HiGHS proved the minimum per area infeasible with this p.")
+    if not math.isnan(res.objective) and quota_met(cols, col_group, need):
+        mip_value = prob.value(np.isin(np.arange(prob.n_cols), cols))
+        if mip_value >= value - 1e-9 * max(1.0, value):
+            chosen, value = cols, mip_value
+    if not math.isnan(res.bound):
+        bound = min(bound, res.bound)
+    status = res.status
+    if bound - value <= 1e-9 * max(1.0, value):
+        status = "optimal"
+    reason = (
+        "exact solver asked for (HiGHS)"
+        if solver == "exact"
+        else f"auto: the exact model has {prep.model_nnz:,} non-zeros (<= {EXACT_NNZ_LIMIT:,})"
+    ) + "; HiGHS with one row per area short of the minimum"
+    return BenefitSolve(
+        chosen, value, max(bound, value), "highs (minimum per area)", reason, status, fast
+    )
 
 
 class LSCP:

@@ -1,15 +1,33 @@
-"""The driver-home programme: truck routes passing sites, a rest at least every few hours.
+"""The driver-home programme: truck routes passing homes, a rest at least every few hours.
 
-:func:`site_homes` runs one study of a :class:`~planner.plan.Plan`: which routes
-pass each existing home and candidate (:meth:`planner.routes.Flows.site_incidence`),
-the siting model (rest-interval coverage when some route drives longer than the
-rest interval, flow capturing otherwise) and the tables of a
-:class:`~planner.plan.PlanResult`.
+:func:`site_homes` runs the one driver-home study of a :class:`~planner.plan.Plan`.
+``p`` (or each phase, or a budget) counts the **new** homes; existing homes are
+fixed. Each phase, with the homes of the earlier phases fixed:
+
+1. **the rest rule** (model ``"rest_interval"``, the default):
+   :class:`~planner.locate.RestIntervalCoverage` chooses the homes that let the
+   most trucks a day drive every stretch of at most ``rest_interval_h`` hours
+   between rest places (a route's origin and destination, and the homes it
+   passes, or reaches within ``detour_min``); homes the rule does not need are
+   dropped;
+2. **flow capturing** for the homes left over when the rule needs no more (every
+   truck that can be served is): :class:`~planner.locate.FlowCapture` places them
+   where the most trucks not yet passing a home pass (model ``"flow_capture"``
+   uses this step alone).
+
+Only candidates passed by at least ``min_volume`` trucks a day are eligible.
+Nothing is swapped silently: the result's :attr:`~planner.plan.PlanResult.model_run`
+names the models that chose homes, :attr:`~planner.plan.PlanResult.model_note`
+says why when it differs from the model asked for (e.g. no trip drives longer
+than the interval, so the rest rule is met without homes), and every solve is in
+:attr:`~planner.plan.PlanResult.solves`.
+
+:func:`planner.driver_home_plan` (deprecated, in :mod:`planner.plan._homes_deprecated`)
+is the old entry point, a thin wrapper over the same study.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,7 +39,6 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
-from planner._errors import InfeasibleError, InputError
 from planner.crs import WGS84
 from planner.plan._inputs import (
     SiteRun,
@@ -29,44 +46,83 @@ from planner.plan._inputs import (
     existing_stations,
     network_digest,
     run_parameters,
+    site_costs,
     sites_frame,
 )
+from planner.plan._rest import RestPlaces, gap_roads, gap_stretches, rest_places
 from planner.plan._tables import coverage_curve, coverage_table, ranked_sites
 from planner.plan.result import PlanResult
 from planner.presets import hours
 
 if TYPE_CHECKING:
-    from planner.locate import LocateResult, RestIntervalCoverage
+    from planner.locate import FlowCapture, LocateResult
+    from planner.locate._base import SolverName
     from planner.plan._plan import Plan
-    from planner.routes import Flows, SiteIncidence
+    from planner.routes import Flows
 
-__all__ = ["captured", "edge_routes", "rest_curve", "rest_served", "site_homes"]
+__all__ = ["CAPTURE_MODEL", "REST_MODEL", "captured", "edge_routes", "run_homes", "site_homes"]
+
+#: Largest number of new homes on the coverage curve (each point is one solve).
+CURVE_MAX_P = 40
+#: Seconds for each solve of the rest-rule curve (the best plan and its bound then).
+CURVE_TIME_LIMIT = 10.0
+_EPS = 1e-9
+#: The names of the two models of the study (``PlanResult.model_run`` joins them with "+").
+REST_MODEL, CAPTURE_MODEL = "RestIntervalCoverage", "FlowCapture"
+_REST, _CAPTURE = REST_MODEL, CAPTURE_MODEL
+_STAGE_NAME = {_REST: "rest interval", _CAPTURE: "flow capture"}
 
 
 @dataclass
-class _Found:
-    """What the siting found for the routes (the defaults: nothing was solved)."""
+class _Stage:
+    """One solve of the study: which phase, which model, what it chose."""
 
-    captured_before: np.ndarray
-    captured_after: np.ndarray
-    served_before: np.ndarray
-    served_after: np.ndarray
-    covered_before: np.ndarray
-    covered_after: np.ndarray
-    passing: pd.Series
-    locate: LocateResult | None = None
-    order: list[Any] = field(default_factory=list)
-    added: list[float] = field(default_factory=list)
-    curve: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(
-            columns=["p", "site", "covered", "share", "bound", "gap"]
-        )
-    )
+    phase: int
+    model: str
+    result: LocateResult
+    chosen: list[Any]
+
+
+@dataclass
+class _Study:
+    """The route × site data of one study, restricted to existing homes and eligible candidates."""
+
+    flows: Flows
+    cols: pd.Index  # existing labels, then eligible candidate labels
+    existing: list[Any]
+    volumes: np.ndarray
+    detour: sp.csr_array  # route × cols, detour minutes (stored zeros: on the path)
+    detour_min: float
+    places: RestPlaces | None  # None when the plan has no rest interval
+    passing: pd.Series  # trucks a day passing each site (existing homes and all candidates)
+    costs: pd.Series | None  # cost of each eligible candidate
+    stages: list[_Stage] = field(default_factory=list)
+
+    def mask(self, labels: Sequence[Any]) -> np.ndarray:
+        return np.asarray(self.cols.isin(list(labels)), dtype=bool)
+
+    def captured(self, labels: Sequence[Any]) -> np.ndarray:
+        return captured(self.detour, self.cols, labels, self.detour_min)
+
+    def served(self, labels: Sequence[Any]) -> np.ndarray:
+        if self.places is None:
+            return np.ones(self.volumes.size, dtype=bool)
+        return self.places.served(self.mask(labels))
+
+    def served_volume(self, labels: Sequence[Any]) -> float:
+        return float(self.volumes[self.served(labels)].sum())
+
+    def captured_volume(self, labels: Sequence[Any]) -> float:
+        return float(self.volumes[self.captured(labels)].sum())
 
 
 def site_homes(plan: Plan, run: SiteRun) -> PlanResult:
     """Run the driver-home study of ``plan`` (see :meth:`Plan.site`)."""
-    p = 20 if run.p is None else run.p
+    return run_homes(plan, run)[0]
+
+
+def run_homes(plan: Plan, run: SiteRun) -> tuple[PlanResult, list[Any]]:
+    """Run the study; return its result and its solves (``phase``, ``model``, ``result``)."""
     notes: list[str] = []
     flows = plan.flows
     assert flows is not None  # Plan checks that driver homes have flows
@@ -81,43 +137,70 @@ def site_homes(plan: Plan, run: SiteRun) -> PlanResult:
     routes_table = flows.routes
     volumes = routes_table["volume"].to_numpy(float)
     total = float(volumes.sum())
-    paths = flows.paths_gdf()
-    # with no site at all, a route meets the rest rule when it is short enough (its
-    # origin and destination count as rest places)
     route_hours = hours(routes_table["time_s"].to_numpy(float))
-    short = route_hours <= (plan.rest_interval_h or math.inf) + 1e-12
-    found = _Found(
-        captured_before=np.zeros(len(routes_table), dtype=bool),
-        captured_after=np.zeros(len(routes_table), dtype=bool),
-        served_before=short.copy(),
-        served_after=short.copy(),
-        covered_before=np.zeros(len(routes_table), dtype=bool),
-        covered_after=np.zeros(len(routes_table), dtype=bool),
-        passing=pd.Series(np.nan, index=candidates.index),
-    )
-    if len(routes_table) == 0:
+    interval = plan.rest_interval_h
+    # no site at all: a route meets the rest rule when it is short enough (its origin
+    # and destination count as rest places)
+    short = route_hours <= (interval or math.inf) * (1 + _EPS) + _EPS
+    n = len(routes_table)
+    out: dict[str, Any] = {
+        "captured_before": np.zeros(n, dtype=bool),
+        "captured_after": np.zeros(n, dtype=bool),
+        "served_before": short.copy(),
+        "served_after": short.copy(),
+        "servable": np.ones(n, dtype=bool),
+        "max_gap_before_h": route_hours.copy(),
+        "max_gap_after_h": route_hours.copy(),
+    }
+    rest_primary = run.kind == "rest_interval" and interval is not None and bool((~short).any())
+    study: _Study | None = None
+    order: list[Any] = []
+    phase_of: dict[Any, int] = {}
+    passing = pd.Series(np.nan, index=candidates.index)
+    if n == 0:
         notes.append("No routes: there is no truck flow to serve.")
-    if len(routes_table) and len(sites_all):
-        _solve(plan, run, flows, found, sites_all, existing, candidates, p, route_hours, notes)
-    covered_before, covered_after = found.covered_before, found.covered_after
+    if n and len(sites_all):
+        study = _build_study(plan, run, flows, sites_all, existing, candidates, notes)
+        passing = study.passing.reindex(candidates.index)
+        existing = existing.assign(
+            passing_volume=study.passing.reindex(existing.index).to_numpy(float)
+        )
+        order, phase_of = _choose(plan, run, study, rest_primary, route_hours, notes)
+        ex = list(existing.index)
+        out["captured_before"] = study.captured(ex)
+        out["captured_after"] = study.captured(ex + order)
+        if study.places is not None:
+            out["served_before"] = study.served(ex)
+            out["served_after"] = study.served(ex + order)
+            out["servable"] = study.served(list(study.cols))
+            out["max_gap_before_h"] = study.places.max_gap(study.mask(ex))
+            out["max_gap_after_h"] = study.places.max_gap(study.mask(ex + order))
+    measure = "served" if rest_primary else "captured"
+    covered_before, covered_after = out[f"{measure}_before"], out[f"{measure}_after"]
+    added = _marginals(study, list(existing.index), order, measure)
+    stages = study.stages if study is not None else []
+    reason_of = {s: _STAGE_NAME[st.model] for st in stages for s in st.chosen}
     sites = ranked_sites(
         plan,
         candidates,
         existing,
-        found.order,
-        found.added,
+        order,
+        added,
         total=total,
         base=float(volumes[np.asarray(covered_before, dtype=bool)].sum()),
-        passing=found.passing,
+        passing=passing,
     )
+    sites.insert(1, "reason", pd.Series([reason_of.get(s) for s in order], dtype=object).to_numpy())
+    if run.phases is not None:
+        sites.insert(1, "phase", np.asarray([phase_of[s] for s in order], dtype=np.int64))
+    if study is not None and study.costs is not None:
+        sites["cost"] = study.costs.reindex(sites.index).to_numpy(float)
+    paths = flows.paths_gdf()
     demand_out = gpd.GeoDataFrame(
         {
             "volume": volumes,
-            "captured_before": found.captured_before,
-            "captured_after": found.captured_after,
-            "served_before": found.served_before,
-            "served_after": found.served_after,
-            "time_h": hours(routes_table["time_s"].to_numpy(float)),
+            **out,
+            "time_h": route_hours,
         },
         geometry=paths.geometry.to_numpy(),
         crs=WGS84,
@@ -129,156 +212,541 @@ def site_homes(plan: Plan, run: SiteRun) -> PlanResult:
         pd.Series(covered_after, index=demand_out.index),
         {},
     )
-    return PlanResult(
-        name=plan.name,
-        programme="driver_homes",
-        parameters=run_parameters(plan, run),
-        sites=sites,
-        stations=existing,
-        demand=demand_out,
-        coverage=coverage,
-        uncovered=demand_out[~np.asarray(covered_after, dtype=bool)],
-        hexes=gpd.GeoDataFrame({"weight_uncovered": []}, geometry=[], crs=WGS84),
-        curve=found.curve,
-        service_areas=gpd.GeoDataFrame({"state": pd.Series(dtype=object)}, geometry=[], crs=WGS84),
-        routes=edge_routes(flows),
-        locate=found.locate,
-        access=None,
-        notes=tuple(notes),
-        bounds=plan.network.bounds,
-        inputs={
-            "stations": digest(plan.stations),
-            "routes": digest(routes_table),
-            "candidates": digest(plan.candidates),
-            "network": network_digest(plan.network),
-        },
-        network=plan.network,
+    curve = _curve(plan, run, study, rest_primary, order, measure)
+    phases, gaps = _phase_figures(plan, run, study, flows, list(existing.index), order, phase_of)
+    model_run, model_note, locate = _models(run, stages, rest_primary, interval, route_hours)
+    if model_note:
+        notes.append(model_note)
+    return (
+        PlanResult(
+            name=plan.name,
+            programme="driver_homes",
+            parameters=run_parameters(plan, run),
+            sites=sites,
+            stations=existing,
+            demand=demand_out,
+            coverage=coverage,
+            uncovered=demand_out[~np.asarray(covered_after, dtype=bool)],
+            hexes=gpd.GeoDataFrame({"weight_uncovered": []}, geometry=[], crs=WGS84),
+            curve=curve,
+            service_areas=gpd.GeoDataFrame(
+                {"state": pd.Series(dtype=object)}, geometry=[], crs=WGS84
+            ),
+            routes=edge_routes(flows),
+            locate=locate,
+            access=None,
+            notes=tuple(notes),
+            bounds=plan.network.bounds,
+            inputs={
+                "stations": digest(plan.stations),
+                "routes": digest(routes_table),
+                "candidates": digest(plan.candidates),
+                "network": network_digest(plan.network),
+            },
+            network=plan.network,
+            model_run=model_run,
+            model_note=model_note,
+            phases=phases,
+            gaps=gaps,
+            gap_roads=gap_roads(gaps, flows),
+            solves=_solves_table(stages),
+        ),
+        stages,
     )
 
 
-def _solve(
+# --------------------------------------------------------------------------- the data
+
+
+def _build_study(
     plan: Plan,
     run: SiteRun,
     flows: Flows,
-    found: _Found,
     sites_all: gpd.GeoDataFrame,
     existing: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame,
-    p: int,
+    notes: list[str],
+) -> _Study:
+    """Which routes pass which sites; the eligible candidates; their costs."""
+    inc = flows.site_incidence(
+        sites_all, max_snap_m=plan.max_snap_m, detour_min=plan.detour_min, progress=run.progress
+    )
+    passing_all = inc.sites["passing_volume"]
+    # with a detour limit, trucks reaching a site within it pass it for eligibility
+    near = inc.sites["reachable_volume" if plan.detour_min > 0 else "passing_volume"]
+    reach = near.reindex(candidates.index).fillna(0.0)
+    minv = plan.min_volume or 0.0
+    eligible = list(candidates.index[(reach >= minv).to_numpy()])
+    if len(eligible) < len(candidates):
+        within = f" (or within {plan.detour_min:g} min of)" if plan.detour_min > 0 else ""
+        notes.append(
+            f"{len(candidates) - len(eligible)} of {len(candidates)} candidate sites are passed "
+            f"by{within} fewer than {minv:g} trucks a day and are not eligible."
+        )
+    cols = pd.Index(list(existing.index) + eligible)
+    detour_all = sp.csr_array(inc.matrix("detour_min"))
+    take = inc.sites.index.get_indexer(cols)
+    detour = sp.csr_array(detour_all[:, take])
+    places = None
+    if plan.rest_interval_h is not None:
+        places = rest_places(
+            inc, interval_h=plan.rest_interval_h, detour_min=plan.detour_min, site_index=cols
+        )
+    costs = None
+    if plan.cost is not None:
+        costs = site_costs(candidates, plan.cost).reindex(eligible)
+    elif plan.subsidy_per_home is not None:
+        costs = pd.Series(float(plan.subsidy_per_home), index=pd.Index(eligible), dtype=float)
+    return _Study(
+        flows=flows,
+        cols=cols,
+        existing=list(existing.index),
+        volumes=flows.routes["volume"].to_numpy(float),
+        detour=detour,
+        detour_min=plan.detour_min,
+        places=places,
+        passing=passing_all,
+        costs=costs,
+    )
+
+
+# --------------------------------------------------------------------------- choosing
+
+
+def _choose(
+    plan: Plan,
+    run: SiteRun,
+    study: _Study,
+    rest_primary: bool,
     route_hours: np.ndarray,
     notes: list[str],
-) -> None:
-    """Site on the routes passing the sites; fill ``found`` (a fresh record of this study)."""
-    from planner.locate.flows import FlowCapture, RestIntervalCoverage
-
-    solver, time_limit, progress = run.solver, run.time_limit, run.progress
-    routes_table = flows.routes
-    volumes = routes_table["volume"].to_numpy(float)
-    total = float(volumes.sum())
-    inc = flows.site_incidence(
-        sites_all,
-        max_snap_m=plan.max_snap_m,
-        detour_min=plan.detour_min,
-        progress=progress,
-    )
-    ex_labels = list(existing.index)
-    eligible = inc.sites["passing_volume"].reindex(candidates.index).fillna(0.0)
-    found.passing = eligible
+) -> tuple[list[Any], dict[Any, int]]:
+    """Choose the new homes phase by phase; return them in build order and their phases."""
+    n_cand = len(study.cols) - len(study.existing)
     minv = plan.min_volume or 0.0
-    n_cand = int((eligible >= minv).sum())
-    p_eff = min(p, n_cand)
-    if p > n_cand:
-        notes.append(
-            f"Only {n_cand} candidate sites are passed by {minv:g}+ trucks a day; asked for {p}."
-        )
-    model = FlowCapture.from_matrix(
-        inc.matrix("detour_min"),
-        p=p_eff,
-        volumes=volumes,
-        detour=plan.detour_min,
-        existing=ex_labels,
-        min_volume=plan.min_volume,
-        route_index=inc.routes.index,
-        site_index=inc.sites.index,
-    )
-    rest_model = None
-    interval_h = plan.rest_interval_h
-    if run.kind == "rest_interval" and interval_h is not None and (route_hours > interval_h).any():
-        # routes longer than the rest interval: site for the rest rule itself
-        rest_model = RestIntervalCoverage.from_matrix(
-            inc.matrix("position_h"),
-            lengths=inc.route_lengths("h"),
-            interval=interval_h,
-            p=p_eff,
-            volumes=volumes,
-            existing=ex_labels,
-            min_volume=plan.min_volume,
-            route_index=inc.routes.index,
-            site_index=inc.sites.index,
-        )
-        notes.append(
-            f"Some routes drive longer than {plan.rest_interval_h:g} h: sites are chosen "
-            "to meet the rest rule (rest-interval model); coverage counts routes "
-            "meeting it."
-        )
-    locate: LocateResult | None
-    if rest_model is not None:
-        try:
-            locate = rest_model.solve(solver=solver, time_limit=time_limit, seed=plan.seed)
-        except InfeasibleError as error:
-            notes.append(str(error))
-            locate = None
+    if run.phases is not None:
+        counts: list[int | None] = list(run.phases)
+    elif run.budget is not None:
+        counts = [None]
     else:
-        locate = model.solve(solver=solver, time_limit=time_limit, seed=plan.seed)
-    found.locate = locate
-    if locate is None:
-        new = pd.DataFrame({"marginal_volume": []})
-        gains = np.zeros(0)
-    else:
-        new = locate.sites[~locate.sites["existing"].to_numpy(bool)]
-        gains = new["marginal_volume" if rest_model is not None else "marginal_weight"].to_numpy(
-            float
-        )
-    keep = gains > 1e-12
-    if (~keep).any() and p_eff > 0:
+        counts = [20 if run.p is None else run.p]
+    asked = sum(c for c in counts if c is not None)
+    if run.budget is None and asked > n_cand:
         notes.append(
-            "No candidate captures more trucks: every route passing an eligible site "
-            "already passes a driver home."
-            if not keep.any()
-            else f"Only {int(keep.sum())} of the {p_eff} sites asked for capture more "
-            "trucks; the rest were left out."
+            f"Only {n_cand} candidate sites are passed by {minv:g}+ trucks a day; "
+            f"asked for {asked}."
         )
-    order = list(new.index[keep])
-    found.order, found.added = order, list(gains[keep])
-    detour = sp.csr_array(inc.matrix("detour_min"))
-    found.captured_before = captured(detour, inc.sites.index, ex_labels, plan.detour_min)
-    found.captured_after = captured(detour, inc.sites.index, ex_labels + order, plan.detour_min)
-    found.covered_before, found.covered_after = found.captured_before, found.captured_after
-    if plan.rest_interval_h is not None:
-        position = inc.matrix("position_h")
-        lengths = inc.route_lengths("h")
-        found.served_before, found.served_after = (
-            rest_served(
-                RestIntervalCoverage,
-                position,
-                lengths,
-                plan.rest_interval_h,
-                volumes,
-                open_labels,
-                inc,
+    rest_asked = run.kind == "rest_interval" and study.places is not None
+    if rest_asked and not rest_primary:
+        longest = float(route_hours.max(initial=0.0))
+        notes.append(
+            f"No trip drives longer than the rest interval ({plan.rest_interval_h:g} h; the "
+            f"longest drives {longest:.2f} h): every truck meets the rest rule without a home."
+        )
+    built: list[Any] = []
+    phase_of: dict[Any, int] = {}
+    short: list[tuple[int, int, int]] = []  # phases building fewer homes than asked
+    spent = 0.0
+    for k, count in enumerate(counts, start=1):
+        left = n_cand - len(built)
+        want = None if count is None else min(count, left)
+        budget = None if run.budget is None else run.budget - spent
+        fixed = study.existing + built
+        chosen: list[Any] = []
+        if rest_asked and (want is None or want > 0) and left > 0:
+            chosen = _rest_stage(run, plan, study, k, fixed, want, budget)
+        more = None if want is None else want - len(chosen)
+        if budget is not None and study.costs is not None:
+            budget -= float(study.costs.reindex(chosen).sum())
+        if (more is None or more > 0) and left - len(chosen) > 0:
+            chosen = chosen + _capture_stage(run, plan, study, k, fixed + chosen, more, budget)
+        if count is not None and count > 0 and len(chosen) < min(count, left):
+            short.append((k, len(chosen), min(count, left)))
+        for s in chosen:
+            phase_of[s] = k
+        built += chosen
+        if study.costs is not None:
+            spent += float(study.costs.reindex(chosen).sum())
+    if short:
+        rule = "meets the rest rule for more trucks nor " if rest_asked and rest_primary else ""
+        said = "; ".join(
+            (f"phase {k}: " if run.phases is not None else "") + f"{got} of {asked_k}"
+            for k, got, asked_k in short
+        )
+        notes.append(
+            f"Fewer homes than asked for add anything ({said}): no further eligible site "
+            f"{rule}captures more trucks (every route passing one already passes a driver "
+            "home), so the rest were left out."
+        )
+    if run.phases is not None:
+        notes.append(
+            "Phased plan: "
+            + "; ".join(
+                f"phase {k} builds {sum(v == k for v in phase_of.values())} of {c} homes"
+                for k, c in enumerate(counts, start=1)
             )
-            for open_labels in (ex_labels, ex_labels + order)
+            + ", each phase keeping the earlier ones."
         )
-    max_p = min(max(p_eff, 5), n_cand)
-    if rest_model is not None:
-        found.covered_before, found.covered_after = found.served_before, found.served_after
-        found.curve = rest_curve(rest_model, max_p, volumes, found.served_before)
-    elif max_p > 0 and locate is not None:
-        found.curve = coverage_curve(
-            model.mclp, max_p, total, float(locate.figures["objective_before"])
+    if run.budget is not None:
+        notes.append(f"Budget {run.budget:,.6g}: the {len(built)} homes chosen cost {spent:,.6g}.")
+    elif study.costs is not None and built:
+        notes.append(f"The {len(built)} new homes cost {spent:,.6g} in all.")
+    if rest_primary and study.places is not None:
+        notes.append(
+            f"Some routes drive longer than {plan.rest_interval_h:g} h: homes are chosen to "
+            "meet the rest rule (rest-interval model); coverage counts routes meeting it."
         )
-    if len(found.curve):
-        found.curve["chosen"] = found.curve["p"] == len(order)
+        unservable = ~study.served(list(study.cols))
+        if unservable.any():
+            notes.append(
+                f"{int(unservable.sum())} routes ({study.volumes[unservable].sum():,.0f} trucks a "
+                f"day) have a stretch longer than {plan.rest_interval_h:g} h with no eligible "
+                "site at all: no choice of homes serves them (add candidates there)."
+            )
+    return built, phase_of
+
+
+def _cand_costs(study: _Study) -> np.ndarray | None:
+    if study.costs is None:
+        return None
+    costs = pd.Series(1.0, index=study.cols)
+    costs.loc[study.costs.index] = study.costs.to_numpy(float)
+    return costs.to_numpy(float)
+
+
+def _affordable(study: _Study, fixed: Sequence[Any], budget: float | None) -> bool:
+    if budget is None or study.costs is None:
+        return True
+    left = study.costs.drop(index=[s for s in fixed if s in study.costs.index])
+    return bool(len(left)) and budget >= float(left.min()) - 1e-9
+
+
+def _rest_stage(
+    run: SiteRun,
+    plan: Plan,
+    study: _Study,
+    phase: int,
+    fixed: list[Any],
+    want: int | None,
+    budget: float | None,
+) -> list[Any]:
+    """Choose by the rest rule: homes serving the most trucks, without homes it does not need."""
+    from planner.locate import RestIntervalCoverage
+
+    places = study.places
+    assert places is not None
+    if not _affordable(study, fixed, budget):
+        return []
+    model = RestIntervalCoverage.from_matrix(
+        places.positions(),
+        lengths=places.lengths_h,
+        interval=places.interval_h,
+        p=want,
+        volumes=study.volumes,
+        existing=study.mask(fixed),  # a mask: mixed label types stay apart
+        costs=_cand_costs(study) if budget is not None else None,
+        budget=budget,
+        route_index=study.flows.routes.index,
+        site_index=study.cols,
+    )
+    res = model.solve(solver=run.solver, time_limit=run.time_limit, seed=plan.seed)
+    new = list(res.sites.index[~res.sites["existing"].to_numpy(bool)])
+    chosen = _prune(new, lambda labels: study.served_volume(fixed + labels))
+    study.stages.append(_Stage(phase, _REST, res, chosen))
+    return chosen
+
+
+def _capture_stage(
+    run: SiteRun,
+    plan: Plan,
+    study: _Study,
+    phase: int,
+    fixed: list[Any],
+    want: int | None,
+    budget: float | None,
+) -> list[Any]:
+    """Flow capturing: homes where the most trucks not yet passing a home pass."""
+    from planner.locate import FlowCapture
+
+    left = len(study.cols) - len(fixed)
+    if want is not None:
+        want = min(want, left)
+    if left <= 0 or want == 0 or not _affordable(study, fixed, budget):
+        return []
+    model: FlowCapture = FlowCapture.from_matrix(
+        study.detour,
+        p=want,
+        volumes=study.volumes,
+        detour=study.detour_min,
+        existing=study.mask(fixed),  # a mask: mixed label types stay apart
+        costs=_cand_costs(study) if budget is not None else None,
+        budget=budget,
+        route_index=study.flows.routes.index,
+        site_index=study.cols,
+    )
+    res = model.solve(solver=run.solver, time_limit=run.time_limit, seed=plan.seed)
+    new = res.sites[~res.sites["existing"].to_numpy(bool)]
+    chosen = list(new.index[new["marginal_weight"].to_numpy(float) > 1e-12])
+    study.stages.append(_Stage(phase, _CAPTURE, res, chosen))
+    return chosen
+
+
+def _prune(order: list[Any], value: Any) -> list[Any]:
+    """Drop chosen homes the measure does not need (the latest first); keep the order."""
+    keep = list(order)
+    best = value(keep)
+    for s in reversed(order):
+        trial = [x for x in keep if x != s]
+        if value(trial) >= best - 1e-9 * max(1.0, abs(best)):
+            keep = trial
+    return keep
+
+
+def _marginals(
+    study: _Study | None, existing: list[Any], order: list[Any], measure: str
+) -> list[float]:
+    """Return what each new home adds to the plan's measure given the homes built before it."""
+    if study is None or not order:
+        return []
+    value = study.served_volume if measure == "served" else study.captured_volume
+    vals = [value(existing + order[:k]) for k in range(len(order) + 1)]
+    return list(np.diff(vals))
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _curve(
+    plan: Plan,
+    run: SiteRun,
+    study: _Study | None,
+    rest_primary: bool,
+    order: list[Any],
+    measure: str,
+) -> pd.DataFrame:
+    """Covered share by number of new homes (fast solves from the existing homes)."""
+    empty = pd.DataFrame(columns=["p", "site", "covered", "share", "bound", "gap"])
+    if study is None:
+        return empty
+    n_cand = len(study.cols) - len(study.existing)
+    max_p = min(max(len(order), 5), n_cand, CURVE_MAX_P)
+    total = float(study.volumes.sum())
+    if max_p <= 0 or total <= 0:
+        return empty
+    if rest_primary:
+        curve = _rest_curve(study, max_p, run.solver)
+    else:
+        from planner.locate import FlowCapture
+
+        model = FlowCapture.from_matrix(
+            study.detour,
+            p=max_p,
+            volumes=study.volumes,
+            detour=study.detour_min,
+            existing=study.mask(study.existing),
+            route_index=study.flows.routes.index,
+            site_index=study.cols,
+        )
+        curve = coverage_curve(model.mclp, max_p, total, study.captured_volume(study.existing))
+    curve["chosen"] = curve["p"] == len(order)
+    return curve
+
+
+def _rest_curve(study: _Study, max_p: int, solver: SolverName) -> pd.DataFrame:
+    """Return the served volume by number of new homes (rest-interval model, fast solver).
+
+    Stops once every truck that can be served is served.
+    """
+    from planner.locate import RestIntervalCoverage
+
+    places = study.places
+    assert places is not None
+    total = float(study.volumes.sum())
+    before = study.served_volume(study.existing)
+    best = study.served_volume(list(study.cols))
+    rows: list[dict[str, Any]] = [
+        {"p": 0, "site": None, "covered": before, "share": before / total, "bound": before}
+    ]
+    for k in range(1, max_p + 1):
+        if float(rows[-1]["covered"]) >= best - 1e-9:
+            break
+        res = RestIntervalCoverage.from_matrix(
+            places.positions(),
+            lengths=places.lengths_h,
+            interval=places.interval_h,
+            p=k,
+            volumes=study.volumes,
+            existing=study.mask(study.existing),
+            route_index=study.flows.routes.index,
+            site_index=study.cols,
+        ).solve(solver=solver, time_limit=CURVE_TIME_LIMIT)
+        rows.append(
+            {
+                "p": k,
+                "site": None,
+                "covered": res.objective,
+                "share": res.objective / total,
+                "bound": res.bound,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["gap"] = (frame["bound"] - frame["covered"]).clip(lower=0) / frame["covered"].where(
+        frame["covered"] > 0
+    )
+    return frame
+
+
+def _phase_figures(
+    plan: Plan,
+    run: SiteRun,
+    study: _Study | None,
+    flows: Flows,
+    existing: list[Any],
+    order: list[Any],
+    phase_of: dict[Any, int],
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Return the figures after each phase (phase 0: existing homes only), and the gaps."""
+    n_phases = len(run.phases) if run.phases is not None else 1
+    volumes = flows.routes["volume"].to_numpy(float)
+    total = float(volumes.sum())
+    rows = []
+    gap_frames = []
+    for k in range(n_phases + 1):
+        built = [s for s in order if phase_of.get(s, 1) <= k] if k else []
+        new = [s for s in order if phase_of.get(s, 1) == k] if k else []
+        labels = existing + built
+        if study is not None:
+            served = study.served(labels)
+            captured_ = study.captured(labels)
+        else:
+            served = np.asarray(
+                flows.routes["time_s"].to_numpy(float) / 3600.0
+                <= (plan.rest_interval_h or math.inf) + 1e-9
+            )
+            captured_ = np.zeros(len(volumes), dtype=bool)
+        state = "before" if k == 0 else ("after" if k == n_phases else f"after phase {k}")
+        gaps = None
+        if study is not None and study.places is not None:
+            gaps = gap_stretches(study.places, study.mask(labels), flows, state=state)
+            gap_frames.append(gaps)
+        cost = (
+            float(study.costs.reindex(new).sum())
+            if study is not None and study.costs is not None
+            else math.nan
+        )
+        rows.append(
+            {
+                "phase": k,
+                "state": state,
+                "new_homes": len(new),
+                "homes": len(labels),
+                "cost": cost if k else 0.0,
+                "served": float(volumes[served].sum()),
+                "served_share": float(volumes[served].sum()) / total if total > 0 else math.nan,
+                "captured": float(volumes[captured_].sum()),
+                "captured_share": (
+                    float(volumes[captured_].sum()) / total if total > 0 else math.nan
+                ),
+                "gaps": 0 if gaps is None else len(gaps),
+                "trucks_in_gaps": 0.0 if gaps is None else float(gaps["volume"].sum()),
+                "routes_with_gaps": 0 if gaps is None else int(gaps["route"].nunique()),
+                "longest_gap_h": (
+                    float(gaps["hours"].max()) if gaps is not None and len(gaps) else 0.0
+                ),
+            }
+        )
+    if gap_frames:
+        gaps_all = gpd.GeoDataFrame(pd.concat(gap_frames, ignore_index=True), crs=WGS84)
+    else:
+        gaps_all = gpd.GeoDataFrame(
+            {
+                "state": pd.Series(dtype=object),
+                "route": pd.Series(dtype=object),
+                "start_h": [],
+                "end_h": [],
+                "hours": [],
+                "volume": [],
+            },
+            geometry=[],
+            crs=WGS84,
+        )
+    return pd.DataFrame(rows), gaps_all
+
+
+def _models(
+    run: SiteRun,
+    stages: list[_Stage],
+    rest_primary: bool,
+    interval: float | None,
+    route_hours: np.ndarray,
+) -> tuple[str, str, LocateResult | None]:
+    """Name the models that chose homes; say why when it is not the one asked for."""
+    asked = _REST if run.kind == "rest_interval" else _CAPTURE
+    used = [m for m in (_REST, _CAPTURE) if any(st.model == m and st.chosen for st in stages)]
+    ran = [m for m in (_REST, _CAPTURE) if any(st.model == m for st in stages)]
+    model_run = "+".join(used) if used else (ran[0] if ran else "")
+    primary = used[0] if used else (ran[0] if ran else None)
+    picks = [st for st in stages if st.model == primary]
+    picks = [st for st in picks if st.chosen] or picks  # the solves that chose homes
+    locate = max(picks, key=lambda st: (st.result.gap, st.phase)).result if picks else None
+    note = ""
+    n_rest = sum(len(st.chosen) for st in stages if st.model == _REST)
+    n_cap = sum(len(st.chosen) for st in stages if st.model == _CAPTURE)
+    if asked == _REST and interval is not None and _REST in ran and not rest_primary:
+        longest = float(route_hours.max(initial=0.0))
+        note = (
+            f"Model asked for: rest_interval. No trip drives longer than {interval:g} h (the "
+            f"longest {longest:.2f} h), so every truck meets the rest rule with no home at all: "
+            "the rest-interval model was solved (every route served, nothing to choose) and the "
+            f"{n_cap} homes were chosen by flow capturing (FlowCapture: the most trucks passing "
+            "a home) instead."
+        )
+    elif asked == _REST and interval is None and run.kind == "rest_interval":
+        note = (
+            "Model asked for: rest_interval, but the plan has no rest interval "
+            "(rest_interval_h=None): homes were chosen by flow capturing (FlowCapture)."
+        )
+    elif asked == _REST and n_cap:
+        note = (
+            f"Model asked for: rest_interval. The rest rule needed {n_rest} new homes "
+            f"(RestIntervalCoverage); every truck it can serve is then served, so the other "
+            f"{n_cap} homes were chosen by flow capturing (FlowCapture: the most trucks passing "
+            "a home)."
+        )
+    return model_run, note, locate
+
+
+def _solves_table(stages: list[_Stage]) -> pd.DataFrame:
+    """One row per solve: phase, model, homes chosen, solver, status, objective, bound, gap."""
+    columns = [
+        "phase",
+        "model",
+        "homes",
+        "solver",
+        "status",
+        "objective",
+        "bound",
+        "gap",
+        "seconds",
+    ]
+    rows = [
+        {
+            "phase": st.phase,
+            "model": st.model,
+            "homes": len(st.chosen),
+            "solver": st.result.solver,
+            "status": st.result.status,
+            "objective": float(st.result.objective),
+            "bound": float(st.result.bound),
+            "gap": float(st.result.gap),
+            "seconds": round(float(st.result.seconds), 3),
+        }
+        for st in stages
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --------------------------------------------------------------------------- helpers
 
 
 def captured(
@@ -294,48 +762,6 @@ def captured(
     hit = np.zeros(sub.shape[0], dtype=bool)
     hit[rows[data]] = True
     return hit
-
-
-def rest_served(
-    model_cls: type[RestIntervalCoverage],
-    position: sp.csr_array | sp.coo_array,
-    lengths: np.ndarray,
-    interval: float,
-    volumes: np.ndarray,
-    open_labels: Sequence[Any],
-    inc: SiteIncidence,
-) -> np.ndarray:
-    """Which routes meet an open site at least every ``interval`` hours (no siting)."""
-    cols = np.flatnonzero(inc.sites.index.isin(list(open_labels)))
-    n = position.shape[0]
-    if cols.size == 0:
-        # no site at all: only routes shorter than the interval are served
-        return np.asarray(lengths, dtype=float) <= interval + 1e-12
-    # keep COO semantics: a route passing a site twice keeps two entries (CSR would sum them)
-    coo = sp.coo_array(position)
-    col_map = np.full(coo.shape[1], -1, dtype=np.int64)
-    col_map[cols] = np.arange(cols.size)
-    keep = col_map[coo.col] >= 0
-    sub = sp.coo_array(
-        (coo.data[keep], (coo.row[keep], col_map[coo.col[keep]])), shape=(n, cols.size)
-    )
-    model = model_cls.from_matrix(
-        sub,
-        lengths=lengths,
-        interval=interval,
-        volumes=volumes,
-        existing=list(inc.sites.index[cols]),
-        route_index=inc.routes.index,
-        site_index=inc.sites.index[cols],
-    )
-    try:
-        res = model.solve()
-    except InfeasibleError:
-        # every route has a stretch longer than the interval without an open site
-        return np.zeros(n, dtype=bool)
-    served = res.demand["served"].reindex(inc.routes.index).to_numpy(bool)
-    assert served.shape[0] == n
-    return served
 
 
 def edge_routes(flows: Flows) -> gpd.GeoDataFrame:
@@ -359,33 +785,3 @@ def edge_routes(flows: Flows) -> gpd.GeoDataFrame:
         crs=WGS84,
         index=volumes.index,
     )
-
-
-def rest_curve(
-    model: RestIntervalCoverage, max_p: int, volumes: np.ndarray, served_before: np.ndarray
-) -> pd.DataFrame:
-    """Return the served volume by number of new sites (rest-interval model, fast solver)."""
-    total = float(volumes.sum())
-    before = float(volumes[served_before].sum())
-    rows = [{"p": 0, "site": None, "covered": before, "share": before / total, "bound": before}]
-    for k in range(1, max_p + 1):
-        try:
-            variant = copy.copy(model)
-            variant.p = k
-            res = variant.solve(solver="fast")
-        except (InfeasibleError, InputError):
-            break
-        rows.append(
-            {
-                "p": k,
-                "site": None,
-                "covered": res.objective,
-                "share": res.objective / total if total > 0 else math.nan,
-                "bound": res.bound,
-            }
-        )
-    frame = pd.DataFrame(rows)
-    frame["gap"] = (frame["bound"] - frame["covered"]).clip(lower=0) / frame["covered"].where(
-        frame["covered"] > 0
-    )
-    return frame

@@ -156,12 +156,18 @@ def run_parameters(plan: Plan, run: SiteRun) -> dict[str, Any]:
             "cost": plan.cost,
             "budget": run.budget,
             "phases": None if run.phases is None else list(run.phases),
+            "min_per_area": plan.min_per_area,
+            "within_share": plan.within_share,
         }
     else:
         params |= {
             "rest_interval_h": plan.rest_interval_h,
             "min_volume": plan.min_volume,
             "detour_min": plan.detour_min,
+            "cost": plan.cost,
+            "subsidy_per_home": plan.subsidy_per_home,
+            "budget": run.budget,
+            "phases": None if run.phases is None else list(run.phases),
         }
     return params
 

@@ -16,6 +16,7 @@ import geopandas as gpd
 
 from planner._errors import InputError
 from planner.maps import OSM_ATTRIBUTION
+from planner.plan._areas import check_areas
 from planner.plan._homes import site_homes
 from planner.plan._inputs import SiteRun, site_costs, wgs84_points
 from planner.plan._workers import site_workers
@@ -65,7 +66,14 @@ class Plan:
         ``site(budget=...)`` and by the ``lscp`` model (least total cost);
         ``None``: every site costs 1.
     rest_interval_h, min_volume, detour_min
-        Driver-home settings (see :class:`Preset`).
+        Driver-home settings (see :class:`Preset`): a rest at least every
+        ``rest_interval_h`` hours of driving; candidates passed by fewer than
+        ``min_volume`` trucks a day are not eligible; a home reached within
+        ``detour_min`` minutes off a route counts for it.
+    subsidy_per_home
+        Driver homes: the same cost for every new home (e.g. the fixed subsidy of
+        a provincial programme, in yuan), used by ``site(budget=...)`` and reported
+        per phase; instead of a ``cost`` column.
     name
         Scenario name, for maps and reports.
     seed
@@ -79,6 +87,20 @@ class Plan:
         Points farther than this from the network are left out (listed in the notes).
     attribution
         Data sources to credit on maps and reports (OpenStreetMap by default).
+    areas
+        Worker stations: districts (or streets) as polygons, any CRS: coverage,
+        communities within the cutoff and stations are reported per district
+        (``PlanResult.districts``), and ``min_per_area`` applies to them.
+    area_name
+        The column of ``areas`` naming each district (default: its index).
+    min_per_area
+        At least this many stations (existing + new) in every district of
+        ``areas`` (MCLP with ``p``); a district with fewer candidates than it
+        still needs raises :class:`~planner.InfeasibleError` with the numbers.
+    within_share
+        A community (the ``area`` of demand from
+        :func:`~planner.demand.demand_from_areas`) counts as within the cutoff
+        when at least this share of its weight is covered (default one half).
 
     Examples
     --------
@@ -112,12 +134,17 @@ class Plan:
         rest_interval_h: float | None = None,
         min_volume: float | None = None,
         detour_min: float = 0.0,
+        subsidy_per_home: float | None = None,
         name: str = "Siting plan",
         seed: int = 0,
         service_areas: bool = True,
         hex_size_m: float = 500.0,
         max_snap_m: float = 500.0,
         attribution: Sequence[str] = (OSM_ATTRIBUTION,),
+        areas: gpd.GeoDataFrame | None = None,
+        area_name: str | None = None,
+        min_per_area: int | None = None,
+        within_share: float = 0.5,
     ) -> None:
         started = time.perf_counter()
         if programme is None:
@@ -157,13 +184,60 @@ class Plan:
             site_costs(self.candidates, cost)
         self.rest_interval_h = rest_interval_h
         self.min_volume = min_volume
+        if not (math.isfinite(detour_min) and detour_min >= 0):
+            raise InputError(
+                f"detour_min must be a number of minutes >= 0, got {detour_min!r}.",
+                field="detour_min",
+            )
         self.detour_min = float(detour_min)
+        if subsidy_per_home is not None:
+            if not (math.isfinite(subsidy_per_home) and subsidy_per_home > 0):
+                raise InputError(
+                    f"subsidy_per_home must be a number > 0, got {subsidy_per_home!r}.",
+                    field="subsidy_per_home",
+                )
+            if programme != "driver_homes":
+                raise InputError(
+                    "subsidy_per_home is the cost of a new driver home.",
+                    field="subsidy_per_home",
+                    fix="give worker-station costs as a candidates' column with cost='cost'.",
+                )
+            if cost is not None:
+                raise InputError(
+                    "give either a cost column (cost=...) or subsidy_per_home, not both.",
+                    field="subsidy_per_home",
+                )
+        self.subsidy_per_home = None if subsidy_per_home is None else float(subsidy_per_home)
         self.name = name
         self.seed = int(seed)
         self.with_service_areas = bool(service_areas)
         self.hex_size_m = float(hex_size_m)
         self.max_snap_m = float(max_snap_m)
         self.attribution = tuple(attribution)
+        check_areas(areas, area_name)
+        if min_per_area is not None:
+            if isinstance(min_per_area, bool) or int(min_per_area) != min_per_area:
+                raise InputError(
+                    f"min_per_area must be a whole number >= 0, got {min_per_area!r}.",
+                    field="min_per_area",
+                )
+            if min_per_area < 0:
+                raise InputError("min_per_area must be 0 or more.", field="min_per_area")
+            if areas is None:
+                raise InputError(
+                    "min_per_area needs the districts it applies to.",
+                    field="areas",
+                    fix="pass areas=geopandas.read_file('districts.geojson').",
+                )
+        if not (0 < within_share <= 1):
+            raise InputError(
+                f"within_share must be a share above 0 and at most 1, got {within_share!r}.",
+                field="within_share",
+            )
+        self.areas = areas
+        self.area_name = area_name
+        self.min_per_area = None if min_per_area is None else int(min_per_area)
+        self.within_share = float(within_share)
         #: seconds spent checking and converting the inputs (the run's "read" stage)
         self.read_seconds = time.perf_counter() - started
 
@@ -196,6 +270,7 @@ class Plan:
             "rest_interval_h": preset.rest_interval_h,
             "min_volume": preset.min_volume,
             "detour_min": preset.detour_min,
+            "subsidy_per_home": preset.subsidy_per_home,
             "name": preset.title,
         }
         return cls(network, **(settings | kwargs))
@@ -259,22 +334,30 @@ class Plan:
         Parameters
         ----------
         p
-            Number of new sites (default 20 when neither ``budget`` nor
-            ``phases`` is given).
+            Number of **new** sites (default 20 when neither ``budget`` nor
+            ``phases`` is given); existing stations or homes are fixed and not
+            counted. Driver homes: every new home counts, those the rest rule
+            needs and those flow capturing adds.
         model
             Worker stations: ``"mclp"`` (default: the ``p`` sites, budget or
             phases covering the most demand) or ``"lscp"`` (the fewest sites, or
             least total ``cost``, covering all coverable demand; no ``p``).
-            Driver homes: ``"rest_interval"`` (default: a rest stop at least every
-            ``rest_interval_h`` hours, flow capturing when no route is that long)
-            or ``"flow_capture"`` (the most trucks passing a site).
+            Driver homes: ``"rest_interval"`` (default: the homes serving the most
+            trucks with a rest at least every ``rest_interval_h`` hours; homes left
+            over once every truck that can be served is served go where the most
+            trucks pass, and when no route is longer than the interval the rule is
+            met without homes and flow capturing chooses them all: the result's
+            ``model_run`` and ``model_note`` say so) or ``"flow_capture"`` (the
+            most trucks passing a home).
         budget
-            Worker stations: total cost allowed for new sites, instead of ``p``;
-            site costs come from the candidates' ``cost`` column (see :class:`Plan`).
+            Total cost allowed for new sites, instead of ``p``; site costs come
+            from the candidates' ``cost`` column, or (driver homes)
+            ``subsidy_per_home`` (see :class:`Plan`).
         phases
-            Worker stations: new sites per phase, e.g. ``[20, 20, 20, 20, 20]`` for
-            20 a year; each phase keeps the earlier phases' sites. The sites table
-            gets a ``phase`` column (1-based).
+            New sites per phase, e.g. ``[20, 20, 20, 20, 20]`` for 20 a year;
+            each phase keeps the earlier phases' sites. The sites table gets a
+            ``phase`` column (1-based); driver homes also get per-phase figures in
+            ``PlanResult.phases``.
         solver
             ``"exact"`` (HiGHS), ``"fast"`` (greedy + swaps with a proven bound)
             or ``"auto"``.
@@ -304,12 +387,6 @@ class Plan:
                 field="model",
                 fix=f"use one of {', '.join(map(repr, kinds))}.",
             )
-        if self.programme == "driver_homes" and (budget is not None or phases is not None):
-            raise InputError(
-                "budgets and phases are available for worker stations only.",
-                field="budget" if budget is not None else "phases",
-                fix="give p=... (the number of driver homes) instead.",
-            )
         if p is not None and (int(p) != p or p < 0):
             raise InputError(f"`p` must be a whole number >= 0; got {p}.", field="p")
         if phases is not None:
@@ -335,11 +412,22 @@ class Plan:
                     field="budget",
                     fix="drop p=... to choose by budget, or drop budget=... to choose p sites.",
                 )
-            if self.cost is None:
+            if self.cost is None and self.subsidy_per_home is None:
                 raise InputError(
                     "`budget` needs site costs.",
                     field="cost",
-                    fix="name the candidates' cost column with Plan(..., cost='cost').",
+                    fix="name the candidates' cost column with Plan(..., cost='cost')"
+                    + (
+                        ", or give Plan(..., subsidy_per_home=...)."
+                        if self.programme == "driver_homes"
+                        else "."
+                    ),
+                )
+            if self.programme == "driver_homes" and phases is not None:
+                raise InputError(
+                    "give either `phases` or `budget`, not both.",
+                    field="budget",
+                    fix="drop budget=...; with subsidy_per_home the phases' costs are reported.",
                 )
         if kind == "lscp" and (p is not None or budget is not None):
             raise InputError(
@@ -347,6 +435,12 @@ class Plan:
                 "budget or phases.",
                 field="p",
                 fix="drop p/budget/phases, or use model='mclp'.",
+            )
+        if self.min_per_area and (kind != "mclp" or budget is not None or phases is not None):
+            raise InputError(
+                "min_per_area works with model='mclp' and a number of new sites p.",
+                field="min_per_area",
+                fix="give p=... (no budget or phases), or leave min_per_area out.",
             )
         if p is None and budget is None and kind != "lscp":
             p = 20

@@ -19,19 +19,25 @@ import shapely
 from pyproj import CRS, Transformer
 
 from planner import _grid
+from planner.access import NodeAccess
 from planner.crs import WGS84
 from planner.presets import minutes
 
 if TYPE_CHECKING:
     from planner.access import AccessMatrix
     from planner.locate import MCLP
+    from planner.network import RoadNetwork
     from planner.plan._plan import Plan
 
 __all__ = [
+    "ALLOCATION_COLUMNS",
+    "allocation_by_site",
     "coverage_curve",
     "coverage_table",
     "hexes",
     "minutes_matrix",
+    "nearest_open",
+    "nearest_roads",
     "nearest_station",
     "ranked_sites",
 ]
@@ -167,9 +173,12 @@ def ranked_sites(
         "nearest_station_m": dist,
     }
     columns |= {c: chosen[c].to_numpy() for c in extra if c not in columns}
-    return gpd.GeoDataFrame(
+    out = gpd.GeoDataFrame(
         columns, geometry=chosen.geometry.to_numpy(), crs=WGS84, index=chosen.index
     )
+    if candidates.attrs.get("datum"):
+        out.attrs["datum"] = candidates.attrs["datum"]  # the datum the user gave them in
+    return out
 
 
 def coverage_curve(model: MCLP, max_p: int, total: float, before: float) -> pd.DataFrame:
@@ -197,3 +206,158 @@ def coverage_curve(model: MCLP, max_p: int, total: float, before: float) -> pd.D
             }
         )
     return pd.DataFrame(rows)
+
+
+#: The allocation columns :class:`~planner.plan.PlanResult` adds to ``sites`` and
+#: ``allocation``: what each open site serves when every demand point (or route)
+#: goes to its nearest open site within the cutoff.
+ALLOCATION_COLUMNS = ("alloc_weight", "alloc_points", "alloc_mean_min", "alloc_max_min")
+
+
+def allocation_by_site(
+    site: pd.Series, time_min: pd.Series, weight: pd.Series, labels: pd.Index
+) -> pd.DataFrame:
+    """Sum what each open site serves: weight, points, weighted mean and longest time.
+
+    Parameters
+    ----------
+    site
+        Per demand point (or route), the label of the open site serving it
+        (missing: none within the cutoff).
+    time_min
+        Per demand point, its travel time (or detour) to that site in minutes.
+    weight
+        Per demand point, its weight (or trucks a day).
+    labels
+        The open sites, in the order of the table returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``labels``: ``alloc_weight``, ``alloc_points`` (0 for a site
+        serving nobody), ``alloc_mean_min`` (mean time weighted by demand; a
+        plain mean when the weights are all 0; NaN when it serves nobody) and
+        ``alloc_max_min``.
+    """
+    frame = pd.DataFrame(
+        {
+            "site": site.to_numpy(object),
+            "time": pd.to_numeric(time_min, errors="coerce").to_numpy(float),
+            "weight": weight.to_numpy(float),
+        }
+    )
+    frame = frame[frame["site"].notna()]
+    frame["site"] = frame["site"].map(str)
+    frame["wt"] = frame["weight"] * frame["time"]
+    grouped = frame.groupby("site", sort=True).agg(
+        alloc_weight=("weight", "sum"),
+        alloc_points=("weight", "size"),
+        wt=("wt", "sum"),
+        plain=("time", "mean"),
+        alloc_max_min=("time", "max"),
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weighted = grouped["wt"] / grouped["alloc_weight"]
+    grouped["alloc_mean_min"] = weighted.where(grouped["alloc_weight"] > 0, grouped["plain"])
+    out = grouped.reindex([str(label) for label in labels])
+    out["alloc_weight"] = out["alloc_weight"].fillna(0.0)
+    out["alloc_points"] = out["alloc_points"].fillna(0).astype(np.int64)
+    out.index = labels
+    return out[list(ALLOCATION_COLUMNS)]
+
+
+def nearest_open(
+    access: AccessMatrix | NodeAccess, open_labels: list[Any], cutoff_min: float
+) -> tuple[pd.Series, pd.Series]:
+    """Per demand point of the matrix: its nearest open site within the cutoff, and the time.
+
+    Ties go to the site listed first in the matrix; points with no open site
+    within ``cutoff_min`` get a missing site and NaN.
+    """
+    d_index, s_index = access.demand_index, pd.Index(access.site_index)
+    site = pd.Series(None, index=d_index, dtype=object)
+    time = pd.Series(np.nan, index=d_index, dtype=float)
+    cols = np.flatnonzero(s_index.isin(open_labels))
+    if cols.size == 0 or len(d_index) == 0:
+        return site, time
+    if isinstance(access, NodeAccess):
+        # per point through its node, with the same rule: least minutes, first column
+        column, best = access.nearest(np.asarray(s_index.isin(open_labels)), unit_s=60.0)
+        ok = best <= cutoff_min + 1e-9
+        labels = np.full(len(d_index), None, dtype=object)
+        labels[ok] = s_index[column[ok]].to_numpy(object)
+        return (
+            pd.Series(labels, index=d_index, dtype=object),
+            pd.Series(np.where(ok, best, np.nan), index=d_index, dtype=float),
+        )
+    matrix = sp.csr_array(access.matrix)
+    sub = sp.csr_array(matrix[:, cols])
+    rows = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
+    minutes_ = minutes(sub.data)
+    ok = minutes_ <= cutoff_min + 1e-9
+    rows, col, t = rows[ok], sub.indices[ok], minutes_[ok]
+    order = np.lexsort((col, t, rows))  # by row, then time, then column
+    rows, col, t = rows[order], col[order], t[order]
+    first = np.r_[True, rows[1:] != rows[:-1]] if rows.size else np.zeros(0, dtype=bool)
+    site.iloc[rows[first]] = s_index[cols[col[first]]].to_numpy(object)
+    time.iloc[rows[first]] = t[first]
+    return site, time
+
+
+def nearest_roads(
+    points: gpd.GeoDataFrame, network: RoadNetwork, *, max_m: float = 1000.0
+) -> tuple[list[str | None], np.ndarray]:
+    """Name of the nearest named road (OSM ``name``, else ``ref``) to each point, and metres.
+
+    Only roads with a node within ``max_m`` of a point are looked at; a point
+    with none gets ``None`` and NaN.
+    """
+    n = len(points)
+    names: list[str | None] = [None] * n
+    dist = np.full(n, np.nan)
+    if n == 0:
+        return names, dist
+    from pyproj import Transformer
+    from scipy.spatial import cKDTree
+
+    crs = network.crs
+    xy = np.column_stack(
+        [points.geometry.to_crs(crs).x.to_numpy(), points.geometry.to_crs(crs).y.to_numpy()]
+    )
+    near = cKDTree(xy).query_ball_point(network.xy, r=max_m, return_length=True) > 0
+    near_ids = set(np.asarray(network.node_ids)[near].tolist())
+    if not near_ids:
+        return names, dist
+    to_metric = Transformer.from_crs(WGS84, crs, always_xy=True)
+    lines, labels = [], []
+    for u, v, data in network.graph.edges(data=True):
+        if u not in near_ids and v not in near_ids:
+            continue
+        label = data.get("name") or data.get("ref")
+        if isinstance(label, list):
+            label = " / ".join(sorted({str(x) for x in label}))
+        if not label:
+            continue
+        geom = data.get("geometry")
+        if geom is None:
+            nu, nv = network.graph.nodes[u], network.graph.nodes[v]
+            geom = shapely.LineString([(nu["x"], nu["y"]), (nv["x"], nv["y"])])
+        lines.append(geom)
+        labels.append(str(label))
+    if not lines:
+        return names, dist
+    metric = shapely.transform(
+        np.asarray(lines, dtype=object),
+        lambda c: np.column_stack(to_metric.transform(c[:, 0], c[:, 1])),
+    )
+    tree = shapely.STRtree(metric)
+    pts = shapely.points(xy)
+    (which, hit), found = tree.query_nearest(pts, max_distance=max_m, return_distance=True)
+    # one hit per point: the first nearest (ties in a stable order)
+    seen: set[int] = set()
+    for p, line, d in zip(which.tolist(), hit.tolist(), found.tolist(), strict=True):
+        if p in seen:
+            continue
+        seen.add(p)
+        names[p], dist[p] = labels[line], float(d)
+    return names, dist

@@ -20,9 +20,15 @@ import scipy.sparse as sp
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from planner._errors import InputError
+from planner._errors import InputError, OffNetworkWarning, warn
 from planner._stages import Stages
 from planner.crs import WGS84
+from planner.plan._areas import (
+    area_of_points,
+    community_table,
+    district_polygons,
+    district_table,
+)
 from planner.plan._demand_rows import SECONDS_PER_MINUTE, model_rows
 from planner.plan._inputs import (
     SiteRun,
@@ -42,7 +48,7 @@ from planner.plan._tables import (
 from planner.plan.result import PlanResult
 
 if TYPE_CHECKING:
-    from planner.access import NodeAccess
+    from planner.access import AccessMatrix, NodeAccess
     from planner.locate import LocateResult
     from planner.plan._plan import Plan
 
@@ -77,12 +83,74 @@ class _Found:
         )
 
 
+def off_network_sites(
+    plan: Plan,
+    access: AccessMatrix | NodeAccess | None,
+    existing: gpd.GeoDataFrame,
+    notes: list[str],
+) -> pd.DataFrame:
+    """Return the stations and candidates left out as off the network; warn about stations.
+
+    An existing station farther than ``max_snap_m`` from the mode's network counts
+    for nothing (it covers no one), which changes every figure: the plan says so
+    in its notes and with an :class:`~planner._errors.OffNetworkWarning`.
+    """
+    columns: dict[str, list[Any]] = {"role": [], "site": [], "name": [], "distance_m": []}
+    table = pd.DataFrame(columns).astype({"distance_m": float})
+    if access is None:
+        return table
+    far = access.excluded
+    far = far[far["role"] == "site"]
+    if len(far) == 0:
+        return table
+    is_station = far["label"].isin(existing.index).to_numpy()
+    names = (existing["name"] if "name" in existing.columns else pd.Series(dtype=object)).reindex(
+        far["label"].where(is_station)
+    )
+    table = pd.DataFrame(
+        {
+            "role": np.where(is_station, "station", "candidate"),
+            "site": far["label"].to_numpy(dtype=object),
+            "name": names.to_numpy(dtype=object),
+            "distance_m": far["distance_m"].to_numpy(float),
+        }
+    )
+    stations = table[table["role"] == "station"].sort_values("distance_m", ascending=False)
+    if len(stations):
+        shown = ", ".join(
+            f"{name if isinstance(name, str) and name else site} ({metres:,.0f} m)"
+            for site, name, metres in zip(
+                stations["site"].head(5),
+                stations["name"].head(5),
+                stations["distance_m"].head(5),
+                strict=True,
+            )
+        )
+        more = f" and {len(stations) - 5} more" if len(stations) > 5 else ""
+        text = (
+            f"{len(stations)} of {len(existing)} existing stations lie more than "
+            f"{plan.max_snap_m:g} m from the {plan.mode} network and were left out (they "
+            f"cover no one): {shown}{more}. Check their coordinates and datum, or raise "
+            "max_snap_m; the list is in result.off_network."
+        )
+        notes.append(text)
+        warn(text, OffNetworkWarning)
+    candidates = int((table["role"] == "candidate").sum())
+    if candidates:
+        notes.append(
+            f"{candidates} candidate sites lie more than {plan.max_snap_m:g} m from the "
+            f"{plan.mode} network and were left out (listed in result.off_network)."
+        )
+    return table
+
+
 def demand_frame(plan: Plan, notes: list[str]) -> gpd.GeoDataFrame:
     """Return the plan's demand with a checked ``weight`` column; notes say when it is empty."""
     demand = plan.demand
     if demand is None:
         notes.append("No demand was given: there is nothing to cover.")
         return gpd.GeoDataFrame({"weight": []}, geometry=[], crs=WGS84)
+    notes.extend(str(n) for n in demand.attrs.get("notes", ()) if n not in notes)
     out = demand.copy()
     if plan.weight is None:
         out["weight"] = 1.0
@@ -135,9 +203,16 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
     demand = demand_frame(plan, notes)
     groups = [g for g in plan.groups if g in demand.columns]
     sites_all = sites_frame(existing, candidates)
+    districts = district_polygons(plan)
+    site_district = (
+        area_of_points(districts, sites_all.geometry)
+        if districts is not None
+        else pd.Series(np.nan, index=sites_all.index, dtype=object)
+    )
     stages.add("read", plan.read_seconds + time.perf_counter() - started)
 
     access = None
+    off_network = off_network_sites(plan, None, existing, notes)
     kept = pd.Series(True, index=demand.index)
     total_weight = float(demand["weight"].sum()) if len(demand) else 0.0
     if len(demand) and len(sites_all):
@@ -156,6 +231,7 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
         stages.add("snap", access.metadata["snap_seconds"])
         stages.add("access", access.metadata["matrix_seconds"])
         kept = pd.Series(demand.index.isin(access.demand_index), index=demand.index)
+        off_network = off_network_sites(plan, access, existing, notes)
         if (~kept).any():
             notes.append(
                 f"{int((~kept).sum())} demand points lie more than {plan.max_snap_m:g} m "
@@ -173,6 +249,7 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
                 notes,
                 total_weight=total_weight,
                 curve_max_p=curve_max_p,
+                site_district=site_district if plan.min_per_area else None,
             )
         else:
             found = _Found.nothing(demand.index)
@@ -213,6 +290,24 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
         )
         uncovered = demand_out[~demand_out["covered_after"]]
         hex_table = hexes(demand_out, plan.network.crs, plan.hex_size_m)
+        if "area" in demand.columns:
+            demand_out["area"] = demand["area"]
+        district_of_point = (
+            area_of_points(districts, demand_out.geometry) if districts is not None else None
+        )
+        communities = community_table(
+            demand_out, within_share=plan.within_share, district_of_point=district_of_point
+        )
+        district_rows = district_table(
+            districts,
+            demand_out,
+            district_of_point,
+            communities,
+            site_district,
+            existing.index,
+            sites.index,
+            min_per_area=plan.min_per_area,
+        )
     with stages("service areas"):
         areas = site_service_areas(plan, existing, sites, n_jobs=run.n_jobs, progress=run.progress)
     if len(curve):
@@ -234,6 +329,7 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
         access=access,
         notes=tuple(notes),
         bounds=plan.network.bounds,
+        off_network=off_network,
         inputs={
             "stations": digest(plan.stations),
             "demand": digest(plan.demand),
@@ -241,6 +337,8 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
             "network": network_digest(plan.network),
         },
         network=plan.network,
+        communities=communities,
+        districts=district_rows,
         stages=stages.close(),
     )
 
@@ -256,6 +354,7 @@ def _solve(
     *,
     total_weight: float,
     curve_max_p: int | None,
+    site_district: pd.Series | None = None,
 ) -> _Found:
     """Site on the grouped demand rows: coverage before and after, new sites in order, the curve."""
     from planner.locate import MCLP
@@ -281,7 +380,15 @@ def _solve(
         "site_index": s_index,
     }
     model = MCLP.from_matrix(rows.matrix, **common)
-    locate, new, phase_of = _choose(plan, run, rows.matrix, common, costs, p_eff, n_cand, notes)
+    minimum: dict[str, Any] = {}
+    if site_district is not None and plan.min_per_area:
+        minimum = {
+            "site_areas": site_district.reindex(s_index),
+            "min_per_area": plan.min_per_area,
+        }
+    locate, new, phase_of = _choose(
+        plan, run, rows.matrix, common, costs, p_eff, n_cand, notes, minimum
+    )
     notes.extend(n for n in locate.notes if n not in notes)
     # per point: the nearest of the model's open sites (existing and chosen), in minutes
     column, best = access.nearest(
@@ -297,6 +404,13 @@ def _solve(
     gains = new["marginal_weight"].to_numpy(float)
     keep = gains > 1e-12
     asked = len(new) if p_eff is None else p_eff
+    if minimum and (~keep).any():
+        # sites the minimum per district asks for stay, even when they add no coverage
+        notes.append(
+            f"{int((~keep).sum())} of the {len(keep)} new sites add no coverage; they are "
+            f"there to give every district at least {plan.min_per_area} station(s)."
+        )
+        keep = np.ones(len(keep), dtype=bool)
     if (~keep).any() and asked > 0:
         if not keep.any():
             notes.append(
@@ -340,6 +454,7 @@ def _choose(
     p_eff: int | None,
     n_cand: int,
     notes: list[str],
+    minimum: dict[str, Any] | None = None,
 ) -> tuple[LocateResult, pd.DataFrame | None, pd.Series | None]:
     """Solve the run's model; return its result, the new sites of a phased plan and their phase."""
     from planner.locate import LSCP, MCLP
@@ -380,7 +495,9 @@ def _choose(
             + ", each phase keeping the earlier ones."
         )
     else:
-        locate = MCLP.from_matrix(minutes, p=p_eff, costs=costs, **common).solve(**solve_args)
+        locate = MCLP.from_matrix(minutes, p=p_eff, costs=costs, **common, **(minimum or {})).solve(
+            **solve_args
+        )
     return locate, new, phase_of
 
 

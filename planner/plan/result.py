@@ -22,6 +22,12 @@ import numpy as np
 import pandas as pd
 
 from planner._stages import Stage, stage_dicts
+from planner.plan._tables import (
+    ALLOCATION_COLUMNS,
+    allocation_by_site,
+    nearest_open,
+    nearest_roads,
+)
 from planner.presets import Programme
 
 if TYPE_CHECKING:
@@ -47,13 +53,17 @@ class PlanResult:
     parameters
         The settings used (mode, cutoff, p, solver, seed, ...).
     sites
-        New sites in rank order (EPSG:4326, candidate index): ``rank``,
+        New sites in rank order (EPSG:4326, candidate index): ``rank``, (driver
+        homes) ``reason`` (``"rest interval"`` or ``"flow capture"``: which model
+        chose it) and ``passing_volume`` (trucks a day passing it), ``phase`` with
+        phases, ``cost`` with costs,
         ``added`` (demand weight, or trucks a day, the site adds given the sites
         ranked before it), ``added_share``, ``cumulative``, ``cumulative_share``
         (covered share of all demand with the existing stations), ``nearest_station``,
         ``nearest_station_m`` (straight line), the candidate's columns.
     stations
-        The existing stations that count (EPSG:4326, their index).
+        The existing stations that count (EPSG:4326, their index); driver homes
+        also get ``passing_volume`` (trucks a day passing each home).
     demand
         Worker stations: one row per demand point (its index): ``weight``, the
         group columns, ``covered_before``, ``covered_after``, ``site`` (nearest
@@ -84,6 +94,60 @@ class PlanResult:
         Plain sentences on anything unusual (empty inputs, everything covered...).
     bounds
         ``(min_lon, min_lat, max_lon, max_lat)`` of the network.
+    communities
+        Worker stations with demand from community areas: one row per community
+        (``district``, ``weight``, ``share_before``/``share_after`` of its weight
+        within the cutoff, ``within_before``/``within_after``: at least
+        ``parameters["within_share"]`` of it covered); None otherwise.
+    districts
+        Worker stations with ``areas`` or communities: one row per district and a
+        last row ``all``: ``communities``, ``communities_within_before``/``_after``,
+        ``communities_share_before``/``_after``, ``weight``,
+        ``weight_share_before``/``_after``, ``stations_existing``, ``stations_new``,
+        ``stations_after`` (and ``min_stations``); None otherwise.
+    off_network
+        Existing stations and candidates left out because they lie farther
+        than ``max_snap_m`` from the network: ``role`` (``"station"`` or
+        ``"candidate"``), ``site`` (label), ``name`` and ``distance_m``.
+    inputs
+        Short hashes of the inputs (for ``run.json``).
+    network
+        The road network the plan was made on.
+    model_run
+        The model(s) whose solutions chose the new sites, e.g. ``"MCLP"``,
+        ``"RestIntervalCoverage"``, ``"RestIntervalCoverage+FlowCapture"`` (the
+        rest rule chose some homes, flow capturing the rest) or ``"FlowCapture"``;
+        empty when nothing was solved. The model *asked for* is
+        ``parameters["model"]``. ``run.json`` writes it as ``solver.model``.
+    model_note
+        Empty when the model that ran is the one asked for; otherwise a sentence
+        saying what ran instead and why (e.g. no trip drives longer than the rest
+        interval, so the rest rule cannot tell homes apart and flow capturing chose
+        them). It is also in :attr:`notes` and in ``run.json`` (``solver.model_note``).
+    phases
+        Driver homes: one row per phase, after it (phase 0: existing homes only;
+        a plan without phases has phases 0 and 1): ``state`` (``"before"``,
+        ``"after phase k"``, ``"after"``), ``new_homes``, ``homes`` (open in all),
+        ``cost`` (of the phase's new homes; NaN without costs), ``served`` and
+        ``served_share`` (trucks a day whose every stretch of driving between rest
+        places is within the rest interval), ``captured`` and ``captured_share``
+        (trucks a day passing a home), ``gaps`` (stretches longer than the
+        interval), ``trucks_in_gaps`` (trucks a day summed over those stretches),
+        ``routes_with_gaps``, ``longest_gap_h``. ``None`` for worker stations.
+    gaps
+        Driver homes: every stretch longer than the rest interval with no home
+        (a *gap*), for each ``state`` of :attr:`phases`: ``route``, ``start_h``,
+        ``end_h`` (hours of driving from the route's origin), ``hours``,
+        ``volume`` (the route's trucks a day), the driven path as geometry.
+    gap_roads
+        Driver homes: the road edges driven inside gaps, per ``state``: ``u``,
+        ``v`` (OSM ids), ``volume`` (trucks a day driving the edge inside a gap),
+        line geometry (the map's "rest gaps" layers).
+    solves
+        Driver homes: one row per model solve (several per phase when the rest
+        rule and flow capturing both chose homes): ``phase``, ``model``, ``homes``
+        (chosen), ``solver``, ``status``, ``objective``, ``bound``, ``gap``,
+        ``seconds``.
     stages
         The stages of the run and their wall times (``name``, ``seconds``): read,
         snap, access, solve, coverage, service areas (worker stations).
@@ -107,7 +171,70 @@ class PlanResult:
     bounds: tuple[float, float, float, float]
     inputs: dict[str, str | None] = field(default_factory=dict)
     network: RoadNetwork | None = field(default=None, repr=False)
+    communities: pd.DataFrame | None = None
+    districts: pd.DataFrame | None = None
+    off_network: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"role": [], "site": [], "name": [], "distance_m": []}
+        ).astype({"distance_m": float}),
+        repr=False,
+    )
+    model_run: str = ""
+    model_note: str = ""
+    phases: pd.DataFrame | None = field(default=None, repr=False)
+    gaps: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    gap_roads: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    solves: pd.DataFrame | None = field(default=None, repr=False)
+
     stages: tuple[Stage, ...] = ()
+
+    def __post_init__(self) -> None:
+        # who each open site serves, and where the new sites are: columns of `sites`
+        allocation = self._allocate()
+        sites = self.sites.copy()
+        for column in ALLOCATION_COLUMNS:
+            sites[column] = allocation[column].reindex(sites.index).to_numpy()
+        if "nearest_road" not in sites:
+            names: list[str | None] = [None] * len(sites)
+            dist = np.full(len(sites), np.nan)
+            if self.network is not None and len(sites):
+                names, dist = nearest_roads(sites, self.network)
+            sites["nearest_road"] = pd.Series(names, index=sites.index, dtype=object)
+            sites["nearest_road_m"] = dist
+        object.__setattr__(self, "sites", sites)
+        object.__setattr__(self, "_allocation", allocation)
+
+    def _allocate(self) -> pd.DataFrame:
+        """Per open site (existing, then new): what it serves (see :attr:`allocation`)."""
+        labels = pd.Index(list(self.stations.index) + list(self.sites.index))
+        empty = pd.DataFrame(
+            {
+                "alloc_weight": np.full(len(labels), np.nan),
+                "alloc_points": pd.array([pd.NA] * len(labels), dtype="Int64"),
+                "alloc_mean_min": np.full(len(labels), np.nan),
+                "alloc_max_min": np.full(len(labels), np.nan),
+            },
+            index=labels,
+        )
+        if self.programme == "worker_stations":
+            if self.access is None or "weight" not in self.demand:
+                return empty
+            cutoff = float(self.parameters.get("cutoff_min") or math.inf)
+            site, time = nearest_open(self.access, list(labels), cutoff)
+            if {"site", "time_min"} <= set(self.demand.columns):
+                demand = self.demand.copy()
+                demand["site"] = site.reindex(demand.index).to_numpy(object)
+                demand["time_min"] = time.reindex(demand.index).to_numpy(float)
+                object.__setattr__(self, "demand", demand)
+            weights = self.demand["weight"].reindex(site.index).fillna(0.0)
+            return allocation_by_site(site, time, weights, labels)
+        table = self.locate.demand if self.locate is not None else None
+        if table is None or not {"site", "time", "weight"} <= set(table.columns):
+            return empty  # rest-interval coverage: a route is served by a chain of stops
+        covered = table["covered"].to_numpy(bool) if "covered" in table else None
+        site = table["site"].where(covered) if covered is not None else table["site"]
+        site = site.where(site.isin(labels))
+        return allocation_by_site(site, table["time"], table["weight"], labels)
 
     # ------------------------------------------------------------------ figures
     @property
@@ -129,6 +256,52 @@ class PlanResult:
     def gap(self) -> float:
         """Proven relative optimality gap of the plan (NaN when nothing was solved)."""
         return float(self.locate.gap) if self.locate is not None else math.nan
+
+    @property
+    def allocation(self) -> gpd.GeoDataFrame:
+        """What every open site serves: existing stations first, then the new sites in rank order.
+
+        Each demand point (worker stations) goes to its nearest open site within
+        the cutoff; each truck route (driver homes, flow capturing) to the open
+        site it passes with the least detour. Columns: ``status``
+        (``"existing"`` or ``"new"``), ``rank`` (new sites), ``name``, ``kind``,
+        ``alloc_weight`` (demand weight, or trucks a day, it serves),
+        ``alloc_points`` (demand points or routes), ``alloc_mean_min`` (travel
+        time, or detour, in minutes, weighted by demand) and ``alloc_max_min``
+        (the longest). When the rest-interval model ran, a route is served by a
+        chain of stops rather than by one site: the ``alloc_*`` columns are
+        empty. The same ``alloc_*`` columns are in :attr:`sites`.
+        """
+        alloc: pd.DataFrame = self.__dict__["_allocation"]
+        parts = []
+        for status, frame in (("existing", self.stations), ("new", self.sites)):
+            part = pd.DataFrame(
+                {
+                    "status": status,
+                    "rank": frame["rank"].to_numpy() if "rank" in frame else np.nan,
+                    "name": frame["name"].to_numpy(object) if "name" in frame else None,
+                    "kind": frame["kind"].to_numpy(object) if "kind" in frame else None,
+                },
+                index=frame.index,
+            )
+            part = part.join(alloc.loc[~alloc.index.duplicated()].reindex(frame.index))
+            parts.append(gpd.GeoDataFrame(part, geometry=frame.geometry.to_numpy(), crs=4326))
+        out = gpd.GeoDataFrame(pd.concat(parts), crs=4326)
+        out["rank"] = out["rank"].astype("Int64")
+        return out
+
+    @property
+    def input_datum(self) -> str:
+        """The datum the inputs' coordinates were given in (``"wgs84"`` when not recorded).
+
+        :func:`planner.io.read_stations` (and the other readers) record it in
+        ``GeoDataFrame.attrs["datum"]``; the stations decide, then the candidates.
+        """
+        for frame in (self.stations, self.sites):
+            datum = frame.attrs.get("datum")
+            if datum:
+                return str(datum)
+        return "wgs84"
 
     @property
     def unit(self) -> str:
@@ -173,6 +346,17 @@ class PlanResult:
                 rows["rest rule met after"] = (
                     f"{vol[self.demand['served_after'].to_numpy(bool)].sum() / total:.1%}"
                 )
+        if self.phases is not None and len(self.phases):
+            first, last = self.phases.iloc[0], self.phases.iloc[-1]
+            rows["gaps before (stretches, trucks/day)"] = (
+                f"{int(first['gaps'])}, {first['trucks_in_gaps']:,.0f}"
+            )
+            rows["gaps after (stretches, trucks/day)"] = (
+                f"{int(last['gaps'])}, {last['trucks_in_gaps']:,.0f}"
+            )
+        if self.model_run:
+            rows["model asked"] = self.parameters.get("model")
+            rows["model run"] = self.model_run
         frame = pd.DataFrame({"value": pd.Series(rows, dtype=object)})
         frame.index.name = "figure"
         return frame
@@ -240,7 +424,7 @@ class PlanResult:
         """
         import planner
 
-        info = {
+        info: dict[str, Any] = {
             "scenario": self.name,
             "programme": self.programme,
             "parameters": self.parameters,
@@ -257,8 +441,10 @@ class PlanResult:
             "stages": stage_dicts(self.stages),
         }
         if self.locate is not None:
-            info["solver"] = {
-                "model": self.locate.model,
+            solver: dict[str, Any] = {
+                "model": self.model_run or self.locate.model,
+                "model_asked": self.parameters.get("model"),
+                "model_note": self.model_note,
                 "solver": self.locate.solver,
                 "reason": self.locate.reason,
                 "status": self.locate.status,
@@ -267,6 +453,11 @@ class PlanResult:
                 "gap": self.locate.gap,
                 "seconds": round(self.locate.seconds, 3),
             }
+            if self.solves is not None and len(self.solves):
+                solver["solves"] = self.solves.to_dict(orient="records")
+            info["solver"] = solver
+        if self.phases is not None:
+            info["phases"] = self.phases.to_dict(orient="records")
         from planner.outputs import json_default
 
         return json.loads(json.dumps(info, default=json_default))
@@ -278,10 +469,16 @@ class PlanResult:
         offline: bool = True,
         tiles: str | None = "OpenStreetMap",
         language: Literal["en", "zh"] = "en",
+        datum: str | None = None,
     ) -> dict[str, Path]:
-        """Write ``sites.geojson``, ``coverage.csv``, ``map.html``, ``report.html``, ``run.json``.
+        """Write the output folder: sites tables, GeoJSON, coverage, map, report, run record.
 
-        Each file is written whole or not at all (a temporary file renamed).
+        ``sites.csv`` and ``sites.xlsx`` (recommended sites and existing stations
+        for people: rank, name, address or nearest named road, what each adds and
+        serves, coordinates in ``datum`` and in WGS84), ``sites.geojson`` (WGS84),
+        ``coverage.csv``, ``map.html``, ``report.html`` and ``run.json``. Each file
+        is written whole or not at all (a temporary file renamed); the same inputs
+        and seed give the same bytes, except ``run.json``'s time and durations.
 
         Parameters
         ----------
@@ -292,7 +489,11 @@ class PlanResult:
         tiles
             Basemap, or ``None`` for none.
         language
-            Labels' language.
+            ``"en"`` or ``"zh"``: the report, the tables' headers and the map's labels.
+        datum
+            ``"wgs84"``, ``"gcj02"`` (Amap, Tencent) or ``"bd09"`` (Baidu): the
+            coordinates of the sites tables beside WGS84. Default: the datum the
+            stations were read in (:attr:`input_datum`).
 
         Returns
         -------
@@ -302,4 +503,6 @@ class PlanResult:
         # outputs come after plans (plan -> outputs -> report): imported here, not above
         from planner.outputs import write_outputs
 
-        return write_outputs([self], folder, offline=offline, tiles=tiles, language=language)
+        return write_outputs(
+            [self], folder, offline=offline, tiles=tiles, language=language, datum=datum
+        )

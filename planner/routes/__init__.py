@@ -26,9 +26,10 @@ candidate site:
 * :func:`driver_home_candidates` and :func:`with_passing_volume` (candidate
   driver-home sites read from an OSM file by tag, and the volume passing them)
   live in :mod:`planner.candidates` and are re-exported here;
-* :func:`driver_home_plan` and :class:`DriverHomePlan` (the recommendation,
-  which runs location models) live in :mod:`planner._driver_home_plan` and are
-  answered here lazily.
+* :func:`driver_home_plan` and :class:`DriverHomePlan` (deprecated: the
+  recommendation runs location models, so it is the plan layer's driver-home
+  study, :meth:`planner.plan.Plan.driver_homes`; these old names are thin
+  wrappers over it in :mod:`planner.plan._homes_deprecated`, answered here lazily).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from planner.routes.od import route_od
 from planner.routes.volumes import Flows, SiteIncidence, flows_from_paths
 
 if TYPE_CHECKING:
-    from planner._driver_home_plan import DriverHomePlan, driver_home_plan
+    from planner.plan._homes_deprecated import DriverHomePlan, driver_home_plan
 
 __all__ = [
     "DRIVER_HOME_TAGS",
@@ -71,9 +72,9 @@ _LAZY = {"DriverHomePlan", "driver_home_plan"}
 def __getattr__(name: str) -> Any:
     """Import :func:`driver_home_plan` and :class:`DriverHomePlan` on first use."""
     if name in _LAZY:
-        from planner import _driver_home_plan
+        from planner.plan import _homes_deprecated
 
-        return getattr(_driver_home_plan, name)
+        return getattr(_homes_deprecated, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -24,7 +24,9 @@ One file per method:
 * :mod:`~planner.locate.solvers.lagrangian` — the Lagrangian bound of max coverage
   and reduced-cost fixing;
 * :mod:`~planner.locate.solvers.pipeline` — max coverage end to end:
-  :func:`coverage_fast`, :func:`coverage_exact`, :func:`prove_coverage`, dominance.
+  :func:`coverage_fast`, :func:`coverage_exact`, :func:`prove_coverage`, dominance;
+* :mod:`~planner.locate.solvers.quota` — max coverage with a minimum of new
+  sites per district: :func:`quota_fast`, :func:`check_quota`, :func:`group_rows`.
 
 The compiled inner loops are in :mod:`planner.locate._kernels` (shared with the
 models) and the progress reporter in :mod:`planner._progress`.
@@ -66,6 +68,7 @@ from planner.locate.solvers.problem import (
     merge_rows,
     restrict_columns,
 )
+from planner.locate.solvers.quota import check_quota, group_rows, quota_fast, quota_met
 
 __all__ = [
     "EXACT_NNZ_LIMIT",
@@ -77,6 +80,7 @@ __all__ = [
     "MipResult",
     "Progress",
     "assignment_mip",
+    "check_quota",
     "cover_mip",
     "coverage_exact",
     "coverage_fast",
@@ -86,12 +90,15 @@ __all__ = [
     "dominated_columns",
     "greedy_cover",
     "greedy_swap",
+    "group_rows",
     "lagrangian_value",
     "lp_ipm",
     "merge_rows",
     "new_highs",
     "progress_bar",
     "prove_coverage",
+    "quota_fast",
+    "quota_met",
     "rank_order",
     "restrict_columns",
     "solve_mip",

@@ -289,6 +289,7 @@ def coverage_mip(
     start: IntArray | None = None,
     presolve: bool = True,
     heuristics: bool = True,
+    side: tuple[sp.csr_array, FloatArray] | None = None,
 ) -> tuple[MipResult, IntArray]:
     """Max coverage MIP: ``max sum_g w_g z_g``, ``z_g <= sum_{j in N(g)} x_j``.
 
@@ -316,6 +317,9 @@ def coverage_mip(
         Let HiGHS presolve.
     heuristics
         Let HiGHS run its primal heuristics.
+    side
+        More rows over the site columns, ``rows @ x >= lower`` (e.g. a minimum of
+        new sites per district, :mod:`~planner.locate.solvers.quota`).
 
     Returns
     -------
@@ -370,6 +374,12 @@ def coverage_mip(
         assert prob.cost is not None
         card = sp.csr_array(np.r_[prob.cost, np.zeros(n_extra)][None, :])
         lo, hi = -np.inf, float(budget)
+    side_lo: FloatArray = np.zeros(0)
+    if side is not None:
+        rows, side_lo = side
+        blocks.append(sp.hstack([sp.csr_array(rows), sp.csr_array((rows.shape[0], n_extra))]))
+        rows_lo = np.r_[rows_lo, side_lo]
+        rows_hi = np.r_[rows_hi, np.full(side_lo.size, np.inf)]
     A = sp.vstack([*blocks, card], format="csc")
     n_col = n_c + n_extra
     cost = np.r_[np.zeros(n_c), extra_cost]

@@ -1,0 +1,361 @@
+"""Words on maps, in English and Chinese: labels, kinds, datums, notes and site names.
+
+Everything a map shows that planner writes (not the user's own names) comes from
+here, so that ``language="zh"`` leaves no English on a page. Site names for
+unnamed sites are described from their kind and the nearest named road
+(:func:`site_names`), e.g. "公厕（建设路旁）" or "Public toilets near Jianshe Road".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner._errors import InputError
+from planner.crs import WGS84
+
+if TYPE_CHECKING:
+    from planner.network import RoadNetwork
+
+__all__ = [
+    "Language",
+    "attribution_text",
+    "datum_label",
+    "kind_label",
+    "labels_for",
+    "note_text",
+    "road_name",
+    "site_names",
+]
+
+Language = Literal["en", "zh"]
+
+_LABELS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "sep": ": ",
+        "roads": "Roads",
+        "stations": "Existing stations",
+        "worker_station": "Worker station",
+        "driver_home": "Driver home",
+        "unattended": "24-hour unattended station",
+        "other": "Other station",
+        "hours": "Hours",
+        "kind": "Type",
+        "expressway": "Expressway",
+        "freight": "National / trunk road",
+        "arterial": "Arterial road",
+        "local": "Local street",
+        "path": "Footway / path",
+        "legend": "Legend",
+        "layers": "Layers",
+        "zoom_in": "Zoom in",
+        "zoom_out": "Zoom out",
+        "heat": "Demand (heat map)",
+        "uncovered": "Uncovered demand (hexagons)",
+        "uncovered_legend": "Demand left uncovered after the plan, per hexagon",
+        "uncovered_tip": "Demand left uncovered after the plan",
+        "areas_before": "Service areas before",
+        "areas_after": "Service areas after (new sites)",
+        "area_of": "{minutes:g}-minute service area of {name}",
+        "area_new": "new site {rank}: {name}",
+        "routes": "Freight routes (trucks/day)",
+        "route_tip": "Trucks a day on this route",
+        "new_worker_station": "Recommended worker stations",
+        "new_driver_home": "Recommended driver homes",
+        "programme_worker_stations": "Worker stations",
+        "programme_driver_homes": "Driver homes",
+        "rank": "Rank",
+        "phase": "Phase",
+        "added": "Demand added",
+        "added_trucks": "Trucks/day captured",
+        "cumulative": "Cumulative coverage",
+        "nearest": "Nearest existing station",
+        "passing": "Trucks/day passing",
+        "coordinates": "Coordinates",
+        "empty": "Nothing to show",
+        "no_sites": "No new sites recommended",
+        "coverage_line": "{name}: Covered {before} before → {after} after",
+        "volume": "trucks/day",
+        "km": "km",
+        "near": "{kind} near {road}",
+        "site": "Site",
+        "title_default": "Siting plan",
+        "basemap_amap": "© AutoNavi (Amap)",
+    },
+    "zh": {
+        "sep": "：",
+        "roads": "道路",
+        "stations": "现有站点",
+        "worker_station": "户外劳动者服务站",
+        "driver_home": "司机之家",
+        "unattended": "24小时无人值守站",
+        "other": "其他站点",
+        "hours": "开放时间",
+        "kind": "类型",
+        "expressway": "高速公路",
+        "freight": "国道 / 干线公路",
+        "arterial": "主干道",
+        "local": "支路",
+        "path": "步行道",
+        "legend": "图例",
+        "layers": "图层",
+        "zoom_in": "放大",
+        "zoom_out": "缩小",
+        "heat": "需求热力图",
+        "uncovered": "未覆盖需求（六边形）",
+        "uncovered_legend": "规划后仍未覆盖的需求（每个六边形）",
+        "uncovered_tip": "规划后仍未覆盖的需求",
+        "areas_before": "现有服务范围",
+        "areas_after": "新增服务范围（新站点）",
+        "area_of": "{name}的{minutes:g}分钟服务范围",
+        "area_new": "新站点 {rank}：{name}",
+        "routes": "货运线路（辆/日）",
+        "route_tip": "本线路货车（辆/日）",
+        "new_worker_station": "推荐新建服务站",
+        "new_driver_home": "推荐新建司机之家",
+        "programme_worker_stations": "户外劳动者服务站",
+        "programme_driver_homes": "司机之家",
+        "rank": "排名",
+        "phase": "建设阶段",
+        "added": "新增覆盖需求",
+        "added_trucks": "新增覆盖货车（辆/日）",
+        "cumulative": "累计覆盖率",
+        "nearest": "最近的现有站点",
+        "passing": "途经货车（辆/日）",
+        "coordinates": "坐标",
+        "empty": "无可显示内容",
+        "no_sites": "未推荐新站点",
+        "coverage_line": "{name}：覆盖率 建设前 {before} → 建设后 {after}",
+        "volume": "辆/日",
+        "km": "公里",
+        "near": "{kind}（{road}旁）",
+        "site": "站点",
+        "title_default": "选址规划",
+        "basemap_amap": "© 高德地图",
+    },
+}
+
+# candidate, POI and driver-home kinds (planner.candidates) -> words
+_KINDS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "community_centre": "Community centre",
+        "social_centre": "Social centre",
+        "parking": "Car park",
+        "truck_parking": "Truck park",
+        "fuel": "Fuel station",
+        "fuel_hgv": "Truck fuel station",
+        "toilets": "Public toilets",
+        "charging_station": "Charging station",
+        "mall": "Shopping mall",
+        "union": "Trade-union office",
+        "service_area": "Service area",
+        "rest_area": "Rest area",
+        "logistics": "Logistics park",
+        "industrial": "Industrial land",
+        "hotspot": "Demand hotspot",
+        "grid": "Grid point",
+        "user": "Candidate site",
+        "worker_station": "Worker station",
+        "driver_home": "Driver home",
+    },
+    "zh": {
+        "community_centre": "社区服务中心",
+        "social_centre": "社会服务中心",
+        "parking": "停车场",
+        "truck_parking": "货车停车场",
+        "fuel": "加油站",
+        "fuel_hgv": "货车加油站",
+        "toilets": "公厕",
+        "charging_station": "充电站",
+        "mall": "商场",
+        "union": "工会",
+        "service_area": "服务区",
+        "rest_area": "停车休息区",
+        "logistics": "物流园区",
+        "industrial": "工业用地",
+        "hotspot": "需求热点",
+        "grid": "网格点",
+        "user": "候选点",
+        "worker_station": "户外劳动者服务站",
+        "driver_home": "司机之家",
+    },
+}
+
+_DATUMS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "wgs84": "WGS84 (GPS, OpenStreetMap)",
+        "gcj02": "GCJ-02 (Amap, Tencent)",
+        "bd09": "BD-09 (Baidu)",
+    },
+    "zh": {
+        "wgs84": "WGS84（GPS、OpenStreetMap）",
+        "gcj02": "GCJ-02（高德、腾讯）",
+        "bd09": "BD-09（百度）",
+    },
+}
+
+# attributions planner writes, and their Chinese
+_ATTRIBUTIONS_ZH: Mapping[str, str] = {
+    "Road data © OpenStreetMap contributors (ODbL)": "道路数据 © OpenStreetMap 贡献者（ODbL）",
+    "Synthetic demo region generated by planner (invented data, not OpenStreetMap)": (
+        "planner 生成的虚构示例区域（虚构数据，并非 OpenStreetMap）"
+    ),
+}
+
+# fixed notes of planner.plan shown on maps, and their Chinese
+_NOTES_ZH: Mapping[str, str] = {
+    "No demand was given: there is nothing to cover.": "未提供需求：没有需要覆盖的对象。",
+    "The demand table is empty: there is nothing to cover.": "需求表为空：没有需要覆盖的对象。",
+    "No existing stations: coverage before is zero.": "没有现有站点：建设前覆盖率为零。",
+    "No candidate sites were given: no new site can be recommended.": (
+        "未提供候选点：无法推荐新站点。"
+    ),
+    "No candidate adds coverage: every demand point a candidate can reach within the cutoff "
+    "is already covered.": "没有候选点能增加覆盖：候选点在时限内可达的需求均已被覆盖。",
+    "Nothing to show: no stations exist and none were recommended.": (
+        "无可显示内容：既没有现有站点，也没有推荐站点。"
+    ),
+    "All demand is covered: no demand is left out.": "所有需求均已覆盖。",
+    "No existing driver homes: every route starts uncaptured.": (
+        "没有现有司机之家：所有线路起初均未被覆盖。"
+    ),
+    "No routes: there is no truck flow to serve.": "没有线路：没有需要服务的货车流量。",
+}
+
+
+def labels_for(language: Language) -> Mapping[str, str]:
+    """Return the map labels in a language, or raise naming the languages there are."""
+    if language not in _LABELS:
+        raise InputError(
+            f"language must be one of {sorted(_LABELS)}, got {language!r}.", field="language"
+        )
+    return _LABELS[language]
+
+
+def kind_label(kind: Any, language: Language) -> str:
+    """Return a site or POI kind in words (an unknown kind is shown as given)."""
+    text = "" if _missing(kind) else str(kind)
+    known = _KINDS[language].get(text)
+    if known is not None:
+        return known
+    if not text:
+        return labels_for(language)["site"]
+    return text.replace("_", " ").capitalize() if language == "en" else text
+
+
+def datum_label(datum: str, language: Language) -> str:
+    """Return a datum's name with the maps that use it (``datum`` canonical)."""
+    return _DATUMS[language][datum]
+
+
+def attribution_text(text: str, language: Language) -> str:
+    """Return one of planner's attributions in a language (others unchanged)."""
+    return _ATTRIBUTIONS_ZH.get(text, text) if language == "zh" else text
+
+
+def note_text(text: str, language: Language) -> str:
+    """Return one of the plan's fixed notes in a language (others unchanged)."""
+    return _NOTES_ZH.get(text, text) if language == "zh" else text
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip().lower() in {"", "nan", "none", "null"}
+
+
+def road_name(value: Any) -> str:
+    """Return a road's name; merged edges' name lists sorted and joined (reproducible)."""
+    if isinstance(value, list | tuple | set | np.ndarray):
+        names = sorted({str(v) for v in value if not _missing(v)})
+        return " / ".join(names)
+    return "" if _missing(value) else str(value)
+
+
+def _first_name(value: Any) -> str:
+    """One name of a road (the first, sorted, of a merged edge's names)."""
+    if isinstance(value, list | tuple | set | np.ndarray):
+        names = sorted({str(v) for v in value if not _missing(v)})
+        return names[0] if names else ""
+    return "" if _missing(value) else str(value)
+
+
+def site_names(
+    sites: gpd.GeoDataFrame,
+    network: RoadNetwork | None,
+    *,
+    language: Language = "en",
+    max_distance_m: float = 500.0,
+) -> pd.Series:
+    """Name every site: its own ``name``, else its kind near the nearest named road.
+
+    Parameters
+    ----------
+    sites
+        Points (any CRS) with optional ``name`` and ``kind`` columns.
+    network
+        The road network whose edges' ``name`` tags describe unnamed sites; ``None``
+        for kind only.
+    language
+        ``"en"`` ("Public toilets near Jianshe Road") or ``"zh"`` ("公厕（建设路旁）").
+    max_distance_m
+        Roads farther than this do not describe a site (its kind alone is used).
+
+    Returns
+    -------
+    pandas.Series
+        The names, on the sites' index.
+    """
+    labels = labels_for(language)
+    own = list(sites["name"]) if "name" in sites.columns else [None] * len(sites)
+    kinds = list(sites["kind"]) if "kind" in sites.columns else [None] * len(sites)
+    names: list[str | None] = [None if _missing(v) else str(v) for v in own]
+    unnamed = [i for i, name in enumerate(names) if name is None]
+    roads = [""] * len(sites)
+    if unnamed and network is not None:
+        for i, road in zip(
+            unnamed, _nearest_road_names(sites.iloc[unnamed], network, max_distance_m), strict=True
+        ):
+            roads[i] = road
+    out = []
+    for name, kind, road in zip(names, kinds, roads, strict=True):
+        if name is not None:
+            out.append(name)
+        elif road:
+            out.append(labels["near"].format(kind=kind_label(kind, language), road=road))
+        else:
+            out.append(kind_label(kind, language))
+    return pd.Series(out, index=sites.index, dtype=object)
+
+
+def _nearest_road_names(
+    points: gpd.GeoDataFrame, network: RoadNetwork, max_distance_m: float
+) -> list[str]:
+    edges = network.edges_gdf()
+    if "name" not in edges.columns:
+        return [""] * len(points)
+    names = np.array([_first_name(v) for v in edges["name"]], dtype=object)
+    keep = names != ""
+    if not keep.any():
+        return [""] * len(points)
+    crs = network.crs
+    lines = gpd.GeoDataFrame(
+        {"road": names[keep]}, geometry=edges.geometry.to_numpy()[keep], crs=WGS84
+    ).to_crs(crs)
+    where = points.set_crs(WGS84, allow_override=False) if points.crs is None else points
+    probe = gpd.GeoDataFrame(
+        {"i": np.arange(len(points))}, geometry=where.geometry.to_crs(crs).to_numpy(), crs=crs
+    )
+    found = gpd.sjoin_nearest(
+        probe, lines, how="inner", max_distance=max_distance_m, distance_col="d"
+    )
+    # ties (a point between two roads at the same distance): the name sorted first
+    found = found.sort_values(["i", "d", "road"], kind="stable").drop_duplicates("i")
+    by_point = dict(zip(found["i"], found["road"], strict=True))
+    return [str(by_point.get(i, "")) for i in range(len(points))]

@@ -1,0 +1,182 @@
+"""Province maps of driver-home programmes: rest gaps, homes by phase, corridors by volume.
+
+:func:`add_rest_gaps` draws a driver-home plan's *rest gaps* (the roads trucks
+drive more than the rest interval after their last rest place, before and after
+the new homes); :func:`planner.maps.plan_map` calls it for every driver-home
+plan, beside its freight corridors coloured by trucks a day and the new homes
+coloured by phase. :func:`province_map` is that map plus a table of the
+programme's phases. Nothing here computes a figure: the gaps and phases come
+from :class:`planner.plan.PlanResult` (``gap_roads``, ``phases``).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import geopandas as gpd
+import numpy as np
+
+from planner.crs import WGS84
+
+if TYPE_CHECKING:
+    import folium
+
+__all__ = ["GAP_COLOURS", "add_rest_gaps", "province_map"]
+
+#: Colours of the rest gaps: before the new homes, and those left after them.
+GAP_COLOURS: Mapping[str, str] = {"before": "#2b83ba", "after": "#d7191c"}  # not the homes' purple
+
+_TEXT: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "before": "Rest gaps before (over {h:g} h without a home)",
+        "after": "Rest gaps left after the new homes",
+        "tooltip": "trucks/day in a gap",
+        "phases": "Programme by phase",
+        "phase": "Phase",
+        "homes": "Homes",
+        "served": "Rest rule met",
+        "gaps": "Gaps (trucks/day)",
+        "existing": "existing",
+    },
+    "zh": {
+        "before": "新建前的休息空档（超过 {h:g} 小时无司机之家）",
+        "after": "新建后仍有的休息空档",
+        "tooltip": "处于空档的货车（辆/日）",
+        "phases": "分期建设",
+        "phase": "期",
+        "homes": "司机之家",
+        "served": "满足休息规定",
+        "gaps": "空档（辆/日）",
+        "existing": "现有",
+    },
+}
+
+
+def add_rest_gaps(
+    m: folium.Map, result: Any, *, language: Literal["en", "zh"] = "en"
+) -> dict[str, str]:
+    """Add a driver-home plan's rest gaps (before and after its new homes) to a map.
+
+    Parameters
+    ----------
+    m
+        The map.
+    result
+        A driver-home :class:`planner.plan.PlanResult` (others add nothing).
+    language
+        Labels' language.
+
+    Returns
+    -------
+    dict of str to str
+        Legend entries (label to colour) for the layers added.
+    """
+    roads = getattr(result, "gap_roads", None)
+    if result.programme != "driver_homes" or roads is None or len(roads) == 0:
+        return {}
+    import folium
+
+    text = _TEXT.get(language, _TEXT["en"])
+    interval = result.parameters.get("rest_interval_h") or 0.0
+    legend: dict[str, str] = {}
+    for state, dash, opacity in (("before", "6 6", 0.55), ("after", None, 0.9)):
+        part = roads[roads["state"] == state]
+        if len(part) == 0:
+            continue
+        vol = part["volume"].to_numpy(float)
+        width = 2.0 + 6.0 * np.sqrt(vol / max(float(vol.max()), 1.0))
+        data = gpd.GeoDataFrame(
+            {"volume": np.round(vol, 1), "width": width},
+            geometry=part.geometry.to_numpy(),
+            crs=WGS84,
+        )
+        label = text[state].format(h=interval)
+        folium.GeoJson(
+            data.to_json(drop_id=True),
+            name=label,
+            style_function=lambda f, c=GAP_COLOURS[state], d=dash, o=opacity: {
+                "color": c,
+                "weight": f["properties"]["width"],
+                "opacity": o,
+                "dashArray": d,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["volume"], aliases=[text["tooltip"]]),
+        ).add_to(m)
+        legend[label] = GAP_COLOURS[state]
+    return legend
+
+
+def province_map(
+    result: Any,
+    *,
+    m: folium.Map | None = None,
+    tiles: str | None = None,
+    title: str | None = None,
+    language: Literal["en", "zh"] = "en",
+) -> folium.Map:
+    """Map a driver-home programme: corridors by volume, rest gaps, homes by phase.
+
+    :func:`planner.maps.plan_map` of the plan (freight corridors coloured by
+    trucks a day, existing homes, new homes numbered by rank and coloured by
+    phase, rest gaps before and after) with a table of the phases: homes open,
+    share of trucks meeting the rest rule, gaps left.
+
+    Parameters
+    ----------
+    result
+        A driver-home :class:`planner.plan.PlanResult`.
+    m
+        A map to add to (a new one when ``None``).
+    tiles
+        Basemap, ``None`` for none (the default: the synthetic province is invented).
+    title
+        Title (default: the plan's name).
+    language
+        Labels' language.
+
+    Returns
+    -------
+    folium.Map
+        The map.
+
+    Examples
+    --------
+    >>> from planner import datasets
+    >>> from planner.datasets.demo import province_homes_plan
+    >>> res = province_homes_plan().site(phases=[3, 3])  # doctest: +SKIP
+    >>> "Rest gaps before" in province_map(res).get_root().render()  # doctest: +SKIP
+    True
+    """
+    import folium
+
+    from planner.maps import plan_map
+
+    out = plan_map(result, m=m, tiles=tiles, title=title, language=language)
+    phases = getattr(result, "phases", None)
+    if phases is None or len(phases) == 0:
+        return out
+    text = _TEXT.get(language, _TEXT["en"])
+    rows = "".join(
+        "<tr>"
+        f"<td>{html.escape(text['existing'] if int(r['phase']) == 0 else str(int(r['phase'])))}"
+        "</td>"
+        f"<td style='text-align:right'>{int(r['homes'])}</td>"
+        f"<td style='text-align:right'>{r['served_share']:.1%}</td>"
+        f"<td style='text-align:right'>{int(r['gaps'])} ({r['trucks_in_gaps']:,.0f})</td>"
+        "</tr>"
+        for _, r in phases.iterrows()
+    )
+    box = (
+        '<div class="planner-phases" style="position:fixed;bottom:30px;right:10px;'
+        "z-index:1000;background:rgba(255,255,255,.93);padding:6px 8px;border-radius:4px;"
+        'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);">'
+        f"<b>{html.escape(text['phases'])}</b><table>"
+        f"<tr><th>{html.escape(text['phase'])}</th><th>{html.escape(text['homes'])}</th>"
+        f"<th>{html.escape(text['served'])}</th><th>{html.escape(text['gaps'])}</th></tr>"
+        f"{rows}</table></div>"
+    )
+    root: Any = out.get_root()  # a branca Figure (untyped)
+    root.html.add_child(folium.Element(box))
+    return out
