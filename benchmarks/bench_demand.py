@@ -21,6 +21,18 @@ slow baseline by default; other processes share the machine):
   centroids with ``DataFrame.mean``, then the same DBSCAN.
 
 The two Li runs must find the same number of stays (checked).
+
+Trace files on Dask (``--dask``): ``stays_from_trace_files`` on a folder of Parquet
+files partitioned by driver (one file per ~1M fixes, written in chunks by the same
+generator), on a ``dask.distributed.LocalCluster`` of ``--workers`` worker
+processes (one thread each) with ``--memory-limit`` each (2 x 4 GB: the 8 GB
+target). It prints the generation time, the run time, fixes/s, and each worker's
+peak resident memory (``ru_maxrss`` of the worker process); the baseline in the
+same run is ``stays_from_traces`` in memory, in a fresh process, on the first
+``--baseline-fixes`` fixes::
+
+    python benchmarks/bench_demand.py --dask                      # 5 x 10^7 fixes
+    python benchmarks/bench_demand.py --dask --fixes 10000000     # a smaller run
 """
 
 from __future__ import annotations
@@ -141,8 +153,135 @@ def run_child(method: str, path: Path, repeat: int) -> dict[str, Any]:
     return result
 
 
+def files_child(paths: list[str]) -> None:
+    """In-memory baseline: read these Parquet files, find the stays; print JSON."""
+    from planner.demand import stays_from_traces
+
+    fixes = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+    start = time.perf_counter()
+    stays = stays_from_traces(fixes)
+    seconds = time.perf_counter() - start
+    print(
+        json.dumps(
+            {"seconds": seconds, "peak_mb": peak_mb(), "stays": len(stays), "fixes": len(fixes)}
+        )
+    )
+
+
+def write_trace_files(folder: Path, n_fixes: int, per_file: int) -> list[Path]:
+    """Write about ``n_fixes`` synthetic fixes as Parquet files of whole drivers, in chunks."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    written = 0
+    while written < n_fixes:
+        k = len(paths)
+        drivers = max(min(per_file, n_fixes - written) // POINTS_PER_DRIVER, 1)
+        fixes, _, _ = planted_traces(n_drivers=drivers, seed=1000 + k, shuffle=False)
+        fixes["driver_id"] = f"f{k:04d}-" + fixes["driver_id"]
+        path = folder / f"part-{k:04d}.parquet"
+        fixes.to_parquet(path, index=False)
+        paths.append(path)
+        written += len(fixes)
+    return paths
+
+
+def _worker_peak_mb() -> float:
+    import resource as res
+
+    return res.getrusage(res.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def dask_main(args: argparse.Namespace) -> None:
+    from dask.distributed import Client, LocalCluster
+
+    from planner.demand import stays_from_trace_files
+
+    print(
+        f"stay points from trace files on Dask; {args.workers} workers x {args.memory_limit}; "
+        f"{os.cpu_count()} cores"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-trace-files-") as tmp:
+        folder = Path(tmp) / "fixes"
+        start = time.perf_counter()
+        paths = write_trace_files(folder, args.fixes, args.file_fixes)
+        gen_s = time.perf_counter() - start
+        n_fixes = sum(pq_rows(p) for p in paths)
+        size_mb = sum(p.stat().st_size for p in paths) / 2**20
+        print(
+            f"generated {n_fixes:,} fixes in {len(paths)} Parquet files ({size_mb:,.0f} MB) "
+            f"in {gen_s:.0f} s"
+        )
+        with (
+            LocalCluster(
+                n_workers=args.workers,
+                threads_per_worker=1,
+                processes=True,
+                memory_limit=args.memory_limit,
+                dashboard_address=":0",
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            client.run(lambda: __import__("planner.demand"))
+            start = time.perf_counter()
+            stays = stays_from_trace_files(folder, scheduler=client)
+            seconds = time.perf_counter() - start
+            peaks = client.run(_worker_peak_mb)
+        rate = n_fixes / seconds
+        worst = max(peaks.values())
+        label = f"dask {args.workers} workers"
+        print(
+            f"{label:<20} {n_fixes:>12,} fixes {seconds:>8.1f} s "
+            f"{rate:>10,.0f} fixes/s  {len(stays):>10,} stays  worker peak "
+            f"{', '.join(f'{v:,.0f}' for v in sorted(peaks.values()))} MB "
+            f"({stays.attrs['trace_files']['partitions']} partitions, "
+            f"shuffled {stays.attrs['trace_files']['shuffled']})"
+        )
+        # the baseline: in memory, one process, on the first files
+        base_paths: list[str] = []
+        rows = 0
+        for p in paths:
+            if rows >= args.baseline_fixes:
+                break
+            base_paths.append(str(p))
+            rows += pq_rows(p)
+        out = subprocess.run(
+            [sys.executable, __file__, "--files-child", *base_paths],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        base = json.loads(out.stdout.strip().splitlines()[-1])
+        base_rate = base["fixes"] / base["seconds"]
+        print(
+            f"{'in memory, 1 process':<20} {base['fixes']:>12,} fixes {base['seconds']:>8.1f} s "
+            f"{base_rate:>10,.0f} fixes/s  {base['stays']:>10,} stays  peak "
+            f"{base['peak_mb']:,.0f} MB"
+        )
+        print(
+            f"throughput ratio dask / in memory: {rate / base_rate:.2f}x; worst worker peak "
+            f"{worst:,.0f} MB of {args.memory_limit}; at this rate 5 x 10^7 fixes take "
+            f"{5e7 / rate / 60:.1f} min and 10^9 fixes {1e9 / rate / 3600:.1f} h on "
+            f"{args.workers} workers"
+        )
+
+
+def pq_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dask", action="store_true", help="trace files on a Dask cluster")
+    parser.add_argument("--fixes", type=int, default=50_000_000, help="fixes for --dask")
+    parser.add_argument("--file-fixes", type=int, default=1_000_000, help="fixes per file")
+    parser.add_argument("--workers", type=int, default=2, help="Dask worker processes")
+    parser.add_argument("--memory-limit", default="4GB", help="memory limit of each worker")
+    parser.add_argument(
+        "--baseline-fixes", type=int, default=5_000_000, help="fixes for the in-memory baseline"
+    )
+    parser.add_argument("--files-child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="200k and 1M fixes")
     parser.add_argument("--sizes", type=int, nargs="*", help="numbers of fixes")
     parser.add_argument(
@@ -153,6 +292,12 @@ def main() -> None:
     )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.files_child:
+        files_child(args.files_child)
+        return
+    if args.dask:
+        dask_main(args)
+        return
     if args.child:
         child(args.child[0], args.child[1], int(args.child[2]))
         return

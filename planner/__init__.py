@@ -81,6 +81,7 @@ from planner.demand import (
     demand_to_grid,
     demand_to_nodes,
     hotspots_from_stays,
+    stays_from_trace_files,
     stays_from_traces,
     validate_demand,
 )
@@ -236,6 +237,7 @@ __all__ = [
     "save_map",
     "service_areas",
     "stations_open",
+    "stays_from_trace_files",
     "stays_from_traces",
     "to_wgs84",
     "validate_demand",

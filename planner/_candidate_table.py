@@ -169,9 +169,10 @@ def candidates_from_table(
                 for p in error.problems
             ]
         ) from error
-    name_col = _amap_column(columns, "name", None)
-    type_col = _amap_column(columns, "type", None)
-    id_col = _amap_column(columns, "id", None)
+    # the reader gives aliased headers planner's names (名称 -> name, 类型 -> kind, ...)
+    name_col = _read_column(read, _amap_column(columns, "name", None), "name")
+    type_col = _read_column(read, _amap_column(columns, "type", None), "kind")
+    id_col = _read_column(read, _amap_column(columns, "id", None), "id")
     kinds = kind if kind is not None else _amap_kinds(read, type_col)
     out = candidates_from_points(
         read.drop(columns=[c for c in ("_lng", "_lat") if c in read.columns]),
@@ -183,11 +184,20 @@ def candidates_from_table(
     )
     if not isinstance(kinds, str):
         out["kind"] = kinds
-    for role in ("address", "type"):
-        column = _amap_column(columns, role, None)
+    for role, canonical in (("address", "address"), ("type", "kind")):
+        column = _read_column(read, _amap_column(columns, role, None), canonical)
         if column is not None:
             out[role] = read[column].to_numpy(dtype=object)
     return out
+
+
+def _read_column(read: pd.DataFrame, column: str | None, canonical: str) -> str | None:
+    """Return where the reader put the table's ``column`` (its own name or planner's)."""
+    if column is None:
+        return None
+    if column in read.columns:
+        return column
+    return canonical if canonical in read.columns else None
 
 
 def _raw_table(source: str | Path | pd.DataFrame, *, sheet: str | int) -> pd.DataFrame:

@@ -280,6 +280,15 @@ _TEXT: Mapping[str, tuple[str, str]] = {
         "{rank:>3}. {name} +{added}（累计 {share}）",
     ),
     "cli_note": ("note: {text}", "说明：{text}"),
+    "cli_phase": (
+        "{state:<14} {homes:>3} homes, rest rule met by {share} of trucks, {gaps} gaps "
+        "({trucks} trucks/day)",
+        "{state}：共 {homes} 处司机之家，{share} 的货车满足休息规则，"
+        "{gaps} 处缺口（{trucks} 辆/日）",
+    ),
+    "phase_before": ("before", "建设前"),
+    "phase_after_k": ("after phase {k}", "第 {k} 期后"),
+    "phase_after": ("after", "建设后"),
     "cli_map": ("map:    {path}", "地图：  {path}"),
     "cli_report": ("report: {path}", "报告：  {path}"),
     "cli_sites": ("sites:  {path}", "站点表：{path}"),

@@ -70,10 +70,13 @@ SchedulerOption = Annotated[
 def _configure_logging(quiet: bool) -> None:
     # warnings go through logging: shown unless --quiet, and kept in each run's run.log
     logging.captureWarnings(True)
+    level = logging.ERROR if quiet else logging.INFO
+    # the handler's own level: a run raises planner's loggers to INFO for its run.log,
+    # which must not reach the terminal under --quiet
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)
     logging.basicConfig(
-        level=logging.ERROR if quiet else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        level=level, format="%(levelname)s %(name)s: %(message)s", handlers=[handler]
     )
 
 

@@ -896,11 +896,37 @@ def summary_text(
                     share=w.pct(row["cumulative_share"]),
                 )
             )
+        lines.extend(_phase_lines(res, w))
         lines.extend("  " + w("cli_note", text=_i18n.note(n, w.lang)[0]) for n in res.notes)
     for key, entry in (("map", "cli_map"), ("report", "cli_report"), ("sites_xlsx", "cli_sites")):
         if paths and key in paths:
             lines.append(w(entry, path=paths[key]))
     return "\n".join(lines)
+
+
+def _phase_lines(res: PlanResult, w: _Words) -> list[str]:
+    """Driver homes with phases: the rest rule and the gaps after each phase."""
+    if res.phases is None or len(res.phases) <= 2:
+        return []
+    lines = []
+    for _, row in res.phases.iterrows():
+        state = str(row["state"])
+        if state.startswith("after phase "):
+            state = w("phase_after_k", k=state.removeprefix("after phase "))
+        elif state in ("before", "after"):
+            state = w(f"phase_{state}")
+        lines.append(
+            "  "
+            + w(
+                "cli_phase",
+                state=state,
+                homes=int(row["homes"]),
+                share=w.pct(row["served_share"]),
+                gaps=int(row["gaps"]),
+                trucks=w.qty(row["trucks_in_gaps"]),
+            )
+        )
+    return lines
 
 
 def write_report(

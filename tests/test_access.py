@@ -265,7 +265,7 @@ def test_chunked_parallel_and_dask_are_identical(grid) -> None:  # type: ignore[
     from dask.distributed import Client, LocalCluster
 
     with LocalCluster(
-        processes=False, dashboard_address=None, n_workers=1, threads_per_worker=2
+        processes=False, dashboard_address=":0", n_workers=1, threads_per_worker=2
     ) as cluster:
         with Client(cluster) as client:
             variants.append(

@@ -113,7 +113,7 @@ def test_failed_run_keeps_earlier_results(tmp_path: Path) -> None:
     bad = tmp_path / "stations.csv"
     bad.write_text("id,kind,lon,lat\na,driver_home,112.9,28.1\nb,driver_home,abc,28.1\n")
     text = scenario.read_text().replace(
-        "[stations]\ndemo = true", '[stations]\npath = "stations.csv"'
+        "[stations]\ndemo = true", '[stations]\npath = "stations.csv"\ndatum = "wgs84"'
     )
     scenario.write_text(text)
     with pytest.raises(InputError, match=r"stations\.csv.*row 2.*'abc'"):
@@ -202,7 +202,7 @@ def test_phased_example_on_a_dask_cluster_equals_the_local_api(tmp_path: Path) -
     scenario = tmp_path / "phased.toml"
     scenario.write_text(text, encoding="utf-8")
     with LocalCluster(
-        processes=False, protocol="tcp", dashboard_address=None, n_workers=1, threads_per_worker=2
+        processes=False, protocol="tcp", dashboard_address=":0", n_workers=1, threads_per_worker=2
     ) as cluster:
         address = cluster.scheduler_address
         assert address.startswith("tcp://")
@@ -221,7 +221,7 @@ def test_phased_example_on_a_dask_cluster_equals_the_local_api(tmp_path: Path) -
     coverage = pd.read_csv(tmp_path / "out-phased" / "coverage.csv").iloc[0]
     assert coverage["share_after"] == pytest.approx(api.share_after, rel=1e-12)
     report = (tmp_path / "out-phased" / "report.html").read_text(encoding="utf-8")
-    assert "<th>phase</th>" in report
+    assert '<th scope="col">Phase</th>' in report
     run = json.loads((tmp_path / "out-phased" / "run.json").read_text())
     assert run["plans"][0]["parameters"]["phases"] == [4, 3, 3]
 

@@ -74,7 +74,7 @@ def _community_scenario(tmp_path: Path, extra: dict[str, str] | None = None) -> 
     text = EXAMPLE.read_text(encoding="utf-8")
     for rel in (
         "../data/demo/demo_region.osm.bz2",
-        "data/demo_stations_gcj02.csv",
+        "data/demo_stations_gcj02.xlsx",
         "data/demo_communities.geojson",
         "data/demo_districts.geojson",
     ):
@@ -178,3 +178,30 @@ def test_bad_language_or_datum_is_bad_input(tmp_path: Path) -> None:
         result = runner.invoke(app, ["run", str(tmp_path / "none.toml"), *option])
         assert result.exit_code == EXIT_BAD_INPUT, result.output
         assert "language must be one of" in result.output or "unknown datum" in result.output
+
+
+@pytest.mark.slow
+def test_quiet_run_prints_only_the_closing_count(tmp_path: Path) -> None:
+    """--quiet in a real process: the run's INFO log goes to run.log, not the terminal."""
+    import subprocess
+    import sys
+
+    text = (ROOT / "examples" / "demo_driver_homes.toml").read_text(encoding="utf-8")
+    scenario = tmp_path / "homes.toml"
+    folder = tmp_path / "out"
+    lines = [ln for ln in text.splitlines() if not ln.startswith("folder")]
+    scenario.write_text(
+        "\n".join(lines).replace("[output]", f"[output]\nfolder = {json.dumps(str(folder))}"),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "planner.cli", "run", str(scenario), "-q"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1 of 1 scenarios succeeded."
+    assert done.stderr == ""
+    assert "INFO planner.batch" in (folder / "run.log").read_text(encoding="utf-8")

@@ -327,7 +327,9 @@ def test_planner_demo_runs_the_province(tmp_path: Path) -> None:
         "map.html",
         "report.html",
         "run.json",
+        "sites.csv",
         "sites.geojson",
+        "sites.xlsx",
     ]
     run = json.loads((out / "run.json").read_text())["plans"][0]
     assert run["solver"]["model"].startswith("RestIntervalCoverage")

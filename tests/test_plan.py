@@ -417,7 +417,7 @@ def test_a_dask_cluster_gives_the_same_plan(line: Any) -> None:
 
     local = _plan(line).site(p=2)
     with LocalCluster(
-        processes=False, dashboard_address=None, n_workers=1, threads_per_worker=1
+        processes=False, dashboard_address=":0", n_workers=1, threads_per_worker=1
     ) as cluster:
         with Client(cluster) as client:
             remote = _plan(line).site(p=2, scheduler=client)

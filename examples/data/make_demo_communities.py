@@ -6,7 +6,7 @@ Run from the repository root: ``python examples/data/make_demo_communities.py``.
   that hold streets (at least three e-bike network nodes), with an invented
   ``population`` (denser towards the centre) and the ``district`` each lies in;
 - ``demo_districts.geojson``: the four districts (quadrants of the region);
-- ``demo_stations_gcj02.csv``: the demo region's worker stations with their coordinates
+- ``demo_stations_gcj02.xlsx``: the demo region's worker stations with their coordinates
   shifted to GCJ-02, as an Amap export would give them.
 
 Everything is synthetic: the region is invented (see ``data/demo/README.md``), and so are
@@ -104,7 +104,24 @@ def main() -> None:
     stations = stations[stations["kind"] == "worker_station"].copy()
     lon, lat = from_wgs84(stations["lon"].to_numpy(), stations["lat"].to_numpy(), "gcj02")
     stations["lon"], stations["lat"] = np.round(lon, 6), np.round(lat, 6)
-    stations.to_csv(HERE / "demo_stations_gcj02.csv", index=False, lineterminator="\n")
+    _write_amap_xlsx(stations, HERE / "demo_stations_gcj02.xlsx")
+
+
+def _write_amap_xlsx(stations: pd.DataFrame, path: Path) -> None:
+    """Write the stations as a planner gets them: an Excel sheet with Chinese headers."""
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "驿站"
+    sheet.append(["编号", "站点名称", "类型", "开放时间", "经度", "纬度"])
+    for row in stations.itertuples(index=False):
+        sheet.append([row.station_id, row.name, row.kind, row.hours, row.lon, row.lat])
+    fixed = datetime.datetime(2024, 5, 15)  # no clock in the file: the same bytes each run
+    book.properties.created = book.properties.modified = fixed
+    book.save(path)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,11 @@ absent (an installed wheel), they are generated once into a cache folder,
 ``$XDG_CACHE_HOME/planner/demo-v<generator version>`` (``~/.cache/...`` by
 default); every function takes ``data_dir=`` to use another folder.
 
+For benchmarks at city scale, the *synthetic metropolis* (a Beijing-like city of
+about 150,000 network nodes, see :func:`generate_metropolis`) is not shipped but
+generated once into ``$XDG_CACHE_HOME/planner/metropolis-v<version>`` by
+:func:`metropolis_path`; :func:`metropolis_demand_points` and
+:func:`metropolis_stations` draw points in it, weighted by its density.
 The *synthetic province* (``data/province/``, :func:`province_path`,
 :func:`province_network`, :func:`province_stations`, :func:`province_truck_trips`)
 is an invented province of ten cities and about 2,600 km of roads whose truck
@@ -42,6 +47,14 @@ from planner.datasets._access import (
     demo_traces,
     demo_truck_trips,
     generate_demo_region,
+    metropolis_path,
+)
+from planner.datasets._metropolis import (
+    METROPOLIS_LABEL,
+    generate_metropolis,
+    metropolis_bounds,
+    metropolis_demand_points,
+    metropolis_stations,
 )
 from planner.datasets._province import generate_province
 from planner.datasets._province_files import (
@@ -62,6 +75,7 @@ __all__ = [
     "DEMO_GROUPS",
     "DEMO_LABEL",
     "DEMO_SEED",
+    "METROPOLIS_LABEL",
     "PROVINCE_ATTRIBUTION",
     "PROVINCE_FILES",
     "PROVINCE_LABEL",
@@ -76,7 +90,12 @@ __all__ = [
     "demo_traces",
     "demo_truck_trips",
     "generate_demo_region",
+    "generate_metropolis",
     "generate_province",
+    "metropolis_bounds",
+    "metropolis_demand_points",
+    "metropolis_path",
+    "metropolis_stations",
     "province_dir",
     "province_network",
     "province_path",

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from planner._errors import InputError
-from planner.datasets import _generate
+from planner.datasets import _generate, _metropolis
 from planner.osm import tagged_elements
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ __all__ = [
     "demo_traces",
     "demo_truck_trips",
     "generate_demo_region",
+    "metropolis_path",
 ]
 
 
@@ -106,6 +107,51 @@ def _resolve_dir(data_dir: str | Path | None, *, repo_dir: Path, cache_dir: Path
         logger.info("generating the %s into %s", DEMO_LABEL, folder)
         _generate.generate(folder, seed=DEMO_SEED)
     return folder
+
+
+def metropolis_path(
+    *,
+    seed: int = _metropolis.DEFAULT_SEED,
+    target_nodes: int = _metropolis.DEFAULT_TARGET_NODES,
+    data_dir: str | Path | None = None,
+) -> Path:
+    """Return the OSM PBF file of the synthetic metropolis, generating it once.
+
+    The city is not shipped (it is large and made in seconds): the first call
+    writes it with :func:`planner.datasets.generate_metropolis` into
+    ``$XDG_CACHE_HOME/planner/metropolis-v<generator version>`` (``~/.cache/...``
+    by default), later calls return that file.
+
+    Parameters
+    ----------
+    seed, target_nodes
+        As in :func:`planner.datasets.generate_metropolis`; the default is the
+        150,000-node city of the benchmarks.
+    data_dir
+        Use (and if needed, generate into) this folder instead of the cache.
+
+    Returns
+    -------
+    Path
+        The ``.osm.pbf`` file, for :func:`planner.network.network_from_osm`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> metropolis_path(target_nodes=2000, data_dir=tempfile.mkdtemp()).suffixes
+    ['.osm', '.pbf']
+    """
+    if data_dir is None:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(base) / "planner" / f"metropolis-v{_metropolis.GENERATOR_VERSION}"
+    else:
+        folder = Path(data_dir)
+    target = _metropolis._check_target(target_nodes)
+    path = folder / f"metropolis-{target}-{int(seed)}{_metropolis.OSM_SUFFIX}"
+    if not path.is_file():
+        logger.info("generating the %s into %s", _metropolis.METROPOLIS_LABEL, folder)
+        path = _metropolis.generate_metropolis(folder, seed=seed, target_nodes=target)
+    return path
 
 
 def demo_dir(*, data_dir: str | Path | None = None) -> Path:

@@ -180,7 +180,7 @@ def province_stations(*, data_dir: str | Path | None = None) -> gpd.GeoDataFrame
     from planner.io import read_stations
 
     path = province_path(_province.STATIONS_FILE, data_dir=data_dir)
-    return read_stations(path, id_column="station_id").set_index("station_id")
+    return read_stations(path, id_column="station_id", datum="wgs84").set_index("station_id")
 
 
 def province_truck_trips(*, data_dir: str | Path | None = None) -> gpd.GeoDataFrame:

@@ -14,6 +14,8 @@ From GPS traces (one row per fix: driver, time, lon, lat):
 1. :func:`stays_from_traces` finds stay points per driver (Li et al. 2008: a
    driver stays within ``max_distance_m`` of the first fix of the stay for at
    least ``min_duration_min``), vectorised over sorted arrays;
+   :func:`stays_from_trace_files` does the same on Dask for folders of Parquet/CSV
+   files too large for memory, with the same result;
 2. :func:`hotspots_from_stays` clusters stays across drivers (DBSCAN on metric
    coordinates, per worker group) into hotspots weighted by distinct drivers,
    stays or dwell time, optionally with an hour-of-day histogram;
@@ -32,6 +34,7 @@ Aggregation keeps totals exact: :func:`demand_to_nodes` (road network nodes)
 and :func:`demand_to_grid` (hexagonal or square cells).
 
 The package, one idea per module: ``stays`` (trace checks and stay points),
+``dask_stays`` (stay points from trace files, on Dask),
 ``hotspots``, ``points`` (the user's points, stays, hotspots), ``pois``,
 ``areas``, ``roads``, ``raster``, ``amap``, ``aggregate`` (to nodes and grid
 cells), ``schema`` (groups, sources,
@@ -41,6 +44,7 @@ cells), ``schema`` (groups, sources,
 from planner.demand.aggregate import demand_to_grid, demand_to_nodes
 from planner.demand.amap import AMAP_DEMAND_WEIGHTS, amap_weight, demand_from_amap
 from planner.demand.areas import SPREADS, areas_to_wgs84, demand_from_areas
+from planner.demand.dask_stays import stays_from_trace_files
 from planner.demand.hotspots import hotspots_from_stays
 from planner.demand.points import demand_from_hotspots, demand_from_points, demand_from_stays
 from planner.demand.pois import (
@@ -81,6 +85,7 @@ __all__ = [
     "demand_to_nodes",
     "hotspots_from_stays",
     "node_road_length",
+    "stays_from_trace_files",
     "stays_from_traces",
     "validate_demand",
 ]

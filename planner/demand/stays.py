@@ -12,10 +12,13 @@ import itertools
 import logging
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from planner._errors import DroppedFixesWarning, InputError, Problem, warn
 from planner._progress import tqdm
@@ -70,6 +73,7 @@ class _Traces:
     order: np.ndarray  # input position of each sorted fix
     group: np.ndarray  # group per driver code (object)
     dropped: dict[str, int]  # fixes dropped: impossible jumps, outside the area
+    drop_message: str = ""  # what was dropped and the fix, for a DroppedFixesWarning
 
 
 def _sort_order(codes: np.ndarray, ns: np.ndarray) -> np.ndarray:
@@ -350,8 +354,9 @@ def _clean_traces(
             + (", or a larger area=" if outside.any() else "")
             + "; the counts are in the result's attrs['dropped_fixes']."
         )
-        logger.warning("%s", text)
-        warn(text + fix, DroppedFixesWarning)
+        message = text + fix
+    else:
+        message = ""
     if left:
         logger.info("%s: %d impossible jumps kept (neither side is an outlier)", label, left)
     keep = ~(jumps | outside)
@@ -365,10 +370,31 @@ def _clean_traces(
         order=prepared.order[keep],
         group=prepared.group,
         dropped=dropped,
+        drop_message=message,
     )
 
 
 # ------------------------------------------------------------- stay points
+def _metric_crs(value: str | CRS) -> CRS:
+    """Return ``value`` as a projected CRS in metres, or raise naming the argument."""
+    try:
+        crs = CRS.from_user_input(value)
+    except CRSError as error:
+        raise InputError(
+            f"metric_crs {value!r} is not a CRS pyproj knows: {error}.",
+            field="metric_crs",
+            fix="pass a projected CRS in metres such as 'EPSG:32650', or None.",
+        ) from error
+    unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+    if not crs.is_projected or unit not in ("metre", "meter"):
+        raise InputError(
+            f"metric_crs {crs.to_string()} is not a projected CRS in metres.",
+            field="metric_crs",
+            fix="pass a projected CRS in metres such as a UTM zone ('EPSG:32650'), or None.",
+        )
+    return crs
+
+
 def _segments(codes: np.ndarray, ns: np.ndarray, max_gap_ns: int | None) -> np.ndarray:
     """Return a segment id per fix: a new segment at each driver change or long gap."""
     n = len(codes)
@@ -588,11 +614,14 @@ def _centroids_and_merge(
     """
     if len(i) == 0:
         return i, j, np.empty(0), np.empty(0)
-    x0, y0 = float(x.mean()), float(y.mean())
-    cx = np.r_[0.0, np.cumsum(x - x0)]
-    cy = np.r_[0.0, np.cumsum(y - y0)]
-    sx = cx[j + 1] - cx[i]
-    sy = cy[j + 1] - cy[i]
+    # sums of each stay's fixes relative to the first fix of its segment, each from its
+    # own fixes only: a driver's stays do not depend on the other drivers processed with
+    # it (chunks, partitions of a cluster run)
+    seg_start = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])[seg]
+    dx = x - x[seg_start]
+    dy = y - y[seg_start]
+    sx = _range_sums(dx, i, j + 1)
+    sy = _range_sums(dy, i, j + 1)
     cnt = (j - i + 1).astype(float)
     if merge_gap_ns is not None:
         mx, my = sx / cnt, sy / cnt
@@ -616,14 +645,33 @@ def _centroids_and_merge(
         seg_end = np.r_[np.flatnonzero(seg[1:] != seg[:-1]) + 1, n]
         limit = seg_end[np.searchsorted(seg_end, j, side="right")]
         limit = np.minimum(limit, np.r_[i[1:], n])
-        new_j = _first_far(x, y, sx / cnt + x0, sy / cnt + y0, j + 1, limit, d_max * d_max) - 1
-        grown = new_j > j
-        if grown.any():
-            sx = sx + np.where(grown, cx[new_j + 1] - cx[j + 1], 0.0)
-            sy = sy + np.where(grown, cy[new_j + 1] - cy[j + 1], 0.0)
-            cnt = cnt + (new_j - j)
+        ref = seg_start[i]
+        centre_x = sx / cnt + x[ref]
+        centre_y = sy / cnt + y[ref]
+        new_j = _first_far(x, y, centre_x, centre_y, j + 1, limit, d_max * d_max) - 1
+        grown = np.flatnonzero(new_j > j)
+        if len(grown):
+            sx[grown] += _range_sums(dx, j[grown] + 1, new_j[grown] + 1)
+            sy[grown] += _range_sums(dy, j[grown] + 1, new_j[grown] + 1)
+            cnt[grown] += new_j[grown] - j[grown]
             j = new_j
-    return i, j, sx / cnt + x0, sy / cnt + y0
+    ref = seg_start[i]
+    return i, j, sx / cnt + x[ref], sy / cnt + y[ref]
+
+
+def _range_sums(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Return ``values[lo[k]:hi[k]].sum()`` for sorted, disjoint, non-empty ranges.
+
+    Each sum is computed from its own range only (``np.add.reduceat``), so it does
+    not depend on the values around it.
+    """
+    if len(lo) == 0:
+        return np.empty(0)
+    bounds = np.empty(2 * len(lo), dtype=np.intp)
+    bounds[0::2] = lo
+    bounds[1::2] = hi
+    padded = np.r_[values, 0.0]  # hi may be len(values)
+    return np.add.reduceat(padded, bounds)[0::2]
 
 
 def stays_from_traces(
@@ -637,6 +685,7 @@ def stays_from_traces(
     min_duration_min: float = 5.0,
     max_gap_min: float | None = 60.0,
     merge: bool = True,
+    metric_crs: str | CRS | None = None,
     group: str = "rider",
     group_field: str | None = "group",
     datum: str = "wgs84",
@@ -685,6 +734,12 @@ def stays_from_traces(
         ``max_distance_m`` and that are less than ``min_duration_min`` apart: Li's
         algorithm splits a stop when one noisy fix lands just beyond the radius.
         ``False`` gives Li's algorithm exactly.
+    metric_crs
+        Projected CRS (metres) to measure distances in, e.g. ``"EPSG:32650"``;
+        ``None``: the UTM zone of the median longitude and latitude of the fixes as
+        given (before ``max_speed_kmh`` and ``area`` drop any).
+        A driver's stays depend only on that driver's fixes and this CRS, never on
+        the other drivers or on ``chunk_points``.
     group
         Worker group of every driver (one of :data:`GROUPS`) unless ``group_field``
         is a column of ``traces``.
@@ -748,6 +803,76 @@ def stays_from_traces(
     >>> stays[["driver", "duration_min", "n_points"]].to_dict("records")
     [{'driver': 'a', 'duration_min': 9.0, 'n_points': 10}]
     """
+    result, notes = _stays(
+        traces,
+        driver=driver,
+        time=time,
+        lon=lon,
+        lat=lat,
+        max_distance_m=max_distance_m,
+        min_duration_min=min_duration_min,
+        max_gap_min=max_gap_min,
+        merge=merge,
+        metric_crs=metric_crs,
+        group=group,
+        group_field=group_field,
+        datum=datum,
+        tz=tz,
+        max_speed_kmh=max_speed_kmh,
+        area=area,
+        chunk_points=chunk_points,
+        label=label,
+        progress=progress,
+    )
+    if notes.drop_message:
+        logger.warning("%s", notes.drop_message)
+        warn(notes.drop_message, DroppedFixesWarning)
+    if notes.single:
+        names = ", ".join(repr(d) for d in notes.single[:5])
+        more = f" and {len(notes.single) - 5} more" if len(notes.single) > 5 else ""
+        warnings.warn(
+            f"{label}: {len(notes.single)} drivers have a single fix and cannot have stays "
+            f"(field {driver!r}: {names}{more}).",
+            UserWarning,
+            stacklevel=2,
+        )
+    return result
+
+
+@dataclass
+class _Notes:
+    """What a stay search has to say: fixes dropped (and the fix), drivers with one fix."""
+
+    drop_message: str
+    single: list[Any]
+
+
+def _stays(
+    traces: pd.DataFrame,
+    *,
+    driver: str,
+    time: str,
+    lon: str,
+    lat: str,
+    max_distance_m: float,
+    min_duration_min: float,
+    max_gap_min: float | None,
+    merge: bool,
+    metric_crs: str | CRS | None,
+    group: str,
+    group_field: str | None,
+    datum: str,
+    tz: str | None,
+    max_speed_kmh: float | None,
+    area: Area | None,
+    chunk_points: int,
+    label: str,
+    progress: bool,
+) -> tuple[gpd.GeoDataFrame, _Notes]:
+    """Find the stays (the work of :func:`stays_from_traces`), returning what to announce.
+
+    :mod:`planner.demand.dask_stays` runs it on each partition and announces once.
+    """
     if not (np.isfinite(max_distance_m) and max_distance_m > 0):
         raise InputError(
             f"max_distance_m must be a positive number of metres, got {max_distance_m!r}.",
@@ -781,23 +906,17 @@ def stays_from_traces(
             fix="pass e.g. 60 for e-bikes or 200 for vehicles, None for the group defaults, "
             "or float('inf') to keep every fix.",
         )
+    # the metric CRS from the fixes as given (before cleaning): a function of the input
+    # alone, which a cluster can take from a first pass over the files
+    crs = _metric_crs(metric_crs) if metric_crs is not None else None
+    crs = crs or metric_crs_for(prepared.lon, prepared.lat)
     prepared = _clean_traces(
         prepared, max_speed_kmh=max_speed_kmh, area=area, label=label, driver=driver
     )
     codes = prepared.driver_codes
     n = len(codes)
     counts = np.bincount(codes, minlength=len(prepared.drivers)) if n else np.zeros(0, int)
-    single = np.flatnonzero(counts == 1)
-    if len(single):
-        names = ", ".join(repr(prepared.drivers[c]) for c in single[:5])
-        more = f" and {len(single) - 5} more" if len(single) > 5 else ""
-        warnings.warn(
-            f"{label}: {len(single)} drivers have a single fix and cannot have stays "
-            f"(field {driver!r}: {names}{more}).",
-            UserWarning,
-            stacklevel=2,
-        )
-    crs = metric_crs_for(prepared.lon, prepared.lat)
+    single = list(prepared.drivers[np.flatnonzero(counts == 1)])
     t_min_ns = round(min_duration_min * 60e9)
     # chunks of whole drivers
     driver_start = np.r_[0, np.cumsum(counts)]
@@ -858,4 +977,4 @@ def stays_from_traces(
     )
     result.index.name = "stay"
     result.attrs["dropped_fixes"] = dict(prepared.dropped)
-    return result
+    return result, _Notes(drop_message=prepared.drop_message, single=single)
