@@ -7,7 +7,8 @@ Usage::
                                    [--cutoff 10] [--baseline-max 100000] [--no-browser]
 
 On a road network (default: the Shenzhen Futian-Nanshan extract of
-``../shared/data``; ``--network`` takes any OSM file), with demand points,
+``../shared/data``; ``--network`` takes any OSM file, ``--network metropolis`` the
+synthetic 150,000-node city of :func:`planner.datasets.metropolis_path`), with demand points,
 existing stations and candidates scattered around random road nodes (up to about
 150 m off the road, so that every point has its own access time) and written to
 CSV files, each case runs ``read_points``/``read_stations``/``read_candidates``,
@@ -163,9 +164,9 @@ def _load(network: str, files: dict[str, str], n: int, n_st: int) -> tuple[Any, 
     floor = _reset_peak()
     network_s = time.perf_counter() - started
     started = time.perf_counter()
-    demand = planner.read_points(files[f"demand_{n}"])
-    stations = planner.read_stations(files[f"stations_{n_st}"]).set_index("id")
-    candidates = planner.read_candidates(files["candidates"]).set_index("id")
+    demand = planner.read_points(files[f"demand_{n}"], datum="wgs84")
+    stations = planner.read_stations(files[f"stations_{n_st}"], datum="wgs84").set_index("id")
+    candidates = planner.read_candidates(files["candidates"], datum="wgs84").set_index("id")
     read_s = time.perf_counter() - started
     return net, demand, stations, candidates, floor, network_s, read_s
 
@@ -283,6 +284,12 @@ def _per_point(
     }
 
 
+def _metropolis() -> dict[str, Any]:
+    from planner.datasets import metropolis_path
+
+    return {"path": str(metropolis_path())}
+
+
 def _map_load_s(path: Path) -> float | None:
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
@@ -327,6 +334,12 @@ def main() -> int:
     baseline_max = (
         args.baseline_max if args.baseline_max is not None else (20000 if args.quick else 100000)
     )
+    if args.network == "metropolis":  # the synthetic 150,000-node city (made once, cached)
+        made = _in_child(_metropolis)
+        if "error" in made:
+            print("making the metropolis failed:", made["error"])
+            return 1
+        args.network = made["path"]
     if not Path(args.network).exists():
         print(f"no network file {args.network} (pass --network PATH to an OSM extract)")
         return 0
