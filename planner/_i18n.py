@@ -7,13 +7,17 @@ is complete or visibly not: :func:`text` raises on a key that has no entry.
 * :func:`text` — a catalogue entry, with ``{placeholders}`` filled in;
 * :func:`term` — a value of the data (travel mode, worker group, site kind,
   solver status, model) in plain words;
-* :func:`note` — a plan's note (the sentences :mod:`planner.plan` writes in
-  English) in the reader's language;
+* :func:`say` — a note for people (what :mod:`planner.plan` appends to a
+  result's ``notes``): a :class:`Note`, the English sentence as a ``str`` that
+  also keeps its catalogue key and values, so it can be said in any language;
+* :func:`note` — a note in the reader's language (a :class:`Note` by its key;
+  a plain English sentence from elsewhere, e.g. :mod:`planner.locate`, by the
+  patterns of ``_NOTES``);
 * :func:`number`, :func:`percent`, :func:`date` — numbers and dates as each
   language writes them.
 
-The map helper (:mod:`planner._map_parts`) keeps its own labels today; new
-labels belong here.
+The map's own labels live in :mod:`planner._map_labels`; the notes and
+attributions a map shows come from here.
 """
 
 from __future__ import annotations
@@ -22,20 +26,24 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from planner._errors import InputError
 
 __all__ = [
     "HTML_LANG",
     "LANGUAGES",
+    "Items",
     "Language",
+    "Note",
+    "Term",
     "check_language",
     "date",
     "formatter",
     "note",
     "number",
     "percent",
+    "say",
     "term",
     "text",
 ]
@@ -300,6 +308,220 @@ _TEXT: Mapping[str, tuple[str, str]] = {
         "{n} 个站点；覆盖率 {before} -> {after}",
     ),
     "cli_done": ("{ok} of {n} scenarios succeeded.", "{n} 个方案中 {ok} 个成功。"),
+    "cli_communities": (
+        "; communities within the cutoff {before} -> {after} of {n}",
+        "；时限内社区 {before} -> {after}（共 {n} 个）",
+    ),
+    "cli_model_run": ("; model run: {model}", "；实际求解模型：{model}"),
+    "cli_valid": (
+        "ok: {path} ({name}; outputs to {folder})",
+        "成功：{path}（{name}；输出到 {folder}）",
+    ),
+    "cli_not_valid": ("invalid: {path}\n  {error}", "输入有误：{path}\n  {error}"),
+    "cli_share_row": (
+        "{cutoff:>5g} min  {group} {share:>7} of {weight}",
+        "{cutoff:>5g} 分钟  {group} {share:>7}（共 {weight}）",
+    ),
+    "cli_written": ("written: {path}", "已写入：{path}"),
+    "cli_all_groups": ("all", "全部"),
+    # ---------------------------------------------------------------- CLI: network statistics
+    "net_source": ("network: {source}", "路网：{source}"),
+    "net_size": (
+        "  {nodes} nodes, {edges} directed edges, {km} km of road, hull {area} km²",
+        "  节点 {nodes} 个，有向边 {edges} 条，道路 {km} 公里，外包范围 {area} 平方公里",
+    ),
+    "net_dropped": (
+        "  largest strongly connected part kept: dropped {nodes} nodes and {edges} edges in "
+        "{parts} smaller parts",
+        "  保留最大强连通部分：去掉 {parts} 个较小部分中的 {nodes} 个节点和 {edges} 条边",
+    ),
+    "net_header": (
+        "  mode    usable nodes   open edges   open km",
+        "  出行方式       可用节点     可通行边  可通行公里",
+    ),
+    "net_row": (
+        "  {mode:<7} {nodes:>12} {edges:>12} {km:>9}",
+        "  {mode} {nodes:>12} {edges:>12} {km:>11}",
+    ),
+    "net_by_class": ("  km by road class: {classes}", "  各等级道路里程（公里）：{classes}"),
+    # ---------------------------------------------------------------- province map
+    "pmap_before": (
+        "Rest gaps before (over {h:g} h without a home)",
+        "新建前的休息空档（超过 {h:g} 小时无司机之家）",
+    ),
+    "pmap_after": ("Rest gaps left after the new homes", "新建后仍有的休息空档"),
+    "pmap_tooltip": ("trucks/day in a gap", "处于空档的货车（辆/日）"),
+    "pmap_phases": ("Programme by phase", "分期建设"),
+    "pmap_phase": ("Phase", "期"),
+    "pmap_homes": ("Homes", "司机之家"),
+    "pmap_served": ("Rest rule met", "满足休息规定"),
+    "pmap_gaps": ("Gaps (trucks/day)", "空档（辆/日）"),
+    "pmap_existing": ("existing", "现有"),
+    # ---------------------------------------------------------------- notes (see say())
+    "list_sep": ("; ", "；"),
+    "list_comma": (", ", "、"),
+    "n_no_demand": (
+        "No demand was given: there is nothing to cover.",
+        "未提供需求：没有需要覆盖的内容。",
+    ),
+    "n_empty_demand": (
+        "The demand table is empty: there is nothing to cover.",
+        "需求表为空：没有需要覆盖的内容。",
+    ),
+    "n_no_stations": (
+        "No existing stations: coverage before is zero.",
+        "没有现有站点：建设前覆盖率为零。",
+    ),
+    "n_no_candidates": (
+        "No candidate sites were given: no new site can be recommended.",
+        "未提供候选站点：无法推荐新站点。",
+    ),
+    "n_off_stations": (
+        "{n} of {total} existing stations lie more than {m:g} m from the {mode} network and "
+        "were left out (they cover no one): {shown}{more}. Check their coordinates and datum, "
+        "or raise max_snap_m; the list is in result.off_network.",
+        "{total} 个现有站点中有 {n} 个距{mode}路网超过 {m:g} 米，未计入（不覆盖任何需求）："
+        "{shown}{more}。请检查其坐标和坐标系，或放宽点位离道路的最大距离（max_snap_m）。",
+    ),
+    "n_off_station": ("{name} ({metres:,.0f} m)", "{name}（{metres:,.0f} 米）"),
+    "n_off_more": (" and {k} more", "等，另有 {k} 个"),
+    "n_off_candidates": (
+        "{n} candidate sites lie more than {m:g} m from the {mode} network and were left "
+        "out of the choice (they are not in the sites table).",
+        "{n} 个候选站点距{mode}路网超过 {m:g} 米，未参与选址（不在站点表中）。",
+    ),
+    "n_off_demand": (
+        "{n} demand points lie more than {m:g} m from the network and count as not covered.",
+        "{n} 个需求点距路网超过 {m:g} 米，按未覆盖计。",
+    ),
+    "n_nothing": (
+        "Nothing to show: no stations exist and none were recommended.",
+        "无可显示内容：没有现有站点，也没有推荐站点。",
+    ),
+    "n_all_covered": ("All demand is covered: no demand is left out.", "全部需求均已覆盖。"),
+    "n_only_candidates": (
+        "Only {n} candidate sites can be chosen; asked for {p}.",
+        "只有 {n} 个候选站点可选；请求了 {p} 个。",
+    ),
+    "n_min_area": (
+        "{k} of the {n} new sites add no coverage; they are there to give every district at "
+        "least {m} station(s).",
+        "{n} 个新站点中有 {k} 个不增加覆盖；保留它们是为了使每个区至少有 {m} 个站点。",
+    ),
+    "n_no_gain": (
+        "No candidate adds coverage: every demand point a candidate can reach within the "
+        "cutoff is already covered.",
+        "没有候选站点能增加覆盖：候选站点在时间上限内能到达的需求点均已覆盖。",
+    ),
+    "n_only_gain": (
+        "Only {k} of the {n} sites asked for add coverage; the rest were left out.",
+        "请求的 {n} 个站点中只有 {k} 个能增加覆盖；其余未列入。",
+    ),
+    "n_budget_sites": (
+        "Budget {b:,.6g}: the {n} sites chosen cost {c:,.6g}.",
+        "预算 {b:,.0f}：所选 {n} 个站点的成本为 {c:,.0f}。",
+    ),
+    "n_uncoverable": (
+        "Demand of weight {w:,.6g} is beyond {m:g} minutes of every site: no set of "
+        "candidates can cover it.",
+        "权重为 {w:,.6g} 的需求距所有站点都超过 {m:g} 分钟：任何候选站点组合都无法覆盖。",
+    ),
+    "n_phased": (
+        "Phased plan: {phases}, each phase keeping the earlier ones.",
+        "分期方案：{phases}，每期保留之前各期的站点。",
+    ),
+    "n_phase_site": ("phase {k} chooses {n} site", "第 {k} 期新建 {n} 个站点"),
+    "n_phase_sites": ("phase {k} chooses {n} sites", "第 {k} 期新建 {n} 个站点"),
+    "n_phase_homes": (
+        "phase {k} builds {n} of {c} homes",
+        "第 {k} 期建设 {n} 处司机之家（计划 {c} 处）",
+    ),
+    "n_no_homes": (
+        "No existing driver homes: every route starts uncaptured.",
+        "没有现有司机之家：所有线路起初均未覆盖。",
+    ),
+    "n_no_routes": (
+        "No routes: there is no truck flow to serve.",
+        "没有线路：没有需要服务的货车流量。",
+    ),
+    "n_not_eligible": (
+        "{k} of {n} candidate sites are passed by{within} fewer than {v:g} trucks a day and "
+        "are not eligible.",
+        "{n} 个候选站点中有 {k} 个每日途经{within}的货车少于 {v:g} 辆，不符合条件。",
+    ),
+    "n_within": (" (or within {d:g} min of)", "（或绕行 {d:g} 分钟内可达）"),
+    "n_only_eligible": (
+        "Only {n} candidate sites are passed by {v:g}+ trucks a day; asked for {p}.",
+        "只有 {n} 个候选站点每日途经货车达到 {v:g} 辆以上；请求了 {p} 个。",
+    ),
+    "n_short_trips": (
+        "No trip drives longer than the rest interval ({h:g} h; the longest drives "
+        "{longest:.2f} h): every truck meets the rest rule without a home.",
+        "没有行程的驾驶时间超过休息间隔（{h:g} 小时；最长的行程为 {longest:.2f} 小时）："
+        "无需司机之家，所有货车均满足休息规则。",
+    ),
+    "n_fewer_homes": (
+        "Fewer homes than asked for add anything ({said}): no further eligible site "
+        "{rule}captures more trucks (every route passing one already passes a driver home), "
+        "so the rest were left out.",
+        "能发挥作用的司机之家少于请求的数量（{said}）：没有其他合格站点能{rule}覆盖更多货车"
+        "（途经这些站点的线路都已途经司机之家），其余未列入。",
+    ),
+    "n_fewer_rule": ("meets the rest rule for more trucks nor ", "使更多货车满足休息规则或"),
+    "n_fewer_phase": ("phase {k}: {got} of {asked}", "第 {k} 期：{asked} 处中 {got} 处"),
+    "n_fewer_count": ("{got} of {asked}", "{asked} 处中 {got} 处"),
+    "n_budget_homes": (
+        "Budget {b:,.6g}: the {n} homes chosen cost {c:,.6g}.",
+        "预算 {b:,.0f}：所选 {n} 处司机之家的成本为 {c:,.0f}。",
+    ),
+    "n_cost_homes": (
+        "The {n} new homes cost {c:,.6g} in all.",
+        "{n} 处新建司机之家的总成本为 {c:,.0f}。",
+    ),
+    "n_rest_primary": (
+        "Some routes drive longer than {h:g} h: homes are chosen to meet the rest rule "
+        "(rest-interval model); coverage counts routes meeting it.",
+        "部分线路行驶时间超过 {h:g} 小时：按休息规则选址（休息间隔模型）；"
+        "覆盖率统计满足该规则的线路。",
+    ),
+    "n_unservable": (
+        "{n} routes ({v:,.0f} trucks a day) have a stretch longer than {h:g} h with no "
+        "eligible site at all: no choice of homes serves them (add candidates there).",
+        "{n} 条线路（{v:,.0f} 辆/日）有超过 {h:g} 小时的路段完全没有合格站点："
+        "无论如何选址都无法服务这些线路（请在那里增加候选站点）。",
+    ),
+    "n_model_short_trips": (
+        "Model asked for: rest_interval. No trip drives longer than {h:g} h (the longest "
+        "{longest:.2f} h), so every truck meets the rest rule with no home at all: the "
+        "rest-interval model was solved (every route served, nothing to choose) and the "
+        "{n} homes were chosen by flow capturing (FlowCapture: the most trucks passing a "
+        "home) instead.",
+        "请求的模型：休息间隔模型。没有行程的驾驶时间超过 {h:g} 小时（最长 {longest:.2f} 小时），"
+        "无需任何司机之家，所有货车均满足休息规则：休息间隔模型已求解（所有线路均已服务，"
+        "无需选择），因此这 {n} 处司机之家改按流量截取模型选出（使途经站点的货车最多）。",
+    ),
+    "n_model_no_interval": (
+        "Model asked for: rest_interval, but the plan has no rest interval "
+        "(rest_interval_h=None): homes were chosen by flow capturing (FlowCapture).",
+        "请求的模型：休息间隔模型，但方案没有设定休息间隔：司机之家改按流量截取模型选出。",
+    ),
+    "n_model_rest_then_capture": (
+        "Model asked for: rest_interval. The rest rule needed {r} new homes "
+        "(RestIntervalCoverage); every truck it can serve is then served, so the other "
+        "{n} homes were chosen by flow capturing (FlowCapture: the most trucks passing a "
+        "home).",
+        "请求的模型：休息间隔模型。满足休息规则需要新建 {r} 处司机之家（休息间隔模型）；"
+        "此后它能服务的货车均已服务，因此其余 {n} 处改按流量截取模型选出（使途经站点的货车最多）。",
+    ),
+    "n_dropped_jumps": (
+        "{label}: {k:,} of {n:,} GPS fixes were dropped as impossible jumps (faster than the "
+        "workers' speed limit).",
+        "{label}：{n:,} 个 GPS 定位点中有 {k:,} 个因不可能的跳变（超过劳动者的速度上限）被剔除。",
+    ),
+    "n_dropped_outside": (
+        "{label}: {k:,} of {n:,} GPS fixes lie outside the network's area and were left out.",
+        "{label}：{n:,} 个 GPS 定位点中有 {k:,} 个位于路网范围之外，未计入。",
+    ),
 }
 
 # value vocabularies: kind -> value -> (English, Chinese)
@@ -345,6 +567,31 @@ _TERMS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "grid": ("grid point", "网格点"),
         "user": ("your own site", "用户提供的站点"),
     },
+    "highway": {  # OSM road classes (network statistics)
+        "motorway": ("motorway", "高速公路"),
+        "motorway_link": ("motorway link", "高速公路匝道"),
+        "trunk": ("trunk road", "干线公路"),
+        "trunk_link": ("trunk road link", "干线公路匝道"),
+        "primary": ("primary road", "主干路"),
+        "primary_link": ("primary road link", "主干路匝道"),
+        "secondary": ("secondary road", "次干路"),
+        "secondary_link": ("secondary road link", "次干路匝道"),
+        "tertiary": ("tertiary road", "支路"),
+        "tertiary_link": ("tertiary road link", "支路匝道"),
+        "unclassified": ("unclassified road", "未分级道路"),
+        "residential": ("residential street", "居住区道路"),
+        "living_street": ("living street", "生活街道"),
+        "service": ("service road", "服务道路"),
+        "road": ("road of unknown class", "未知等级道路"),
+        "track": ("track", "机耕路"),
+        "footway": ("footway", "人行道"),
+        "pedestrian": ("pedestrian street", "步行街"),
+        "path": ("path", "小路"),
+        "cycleway": ("cycleway", "自行车道"),
+        "steps": ("steps", "台阶"),
+        "busway": ("busway", "公交专用道"),
+        "other": ("other", "其他"),
+    },
     "status": {
         "optimal": ("optimal (proven best)", "最优（已证明）"),
         "gap_limit": ("stopped at the requested gap", "达到要求的差距后停止"),
@@ -382,7 +629,9 @@ _TERMS: Mapping[str, Mapping[str, tuple[str, str]]] = {
     },
 }
 
-# the plans' English notes, as patterns with their Chinese sentence (named groups carried over)
+# English sentences from outside the catalogue (attributions, planner.locate's notes), as
+# patterns with their Chinese sentence (named groups carried over); planner.plan's notes are
+# Notes made by say() and need none
 _NUM = r"[\d.,]+(?:e[+-]?\d+)?"
 _NOTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), zh)
@@ -395,82 +644,114 @@ _NOTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"Synthetic demo region generated by planner \(invented data, not OpenStreetMap\)",
             "由 planner 生成的合成演示区域（虚构数据，并非 OpenStreetMap）",
         ),
-        (r"No existing stations: coverage before is zero\.", "没有现有站点：建设前覆盖率为零。"),
         (
-            r"No existing driver homes: every route starts uncaptured\.",
-            "没有现有司机之家：所有线路起初均未覆盖。",
+            r"Synthetic province generated by planner \(invented data, not OpenStreetMap\)",
+            "由 planner 生成的合成演示省份（虚构数据，并非 OpenStreetMap）",
         ),
         (
-            r"No candidate sites were given: no new site can be recommended\.",
-            "未提供候选站点：无法推荐新站点。",
-        ),
-        (r"No routes: there is no truck flow to serve\.", "没有线路：没有需要服务的货车流量。"),
-        (r"No demand was given: there is nothing to cover\.", "未提供需求：没有需要覆盖的内容。"),
-        (
-            r"The demand table is empty: there is nothing to cover\.",
-            "需求表为空：没有需要覆盖的内容。",
+            rf"At least (?P<m>[\d-]+) site\(s\) per area: (?P<k>{_NUM}) of the (?P<p>{_NUM}) new "
+            rf"sites were required in (?P<a>{_NUM}) area\(s\) short of the minimum\.",
+            "每个区域至少 {m} 个站点：{p} 个新站点中有 {k} 个是 {a} 个未达最低数量的区域所必需的。",
         ),
         (
-            rf"(?P<n>{_NUM}) demand points lie more than (?P<m>{_NUM}) m from the network and "
-            r"count as not covered\.",
-            "{n} 个需求点距路网超过 {m} 米，按未覆盖计。",
-        ),
-        (
-            r"Nothing to show: no stations exist and none were recommended\.",
-            "无可显示内容：没有现有站点，也没有推荐站点。",
-        ),
-        (r"All demand is covered: no demand is left out\.", "全部需求均已覆盖。"),
-        (
-            rf"Only (?P<n>{_NUM}) candidate sites can be chosen; asked for (?P<p>{_NUM})\.",
-            "只有 {n} 个候选站点可选；请求了 {p} 个。",
-        ),
-        (
-            r"No candidate adds coverage: every demand point a candidate can reach within the "
-            r"cutoff is already covered\.",
-            "没有候选站点能增加覆盖：候选站点在时间上限内能到达的需求点均已覆盖。",
-        ),
-        (
-            rf"Only (?P<k>{_NUM}) of the (?P<n>{_NUM}) sites asked for add coverage; the rest "
-            r"were left out\.",
-            "请求的 {n} 个站点中只有 {k} 个能增加覆盖；其余未列入。",
-        ),
-        (
-            rf"Budget (?P<b>{_NUM}): the (?P<n>{_NUM}) sites chosen cost (?P<c>{_NUM})\.",
-            "预算 {b}：所选 {n} 个站点的成本为 {c}。",
-        ),
-        (
-            rf"Demand of weight (?P<w>{_NUM}) is beyond (?P<m>{_NUM}) minutes of every site: "
-            r"no set of candidates can cover it\.",
-            "权重为 {w} 的需求距所有站点都超过 {m} 分钟：任何候选站点组合都无法覆盖。",
-        ),
-        (
-            r"Phased plan: (?P<phases>.+), each phase keeping the earlier ones\.",
-            "分期方案：{phases}，每期保留之前各期的站点。",
-        ),
-        (
-            rf"Only (?P<n>{_NUM}) candidate sites are passed by (?P<v>{_NUM})\+ trucks a day; "
-            rf"asked for (?P<p>{_NUM})\.",
-            "只有 {n} 个候选站点每日途经货车达到 {v} 辆以上；请求了 {p} 个。",
-        ),
-        (
-            rf"Some routes drive longer than (?P<h>{_NUM}) h: sites are chosen to meet the rest "
-            r"rule \(rest-interval model\); coverage counts routes meeting it\.",
-            "部分线路行驶时间超过 {h} 小时：按休息规则选址（休息间隔模型）；"
-            "覆盖率统计满足该规则的线路。",
-        ),
-        (
-            r"No candidate captures more trucks: every route passing an eligible site already "
-            r"passes a driver home\.",
-            "没有候选站点能覆盖更多货车：途经合格候选站点的线路都已途经司机之家。",
-        ),
-        (
-            rf"Only (?P<k>{_NUM}) of the (?P<n>{_NUM}) sites asked for capture more trucks; the "
-            r"rest were left out\.",
-            "请求的 {n} 个站点中只有 {k} 个能覆盖更多货车；其余未列入。",
+            rf"capacity caps coverage at (?P<limit>{_NUM}) of (?P<total>{_NUM}) demand weight "
+            rf"\((?P<within>{_NUM}) is within (?P<cut>{_NUM}) min of a site\): the existing sites "
+            rf"hold (?P<held>{_NUM}) and (?P<how>.+) add at most (?P<extra>{_NUM})\. To cover "
+            r"more, raise p \(or the budget\), raise the sites' capacity, or choose among "
+            r"candidates with more capacity\.",
+            "站点容量使覆盖上限为需求权重 {limit}"
+            "（共 {total}，其中 {within} 在站点 {cut} 分钟内）："
+            "现有站点容量为 {held}，{how}最多再增加 {extra}。若要覆盖更多，请增加新建站点数"
+            "（或预算）、提高站点容量，或选择容量更大的候选站点。",
         ),
     )
 )
-_PHASE = re.compile(r"phase (?P<k>\d+) chooses (?P<n>\d+) sites?")
+_CAPACITY_HOW = (
+    (re.compile(r"the (?P<p>\d+) largest candidates"), "容量最大的 {p} 个候选站点"),
+    (re.compile(rf"what a budget of (?P<b>{_NUM}) buys"), "预算 {b} 可购买的站点"),
+)
+
+
+class Term(NamedTuple):
+    """A value of the data in a note: English keeps the data's code, others say it in words."""
+
+    kind: str
+    value: Any
+
+
+class Items(tuple[Any, ...]):
+    """Parts of a note listed with commas (``a, b`` / ``a、b``); a plain tuple takes ``;``."""
+
+    __slots__ = ()
+
+
+class Note(str):
+    """A note for people: its English sentence (a ``str``), its catalogue key and values.
+
+    Made by :func:`say`. It is a string everywhere (``result.notes``, ``run.json``,
+    comparisons); :func:`note` says it in another language from its key.
+    """
+
+    key: str
+    values: Mapping[str, Any]
+
+    def __new__(cls, sentence: str, key: str = "", values: Mapping[str, Any] | None = None) -> Note:
+        """Return the note ``sentence`` keeping ``key`` and ``values`` (for pickling, too)."""
+        self = super().__new__(cls, sentence)
+        self.key = key
+        self.values = dict(values or {})
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle with the key and values (notes cross process pools)."""
+        return (Note, (str(self), self.key, self.values))
+
+    def said(self, language: Language) -> str:
+        """Return the note in ``language``."""
+        if not self.key:
+            return str(self)
+        return text(self.key, language, **{k: _said(v, language) for k, v in self.values.items()})
+
+
+def _said(value: Any, language: Language) -> Any:
+    if isinstance(value, Note):
+        return value.said(language)
+    if isinstance(value, Term):
+        return str(value.value) if language == "en" else term(value.kind, value.value, language)
+    if isinstance(value, Items):
+        return text("list_comma", language).join(str(_said(v, language)) for v in value)
+    if isinstance(value, tuple):
+        return text("list_sep", language).join(str(_said(v, language)) for v in value)
+    return value
+
+
+def say(key: str, /, **values: Any) -> Note:
+    """Return a note made from the catalogue entry ``key``: English now, any language later.
+
+    Parameters
+    ----------
+    key
+        The catalogue entry (``n_...``).
+    **values
+        Its placeholders' values: numbers and names as they are, a :class:`Term`
+        for a value of the data (a travel mode), a :class:`Note` for a part said
+        in the same language, a tuple of them for a list.
+
+    Returns
+    -------
+    Note
+        The English sentence, keeping ``key`` and ``values``.
+
+    Examples
+    --------
+    >>> n = say("n_only_candidates", n=2, p=3)
+    >>> n
+    'Only 2 candidate sites can be chosen; asked for 3.'
+    >>> note(n, "zh")
+    ('只有 2 个候选站点可选；请求了 3 个。', True)
+    """
+    found = Note("", key, values)
+    return Note(found.said("en"), key, values)
 
 
 def check_language(language: str) -> Language:
@@ -535,7 +816,8 @@ def term(kind: str, value: Any, language: Language) -> str:
     Parameters
     ----------
     kind
-        ``"mode"``, ``"group"``, ``"source"``, ``"kind"``, ``"status"`` or ``"model"``.
+        ``"mode"``, ``"group"``, ``"source"``, ``"kind"``, ``"highway"``, ``"status"`` or
+        ``"model"``.
     value
         The value, e.g. ``"ebike"``; model names are matched without case,
         spaces or brackets (``"MCLP (capacitated)"`` is ``"mclp"``).
@@ -688,21 +970,31 @@ def note(sentence: str, language: Language) -> tuple[str, bool]:
 
     Examples
     --------
-    >>> note("All demand is covered: no demand is left out.", "zh")
+    >>> note(say("n_all_covered"), "zh")
     ('全部需求均已覆盖。', True)
+    >>> note("Road data © OpenStreetMap contributors (ODbL)", "zh")
+    ('道路数据 © OpenStreetMap 贡献者（ODbL 许可）', True)
     """
     if check_language(language) == "en":
-        return sentence, True
+        return str(sentence), True
+    if isinstance(sentence, Note) and sentence.key:
+        return sentence.said(language), True
     for pattern, zh in _NOTES:
         found = pattern.fullmatch(sentence.strip())
         if found:
             values = found.groupdict()
-            if "phases" in values:
-                values["phases"] = _PHASE.sub(
-                    lambda m: f"第 {m['k']} 期新建 {m['n']} 个站点", values["phases"]
-                ).replace("; ", "；")
+            if "how" in values:
+                values["how"] = _translate(values["how"], _CAPACITY_HOW)
             return zh.format(**values), True
     return sentence, False
+
+
+def _translate(part: str, patterns: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    for pattern, zh in patterns:
+        found = pattern.fullmatch(part)
+        if found:
+            return zh.format(**found.groupdict())
+    return part
 
 
 def formatter(language: Language) -> Callable[..., str]:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import geopandas as gpd
 import numpy as np
 
+from planner import _i18n
+from planner._i18n import Language
 from planner.crs import WGS84
 
 if TYPE_CHECKING:
@@ -28,30 +30,12 @@ __all__ = ["GAP_COLOURS", "add_rest_gaps", "province_map"]
 #: Colours of the rest gaps: before the new homes, and those left after them.
 GAP_COLOURS: Mapping[str, str] = {"before": "#2b83ba", "after": "#d7191c"}  # not the homes' purple
 
-_TEXT: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "before": "Rest gaps before (over {h:g} h without a home)",
-        "after": "Rest gaps left after the new homes",
-        "tooltip": "trucks/day in a gap",
-        "phases": "Programme by phase",
-        "phase": "Phase",
-        "homes": "Homes",
-        "served": "Rest rule met",
-        "gaps": "Gaps (trucks/day)",
-        "existing": "existing",
-    },
-    "zh": {
-        "before": "新建前的休息空档（超过 {h:g} 小时无司机之家）",
-        "after": "新建后仍有的休息空档",
-        "tooltip": "处于空档的货车（辆/日）",
-        "phases": "分期建设",
-        "phase": "期",
-        "homes": "司机之家",
-        "served": "满足休息规定",
-        "gaps": "空档（辆/日）",
-        "existing": "现有",
-    },
-}
+_KEYS = ("before", "after", "tooltip", "phases", "phase", "homes", "served", "gaps", "existing")
+
+
+def _words(language: Language, interval: float = 0.0) -> dict[str, str]:
+    """Return the map's words in ``language`` (from :mod:`planner._i18n`)."""
+    return {key: _i18n.text(f"pmap_{key}", language, h=interval) for key in _KEYS}
 
 
 def add_rest_gaps(
@@ -78,8 +62,8 @@ def add_rest_gaps(
         return {}
     import folium
 
-    text = _TEXT.get(language, _TEXT["en"])
     interval = result.parameters.get("rest_interval_h") or 0.0
+    text = _words(language, interval)
     legend: dict[str, str] = {}
     for state, dash, opacity in (("before", "6 6", 0.55), ("after", None, 0.9)):
         part = roads[roads["state"] == state]
@@ -92,7 +76,7 @@ def add_rest_gaps(
             geometry=part.geometry.to_numpy(),
             crs=WGS84,
         )
-        label = text[state].format(h=interval)
+        label = text[state]
         folium.GeoJson(
             data.to_json(drop_id=True),
             name=label,
@@ -157,7 +141,7 @@ def province_map(
     phases = getattr(result, "phases", None)
     if phases is None or len(phases) == 0:
         return out
-    text = _TEXT.get(language, _TEXT["en"])
+    text = _words(language)
     rows = "".join(
         "<tr>"
         f"<td>{html.escape(text['existing'] if int(r['phase']) == 0 else str(int(r['phase'])))}"

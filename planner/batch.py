@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from planner import _i18n
 from planner._errors import DatumWarning, InputError, OfflineError, PlannerError
 from planner.scenario import Scenario, load_scenario
 
@@ -38,7 +39,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ScenarioRun", "build_plan", "coverage_scenario", "run_batch", "run_scenario"]
+__all__ = [
+    "ScenarioRun",
+    "build_plan",
+    "coverage_scenario",
+    "run_batch",
+    "run_scenario",
+    "scenario_language",
+]
 
 
 @dataclass(frozen=True)
@@ -580,7 +588,7 @@ def _write_area_tables(folder: Path, result: PlanResult) -> None:
             write_text(folder / f"{name}.csv", table.to_csv())
 
 
-def _summary_extra(result: PlanResult, lang: str = "en") -> str:
+def _summary_extra(result: PlanResult, language: _i18n.Language = "en") -> str:
     """Return the summary line's tail: communities within the cutoff, the model that ran."""
     text = ""
     districts = getattr(result, "districts", None)
@@ -591,17 +599,12 @@ def _summary_extra(result: PlanResult, lang: str = "en") -> str:
             row["communities_within_after"],
             row["communities"],
         )
-        text += (
-            f"；时限内社区 {before} -> {after}（共 {n} 个）"
-            if lang == "zh"
-            else f"; communities within the cutoff {before} -> {after} of {n}"
-        )
+        text += _i18n.text("cli_communities", language, before=before, after=after, n=n)
     if result.model_note:
-        text += (
-            f"；实际求解模型：{result.model_run}"
-            if lang == "zh"
-            else f"; model run: {result.model_run}"
-        )
+        model = result.model_run
+        if language != "en":
+            model = "+".join(_i18n.term("model", part, language) for part in model.split("+"))
+        text += _i18n.text("cli_model_run", language, model=model)
     return text
 
 
@@ -619,16 +622,16 @@ def _write_manifest(folder: Path, record: dict[str, Any]) -> None:
 def _dropped_fixes_notes(stays: gpd.GeoDataFrame, label: str) -> list[str]:
     """Sentences for the plan's notes on the GPS fixes dropped before finding stays."""
     dropped = stays.attrs.get("dropped_fixes", {})
-    notes = []
+    from planner._i18n import say
+
+    notes: list[str] = []
     if dropped.get("impossible_jumps"):
         notes.append(
-            f"{label}: {dropped['impossible_jumps']:,} of {dropped['fixes']:,} GPS fixes were "
-            "dropped as impossible jumps (faster than the workers' speed limit)."
+            say("n_dropped_jumps", label=label, k=dropped["impossible_jumps"], n=dropped["fixes"])
         )
     if dropped.get("outside_area"):
         notes.append(
-            f"{label}: {dropped['outside_area']:,} of {dropped['fixes']:,} GPS fixes lie outside "
-            "the network's area and were left out."
+            say("n_dropped_outside", label=label, k=dropped["outside_area"], n=dropped["fixes"])
         )
     return notes
 
@@ -896,6 +899,29 @@ def check_scheduler(address: str, *, timeout_s: float = 10.0) -> None:
     client.close()
 
 
+def scenario_language(path: str | Path | Scenario) -> _i18n.Language:
+    """Return a scenario's ``[output] language`` (``"en"`` when it cannot be read).
+
+    The command line says a scenario's summary in this language when no
+    ``--language`` is given.
+
+    Parameters
+    ----------
+    path
+        A scenario file or a loaded scenario.
+
+    Returns
+    -------
+    str
+        ``"en"`` or ``"zh"``.
+    """
+    try:
+        scenario = path if isinstance(path, Scenario) else load_scenario(path)
+        return _i18n.check_language(scenario["output"]["language"])
+    except PlannerError:
+        return "en"
+
+
 def _run_one(
     path: str,
     out_dir: str | None,
@@ -906,8 +932,6 @@ def _run_one(
     language: str | None = None,
     datum: str | None = None,
 ) -> ScenarioRun:
-    from planner import _i18n
-
     try:
         result, folder = run_scenario(
             path,
@@ -924,7 +948,7 @@ def _run_one(
     except Exception as error:  # a batch reports and goes on
         logger.debug("scenario %s failed:\n%s", path, traceback.format_exc())
         return ScenarioRun(path, "failed", None, f"{type(error).__name__}: {error}")
-    lang = _i18n.check_language(language or "en")
+    lang = _i18n.check_language(language or scenario_language(path))
     message = _i18n.text(
         "cli_batch_message",
         lang,
@@ -963,7 +987,7 @@ def run_batch(
         Drop earlier runs' files instead of keeping them in ``previous/``.
     language
         ``"en"`` or ``"zh"`` for every scenario's outputs and summary line
-        (default: each scenario's ``[output] language``; summaries in English).
+        (default: each scenario's ``[output] language``, for its summary too).
     datum
         The sites tables' datum for every scenario (default: each scenario's).
 

@@ -84,24 +84,58 @@ def _progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
-def _print_stats(stats: dict[str, Any]) -> None:
-    typer.echo(f"network: {stats['source']}")
+def _pad(words: str, width: int) -> str:
+    """Pad to ``width`` terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in words)
+    return words + " " * max(width - used, 0)
+
+
+def _print_stats(stats: dict[str, Any], language: Language = "en") -> None:
+    from planner._i18n import number, term, text
+
+    def num(value: Any, decimals: int = 0) -> str:
+        return number(value, language, decimals=decimals)
+
+    typer.echo(text("net_source", language, source=stats["source"]))
     typer.echo(
-        f"  {stats['nodes']:,} nodes, {stats['edges']:,} directed edges, "
-        f"{stats['road_km']:,.1f} km of road, hull {stats['area_km2']:,.1f} km²"
+        text(
+            "net_size",
+            language,
+            nodes=num(stats["nodes"]),
+            edges=num(stats["edges"]),
+            km=num(stats["road_km"], 1),
+            area=num(stats["area_km2"], 1),
+        )
     )
     dropped = stats["dropped"]
     typer.echo(
-        f"  largest strongly connected part kept: dropped {dropped['nodes']:,} nodes and "
-        f"{dropped['edges']:,} edges in {dropped['components']:,} smaller parts"
+        text(
+            "net_dropped",
+            language,
+            nodes=num(dropped["nodes"]),
+            edges=num(dropped["edges"]),
+            parts=num(dropped["components"]),
+        )
     )
-    typer.echo("  mode    usable nodes   open edges   open km")
+    typer.echo(text("net_header", language))
     for name, mode in stats["modes"].items():
         typer.echo(
-            f"  {name:<7} {mode['usable_nodes']:>12,} {mode['edges']:>12,} {mode['km']:>9,.1f}"
+            text(
+                "net_row",
+                language,
+                mode=_pad(term("mode", name, language), 10) if language != "en" else name,
+                nodes=num(mode["usable_nodes"]),
+                edges=num(mode["edges"]),
+                km=num(mode["km"], 1),
+            )
         )
     top = sorted(stats["road_km_by_class"].items(), key=lambda kv: -kv[1])[:8]
-    typer.echo("  km by road class: " + ", ".join(f"{k} {v:,.1f}" for k, v in top))
+    classes = text("list_comma", language).join(
+        f"{term('highway', k, language) if language != 'en' else k} {num(v, 1)}" for k, v in top
+    )
+    typer.echo(text("net_by_class", language, classes=classes))
 
 
 def _check_output_options(language: str | None, datum: str | None) -> Language:
@@ -167,7 +201,7 @@ def demo(
         raise typer.Exit(EXIT_BAD_INPUT) from error
     plans = [r for r in (result.workers, result.homes) if r is not None]
     if not quiet and plans[0].network is not None:
-        _print_stats(plans[0].network.stats())
+        _print_stats(plans[0].network.stats(), lang)
     typer.echo(summary_text(plans, language=lang, paths=result.paths))
 
 
@@ -182,15 +216,18 @@ def network(
         Path | None, typer.Option("--map", help="Write a map of the roads.")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print statistics as JSON.")] = False,
+    language: LanguageOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Load a road network, print its statistics, optionally convert it or map it.
 
     Example: planner network futian.osm.pbf --mode ebike --graphml futian.graphml
+    (--language zh: the statistics and the map's labels in Chinese).
     """
     from planner.maps import network_map, save_map
     from planner.network import network_from_graphml, network_from_osm
 
+    lang = _check_output_options(language, None)
     _configure_logging(quiet)
     try:
         loader = network_from_graphml if path.suffix.lower() == ".graphml" else network_from_osm
@@ -199,14 +236,14 @@ def network(
         if graphml is not None:
             net.to_graphml(graphml)
         if map_html is not None:
-            save_map(network_map(net, title=path.name), map_html, offline=True)
+            save_map(network_map(net, title=path.name, language=lang), map_html, offline=True)
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error
     if json_out:
         typer.echo(json.dumps(stats, indent=2))
     elif not quiet:
-        _print_stats(stats)
+        _print_stats(stats, lang)
 
 
 @app.command()
@@ -214,6 +251,7 @@ def validate(
     scenarios: Annotated[
         list[Path], typer.Argument(help="Scenario files (.toml) or folders of them.")
     ],
+    language: LanguageOption = None,
 ) -> None:
     """Check scenario files and their input files without running them.
 
@@ -222,10 +260,15 @@ def validate(
     no network is built. Every problem is listed: file, row, field or key, fix.
     Exit code 0 when all are valid, 2 otherwise.
 
+    Each line is in --language, else in the scenario's [output] language.
+
     Example: planner validate examples/
     """
+    from planner._i18n import text
+    from planner.batch import scenario_language
     from planner.scenario import check_inputs, load_scenario, scenario_files
 
+    chosen = _check_output_options(language, None) if language is not None else None
     try:
         files = scenario_files(scenarios)
     except PlannerError as error:
@@ -240,9 +283,19 @@ def validate(
                 raise InputError(problems)
         except PlannerError as error:
             bad += 1
-            typer.echo(f"invalid: {path}\n  {error}")
+            lang = chosen or scenario_language(path)
+            typer.echo(text("cli_not_valid", lang, path=path, error=error))
         else:
-            typer.echo(f"ok: {path} ({scenario.name}; outputs to {scenario.output_folder})")
+            lang = chosen or scenario_language(scenario)
+            typer.echo(
+                text(
+                    "cli_valid",
+                    lang,
+                    path=path,
+                    name=scenario.name,
+                    folder=scenario.output_folder,
+                )
+            )
     raise typer.Exit(EXIT_BAD_INPUT if bad else EXIT_OK)
 
 
@@ -322,6 +375,7 @@ def coverage_command(
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
     scheduler: SchedulerOption = None,
     overwrite: OverwriteOption = False,
+    language: LanguageOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Who is already served: coverage of the existing stations, no siting.
@@ -330,10 +384,14 @@ def coverage_command(
     [model] curve_cutoffs_min, and writes shares.csv, points.geojson,
     uncovered.geojson and hexes.geojson.
 
+    Lines are in --language, else in the scenario's [output] language.
+
     Example: planner coverage examples/demo_worker_stations.toml
     """
-    from planner.batch import check_scheduler, coverage_scenario
+    from planner._i18n import number, percent, term, text
+    from planner.batch import check_scheduler, coverage_scenario, scenario_language
 
+    chosen = _check_output_options(language, None) if language is not None else None
     _configure_logging(quiet)
     try:
         if scheduler is not None:
@@ -348,13 +406,23 @@ def coverage_command(
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error
+    lang = chosen or scenario_language(scenario)
     table = result.shares
     for _, row in table.iterrows():
+        group = row["group"]
+        if lang != "en":
+            group = text("cli_all_groups", lang) if group == "all" else term("group", group, lang)
         typer.echo(
-            f"{row['cutoff_min']:>5g} min  {row['group']:<14} {row['share']:7.1%} "
-            f"of {row['weight']:,.0f}"
+            text(
+                "cli_share_row",
+                lang,
+                cutoff=row["cutoff_min"],
+                group=_pad(str(group), 14),
+                share=percent(row["share"], lang),
+                weight=number(row["weight"], lang),
+            )
         )
-    typer.echo(f"written: {folder}")
+    typer.echo(text("cli_written", lang, path=folder))
 
 
 def main() -> None:

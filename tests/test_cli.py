@@ -155,13 +155,11 @@ def test_run_in_chinese_with_amap_coordinates(tmp_path: Path) -> None:
     from tests.test_batch import _scenario
 
     scenario = _scenario(tmp_path, "homes_zh")
-    result = runner.invoke(
-        app, ["run", str(scenario), "-q", "--language", "zh", "--datum", "gcj02"]
-    )
+    result = runner.invoke(app, ["run", str(scenario), "--language", "zh", "--datum", "gcj02"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0].startswith("成功 ")
-    assert "覆盖率" in result.output
-    assert "1 个方案中 1 个成功。" in result.output
+    assert result.stdout.splitlines()[0].startswith("成功 ")  # (--quiet leaves this line out)
+    assert "覆盖率" in result.stdout
+    assert "1 个方案中 1 个成功。" in result.stdout
     folder = tmp_path / "out-homes_zh"
     table = pd.read_csv(folder / "sites.csv", encoding="utf-8-sig")
     assert {"经度（GCJ-02）", "纬度（GCJ-02）", "经度（WGS84）", "纬度（WGS84）"} <= set(
@@ -178,6 +176,81 @@ def test_bad_language_or_datum_is_bad_input(tmp_path: Path) -> None:
         result = runner.invoke(app, ["run", str(tmp_path / "none.toml"), *option])
         assert result.exit_code == EXIT_BAD_INPUT, result.output
         assert "language must be one of" in result.output or "unknown datum" in result.output
+
+
+# ------------------------------------------------------------ Chinese on the command line
+def test_network_command_in_chinese(tmp_path: Path) -> None:
+    from tests.test_report import english_notes, english_runs
+
+    osm = write_toy_osm(tmp_path / "toy.osm")
+    result = runner.invoke(app, ["network", str(osm), "--mode", "ebike", "--language", "zh"])
+    assert result.exit_code == 0, result.output
+    stats = network_from_osm(osm, modes=["ebike"]).stats()
+    assert f"节点 {stats['nodes']:,} 个，有向边 {stats['edges']:,} 条" in result.stdout
+    assert "电动自行车" in result.stdout
+    assert "居住区道路" in result.stdout
+    assert english_runs(result.stdout, {"toy.osm"}) == []
+    assert english_notes(result.stdout) == []
+    english = runner.invoke(app, ["network", str(osm), "--mode", "ebike"])
+    assert f"{stats['nodes']:,} nodes, {stats['edges']:,} directed edges" in english.stdout
+
+
+def test_validate_speaks_the_scenario_language(tmp_path: Path) -> None:
+    """validate: --language, else each scenario's [output] language, else English."""
+    from tests.test_batch import _scenario
+
+    plain = _scenario(tmp_path, "homes")
+    zh = _scenario(tmp_path, "homes_zh")
+    zh.write_text(
+        zh.read_text(encoding="utf-8").replace("[output]", '[output]\nlanguage = "zh"', 1),
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["validate", str(plain), str(zh)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"ok: {plain} (homes; outputs to ")
+    assert lines[1].startswith(f"成功：{zh}（homes_zh；输出到 ")
+    asked = runner.invoke(app, ["validate", str(plain), "--language", "zh"])
+    assert asked.stdout.startswith("成功：")
+    bad = runner.invoke(app, ["validate", str(tmp_path / "none.toml"), "--language", "fr"])
+    assert bad.exit_code == EXIT_BAD_INPUT
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("region", ["demo", "province"])
+def test_demo_in_chinese_shows_no_english(tmp_path: Path, region: str) -> None:
+    """`planner demo [--region province] --language zh`: terminal, report, map, tables."""
+    from tests.test_maps import _script_strings
+    from tests.test_outputs import _xlsx
+    from tests.test_report import english_notes, english_runs, visible_text
+
+    out = tmp_path / region
+    result = runner.invoke(app, ["demo", "--region", region, "--language", "zh", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "路网：" in result.stdout
+    assert "覆盖率" in result.stdout
+    assert "说明：" in result.stdout
+    # the data's own words: site, station and road names, ids, files
+    sites = pd.read_csv(out / "sites.csv", encoding="utf-8-sig")
+    allowed = {str(v) for column in ("名称", "站点编号") for v in sites[column]}
+    allowed |= {
+        f"{kind} {site}" for kind, site in zip(sites["类型"], sites["站点编号"], strict=True)
+    }
+    net = datasets.demo_network() if region == "demo" else datasets.province_network()
+    for _, _, data in net.graph.edges(data=True):
+        names = data.get("name")
+        allowed |= {str(n) for n in (names if isinstance(names, list) else [names]) if n}
+    allowed |= {str(out), "demo_region.osm.bz2", "province.osm.bz2", "WGS84", "GCJ-02"}
+    page_text = {
+        "terminal": result.stdout,
+        "report": visible_text((out / "report.html").read_text(encoding="utf-8")),
+        "map": _script_strings((out / "map.html").read_text(encoding="utf-8")),
+        "csv": "\n".join([*sites.columns, *(str(v) for v in sites.to_numpy().ravel())]),
+        "xlsx": "\n".join(map(str, _xlsx(out / "sites.xlsx").columns)),
+    }
+    for where, text in page_text.items():
+        assert english_notes(text) == [], where
+        assert english_runs(text, allowed) == [], where
 
 
 @pytest.mark.slow

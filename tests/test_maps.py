@@ -6,6 +6,7 @@ Only the tests that open a page are marked ``browser``: the HTML checks run ever
 from __future__ import annotations
 
 import colorsys
+import contextlib
 import dataclasses
 import html
 import json
@@ -717,3 +718,42 @@ def test_dense_demand_heat_stays_graded(line_network, open_page, tmp_path: Path)
     assert coloured > 200_000
     assert red / coloured < 0.2, f"{red / coloured:.0%} of the heat map is at full colour"
     page.screenshot("plan_map_dense_heat")
+
+
+def _script_strings(page: str) -> str:
+    """Every string of a map page's own script (layer names, popups, tooltips), tags cut."""
+    script = page.split("</body>", 1)[1]
+    found = re.findall(r'"((?:[^"\\\n]|\\.)*)"', script) + re.findall(
+        r"`((?:[^`\\]|\\.)*)`", script
+    )
+    out = []
+    for raw in found:
+        with contextlib.suppress(ValueError):
+            raw = json.loads(f'"{raw}"')
+        out.append(html.unescape(re.sub(r"<[^>]+>", " ", raw)))
+    return "\n".join(out)
+
+
+def test_chinese_demo_map_has_no_english_sentence(demo_pages) -> None:  # type: ignore[no-untyped-def]
+    """Every string the Chinese map holds (popups, tooltips, legends, notes) is Chinese."""
+    from tests.test_report import data_words, english_notes, english_runs, visible_text
+
+    run = demo_pages["run"]
+    page = demo_pages["zh"].read_text(encoding="utf-8")
+    text = _script_strings(page) + visible_text(page.split("</body>", 1)[0])
+    allowed = data_words(run.workers, run.homes)
+    assert english_runs(text, allowed) == []
+    assert english_notes(text) == []
+    # the guard can fail: the English page holds English sentences
+    english = _script_strings(demo_pages["en"].read_text(encoding="utf-8"))
+    assert len(english_runs(english, allowed)) > 10
+
+
+def test_map_notes_come_from_the_catalogue(line_network) -> None:  # type: ignore[no-untyped-def]
+    """A plan with nothing to site says why on the map, in Chinese, from planner._i18n."""
+    from planner import _i18n
+
+    res = line_plan(line_network, candidates=None).site(p=1)
+    page = render_page(plan_map(res, tiles=None, language="zh"))
+    assert _i18n.note(_i18n.say("n_no_candidates"), "zh")[0] in page
+    assert "No candidate sites" not in page

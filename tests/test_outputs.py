@@ -37,10 +37,11 @@ def _xlsx(path: Path) -> pd.DataFrame:
 
 def test_read_stations_records_the_datum() -> None:
     assert _gcj_stations().attrs["datum"] == "gcj02"
-    assert (
-        read_stations(pd.DataFrame({"id": ["a"], "lng": [114.1], "lat": [22.5]})).attrs["datum"]
-        == "wgs84"
-    )
+    from planner._errors import DatumWarning
+
+    with pytest.warns(DatumWarning, match="no datum was given"):  # in China, read as WGS84
+        unsaid = read_stations(pd.DataFrame({"id": ["a"], "lng": [114.1], "lat": [22.5]}))
+    assert unsaid.attrs["datum"] == "wgs84"
 
 
 def test_sites_tables_in_the_stations_datum(line_network, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -165,3 +166,24 @@ def test_allocation_table_of_the_line(line_network) -> None:  # type: ignore[no-
     assert res.demand.loc["d9", "site"] == "c8"
     assert pd.isna(res.demand.loc["d4", "site"])
     assert np.isnan(res.demand.loc["d4", "time_min"])
+
+
+def test_chinese_sites_tables_hold_no_english(line_network, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Headers and values of sites.csv / sites.xlsx in Chinese: only the data's own names."""
+    from tests.test_report import data_words, english_notes, english_runs
+
+    res = line_plan(line_network).site(p=3)  # asks for more sites than add coverage: a note
+    assert any("sites asked for add coverage" in n for n in res.notes)
+    paths = res.to_files(tmp_path, tiles=None, language="zh", datum="gcj02")
+    allowed = data_words(res) | {"WGS84", "GCJ-02"}
+    for table in (
+        pd.read_csv(paths["sites_csv"], encoding="utf-8-sig"),
+        _xlsx(paths["sites_xlsx"]),
+    ):
+        cells = [*map(str, table.columns), *(str(v) for v in table.to_numpy().ravel())]
+        assert english_runs("\n".join(cells), allowed) == []
+        assert english_notes("\n".join(cells)) == []
+    # the guard can fail: the English table's headers are English sentences
+    english = res.to_files(tmp_path / "en", tiles=None, language="en")
+    headers = "\n".join(pd.read_csv(english["sites_csv"], encoding="utf-8-sig").columns)
+    assert len(english_runs(headers, allowed)) >= 5

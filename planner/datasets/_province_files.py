@@ -180,6 +180,7 @@ def province_stations(*, data_dir: str | Path | None = None) -> gpd.GeoDataFrame
     from planner.io import read_stations
 
     path = province_path(_province.STATIONS_FILE, data_dir=data_dir)
+    # the province is generated in WGS84 (no Amap or Baidu shift to undo)
     return read_stations(path, id_column="station_id", datum="wgs84").set_index("station_id")
 
 

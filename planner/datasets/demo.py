@@ -296,7 +296,10 @@ def run_demo(
     from planner._errors import InputError
 
     if region == "province":
-        homes = province_homes_plan(datasets.province_network(progress=progress)).site(
+        zh = language == "zh"
+        label = "合成演示省份" if zh else datasets.PROVINCE_LABEL
+        name = f"司机之家——{label}" if zh else f"Driver homes — {label}"
+        homes = province_homes_plan(datasets.province_network(progress=progress), name=name).site(
             phases=list(PROVINCE_PHASES), progress=progress
         )
         paths = write_outputs(
@@ -304,7 +307,11 @@ def run_demo(
             out_dir,
             offline=offline,
             tiles=tiles,
-            title=f"Driver homes over five years — {datasets.PROVINCE_LABEL}",
+            title=f"五年司机之家建设规划——{label}"
+            if zh
+            else f"Driver homes over five years — {label}",
+            language=language,
+            datum=datum,
         )
         return DemoResult(workers=None, homes=homes, paths=paths)
     if region != "demo":

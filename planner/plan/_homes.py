@@ -39,6 +39,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
+from planner._i18n import say
 from planner.crs import WGS84
 from planner.plan._inputs import (
     SiteRun,
@@ -128,10 +129,10 @@ def run_homes(plan: Plan, run: SiteRun) -> tuple[PlanResult, list[Any]]:
     assert flows is not None  # Plan checks that driver homes have flows
     existing = existing_stations(plan)
     if len(existing) == 0:
-        notes.append("No existing driver homes: every route starts uncaptured.")
+        notes.append(say("n_no_homes"))
     candidates = plan.candidates
     if candidates is None or len(candidates) == 0:
-        notes.append("No candidate sites were given: no new site can be recommended.")
+        notes.append(say("n_no_candidates"))
         candidates = gpd.GeoDataFrame(geometry=[], crs=WGS84)
     sites_all = sites_frame(existing, candidates)
     routes_table = flows.routes
@@ -158,7 +159,7 @@ def run_homes(plan: Plan, run: SiteRun) -> tuple[PlanResult, list[Any]]:
     phase_of: dict[Any, int] = {}
     passing = pd.Series(np.nan, index=candidates.index)
     if n == 0:
-        notes.append("No routes: there is no truck flow to serve.")
+        notes.append(say("n_no_routes"))
     if n and len(sites_all):
         study = _build_study(plan, run, flows, sites_all, existing, candidates, notes)
         passing = study.passing.reindex(candidates.index)
@@ -278,10 +279,15 @@ def _build_study(
     minv = plan.min_volume or 0.0
     eligible = list(candidates.index[(reach >= minv).to_numpy()])
     if len(eligible) < len(candidates):
-        within = f" (or within {plan.detour_min:g} min of)" if plan.detour_min > 0 else ""
+        within = say("n_within", d=plan.detour_min) if plan.detour_min > 0 else ""
         notes.append(
-            f"{len(candidates) - len(eligible)} of {len(candidates)} candidate sites are passed "
-            f"by{within} fewer than {minv:g} trucks a day and are not eligible."
+            say(
+                "n_not_eligible",
+                k=len(candidates) - len(eligible),
+                n=len(candidates),
+                within=within,
+                v=minv,
+            )
         )
     cols = pd.Index(list(existing.index) + eligible)
     detour_all = sp.csr_array(inc.matrix("detour_min"))
@@ -332,17 +338,11 @@ def _choose(
         counts = [20 if run.p is None else run.p]
     asked = sum(c for c in counts if c is not None)
     if run.budget is None and asked > n_cand:
-        notes.append(
-            f"Only {n_cand} candidate sites are passed by {minv:g}+ trucks a day; "
-            f"asked for {asked}."
-        )
+        notes.append(say("n_only_eligible", n=n_cand, v=minv, p=asked))
     rest_asked = run.kind == "rest_interval" and study.places is not None
     if rest_asked and not rest_primary:
         longest = float(route_hours.max(initial=0.0))
-        notes.append(
-            f"No trip drives longer than the rest interval ({plan.rest_interval_h:g} h; the "
-            f"longest drives {longest:.2f} h): every truck meets the rest rule without a home."
-        )
+        notes.append(say("n_short_trips", h=plan.rest_interval_h, longest=longest))
     built: list[Any] = []
     phase_of: dict[Any, int] = {}
     short: list[tuple[int, int, int]] = []  # phases building fewer homes than asked
@@ -368,40 +368,42 @@ def _choose(
         if study.costs is not None:
             spent += float(study.costs.reindex(chosen).sum())
     if short:
-        rule = "meets the rest rule for more trucks nor " if rest_asked and rest_primary else ""
-        said = "; ".join(
-            (f"phase {k}: " if run.phases is not None else "") + f"{got} of {asked_k}"
-            for k, got, asked_k in short
+        rule = say("n_fewer_rule") if rest_asked and rest_primary else ""
+        said = tuple(
+            say(
+                "n_fewer_phase" if run.phases is not None else "n_fewer_count",
+                k=k,
+                got=got,
+                asked=n,
+            )
+            for k, got, n in short
         )
-        notes.append(
-            f"Fewer homes than asked for add anything ({said}): no further eligible site "
-            f"{rule}captures more trucks (every route passing one already passes a driver "
-            "home), so the rest were left out."
-        )
+        notes.append(say("n_fewer_homes", said=said, rule=rule))
     if run.phases is not None:
         notes.append(
-            "Phased plan: "
-            + "; ".join(
-                f"phase {k} builds {sum(v == k for v in phase_of.values())} of {c} homes"
-                for k, c in enumerate(counts, start=1)
+            say(
+                "n_phased",
+                phases=tuple(
+                    say("n_phase_homes", k=k, n=sum(v == k for v in phase_of.values()), c=c)
+                    for k, c in enumerate(counts, start=1)
+                ),
             )
-            + ", each phase keeping the earlier ones."
         )
     if run.budget is not None:
-        notes.append(f"Budget {run.budget:,.6g}: the {len(built)} homes chosen cost {spent:,.6g}.")
+        notes.append(say("n_budget_homes", b=run.budget, n=len(built), c=spent))
     elif study.costs is not None and built:
-        notes.append(f"The {len(built)} new homes cost {spent:,.6g} in all.")
+        notes.append(say("n_cost_homes", n=len(built), c=spent))
     if rest_primary and study.places is not None:
-        notes.append(
-            f"Some routes drive longer than {plan.rest_interval_h:g} h: homes are chosen to "
-            "meet the rest rule (rest-interval model); coverage counts routes meeting it."
-        )
+        notes.append(say("n_rest_primary", h=plan.rest_interval_h))
         unservable = ~study.served(list(study.cols))
         if unservable.any():
             notes.append(
-                f"{int(unservable.sum())} routes ({study.volumes[unservable].sum():,.0f} trucks a "
-                f"day) have a stretch longer than {plan.rest_interval_h:g} h with no eligible "
-                "site at all: no choice of homes serves them (add candidates there)."
+                say(
+                    "n_unservable",
+                    n=int(unservable.sum()),
+                    v=float(study.volumes[unservable].sum()),
+                    h=plan.rest_interval_h,
+                )
             )
     return built, phase_of
 
@@ -689,30 +691,16 @@ def _models(
     picks = [st for st in stages if st.model == primary]
     picks = [st for st in picks if st.chosen] or picks  # the solves that chose homes
     locate = max(picks, key=lambda st: (st.result.gap, st.phase)).result if picks else None
-    note = ""
+    note: str = ""
     n_rest = sum(len(st.chosen) for st in stages if st.model == _REST)
     n_cap = sum(len(st.chosen) for st in stages if st.model == _CAPTURE)
     if asked == _REST and interval is not None and _REST in ran and not rest_primary:
         longest = float(route_hours.max(initial=0.0))
-        note = (
-            f"Model asked for: rest_interval. No trip drives longer than {interval:g} h (the "
-            f"longest {longest:.2f} h), so every truck meets the rest rule with no home at all: "
-            "the rest-interval model was solved (every route served, nothing to choose) and the "
-            f"{n_cap} homes were chosen by flow capturing (FlowCapture: the most trucks passing "
-            "a home) instead."
-        )
+        note = say("n_model_short_trips", h=interval, longest=longest, n=n_cap)
     elif asked == _REST and interval is None and run.kind == "rest_interval":
-        note = (
-            "Model asked for: rest_interval, but the plan has no rest interval "
-            "(rest_interval_h=None): homes were chosen by flow capturing (FlowCapture)."
-        )
+        note = say("n_model_no_interval")
     elif asked == _REST and n_cap:
-        note = (
-            f"Model asked for: rest_interval. The rest rule needed {n_rest} new homes "
-            f"(RestIntervalCoverage); every truck it can serve is then served, so the other "
-            f"{n_cap} homes were chosen by flow capturing (FlowCapture: the most trucks passing "
-            "a home)."
-        )
+        note = say("n_model_rest_then_capture", r=n_rest, n=n_cap)
     return model_run, note, locate
 
 

@@ -26,7 +26,6 @@ from planner.presets import minutes
 if TYPE_CHECKING:
     from planner.access import AccessMatrix
     from planner.locate import MCLP
-    from planner.network import RoadNetwork
     from planner.plan._plan import Plan
 
 __all__ = [
@@ -37,7 +36,6 @@ __all__ = [
     "hexes",
     "minutes_matrix",
     "nearest_open",
-    "nearest_roads",
     "nearest_station",
     "ranked_sites",
 ]
@@ -302,62 +300,3 @@ def nearest_open(
     site.iloc[rows[first]] = s_index[cols[col[first]]].to_numpy(object)
     time.iloc[rows[first]] = t[first]
     return site, time
-
-
-def nearest_roads(
-    points: gpd.GeoDataFrame, network: RoadNetwork, *, max_m: float = 1000.0
-) -> tuple[list[str | None], np.ndarray]:
-    """Name of the nearest named road (OSM ``name``, else ``ref``) to each point, and metres.
-
-    Only roads with a node within ``max_m`` of a point are looked at; a point
-    with none gets ``None`` and NaN.
-    """
-    n = len(points)
-    names: list[str | None] = [None] * n
-    dist = np.full(n, np.nan)
-    if n == 0:
-        return names, dist
-    from pyproj import Transformer
-    from scipy.spatial import cKDTree
-
-    crs = network.crs
-    xy = np.column_stack(
-        [points.geometry.to_crs(crs).x.to_numpy(), points.geometry.to_crs(crs).y.to_numpy()]
-    )
-    near = cKDTree(xy).query_ball_point(network.xy, r=max_m, return_length=True) > 0
-    near_ids = set(np.asarray(network.node_ids)[near].tolist())
-    if not near_ids:
-        return names, dist
-    to_metric = Transformer.from_crs(WGS84, crs, always_xy=True)
-    lines, labels = [], []
-    for u, v, data in network.graph.edges(data=True):
-        if u not in near_ids and v not in near_ids:
-            continue
-        label = data.get("name") or data.get("ref")
-        if isinstance(label, list):
-            label = " / ".join(sorted({str(x) for x in label}))
-        if not label:
-            continue
-        geom = data.get("geometry")
-        if geom is None:
-            nu, nv = network.graph.nodes[u], network.graph.nodes[v]
-            geom = shapely.LineString([(nu["x"], nu["y"]), (nv["x"], nv["y"])])
-        lines.append(geom)
-        labels.append(str(label))
-    if not lines:
-        return names, dist
-    metric = shapely.transform(
-        np.asarray(lines, dtype=object),
-        lambda c: np.column_stack(to_metric.transform(c[:, 0], c[:, 1])),
-    )
-    tree = shapely.STRtree(metric)
-    pts = shapely.points(xy)
-    (which, hit), found = tree.query_nearest(pts, max_distance=max_m, return_distance=True)
-    # one hit per point: the first nearest (ties in a stable order)
-    seen: set[int] = set()
-    for p, line, d in zip(which.tolist(), hit.tolist(), found.tolist(), strict=True):
-        if p in seen:
-            continue
-        seen.add(p)
-        names[p], dist[p] = labels[line], float(d)
-    return names, dist

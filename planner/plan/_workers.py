@@ -21,6 +21,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from planner._errors import InputError, OffNetworkWarning, warn
+from planner._i18n import Items, Term, say
 from planner._stages import Stages
 from planner.crs import WGS84
 from planner.plan._areas import (
@@ -117,29 +118,30 @@ def off_network_sites(
     )
     stations = table[table["role"] == "station"].sort_values("distance_m", ascending=False)
     if len(stations):
-        shown = ", ".join(
-            f"{name if isinstance(name, str) and name else site} ({metres:,.0f} m)"
-            for site, name, metres in zip(
+        shown = tuple(
+            say("n_off_station", name=name if isinstance(name, str) and name else site, metres=m)
+            for site, name, m in zip(
                 stations["site"].head(5),
                 stations["name"].head(5),
                 stations["distance_m"].head(5),
                 strict=True,
             )
         )
-        more = f" and {len(stations) - 5} more" if len(stations) > 5 else ""
-        text = (
-            f"{len(stations)} of {len(existing)} existing stations lie more than "
-            f"{plan.max_snap_m:g} m from the {plan.mode} network and were left out (they "
-            f"cover no one): {shown}{more}. Check their coordinates and datum, or raise "
-            "max_snap_m; the list is in result.off_network."
+        text = say(
+            "n_off_stations",
+            n=len(stations),
+            total=len(existing),
+            m=plan.max_snap_m,
+            mode=Term("mode", plan.mode),
+            shown=Items(shown),
+            more=say("n_off_more", k=len(stations) - 5) if len(stations) > 5 else "",
         )
         notes.append(text)
         warn(text, OffNetworkWarning)
     candidates = int((table["role"] == "candidate").sum())
     if candidates:
         notes.append(
-            f"{candidates} candidate sites lie more than {plan.max_snap_m:g} m from the "
-            f"{plan.mode} network and were left out (listed in result.off_network)."
+            say("n_off_candidates", n=candidates, m=plan.max_snap_m, mode=Term("mode", plan.mode))
         )
     return table
 
@@ -148,9 +150,9 @@ def demand_frame(plan: Plan, notes: list[str]) -> gpd.GeoDataFrame:
     """Return the plan's demand with a checked ``weight`` column; notes say when it is empty."""
     demand = plan.demand
     if demand is None:
-        notes.append("No demand was given: there is nothing to cover.")
+        notes.append(say("n_no_demand"))
         return gpd.GeoDataFrame({"weight": []}, geometry=[], crs=WGS84)
-    notes.extend(str(n) for n in demand.attrs.get("notes", ()) if n not in notes)
+    notes.extend(n for n in demand.attrs.get("notes", ()) if n not in notes)
     out = demand.copy()
     if plan.weight is None:
         out["weight"] = 1.0
@@ -174,7 +176,7 @@ def demand_frame(plan: Plan, notes: list[str]) -> gpd.GeoDataFrame:
             )
         out["weight"] = w
     if len(out) == 0:
-        notes.append("The demand table is empty: there is nothing to cover.")
+        notes.append(say("n_empty_demand"))
     return out
 
 
@@ -195,10 +197,10 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
     # read: the inputs checked (the plan checked and converted them when made)
     existing = existing_stations(plan)
     if len(existing) == 0:
-        notes.append("No existing stations: coverage before is zero.")
+        notes.append(say("n_no_stations"))
     candidates = plan.candidates
     if candidates is None or len(candidates) == 0:
-        notes.append("No candidate sites were given: no new site can be recommended.")
+        notes.append(say("n_no_candidates"))
         candidates = gpd.GeoDataFrame(geometry=[], crs=WGS84)
     demand = demand_frame(plan, notes)
     groups = [g for g in plan.groups if g in demand.columns]
@@ -233,10 +235,7 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
         kept = pd.Series(demand.index.isin(access.demand_index), index=demand.index)
         off_network = off_network_sites(plan, access, existing, notes)
         if (~kept).any():
-            notes.append(
-                f"{int((~kept).sum())} demand points lie more than {plan.max_snap_m:g} m "
-                "from the network and count as not covered."
-            )
+            notes.append(say("n_off_demand", n=int((~kept).sum()), m=plan.max_snap_m))
     with stages("solve"):
         if access is not None and access.shape[0] and access.shape[1]:
             found = _solve(
@@ -256,9 +255,9 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
     covered_before, covered_after = found.covered_before, found.covered_after
     order, curve = found.order, found.curve
     if not len(existing) and not order:
-        notes.append("Nothing to show: no stations exist and none were recommended.")
+        notes.append(say("n_nothing"))
     if len(demand) and total_weight > 0 and not (~covered_after[kept]).any():
-        notes.append("All demand is covered: no demand is left out.")
+        notes.append(say("n_all_covered"))
 
     # ---- tables
     with stages("coverage"):
@@ -366,7 +365,7 @@ def _solve(
     n_cand = int(len(s_index) - len(ex_labels))
     p_eff = None if run.p is None else min(run.p, n_cand)
     if run.p is not None and run.p > n_cand and n_cand > 0:
-        notes.append(f"Only {n_cand} candidate sites can be chosen; asked for {run.p}.")
+        notes.append(say("n_only_candidates", n=n_cand, p=run.p))
     costs = None
     if plan.cost is not None:
         costs = site_costs(candidates, plan.cost).reindex(s_index).fillna(1.0)
@@ -406,27 +405,18 @@ def _solve(
     asked = len(new) if p_eff is None else p_eff
     if minimum and (~keep).any():
         # sites the minimum per district asks for stay, even when they add no coverage
-        notes.append(
-            f"{int((~keep).sum())} of the {len(keep)} new sites add no coverage; they are "
-            f"there to give every district at least {plan.min_per_area} station(s)."
-        )
+        notes.append(say("n_min_area", k=int((~keep).sum()), n=len(keep), m=plan.min_per_area))
         keep = np.ones(len(keep), dtype=bool)
     if (~keep).any() and asked > 0:
         if not keep.any():
-            notes.append(
-                "No candidate adds coverage: every demand point a candidate can reach "
-                "within the cutoff is already covered."
-            )
+            notes.append(say("n_no_gain"))
         else:
-            notes.append(
-                f"Only {int(keep.sum())} of the {asked} sites asked for add coverage; "
-                "the rest were left out."
-            )
+            notes.append(say("n_only_gain", k=int(keep.sum()), n=asked))
     order = list(new.index[keep])
     added = list(gains[keep])
     if run.budget is not None:
         spent = float(costs.reindex(order).sum()) if costs is not None else len(order)
-        notes.append(f"Budget {run.budget:,.6g}: the {len(order)} sites chosen cost {spent:,.6g}.")
+        notes.append(say("n_budget_sites", b=run.budget, n=len(order), c=spent))
     covered_after = found.covered_before.copy()
     open_after = np.asarray(s_index.isin(ex_labels + order), dtype=bool)
     if open_after.any():
@@ -471,10 +461,7 @@ def _choose(
         locate = LSCP.from_matrix(minutes, costs=costs, **common).solve(**solve_args)
         uncoverable = float(locate.figures.get("uncoverable_weight", 0.0))
         if uncoverable > 0:
-            notes.append(
-                f"Demand of weight {uncoverable:,.6g} is beyond {plan.cutoff_min:g} "
-                "minutes of every site: no set of candidates can cover it."
-            )
+            notes.append(say("n_uncoverable", w=uncoverable, m=plan.cutoff_min))
     elif run.budget is not None:
         locate = MCLP.from_matrix(minutes, budget=run.budget, costs=costs, **common).solve(
             **solve_args
@@ -487,12 +474,13 @@ def _choose(
         new = phased.sites
         phase_of = new["phase"]
         notes.append(
-            "Phased plan: "
-            + "; ".join(
-                f"phase {k} chooses {n} site{'s' if n != 1 else ''}"
-                for k, n in enumerate(phases, start=1)
+            say(
+                "n_phased",
+                phases=tuple(
+                    say("n_phase_site" if n == 1 else "n_phase_sites", k=k, n=n)
+                    for k, n in enumerate(phases, start=1)
+                ),
             )
-            + ", each phase keeping the earlier ones."
         )
     else:
         locate = MCLP.from_matrix(minutes, p=p_eff, costs=costs, **common, **(minimum or {})).solve(

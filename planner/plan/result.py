@@ -21,13 +21,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner._road_names import nearest_road_names
 from planner._stages import Stage, stage_dicts
-from planner.plan._tables import (
-    ALLOCATION_COLUMNS,
-    allocation_by_site,
-    nearest_open,
-    nearest_roads,
-)
+from planner.plan._tables import ALLOCATION_COLUMNS, allocation_by_site, nearest_open
 from planner.presets import Programme
 
 if TYPE_CHECKING:
@@ -198,7 +194,7 @@ class PlanResult:
             names: list[str | None] = [None] * len(sites)
             dist = np.full(len(sites), np.nan)
             if self.network is not None and len(sites):
-                names, dist = nearest_roads(sites, self.network)
+                names, dist = nearest_road_names(sites, self.network, max_distance_m=1000.0)
             sites["nearest_road"] = pd.Series(names, index=sites.index, dtype=object)
             sites["nearest_road_m"] = dist
         object.__setattr__(self, "sites", sites)
