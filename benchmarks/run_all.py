@@ -1,6 +1,7 @@
 """Run every benchmark in this folder, one process each, passing arguments through.
 
-Usage: ``python benchmarks/run_all.py [--quick]``. Each ``bench_*.py`` prints its
+Usage: ``python benchmarks/run_all.py [--quick]`` (``make bench``). Each ``bench_*.py`` (access,
+demand, e2e: the whole worker-station study, locate, maps, routes) prints its
 own table (our figures, the baselines measured in the same run, and the ratios).
 """
 

@@ -11,7 +11,8 @@ The public API, by concern:
 - demand and candidates: :func:`stays_from_traces`, :func:`hotspots_from_stays`,
   ``demand_from_*``, :func:`demand_to_nodes`, :func:`demand_to_grid`, ``candidates_from_*``,
   :func:`filter_candidates`, :func:`dedupe_candidates`, :func:`pois_from_osm`;
-- access and coverage: :func:`access_matrix` (:class:`AccessMatrix`), :func:`coverage`,
+- access and coverage: :func:`access_matrix` (:class:`AccessMatrix`), :func:`access_by_node`
+  (:class:`NodeAccess`, one row per demand node), :func:`coverage`,
   :func:`service_areas`;
 - siting models: :class:`MCLP`, :class:`LSCP`, :class:`PMedian`, :class:`PCenter`,
   :class:`DecayCoverage`, :class:`FlowCapture`, :class:`RestIntervalCoverage`
@@ -47,6 +48,8 @@ from planner._errors import (
 from planner._province_map import province_map
 from planner.access import (
     AccessMatrix,
+    NodeAccess,
+    access_by_node,
     access_matrix,
     nearest_sites,
     node_access_matrix,
@@ -157,6 +160,7 @@ __all__ = [
     "MapMatcher",
     "MatchResult",
     "NetworkError",
+    "NodeAccess",
     "OffNetworkWarning",
     "OfflineError",
     "PCenter",
@@ -176,6 +180,7 @@ __all__ = [
     "SolverError",
     "TravelMode",
     "__version__",
+    "access_by_node",
     "access_matrix",
     "candidates_from_grid",
     "candidates_from_hotspots",

@@ -9,10 +9,12 @@ for one or more :class:`~planner.plan.PlanResult`:
 * ``sites.geojson``: the recommended sites for GIS software, WGS84 (RFC 7946);
 * ``coverage.csv``; ``map.html`` (:mod:`planner.maps`); ``report.html``
   (:mod:`planner.report`);
-* ``run.json``: inputs' hashes, parameters, versions, solver.
+* ``run.json``: inputs' hashes, parameters, versions, solver, and ``stages``:
+  every stage of the run (the plans' read ... service areas, then map and
+  report) with its seconds.
 
 Same inputs and seed, same bytes: every file but ``run.json``, whose
-``created`` time and solver ``seconds`` are the clock's.
+``created`` time, solver and stage ``seconds`` are the clock's.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from planner import _i18n
 from planner._atomic import atomic_file, write_text
 from planner._errors import InputError
 from planner._i18n import Language
+from planner._stages import Stages, stage_dicts
 from planner.crs import WGS84, from_wgs84, normalize_datum
 from planner.maps import plan_map, save_map
 from planner.report import _addresses as _address
@@ -262,6 +265,7 @@ def write_outputs(
     language: Language = "en",
     title: str | None = None,
     datum: str | None = None,
+    progress: bool = False,
 ) -> dict[str, Path]:
     """Write the outputs of one or more plans (one map, one report) into a folder.
 
@@ -281,6 +285,9 @@ def write_outputs(
         Coordinates of ``sites.csv``/``sites.xlsx`` (beside the WGS84 ones):
         ``"wgs84"``, ``"gcj02"`` or ``"bd09"``; default the datum the stations
         were read in (:attr:`PlanResult.input_datum`). ``sites.geojson`` is WGS84.
+    progress
+        Show the stages (map, report) on a progress bar; their times are in
+        ``run.json``'s ``stages`` after the plans' own.
 
     Returns
     -------
@@ -322,14 +329,22 @@ def write_outputs(
             [r.coverage.assign(programme=r.programme) for r in results], ignore_index=True
         ).to_csv(index=False),
     )
-    m = plan_map(list(results), tiles=tiles, language=lang, title=title, datum=datum)
-    paths["map"] = save_map(m, folder / "map.html", offline=offline)
-    paths["report"] = write_text(
-        folder / "report.html",
-        report_html(
-            list(results), map_file="map.html", title=title, language=lang, datum=datum, files=True
-        ),
-    )
+    stages = Stages("outputs", progress=progress)
+    with stages("map"):
+        m = plan_map(list(results), tiles=tiles, language=lang, title=title, datum=datum)
+        paths["map"] = save_map(m, folder / "map.html", offline=offline)
+    with stages("report"):
+        paths["report"] = write_text(
+            folder / "report.html",
+            report_html(
+                list(results),
+                map_file="map.html",
+                title=title,
+                language=lang,
+                datum=datum,
+                files=True,
+            ),
+        )
     run: dict[str, Any] = {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     run["outputs"] = {
         "language": lang,
@@ -340,9 +355,18 @@ def write_outputs(
             "sites.geojson": ["wgs84"],
             "map.html": ["wgs84"],
         },
-        "varies_between_runs": ["created", "plans[].solver.seconds"],
+        "varies_between_runs": [
+            "created",
+            "plans[].solver.seconds",
+            "plans[].stages[].seconds",
+            "stages[].seconds",
+        ],
     }
     run["plans"] = [r.run_info() for r in results]
+    # every stage of the run, the plans' (read ... service areas) then the outputs'
+    run["stages"] = [
+        {"plan": r.name, **stage} for r in results for stage in stage_dicts(r.stages)
+    ] + stage_dicts(stages.close())
     paths["run"] = write_text(folder / "run.json", json.dumps(run, indent=2, ensure_ascii=False))
     return paths
 

@@ -8,6 +8,7 @@ the study to its programme: :func:`planner.plan._workers.site_workers` or
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -145,6 +146,7 @@ class Plan:
         min_per_area: int | None = None,
         within_share: float = 0.5,
     ) -> None:
+        started = time.perf_counter()
         if programme is None:
             programme = (
                 "driver_homes" if flows is not None and demand is None else "worker_stations"
@@ -236,6 +238,8 @@ class Plan:
         self.area_name = area_name
         self.min_per_area = None if min_per_area is None else int(min_per_area)
         self.within_share = float(within_share)
+        #: seconds spent checking and converting the inputs (the run's "read" stage)
+        self.read_seconds = time.perf_counter() - started
 
     # ------------------------------------------------------------------ presets
     @classmethod

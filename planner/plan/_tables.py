@@ -15,9 +15,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from pyproj import CRS
+import shapely
+from pyproj import CRS, Transformer
 
 from planner import _grid
+from planner.access import NodeAccess
 from planner.crs import WGS84
 from planner.presets import minutes
 
@@ -71,11 +73,15 @@ def hexes(points: gpd.GeoDataFrame, crs: CRS, size_m: float) -> gpd.GeoDataFrame
         return gpd.GeoDataFrame(
             {c: pd.Series(dtype=float) for c in columns}, geometry=[], crs=WGS84
         )
-    metric = points.geometry.to_crs(crs)
+    # coordinates transformed as arrays: no second geometry per point (10^6 points)
+    lonlat = shapely.get_coordinates(points.geometry.to_numpy())
+    x, y = Transformer.from_crs(points.crs, crs, always_xy=True).transform(
+        lonlat[:, 0], lonlat[:, 1]
+    )
     weight = points["weight"].to_numpy(dtype=float)
     table, polygons = _grid.hex_totals(
-        metric.x.to_numpy(),
-        metric.y.to_numpy(),
+        np.asarray(x, dtype=float),
+        np.asarray(y, dtype=float),
         weight,
         np.where(points["covered_after"].to_numpy(bool), 0.0, weight),
         size_m,
@@ -259,20 +265,30 @@ def allocation_by_site(
 
 
 def nearest_open(
-    access: AccessMatrix, open_labels: list[Any], cutoff_min: float
+    access: AccessMatrix | NodeAccess, open_labels: list[Any], cutoff_min: float
 ) -> tuple[pd.Series, pd.Series]:
     """Per demand point of the matrix: its nearest open site within the cutoff, and the time.
 
     Ties go to the site listed first in the matrix; points with no open site
     within ``cutoff_min`` get a missing site and NaN.
     """
-    matrix = sp.csr_array(access.matrix)
     d_index, s_index = access.demand_index, pd.Index(access.site_index)
     site = pd.Series(None, index=d_index, dtype=object)
     time = pd.Series(np.nan, index=d_index, dtype=float)
     cols = np.flatnonzero(s_index.isin(open_labels))
-    if cols.size == 0 or matrix.shape[0] == 0:
+    if cols.size == 0 or len(d_index) == 0:
         return site, time
+    if isinstance(access, NodeAccess):
+        # per point through its node, with the same rule: least minutes, first column
+        column, best = access.nearest(np.asarray(s_index.isin(open_labels)), unit_s=60.0)
+        ok = best <= cutoff_min + 1e-9
+        labels = np.full(len(d_index), None, dtype=object)
+        labels[ok] = s_index[column[ok]].to_numpy(object)
+        return (
+            pd.Series(labels, index=d_index, dtype=object),
+            pd.Series(np.where(ok, best, np.nan), index=d_index, dtype=float),
+        )
+    matrix = sp.csr_array(access.matrix)
     sub = sp.csr_array(matrix[:, cols])
     rows = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
     minutes_ = minutes(sub.data)

@@ -8,6 +8,7 @@ and the tables of a :class:`~planner.plan.PlanResult`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from planner._errors import InputError, OffNetworkWarning, warn
 from planner._i18n import Items, Term, say
+from planner._stages import Stages
 from planner.crs import WGS84
 from planner.plan._areas import (
     area_of_points,
@@ -28,6 +30,7 @@ from planner.plan._areas import (
     district_polygons,
     district_table,
 )
+from planner.plan._demand_rows import SECONDS_PER_MINUTE, model_rows
 from planner.plan._inputs import (
     SiteRun,
     digest,
@@ -41,13 +44,12 @@ from planner.plan._tables import (
     coverage_curve,
     coverage_table,
     hexes,
-    minutes_matrix,
     ranked_sites,
 )
 from planner.plan.result import PlanResult
 
 if TYPE_CHECKING:
-    from planner.access import AccessMatrix
+    from planner.access import AccessMatrix, NodeAccess
     from planner.locate import LocateResult
     from planner.plan._plan import Plan
 
@@ -83,7 +85,10 @@ class _Found:
 
 
 def off_network_sites(
-    plan: Plan, access: AccessMatrix | None, existing: gpd.GeoDataFrame, notes: list[str]
+    plan: Plan,
+    access: AccessMatrix | NodeAccess | None,
+    existing: gpd.GeoDataFrame,
+    notes: list[str],
 ) -> pd.DataFrame:
     """Return the stations and candidates left out as off the network; warn about stations.
 
@@ -176,10 +181,20 @@ def demand_frame(plan: Plan, notes: list[str]) -> gpd.GeoDataFrame:
 
 
 def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanResult:
-    """Run the worker-station study of ``plan`` (see :meth:`Plan.site`)."""
-    from planner.access import access_matrix
+    """Run the worker-station study of ``plan`` (see :meth:`Plan.site`).
 
+    Demand points are never given a matrix row each: travel times are held per
+    road node (:func:`planner.access.access_by_node`) and the model's rows group
+    the points by the sites they reach (:mod:`planner.plan._demand_rows`), so
+    memory grows with the network and the distinct demand locations; the
+    per-point tables are recovered through the points' nodes and access times.
+    """
+    from planner.access import access_by_node
+
+    stages = Stages("worker stations", progress=run.progress)
     notes: list[str] = []
+    started = time.perf_counter()
+    # read: the inputs checked (the plan checked and converted them when made)
     existing = existing_stations(plan)
     if len(existing) == 0:
         notes.append(say("n_no_stations"))
@@ -196,13 +211,14 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
         if districts is not None
         else pd.Series(np.nan, index=sites_all.index, dtype=object)
     )
+    stages.add("read", plan.read_seconds + time.perf_counter() - started)
 
     access = None
     off_network = off_network_sites(plan, None, existing, notes)
     kept = pd.Series(True, index=demand.index)
     total_weight = float(demand["weight"].sum()) if len(demand) else 0.0
     if len(demand) and len(sites_all):
-        access = access_matrix(
+        access = access_by_node(
             plan.network,
             demand,
             sites_all,
@@ -214,25 +230,28 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
             scheduler=run.scheduler,
             progress=run.progress,
         )
+        stages.add("snap", access.metadata["snap_seconds"])
+        stages.add("access", access.metadata["matrix_seconds"])
         kept = pd.Series(demand.index.isin(access.demand_index), index=demand.index)
         off_network = off_network_sites(plan, access, existing, notes)
         if (~kept).any():
             notes.append(say("n_off_demand", n=int((~kept).sum()), m=plan.max_snap_m))
-    if access is not None and access.shape[0] and access.shape[1]:
-        found = _solve(
-            plan,
-            run,
-            access,
-            demand,
-            existing,
-            candidates,
-            notes,
-            total_weight=total_weight,
-            curve_max_p=curve_max_p,
-            site_district=site_district if plan.min_per_area else None,
-        )
-    else:
-        found = _Found.nothing(demand.index)
+    with stages("solve"):
+        if access is not None and access.shape[0] and access.shape[1]:
+            found = _solve(
+                plan,
+                run,
+                access,
+                demand,
+                existing,
+                candidates,
+                notes,
+                total_weight=total_weight,
+                curve_max_p=curve_max_p,
+                site_district=site_district if plan.min_per_area else None,
+            )
+        else:
+            found = _Found.nothing(demand.index)
     covered_before, covered_after = found.covered_before, found.covered_after
     order, curve = found.order, found.curve
     if not len(existing) and not order:
@@ -241,55 +260,57 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
         notes.append(say("n_all_covered"))
 
     # ---- tables
-    base = float(demand["weight"][covered_before.to_numpy(bool)].sum()) if len(demand) else 0.0
-    sites = ranked_sites(
-        plan, candidates, existing, order, found.added, total=total_weight, base=base
-    )
-    if found.phase_of is not None:
-        sites.insert(1, "phase", found.phase_of.reindex(sites.index).to_numpy(np.int64))
-    demand_out = gpd.GeoDataFrame(
-        {
-            "weight": demand["weight"],
-            **{g: demand[g] for g in groups},
-            "covered_before": covered_before.astype(bool),
-            "covered_after": covered_after.astype(bool),
-            "site": found.nearest_site,
-            "time_min": found.time_min,
-            "on_network": kept.astype(bool),
-        },
-        geometry=demand.geometry,
-        crs=WGS84,
-        index=demand.index,
-    )
-    coverage = coverage_table(
-        demand_out["weight"],
-        demand_out["covered_before"],
-        demand_out["covered_after"],
-        {g: demand_out[g] for g in groups},
-    )
-    uncovered = demand_out[~demand_out["covered_after"]]
-    hex_table = hexes(demand_out, plan.network.crs, plan.hex_size_m)
-    areas = site_service_areas(plan, existing, sites, n_jobs=run.n_jobs, progress=run.progress)
+    with stages("coverage"):
+        base = float(demand["weight"][covered_before.to_numpy(bool)].sum()) if len(demand) else 0.0
+        sites = ranked_sites(
+            plan, candidates, existing, order, found.added, total=total_weight, base=base
+        )
+        if found.phase_of is not None:
+            sites.insert(1, "phase", found.phase_of.reindex(sites.index).to_numpy(np.int64))
+        demand_out = gpd.GeoDataFrame(
+            {
+                "weight": demand["weight"],
+                **{g: demand[g] for g in groups},
+                "covered_before": covered_before.astype(bool),
+                "covered_after": covered_after.astype(bool),
+                "site": found.nearest_site,
+                "time_min": found.time_min,
+                "on_network": kept.astype(bool),
+            },
+            geometry=demand.geometry,
+            crs=WGS84,
+            index=demand.index,
+        )
+        coverage = coverage_table(
+            demand_out["weight"],
+            demand_out["covered_before"],
+            demand_out["covered_after"],
+            {g: demand_out[g] for g in groups},
+        )
+        uncovered = demand_out[~demand_out["covered_after"]]
+        hex_table = hexes(demand_out, plan.network.crs, plan.hex_size_m)
+        if "area" in demand.columns:
+            demand_out["area"] = demand["area"]
+        district_of_point = (
+            area_of_points(districts, demand_out.geometry) if districts is not None else None
+        )
+        communities = community_table(
+            demand_out, within_share=plan.within_share, district_of_point=district_of_point
+        )
+        district_rows = district_table(
+            districts,
+            demand_out,
+            district_of_point,
+            communities,
+            site_district,
+            existing.index,
+            sites.index,
+            min_per_area=plan.min_per_area,
+        )
+    with stages("service areas"):
+        areas = site_service_areas(plan, existing, sites, n_jobs=run.n_jobs, progress=run.progress)
     if len(curve):
         curve["chosen"] = curve["p"] == len(order)
-    if "area" in demand.columns:
-        demand_out["area"] = demand["area"]
-    district_of_point = (
-        area_of_points(districts, demand_out.geometry) if districts is not None else None
-    )
-    communities = community_table(
-        demand_out, within_share=plan.within_share, district_of_point=district_of_point
-    )
-    district_rows = district_table(
-        districts,
-        demand_out,
-        district_of_point,
-        communities,
-        site_district,
-        existing.index,
-        sites.index,
-        min_per_area=plan.min_per_area,
-    )
     return PlanResult(
         name=plan.name,
         programme="worker_stations",
@@ -317,13 +338,14 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
         network=plan.network,
         communities=communities,
         districts=district_rows,
+        stages=stages.close(),
     )
 
 
 def _solve(
     plan: Plan,
     run: SiteRun,
-    access: AccessMatrix,
+    access: NodeAccess,
     demand: gpd.GeoDataFrame,
     existing: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame,
@@ -333,17 +355,13 @@ def _solve(
     curve_max_p: int | None,
     site_district: pd.Series | None = None,
 ) -> _Found:
-    """Site on the access matrix: coverage before and after, new sites in order, the curve."""
+    """Site on the grouped demand rows: coverage before and after, new sites in order, the curve."""
     from planner.locate import MCLP
 
     found = _Found.nothing(demand.index)
-    covered_before, nearest_site, time_min = (
-        found.covered_before,
-        found.nearest_site,
-        found.time_min,
-    )
-    minutes, d_index, s_index = minutes_matrix(access)
+    d_index, s_index = access.demand_index, access.site_index
     ex_labels = [s for s in existing.index if s in s_index]
+    ex_mask = np.asarray(s_index.isin(ex_labels), dtype=bool)
     n_cand = int(len(s_index) - len(ex_labels))
     p_eff = None if run.p is None else min(run.p, n_cand)
     if run.p is not None and run.p > n_cand and n_cand > 0:
@@ -351,14 +369,16 @@ def _solve(
     costs = None
     if plan.cost is not None:
         costs = site_costs(candidates, plan.cost).reindex(s_index).fillna(1.0)
+    weights = demand["weight"].reindex(d_index).to_numpy(float)
+    rows = model_rows(access, weights, ex_mask, plan.cutoff_min)
     common: dict[str, Any] = {
         "cutoff": plan.cutoff_min,
-        "weights": demand["weight"].reindex(d_index).to_numpy(float),
+        "weights": rows.weights,
         "existing": ex_labels,
-        "demand_index": d_index,
+        "demand_index": rows.labels,
         "site_index": s_index,
     }
-    model = MCLP.from_matrix(minutes, **common)
+    model = MCLP.from_matrix(rows.matrix, **common)
     minimum: dict[str, Any] = {}
     if site_district is not None and plan.min_per_area:
         minimum = {
@@ -366,16 +386,18 @@ def _solve(
             "min_per_area": plan.min_per_area,
         }
     locate, new, phase_of = _choose(
-        plan, run, minutes, common, costs, p_eff, n_cand, notes, minimum
+        plan, run, rows.matrix, common, costs, p_eff, n_cand, notes, minimum
     )
     notes.extend(n for n in locate.notes if n not in notes)
-    table = locate.demand
-    nearest_site.loc[table.index] = table["site"].to_numpy(object)
-    time_min.loc[table.index] = table["time"].to_numpy(float)
-    reach = model.data.within(plan.cutoff_min)
-    ex_cols = np.flatnonzero(pd.Index(s_index).isin(ex_labels))
-    if ex_cols.size:
-        covered_before.loc[d_index] = np.diff(sp.csr_array(reach[:, ex_cols]).indptr) > 0
+    # per point: the nearest of the model's open sites (existing and chosen), in minutes
+    column, best = access.nearest(
+        np.asarray(s_index.isin(locate.sites.index), dtype=bool), unit_s=SECONDS_PER_MINUTE
+    )
+    labels = np.array(s_index.take(np.maximum(column, 0)), dtype=object)
+    labels[column < 0] = None
+    found.nearest_site.loc[d_index] = labels
+    found.time_min.loc[d_index] = best
+    found.covered_before.loc[d_index] = rows.covered_before
     if new is None:
         new = locate.sites[~locate.sites["existing"].to_numpy(bool)]
     gains = new["marginal_weight"].to_numpy(float)
@@ -395,15 +417,16 @@ def _solve(
     if run.budget is not None:
         spent = float(costs.reindex(order).sum()) if costs is not None else len(order)
         notes.append(say("n_budget_sites", b=run.budget, n=len(order), c=spent))
-    covered_after = covered_before.copy()
-    cols = np.flatnonzero(pd.Index(s_index).isin(ex_labels + order))
-    if cols.size:
-        covered_after.loc[d_index] = np.diff(sp.csr_array(reach[:, cols]).indptr) > 0
+    covered_after = found.covered_before.copy()
+    open_after = np.asarray(s_index.isin(ex_labels + order), dtype=bool)
+    if open_after.any():
+        _, after = access.nearest(open_after, unit_s=SECONDS_PER_MINUTE)
+        covered_after.loc[d_index] = after <= plan.cutoff_min
     max_p = min(max(len(order), p_eff or 0, curve_max_p or 10), n_cand)
     curve = found.curve
     if max_p > 0:
         before_weight = float(
-            demand["weight"].reindex(d_index)[covered_before.loc[d_index].to_numpy()].sum()
+            demand["weight"].reindex(d_index)[found.covered_before.loc[d_index].to_numpy()].sum()
         )
         curve = coverage_curve(model, max_p, total_weight, before_weight)
     found.covered_after = covered_after

@@ -22,13 +22,14 @@ import numpy as np
 import pandas as pd
 
 from planner._road_names import nearest_road_names
+from planner._stages import Stage, stage_dicts
 from planner.plan._tables import ALLOCATION_COLUMNS, allocation_by_site, nearest_open
 from planner.presets import Programme
 
 if TYPE_CHECKING:
     import folium
 
-    from planner.access import AccessMatrix
+    from planner.access import AccessMatrix, NodeAccess
     from planner.locate import LocateResult
     from planner.network import RoadNetwork
 
@@ -82,7 +83,9 @@ class PlanResult:
     locate
         The siting model's raw result (solver, status, gap, figures).
     access
-        The access matrix (seconds), worker stations.
+        Worker stations: the travel times (seconds) by demand node
+        (:class:`~planner.access.NodeAccess`; ``access.to_matrix()`` expands it
+        to one row per point, for small studies).
     notes
         Plain sentences on anything unusual (empty inputs, everything covered...).
     bounds
@@ -141,6 +144,9 @@ class PlanResult:
         rule and flow capturing both chose homes): ``phase``, ``model``, ``homes``
         (chosen), ``solver``, ``status``, ``objective``, ``bound``, ``gap``,
         ``seconds``.
+    stages
+        The stages of the run and their wall times (``name``, ``seconds``): read,
+        snap, access, solve, coverage, service areas (worker stations).
     """
 
     name: str
@@ -156,7 +162,7 @@ class PlanResult:
     service_areas: gpd.GeoDataFrame
     routes: gpd.GeoDataFrame | None
     locate: LocateResult | None
-    access: AccessMatrix | None
+    access: AccessMatrix | NodeAccess | None
     notes: tuple[str, ...]
     bounds: tuple[float, float, float, float]
     inputs: dict[str, str | None] = field(default_factory=dict)
@@ -175,6 +181,8 @@ class PlanResult:
     gaps: gpd.GeoDataFrame | None = field(default=None, repr=False)
     gap_roads: gpd.GeoDataFrame | None = field(default=None, repr=False)
     solves: pd.DataFrame | None = field(default=None, repr=False)
+
+    stages: tuple[Stage, ...] = ()
 
     def __post_init__(self) -> None:
         # who each open site serves, and where the new sites are: columns of `sites`
@@ -426,6 +434,7 @@ class PlanResult:
             },
             "solver": None,
             "notes": list(self.notes),
+            "stages": stage_dicts(self.stages),
         }
         if self.locate is not None:
             solver: dict[str, Any] = {

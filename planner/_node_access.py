@@ -1,0 +1,382 @@
+"""Access by demand node: one matrix row per road node, however many points snap to it.
+
+The time rule of :mod:`planner.access` splits into a part that depends on the
+demand point's node only and the point's own access leg::
+
+    time(i, j) = (network_s(node(i) -> node(j)) + access_s(j)) + access_s(i)
+
+The compiled kernel adds exactly these numbers in exactly this order, so a
+:class:`NodeAccess` stores the bracket once per demand node (``matrix``: demand
+nodes × sites, seconds) and each point's ``access_s``; adding the two gives the
+per-point matrix of :func:`planner.access.access_matrix` bit for bit
+(:meth:`NodeAccess.to_matrix`). Memory grows with the network and the sites,
+not with the number of demand points.
+
+Why no coverage decision changes: rounded addition is monotone (``a <= b``
+implies ``fl(x + a) <= fl(x + b)``), and so is the division by 60 that turns
+seconds into minutes. Hence, at one node, the sites a point reaches within a
+cutoff are the first ``k`` of the node's sites sorted by their node time, and
+``k`` falls as the point's access time grows: the points of a node fall into
+*bands* of access time between consecutive thresholds, and the points of one
+band reach the same sites. The kernels below find a point's band by binary
+search with the exact test (``fl(t + a) <= cutoff``, not an algebraic
+rearrangement of it) and its nearest open site by the same scan, in the same
+column order, as the per-point solvers do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numba
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from planner._errors import InputError
+
+if TYPE_CHECKING:
+    from planner.access import AccessMatrix
+
+__all__ = ["NodeAccess"]
+
+
+@numba.njit(cache=True, nogil=True)
+def _nearest_kernel(indptr, indices, data, row_of, access, cutoff_s, unit, col, best):  # type: ignore[no-untyped-def]
+    """Per point: first column of the least ``fl(t + a) / unit`` with ``fl(t + a) <= cutoff_s``."""
+    for p in range(row_of.size):
+        r = row_of[p]
+        a = access[p]
+        b = np.inf
+        s = -1
+        for k in range(indptr[r], indptr[r + 1]):
+            t = data[k] + a
+            if t <= cutoff_s:
+                v = t / unit
+                if v < b:
+                    b = v
+                    s = indices[k]
+        col[p] = s
+        best[p] = b
+
+
+@numba.njit(cache=True, nogil=True)
+def _band_kernel(indptr, data, row_of, access, cutoff_s, unit, limit, out):  # type: ignore[no-untyped-def]
+    """Per point: how many of its row's entries (sorted by time) satisfy the exact test.
+
+    The test ``t = fl(d + a) <= cutoff_s and fl(t / unit) <= limit`` is monotone
+    in ``d``, so the entries passing it are a prefix: binary search finds its end.
+    """
+    for p in range(row_of.size):
+        r = row_of[p]
+        a = access[p]
+        lo = indptr[r]
+        hi = indptr[r + 1]
+        start = lo
+        while lo < hi:
+            mid = (lo + hi) // 2
+            t = data[mid] + a
+            if t <= cutoff_s and t / unit <= limit:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[p] = lo - start
+
+
+@dataclass(frozen=True, eq=False)
+class NodeAccess:
+    """Network travel times from demand points to sites, held once per demand node.
+
+    **Times are in seconds.** Row ``r`` of ``matrix`` holds, for the ``r``-th
+    distinct demand node, ``network_s + access_s(site)`` to every site within
+    ``cutoff_s`` (before the demand point's own access leg); point ``i`` (label
+    ``demand_index[i]``) uses row ``row_of[i]`` and adds ``access_s[i]``. Pairs
+    whose total exceeds ``cutoff_s`` do not count. :meth:`to_matrix` expands the
+    rows to the per-point :class:`~planner.access.AccessMatrix`, equal bit for bit
+    to :func:`~planner.access.access_matrix`.
+
+    Parameters
+    ----------
+    matrix
+        ``scipy.sparse.csr_array`` of ``float64`` seconds, demand nodes × sites,
+        sorted indices, explicit zeros kept.
+    row_of
+        Per demand point (in ``demand_index`` order), its row of ``matrix``.
+    access_s
+        Per demand point, its off-network access time in seconds.
+    demand_index, site_index
+        Labels of the demand points and of the sites (columns), less excluded points.
+    cutoff_s
+        The cutoff in seconds.
+    mode
+        The travel mode's name.
+    demand_snap, site_snap
+        Snap tables of *all* input points (see :class:`~planner.access.AccessMatrix`).
+    metadata
+        JSON-compatible facts: network source, snap limit, timings, counts.
+    """
+
+    matrix: sp.csr_array
+    row_of: np.ndarray
+    access_s: np.ndarray
+    demand_index: pd.Index
+    site_index: pd.Index
+    cutoff_s: float
+    mode: str
+    demand_snap: pd.DataFrame
+    site_snap: pd.DataFrame
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Check that the labels fit the matrix and the points."""
+        n = len(self.demand_index)
+        if len(self.row_of) != n or len(self.access_s) != n:
+            raise InputError(
+                f"{n} demand labels but {len(self.row_of)} rows and {len(self.access_s)} "
+                "access times.",
+                field="row_of",
+            )
+        if self.matrix.shape[1] != len(self.site_index):
+            raise InputError(
+                f"matrix has {self.matrix.shape[1]} columns but {len(self.site_index)} sites.",
+                field="matrix",
+            )
+        if n and (self.row_of.min() < 0 or self.row_of.max() >= self.matrix.shape[0]):
+            raise InputError("row_of points outside the matrix.", field="row_of")
+
+    def __repr__(self) -> str:
+        return (
+            f"NodeAccess({self.shape[0]:,} demand points at {self.n_nodes:,} nodes × "
+            f"{self.shape[1]:,} sites, {self.nnz:,} node pairs within "
+            f"{self.cutoff_s / 60:g} min by {self.mode})"
+        )
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(demand points, sites)``, as the per-point matrix would have."""
+        return (len(self.demand_index), len(self.site_index))
+
+    @property
+    def n_nodes(self) -> int:
+        """The number of distinct demand nodes (rows of ``matrix``)."""
+        return int(self.matrix.shape[0])
+
+    @property
+    def nnz(self) -> int:
+        """Stored node pairs (explicit zeros included)."""
+        return int(self.matrix.nnz)
+
+    @property
+    def cutoff_min(self) -> float:
+        """The cutoff in minutes."""
+        return self.cutoff_s / 60.0
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """Points left out because they lie beyond the snap limit.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``role`` (``"demand"`` or ``"site"``), ``label`` and ``distance_m``.
+        """
+        parts = []
+        for role, snap in (("demand", self.demand_snap), ("site", self.site_snap)):
+            far = snap[snap["far"]] if "far" in snap else snap.iloc[:0]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "role": role,
+                        "label": far.index.to_list(),
+                        "distance_m": far.get("distance_m", []),
+                    }
+                ).reset_index(drop=True)
+            )
+        return pd.concat(parts, ignore_index=True)
+
+    def site_mask(self, sites: Any) -> np.ndarray:
+        """Return a boolean mask over the columns from site labels (or a mask).
+
+        Parameters
+        ----------
+        sites
+            Site labels, or one flag per site; ``None``: every site.
+
+        Returns
+        -------
+        numpy.ndarray
+            One flag per column.
+        """
+        if sites is None:
+            return np.ones(len(self.site_index), dtype=bool)
+        arr = np.asarray(sites)
+        if arr.dtype == bool and arr.size == len(self.site_index):
+            return arr.astype(bool, copy=True)
+        return np.asarray(self.site_index.isin(pd.Index(list(np.ravel(arr)))), dtype=bool)
+
+    def _columns(self, mask: np.ndarray) -> sp.csr_array:
+        """Return the matrix restricted to the flagged columns (column numbers and zeros kept)."""
+        m = self.matrix
+        keep = mask[m.indices]
+        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+        indptr = np.zeros(m.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows[keep], minlength=m.shape[0]), out=indptr[1:])
+        return sp.csr_array(
+            (m.data[keep], m.indices[keep].astype(np.int64), indptr), shape=m.shape, copy=False
+        )
+
+    def nearest(self, sites: Any = None, *, unit_s: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """Return each point's nearest site among ``sites`` within the cutoff.
+
+        The rule of the per-point solvers: among the pairs within ``cutoff_s``,
+        the smallest time in the unit (``fl(time_s / unit_s)``), the first column
+        on ties.
+
+        Parameters
+        ----------
+        sites
+            Site labels (or a mask) to look at; ``None``: all.
+        unit_s
+            Seconds per unit of the times returned (``60.0``: minutes, as the
+            siting models compare them).
+
+        Returns
+        -------
+        column, time
+            Per point (``demand_index`` order): the column (``-1`` where none is
+            within the cutoff) and the time in the unit (``inf`` where none).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, scipy.sparse as sp
+        >>> m = sp.csr_array(([100.0, 50.0], [0, 1], [0, 2]), shape=(1, 2))
+        >>> na = NodeAccess(m, np.array([0, 0]), np.array([0.0, 60.0]), pd.Index(["a", "b"]),
+        ...                 pd.Index(["s1", "s2"]), 120.0, "ebike", pd.DataFrame(), pd.DataFrame())
+        >>> col, t = na.nearest(["s1"])
+        >>> col.tolist(), t.tolist()
+        ([0, -1], [100.0, inf])
+        """
+        sub = self._columns(self.site_mask(sites))
+        col = np.full(len(self.row_of), -1, dtype=np.int64)
+        best = np.full(len(self.row_of), np.inf)
+        if len(self.row_of):
+            _nearest_kernel(
+                sub.indptr,
+                sub.indices,
+                sub.data,
+                np.ascontiguousarray(self.row_of, dtype=np.int64),
+                np.ascontiguousarray(self.access_s, dtype=np.float64),
+                float(self.cutoff_s),
+                float(unit_s),
+                col,
+                best,
+            )
+        return col, best
+
+    def bands(
+        self,
+        sites: Any = None,
+        *,
+        points: np.ndarray | None = None,
+        unit_s: float = 1.0,
+        limit: float | None = None,
+    ) -> tuple[sp.csr_array, np.ndarray]:
+        """Return each point's band: how many of its node's sites it reaches, nearest first.
+
+        Parameters
+        ----------
+        sites
+            Site labels (or a mask) to look at; ``None``: all.
+        points
+            Positions of the points to band (default: all).
+        unit_s
+            Seconds per unit of the second test, ``fl(time_s / unit_s) <= limit``.
+        limit
+            The cutoff in that unit (default ``cutoff_s / unit_s``); a siting
+            model given ``cutoff=15`` minutes compares with 15 exactly.
+
+        Returns
+        -------
+        ordered, k
+            The node rows over those sites with each row's entries sorted by time
+            (then column), and per point ``k``: the point reaches exactly the first
+            ``k`` entries of its row (within ``cutoff_s`` and the cutoff in the unit).
+        """
+        sub = self._columns(self.site_mask(sites))
+        rows = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
+        order = np.lexsort((sub.indices, sub.data, rows))
+        ordered = sp.csr_array(
+            (sub.data[order], sub.indices[order], sub.indptr), shape=sub.shape, copy=False
+        )
+        pos = np.arange(len(self.row_of)) if points is None else np.asarray(points, np.int64)
+        k = np.zeros(pos.size, dtype=np.int64)
+        if pos.size:
+            _band_kernel(
+                ordered.indptr,
+                ordered.data,
+                np.ascontiguousarray(self.row_of[pos], dtype=np.int64),
+                np.ascontiguousarray(self.access_s[pos], dtype=np.float64),
+                float(self.cutoff_s),
+                float(unit_s),
+                float(self.cutoff_s / unit_s if limit is None else limit),
+                k,
+            )
+        return ordered, k
+
+    def point_rows(self, points: np.ndarray | None = None) -> sp.csr_array:
+        """Return the per-point rows (seconds, pairs within the cutoff) of some points.
+
+        Parameters
+        ----------
+        points
+            Positions of the points (default: all; the matrix then has one row per
+            point, so use it for small sets).
+
+        Returns
+        -------
+        scipy.sparse.csr_array
+            ``len(points)`` × sites, ``fl(node time + access_s)``, sorted indices,
+            explicit zeros kept.
+        """
+        m = self.matrix
+        pos = np.arange(len(self.row_of)) if points is None else np.asarray(points, np.int64)
+        rows = self.row_of[pos]
+        lengths = (m.indptr[rows + 1] - m.indptr[rows]).astype(np.int64)
+        starts = m.indptr[rows].astype(np.int64)
+        offsets = np.cumsum(lengths) - lengths
+        entry = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(offsets - starts, lengths)
+        times = m.data[entry] + np.repeat(self.access_s[pos], lengths)
+        keep = times <= self.cutoff_s
+        owner = np.repeat(np.arange(pos.size), lengths)[keep]
+        indptr = np.zeros(pos.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=pos.size), out=indptr[1:])
+        return sp.csr_array(
+            (times[keep], m.indices[entry][keep], indptr),
+            shape=(pos.size, m.shape[1]),
+            copy=False,
+        )
+
+    def to_matrix(self) -> AccessMatrix:
+        """Expand to the per-point :class:`~planner.access.AccessMatrix` (one row per point).
+
+        Equal, bit for bit, to :func:`~planner.access.access_matrix` on the same
+        inputs; its memory grows with the points (use it for small sets).
+
+        Returns
+        -------
+        AccessMatrix
+            Demand points × sites, seconds.
+        """
+        from planner.access import AccessMatrix
+
+        return AccessMatrix(
+            self.point_rows(),
+            self.demand_index,
+            self.site_index,
+            self.cutoff_s,
+            self.mode,
+            self.demand_snap,
+            self.site_snap,
+            dict(self.metadata),
+        )
