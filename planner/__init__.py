@@ -30,6 +30,7 @@ The public API, by concern:
 """
 
 from planner import datasets
+from planner._candidate_table import candidates_from_table
 from planner._errors import (
     DatumError,
     DatumWarning,
@@ -45,7 +46,6 @@ from planner._errors import (
     SnapError,
     SolverError,
 )
-from planner._province_map import province_map
 from planner.access import (
     AccessMatrix,
     NodeAccess,
@@ -100,7 +100,7 @@ from planner.locate import (
     RestIntervalCoverage,
     decay_weights,
 )
-from planner.maps import network_map, plan_map, save_map
+from planner.maps import network_map, plan_map, province_map, save_map
 from planner.network import (
     DEFAULT_MODES,
     CSRGraph,
@@ -187,6 +187,7 @@ __all__ = [
     "candidates_from_osm",
     "candidates_from_points",
     "candidates_from_pois",
+    "candidates_from_table",
     "combine_candidates",
     "coverage",
     "datasets",

@@ -25,7 +25,7 @@ from planner.crs import WGS84
 if TYPE_CHECKING:
     import folium
 
-__all__ = ["GAP_COLOURS", "add_rest_gaps", "province_map"]
+__all__ = ["GAP_COLOURS", "add_phase_table", "add_rest_gaps"]
 
 #: Colours of the rest gaps: before the new homes, and those left after them.
 GAP_COLOURS: Mapping[str, str] = {"before": "#2b83ba", "after": "#d7191c"}  # not the homes' purple
@@ -92,55 +92,16 @@ def add_rest_gaps(
     return legend
 
 
-def province_map(
-    result: Any,
-    *,
-    m: folium.Map | None = None,
-    tiles: str | None = None,
-    title: str | None = None,
-    language: Literal["en", "zh"] = "en",
-) -> folium.Map:
-    """Map a driver-home programme: corridors by volume, rest gaps, homes by phase.
+def add_phase_table(m: folium.Map, result: Any, language: Language = "en") -> folium.Map:
+    """Add the driver-home programme's phases (homes, rest rule met, gaps left) as a table box.
 
-    :func:`planner.maps.plan_map` of the plan (freight corridors coloured by
-    trucks a day, existing homes, new homes numbered by rank and coloured by
-    phase, rest gaps before and after) with a table of the phases: homes open,
-    share of trucks meeting the rest rule, gaps left.
-
-    Parameters
-    ----------
-    result
-        A driver-home :class:`planner.plan.PlanResult`.
-    m
-        A map to add to (a new one when ``None``).
-    tiles
-        Basemap, ``None`` for none (the default: the synthetic province is invented).
-    title
-        Title (default: the plan's name).
-    language
-        Labels' language.
-
-    Returns
-    -------
-    folium.Map
-        The map.
-
-    Examples
-    --------
-    >>> from planner import datasets
-    >>> from planner.datasets.demo import province_homes_plan
-    >>> res = province_homes_plan().site(phases=[3, 3])  # doctest: +SKIP
-    >>> "Rest gaps before" in province_map(res).get_root().render()  # doctest: +SKIP
-    True
+    Used by :func:`planner.maps.province_map`; a plan without phases adds nothing.
     """
     import folium
 
-    from planner.maps import plan_map
-
-    out = plan_map(result, m=m, tiles=tiles, title=title, language=language)
     phases = getattr(result, "phases", None)
     if phases is None or len(phases) == 0:
-        return out
+        return m
     text = _words(language)
     rows = "".join(
         "<tr>"
@@ -161,6 +122,6 @@ def province_map(
         f"<th>{html.escape(text['served'])}</th><th>{html.escape(text['gaps'])}</th></tr>"
         f"{rows}</table></div>"
     )
-    root: Any = out.get_root()  # a branca Figure (untyped)
+    root: Any = m.get_root()  # a branca Figure (untyped)
     root.html.add_child(folium.Element(box))
-    return out
+    return m

@@ -15,7 +15,7 @@ schema**: a GeoDataFrame of points in EPSG:4326 indexed by a unique string
 2. :func:`candidates_from_hotspots`: the centres of stay-point hotspots;
 3. :func:`candidates_from_grid`: a regular square or hexagonal grid over an area;
 4. :func:`candidates_from_points`: the user's own sites (read with
-   :mod:`planner.io` or geopandas); :func:`candidates_from_table` reads a POI
+   :mod:`planner.io` or geopandas); :func:`planner.candidates_from_table` reads a POI
    table exported from Amap (name, address, type, ``location`` as ``"lng,lat"``
    in GCJ-02; CSV or Excel) straight into candidates.
 
@@ -60,8 +60,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "AMAP_COLUMNS",
-    "AMAP_KINDS",
     "CANDIDATE_SOURCES",
     "CANDIDATE_TAGS",
     "DRIVER_HOME_TAGS",
@@ -70,7 +68,6 @@ __all__ = [
     "candidates_from_osm",
     "candidates_from_points",
     "candidates_from_pois",
-    "candidates_from_table",
     "combine_candidates",
     "dedupe_candidates",
     "driver_home_candidates",
@@ -820,8 +817,3 @@ def with_passing_volume(
     if min_volume is not None:
         out = out[out["passing_volume"] >= float(min_volume)]
     return out
-
-
-# The Amap table reader lives in its own file (it imports candidates_from_points from
-# here); re-exported at the end so that both modules are complete when either loads.
-from planner._candidate_table import AMAP_COLUMNS, AMAP_KINDS, candidates_from_table  # noqa: E402

@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -73,6 +73,7 @@ __all__ = [
     "network_map",
     "new_map",
     "plan_map",
+    "province_map",
     "render_page",
     "save_map",
     "site_names",
@@ -576,3 +577,50 @@ def plan_map(
         add_legend(m, legend, title=labels["legend"])
     add_layer_control(m)
     return m
+
+
+def province_map(
+    result: Any,
+    *,
+    m: folium.Map | None = None,
+    tiles: str | None = None,
+    title: str | None = None,
+    language: Literal["en", "zh"] = "en",
+) -> folium.Map:
+    """Map a driver-home programme: corridors by volume, rest gaps, homes by phase.
+
+    :func:`planner.maps.plan_map` of the plan (freight corridors coloured by
+    trucks a day, existing homes, new homes numbered by rank and coloured by
+    phase, rest gaps before and after) with a table of the phases: homes open,
+    share of trucks meeting the rest rule, gaps left.
+
+    Parameters
+    ----------
+    result
+        A driver-home :class:`planner.plan.PlanResult`.
+    m
+        A map to add to (a new one when ``None``).
+    tiles
+        Basemap, ``None`` for none (the default: the synthetic province is invented).
+    title
+        Title (default: the plan's name).
+    language
+        Labels' language.
+
+    Returns
+    -------
+    folium.Map
+        The map.
+
+    Examples
+    --------
+    >>> from planner import datasets
+    >>> from planner.datasets.demo import province_homes_plan
+    >>> res = province_homes_plan().site(phases=[3, 3])  # doctest: +SKIP
+    >>> "Rest gaps before" in province_map(res).get_root().render()  # doctest: +SKIP
+    True
+    """
+    from planner._province_map import add_phase_table
+
+    out = plan_map(result, m=m, tiles=tiles, title=title, language=language)
+    return add_phase_table(out, result, language)

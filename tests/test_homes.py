@@ -248,7 +248,7 @@ def test_the_old_driver_home_plan_is_a_deprecated_wrapper(corridor: dict[str, An
 
 
 def test_the_province_map_draws_gaps_and_phases(corridor: dict[str, Any]) -> None:
-    from planner._province_map import province_map
+    from planner.maps import province_map
 
     res = _plan(corridor).site(phases=[1, 1])
     page = province_map(res).get_root().render()
@@ -264,8 +264,7 @@ def test_the_province_map_draws_gaps_and_phases(corridor: dict[str, Any]) -> Non
 
 
 def test_candidates_from_an_amap_poi_table(tmp_path: Path) -> None:
-    from planner import to_wgs84
-    from planner.candidates import candidates_from_table
+    from planner import candidates_from_table, to_wgs84
 
     rows = [
         (

@@ -389,7 +389,7 @@ def test_offline_place_names_the_scenario_key(tmp_path: Path, monkeypatch) -> No
     import osmnx as ox
 
     from planner import OfflineError
-    from planner.batch import _network
+    from planner._scenario_plan import scenario_network as _network
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -413,7 +413,7 @@ def test_offline_place_names_the_scenario_key(tmp_path: Path, monkeypatch) -> No
 def test_trace_columns_of_a_scenario_reach_the_stays(tmp_path: Path, access_demo_network) -> None:  # type: ignore[no-untyped-def]
     import pandas as pd
 
-    from planner.batch import _demand
+    from planner._scenario_plan import scenario_demand as _demand
 
     traces = pd.read_csv(REPO / "data/demo/traces.csv.bz2")
     traces = traces[traces["driver_id"].isin(traces["driver_id"].unique()[:12])]
