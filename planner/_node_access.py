@@ -37,7 +37,7 @@ import scipy.sparse as sp
 from planner._errors import InputError
 
 if TYPE_CHECKING:
-    from planner.access import AccessMatrix
+    from planner._access_matrix import AccessMatrix
 
 __all__ = ["NodeAccess"]
 
@@ -368,7 +368,7 @@ class NodeAccess:
         AccessMatrix
             Demand points × sites, seconds.
         """
-        from planner.access import AccessMatrix
+        from planner._access_matrix import AccessMatrix
 
         return AccessMatrix(
             self.point_rows(),
