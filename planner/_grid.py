@@ -129,15 +129,17 @@ def hex_polygons(q: np.ndarray, r: np.ndarray, size_m: float) -> np.ndarray:
 
 
 def hex_totals(
-    x: np.ndarray, y: np.ndarray, weight: np.ndarray, uncovered: np.ndarray, size_m: float
+    q: np.ndarray, r: np.ndarray, weight: np.ndarray, uncovered: np.ndarray, size_m: float
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Sum demand per hexagon of side ``size_m``: the one per-hexagon aggregation.
+
+    ``q``, ``r`` are the points' cells from :func:`hex_cells` (callers that also
+    label points by cell compute them once).
 
     Returns a table indexed by ``hex_id`` (``"q_r"``, sorted) with ``points``,
     ``weight``, ``weight_uncovered`` and ``share`` (covered share of the weight;
     NaN where the weight is 0), and the hexagons' polygons in the points' CRS.
     """
-    q, r = hex_cells(x, y, size_m)
     frame = pd.DataFrame(
         {
             "hex_id": [f"{a}_{b}" for a, b in zip(q, r, strict=True)],

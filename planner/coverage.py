@@ -329,8 +329,8 @@ def coverage(
 
     keep = ~points["excluded"].to_numpy()
     table, polygons = _grid.hex_totals(
-        mx[keep],
-        my[keep],
+        q[keep],
+        r[keep],
         kept["weight"].to_numpy(dtype=float),
         np.where(kept[main], 0.0, kept["weight"]),
         hex_size_m,

@@ -79,9 +79,10 @@ def hexes(points: gpd.GeoDataFrame, crs: CRS, size_m: float) -> gpd.GeoDataFrame
         lonlat[:, 0], lonlat[:, 1]
     )
     weight = points["weight"].to_numpy(dtype=float)
+    q, r = _grid.hex_cells(np.asarray(x, dtype=float), np.asarray(y, dtype=float), size_m)
     table, polygons = _grid.hex_totals(
-        np.asarray(x, dtype=float),
-        np.asarray(y, dtype=float),
+        q,
+        r,
         weight,
         np.where(points["covered_after"].to_numpy(bool), 0.0, weight),
         size_m,
