@@ -43,14 +43,20 @@ __all__ = ["NodeAccess"]
 
 
 @numba.njit(cache=True, nogil=True)
-def _nearest_kernel(indptr, indices, data, row_of, access, cutoff_s, unit, col, best):  # type: ignore[no-untyped-def]
-    """Per point: first column of the least ``fl(t + a) / unit`` with ``fl(t + a) <= cutoff_s``."""
+def _nearest_kernel(indptr, indices, data, mask, row_of, access, cutoff_s, unit, col, best):  # type: ignore[no-untyped-def]
+    """Per point: first flagged column of least ``fl(t + a) / unit``, ``fl(t + a) <= cutoff_s``.
+
+    The flagged columns are scanned in the row's (sorted) column order, as a
+    copy of the matrix restricted to them would be: no such copy is made.
+    """
     for p in range(row_of.size):
         r = row_of[p]
         a = access[p]
         b = np.inf
         s = -1
         for k in range(indptr[r], indptr[r + 1]):
+            if not mask[indices[k]]:
+                continue
             t = data[k] + a
             if t <= cutoff_s:
                 v = t / unit
@@ -59,6 +65,72 @@ def _nearest_kernel(indptr, indices, data, row_of, access, cutoff_s, unit, col, 
                     s = indices[k]
         col[p] = s
         best[p] = b
+
+
+@numba.njit(cache=True, nogil=True)
+def _ordered_kernel(indptr, indices, data, mask, out_ptr, out_idx, out_dat):  # type: ignore[no-untyped-def]
+    """Each row's flagged entries sorted by time, then column (the row is sorted by column).
+
+    ``out_ptr`` holds the counts' running sum already; a stable sort of the
+    times keeps equal times in column order.
+    """
+    for r in range(indptr.size - 1):
+        lo = indptr[r]
+        n = out_ptr[r + 1] - out_ptr[r]
+        if n == 0:
+            continue
+        cols = np.empty(n, dtype=out_idx.dtype)
+        times = np.empty(n, dtype=np.float64)
+        q = 0
+        for k in range(lo, indptr[r + 1]):
+            if mask[indices[k]]:
+                cols[q] = indices[k]
+                times[q] = data[k]
+                q += 1
+        order = np.argsort(times, kind="mergesort")
+        start = out_ptr[r]
+        for q in range(n):
+            out_idx[start + q] = cols[order[q]]
+            out_dat[start + q] = times[order[q]]
+
+
+@numba.njit(cache=True, nogil=True)
+def _row_counts(indptr, indices, mask, out):  # type: ignore[no-untyped-def]
+    """Per row, how many of its entries lie in flagged columns."""
+    for r in range(indptr.size - 1):
+        c = 0
+        for k in range(indptr[r], indptr[r + 1]):
+            if mask[indices[k]]:
+                c += 1
+        out[r] = c
+
+
+@numba.njit(cache=True, nogil=True)
+def _point_rows_kernel(indptr, indices, data, rows, access, cutoff_s, out_ptr, out_idx, out_dat):  # type: ignore[no-untyped-def]
+    """Fill the per-point rows ``fl(node time + access) <= cutoff_s`` (``out_ptr`` counted)."""
+    for i in range(rows.size):
+        r = rows[i]
+        a = access[i]
+        q = out_ptr[i]
+        for k in range(indptr[r], indptr[r + 1]):
+            t = data[k] + a
+            if t <= cutoff_s:
+                out_idx[q] = indices[k]
+                out_dat[q] = t
+                q += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _point_counts(indptr, data, rows, access, cutoff_s, out):  # type: ignore[no-untyped-def]
+    """Per point, how many of its node's entries are within ``cutoff_s`` with its access leg."""
+    for i in range(rows.size):
+        r = rows[i]
+        a = access[i]
+        c = 0
+        for k in range(indptr[r], indptr[r + 1]):
+            if data[k] + a <= cutoff_s:
+                c += 1
+        out[i] = c
 
 
 @numba.njit(cache=True, nogil=True)
@@ -215,16 +287,20 @@ class NodeAccess:
             return arr.astype(bool, copy=True)
         return np.asarray(self.site_index.isin(pd.Index(list(np.ravel(arr)))), dtype=bool)
 
-    def _columns(self, mask: np.ndarray) -> sp.csr_array:
-        """Return the matrix restricted to the flagged columns (column numbers and zeros kept)."""
+    def _ordered(self, mask: np.ndarray) -> sp.csr_array:
+        """Return the rows over the flagged columns, each row's entries sorted by time, then column.
+
+        One compiled pass per row (no array as long as the entries but the result).
+        """
         m = self.matrix
-        keep = mask[m.indices]
-        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+        counts = np.zeros(m.shape[0], dtype=np.int64)
+        _row_counts(m.indptr, m.indices, mask, counts)
         indptr = np.zeros(m.shape[0] + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows[keep], minlength=m.shape[0]), out=indptr[1:])
-        return sp.csr_array(
-            (m.data[keep], m.indices[keep].astype(np.int64), indptr), shape=m.shape, copy=False
-        )
+        np.cumsum(counts, out=indptr[1:])
+        indices = np.empty(int(indptr[-1]), dtype=m.indices.dtype)
+        data = np.empty(int(indptr[-1]), dtype=np.float64)
+        _ordered_kernel(m.indptr, m.indices, m.data, mask, indptr, indices, data)
+        return sp.csr_array((data, indices, indptr), shape=m.shape, copy=False)
 
     def nearest(self, sites: Any = None, *, unit_s: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """Return each point's nearest site among ``sites`` within the cutoff.
@@ -257,14 +333,15 @@ class NodeAccess:
         >>> col.tolist(), t.tolist()
         ([0, -1], [100.0, inf])
         """
-        sub = self._columns(self.site_mask(sites))
+        m = self.matrix
         col = np.full(len(self.row_of), -1, dtype=np.int64)
         best = np.full(len(self.row_of), np.inf)
         if len(self.row_of):
             _nearest_kernel(
-                sub.indptr,
-                sub.indices,
-                sub.data,
+                m.indptr,
+                m.indices,
+                m.data,
+                self.site_mask(sites),
                 np.ascontiguousarray(self.row_of, dtype=np.int64),
                 np.ascontiguousarray(self.access_s, dtype=np.float64),
                 float(self.cutoff_s),
@@ -303,12 +380,7 @@ class NodeAccess:
             (then column), and per point ``k``: the point reaches exactly the first
             ``k`` entries of its row (within ``cutoff_s`` and the cutoff in the unit).
         """
-        sub = self._columns(self.site_mask(sites))
-        rows = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
-        order = np.lexsort((sub.indices, sub.data, rows))
-        ordered = sp.csr_array(
-            (sub.data[order], sub.indices[order], sub.indptr), shape=sub.shape, copy=False
-        )
+        ordered = self._ordered(self.site_mask(sites))
         pos = np.arange(len(self.row_of)) if points is None else np.asarray(points, np.int64)
         k = np.zeros(pos.size, dtype=np.int64)
         if pos.size:
@@ -341,21 +413,19 @@ class NodeAccess:
         """
         m = self.matrix
         pos = np.arange(len(self.row_of)) if points is None else np.asarray(points, np.int64)
-        rows = self.row_of[pos]
-        lengths = (m.indptr[rows + 1] - m.indptr[rows]).astype(np.int64)
-        starts = m.indptr[rows].astype(np.int64)
-        offsets = np.cumsum(lengths) - lengths
-        entry = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(offsets - starts, lengths)
-        times = m.data[entry] + np.repeat(self.access_s[pos], lengths)
-        keep = times <= self.cutoff_s
-        owner = np.repeat(np.arange(pos.size), lengths)[keep]
+        rows = np.ascontiguousarray(self.row_of[pos], dtype=np.int64)
+        access = np.ascontiguousarray(self.access_s[pos], dtype=np.float64)
+        # two compiled passes (count, fill): no index array as long as the node entries
+        counts = np.zeros(pos.size, dtype=np.int64)
+        _point_counts(m.indptr, m.data, rows, access, float(self.cutoff_s), counts)
         indptr = np.zeros(pos.size + 1, dtype=np.int64)
-        np.cumsum(np.bincount(owner, minlength=pos.size), out=indptr[1:])
-        return sp.csr_array(
-            (times[keep], m.indices[entry][keep], indptr),
-            shape=(pos.size, m.shape[1]),
-            copy=False,
+        np.cumsum(counts, out=indptr[1:])
+        indices = np.empty(int(indptr[-1]), dtype=m.indices.dtype)
+        data = np.empty(int(indptr[-1]), dtype=np.float64)
+        _point_rows_kernel(
+            m.indptr, m.indices, m.data, rows, access, float(self.cutoff_s), indptr, indices, data
         )
+        return sp.csr_array((data, indices, indptr), shape=(pos.size, m.shape[1]), copy=False)
 
     def to_matrix(self) -> AccessMatrix:
         """Expand to the per-point :class:`~planner.access.AccessMatrix` (one row per point).

@@ -250,3 +250,46 @@ def test_dominance_kernels_and_dominated_columns_match_a_pairwise_subset_check(s
         prob = BenefitProblem(A, np.ones(m), np.zeros(m))
         want = expect if (~expect).sum() >= p else np.zeros(n, dtype=bool)
         assert np.array_equal(dominated_columns(prob, p), want)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_initial_gains_equal_the_numpy_bincount_bit_for_bit(seed):
+    prob = random_benefit(seed, m=200, n=15, ties=seed % 2 == 1)
+    B = prob.B
+    b1 = prob.base.astype(np.float64)
+    rows_of = np.repeat(np.arange(B.shape[0]), np.diff(B.indptr))
+    contrib = prob.w[rows_of] * np.maximum(B.data - b1[rows_of], 0.0)
+    expected = np.bincount(B.indices, weights=contrib, minlength=prob.n_cols)
+    gains = np.zeros(prob.n_cols)
+    _kernels.initial_gains(B.indptr, B.indices, B.data, prob.w, b1, gains)
+    assert np.array_equal(gains, expected)  # same sums in the same order: equal, not close
+    assert np.array_equal(_State(prob).gains, expected)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_row_groups_hash_patterns_as_the_numpy_reduceat_did(seed):
+    from planner.locate.solvers import merge_rows, row_groups
+
+    rng = np.random.default_rng(seed)
+    dense = (rng.random((300, 9)) < 0.3).astype(float)
+    dense[::7] = 0.0  # empty rows
+    A = sp.csr_array(dense)
+    # the hash of the numpy expression it replaces (the same random draws)
+    draws = np.random.default_rng(12345)
+    lengths = np.diff(A.indptr)
+    keys = [lengths.astype(np.uint64)]
+    nonempty = np.flatnonzero(lengths > 0)
+    for _ in range(2):
+        mult = draws.integers(1, 2**63, size=A.shape[1], dtype=np.uint64) | np.uint64(1)
+        h = np.zeros(A.shape[0], dtype=np.uint64)
+        h[nonempty] = np.add.reduceat(mult[A.indices], A.indptr[nonempty])
+        keys.append(h)
+    _, first, group = np.unique(np.stack(keys, axis=1), axis=0, return_index=True,
+                                return_inverse=True)  # fmt: skip
+    got_first, got_group = row_groups(A, by_values=False)
+    assert np.array_equal(got_first, first)
+    assert np.array_equal(got_group, group.ravel())
+    merged, w, g = merge_rows(A, np.ones(A.shape[0]), by_values=False)
+    assert np.array_equal(g, group.ravel())
+    assert merged.shape[0] == first.size == np.unique(dense, axis=0).shape[0]
+    assert w.sum() == A.shape[0]

@@ -159,3 +159,62 @@ def test_stages_are_timed_in_the_result_and_run_json(
     assert [s["name"] for s in run["stages"]] == [*STUDY_STAGES, "map", "report"]
     assert {s.get("plan") for s in run["stages"][:6]} == {result.name}
     assert all(isinstance(s["seconds"], float) for s in run["stages"])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bands_nearest_and_patterns_equal_the_numpy_reference(seed: int) -> None:
+    """Random node rows with many tied times, a column mask: the compiled passes give
+    what the numpy expressions they replace gave (lexsort by row, time, column; the
+    masked copy of the matrix scanned per point; prefixes sorted by column)."""
+    from planner.access import NodeAccess
+    from planner.plan._demand_rows import _prefix_patterns
+
+    rng = np.random.default_rng(seed)
+    n_nodes, n_sites, n_points = 40, 25, 300
+    dense = rng.integers(0, 12, (n_nodes, n_sites)).astype(float) * 50.0  # ties
+    dense[rng.random(dense.shape) < 0.4] = np.nan
+    rows, cols = np.nonzero(~np.isnan(dense))
+    m = sp.csr_array((dense[rows, cols], (rows, cols)), shape=dense.shape)
+    m.sort_indices()
+    row_of = rng.integers(0, n_nodes, n_points)
+    access = np.round(rng.uniform(0, 120, n_points), 1)
+    na = NodeAccess(
+        m, row_of, access, pd.RangeIndex(n_points), pd.RangeIndex(n_sites), 540.0, "ebike",
+        pd.DataFrame(), pd.DataFrame(),
+    )  # fmt: skip
+    mask = rng.random(n_sites) < 0.6
+    # reference: the masked entries, lexsorted by (row, time, column)
+    keep = mask[m.indices]
+    r = np.repeat(np.arange(n_nodes), np.diff(m.indptr))[keep]
+    d, c = m.data[keep], m.indices[keep]
+    order = np.lexsort((c, d, r))
+    ordered, k = na.bands(mask, unit_s=60.0, limit=9.0)
+    assert np.array_equal(ordered.data, d[order])
+    assert np.array_equal(ordered.indices, c[order])
+    assert np.array_equal(np.diff(ordered.indptr), np.bincount(r, minlength=n_nodes))
+    # k: the entries of the point's ordered row that pass the exact test
+    for p in range(n_points):
+        lo, hi = ordered.indptr[row_of[p]], ordered.indptr[row_of[p] + 1]
+        t = ordered.data[lo:hi] + access[p]
+        assert k[p] == int(((t <= 540.0) & (t / 60.0 <= 9.0)).sum())
+    # nearest: first column of the least time among the masked ones
+    col, best = na.nearest(mask, unit_s=60.0)
+    for p in range(n_points):
+        lo, hi = m.indptr[row_of[p]], m.indptr[row_of[p] + 1]
+        t = m.data[lo:hi] + access[p]
+        ok = mask[m.indices[lo:hi]] & (t <= 540.0)
+        if not ok.any():
+            assert col[p] == -1
+            assert best[p] == np.inf
+            continue
+        v = np.where(ok, t / 60.0, np.inf)
+        assert col[p] == m.indices[lo:hi][int(np.argmin(v))]
+        assert best[p] == v.min()
+    # prefixes: the first k entries of each ordered row, columns sorted
+    want_rows = rng.integers(0, n_nodes, 50)
+    want_k = np.minimum(rng.integers(0, 8, 50), np.diff(ordered.indptr)[want_rows])
+    pattern = _prefix_patterns(ordered, want_rows, want_k)
+    for i in range(50):
+        lo = ordered.indptr[want_rows[i]]
+        got = pattern.indices[pattern.indptr[i] : pattern.indptr[i + 1]]
+        assert got.tolist() == sorted(ordered.indices[lo : lo + want_k[i]].tolist())

@@ -174,7 +174,9 @@ def access_data(
         ``inf`` / ``nan`` mean "not reachable", or an object exposing
         ``.matrix``, ``.demand_index`` and ``.site_index``. A planner
         :class:`~planner.access.AccessMatrix` (seconds, with ``cutoff_s``) is
-        converted to minutes.
+        converted to minutes. A ``float64`` CSR in canonical form (sorted
+        indices, no duplicates) is kept as it is, not copied: do not change it
+        while the model is in use.
     demand_index, site_index
         Labels; default to the object's labels or to ``0..n-1``.
 
@@ -192,7 +194,11 @@ def access_data(
             per_minute = 60.0
         matrix = matrix.matrix
     if sp.issparse(matrix):
-        csr = sp.csr_array(matrix, dtype=np.float64, copy=True)
+        # a float64 CSR in canonical form is used as it is (no copy of a matrix of 10^8
+        # entries); the model never writes to it, and neither may the caller afterwards
+        csr = sp.csr_array(matrix, dtype=np.float64, copy=False)
+        if per_minute != 1.0 or not csr.has_canonical_format:
+            csr = csr.copy()
         if per_minute != 1.0:
             csr.data /= per_minute
         if not csr.has_canonical_format:
@@ -228,8 +234,8 @@ def access_data(
             field="matrix",
             fix="store only reachable pairs, with times >= 0; leave unreachable pairs out.",
         )
-    csr.indptr = csr.indptr.astype(np.int64)
-    csr.indices = csr.indices.astype(np.int32) if n_sites < 2**31 else csr.indices
+    csr.indptr = csr.indptr.astype(np.int64, copy=False)
+    csr.indices = csr.indices.astype(np.int32, copy=False) if n_sites < 2**31 else csr.indices
     return AccessData(
         times=csr,
         demand_index=as_index(demand_index, n_demand, "demand_index", rows=True),

@@ -6,7 +6,9 @@ arrays: keeping the incremental state of greedy and swap moves
 :func:`best_swap_dense`), dropping dominated columns (:func:`dominated_bits`,
 :func:`dominated`), the subgradient steps of the Lagrangian bound
 (:func:`subgradient_steps`), and two passes over the travel times
-(:func:`coverage_rows`, :func:`nearest_open`). They are compiled on first use
+(:func:`coverage_rows`, :func:`nearest_open`) and the first gains of the greedy
+(:func:`initial_gains`), and the hash of row patterns (:func:`pattern_hash`). They
+are compiled on first use
 and cached on disk (numba ``cache=True``); a fresh process loads them in about
 0.3 s, once. They take the arrays of scipy's CSR as they are (``int32`` or
 ``int64`` indices), so no index array is copied.
@@ -415,3 +417,30 @@ def nearest_open(indptr, indices, data, open_mask, site, best):  # type: ignore[
                 s = indices[k]
         site[r] = s
         best[r] = b
+
+
+@numba.njit(cache=True, nogil=True)
+def initial_gains(indptr, indices, data, w, b1, gains):  # type: ignore[no-untyped-def]
+    """Add ``w[r] * max(data - b1[r], 0)`` of every entry to its column's gain, in entry order.
+
+    The same sums, in the same order, as ``numpy.bincount(indices, weights=...)``
+    over the entries (a zero term changes no sum), without the four temporary
+    arrays as long as the entries that the numpy expression needs.
+    """
+    for r in range(indptr.size - 1):
+        wr = w[r]
+        br = b1[r]
+        for k in range(indptr[r], indptr[r + 1]):
+            d = data[k] - br
+            if d > 0.0:
+                gains[indices[k]] += wr * d
+
+
+@numba.njit(cache=True, nogil=True)
+def pattern_hash(indptr, indices, mult, out):  # type: ignore[no-untyped-def]
+    """Per row, the sum (mod 2**64) of ``mult`` over its columns: a hash of its pattern."""
+    for r in range(indptr.size - 1):
+        h = np.uint64(0)
+        for k in range(indptr[r], indptr[r + 1]):
+            h += mult[indices[k]]
+        out[r] = h

@@ -181,7 +181,9 @@ class MCLP(BenefitModel):
             scipy sparse matrix of travel times in minutes (stored entries,
             zeros included, are reachable), a dense array with ``inf`` for
             unreachable, or an object with ``.matrix``, ``.demand_index`` and
-            ``.site_index`` (an ``AccessMatrix``).
+            ``.site_index`` (an ``AccessMatrix``). A ``float64`` CSR with sorted
+            indices is used without a copy: leave it unchanged while the model is
+            in use.
         cutoff
             Service time: a demand point is covered by a site within this time.
         p

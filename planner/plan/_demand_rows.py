@@ -24,12 +24,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from planner.access import NodeAccess
-from planner.locate.solvers import merge_rows
+from planner.locate.solvers import row_groups
 from planner.presets import minutes
 
 __all__ = ["SECONDS_PER_MINUTE", "ModelRows", "model_rows"]
@@ -101,8 +102,10 @@ def model_rows(
     span = int(k.max()) + 1 if k.size else 1
     keys, inverse = np.unique(access.row_of[banded] * span + k, return_inverse=True)
     pattern = _prefix_patterns(ordered, keys // span, keys % span)
-    # patterns of different nodes can be equal: merged as the model merges them
-    _, _, merged = merge_rows(pattern, np.zeros(pattern.shape[0]), by_values=False)
+    del ordered
+    # patterns of different nodes can be equal: numbered as the model merges them
+    merged = row_groups(pattern, by_values=False)[1] if pattern.shape[0] else np.zeros(0, np.int64)
+    del pattern
     group = merged[np.ravel(inverse)] if banded.size else np.zeros(0, dtype=np.int64)
     n_groups = int(merged.max()) + 1 if merged.size else 0
     group_weight = np.bincount(group, weights=weights[banded], minlength=n_groups)
@@ -139,18 +142,32 @@ def model_rows(
     )
 
 
+@numba.njit(cache=True, nogil=True)
+def _prefix_kernel(ordered_ptr, ordered_idx, rows, indptr, out):  # type: ignore[no-untyped-def]
+    """Copy the first entries of each row (``indptr`` counted) and sort each copy's columns."""
+    for i in range(rows.size):
+        start = ordered_ptr[rows[i]]
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        for q in range(hi - lo):
+            out[lo + q] = ordered_idx[start + q]
+        out[lo:hi] = np.sort(out[lo:hi])
+
+
 def _prefix_patterns(ordered: sp.csr_array, rows: np.ndarray, k: np.ndarray) -> sp.csr_array:
     """0/1 rows: the first ``k[i]`` entries of row ``rows[i]`` of ``ordered``, columns sorted."""
-    lengths = k.astype(np.int64)
-    starts = ordered.indptr[rows].astype(np.int64)
-    offsets = np.cumsum(lengths) - lengths
-    entry = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(offsets - starts, lengths)
-    owner = np.repeat(np.arange(rows.size), lengths)
-    cols = ordered.indices[entry]
-    order = np.lexsort((cols, owner))
     indptr = np.zeros(rows.size + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
+    np.cumsum(k.astype(np.int64), out=indptr[1:])
+    cols = np.empty(int(indptr[-1]), dtype=ordered.indices.dtype)
+    _prefix_kernel(
+        ordered.indptr,
+        ordered.indices,
+        np.ascontiguousarray(rows, dtype=np.int64),
+        indptr,
+        cols,
+    )
     return sp.csr_array(
-        (np.ones(cols.size, dtype=np.int8), cols[order], indptr),
+        (np.ones(cols.size, dtype=np.int8), cols, indptr),
         shape=(rows.size, ordered.shape[1]),
+        copy=False,
     )

@@ -50,7 +50,7 @@ from planner.plan.result import PlanResult
 
 if TYPE_CHECKING:
     from planner.access import AccessMatrix, NodeAccess
-    from planner.locate import LocateResult
+    from planner.locate import MCLP, LocateResult
     from planner.plan._plan import Plan
 
 __all__ = ["demand_frame", "fill_holes", "site_service_areas", "site_workers", "trim_phases"]
@@ -378,16 +378,17 @@ def _solve(
         "demand_index": rows.labels,
         "site_index": s_index,
     }
-    model = MCLP.from_matrix(rows.matrix, **common)
     minimum: dict[str, Any] = {}
     if site_district is not None and plan.min_per_area:
         minimum = {
             "site_areas": site_district.reindex(s_index),
             "min_per_area": plan.min_per_area,
         }
-    locate, new, phase_of = _choose(
+    locate, new, phase_of, model = _choose(
         plan, run, rows.matrix, common, costs, p_eff, n_cand, notes, minimum
     )
+    if model is None:  # the curve's model: the demand rows with the existing sites, no p
+        model = MCLP.from_matrix(rows.matrix, **common)
     notes.extend(n for n in locate.notes if n not in notes)
     # per point: the nearest of the model's open sites (existing and chosen), in minutes
     column, best = access.nearest(
@@ -445,8 +446,14 @@ def _choose(
     n_cand: int,
     notes: list[str],
     minimum: dict[str, Any] | None = None,
-) -> tuple[LocateResult, pd.DataFrame | None, pd.Series | None]:
-    """Solve the run's model; return its result, the new sites of a phased plan and their phase."""
+) -> tuple[LocateResult, pd.DataFrame | None, pd.Series | None, MCLP | None]:
+    """Solve the run's model; return its result, the new sites of a phased plan and their phase.
+
+    The last item is the model solved when the coverage curve can reuse it (an
+    MCLP by ``p``: its reduced problem does not depend on ``p``, costs or
+    minimums per area, so the curve is the same without a second model of
+    10^8 entries and a second reduction), else ``None``.
+    """
     from planner.locate import LSCP, MCLP
 
     solve_args: dict[str, Any] = {
@@ -457,6 +464,7 @@ def _choose(
     new: pd.DataFrame | None = None  # new sites in build order (phases: all phases)
     phase_of: pd.Series | None = None
     locate: LocateResult
+    reused: MCLP | None = None
     if run.kind == "lscp":
         locate = LSCP.from_matrix(minutes, costs=costs, **common).solve(**solve_args)
         uncoverable = float(locate.figures.get("uncoverable_weight", 0.0))
@@ -483,10 +491,9 @@ def _choose(
             )
         )
     else:
-        locate = MCLP.from_matrix(minutes, p=p_eff, costs=costs, **common, **(minimum or {})).solve(
-            **solve_args
-        )
-    return locate, new, phase_of
+        reused = MCLP.from_matrix(minutes, p=p_eff, costs=costs, **common, **(minimum or {}))
+        locate = reused.solve(**solve_args)
+    return locate, new, phase_of, reused
 
 
 def site_service_areas(

@@ -17,7 +17,7 @@ Nothing here knows about labels or DataFrames; the model modules translate.
 One file per method:
 
 * :mod:`~planner.locate.solvers.problem` — :class:`BenefitProblem`, row helpers,
-  :func:`restrict_columns`;
+  :func:`restrict_columns`, :func:`merge_rows`, :func:`row_groups`;
 * :mod:`~planner.locate.solvers.greedy` — greedy, swaps and tabu search,
   :func:`rank_order`, :func:`greedy_cover`;
 * :mod:`~planner.locate.solvers.mip` — HiGHS: :func:`solve_mip` and the models' MIPs;
@@ -67,6 +67,7 @@ from planner.locate.solvers.problem import (
     BenefitProblem,
     merge_rows,
     restrict_columns,
+    row_groups,
 )
 from planner.locate.solvers.quota import check_quota, group_rows, quota_fast, quota_met
 
@@ -101,5 +102,6 @@ __all__ = [
     "quota_met",
     "rank_order",
     "restrict_columns",
+    "row_groups",
     "solve_mip",
 ]

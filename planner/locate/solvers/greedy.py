@@ -57,11 +57,11 @@ class _State:
         self.c2 = np.full(n_rows, -1, dtype=np.int64)
         self.selected = np.zeros(prob.n_cols, dtype=bool)
         B = prob.B
-        rows_of = np.repeat(np.arange(n_rows), np.diff(B.indptr))
-        contrib = prob.w[rows_of] * np.maximum(B.data - self.b1[rows_of], 0.0)
-        self.gains: FloatArray = np.bincount(
-            B.indices, weights=contrib, minlength=prob.n_cols
-        ).astype(np.float64)
+        # every entry's w * max(B - b1, 0) summed per column, in one pass (no per-entry arrays)
+        self.gains: FloatArray = np.zeros(prob.n_cols, dtype=np.float64)
+        _kernels.initial_gains(
+            B.indptr, B.indices, B.data, np.asarray(prob.w, dtype=np.float64), self.b1, self.gains
+        )
         self.value = float(np.dot(prob.w, self.b1))
 
     def add(self, j: int) -> None:

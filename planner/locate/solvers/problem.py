@@ -14,6 +14,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from planner.locate import _kernels
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -49,13 +51,54 @@ def row_positions(indptr: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]
     return positions, local
 
 
+def row_groups(
+    matrix: sp.csr_array, *, by_values: bool, extra: FloatArray | None = None
+) -> tuple[IntArray, IntArray]:
+    """Return the distinct rows (pattern, values, ``extra``) numbered as :func:`merge_rows` does.
+
+    Parameters
+    ----------
+    matrix, by_values, extra
+        As in :func:`merge_rows`.
+
+    Returns
+    -------
+    first, group
+        The first row of every group (groups in the order of their hash keys),
+        and for each row its group.
+    """
+    n_rows = matrix.shape[0]
+    rng = np.random.default_rng(12345)
+    lengths = np.diff(matrix.indptr)
+    keys = [lengths.astype(np.uint64)]
+    for _ in range(2):
+        mult = rng.integers(1, 2**63, size=matrix.shape[1], dtype=np.uint64) | np.uint64(1)
+        h = np.zeros(n_rows, dtype=np.uint64)
+        if by_values:
+            vals = mult[matrix.indices]
+            bits = np.ascontiguousarray(matrix.data, dtype=np.float64).view(np.uint64)
+            salt = np.uint64(rng.integers(1, 2**63))
+            vals = vals * ((bits ^ salt) | np.uint64(1)) + (bits >> np.uint64(17))
+            nonempty = np.flatnonzero(lengths > 0)
+            if nonempty.size:
+                h[nonempty] = np.add.reduceat(vals, matrix.indptr[nonempty])
+        else:  # the same sums (mod 2**64) in one pass, with no array as long as the entries
+            _kernels.pattern_hash(matrix.indptr, matrix.indices, mult, h)
+        keys.append(h)
+    if extra is not None:
+        keys.append(np.ascontiguousarray(extra, dtype=np.float64).view(np.uint64))
+    stacked = np.stack(keys, axis=1)
+    _, first, group = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    return np.asarray(first, dtype=np.int64), group.ravel().astype(np.int64)
+
+
 def merge_rows(
     matrix: sp.csr_array, weights: FloatArray, *, by_values: bool, extra: FloatArray | None = None
 ) -> tuple[sp.csr_array, FloatArray, IntArray]:
     """Merge rows with the same pattern (and values, and ``extra``), summing weights.
 
     Rows are compared by a 128-bit hash of their column sets (and values), so
-    the work is linear in the non-zeros.
+    the work is linear in the non-zeros (see :func:`row_groups`).
 
     Parameters
     ----------
@@ -73,29 +116,9 @@ def merge_rows(
     merged, merged_weights, group
         The merged matrix, the summed weights, and for each input row its merged row.
     """
-    n_rows = matrix.shape[0]
-    if n_rows == 0:
+    if matrix.shape[0] == 0:
         return matrix, weights, np.zeros(0, dtype=np.int64)
-    rng = np.random.default_rng(12345)
-    lengths = np.diff(matrix.indptr)
-    keys = [lengths.astype(np.uint64)]
-    nonempty = np.flatnonzero(lengths > 0)
-    for _ in range(2):
-        mult = rng.integers(1, 2**63, size=matrix.shape[1], dtype=np.uint64) | np.uint64(1)
-        vals = mult[matrix.indices]
-        if by_values:
-            bits = np.ascontiguousarray(matrix.data, dtype=np.float64).view(np.uint64)
-            salt = np.uint64(rng.integers(1, 2**63))
-            vals = vals * ((bits ^ salt) | np.uint64(1)) + (bits >> np.uint64(17))
-        h = np.zeros(n_rows, dtype=np.uint64)
-        if nonempty.size:
-            h[nonempty] = np.add.reduceat(vals, matrix.indptr[nonempty])
-        keys.append(h)
-    if extra is not None:
-        keys.append(np.ascontiguousarray(extra, dtype=np.float64).view(np.uint64))
-    stacked = np.stack(keys, axis=1)
-    _, first, group = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
-    group = group.ravel().astype(np.int64)
+    first, group = row_groups(matrix, by_values=by_values, extra=extra)
     merged_w = np.bincount(group, weights=weights, minlength=first.size).astype(np.float64)
     merged = matrix[first]
     if not isinstance(merged, sp.csr_array):  # pragma: no cover - scipy returns csr
