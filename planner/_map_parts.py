@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AMAP_TILES",
+    "COMPACT_ABOVE",
     "OSM_ATTRIBUTION",
     "ROAD_LEGEND",
     "STATION_COLOURS",
@@ -84,6 +85,9 @@ ROAD_LEGEND: Mapping[str, str] = {
     "arterial": "#85929e",
     "local": _LOCAL[1],
 }
+
+# more existing stations than this: one compact canvas layer instead of a marker each
+COMPACT_ABOVE = 500
 
 STATION_COLOURS: Mapping[str, str] = {
     "worker_station": "#2471a3",
@@ -616,8 +620,12 @@ def add_stations(
     language: Language = "en",
     name_column: str = "name",
     datum: str = "wgs84",
+    compact_above: int | None = COMPACT_ABOVE,
 ) -> folium.Map:
     """Add existing stations as coloured circle markers with popups.
+
+    More than ``compact_above`` stations are drawn as one compact canvas layer
+    instead, as on plan maps (see :func:`planner.maps.add_station_icons`).
 
     Station types come from a ``kind`` column (``worker_station``, ``driver_home``)
     and 24-hour stations from ``hours == "24/7"``.
@@ -634,6 +642,8 @@ def add_stations(
         The column with station names.
     datum
         The user's datum: popups give each station's coordinates in it (and in WGS84).
+    compact_above
+        Draw the compact layer above this many stations (``None``: never).
 
     Returns
     -------
@@ -641,6 +651,17 @@ def add_stations(
         The same map.
     """
     folium = load_folium()
+    if compact_above is not None and len(stations) > compact_above:
+        from planner._map_stations import add_station_icons  # it builds on this module
+
+        return add_station_icons(
+            m,
+            stations,
+            language=language,
+            name_column=name_column,
+            datum=datum,
+            compact_above=compact_above,
+        )
     labels = labels_for(language)
     datum = normalize_datum(datum)
     points, lon, lat, names = _station_points(m, stations, name_column, language)
@@ -722,6 +743,8 @@ def network_map(
         add_stations(m, stations, language=language)
         keys = sorted(set(station_keys(stations)))
         legend |= {labels[k]: STATION_COLOURS[k] for k in keys}
+        if len(stations) > COMPACT_ABOVE:
+            legend[labels["stations_compact"].format(n=len(stations))] = "transparent"
     if title:
         add_title(m, title, subtitle=subtitle)
     add_legend(m, legend, title=labels["legend"])

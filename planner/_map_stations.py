@@ -23,6 +23,7 @@ import pandas as pd
 
 from planner._map_labels import Language, datum_label, labels_for
 from planner._map_parts import (
+    COMPACT_ABOVE,
     STATION_COLOURS,
     _station_points,
     _station_popup,
@@ -38,9 +39,6 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = ["COMPACT_ABOVE", "add_station_icons", "draws_compact"]
-
-# more existing stations than this: one compact canvas layer instead of one icon each
-COMPACT_ABOVE = 500
 
 # drawn size (half the side of a square, in pixels) at full zoom, and the shape
 _SHAPES: Mapping[str, tuple[float, str]] = {

@@ -37,7 +37,8 @@ def _compact_layer(page: Any) -> Any:
     """Number of stations in the page's compact layer (None when there is none)."""
     return page.js(
         """() => { let n = null;
-        MAP.eachLayer(l => { if (l.options && l.options.plannerStations) n = l.options.plannerStations; });
+        MAP.eachLayer(l => { if (l.options && l.options.plannerStations)
+                                 n = l.options.plannerStations; });
         return n; }"""
     )
 
@@ -72,7 +73,7 @@ def test_many_stations_are_one_compact_layer_with_full_popups(  # type: ignore[n
     line_network, open_page, tmp_path: Path, language: str
 ) -> None:
     res = line_plan(line_network, stations=_stations()).site(p=1)
-    common = {"tiles": None, "language": language, "datum": "gcj02"}
+    common: dict[str, Any] = {"tiles": None, "language": language, "datum": "gcj02"}
     # 4 stations: icons up to 4, the compact layer above 3
     icons = open_page(
         save_map(
@@ -88,6 +89,12 @@ def test_many_stations_are_one_compact_layer_with_full_popups(  # type: ignore[n
     assert _compact_layer(icons) is None
     assert compact.page.locator(".planner-station").count() == 0
     assert _compact_layer(compact) == 4
+    # the heat map's canvas lies under the one the stations are drawn on
+    z_order = compact.js(
+        """() => [...document.querySelectorAll('.leaflet-overlay-pane > canvas')].map(c =>
+            [c.classList.contains('leaflet-heatmap-layer'), +getComputedStyle(c).zIndex])"""
+    )
+    assert sorted(z_order) == [[False, 100], [True, 99]]
     # the legend says how the stations are drawn
     note = (
         "4 个现有站点以小图形显示，点击查看详情"
@@ -141,8 +148,9 @@ def test_compact_layer_is_reproducible_and_light(line_network) -> None:  # type:
     # drawn in GCJ-02 on Amap tiles; popups give the WGS84 coordinates (the datum asked)
     x, y = res.stations.geometry.x.to_numpy(), res.stations.geometry.y.to_numpy()
     gx, gy = from_wgs84(x, y, "gcj02")
-    micro = [int(f"{v:.6f}".replace(".", "")) for v in gx]
-    assert f'"dx":[{",".join(map(str, micro))}]' in data
+    for key, values in (("dx", gx), ("dy", gy)):
+        micro = [int(f"{v:.6f}".replace(".", "")) for v in values]
+        assert f'"{key}":[{",".join(map(str, micro))}]' in data
     assert '"at":["dx","dy"]' in data
     assert "GCJ-02" not in html.unescape(data)
     assert pages[0].count("L.marker(") == 1  # the new site's only: no marker per station
@@ -170,3 +178,17 @@ def test_heat_is_drawn_from_demand_summed_on_cells(monkeypatch: pytest.MonkeyPat
     assert len(cells) <= 121  # (10 + 1)^2: the box, one cell wider each way
     assert cells["w"].sum() == pytest.approx(w.sum())
     assert cells["n"].sum() == n
+
+
+def test_network_maps_draw_many_stations_compactly(line_network) -> None:  # type: ignore[no-untyped-def]
+    from planner.maps import network_map
+
+    few = render_page(network_map(line_network, stations=_stations(), tiles=None))
+    assert few.count("L.circleMarker(") == 4
+    assert "L.PlannerStation" not in few
+    xy = [(6.0 * k, 100.0) for k in range(501)]
+    many = points_gdf(xy, name=[f"S{k}" for k in range(501)], kind="worker_station")
+    page = render_page(network_map(line_network, stations=many, tiles=None))
+    assert page.count("L.circleMarker(") == 0
+    assert "L.PlannerStation" in page
+    assert "501 existing stations drawn as small shapes" in page
