@@ -227,19 +227,26 @@ def _heat_cells(lon: np.ndarray, lat: np.ndarray, w: np.ndarray, zoom: int) -> p
     metres_per_px = 156_543.03 * np.cos(np.radians(lat0)) / 2.0**zoom
     cell = metres_per_px * _HEAT_RADIUS / 2 / _HEAT_CELLS_PER_BIN / 111_320.0
     # demand spread far beyond the fitted view: cells coarse enough for a bounded page
-    spread = (np.ptp(lon) * np.cos(np.radians(lat0)) + cell) * (np.ptp(lat) + cell)
-    cell = max(cell, float(np.sqrt(spread / _HEAT_MAX_CELLS)))
+    # (the smallest cell with (X / cell + 1) (Y / cell + 1) <= _HEAT_MAX_CELLS)
+    x, y, n = float(np.ptp(lon) * np.cos(np.radians(lat0))), float(np.ptp(lat)), _HEAT_MAX_CELLS - 1
+    cell = max(cell, ((x + y) + np.sqrt((x + y) ** 2 + 4 * n * x * y)) / (2 * n))
     iy = np.floor(lat / cell).astype(np.int64)
     ix = np.floor(lon * np.cos(np.radians(lat0)) / cell).astype(np.int64)
-    _, inverse = np.unique(np.column_stack([iy, ix]), axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    # one key per cell in grid order (the box holds at most about _HEAT_MAX_CELLS)
+    ix -= ix.min()
+    key = (iy - iy.min()) * (int(ix.max()) + 1) + ix
+    counts = np.bincount(key)
+    occupied = np.flatnonzero(counts)
+    lookup = np.zeros(len(counts), dtype=np.int64)
+    lookup[occupied] = np.arange(len(occupied))
+    inverse = lookup[key]
     total = np.bincount(inverse, weights=w)
     return pd.DataFrame(
         {
             "lon": np.bincount(inverse, weights=w * lon) / total,
             "lat": np.bincount(inverse, weights=w * lat) / total,
             "w": total,
-            "n": np.bincount(inverse),
+            "n": counts[occupied],
         }
     )
 
