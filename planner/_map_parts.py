@@ -102,15 +102,17 @@ AMAP_TILES = (
     "&x={x}&y={y}&z={z}"
 )
 # phones: narrow pages keep the boxes small; the layer control and legend start closed.
-# The heat map's canvas lies under the vector canvas (roads, hexagons, areas, stations
-# drawn as a compact layer: leaflet.css puts every canvas of a pane at z-index 100)
-# and lets the mouse through, so the tooltips and popups of what lies on it work.
+# The heat map's canvas lets the mouse through, so that the tooltips of what lies under
+# it work; it is drawn over the vector canvas (leaflet.css puts every canvas of a pane at
+# z-index 100: the -1 does not hold), except on maps whose stations are drawn as a
+# compact layer on that canvas, where it goes under them (roads, hexagons, areas too).
 NARROW_PX = 700
 _PAGE_CSS = f"""<style>
 .leaflet-container{{font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei",
 "Noto Sans CJK SC",sans-serif;}}
 .planner-title{{max-width:calc(100vw - 140px);}}
-.leaflet-pane>canvas.leaflet-heatmap-layer{{pointer-events:none;z-index:99;}}
+.leaflet-heatmap-layer{{pointer-events:none;z-index:-1;}}
+.planner-compact-stations .leaflet-pane>canvas.leaflet-heatmap-layer{{z-index:99;}}
 .planner-coords{{user-select:all;-webkit-user-select:all;font-family:monospace;}}
 @media (max-width:{NARROW_PX}px){{
 .planner-title{{font-size:13px !important;padding:4px 8px !important;}}

@@ -6,7 +6,8 @@ a Python object each, and seconds to build and render at 10^4 stations. Above
 ``compact_above`` stations, every station instead becomes one row of a compact
 table (coordinates in micro-degrees, a kind index, an hours index, the name)
 that a small inline script draws on Leaflet's canvas as small squares (24-hour
-stations teal, driver homes purple diamonds); the tooltip and the popup (name,
+stations teal, driver homes purple diamonds), with the demand heat map under that
+canvas rather than over it (so that the stations show); the tooltip and the popup (name,
 type, hours, coordinates in the user's datum and in WGS84) are built from the
 row when the station is hovered or clicked, with the same words as the icons'.
 """
@@ -98,6 +99,7 @@ for (var i = 0; i < X.length; i++) {
                                       L.extend({k: i}, styles[D.k[i]])));
 }
 group.options.plannerStations = X.length;
+map.getContainer().classList.add('planner-compact-stations');
 group.bindTooltip(function (l) { return D.n[l.options.k]; });
 group.on('click', function (e) {
   L.popup({maxWidth: 300}).setLatLng(e.layer.getLatLng())
