@@ -20,7 +20,14 @@ import pandas as pd
 import shapely
 
 from planner._errors import InputError
-from planner._map_labels import Language, attribution_text, kind_label, labels_for, road_name
+from planner._map_labels import (
+    Language,
+    attribution_text,
+    datum_label,
+    kind_label,
+    labels_for,
+    road_name,
+)
 from planner.crs import WGS84, from_wgs84, normalize_datum
 
 if TYPE_CHECKING:
@@ -30,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AMAP_TILES",
+    "COMPACT_ABOVE",
     "OSM_ATTRIBUTION",
     "ROAD_LEGEND",
     "STATION_COLOURS",
@@ -38,9 +46,9 @@ __all__ = [
     "add_layer_control",
     "add_legend",
     "add_roads",
-    "add_station_icons",
     "add_stations",
     "add_title",
+    "coords_html",
     "display_datum",
     "labels_for",
     "load_folium",
@@ -48,6 +56,7 @@ __all__ = [
     "network_map",
     "new_map",
     "station_key",
+    "station_keys",
     "to_display",
     "to_geojson",
 ]
@@ -77,6 +86,9 @@ ROAD_LEGEND: Mapping[str, str] = {
     "local": _LOCAL[1],
 }
 
+# more existing stations than this: one compact canvas layer instead of a marker each
+COMPACT_ABOVE = 500
+
 STATION_COLOURS: Mapping[str, str] = {
     "worker_station": "#2471a3",
     "driver_home": "#7d3c98",
@@ -89,13 +101,18 @@ AMAP_TILES = (
     "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
     "&x={x}&y={y}&z={z}"
 )
-# phones: narrow pages keep the boxes small; the layer control and legend start closed
+# phones: narrow pages keep the boxes small; the layer control and legend start closed.
+# The heat map's canvas lets the mouse through, so that the tooltips of what lies under
+# it work; it is drawn over the vector canvas (leaflet.css puts every canvas of a pane at
+# z-index 100: the -1 does not hold), except on maps whose stations are drawn as a
+# compact layer on that canvas, where it goes under them (roads, hexagons, areas too).
 NARROW_PX = 700
 _PAGE_CSS = f"""<style>
 .leaflet-container{{font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei",
 "Noto Sans CJK SC",sans-serif;}}
 .planner-title{{max-width:calc(100vw - 140px);}}
 .leaflet-heatmap-layer{{pointer-events:none;z-index:-1;}}
+.planner-compact-stations .leaflet-pane>canvas.leaflet-heatmap-layer{{z-index:99;}}
 .planner-coords{{user-select:all;-webkit-user-select:all;font-family:monospace;}}
 @media (max-width:{NARROW_PX}px){{
 .planner-title{{font-size:13px !important;padding:4px 8px !important;}}
@@ -223,6 +240,8 @@ def new_map(
         figure.header.add_child(
             folium.Element("<style>.leaflet-container{background:#f4f6f6 !important;}</style>")
         )
+        # without tiles Leaflet has no highest zoom, which clustered markers need
+        m.options["max_zoom"] = 19
     west, south, east, north = bounds
     xs, ys = to_display(m, [west, east], [south, north])
     m.location = [float(ys.mean()), float(xs.mean())]
@@ -525,6 +544,41 @@ def station_key(row: pd.Series) -> str:
     return kind if kind in STATION_COLOURS else "other"
 
 
+def station_keys(stations: pd.DataFrame) -> np.ndarray:
+    """Return every station's legend key (:func:`station_key` of each row, at once)."""
+    n = len(stations)
+
+    def column(name: str) -> pd.Series:
+        if name not in stations.columns:
+            return pd.Series([""] * n, index=stations.index, dtype=object)
+        values = stations[name]
+        return values.where(values.notna() & (values.astype(str) != ""), "").astype(str)
+
+    kind = column("kind").replace("", "worker_station")
+    hours = column("hours").str.replace(" ", "", regex=False).str.lower()
+    keys = np.where(kind.isin(list(STATION_COLOURS)), kind.to_numpy(), "other").astype(object)
+    keys[(kind == "worker_station").to_numpy() & hours.isin(_ALWAYS_OPEN).to_numpy()] = "unattended"
+    return keys
+
+
+_ALWAYS_OPEN = ("24/7", "00:00-24:00", "24h")
+
+
+def station_names(stations: pd.DataFrame, name_column: str, language: Language) -> list[str]:
+    """Every station's name; unnamed ones are called by their kind and index ("Driver home 7")."""
+    values = (
+        stations[name_column]
+        if name_column in stations.columns
+        else pd.Series([None] * len(stations), index=stations.index, dtype=object)
+    )
+    kinds = stations["kind"] if "kind" in stations.columns else [None] * len(stations)
+    out = []
+    for idx, value, kind in zip(stations.index, values, kinds, strict=True):
+        missing = value is None or (isinstance(value, float) and np.isnan(value))
+        out.append(kind_label(kind, language) + f" {idx}" if missing else str(value))
+    return out
+
+
 def _station_points(
     m: folium.Map, stations: gpd.GeoDataFrame, name_column: str, language: Language
 ) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray, list[str]]:
@@ -534,20 +588,31 @@ def _station_points(
         )
     points = stations.to_crs(WGS84)
     lon, lat = to_display(m, points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
-    names = []
-    for idx, row in points.iterrows():
-        value = row.get(name_column)
-        missing = value is None or (isinstance(value, float) and np.isnan(value))
-        names.append(kind_label(row.get("kind"), language) + f" {idx}" if missing else str(value))
-    return points, lon, lat, names
+    return points, lon, lat, station_names(points, name_column, language)
 
 
-def _station_popup(row: pd.Series, name: str, key: str, labels: Mapping[str, str]) -> str:
+def coords_html(
+    lon: float, lat: float, datum: str, labels: Mapping[str, str], language: Language
+) -> str:
+    """Coordinates in the user's datum (and WGS84), lon,lat with 6 decimals, to copy."""
+    lines = []
+    for name in [datum, "wgs84"] if datum != "wgs84" else ["wgs84"]:
+        x, y = (lon, lat) if name == "wgs84" else from_wgs84(lon, lat, name)
+        lines.append(
+            f"{labels['coordinates']} {html.escape(datum_label(name, language))}{labels['sep']}"
+            f'<span class="planner-coords">{x:.6f},{y:.6f}</span>'
+        )
+    return "<br>".join(lines)
+
+
+def _station_popup(
+    row: pd.Series, name: str, key: str, labels: Mapping[str, str], coords: str
+) -> str:
     sep = labels["sep"]
     lines = [f"<b>{html.escape(name)}</b>", f"{labels['kind']}{sep}{labels[key]}"]
     if "hours" in row and pd.notna(row["hours"]):
         lines.append(f"{labels['hours']}{sep}{html.escape(str(row['hours']))}")
-    return "<br>".join(lines)
+    return "<br>".join([*lines, coords])
 
 
 def add_stations(
@@ -556,8 +621,13 @@ def add_stations(
     *,
     language: Language = "en",
     name_column: str = "name",
+    datum: str = "wgs84",
+    compact_above: int | None = COMPACT_ABOVE,
 ) -> folium.Map:
     """Add existing stations as coloured circle markers with popups.
+
+    More than ``compact_above`` stations are drawn as one compact canvas layer
+    instead, as on plan maps (see :func:`planner.maps.add_station_icons`).
 
     Station types come from a ``kind`` column (``worker_station``, ``driver_home``)
     and 24-hour stations from ``hours == "24/7"``.
@@ -572,6 +642,10 @@ def add_stations(
         Labels' language.
     name_column
         The column with station names.
+    datum
+        The user's datum: popups give each station's coordinates in it (and in WGS84).
+    compact_above
+        Draw the compact layer above this many stations (``None``: never).
 
     Returns
     -------
@@ -579,12 +653,26 @@ def add_stations(
         The same map.
     """
     folium = load_folium()
+    if compact_above is not None and len(stations) > compact_above:
+        from planner._map_stations import add_station_icons  # it builds on this module
+
+        return add_station_icons(
+            m,
+            stations,
+            language=language,
+            name_column=name_column,
+            datum=datum,
+            compact_above=compact_above,
+        )
     labels = labels_for(language)
+    datum = normalize_datum(datum)
     points, lon, lat, names = _station_points(m, stations, name_column, language)
+    keys = station_keys(points)
     layer = folium.FeatureGroup(name=labels["stations"])
     for k, (_, row) in enumerate(points.iterrows()):
-        key = station_key(row)
+        key = keys[k]
         name = names[k]
+        coords = coords_html(row.geometry.x, row.geometry.y, datum, labels, language)
         folium.CircleMarker(
             location=[lat[k], lon[k]],
             radius=8 if key == "driver_home" else 6,
@@ -594,7 +682,7 @@ def add_stations(
             fill_color=STATION_COLOURS[key],
             fill_opacity=0.95,
             tooltip=html.escape(name),
-            popup=folium.Popup(_station_popup(row, name, key, labels), max_width=300),
+            popup=folium.Popup(_station_popup(row, name, key, labels, coords), max_width=300),
         ).add_to(layer)
     layer.add_to(m)
     return m
@@ -655,84 +743,12 @@ def network_map(
     legend: dict[str, Any] = {labels[key]: colour for key, colour in ROAD_LEGEND.items()}
     if stations is not None and len(stations):
         add_stations(m, stations, language=language)
-        keys = sorted({station_key(row) for _, row in stations.iterrows()})
+        keys = sorted(set(station_keys(stations)))
         legend |= {labels[k]: STATION_COLOURS[k] for k in keys}
+        if len(stations) > COMPACT_ABOVE:
+            legend[labels["stations_compact"].format(n=len(stations))] = "transparent"
     if title:
         add_title(m, title, subtitle=subtitle)
     add_legend(m, legend, title=labels["legend"])
     add_layer_control(m)
-    return m
-
-
-def _station_icon_html(key: str) -> str:
-    colour = STATION_COLOURS[key]
-    if key == "driver_home":
-        return (
-            f'<div style="width:14px;height:14px;margin:3px;background:{colour};'
-            'border:2px solid #fff;transform:rotate(45deg);box-shadow:0 0 2px #000;"></div>'
-        )
-    text = "24" if key == "unattended" else ""
-    return (
-        f'<div style="width:16px;height:16px;background:{colour};border:2px solid #fff;'
-        "box-shadow:0 0 2px #000;color:#fff;font:bold 9px/16px sans-serif;"
-        f'text-align:center;">{text}</div>'
-    )
-
-
-def add_station_icons(
-    m: folium.Map,
-    stations: gpd.GeoDataFrame,
-    *,
-    language: Language = "en",
-    name_column: str = "name",
-    cluster_above: int = 500,
-) -> folium.Map:
-    """Add existing stations as type icons (no web fonts): squares, diamonds, "24" squares.
-
-    Worker stations are blue squares, 24-hour unattended stations teal squares
-    marked "24", driver homes purple diamonds. More than ``cluster_above``
-    stations are clustered.
-
-    Parameters
-    ----------
-    m
-        The map.
-    stations
-        Point GeoDataFrame (any CRS) with ``kind`` and ``hours`` columns.
-    language
-        Labels' language.
-    name_column
-        The column with station names.
-    cluster_above
-        Cluster markers when there are more stations than this.
-
-    Returns
-    -------
-    folium.Map
-        The same map.
-    """
-    folium = load_folium()
-    labels = labels_for(language)
-    points, lon, lat, names = _station_points(m, stations, name_column, language)
-    layer = folium.FeatureGroup(name=labels["stations"])
-    target: Any = layer
-    if len(points) > cluster_above:
-        from folium.plugins import MarkerCluster
-
-        target = MarkerCluster(control=False).add_to(layer)
-    for k, (_, row) in enumerate(points.iterrows()):
-        key = station_key(row)
-        name = names[k]
-        folium.Marker(
-            location=[lat[k], lon[k]],
-            icon=folium.DivIcon(
-                html=_station_icon_html(key),
-                icon_size=(20, 20),
-                icon_anchor=(10, 10),
-                class_name="planner-station",
-            ),
-            tooltip=html.escape(name),
-            popup=folium.Popup(_station_popup(row, name, key, labels), max_width=300),
-        ).add_to(target)
-    layer.add_to(m)
     return m

@@ -27,7 +27,6 @@ import shapely
 from planner._errors import InputError
 from planner._map_labels import (
     attribution_text,
-    datum_label,
     kind_label,
     note_text,
     site_names,
@@ -41,21 +40,22 @@ from planner._map_parts import (
     add_layer_control,
     add_legend,
     add_roads,
-    add_station_icons,
     add_stations,
     add_title,
+    coords_html,
     display_datum,
     labels_for,
     load_folium,
     map_figure,
     network_map,
     new_map,
-    station_key,
+    station_keys,
     to_display,
     to_geojson,
 )
+from planner._map_stations import COMPACT_ABOVE, add_station_icons, draws_compact
 from planner._page import render_page, save_map
-from planner.crs import WGS84, from_wgs84, normalize_datum
+from planner.crs import WGS84, normalize_datum
 
 if TYPE_CHECKING:
     import folium
@@ -136,18 +136,6 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or value == round(value) else f"{value:,.2g}"
 
 
-def _coords(lon: float, lat: float, datum: str, labels: Mapping[str, str], lang: Language) -> str:
-    """Coordinates in the user's datum (and WGS84), lon,lat with 6 decimals, to copy."""
-    lines = []
-    for name in [datum, "wgs84"] if datum != "wgs84" else ["wgs84"]:
-        x, y = (lon, lat) if name == "wgs84" else from_wgs84(lon, lat, name)
-        lines.append(
-            f"{labels['coordinates']} {html.escape(datum_label(name, lang))}{labels['sep']}"
-            f'<span class="planner-coords">{x:.6f},{y:.6f}</span>'
-        )
-    return "<br>".join(lines)
-
-
 def _site_popup(
     row: pd.Series,
     name: str,
@@ -175,7 +163,7 @@ def _site_popup(
             f"{labels['nearest']}{sep}{html.escape(str(row['nearest_station']))} "
             f"({row['nearest_station_m'] / 1000:,.1f} {labels['km']})"
         )
-    lines.append(_coords(row.geometry.x, row.geometry.y, datum, labels, language))
+    lines.append(coords_html(row.geometry.x, row.geometry.y, datum, labels, language))
     return "<br>".join(lines)
 
 
@@ -186,44 +174,106 @@ def _fit_zoom(bounds: tuple[float, float, float, float], pixels: int = 900) -> i
     return int(np.clip(np.floor(np.log2(360.0 * pixels / 256.0 / max(span, 1e-6))), 1, 18))
 
 
-def _heat_max(lon: np.ndarray, lat: np.ndarray, w: np.ndarray, zoom: int) -> float:
+def _heat_max(
+    lon: np.ndarray, lat: np.ndarray, w: np.ndarray, zoom: int, count: np.ndarray | None = None
+) -> float:
     """Return the heat map's full-colour weight: the 98th percentile of heat cells.
 
     leaflet.heat sums the points in cells of half its radius (in pixels) and draws
     each cell as a blurred disc whose strength is the cell's sum over this
     weight. Measuring it on those cells at the fitted zoom, rather than on the
     ~10 m cells of the points, keeps dense cities graded instead of red from edge
-    to edge.
+    to edge. The percentile is taken over the demand's points (``count`` points
+    at each of the given places), so that it is where the demand is.
     """
     lat0 = float(np.mean(lat))
     metres_per_px = 156_543.03 * np.cos(np.radians(lat0)) / 2.0**zoom
     cell = metres_per_px * _HEAT_RADIUS / 2 / 111_320.0
     iy = np.floor((lat - lat.min()) / cell).astype(np.int64)
     ix = np.floor((lon - lon.min()) * np.cos(np.radians(lat0)) / cell).astype(np.int64)
-    # each point's cell total: the percentile is taken where the demand is
+    # each place's cell total, repeated for each point there
     sums = pd.Series(w).groupby([iy, ix]).transform("sum").to_numpy()
+    if count is not None:
+        sums = np.repeat(sums, count)
     top = float(np.quantile(sums, 0.98)) if sums.size else 1.0
     return top if top > 0 else 1.0
+
+
+# demand is summed on cells of a quarter of a heat cell at the fitted zoom (1.5 px there):
+# leaflet.heat bins its points on cells of half its radius, so up to two zoom levels in
+# the picture is the one the points themselves would draw
+_HEAT_CELLS_PER_BIN = 4
+# and never more cells than this over the demand's box (a page of at most ~5 MB of heat)
+_HEAT_MAX_CELLS = 200_000
+
+
+def _heat_cells(lon: np.ndarray, lat: np.ndarray, w: np.ndarray, zoom: int) -> pd.DataFrame:
+    """Sum the demand on a grid finer than leaflet.heat's own; each cell at its demand's centre.
+
+    The grid is fixed in degrees: cells of ``_HEAT_CELLS_PER_BIN`` to a heat bin at
+    the fitted zoom (about 50 m in a city seen whole), coarser when the demand's
+    box would hold more than ``_HEAT_MAX_CELLS`` of them. A million points become
+    at most one heat point per cell; each cell is drawn at the weighted mean of
+    its points, with their summed weight (before, points were merged on ~10 m
+    cells only, which left 358,000 heat points of 10^6 points in Shenzhen).
+    Returns ``lon``, ``lat``, ``w`` (WGS84) and ``n`` (points), cells of positive
+    weight only, in grid order.
+    """
+    keep = w > 0
+    lon, lat, w = lon[keep], lat[keep], w[keep]
+    if len(w) == 0:
+        return pd.DataFrame({"lon": [], "lat": [], "w": [], "n": []})
+    lat0 = float(np.mean(lat))
+    metres_per_px = 156_543.03 * np.cos(np.radians(lat0)) / 2.0**zoom
+    cell = metres_per_px * _HEAT_RADIUS / 2 / _HEAT_CELLS_PER_BIN / 111_320.0
+    # demand spread far beyond the fitted view: cells coarse enough for a bounded page
+    # (the smallest cell with (X / cell + 1) (Y / cell + 1) <= _HEAT_MAX_CELLS)
+    x, y, n = float(np.ptp(lon) * np.cos(np.radians(lat0))), float(np.ptp(lat)), _HEAT_MAX_CELLS - 1
+    cell = max(cell, ((x + y) + np.sqrt((x + y) ** 2 + 4 * n * x * y)) / (2 * n))
+    iy = np.floor(lat / cell).astype(np.int64)
+    ix = np.floor(lon * np.cos(np.radians(lat0)) / cell).astype(np.int64)
+    # one key per cell in grid order (the box holds at most about _HEAT_MAX_CELLS)
+    ix -= ix.min()
+    key = (iy - iy.min()) * (int(ix.max()) + 1) + ix
+    counts = np.bincount(key)
+    occupied = np.flatnonzero(counts)
+    lookup = np.zeros(len(counts), dtype=np.int64)
+    lookup[occupied] = np.arange(len(occupied))
+    inverse = lookup[key]
+    total = np.bincount(inverse, weights=w)
+    return pd.DataFrame(
+        {
+            "lon": np.bincount(inverse, weights=w * lon) / total,
+            "lat": np.bincount(inverse, weights=w * lat) / total,
+            "w": total,
+            "n": counts[occupied],
+        }
+    )
 
 
 def _heat_layer(
     m: folium.Map, demand: gpd.GeoDataFrame, name: str, bounds: tuple[float, float, float, float]
 ) -> None:
+    """Add the demand heat map, drawn from demand summed on cells (see :func:`_heat_cells`).
+
+    A study of 10^6 points draws some 10^4-10^5 heat points, not one per point.
+    """
     folium = load_folium()
     from folium.plugins import HeatMap
 
     if len(demand) == 0:
         return
     weights = demand["weight"].to_numpy(dtype=float) if "weight" in demand else np.ones(len(demand))
-    lon, lat = to_display(m, demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy())
-    frame = pd.DataFrame({"lat": np.round(lat, 4), "lon": np.round(lon, 4), "w": weights})
-    # points on one ~10 m cell are one heat point (keeps 10^5-10^6 points light)
-    cells = frame.groupby(["lat", "lon"], sort=True)["w"].sum().reset_index()
-    cells = cells[cells["w"] > 0]
+    zoom = _fit_zoom(bounds)
+    cells = _heat_cells(demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy(), weights, zoom)
     if len(cells) == 0:
         return
-    zoom = _fit_zoom(bounds)
-    top = _heat_max(cells["lon"].to_numpy(), cells["lat"].to_numpy(), cells["w"].to_numpy(), zoom)
+    lon, lat = to_display(m, cells["lon"].to_numpy(), cells["lat"].to_numpy())
+    count = cells["n"].to_numpy()
+    cells = pd.DataFrame({"lat": np.round(lat, 5), "lon": np.round(lon, 5), "w": cells["w"]})
+    top = _heat_max(
+        cells["lon"].to_numpy(), cells["lat"].to_numpy(), cells["w"].to_numpy(), zoom, count
+    )
     cells["w"] = (cells["w"] / top).round(4)
     # leaflet.heat fades points below max_zoom: full strength from the fitted view in;
     # the heat sits in a feature group so that the layer control never greys it out;
@@ -391,6 +441,7 @@ def plan_map(
     heat: bool = True,
     attribution: Sequence[str] | None = None,
     datum: str = "wgs84",
+    compact_stations_above: int | None = COMPACT_ABOVE,
 ) -> folium.Map:
     """Map one or more siting plans on one map with a layer control.
 
@@ -428,7 +479,13 @@ def plan_map(
         else OpenStreetMap).
     datum
         The datum the user's own coordinates are in (``"wgs84"``, ``"gcj02"``,
-        ``"bd09"``): site popups give each site's coordinates in it, and in WGS84.
+        ``"bd09"``): site and station popups give coordinates in it, and in WGS84.
+    compact_stations_above
+        More existing stations than this (500 by default) are drawn as one compact
+        layer on the map's canvas (small squares and diamonds, popups built when
+        clicked; the legend says so) instead of one icon each, which keeps a city's
+        10^4 stations to about 0.5 MB of HTML; ``None`` draws icons whatever the
+        number (clustered above 500).
 
     Returns
     -------
@@ -522,9 +579,13 @@ def plan_map(
     if station_frames:
         stations = gpd.GeoDataFrame(pd.concat(station_frames), crs=WGS84)
         stations = stations[~stations.index.duplicated()]
-        add_station_icons(m, stations, language=language)
-        for key in sorted({station_key(row) for _, row in stations.iterrows()}):
+        add_station_icons(
+            m, stations, language=language, datum=datum, compact_above=compact_stations_above
+        )
+        for key in sorted(set(station_keys(stations))):
             legend[labels[key]] = STATION_COLOURS[key]
+        if draws_compact(len(stations), compact_stations_above):
+            legend[labels["stations_compact"].format(n=len(stations))] = "transparent"
     messages: list[str] = []
     for plan in plans:
         key = "new_worker_station" if plan.programme == "worker_stations" else "new_driver_home"
