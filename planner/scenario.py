@@ -19,6 +19,11 @@ from ``[routes]`` (an OD table or GPS traces), candidates from ``[candidates]``
 each new home, for budgets and per-phase costs). See
 ``examples/province_driver_homes.toml``.
 
+``[model] p = 0`` asks for no new site: the run measures today's coverage (as
+``Plan.site(p=0)``, with a note saying so). ``[solver] mip_gap`` is the exact
+solver's relative gap (default 0: prove the optimum). ``[output] map = false``
+or ``report = false`` leaves that file out (``run.json`` says so).
+
 Example (``examples/worker_stations.toml``)::
 
     name = "Futian worker stations"
