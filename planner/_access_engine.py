@@ -10,11 +10,9 @@ re-exports both functions). Chunks of sites run on the compiled kernel of
 
 from __future__ import annotations
 
-import asyncio
 import math
 import os
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -23,8 +21,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from planner._dask import broadcast, connect_scheduler, dask_client, wait_results
 from planner._dijkstra import access_pairs, nearest_source
-from planner._errors import InputError, SchedulerError
+from planner._errors import InputError
 from planner._progress import tqdm
 from planner.network import CSRGraph
 
@@ -128,12 +127,15 @@ def _run_chunks(
     bar = tqdm(total=len(chunks), desc="access matrix", unit="chunk", disable=not progress)
     try:
         if scheduler is not None:
-            client, own = _dask_client(scheduler, timeout_s=scheduler_timeout_s)
+            client, own = dask_client(scheduler, timeout_s=scheduler_timeout_s)
             try:
-                shared = client.scatter(problem, broadcast=True)
+                shared = broadcast(client, problem, timeout_s=scheduler_timeout_s)
                 futures = client.map(_solve_chunk, [shared] * len(chunks), chunks, pure=False)
-                for future in futures:
-                    yield future.result()
+                # bounded: a cluster that loses its workers or its scheduler ends in an error
+                for result in wait_results(
+                    client, futures, timeout_s=scheduler_timeout_s, what="chunk"
+                ):
+                    yield result
                     bar.update()
             finally:
                 if own:
@@ -150,195 +152,6 @@ def _run_chunks(
                 bar.update()
     finally:
         bar.close()
-
-
-def _dask_client(scheduler: Any, *, timeout_s: float | None = None) -> tuple[Any, bool]:
-    """Return a ``dask.distributed`` client for a client or an address, and whether we own it.
-
-    Every wait is bounded by ``timeout_s`` (see :func:`connect_scheduler`).
-    """
-    try:
-        from dask.distributed import Client
-    except ImportError as error:  # pragma: no cover - dask is a dev dependency
-        raise InputError(
-            "scheduler= needs dask.distributed, which is not installed.",
-            field="scheduler",
-            fix="pip install 'planner[dask]' (or 'dask[distributed]'), or leave scheduler=None.",
-        ) from error
-    if isinstance(scheduler, Client):
-        address = str(getattr(scheduler.scheduler, "address", scheduler))
-        _wait_for_workers(scheduler, address, _timeout(timeout_s), "scheduler")
-        return scheduler, False
-    if isinstance(scheduler, str):
-        return connect_scheduler(scheduler, timeout_s=timeout_s), True
-    raise InputError(
-        f"scheduler must be a dask.distributed Client or a scheduler address, got "
-        f"{type(scheduler).__name__}.",
-        field="scheduler",
-        fix="pass Client(...) or an address such as 'tcp://10.0.0.5:8786'.",
-    )
-
-
-def connect_scheduler(
-    address: str, *, timeout_s: float | None = None, field: str = "scheduler"
-) -> Any:
-    """Return a ``dask.distributed.Client`` on a scheduler that answers, or raise; never hang.
-
-    ``dask.distributed`` alone waits forever on a port that accepts connections
-    but never completes its handshake (a plain TCP or HTTP server, a firewall
-    that swallows packets). Here the scheduler is first asked who it is over
-    one connection bounded by ``timeout_s`` as a whole; then the client is
-    created and one worker awaited, each within ``timeout_s`` again.
-
-    Parameters
-    ----------
-    address
-        The scheduler's address, e.g. ``"tcp://10.0.0.5:8786"``.
-    timeout_s
-        Seconds allowed for each step (connect and identify, create the client,
-        find a worker); ``None``: Dask's ``distributed.comm.timeouts.connect``
-        setting (30 s unless configured, e.g. by the environment variable
-        ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT``).
-    field
-        The argument named in errors (``"--scheduler"`` on the command line).
-
-    Returns
-    -------
-    distributed.Client
-        A client the caller owns (and closes).
-
-    Raises
-    ------
-    SchedulerError
-        When nothing answers, something else answers, or the scheduler has no
-        worker within ``timeout_s``; the message names the address, what
-        happened and the fix.
-    """
-    from dask.distributed import Client
-
-    seconds = _timeout(timeout_s)
-    fix = (
-        "check the address and port (a Dask scheduler listens on 8786 by default; its "
-        "dashboard on 8787 is not it), start one with `dask scheduler` and `dask worker "
-        f"ADDRESS`, raise the timeout, or leave {field} out to run locally."
-    )
-    try:
-        reply = _bounded(lambda: asyncio.run(_identity(address, seconds)), seconds)
-    except TimeoutError as error:
-        raise SchedulerError(
-            f"no Dask scheduler answered at {address!r} within {seconds:g} s: the connection "
-            "was not accepted, or was accepted but the Dask handshake never completed "
-            "(something else listens on that port).",
-            field=field,
-            fix=fix,
-        ) from error
-    except (OSError, ValueError, TypeError) as error:
-        raise SchedulerError(
-            f"no Dask scheduler answers at {address!r} ({type(error).__name__}: {error}).",
-            field=field,
-            fix=fix,
-        ) from error
-    except Exception as error:  # a foreign server's reply breaks the protocol anywhere
-        raise SchedulerError(
-            f"something answered at {address!r} but not as a Dask scheduler "
-            f"({type(error).__name__}: {error}).",
-            field=field,
-            fix=fix,
-        ) from error
-    kind = reply.get("type") if isinstance(reply, dict) else None
-    if kind != "Scheduler":
-        raise SchedulerError(
-            f"{address!r} answered as {kind or 'something unknown'!s}, not as a Dask scheduler.",
-            field=field,
-            fix=fix,
-        )
-    try:
-        client = _bounded(lambda: Client(address, timeout=f"{seconds:g}s"), seconds)
-    except Exception as error:  # timeouts and connection errors alike
-        raise SchedulerError(
-            f"the Dask scheduler at {address!r} answered, but no client could be opened "
-            f"on it within {seconds:g} s ({type(error).__name__}: {error}).",
-            field=field,
-            fix=fix,
-        ) from error
-    try:
-        _wait_for_workers(client, address, seconds, field)
-    except BaseException:
-        client.close()
-        raise
-    return client
-
-
-async def _identity(address: str, timeout_s: float) -> Any:
-    """Ask the server at ``address`` who it is, the way a Dask client does, bounded as a whole."""
-    from distributed.comm import connect
-
-    async def ask() -> Any:
-        comm = await connect(address, timeout=timeout_s)
-        try:
-            await comm.write({"op": "identity", "reply": True})
-            return await comm.read()
-        finally:
-            comm.abort()
-
-    return await asyncio.wait_for(ask(), timeout_s)
-
-
-def _bounded(func: Callable[[], Any], timeout_s: float) -> Any:
-    """Run ``func`` in a daemon thread; return its result or raise ``TimeoutError``.
-
-    A thread stuck in a foreign library is left behind, never waited for (it
-    does not keep the process alive).
-    """
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["result"] = func()
-        except BaseException as error:  # handed to the caller
-            box["error"] = error
-
-    thread = threading.Thread(target=run, name="planner-dask-connect", daemon=True)
-    thread.start()
-    thread.join(timeout_s + 1.0)  # the steps bound themselves; this is the backstop
-    if thread.is_alive():
-        raise TimeoutError(f"no answer within {timeout_s:g} s")
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
-
-
-def _wait_for_workers(client: Any, address: str, timeout_s: float, field: str) -> None:
-    try:
-        client.wait_for_workers(1, timeout=timeout_s)
-    except TimeoutError as error:
-        raise SchedulerError(
-            f"the Dask scheduler at {address!r} has no worker after {timeout_s:g} s, so no "
-            "chunk could ever run.",
-            field=field,
-            fix=f"start workers with `dask worker {address}`, or leave {field} out to run locally.",
-        ) from error
-
-
-def _timeout(timeout_s: float | None) -> float:
-    """Return the connection timeout in seconds: the one given, or Dask's setting."""
-    if timeout_s is None:
-        import dask
-        from dask.utils import parse_timedelta
-
-        value = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s")
-        return float(value) if value else 30.0
-    try:
-        seconds = float(timeout_s)
-    except (TypeError, ValueError):
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise InputError(
-            f"the scheduler timeout must be a positive number of seconds, got {timeout_s!r}.",
-            field="scheduler_timeout_s",
-            fix="pass e.g. scheduler_timeout_s=30.",
-        )
-    return seconds
 
 
 def _auto_chunk_size(n_sources: int, n_jobs: int) -> int:
@@ -385,9 +198,11 @@ def node_access_matrix(
         A ``dask.distributed.Client`` or scheduler address to run chunks on
         instead (then ``n_jobs`` is ignored).
     scheduler_timeout_s
-        Seconds allowed to reach the scheduler and find a worker (each step), then a
-        :class:`~planner._errors.SchedulerError`; ``None``: Dask's
-        ``distributed.comm.timeouts.connect`` setting (30 s by default).
+        Seconds allowed to reach the scheduler and find a worker (each step), and
+        for a cluster that stops answering or has no worker while chunks run; then
+        a :class:`~planner._errors.SchedulerError` (see :mod:`planner._dask`);
+        ``None``: Dask's ``distributed.comm.timeouts.connect`` setting (30 s by
+        default).
     progress
         Show a progress bar over chunks.
 

@@ -135,10 +135,11 @@ class SolverError(PlannerError, RuntimeError):
 
 
 class SchedulerError(InputError):
-    """A Dask scheduler address does not answer as a Dask scheduler within the time allowed.
+    """A Dask scheduler does not answer, or cannot deliver, within the time allowed.
 
     Raised instead of waiting forever: the message names the address, what
-    happened (refused, silent, not a Dask scheduler, no workers) and the fix.
+    happened (refused, silent, not a Dask scheduler, no workers, workers that
+    died or a scheduler that stopped answering mid-run) and the fix.
     """
 
 

@@ -349,6 +349,11 @@ TEXT: Mapping[str, tuple[str, str]] = {
         "{n} demand points lie more than {m:g} m from the network and count as not covered.",
         "{n} 个需求点距路网超过 {m:g} 米，按未覆盖计。",
     ),
+    "n_no_sites_asked": (
+        "No new sites were asked for (p = 0): the figures are today's coverage by the "
+        "existing sites.",
+        "未要求新建站点（p = 0）：各项数字为现有站点目前的覆盖情况。",
+    ),
     "n_nothing": (
         "Nothing to show: no stations exist and none were recommended.",
         "无可显示内容：没有现有站点，也没有推荐站点。",

@@ -10,13 +10,14 @@ nothing. A batch runs every scenario even when some fail, and says which.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import tempfile
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +96,18 @@ def _check_inputs(scenario: Scenario, plan: Plan) -> None:
             field="[routes]",
             fix="check the OD table or the truck traces.",
         )
+    if _no_new_sites(scenario):
+        # p = 0: today's coverage by the existing sites; candidates are not needed
+        if plan.stations is None or len(plan.stations) == 0:
+            raise InputError(
+                "p = 0 measures today's coverage by the existing sites, but the scenario "
+                "gives none: there is nothing to measure.",
+                file=where,
+                field="[stations]",
+                fix="add [stations] (demo = true for the embedded region), or ask for new "
+                "sites with p = <number>.",
+            )
+        return
     if plan.candidates is None or len(plan.candidates) == 0:
         raise InputError(
             "no candidate sites: no new site can be recommended.",
@@ -103,6 +116,24 @@ def _check_inputs(scenario: Scenario, plan: Plan) -> None:
             fix="add [candidates] with path, osm = true or grid_m (demo = true for the "
             "embedded region), and check their filters (min_distance_m, min_volume).",
         )
+
+
+def _no_new_sites(scenario: Scenario) -> bool:
+    """Whether the scenario asks for no new site (``p = 0``, or phases of 0 sites)."""
+    model = scenario["model"]
+    if model["budget"] is not None or model["kind"] == "lscp":
+        return False
+    if model["phases"] is not None:
+        return sum(model["phases"]) == 0
+    return model["p"] == 0
+
+
+def _skipped_outputs(scenario: Scenario) -> dict[str, str]:
+    """Return the outputs the scenario's ``[output]`` asks not to write, with the reason."""
+    output = scenario["output"]
+    return {
+        f"{key}.html": f"[output] {key} = false" for key in ("map", "report") if not output[key]
+    }
 
 
 def _check_result(scenario: Scenario, result: PlanResult) -> None:
@@ -172,11 +203,14 @@ def run_scenario(
     overwrite: bool = False,
     language: str | None = None,
     datum: str | None = None,
+    scheduler_timeout_s: float | None = None,
 ) -> tuple[PlanResult, Path]:
     """Run one scenario and write its outputs into one folder, losing nothing.
 
     The folder receives ``sites.csv``, ``sites.xlsx``, ``sites.geojson``,
-    ``coverage.csv``, ``map.html``, ``report.html``, ``run.json``,
+    ``coverage.csv``, ``map.html`` and ``report.html`` (unless ``[output] map``
+    or ``report`` is ``false``: ``run.json``'s ``outputs.skipped``, ``scenario.json``
+    and ``run.log`` then say so), ``run.json``,
     ``scenario.json`` (the validated scenario, its hash and the list of files
     the run wrote) and ``run.log`` (what planner logged during the run). The
     files are built beside the target and moved in when complete. The files of
@@ -194,7 +228,8 @@ def run_scenario(
         ``results/<name>`` beside the scenario file).
     scheduler
         A ``dask.distributed`` scheduler address (or client): the travel-time
-        matrix is computed on that cluster; results are the same.
+        matrix is computed on that cluster; results are the same. It is reached
+        before any input is read.
     threads
         Threads for the travel-time matrix and service areas (default: every
         core); results are the same with any number.
@@ -208,6 +243,11 @@ def run_scenario(
     datum
         The sites tables' datum, instead of ``[output] datum`` (whose default
         is ``[stations] datum``).
+    scheduler_timeout_s
+        With ``scheduler``: seconds allowed to reach it and find a worker, and
+        for a cluster that stops answering or loses its workers during the run;
+        then a :class:`~planner._errors.SchedulerError`, never a hang. ``None``:
+        Dask's ``distributed.comm.timeouts.connect`` setting (30 s by default).
 
     Returns
     -------
@@ -217,19 +257,77 @@ def run_scenario(
     Raises
     ------
     InputError
-        Bad inputs, demand, candidates or routes that come out empty, demand
-        that lies entirely off the network, or an output folder holding files
-        with the outputs' names that planner did not write.
+        Bad inputs, demand, candidates or routes that come out empty (candidates
+        may be missing with ``p = 0``, which measures the existing stations),
+        demand that lies entirely off the network, or an output folder holding
+        files with the outputs' names that planner did not write; a
+        :class:`~planner._errors.SchedulerError` when the cluster does not answer.
     """
-    from planner._i18n import check_language
-    from planner._results_folder import check_folder, install_outputs
-    from planner.outputs import write_outputs
+    from planner._results_folder import check_folder
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     target = Path(out_dir) if out_dir is not None else scenario.output_folder
     check_folder(target)
+    with _cluster(scheduler, scheduler_timeout_s) as client:
+        return _run_scenario(
+            scenario,
+            target,
+            scheduler=client,
+            threads=threads,
+            progress=progress,
+            overwrite=overwrite,
+            language=language,
+            datum=datum,
+        )
+
+
+@contextlib.contextmanager
+def _cluster(scheduler: Any, timeout_s: float | None) -> Iterator[Any]:
+    """Connect to ``scheduler`` once, before any work, every wait bounded by ``timeout_s``.
+
+    Yields the client (``None`` without a scheduler). With ``timeout_s``, Dask's
+    connect timeout is that many seconds inside the block, so the waits of the
+    run on this client are bounded by it too (:mod:`planner._dask`).
+    """
+    if scheduler is None:
+        yield None
+        return
+    import dask
+
+    from planner._dask import dask_client, timeout_seconds
+
+    seconds = timeout_seconds(timeout_s)
+    client, own = dask_client(scheduler, timeout_s=seconds)
+    try:
+        if timeout_s is None:
+            yield client
+        else:
+            with dask.config.set({"distributed.comm.timeouts.connect": f"{seconds:g}s"}):
+                yield client
+    finally:
+        if own:
+            client.close()
+
+
+def _run_scenario(
+    scenario: Scenario,
+    target: Path,
+    *,
+    scheduler: Any,
+    threads: int | None,
+    progress: bool,
+    overwrite: bool,
+    language: str | None,
+    datum: str | None,
+) -> tuple[PlanResult, Path]:
+    """Run a scenario on a connected client (or locally); see :func:`run_scenario`."""
+    from planner._i18n import check_language
+    from planner._results_folder import install_outputs
+    from planner.outputs import write_outputs
+
     output = scenario["output"]
+    skipped = _skipped_outputs(scenario)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     tmp.chmod(0o755)  # mkdtemp makes 0700 folders; results are for sharing
@@ -257,6 +355,7 @@ def run_scenario(
             phases=model["phases"],
             solver=solver["method"],
             time_limit=solver["time_limit_s"],
+            mip_gap=solver["mip_gap"],
             scheduler=scheduler,
             n_jobs=threads or os.cpu_count() or 1,
             progress=progress,
@@ -268,6 +367,8 @@ def run_scenario(
             result.share_before,
             result.share_after,
         )
+        for name, reason in skipped.items():
+            logger.info("%s not written: %s", name, reason)
         package.removeHandler(handler)
         captured.removeHandler(handler)
         handler.close()
@@ -278,10 +379,13 @@ def run_scenario(
             tiles=None if output["tiles"].lower() == "none" else output["tiles"],
             language=check_language(language or output["language"]),
             datum=datum or output["datum"] or scenario["stations"]["datum"],
+            progress=progress,
+            skip=skipped,
         )
         _write_area_tables(tmp, result)
         record: dict[str, Any] = {"scenario": scenario.to_dict(), "hash": scenario.hash}
         record["file"] = str(scenario.file) if scenario.file else None
+        record["skipped"] = skipped
         _write_manifest(tmp, record)
         installed = install_outputs(tmp, target, keep_previous=not overwrite)
         if installed.previous is not None:
@@ -304,6 +408,7 @@ def coverage_scenario(
     scheduler: str | None = None,
     progress: bool = False,
     overwrite: bool = False,
+    scheduler_timeout_s: float | None = None,
 ) -> tuple[CoverageResult, Path]:
     """Measure who the existing stations already serve: a scenario's analysis only.
 
@@ -325,6 +430,9 @@ def coverage_scenario(
         Show progress bars.
     overwrite
         Drop an earlier analysis's files instead of keeping them in ``previous/``.
+    scheduler_timeout_s
+        With ``scheduler``: every wait on the cluster is bounded by it (see
+        :func:`run_scenario`).
 
     Returns
     -------
@@ -350,30 +458,31 @@ def coverage_scenario(
             field="programme",
             fix="use a worker_stations scenario, or `planner run` for driver homes.",
         )
-    plan = build_plan(scenario, progress=progress)
-    stations = plan.stations
-    if stations is not None and plan.station_kinds and "kind" in stations:
-        stations = stations[stations["kind"].isin(plan.station_kinds)]
-    if stations is None or plan.demand is None:
-        raise InputError(
-            "coverage analysis needs [stations] and [demand].",
-            file=str(scenario.file) if scenario.file else None,
-            fix="add both sections (demo = true for the embedded region).",
+    with _cluster(scheduler, scheduler_timeout_s) as client:
+        plan = build_plan(scenario, progress=progress)
+        stations = plan.stations
+        if stations is not None and plan.station_kinds and "kind" in stations:
+            stations = stations[stations["kind"].isin(plan.station_kinds)]
+        if stations is None or plan.demand is None:
+            raise InputError(
+                "coverage analysis needs [stations] and [demand].",
+                file=str(scenario.file) if scenario.file else None,
+                fix="add both sections (demo = true for the embedded region).",
+            )
+        model = scenario["model"]
+        result = coverage(
+            plan.network,
+            stations,
+            plan.demand,
+            mode=model["mode"],
+            cutoffs_min=tuple(model["curve_cutoffs_min"]),
+            cutoff_min=model["cutoff_min"],
+            groups=[g for g in ("group",) if g in plan.demand],
+            max_snap_m=model["max_snap_m"],
+            on_far="exclude",
+            scheduler=client,
+            progress=progress,
         )
-    model = scenario["model"]
-    result = coverage(
-        plan.network,
-        stations,
-        plan.demand,
-        mode=model["mode"],
-        cutoffs_min=tuple(model["curve_cutoffs_min"]),
-        cutoff_min=model["cutoff_min"],
-        groups=[g for g in ("group",) if g in plan.demand],
-        max_snap_m=model["max_snap_m"],
-        on_far="exclude",
-        scheduler=scheduler,
-        progress=progress,
-    )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     tmp.chmod(0o755)
@@ -416,7 +525,7 @@ def check_scheduler(address: str, *, timeout_s: float = 10.0) -> None:
             field="--scheduler",
             fix="pip install 'planner[dask]', or leave --scheduler out to run locally.",
         ) from error
-    from planner._access_engine import connect_scheduler
+    from planner._dask import connect_scheduler
 
     connect_scheduler(address, timeout_s=timeout_s, field="--scheduler").close()
 
@@ -453,6 +562,7 @@ def _run_one(
     overwrite: bool = False,
     language: str | None = None,
     datum: str | None = None,
+    scheduler_timeout_s: float | None = None,
 ) -> ScenarioRun:
     try:
         result, folder = run_scenario(
@@ -464,6 +574,7 @@ def _run_one(
             overwrite=overwrite,
             language=language,
             datum=datum,
+            scheduler_timeout_s=scheduler_timeout_s,
         )
     except PlannerError as error:
         return ScenarioRun(path, "invalid", None, str(error))
@@ -491,6 +602,7 @@ def run_batch(
     overwrite: bool = False,
     language: str | None = None,
     datum: str | None = None,
+    scheduler_timeout_s: float | None = None,
 ) -> list[ScenarioRun]:
     """Run many scenarios; a failing one is reported and the others go on.
 
@@ -512,6 +624,9 @@ def run_batch(
         (default: each scenario's ``[output] language``, for its summary too).
     datum
         The sites tables' datum for every scenario (default: each scenario's).
+    scheduler_timeout_s
+        With ``scheduler``: every wait on the cluster is bounded by it (see
+        :func:`run_scenario`).
 
     Returns
     -------
@@ -531,7 +646,17 @@ def run_batch(
         datum = normalize_datum(datum)
     if jobs == 1 or len(names) == 1:
         return [
-            _run_one(name, None, progress, scheduler, None, overwrite, language, datum)
+            _run_one(
+                name,
+                None,
+                progress,
+                scheduler,
+                None,
+                overwrite,
+                language,
+                datum,
+                scheduler_timeout_s,
+            )
             for name in names
         ]
     n = len(names)
@@ -548,5 +673,6 @@ def run_batch(
                 [overwrite] * n,
                 [language] * n,
                 [datum] * n,
+                [scheduler_timeout_s] * n,
             )
         )

@@ -66,6 +66,18 @@ SchedulerOption = Annotated[
     ),
 ]
 
+SchedulerTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--scheduler-timeout",
+        metavar="SECONDS",
+        min=0.1,
+        help="With --scheduler: seconds allowed to reach the cluster and find a worker, and "
+        "for a cluster that stops answering or loses its workers during the run; then exit "
+        "code 2 saying what was wrong.",
+    ),
+]
+
 
 def _configure_logging(quiet: bool) -> None:
     # warnings go through logging: shown unless --quiet, and kept in each run's run.log
@@ -306,6 +318,7 @@ def run(
     ],
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Scenarios run at once.")] = 1,
     scheduler: SchedulerOption = None,
+    scheduler_timeout: SchedulerTimeoutOption = 10.0,
     overwrite: OverwriteOption = False,
     language: LanguageOption = None,
     datum: DatumOption = None,
@@ -336,11 +349,12 @@ def run(
     try:
         files = scenario_files(scenarios)
         if scheduler is not None:
-            check_scheduler(scheduler)
+            check_scheduler(scheduler, timeout_s=scheduler_timeout)
         runs = run_batch(
             files,
             jobs=jobs,
             scheduler=scheduler,
+            scheduler_timeout_s=scheduler_timeout,
             progress=_progress(quiet) and jobs == 1,
             overwrite=overwrite,
             language=language,
@@ -374,6 +388,7 @@ def coverage_command(
     scenario: Annotated[Path, typer.Argument(help="A worker-station scenario (.toml).")],
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
     scheduler: SchedulerOption = None,
+    scheduler_timeout: SchedulerTimeoutOption = 10.0,
     overwrite: OverwriteOption = False,
     language: LanguageOption = None,
     quiet: QuietOption = False,
@@ -395,11 +410,12 @@ def coverage_command(
     _configure_logging(quiet)
     try:
         if scheduler is not None:
-            check_scheduler(scheduler)
+            check_scheduler(scheduler, timeout_s=scheduler_timeout)
         result, folder = coverage_scenario(
             scenario,
             out_dir=out,
             scheduler=scheduler,
+            scheduler_timeout_s=scheduler_timeout,
             progress=_progress(quiet),
             overwrite=overwrite,
         )

@@ -24,7 +24,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -266,6 +266,7 @@ def write_outputs(
     title: str | None = None,
     datum: str | None = None,
     progress: bool = False,
+    skip: Mapping[str, str] | None = None,
 ) -> dict[str, Path]:
     """Write the outputs of one or more plans (one map, one report) into a folder.
 
@@ -288,15 +289,27 @@ def write_outputs(
     progress
         Show the stages (map, report) on a progress bar; their times are in
         ``run.json``'s ``stages`` after the plans' own.
+    skip
+        Outputs not to write, ``"map.html"`` and/or ``"report.html"``, each with
+        the reason, e.g. ``{"map.html": "[output] map = false"}``: ``run.json``
+        lists them under ``outputs.skipped``; a report without its map neither
+        links nor lists it.
 
     Returns
     -------
     dict of str to Path
         ``sites``, ``sites_csv``, ``sites_xlsx``, ``coverage``, ``map``,
-        ``report`` and ``run`` paths.
+        ``report`` and ``run`` paths (without the skipped ones).
     """
     if not results:
         raise InputError("no plan results to write.", field="results")
+    skipped = dict(skip or {})
+    unknown = sorted(set(skipped) - {"map.html", "report.html"})
+    if unknown:
+        raise InputError(
+            f"only map.html and report.html can be skipped, not {', '.join(unknown)}.",
+            field="skip",
+        )
     lang = _i18n.check_language(language)
     datum = normalize_datum(datum if datum is not None else results[0].input_datum)
     folder = Path(folder)
@@ -330,21 +343,23 @@ def write_outputs(
         ).to_csv(index=False),
     )
     stages = Stages("outputs", progress=progress)
-    with stages("map"):
-        m = plan_map(list(results), tiles=tiles, language=lang, title=title, datum=datum)
-        paths["map"] = save_map(m, folder / "map.html", offline=offline)
-    with stages("report"):
-        paths["report"] = write_text(
-            folder / "report.html",
-            report_html(
-                list(results),
-                map_file="map.html",
-                title=title,
-                language=lang,
-                datum=datum,
-                files=True,
-            ),
-        )
+    if "map.html" not in skipped:
+        with stages("map"):
+            m = plan_map(list(results), tiles=tiles, language=lang, title=title, datum=datum)
+            paths["map"] = save_map(m, folder / "map.html", offline=offline)
+    if "report.html" not in skipped:
+        with stages("report"):
+            paths["report"] = write_text(
+                folder / "report.html",
+                report_html(
+                    list(results),
+                    map_file=None if "map.html" in skipped else "map.html",
+                    title=title,
+                    language=lang,
+                    datum=datum,
+                    files=True,
+                ),
+            )
     run: dict[str, Any] = {"created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     run["outputs"] = {
         "language": lang,
@@ -353,8 +368,9 @@ def write_outputs(
             "sites.csv": [datum, "wgs84"] if datum != "wgs84" else ["wgs84"],
             "sites.xlsx": [datum, "wgs84"] if datum != "wgs84" else ["wgs84"],
             "sites.geojson": ["wgs84"],
-            "map.html": ["wgs84"],
+            **({} if "map.html" in skipped else {"map.html": ["wgs84"]}),
         },
+        "skipped": skipped,
         "varies_between_runs": [
             "created",
             "plans[].solver.seconds",

@@ -718,7 +718,7 @@ def _plan_section(res: PlanResult, w: _Words, datum: str) -> str:
     return "".join(parts)
 
 
-def _files_section(w: _Words, datum: str) -> str:
+def _files_section(w: _Words, datum: str, *, with_map: bool = True) -> str:
     name = _DATUM_NAMES[datum]
     both = w("coords_both", datum=name) if datum != "wgs84" else w("coords_wgs84")
     rows = [
@@ -728,6 +728,8 @@ def _files_section(w: _Words, datum: str) -> str:
         [("map.html", False), (w("file_map"), False), (w("coords_wgs84"), False)],
         [("run.json", False), (w("file_run"), False), (w("coords_none"), False)],
     ]
+    if not with_map:  # the run was asked not to write it
+        del rows[3]
     parts = [f"<h2>{_esc(w('files_heading'))}</h2>"]
     parts.append(_table([w("file_col"), w("file_what"), w("file_coords")], rows, cls="files"))
     if datum in _DATUM_APPS:
@@ -814,7 +816,7 @@ def report_html(
         parts.append(_table(header, rows, cls="summary", row_headers=True))
     parts.extend(_plan_section(p, w, datum) for p in plans)
     if files:
-        parts.append(_files_section(w, datum))
+        parts.append(_files_section(w, datum, with_map=map_file is not None))
     if map_html is not None or map_file is not None:
         parts.append(f'<h2 class="maplink">{_esc(w("map_heading"))}</h2>')
     if map_html is not None:

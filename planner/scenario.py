@@ -19,6 +19,11 @@ from ``[routes]`` (an OD table or GPS traces), candidates from ``[candidates]``
 each new home, for budgets and per-phase costs). See
 ``examples/province_driver_homes.toml``.
 
+``[model] p = 0`` asks for no new site: the run measures today's coverage (as
+``Plan.site(p=0)``, with a note saying so). ``[solver] mip_gap`` is the exact
+solver's relative gap (default 0: prove the optimum). ``[output] map = false``
+or ``report = false`` leaves that file out (``run.json`` says so).
+
 Example (``examples/worker_stations.toml``)::
 
     name = "Futian worker stations"
@@ -222,7 +227,8 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
         "mode": _Key((str,), None, MODES),
         "cutoff_min": _Key(_NUMBER, None, check=_positive),
         "curve_cutoffs_min": _Key((list,), [5, 10, 15, 20], check=_positive_list),
-        "p": _Key((int,), check=_positive),
+        # 0: no new site, the run measures the existing stations (as Plan.site(p=0))
+        "p": _Key((int,), check=_non_negative),
         "budget": _Key(_NUMBER, check=_positive),
         "phases": _Key((list,), check=_phase_list),
         "interval_h": _Key(_NUMBER, 4.0, check=_positive),
@@ -238,7 +244,8 @@ _SECTIONS: Mapping[str, Mapping[str, _Key]] = {
     "solver": {
         "method": _Key((str,), "auto", _SOLVERS),
         "time_limit_s": _Key(_NUMBER, 600.0, check=_positive),
-        "mip_gap": _Key(_NUMBER, 1e-4, check=_fraction),
+        # 0: prove the optimum (as every model's solve); e.g. 1e-4 stops within 0.01 %
+        "mip_gap": _Key(_NUMBER, 0.0, check=_fraction),
     },
     "output": {
         "folder": _Key((str,), path=True),
@@ -455,6 +462,16 @@ def _check_counts(
                 file=file,
                 field="[model] min_per_area",
                 fix="give p = <number of new sites>, or drop min_per_area.",
+            )
+        )
+    if p == 0 and model.get("min_per_area"):
+        problems.append(
+            Problem(
+                "p = 0 adds no site, so no district can be brought up to min_per_area.",
+                file=file,
+                field="[model] min_per_area",
+                fix="give p = <number of new sites>, or drop min_per_area to measure today's "
+                "coverage.",
             )
         )
     if p is not None and phases is not None and isinstance(phases, list) and p != sum(phases):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -452,3 +454,159 @@ def test_run_failing_while_writing_outputs_keeps_earlier_results(
     assert len(written) == 3  # two outputs were written in full before the failure
     assert _contents(folder) == earlier
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# ------------------------------------------- [solver] mip_gap, [output] map / report, p = 0
+def _demo_run(folder: Path, **sections: dict[str, object]) -> tuple[Any, Path]:
+    """Run the demo worker-station scenario with some keys changed, into ``folder``."""
+    data: dict[str, Any] = {
+        "name": "Demo worker stations",
+        "network": {"demo": True},
+        "stations": {"demo": True},
+        "demand": {"demo": True},
+        "candidates": {"demo": True},
+        "model": {"p": 8, "cutoff_min": 15},
+        "solver": {"method": "exact"},
+        "output": {"folder": str(folder), "tiles": "none"},
+    }
+    for section, keys in sections.items():
+        if keys is None:
+            data.pop(section)
+        else:
+            data[section] = {**data.get(section, {}), **keys}
+    return run_scenario(load_scenario(data))
+
+
+@pytest.fixture(scope="module")
+def skipping_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Two demo runs: one without map (mip_gap = 0.25), one without report (mip_gap left out).
+
+    Every solve of the model (MCLP, the exact solver's entry) records the gap it was given.
+    """
+    from planner.locate import MCLP
+
+    real = MCLP.solve
+    runs: dict[str, Any] = {}
+    for name, sections in {
+        "no_map": {"solver": {"mip_gap": 0.25}, "output": {"map": False}},
+        "no_report": {"output": {"report": False}},
+    }.items():
+        gaps: list[float] = []
+
+        def spy(self: Any, **kwargs: Any) -> Any:
+            gaps.append(kwargs.get("mip_gap", 0.0))  # noqa: B023 - used in this loop
+            return real(self, **kwargs)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(MCLP, "solve", spy)
+            result, folder = _demo_run(tmp_path_factory.mktemp(name) / "out", **sections)
+        runs[name] = {
+            "result": result,
+            "folder": folder,
+            "gaps": gaps,
+            "run": json.loads((folder / "run.json").read_text(encoding="utf-8")),
+            "record": json.loads((folder / "scenario.json").read_text(encoding="utf-8")),
+            "files": sorted(p.name for p in folder.iterdir()),
+        }
+    return runs
+
+
+@pytest.mark.slow
+def test_scenario_mip_gap_reaches_the_exact_solver(skipping_runs: dict[str, Any]) -> None:
+    given, default = skipping_runs["no_map"], skipping_runs["no_report"]
+    # the exact solve got the scenario's gap; without the key it proves the optimum (0,
+    # as before); on the demo the warm start is proven optimal, so the figures agree
+    assert given["gaps"] == [0.25]
+    assert default["gaps"] == [0.0]
+    assert given["result"].share_after == default["result"].share_after
+    assert given["run"]["plans"][0]["parameters"]["mip_gap"] == 0.25
+    assert default["run"]["plans"][0]["parameters"]["mip_gap"] == 0.0
+    assert given["record"]["scenario"]["solver"]["mip_gap"] == 0.25
+
+
+@pytest.mark.slow
+def test_scenario_map_false_writes_no_map(skipping_runs: dict[str, Any]) -> None:
+    run = skipping_runs["no_map"]
+    assert "map.html" not in run["files"]
+    assert "report.html" in run["files"]
+    assert run["run"]["outputs"]["skipped"] == {"map.html": "[output] map = false"}
+    assert "map.html" not in run["run"]["outputs"]["datums"]
+    assert "map" not in [s["name"] for s in run["run"]["stages"]]
+    assert run["record"]["skipped"] == {"map.html": "[output] map = false"}
+    assert "map.html" not in run["record"]["outputs"]
+    # the report neither shows nor lists a map that is not there
+    assert "map.html" not in (run["folder"] / "report.html").read_text(encoding="utf-8")
+    log = (run["folder"] / "run.log").read_text(encoding="utf-8")
+    assert "map.html not written: [output] map = false" in log
+    # the other run (map = true by default) has it
+    assert "map.html" in skipping_runs["no_report"]["files"]
+
+
+@pytest.mark.slow
+def test_scenario_report_false_writes_no_report(skipping_runs: dict[str, Any]) -> None:
+    run = skipping_runs["no_report"]
+    assert "report.html" not in run["files"]
+    assert "map.html" in run["files"]
+    assert run["run"]["outputs"]["skipped"] == {"report.html": "[output] report = false"}
+    assert "report" not in [s["name"] for s in run["run"]["stages"]]
+    assert run["record"]["skipped"] == {"report.html": "[output] report = false"}
+    log = (run["folder"] / "run.log").read_text(encoding="utf-8")
+    assert "report.html not written: [output] report = false" in log
+    assert "report.html" in skipping_runs["no_map"]["files"]
+
+
+@pytest.mark.slow
+def test_scenario_p_0_measures_todays_coverage_as_plan_site(tmp_path: Path) -> None:
+    from planner.datasets.demo import demo_worker_plan
+
+    # no candidates needed: nothing new is asked for
+    result, folder = _demo_run(tmp_path / "out", model={"p": 0}, candidates=None)
+    assert len(result.sites) == 0
+    assert result.share_after == result.share_before > 0
+    api = demo_worker_plan(result.network).site(p=0)
+    assert result.share_before == pytest.approx(api.share_before, rel=1e-12)
+    note = "No new sites were asked for (p = 0): the figures are today's coverage"
+    assert any(n.startswith(note) for n in api.notes)
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert run["plans"][0]["parameters"]["p"] == 0
+    assert any(n.startswith(note) for n in run["plans"][0]["notes"])
+    assert note in html.unescape((folder / "report.html").read_text(encoding="utf-8"))
+    # without existing stations there is nothing to measure: refused, nothing written
+    with pytest.raises(InputError, match=r"p = 0 measures today's coverage.*\[stations\]"):
+        _demo_run(tmp_path / "none", model={"p": 0}, stations=None)
+    assert not (tmp_path / "none").exists()
+
+
+def test_p_0_and_mip_gap_are_checked_alike_by_plan_and_scenario(line_network: Any) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from tests.conftest import line_inputs, line_plan
+
+    # at least one site per district cannot be asked of a plan adding none
+    with pytest.raises(InputError, match="p = 0 adds no site"):
+        load_scenario(
+            {"name": "x", "network": {"demo": True}, "model": {"p": 0, "min_per_area": 1}}
+        )
+    crs = line_inputs()["demand"].crs
+    town = gpd.GeoDataFrame({"name": ["town"]}, geometry=[box(-50, -50, 3050, 50)], crs=crs)
+    with pytest.raises(InputError, match="p = 0 adds no site"):
+        line_plan(line_network, areas=town, area_name="name", min_per_area=1).site(p=0)
+    plan = line_plan(line_network)
+    zero = plan.site(p=0)
+    assert len(zero.sites) == 0
+    assert zero.share_after == zero.share_before
+    assert zero.notes[0].startswith("No new sites were asked for (p = 0)")
+    assert not any("asked for (p = 0)" in n for n in plan.site(p=1).notes)
+    for bad in (1, -0.1, True):
+        with pytest.raises(InputError, match="`mip_gap` must be a fraction"):
+            plan.site(p=1, mip_gap=bad)
+        with pytest.raises(InputError, match=r"mip_gap = .* must be a"):
+            load_scenario(
+                {
+                    "name": "x",
+                    "network": {"demo": True},
+                    "model": {"p": 1},
+                    "solver": {"mip_gap": bad},
+                }
+            )

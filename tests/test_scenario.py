@@ -70,7 +70,7 @@ def test_driver_homes_preset() -> None:
 
 
 def test_every_problem_reported_at_once_with_keys_and_fixes(folder: Path) -> None:
-    bad = GOOD.replace("cutoff_min = 10", "cutof_min = 10").replace("p = 20", "p = 0")
+    bad = GOOD.replace("cutoff_min = 10", "cutof_min = 10").replace("p = 20", "p = -1")
     bad = bad.replace('datum = "gcj02"', 'datum = "gcj-2"').replace("[output]", "[ouptut]")
     bad += '\n[solver]\nmip_gap = 2\nmethod = "fastest"\n'
     (folder / "bad.toml").write_text(bad, encoding="utf-8")
@@ -84,7 +84,7 @@ def test_every_problem_reported_at_once_with_keys_and_fixes(folder: Path) -> Non
     assert "unknown section [ouptut]" in text
     assert "did you mean [output]?" in text
     assert "datum = 'gcj-2' is not allowed. Fix: use one of 'wgs84', 'gcj02', 'bd09'" in text
-    assert "p = 0 must be greater than 0" in text
+    assert "p = -1 must be 0 or more" in text
     assert "mip_gap = 2 must be a fraction" in text
     assert "method = 'fastest' is not allowed" in text
     fields = {p.field for p in caught.value.problems}
@@ -205,7 +205,7 @@ _EDGES = [
     (_BASE, "model", "cutoff_min", 0, False),  # a zero-minute circle covers nobody
     (_BASE, "model", "cutoff_min", -5, False),
     (_BASE, "model", "p", 1, True),
-    (_BASE, "model", "p", 0, False),  # a scenario chooses at least one site
+    (_BASE, "model", "p", 0, True),  # no new site: today's coverage (as phases = [0])
     (_BASE, "model", "p", -1, False),
     (_BASE, "model", "interval_h", 1e-3, True),
     (_BASE, "model", "interval_h", 0, False),

@@ -312,6 +312,7 @@ def run_demo(
             else f"Driver homes over five years — {label}",
             language=language,
             datum=datum,
+            progress=progress,
         )
         return DemoResult(workers=None, homes=homes, paths=paths)
     if region != "demo":
@@ -339,5 +340,6 @@ def run_demo(
         title=f"{names[2]}{sep}{label}",
         language=language,
         datum=datum,
+        progress=progress,
     )
     return DemoResult(workers=workers, homes=homes, paths=paths)

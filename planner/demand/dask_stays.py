@@ -12,6 +12,7 @@ row and value for value.
 
 from __future__ import annotations
 
+import contextlib
 import glob as globlib
 import logging
 import warnings
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from planner._dask import dask_client, wait_results
 from planner._errors import DroppedFixesWarning, InputError, warn
 from planner._progress import tqdm
 from planner._tables import Area
@@ -210,36 +212,27 @@ def _stays_part(
     return _stays(frame.reset_index(drop=True), **{**options, "label": label, "progress": False})
 
 
-def _client(scheduler: Any) -> tuple[Any, bool]:
-    from planner._access_engine import _dask_client
+def _compute(
+    tasks: list[Any], run_on: Any, *, progress: bool, desc: str, timeout_s: float | None
+) -> list[Any]:
+    """Compute delayed tasks on a local dask scheduler or a client, in order.
 
-    return _dask_client(scheduler)
-
-
-def _compute(tasks: list[Any], scheduler: Any, *, progress: bool, desc: str) -> list[Any]:
-    """Compute delayed tasks on a client/address or a local dask scheduler, in order."""
+    On a client every wait is bounded (:func:`planner._dask.wait_results`).
+    """
     import dask
 
     bar = tqdm(total=len(tasks), desc=desc, unit="partition", disable=not progress)
     try:
-        if scheduler is None or scheduler in _LOCAL_SCHEDULERS:
-            out = list(dask.compute(*tasks, scheduler=scheduler or "threads"))
+        if run_on is None or run_on in _LOCAL_SCHEDULERS:
+            out = list(dask.compute(*tasks, scheduler=run_on or "threads"))
             bar.update(len(tasks))
             return out
-        from dask.distributed import as_completed
-
-        client, own = _client(scheduler)
-        try:
-            futures = client.compute(tasks)
-            where = {f.key: k for k, f in enumerate(futures)}
-            results: list[Any] = [None] * len(futures)
-            for future in as_completed(futures):
-                results[where[future.key]] = future.result()
-                bar.update()
-            return results
-        finally:
-            if own:
-                client.close()
+        results: list[Any] = []
+        futures = run_on.compute(tasks)
+        for result in wait_results(run_on, futures, timeout_s=timeout_s, what="partition"):
+            results.append(result)
+            bar.update()
+        return results
     finally:
         bar.close()
 
@@ -269,6 +262,7 @@ def stays_from_trace_files(
     blocksize: str | int = "64MB",
     label: str | None = None,
     progress: bool = False,
+    scheduler_timeout_s: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Detect stay points in GPS trace files too large for memory, on Dask.
 
@@ -316,6 +310,12 @@ def stays_from_trace_files(
         What the traces are, for messages; the path by default.
     progress
         Show a progress bar over partitions.
+    scheduler_timeout_s
+        On a cluster: seconds allowed to reach the scheduler and find a worker,
+        and for a cluster that stops answering or loses its workers while
+        partitions run; then a :class:`~planner._errors.SchedulerError` naming the
+        address and the fix, never a hang. ``None``: Dask's
+        ``distributed.comm.timeouts.connect`` setting (30 s by default).
 
     Returns
     -------
@@ -397,37 +397,47 @@ def stays_from_trace_files(
         )
     import dask
 
-    shuffled = False
-    if partitioned is not True or metric_crs is None:
-        scans = _compute(
-            [
-                dask.delayed(_scan)(part, driver, lon, lat, datum)
-                for part in ddf[[driver, lon, lat]].to_delayed()
-            ],
-            scheduler,
-            progress=progress,
-            desc="trace files: drivers and extent",
-        )
-        if metric_crs is None:
-            options["metric_crs"] = _crs_of(scans)
-        if partitioned is None:
-            every = np.concatenate([s.drivers for s in scans]) if scans else np.empty(0)
-            partitioned = len(pd.unique(every)) == len(every)
-            if not partitioned:
-                logger.info("%s: drivers span partitions; shuffling the fixes by driver", label)
     local = scheduler is None or scheduler in _LOCAL_SCHEDULERS
-    if not partitioned:
-        # peer-to-peer on a cluster (spills to disk); task-based on local schedulers
-        method = "tasks" if local else None
-        ddf = ddf.shuffle(on=driver, npartitions=max(ddf.npartitions, 1), shuffle_method=method)
-        shuffled = True
-    parts = ddf.to_delayed()
-    results = _compute(
-        [dask.delayed(_stays_part)(part, k, options) for k, part in enumerate(parts)],
-        scheduler,
-        progress=progress,
-        desc="stay points",
-    )
+    with contextlib.ExitStack() as stack:
+        run_on = scheduler
+        if not local:
+            # one connection for both passes, every step of it bounded
+            client, own = dask_client(scheduler, timeout_s=scheduler_timeout_s)
+            if own:
+                stack.callback(client.close)
+            run_on = client
+        shuffled = False
+        if partitioned is not True or metric_crs is None:
+            scans = _compute(
+                [
+                    dask.delayed(_scan)(part, driver, lon, lat, datum)
+                    for part in ddf[[driver, lon, lat]].to_delayed()
+                ],
+                run_on,
+                progress=progress,
+                timeout_s=scheduler_timeout_s,
+                desc="trace files: drivers and extent",
+            )
+            if metric_crs is None:
+                options["metric_crs"] = _crs_of(scans)
+            if partitioned is None:
+                every = np.concatenate([s.drivers for s in scans]) if scans else np.empty(0)
+                partitioned = len(pd.unique(every)) == len(every)
+                if not partitioned:
+                    logger.info("%s: drivers span partitions; shuffling the fixes by driver", label)
+        if not partitioned:
+            # peer-to-peer on a cluster (spills to disk); task-based on local schedulers
+            method = "tasks" if local else None
+            ddf = ddf.shuffle(on=driver, npartitions=max(ddf.npartitions, 1), shuffle_method=method)
+            shuffled = True
+        parts = ddf.to_delayed()
+        results = _compute(
+            [dask.delayed(_stays_part)(part, k, options) for k, part in enumerate(parts)],
+            run_on,
+            progress=progress,
+            timeout_s=scheduler_timeout_s,
+            desc="stay points",
+        )
     dropped: dict[str, int] = {}
     for stays, _ in results:
         for key, value in stays.attrs.get("dropped_fixes", {}).items():

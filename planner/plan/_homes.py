@@ -124,7 +124,7 @@ def site_homes(plan: Plan, run: SiteRun) -> PlanResult:
 
 def run_homes(plan: Plan, run: SiteRun) -> tuple[PlanResult, list[Any]]:
     """Run the study; return its result and its solves (``phase``, ``model``, ``result``)."""
-    notes: list[str] = []
+    notes: list[str] = [say("n_no_sites_asked")] if run.p == 0 else []
     flows = plan.flows
     assert flows is not None  # Plan checks that driver homes have flows
     existing = existing_stations(plan)
@@ -451,7 +451,9 @@ def _rest_stage(
         route_index=study.flows.routes.index,
         site_index=study.cols,
     )
-    res = model.solve(solver=run.solver, time_limit=run.time_limit, seed=plan.seed)
+    res = model.solve(
+        solver=run.solver, time_limit=run.time_limit, mip_gap=run.mip_gap, seed=plan.seed
+    )
     new = list(res.sites.index[~res.sites["existing"].to_numpy(bool)])
     chosen = _prune(new, lambda labels: study.served_volume(fixed + labels))
     study.stages.append(_Stage(phase, _REST, res, chosen))
@@ -486,7 +488,9 @@ def _capture_stage(
         route_index=study.flows.routes.index,
         site_index=study.cols,
     )
-    res = model.solve(solver=run.solver, time_limit=run.time_limit, seed=plan.seed)
+    res = model.solve(
+        solver=run.solver, time_limit=run.time_limit, mip_gap=run.mip_gap, seed=plan.seed
+    )
     new = res.sites[~res.sites["existing"].to_numpy(bool)]
     chosen = list(new.index[new["marginal_weight"].to_numpy(float) > 1e-12])
     study.stages.append(_Stage(phase, _CAPTURE, res, chosen))

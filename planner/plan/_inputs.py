@@ -52,6 +52,7 @@ class SiteRun:
     n_jobs: int
     scheduler: str | Client | None
     progress: bool
+    mip_gap: float = 0.0  # the exact solver's relative gap (0: prove the optimum)
 
 
 def wgs84_points(frame: gpd.GeoDataFrame | None, name: str) -> gpd.GeoDataFrame | None:
@@ -142,6 +143,7 @@ def run_parameters(plan: Plan, run: SiteRun) -> dict[str, Any]:
         "p": run.p,
         "solver": run.solver,
         "time_limit": run.time_limit,
+        "mip_gap": run.mip_gap,
         "seed": plan.seed,
         "station_kinds": list(plan.station_kinds),
         "max_snap_m": plan.max_snap_m,

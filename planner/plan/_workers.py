@@ -192,7 +192,7 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
     from planner.access import access_by_node
 
     stages = Stages("worker stations", progress=run.progress)
-    notes: list[str] = []
+    notes: list[str] = [say("n_no_sites_asked")] if run.p == 0 else []
     started = time.perf_counter()
     # read: the inputs checked (the plan checked and converted them when made)
     existing = existing_stations(plan)
@@ -459,6 +459,7 @@ def _choose(
     solve_args: dict[str, Any] = {
         "solver": run.solver,
         "time_limit": run.time_limit,
+        "mip_gap": run.mip_gap,
         "seed": plan.seed,
     }
     new: pd.DataFrame | None = None  # new sites in build order (phases: all phases)
