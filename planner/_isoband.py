@@ -385,7 +385,7 @@ def _segments(field, level):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(field, level, x0, y0, step, seg_from, following):  # type: ignore[no-untyped-def]
+def _walk(field, level, x0, y0, step, seg_from, following, eps):  # type: ignore[no-untyped-def]
     """Follow the segments into rings; return coordinates, ring starts and signed areas."""
     ny, nx = field.shape
     n_h = ny * nx
@@ -410,69 +410,171 @@ def _walk(field, level, x0, y0, step, seg_from, following):  # type: ignore[no-u
             cur = following[cur]
     ring_start[n_rings] = k
     ring_start = ring_start[: n_rings + 1]
-    coords, ring_start = _drop_collinear(coords, ring_start, n_rings, 1e-9 * step)
-    area = np.zeros(n_rings, dtype=np.float64)
-    for r in range(n_rings):
-        first = ring_start[r]
-        last = ring_start[r + 1]
-        total = 0.0
-        for m in range(first, last):
-            nxt = m + 1 if m + 1 < last else first
-            total += coords[m, 0] * coords[nxt, 1] - coords[nxt, 0] * coords[m, 1]
-        area[r] = 0.5 * total
+    # signed areas of the traced rings, before any vertex is dropped
+    area = _ring_areas(coords, ring_start, n_rings)
+    coords, ring_start = _simplify_rings(coords, ring_start, n_rings, max(eps, 1e-9 * step))
     return coords, ring_start, area
 
 
 @numba.njit(cache=True, nogil=True)
-def _drop_collinear(coords, ring_start, n_rings, eps):  # type: ignore[no-untyped-def]
-    """Drop vertices within ``eps`` of the line through their kept neighbours."""
-    out = np.empty_like(coords)
-    out_start = np.empty(n_rings + 1, dtype=np.int64)
-    k = 0
+def _ring_areas(coords, ring_start, n_rings):  # type: ignore[no-untyped-def]
+    """Signed area of every ring (shoelace, about the ring's first vertex)."""
+    area = np.zeros(n_rings, dtype=np.float64)
     for r in range(n_rings):
         first = ring_start[r]
         last = ring_start[r + 1]
-        out_start[r] = k
+        ox = coords[first, 0]
+        oy = coords[first, 1]
+        total = 0.0
+        for m in range(first, last):
+            nxt = m + 1 if m + 1 < last else first
+            ax = coords[m, 0] - ox
+            ay = coords[m, 1] - oy
+            bx = coords[nxt, 0] - ox
+            by = coords[nxt, 1] - oy
+            total += ax * by - bx * ay
+        area[r] = 0.5 * total
+    return area
+
+
+@numba.njit(cache=True, nogil=True)
+def _off_segment(px, py, ax, ay, bx, by):  # type: ignore[no-untyped-def]
+    """Distance from point p to the segment a-b."""
+    dx = bx - ax
+    dy = by - ay
+    length2 = dx * dx + dy * dy
+    t = 0.0
+    if length2 > 0.0:
+        t = min(max(((px - ax) * dx + (py - ay) * dy) / length2, 0.0), 1.0)
+    qx = ax + t * dx - px
+    qy = ay + t * dy - py
+    return np.sqrt(qx * qx + qy * qy)
+
+
+@numba.njit(cache=True, nogil=True)
+def _simplify_rings(coords, ring_start, n_rings, eps):  # type: ignore[no-untyped-def]
+    """Douglas-Peucker on every closed ring, to ``eps``.
+
+    Every dropped vertex lies within ``eps`` of the segment between the kept
+    vertices around it.
+    A ring is split at its first vertex and the vertex farthest from it; each half is
+    simplified on its own, so the two split vertices are kept. A ring never falls
+    below four vertices (those kept are then its first, farthest, and the farthest of
+    each half).
+    """
+    keep = np.zeros(len(coords), dtype=np.bool_)
+    stack = np.empty((64, 2), dtype=np.int64)
+    for r in range(n_rings):
+        first = ring_start[r]
+        last = ring_start[r + 1]  # exclusive; the ring closes on coords[first]
         n = last - first
         if n <= 4:
             for m in range(first, last):
-                out[k] = coords[m]
-                k += 1
+                keep[m] = True
             continue
-        out[k] = coords[first]
-        k += 1
+        far = first
+        best = -1.0
         for m in range(first + 1, last):
-            nxt = m + 1 if m + 1 < last else first
-            ax = out[k - 1, 0]
-            ay = out[k - 1, 1]
-            dx = coords[nxt, 0] - ax
-            dy = coords[nxt, 1] - ay
-            length = np.sqrt(dx * dx + dy * dy)
-            off = abs((coords[m, 0] - ax) * dy - (coords[m, 1] - ay) * dx)
-            if length > 0.0 and off <= eps * length:
-                # between its kept neighbour and the next vertex
-                along = (coords[m, 0] - ax) * dx + (coords[m, 1] - ay) * dy
-                if 0.0 < along < length * length:
-                    continue
-            out[k] = coords[m]
-            k += 1
-        if k - out_start[r] < 3:  # never collapse a ring
-            k = out_start[r]
-            for m in range(first, last):
+            d = (coords[m, 0] - coords[first, 0]) ** 2 + (coords[m, 1] - coords[first, 1]) ** 2
+            if d > best:
+                best = d
+                far = m
+        keep[first] = True
+        keep[far] = True
+        # spans (a, b) of vertex positions; b == last stands for first again
+        top = 0
+        stack[0, 0] = first
+        stack[0, 1] = far
+        stack[1, 0] = far
+        stack[1, 1] = last
+        top = 2
+        while top > 0:
+            top -= 1
+            a = stack[top, 0]
+            b = stack[top, 1]
+            if b - a < 2:
+                continue
+            bb = first if b == last else b
+            worst = -1.0
+            at = a
+            for m in range(a + 1, b):
+                d = _off_segment(
+                    coords[m, 0],
+                    coords[m, 1],
+                    coords[a, 0],
+                    coords[a, 1],
+                    coords[bb, 0],
+                    coords[bb, 1],
+                )
+                if d > worst:
+                    worst = d
+                    at = m
+            if worst > eps:
+                keep[at] = True
+                if top + 2 > len(stack):
+                    grown = np.empty((2 * len(stack), 2), dtype=np.int64)
+                    grown[:top] = stack[:top]
+                    stack = grown
+                stack[top, 0] = a
+                stack[top, 1] = at
+                stack[top + 1, 0] = at
+                stack[top + 1, 1] = b
+                top += 2
+        kept = 0
+        for m in range(first, last):
+            if keep[m]:
+                kept += 1
+        if kept < 4:  # never collapse a ring: keep the farthest vertex of each half
+            for half in range(2):
+                a = first if half == 0 else far
+                b = far if half == 0 else last
+                bb = first if b == last else b
+                worst = -1.0
+                at = -1
+                for m in range(a + 1, b):
+                    d = _off_segment(
+                        coords[m, 0],
+                        coords[m, 1],
+                        coords[a, 0],
+                        coords[a, 1],
+                        coords[bb, 0],
+                        coords[bb, 1],
+                    )
+                    if d > worst:
+                        worst = d
+                        at = m
+                if at >= 0:
+                    keep[at] = True
+    out = np.empty((int(keep.sum()), 2), dtype=np.float64)
+    out_start = np.empty(n_rings + 1, dtype=np.int64)
+    k = 0
+    for r in range(n_rings):
+        out_start[r] = k
+        for m in range(ring_start[r], ring_start[r + 1]):
+            if keep[m]:
                 out[k] = coords[m]
                 k += 1
     out_start[n_rings] = k
-    return out[:k], out_start
+    return out, out_start
 
 
 def trace_rings(
-    field: np.ndarray, level: float, x0: float, y0: float, step: float
+    field: np.ndarray,
+    level: float,
+    x0: float,
+    y0: float,
+    step: float,
+    *,
+    simplify: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the rings of ``{field <= level}``: coordinates, ring starts and signed areas.
 
     Ring ``r`` is ``coords[starts[r]:starts[r + 1]]`` (not repeating its first
     point); shells have a positive signed area (counter-clockwise), holes a
     negative one. The field's border nodes must lie outside (above ``level``).
+    The areas are those of the traced rings; then vertices within ``simplify`` of
+    the segment between the kept vertices around them are dropped (Douglas-Peucker
+    per ring; at least the collinear ones, to ``1e-9 * step``).
     """
     field = np.ascontiguousarray(field, dtype=np.float64)
     seg_from, seg_to = _segments(field, float(level))
@@ -487,20 +589,37 @@ def trace_rings(
         at.max() >= len(at) or not np.array_equal(sorted_from[np.minimum(at, len(at) - 1)], seg_to)
     ):
         raise ValueError("a traced boundary does not close: the field's border is inside.")
-    return _walk(field, float(level), float(x0), float(y0), float(step), seg_from, order[at])
+    return _walk(
+        field, float(level), float(x0), float(y0), float(step), seg_from, order[at], float(simplify)
+    )
 
 
-def rings_to_geometry(coords: np.ndarray, starts: np.ndarray, area: np.ndarray) -> Any:
-    """Return the (multi)polygon of traced rings: holes go to the smallest shell around them."""
+def rings_to_geometry(
+    coords: np.ndarray, starts: np.ndarray, area: np.ndarray, *, min_hole: float = 0.0
+) -> Any:
+    """Return the (multi)polygon of traced rings: holes go to the smallest shell around them.
+
+    Holes of area below ``min_hole`` are filled, and with them whatever lies inside
+    them (shells inside a filled hole are dropped: they would overlap its polygon).
+    ``area`` holds the rings' signed areas (shells positive).
+    """
     import shapely
 
     ring_id = np.repeat(np.arange(len(area)), np.diff(starts))
     rings: Any = shapely.linearrings(coords, indices=ring_id)
     shells = np.flatnonzero(area > 0)
     holes = np.flatnonzero(area < 0)
+    filled = holes[-area[holes] < min_hole]
+    holes = holes[-area[holes] >= min_hole]
     if len(shells) == 0:
         return shapely.Polygon()
+    if len(shells) > 1 and len(filled):
+        # a shell inside a filled hole: its first vertex lies within the hole's ring
+        tree = shapely.STRtree(shapely.polygons(rings[filled]))
+        inside = tree.query(shapely.points(coords[starts[shells]]), predicate="within")[0]
+        shells = np.delete(shells, np.unique(inside))
     if len(shells) == 1:
+        # (the holes of a dropped shell are smaller than the filled hole around it)
         owner = np.zeros(len(holes), dtype=np.int64)
     else:
         shell_polygons: Any = shapely.polygons(rings[shells])
