@@ -299,21 +299,20 @@ def _segments(field, level):  # type: ignore[no-untyped-def]
     seg_from = np.empty(capacity, dtype=np.int64)
     seg_to = np.empty(capacity, dtype=np.int64)
     used = 0
-    inside = np.empty((ny, nx), dtype=np.bool_)
     row_any = np.zeros(ny, dtype=np.bool_)
     for i in range(ny):
         for j in range(nx):
-            inside[i, j] = field[i, j] <= level
-            if inside[i, j]:
+            if field[i, j] <= level:
                 row_any[i] = True
+                break
     for i in range(ny - 1):
         if not (row_any[i] or row_any[i + 1]):
             continue
         for j in range(nx - 1):
-            a = inside[i, j]
-            b = inside[i, j + 1]
-            c = inside[i + 1, j + 1]
-            d = inside[i + 1, j]
+            a = field[i, j] <= level
+            b = field[i, j + 1] <= level
+            c = field[i + 1, j + 1] <= level
+            d = field[i + 1, j] <= level
             if a == b and b == c and c == d:
                 continue
             case = (1 if a else 0) + (2 if b else 0) + (4 if c else 0) + (8 if d else 0)
@@ -576,7 +575,9 @@ def trace_rings(
     the segment between the kept vertices around them are dropped (Douglas-Peucker
     per ring; at least the collinear ones, to ``1e-9 * step``).
     """
-    field = np.ascontiguousarray(field, dtype=np.float64)
+    if field.dtype != np.float32:
+        field = np.ascontiguousarray(field, dtype=np.float64)
+    field = np.ascontiguousarray(field)
     seg_from, seg_to = _segments(field, float(level))
     # every crossing starts exactly one segment and ends exactly one: link them. In
     # NumPy: the same step compiled with numba (argsort, searchsorted), loaded from
@@ -650,14 +651,15 @@ def warm_up() -> None:
     process (seen while the on-disk cache was being written); one call here first
     makes later calls from any thread plain function calls.
     """
-    field = np.full((4, 4), 3.0)
     xy = np.array([[1.0, 1.0], [2.0, 2.0]])
     start = np.array([0, 2])
     one = np.array([0])
-    distance_field(
-        field, 0.0, 0.0, 1.0, 2.0, xy, start, np.array([0.0, 1.4]), one, np.zeros(1), np.ones(1)
-    )
     ptr, cells, dists = line_cells(0.0, 0.0, 1.0, 2.0, (4, 4), xy, start, one)
-    scatter_cells(field, 0, 0, ptr, cells, dists, one)
-    field[0] = field[-1] = field[:, 0] = field[:, -1] = 3.0
-    trace_rings(field, 1.0, 0.0, 0.0, 1.0)
+    for dtype in (np.float32, np.float64):
+        field = np.full((4, 4), 3.0, dtype=dtype)
+        distance_field(
+            field, 0.0, 0.0, 1.0, 2.0, xy, start, np.array([0.0, 1.4]), one, np.zeros(1), np.ones(1)
+        )
+        scatter_cells(field, 0, 0, ptr, cells, dists, one)
+        field[0] = field[-1] = field[:, 0] = field[:, -1] = 3.0
+        trace_rings(field, 1.0, 0.0, 0.0, 1.0, simplify=0.1)
