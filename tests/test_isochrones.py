@@ -314,16 +314,19 @@ def test_tracing_kernel_on_hand_made_fields() -> None:
 
 
 def test_stations_at_one_place_share_their_trace(grid) -> None:  # type: ignore[no-untyped-def]
-    # "a" and "c" stand at one point: one trace, the same row; "b" elsewhere
-    stations = points_gdf([(210, 190), (400, 330), (210, 190)], index=pd.Index(["a", "b", "c"]))
+    # "a" and "c" stand at one point: one trace, the same row; "b" and "d" elsewhere (in
+    # an order other than that of their nodes)
+    stations = points_gdf(
+        [(400, 330), (210, 190), (400, 330), (0, 10)], index=pd.Index(["a", "b", "c", "d"])
+    )
     areas = service_areas(grid, stations, mode="bike", cutoff_min=0.7, buffer_m=25)
-    assert list(areas.index) == ["a", "b", "c"]
+    assert list(areas.index) == ["a", "b", "c", "d"]
     assert shapely.equals_exact(areas.geometry["a"], areas.geometry["c"], 0)
     assert areas.loc["a", ["street_km", "area_km2"]].equals(
         areas.loc["c", ["street_km", "area_km2"]]
     )
     # each the same as when traced alone
-    for label in ("a", "b"):
+    for label in ("a", "b", "d"):
         alone = service_areas(grid, stations.loc[[label]], mode="bike", cutoff_min=0.7, buffer_m=25)
         assert shapely.equals_exact(alone.geometry.iloc[0], areas.geometry[label], 0)
         assert alone["street_km"].iloc[0] == areas.loc[label, "street_km"]
