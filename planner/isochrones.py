@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -348,10 +349,11 @@ def service_areas(
     warm_up()  # compile the kernels here, never first in two threads at once
     tracer = _Tracer(layer, edges.key, float(buffer_m), float(tolerance_m), simplify)
     min_hole = float(fill_holes_km2) * 1e6
+    to_wgs84 = _Projector(network.crs)
     in_time = access <= cutoff_s
     n_edges = len(edges.u)
     search = graph if direction == "to" else graph.reverse()
-    geometries: list[Any] = [None] * len(once)
+    geometries: list[Any] = [shapely.Polygon()] * len(once)
     area = np.zeros(len(once))
     street_km = np.zeros(len(once))
     best = np.zeros(n_edges)
@@ -375,13 +377,14 @@ def service_areas(
                 whole = pieces.whole[rows]
                 part = ~whole
                 leg = n_edges + cols[k]
-                return tracer.trace(
+                geometry, m2 = tracer.trace(
                     pieces.line[rows][whole],
                     np.append(pieces.line[rows][part], leg),
                     np.append(pieces.lo[rows][part], 0.0),
                     np.append(pieces.hi[rows][part], layer.cum[layer.start[leg + 1] - 1]),
                     min_hole=min_hole,
                 )
+                return to_wgs84(geometry), m2  # in the thread, once per place
 
             results = (
                 pool.map(one, range(len(cols))) if pool is not None else map(one, range(len(cols)))
@@ -408,9 +411,9 @@ def service_areas(
         )
         frame = gpd.GeoDataFrame(
             {"cutoff_min": [float(cutoff_min)], "mode": [mode], "street_km": [np.nan]},
-            geometry=[union],
+            geometry=[to_wgs84(union)],
             index=pd.Index(["all"]),
-            crs=network.crs,
+            crs=WGS84,
         )
         frame["area_km2"] = m2 / 1e6
     else:
@@ -418,10 +421,10 @@ def service_areas(
             {"cutoff_min": float(cutoff_min), "mode": mode, "street_km": street_km[copy_of]},
             geometry=np.asarray(geometries, dtype=object)[copy_of],
             index=pd.Index(labels, name=stations.index.name),
-            crs=network.crs,
+            crs=WGS84,
         )
         frame["area_km2"] = area[copy_of] / 1e6
-    return frame.to_crs(WGS84)
+    return frame
 
 
 def _searches(
@@ -589,6 +592,33 @@ class _Tracer:
             hi[keep],
         )
         return field
+
+
+class _Projector:
+    """Metric CRS -> WGS84, as ``GeoSeries.to_crs`` does it, with one transformer per thread.
+
+    (pyproj transformers must not be shared between threads.)
+    """
+
+    def __init__(self, crs: Any) -> None:
+        self.crs = crs
+        self.local = threading.local()
+
+    def __call__(self, geometry: Any) -> Any:
+        if geometry.is_empty:
+            return geometry
+        transformer = getattr(self.local, "transformer", None)
+        if transformer is None:
+            from pyproj import Transformer
+
+            transformer = Transformer.from_crs(self.crs, WGS84, always_xy=True)
+            self.local.transformer = transformer
+
+        def move(xy: np.ndarray) -> np.ndarray:
+            x, y = transformer.transform(xy[:, 0], xy[:, 1])
+            return np.column_stack([x, y])
+
+        return shapely.transform(geometry, move)
 
 
 def _valid(geometry: Any) -> Any:
