@@ -521,28 +521,32 @@ def site_service_areas(
         return empty
     from planner.isochrones import service_areas
 
-    frames = []
-    for state, points in (("before", existing), ("after", sites)):
-        if len(points) == 0:
-            continue
-        areas = service_areas(
-            plan.network,
-            points,
-            mode=plan.mode,
-            cutoff_min=plan.cutoff_min,
-            tolerance_m=_MAP_TOLERANCE_M,
-            simplify_m=_MAP_SIMPLIFY_M,
-            fill_holes_km2=_MAP_FILL_HOLES_KM2,
-            max_snap_m=plan.max_snap_m,
-            on_far="exclude",
-            n_jobs=n_jobs,
-            progress=progress,
-        )
-        areas = areas.assign(state=state, site=[str(i) for i in areas.index])
-        frames.append(areas.reset_index(drop=True))
-    if not frames:
+    # one call for both (the street layer and its grid cells are built once)
+    parts = [(state, points) for state, points in (("before", existing), ("after", sites))]
+    parts = [(state, points) for state, points in parts if len(points)]
+    if not parts:
         return empty
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+    points = gpd.GeoDataFrame(
+        geometry=pd.concat([p.geometry.to_crs(WGS84) for _, p in parts], ignore_index=True),
+        crs=WGS84,
+    )
+    state = np.concatenate([np.full(len(p), s, dtype=object) for s, p in parts])
+    site = np.concatenate([np.asarray([str(i) for i in p.index], dtype=object) for _, p in parts])
+    areas = service_areas(
+        plan.network,
+        points,
+        mode=plan.mode,
+        cutoff_min=plan.cutoff_min,
+        tolerance_m=_MAP_TOLERANCE_M,
+        simplify_m=_MAP_SIMPLIFY_M,
+        fill_holes_km2=_MAP_FILL_HOLES_KM2,
+        max_snap_m=plan.max_snap_m,
+        on_far="exclude",
+        n_jobs=n_jobs,
+        progress=progress,
+    )
+    at = areas.index.to_numpy()
+    return areas.assign(state=state[at], site=site[at]).reset_index(drop=True)
 
 
 def trim_phases(phases: Sequence[int], n_cand: int) -> list[int]:
