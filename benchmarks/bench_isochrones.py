@@ -227,8 +227,12 @@ def main() -> None:
     parser.add_argument(
         "--baseline", type=int, default=None, help="stations the previous code runs on"
     )
+    parser.add_argument("--counts", default=None, help="station counts, e.g. 10000")
+    parser.add_argument("--shenzhen-only", action="store_true", help="skip the demo region")
     args = parser.parse_args()
     counts = [300, 1000] if args.quick else [2000, 10000]
+    if args.counts:
+        counts = [int(c) for c in args.counts.split(",")]
     if args.baseline is None:
         args.baseline = 8 if args.quick else 24
     print(
@@ -242,9 +246,10 @@ def main() -> None:
         case(network, "Shenzhen Futian-Nanshan", counts, args)
     else:
         print(f"Shenzhen network not found at {SHENZHEN}: skipped")
-    from planner import datasets
+    if not args.shenzhen_only:
+        from planner import datasets
 
-    case(datasets.demo_network(), "embedded demo region", counts, args)
+        case(datasets.demo_network(), "embedded demo region", counts, args)
 
 
 if __name__ == "__main__":

@@ -276,41 +276,15 @@ def service_areas(
     """
     from planner._progress import tqdm
 
-    if not (np.isfinite(cutoff_min) and cutoff_min > 0):
-        raise InputError(
-            f"the cutoff must be a positive, finite time, got {cutoff_min!r} minutes.",
-            field="cutoff_min",
-        )
-    if not (np.isfinite(buffer_m) and buffer_m > 0):
-        raise InputError(
-            f"buffer_m must be a positive number of metres, got {buffer_m!r}.", field="buffer_m"
-        )
-    if not (np.isfinite(tolerance_m) and 0 < tolerance_m <= buffer_m):
-        raise InputError(
-            f"tolerance_m must be a positive number of metres no larger than buffer_m "
-            f"({buffer_m!r}), got {tolerance_m!r}.",
-            field="tolerance_m",
-            fix="pass e.g. tolerance_m=2 (finer: slower; 1 m is about the width of a line "
-            "on a city map).",
-        )
-    if direction not in ("to", "from"):
-        raise InputError(f"direction must be 'to' or 'from', got {direction!r}.", field="direction")
-    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
-        raise InputError(
-            f"n_jobs must be a positive integer or -1 (all cores), got {n_jobs!r}.",
-            field="n_jobs",
-        )
-    simplify = float(tolerance_m) / 50 if simplify_m is None else simplify_m
-    if not (np.isfinite(simplify) and simplify >= 0):
-        raise InputError(
-            f"simplify_m must be a non-negative number of metres, got {simplify_m!r}.",
-            field="simplify_m",
-        )
-    if not (np.isfinite(fill_holes_km2) and fill_holes_km2 >= 0):
-        raise InputError(
-            f"fill_holes_km2 must be a non-negative area, got {fill_holes_km2!r}.",
-            field="fill_holes_km2",
-        )
+    simplify = _check_options(
+        cutoff_min=cutoff_min,
+        buffer_m=buffer_m,
+        tolerance_m=tolerance_m,
+        simplify_m=simplify_m,
+        fill_holes_km2=fill_holes_km2,
+        direction=direction,
+        n_jobs=n_jobs,
+    )
     threads = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
     network.mode(mode)
     if len(stations) == 0:
@@ -328,15 +302,7 @@ def service_areas(
     here = np.column_stack([metric.x.to_numpy(), metric.y.to_numpy()])[
         position.loc[labels].to_numpy()
     ]
-    # stations at the same place (same point, node and snap time) have the same area:
-    # traced once
-    place = np.column_stack([snap["node_index"].to_numpy(dtype=float), snap["access_s"], here])
-    _, once, copy_of = np.unique(place, axis=0, return_index=True, return_inverse=True)
-    rank = np.argsort(once)  # the first station at each place, in input order
-    once = once[rank]
-    renumber = np.empty(len(rank), dtype=np.int64)
-    renumber[rank] = np.arange(len(rank))
-    copy_of = renumber[copy_of.ravel()]
+    once, copy_of = _places(snap, here)
     nodes = snap["node_index"].to_numpy().astype(np.int64)[once]
     access = snap["access_s"].to_numpy(dtype=float)[once]
     here = here[once]
@@ -425,6 +391,71 @@ def service_areas(
         )
         frame["area_km2"] = area[copy_of] / 1e6
     return frame
+
+
+def _check_options(
+    *,
+    cutoff_min: float,
+    buffer_m: float,
+    tolerance_m: float,
+    simplify_m: float | None,
+    fill_holes_km2: float,
+    direction: str,
+    n_jobs: int,
+) -> float:
+    """Raise InputError on a bad option of :func:`service_areas`; return ``simplify_m``."""
+    if not (np.isfinite(cutoff_min) and cutoff_min > 0):
+        raise InputError(
+            f"the cutoff must be a positive, finite time, got {cutoff_min!r} minutes.",
+            field="cutoff_min",
+        )
+    if not (np.isfinite(buffer_m) and buffer_m > 0):
+        raise InputError(
+            f"buffer_m must be a positive number of metres, got {buffer_m!r}.", field="buffer_m"
+        )
+    if not (np.isfinite(tolerance_m) and 0 < tolerance_m <= buffer_m):
+        raise InputError(
+            f"tolerance_m must be a positive number of metres no larger than buffer_m "
+            f"({buffer_m!r}), got {tolerance_m!r}.",
+            field="tolerance_m",
+            fix="pass e.g. tolerance_m=2 (finer: slower; 1 m is about the width of a line "
+            "on a city map).",
+        )
+    if direction not in ("to", "from"):
+        raise InputError(f"direction must be 'to' or 'from', got {direction!r}.", field="direction")
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
+        raise InputError(
+            f"n_jobs must be a positive integer or -1 (all cores), got {n_jobs!r}.",
+            field="n_jobs",
+        )
+    simplify = float(tolerance_m) / 50 if simplify_m is None else float(simplify_m)
+    if not (np.isfinite(simplify) and simplify >= 0):
+        raise InputError(
+            f"simplify_m must be a non-negative number of metres, got {simplify_m!r}.",
+            field="simplify_m",
+        )
+    if not (np.isfinite(fill_holes_km2) and fill_holes_km2 >= 0):
+        raise InputError(
+            f"fill_holes_km2 must be a non-negative area, got {fill_holes_km2!r}.",
+            field="fill_holes_km2",
+        )
+    return simplify
+
+
+def _places(snap: pd.DataFrame, here: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the first station at each place, in input order, and each station's place.
+
+    Stations at one place (same point, hence same node and snap time) have the same
+    area: it is traced once.
+    """
+    if len(snap) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    place = np.column_stack([snap["node_index"].to_numpy(dtype=float), snap["access_s"], here])
+    _, once, copy_of = np.unique(place, axis=0, return_index=True, return_inverse=True)
+    rank = np.argsort(once)
+    renumber = np.empty(len(rank), dtype=np.int64)
+    renumber[rank] = np.arange(len(rank))
+    return once[rank], renumber[copy_of.ravel()]
 
 
 def _searches(
