@@ -11,13 +11,18 @@ traced instead, in time proportional to the lines' length and the boundary's:
 2. :func:`trace_rings` runs marching squares on that field at the level
    ``width``: each crossing is placed by linear interpolation on a grid edge, and
    the boundary segments are linked into closed rings (inside on the left, so
-   shells run counter-clockwise and holes clockwise).
+   shells run counter-clockwise and holes clockwise), their signed areas taken,
+   and each ring simplified (Douglas-Peucker to a given distance, at least the
+   collinear vertices dropped);
+3. :func:`rings_to_geometry` puts each hole in the smallest shell around it, and
+   fills holes below a given area (with what lies in them).
 
 Where the distance is linear across a cell (along a straight band side) the
 interpolated boundary is exact; it cuts a corner of less than one cell where two
 bands meet at an angle, and an opening narrower than about one cell between
-bands may close. The kernels are compiled once (numba ``cache=True``) and
-release the GIL.
+bands may close. The field may be float32 (half the memory; distances of tens of
+metres are then kept to micrometres). The kernels are compiled once (numba
+``cache=True``) and release the GIL.
 """
 
 from __future__ import annotations
