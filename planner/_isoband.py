@@ -11,13 +11,18 @@ traced instead, in time proportional to the lines' length and the boundary's:
 2. :func:`trace_rings` runs marching squares on that field at the level
    ``width``: each crossing is placed by linear interpolation on a grid edge, and
    the boundary segments are linked into closed rings (inside on the left, so
-   shells run counter-clockwise and holes clockwise).
+   shells run counter-clockwise and holes clockwise), their signed areas taken,
+   and each ring simplified (Douglas-Peucker to a given distance, at least the
+   collinear vertices dropped);
+3. :func:`rings_to_geometry` puts each hole in the smallest shell around it, and
+   fills holes below a given area (with what lies in them).
 
 Where the distance is linear across a cell (along a straight band side) the
 interpolated boundary is exact; it cuts a corner of less than one cell where two
 bands meet at an angle, and an opening narrower than about one cell between
-bands may close. The kernels are compiled once (numba ``cache=True``) and
-release the GIL.
+bands may close. The field may be float32 (half the memory; distances of tens of
+metres are then kept to micrometres). The kernels are compiled once (numba
+``cache=True``) and release the GIL.
 """
 
 from __future__ import annotations
@@ -299,21 +304,20 @@ def _segments(field, level):  # type: ignore[no-untyped-def]
     seg_from = np.empty(capacity, dtype=np.int64)
     seg_to = np.empty(capacity, dtype=np.int64)
     used = 0
-    inside = np.empty((ny, nx), dtype=np.bool_)
     row_any = np.zeros(ny, dtype=np.bool_)
     for i in range(ny):
         for j in range(nx):
-            inside[i, j] = field[i, j] <= level
-            if inside[i, j]:
+            if field[i, j] <= level:
                 row_any[i] = True
+                break
     for i in range(ny - 1):
         if not (row_any[i] or row_any[i + 1]):
             continue
         for j in range(nx - 1):
-            a = inside[i, j]
-            b = inside[i, j + 1]
-            c = inside[i + 1, j + 1]
-            d = inside[i + 1, j]
+            a = field[i, j] <= level
+            b = field[i, j + 1] <= level
+            c = field[i + 1, j + 1] <= level
+            d = field[i + 1, j] <= level
             if a == b and b == c and c == d:
                 continue
             case = (1 if a else 0) + (2 if b else 0) + (4 if c else 0) + (8 if d else 0)
@@ -385,7 +389,7 @@ def _segments(field, level):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(field, level, x0, y0, step, seg_from, following):  # type: ignore[no-untyped-def]
+def _walk(field, level, x0, y0, step, seg_from, following, eps):  # type: ignore[no-untyped-def]
     """Follow the segments into rings; return coordinates, ring starts and signed areas."""
     ny, nx = field.shape
     n_h = ny * nx
@@ -410,71 +414,175 @@ def _walk(field, level, x0, y0, step, seg_from, following):  # type: ignore[no-u
             cur = following[cur]
     ring_start[n_rings] = k
     ring_start = ring_start[: n_rings + 1]
-    coords, ring_start = _drop_collinear(coords, ring_start, n_rings, 1e-9 * step)
-    area = np.zeros(n_rings, dtype=np.float64)
-    for r in range(n_rings):
-        first = ring_start[r]
-        last = ring_start[r + 1]
-        total = 0.0
-        for m in range(first, last):
-            nxt = m + 1 if m + 1 < last else first
-            total += coords[m, 0] * coords[nxt, 1] - coords[nxt, 0] * coords[m, 1]
-        area[r] = 0.5 * total
+    # signed areas of the traced rings, before any vertex is dropped
+    area = _ring_areas(coords, ring_start, n_rings)
+    coords, ring_start = _simplify_rings(coords, ring_start, n_rings, max(eps, 1e-9 * step))
     return coords, ring_start, area
 
 
 @numba.njit(cache=True, nogil=True)
-def _drop_collinear(coords, ring_start, n_rings, eps):  # type: ignore[no-untyped-def]
-    """Drop vertices within ``eps`` of the line through their kept neighbours."""
-    out = np.empty_like(coords)
-    out_start = np.empty(n_rings + 1, dtype=np.int64)
-    k = 0
+def _ring_areas(coords, ring_start, n_rings):  # type: ignore[no-untyped-def]
+    """Signed area of every ring (shoelace, about the ring's first vertex)."""
+    area = np.zeros(n_rings, dtype=np.float64)
     for r in range(n_rings):
         first = ring_start[r]
         last = ring_start[r + 1]
-        out_start[r] = k
+        ox = coords[first, 0]
+        oy = coords[first, 1]
+        total = 0.0
+        for m in range(first, last):
+            nxt = m + 1 if m + 1 < last else first
+            ax = coords[m, 0] - ox
+            ay = coords[m, 1] - oy
+            bx = coords[nxt, 0] - ox
+            by = coords[nxt, 1] - oy
+            total += ax * by - bx * ay
+        area[r] = 0.5 * total
+    return area
+
+
+@numba.njit(cache=True, nogil=True)
+def _off_segment(px, py, ax, ay, bx, by):  # type: ignore[no-untyped-def]
+    """Distance from point p to the segment a-b."""
+    dx = bx - ax
+    dy = by - ay
+    length2 = dx * dx + dy * dy
+    t = 0.0
+    if length2 > 0.0:
+        t = min(max(((px - ax) * dx + (py - ay) * dy) / length2, 0.0), 1.0)
+    qx = ax + t * dx - px
+    qy = ay + t * dy - py
+    return np.sqrt(qx * qx + qy * qy)
+
+
+@numba.njit(cache=True, nogil=True)
+def _simplify_rings(coords, ring_start, n_rings, eps):  # type: ignore[no-untyped-def]
+    """Douglas-Peucker on every closed ring, to ``eps``.
+
+    Every dropped vertex lies within ``eps`` of the segment between the kept
+    vertices around it.
+    A ring is split at its first vertex and the vertex farthest from it; each half is
+    simplified on its own, so the two split vertices are kept. A ring never falls
+    below four vertices (those kept are then its first, farthest, and the farthest of
+    each half).
+    """
+    keep = np.zeros(len(coords), dtype=np.bool_)
+    stack = np.empty((64, 2), dtype=np.int64)
+    for r in range(n_rings):
+        first = ring_start[r]
+        last = ring_start[r + 1]  # exclusive; the ring closes on coords[first]
         n = last - first
         if n <= 4:
             for m in range(first, last):
-                out[k] = coords[m]
-                k += 1
+                keep[m] = True
             continue
-        out[k] = coords[first]
-        k += 1
+        far = first
+        best = -1.0
         for m in range(first + 1, last):
-            nxt = m + 1 if m + 1 < last else first
-            ax = out[k - 1, 0]
-            ay = out[k - 1, 1]
-            dx = coords[nxt, 0] - ax
-            dy = coords[nxt, 1] - ay
-            length = np.sqrt(dx * dx + dy * dy)
-            off = abs((coords[m, 0] - ax) * dy - (coords[m, 1] - ay) * dx)
-            if length > 0.0 and off <= eps * length:
-                # between its kept neighbour and the next vertex
-                along = (coords[m, 0] - ax) * dx + (coords[m, 1] - ay) * dy
-                if 0.0 < along < length * length:
-                    continue
-            out[k] = coords[m]
-            k += 1
-        if k - out_start[r] < 3:  # never collapse a ring
-            k = out_start[r]
-            for m in range(first, last):
+            d = (coords[m, 0] - coords[first, 0]) ** 2 + (coords[m, 1] - coords[first, 1]) ** 2
+            if d > best:
+                best = d
+                far = m
+        keep[first] = True
+        keep[far] = True
+        # spans (a, b) of vertex positions; b == last stands for first again
+        top = 0
+        stack[0, 0] = first
+        stack[0, 1] = far
+        stack[1, 0] = far
+        stack[1, 1] = last
+        top = 2
+        while top > 0:
+            top -= 1
+            a = stack[top, 0]
+            b = stack[top, 1]
+            if b - a < 2:
+                continue
+            bb = first if b == last else b
+            worst = -1.0
+            at = a
+            for m in range(a + 1, b):
+                d = _off_segment(
+                    coords[m, 0],
+                    coords[m, 1],
+                    coords[a, 0],
+                    coords[a, 1],
+                    coords[bb, 0],
+                    coords[bb, 1],
+                )
+                if d > worst:
+                    worst = d
+                    at = m
+            if worst > eps:
+                keep[at] = True
+                if top + 2 > len(stack):
+                    grown = np.empty((2 * len(stack), 2), dtype=np.int64)
+                    grown[:top] = stack[:top]
+                    stack = grown
+                stack[top, 0] = a
+                stack[top, 1] = at
+                stack[top + 1, 0] = at
+                stack[top + 1, 1] = b
+                top += 2
+        kept = 0
+        for m in range(first, last):
+            if keep[m]:
+                kept += 1
+        if kept < 4:  # never collapse a ring: keep the farthest vertex of each half
+            for half in range(2):
+                a = first if half == 0 else far
+                b = far if half == 0 else last
+                bb = first if b == last else b
+                worst = -1.0
+                at = -1
+                for m in range(a + 1, b):
+                    d = _off_segment(
+                        coords[m, 0],
+                        coords[m, 1],
+                        coords[a, 0],
+                        coords[a, 1],
+                        coords[bb, 0],
+                        coords[bb, 1],
+                    )
+                    if d > worst:
+                        worst = d
+                        at = m
+                if at >= 0:
+                    keep[at] = True
+    out = np.empty((int(keep.sum()), 2), dtype=np.float64)
+    out_start = np.empty(n_rings + 1, dtype=np.int64)
+    k = 0
+    for r in range(n_rings):
+        out_start[r] = k
+        for m in range(ring_start[r], ring_start[r + 1]):
+            if keep[m]:
                 out[k] = coords[m]
                 k += 1
     out_start[n_rings] = k
-    return out[:k], out_start
+    return out, out_start
 
 
 def trace_rings(
-    field: np.ndarray, level: float, x0: float, y0: float, step: float
+    field: np.ndarray,
+    level: float,
+    x0: float,
+    y0: float,
+    step: float,
+    *,
+    simplify: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the rings of ``{field <= level}``: coordinates, ring starts and signed areas.
 
     Ring ``r`` is ``coords[starts[r]:starts[r + 1]]`` (not repeating its first
     point); shells have a positive signed area (counter-clockwise), holes a
     negative one. The field's border nodes must lie outside (above ``level``).
+    The areas are those of the traced rings; then vertices within ``simplify`` of
+    the segment between the kept vertices around them are dropped (Douglas-Peucker
+    per ring; at least the collinear ones, to ``1e-9 * step``).
     """
-    field = np.ascontiguousarray(field, dtype=np.float64)
+    if field.dtype != np.float32:
+        field = np.ascontiguousarray(field, dtype=np.float64)
+    field = np.ascontiguousarray(field)
     seg_from, seg_to = _segments(field, float(level))
     # every crossing starts exactly one segment and ends exactly one: link them. In
     # NumPy: the same step compiled with numba (argsort, searchsorted), loaded from
@@ -487,20 +595,37 @@ def trace_rings(
         at.max() >= len(at) or not np.array_equal(sorted_from[np.minimum(at, len(at) - 1)], seg_to)
     ):
         raise ValueError("a traced boundary does not close: the field's border is inside.")
-    return _walk(field, float(level), float(x0), float(y0), float(step), seg_from, order[at])
+    return _walk(
+        field, float(level), float(x0), float(y0), float(step), seg_from, order[at], float(simplify)
+    )
 
 
-def rings_to_geometry(coords: np.ndarray, starts: np.ndarray, area: np.ndarray) -> Any:
-    """Return the (multi)polygon of traced rings: holes go to the smallest shell around them."""
+def rings_to_geometry(
+    coords: np.ndarray, starts: np.ndarray, area: np.ndarray, *, min_hole: float = 0.0
+) -> Any:
+    """Return the (multi)polygon of traced rings: holes go to the smallest shell around them.
+
+    Holes of area below ``min_hole`` are filled, and with them whatever lies inside
+    them (shells inside a filled hole are dropped: they would overlap its polygon).
+    ``area`` holds the rings' signed areas (shells positive).
+    """
     import shapely
 
     ring_id = np.repeat(np.arange(len(area)), np.diff(starts))
     rings: Any = shapely.linearrings(coords, indices=ring_id)
     shells = np.flatnonzero(area > 0)
     holes = np.flatnonzero(area < 0)
+    filled = holes[-area[holes] < min_hole]
+    holes = holes[-area[holes] >= min_hole]
     if len(shells) == 0:
         return shapely.Polygon()
+    if len(shells) > 1 and len(filled):
+        # a shell inside a filled hole: its first vertex lies within the hole's ring
+        tree = shapely.STRtree(shapely.polygons(rings[filled]))
+        inside = tree.query(shapely.points(coords[starts[shells]]), predicate="within")[0]
+        shells = np.delete(shells, np.unique(inside))
     if len(shells) == 1:
+        # (the holes of a dropped shell are smaller than the filled hole around it)
         owner = np.zeros(len(holes), dtype=np.int64)
     else:
         shell_polygons: Any = shapely.polygons(rings[shells])
@@ -531,14 +656,15 @@ def warm_up() -> None:
     process (seen while the on-disk cache was being written); one call here first
     makes later calls from any thread plain function calls.
     """
-    field = np.full((4, 4), 3.0)
     xy = np.array([[1.0, 1.0], [2.0, 2.0]])
     start = np.array([0, 2])
     one = np.array([0])
-    distance_field(
-        field, 0.0, 0.0, 1.0, 2.0, xy, start, np.array([0.0, 1.4]), one, np.zeros(1), np.ones(1)
-    )
     ptr, cells, dists = line_cells(0.0, 0.0, 1.0, 2.0, (4, 4), xy, start, one)
-    scatter_cells(field, 0, 0, ptr, cells, dists, one)
-    field[0] = field[-1] = field[:, 0] = field[:, -1] = 3.0
-    trace_rings(field, 1.0, 0.0, 0.0, 1.0)
+    for dtype in (np.float32, np.float64):
+        field = np.full((4, 4), 3.0, dtype=dtype)
+        distance_field(
+            field, 0.0, 0.0, 1.0, 2.0, xy, start, np.array([0.0, 1.4]), one, np.zeros(1), np.ones(1)
+        )
+        scatter_cells(field, 0, 0, ptr, cells, dists, one)
+        field[0] = field[-1] = field[:, 0] = field[:, -1] = 3.0
+        trace_rings(field, 1.0, 0.0, 0.0, 1.0, simplify=0.1)

@@ -311,3 +311,107 @@ def test_tracing_kernel_on_hand_made_fields() -> None:
     assert geometry.area == pytest.approx(
         shapely.Polygon(geometry.exterior).area - shapely.Polygon(geometry.interiors[0]).area
     )
+
+
+def test_stations_at_one_place_share_their_trace(grid) -> None:  # type: ignore[no-untyped-def]
+    # "a" and "c" stand at one point: one trace, the same row; "b" and "d" elsewhere (in
+    # an order other than that of their nodes)
+    stations = points_gdf(
+        [(400, 330), (210, 190), (400, 330), (0, 10)], index=pd.Index(["a", "b", "c", "d"])
+    )
+    areas = service_areas(grid, stations, mode="bike", cutoff_min=0.7, buffer_m=25)
+    assert list(areas.index) == ["a", "b", "c", "d"]
+    assert shapely.equals_exact(areas.geometry["a"], areas.geometry["c"], 0)
+    assert areas.loc["a", ["street_km", "area_km2"]].equals(
+        areas.loc["c", ["street_km", "area_km2"]]
+    )
+    # each the same as when traced alone
+    for label in ("a", "b", "d"):
+        alone = service_areas(grid, stations.loc[[label]], mode="bike", cutoff_min=0.7, buffer_m=25)
+        assert shapely.equals_exact(alone.geometry.iloc[0], areas.geometry[label], 0)
+        assert alone["street_km"].iloc[0] == areas.loc[label, "street_km"]
+        assert alone["area_km2"].iloc[0] == areas.loc[label, "area_km2"]
+    assert not shapely.equals(areas.geometry["a"], areas.geometry["b"])
+
+
+def test_simplified_rings_stay_within_simplify_m_and_keep_the_traced_area(grid) -> None:  # type: ignore[no-untyped-def]
+    stations = points_gdf([(0, 0), (210, 190), (400, 330)], index=pd.Index(["a", "b", "c"]))
+    kw = {"mode": "bike", "cutoff_min": 0.7, "buffer_m": 25, "tolerance_m": 5.0}
+    exact, _, _ = reference_areas(grid, stations, mode="bike", cutoff_min=0.7, buffer_m=25)
+    traced = service_areas(grid, stations, simplify_m=0.0, **kw)
+    base = traced.to_crs(grid.crs).geometry.to_numpy()
+    previous = None
+    for simplify in (0.1, 1.0, 4.0):
+        got = service_areas(grid, stations, simplify_m=simplify, **kw)
+        geoms = got.to_crs(grid.crs).geometry.to_numpy()
+        assert shapely.is_valid(geoms).all()
+        # Douglas-Peucker: within simplify_m of the traced rings (to the projection's
+        # round trip), with fewer vertices as simplify_m grows
+        assert (shapely.hausdorff_distance(geoms, base) < simplify + 1e-6).all(), simplify
+        count = shapely.get_num_coordinates(geoms)
+        assert (count < shapely.get_num_coordinates(base)).all()
+        if previous is not None:
+            assert (count <= previous).all()
+        previous = count
+        # area_km2 is the traced band's, before vertices are dropped
+        assert got["area_km2"].to_numpy() == pytest.approx(traced["area_km2"].to_numpy(), rel=1e-9)
+    # the default (a fiftieth of tolerance_m) stays within 0.1% of the exact union
+    default = service_areas(grid, stations, **kw).to_crs(grid.crs).geometry.to_numpy()
+    rel = shapely.area(shapely.symmetric_difference(default, exact)) / shapely.area(exact)
+    assert rel.max() < 5e-3
+    assert (shapely.hausdorff_distance(default, base) <= 0.1 + 1e-6).all()
+    with pytest.raises(InputError, match="simplify_m"):
+        service_areas(grid, stations, simplify_m=-1.0, **kw)
+    with pytest.raises(InputError, match="fill_holes_km2"):
+        service_areas(grid, stations, fill_holes_km2=float("nan"), **kw)
+
+
+def test_small_holes_are_filled_with_what_lies_in_them() -> None:
+    from planner._isoband import rings_to_geometry, trace_rings
+
+    # a 13 x 13 square shell (inside: field 0) with three holes (outside: 1), traced at level
+    # 0.5 on a unit grid: 5 x 5 outside nodes (24.5 m2: 5 x 5 less four 0.125 corners)
+    # holding an island (one inside node: a diamond of 0.5 m2), 5 x 5 empty, 5 x 11
+    field = np.full((15, 15), 1.0)
+    field[1:14, 1:14] = 0.0
+    field[2:7, 2:7] = 1.0
+    field[4, 4] = 0.0
+    field[2:7, 8:13] = 1.0
+    field[8:13, 2:13] = 1.0
+    coords, starts, area = trace_rings(field, 0.5, 0.0, 0.0, 1.0)
+    assert sorted(area.tolist()) == pytest.approx([-54.5, -24.5, -24.5, 0.5, 13**2 - 0.5])
+    everything = rings_to_geometry(coords, starts, area)
+    assert everything.geom_type == "MultiPolygon"
+    assert sum(len(p.interiors) for p in everything.geoms) == 3
+    filled = rings_to_geometry(coords, starts, area, min_hole=25.0)
+    assert filled.geom_type == "Polygon"  # the island went with its hole
+    assert len(filled.interiors) == 1
+    assert filled.area == pytest.approx(13**2 - 0.5 - 54.5)
+    assert filled.is_valid
+    same = rings_to_geometry(coords, starts, area, min_hole=24.0)  # none that small
+    assert same.equals(everything)
+
+
+def test_study_areas_at_map_scale_keep_street_km_and_area_within_one_percent(grid) -> None:  # type: ignore[no-untyped-def]
+    """The study's settings: 10 m grid, 10 m simplification, holes below 1 km2 filled."""
+    stations = points_gdf([(0, 0), (210, 190), (400, 330)], index=pd.Index(["a", "b", "c"]))
+    exact, km, _ = reference_areas(grid, stations, mode="bike", cutoff_min=1.0, buffer_m=25)
+    study = service_areas(
+        grid,
+        stations,
+        mode="bike",
+        cutoff_min=1.0,
+        buffer_m=25,
+        tolerance_m=10.0,
+        simplify_m=10.0,
+        fill_holes_km2=1.0,
+    )
+    assert study["street_km"].to_numpy() == pytest.approx(km, rel=1e-12)
+    assert study["area_km2"].to_numpy() == pytest.approx(shapely.area(exact) / 1e6, rel=1e-2)
+    got = study.to_crs(grid.crs).geometry.to_numpy()
+    assert shapely.is_valid(got).all()
+    # the blocks between reached streets (50 x 50 m holes) are filled
+    assert (shapely.get_num_interior_rings(got) == 0).all()
+    assert shapely.get_num_interior_rings(exact).sum() > 0
+    filled = shapely.polygons(shapely.get_exterior_ring(exact))
+    assert (shapely.hausdorff_distance(got, filled) < 10.0 + 10.0).all()
