@@ -66,6 +66,7 @@ from planner.locate.solvers import (
     cover_mip,
     coverage_mip,
     coverage_pattern,
+    csr_of,
     greedy_cover,
     merge_rows,
     rank_order,
@@ -95,9 +96,7 @@ def _coverage_rows(
         t.indptr, t.indices, t.data, float(cutoff), ex, np.asarray(weights, dtype=np.float64)
     )
     cand_cols = np.flatnonzero(~ex)
-    sub = sp.csr_array(
-        (np.ones(idx.size, dtype=np.int8), idx, ptr), shape=(row_ids.size, cand_cols.size)
-    )
+    sub = csr_of(np.ones(idx.size, dtype=np.int8), idx, ptr, (row_ids.size, cand_cols.size))
     return sub, row_ids, cand_cols, reach, by_existing
 
 

@@ -30,7 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from planner.access import NodeAccess
-from planner.locate.solvers import row_groups
+from planner.locate.solvers import csr_of, row_groups
 
 __all__ = ["SECONDS_PER_MINUTE", "ModelRows", "model_rows"]
 
@@ -165,8 +165,4 @@ def _prefix_patterns(ordered: sp.csr_array, rows: np.ndarray, k: np.ndarray) -> 
         indptr,
         cols,
     )
-    return sp.csr_array(
-        (np.ones(cols.size, dtype=np.int8), cols, indptr),
-        shape=(rows.size, ordered.shape[1]),
-        copy=False,
-    )
+    return csr_of(np.ones(cols.size, dtype=np.int8), cols, indptr, (rows.size, ordered.shape[1]))

@@ -26,6 +26,35 @@ LP_BOUND_NNZ_LIMIT = 1_500_000
 """The fast solver adds the LP relaxation bound when the model is at most this large."""
 
 
+def csr_of(
+    data: NDArray[np.generic],
+    indices: NDArray[np.integer],
+    indptr: NDArray[np.integer],
+    shape: tuple[int, int],
+) -> sp.csr_array:
+    """Return a CSR on its arrays as they are (no copy of the entries).
+
+    scipy widens ``int32`` column indices to the ``int64`` of a row pointer, a
+    copy of 8 bytes per entry (1.4 GB at 1.8 x 10^8 entries); a row pointer that
+    fits ``int32`` is narrowed instead (one number per row).
+
+    Parameters
+    ----------
+    data, indices, indptr
+        The CSR arrays.
+    shape
+        Rows × columns.
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        The matrix, sharing ``data`` and ``indices``.
+    """
+    if indices.dtype == np.int32 and (indptr.size == 0 or indptr[-1] <= np.iinfo(np.int32).max):
+        indptr = indptr.astype(np.int32)
+    return sp.csr_array((data, indices, indptr), shape=shape, copy=False)
+
+
 def coverage_pattern(matrix: sp.csr_array) -> sp.csr_array:
     """Return the 0/1 pattern of a CSR as a coverage problem holds it: ``int8`` ones.
 
