@@ -43,7 +43,8 @@ def test_encoded_polylines_are_googles_and_round_trip() -> None:
     back = decode_polylines(text)
     assert len(back) == len(lines)
     assert all(np.array_equal(a, b) for a, b in zip(lines, back, strict=True))
-    assert encode_polylines([]) == "" and decode_polylines("") == []
+    assert encode_polylines([]) == ""
+    assert decode_polylines("") == []
 
 
 def _named_network() -> Any:
@@ -84,7 +85,8 @@ def test_compact_roads_merge_streets_and_keep_their_coordinates() -> None:
     }
     # 7 segments: GeoJSON up to 7, compact above 6
     few = render_page(add_roads(new_map(net.bounds, tiles=None), net, compact_above=7))
-    assert "plannerRoads" not in few and few.count('"type": "Feature"') == 7
+    assert "plannerRoads" not in few
+    assert few.count('"type": "Feature"') == 7
     table = _table(pages[None])
     assert table["names"] == ["", "A", "B &lt;b&gt;"]
     assert table["classes"] == [["Local street", "#bfc5c9", 1.0], ["Arterial road", "#85929e", 2.5]]
@@ -165,7 +167,9 @@ def test_city_roads_are_one_compact_layer_with_the_same_tooltips(  # type: ignor
     compact = open_page(_demo_maps(tmp_path, language, True))
     lines = open_page(_demo_maps(tmp_path, language, False))
     assert compact.errors == lines.errors == []
-    count = "() => { let n = null; MAP.eachLayer(l => { if (l.options && l.options.plannerRoads) n = l.options.plannerRoads; }); return n; }"
+    count = """() => { let n = null;
+        MAP.eachLayer(l => { if (l.options && l.options.plannerRoads) n = l.options.plannerRoads; });
+        return n; }"""
     assert compact.js(count) > 100
     assert lines.js(count) is None
     # the middle of a segment of a primary road: its name and class, as on the GeoJSON lines
@@ -181,7 +185,6 @@ def test_city_roads_are_one_compact_layer_with_the_same_tooltips(  # type: ignor
     got = compact.js(
         """() => { let out = [];
         MAP.eachLayer(l => { if (l.options && l.options.plannerRoads) l.eachLayer(p => {
-            const t = p.getTooltip && p.getTooltip();
             out.push([p.options.k, p.getLatLngs().map(q => [q.lat, q.lng])]); }); });
         return out; }"""
     )
