@@ -168,7 +168,8 @@ def test_city_roads_are_one_compact_layer_with_the_same_tooltips(  # type: ignor
     lines = open_page(_demo_maps(tmp_path, language, False))
     assert compact.errors == lines.errors == []
     count = """() => { let n = null;
-        MAP.eachLayer(l => { if (l.options && l.options.plannerRoads) n = l.options.plannerRoads; });
+        MAP.eachLayer(l => { if (l.options && l.options.plannerRoads)
+                             n = l.options.plannerRoads; });
         return n; }"""
     assert compact.js(count) > 100
     assert lines.js(count) is None
