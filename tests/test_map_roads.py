@@ -37,7 +37,9 @@ def test_encoded_polylines_are_googles_and_round_trip() -> None:
     assert encode_polylines([first, google[1:]]) == "_p~iF~ps|U?? _ulLnnqC_mqNvxq`@"
     rng = np.random.default_rng(5)
     lines = [rng.integers(-(2**30), 2**30, (int(k), 2)) for k in rng.integers(1, 6, 300)]
-    lines += [np.zeros((2, 2), dtype=np.int64), np.array([[-1, 1], [31, -32], [32, 1023]])]
+    # zig-zag values at the edges of 5-bit chunks: 31, 32, 1023, 1024
+    edges = np.array([[-1, 1], [31, -32], [32, 1023], [16, -16], [528, 16], [1040, 528]])
+    lines += [np.zeros((2, 2), dtype=np.int64), edges]
     text = encode_polylines(lines)
     assert set(text) <= {chr(c) for c in range(63, 127)} | {" "}
     back = decode_polylines(text)
