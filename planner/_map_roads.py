@@ -134,7 +134,7 @@ def encode_polylines(lines: list[np.ndarray]) -> str:
 
     Examples
     --------
-    >>> encode_polylines([np.array([[3850000, -12020000], [3852200, -12095000]])])
+    >>> encode_polylines([np.array([[3850000, -12020000], [4070000, -12095000]])])
     '_p~iF~ps|U_ulLnnqC'
     """
     if not lines:
@@ -174,7 +174,7 @@ def decode_polylines(text: str) -> list[np.ndarray]:
     Examples
     --------
     >>> decode_polylines("_p~iF~ps|U_ulLnnqC")[0].tolist()
-    [[3850000, -12020000], [3852200, -12095000]]
+    [[3850000, -12020000], [4070000, -12095000]]
     """
     out: list[np.ndarray] = []
     if not text:
