@@ -350,8 +350,8 @@ def add_roads(
     module's notes): consecutive segments of a street merged into one line,
     simplified at 5 m, vertices to 1e-5 degrees (about 1 m), written as
     encoded polylines and drawn on the map's canvas by a small script. The
-    150,086-node metropolis' 260,629 segments then take about 4 MB of HTML
-    instead of 70 MB.
+    150,086-node metropolis' 260,629 segments then become 53,322 lines in
+    2.4 MB of HTML instead of 69.5 MB.
 
     Parameters
     ----------
