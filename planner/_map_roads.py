@@ -12,7 +12,7 @@ A city of 10^5 nodes has 2.6 x 10^5 of them, 70 MB of HTML. Above
   width, less than a pixel at zoom 14) and their vertices rounded to 1e-5
   degrees (about 1 m);
 - their vertices are written as Google's encoded polyline (integer deltas of
-  1e-5 degrees, latitude then longitude, in base-64 text): about six
+  1e-5 degrees, latitude then longitude, in base-64 text): a few
   characters a vertex. Every line's first point is a delta from the previous
   line's last point (the first from 0, 0); lines are separated by spaces;
 - the names and classes are tables; each line holds an index into each.
