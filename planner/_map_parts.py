@@ -26,7 +26,6 @@ from planner._map_labels import (
     datum_label,
     kind_label,
     labels_for,
-    road_name,
 )
 from planner.crs import WGS84, from_wgs84, normalize_datum
 
@@ -45,7 +44,6 @@ __all__ = [
     "add_attribution",
     "add_layer_control",
     "add_legend",
-    "add_roads",
     "add_stations",
     "add_title",
     "coords_html",
@@ -465,76 +463,6 @@ def to_geojson(frame: gpd.GeoDataFrame, *, datum: str = "wgs84") -> dict[str, An
     return data
 
 
-def _road_style(highway: Any) -> tuple[str, str, float]:
-    values = set(highway) if isinstance(highway, list) else {highway}
-    # merged edges list their classes in no fixed order: the most important wins
-    for value, style in _ROAD_CLASSES.items():
-        if value in values:
-            return style
-    if values <= _PATH_CLASSES:
-        return _PATH
-    return _LOCAL
-
-
-def add_roads(
-    m: folium.Map,
-    network: RoadNetwork,
-    *,
-    language: Language = "en",
-    simplify_m: float = 2.0,
-) -> folium.Map:
-    """Add the network's roads as one layer, coloured by road class (muted colours).
-
-    Parameters
-    ----------
-    m
-        The map.
-    network
-        The road network.
-    language
-        Labels' language.
-    simplify_m
-        Geometry simplification tolerance in metres (keeps large maps light).
-
-    Returns
-    -------
-    folium.Map
-        The same map.
-    """
-    folium = load_folium()
-    labels = labels_for(language)
-    edges = network.edges_gdf().reset_index()
-    # one line per street: drop the reverse twin of two-way streets
-    pair = np.sort(edges[["u", "v"]].to_numpy(), axis=1)
-    edges = edges.loc[~pd.DataFrame(pair).duplicated().to_numpy()]
-    styles = [_road_style(h) for h in edges["highway"]]
-    names = edges["name"] if "name" in edges else pd.Series("", index=edges.index)
-    frame = gpd.GeoDataFrame(
-        {
-            "class": [labels[s[0]] for s in styles],
-            "colour": [s[1] for s in styles],
-            "weight": [s[2] for s in styles],
-            "name": [road_name(n) for n in names],
-        },
-        geometry=edges.geometry.to_crs(network.crs).simplify(simplify_m).to_crs(WGS84).values,
-        crs=WGS84,
-    )
-    # draw local streets first so main roads lie on top
-    frame = frame.sort_values("weight", kind="stable")
-    folium.GeoJson(
-        to_geojson(frame, datum=display_datum(m)),
-        name=labels["roads"],
-        style_function=lambda f: {
-            "color": f["properties"]["colour"],
-            "weight": f["properties"]["weight"],
-            "opacity": 0.9,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["name", "class"], aliases=["", ""], labels=False),
-        smooth_factor=1.0,
-    ).add_to(m)
-    return m
-
-
 def station_key(row: pd.Series) -> str:
     """Return a station's legend key from its ``kind`` and ``hours`` columns."""
     kind = str(row.get("kind", "worker_station") or "worker_station")
@@ -739,6 +667,8 @@ def network_map(
             attribution=attribution_text(attribution, language),
             language=language,
         )
+    from planner._map_roads import add_roads  # it builds on this module
+
     add_roads(m, network, language=language)
     legend: dict[str, Any] = {labels[key]: colour for key, colour in ROAD_LEGEND.items()}
     if stations is not None and len(stations):

@@ -39,7 +39,6 @@ from planner._map_parts import (
     add_attribution,
     add_layer_control,
     add_legend,
-    add_roads,
     add_stations,
     add_title,
     coords_html,
@@ -53,6 +52,7 @@ from planner._map_parts import (
     to_display,
     to_geojson,
 )
+from planner._map_roads import ROADS_COMPACT_ABOVE, add_roads
 from planner._map_stations import COMPACT_ABOVE, add_station_icons, draws_compact
 from planner._page import render_page, save_map
 from planner.crs import WGS84, normalize_datum
@@ -442,6 +442,7 @@ def plan_map(
     attribution: Sequence[str] | None = None,
     datum: str = "wgs84",
     compact_stations_above: int | None = COMPACT_ABOVE,
+    compact_roads_above: int | None = ROADS_COMPACT_ABOVE,
 ) -> folium.Map:
     """Map one or more siting plans on one map with a layer control.
 
@@ -486,6 +487,11 @@ def plan_map(
         clicked; the legend says so) instead of one icon each, which keeps a city's
         10^4 stations to about 0.5 MB of HTML; ``None`` draws icons whatever the
         number (clustered above 500).
+    compact_roads_above
+        More street segments than this (20,000 by default) are drawn as one compact
+        layer (streets merged, simplified at 5 m, vertices to 1e-5 degrees, encoded
+        polylines drawn on the canvas; same colours and tooltips) instead of one
+        GeoJSON line each; ``None`` draws GeoJSON whatever the number.
 
     Returns
     -------
@@ -542,7 +548,7 @@ def plan_map(
     legend: dict[str, Any] = {}
     network = next((p.network for p in plans if getattr(p, "network", None) is not None), None)
     if roads and network is not None:
-        add_roads(m, network, language=language)
+        add_roads(m, network, language=language, compact_above=compact_roads_above)
     workers = [p for p in plans if p.programme == "worker_stations"]
     homes = [p for p in plans if p.programme == "driver_homes"]
     names = {id(p): site_names(p.sites, p.network, language=language) for p in plans}
