@@ -25,9 +25,6 @@ vertices are shifted to GCJ-02 before they are rounded.
 
 from __future__ import annotations
 
-import html
-import json
-import re
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -36,14 +33,16 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from planner._map_labels import Language, labels_for, road_name
+from planner._map_labels import Language, escape_html, labels_for, road_name
 from planner._map_parts import (
     _LOCAL,
     _PATH,
     _PATH_CLASSES,
     _ROAD_CLASSES,
+    add_script,
     display_datum,
     load_folium,
+    script_json,
     to_geojson,
 )
 from planner.crs import WGS84, from_wgs84
@@ -64,8 +63,6 @@ __all__ = [
 # more street segments than this: one compact layer (the demo's 7,300 and a district's
 # 5,000 stay GeoJSON; a city's 10^5 do not)
 ROADS_COMPACT_ABOVE = 20_000
-
-_TEMPLATE_OPEN = re.compile(r"\{(?=[{%#])")
 
 # the compact layer's precision: degrees of one unit of the encoded integers
 _SCALE = 100_000
@@ -300,8 +297,8 @@ def _compact_table(
     keep = keep[np.argsort(c_of[keep], kind="stable")]
     split = np.split(grid, np.cumsum(counts)[:-1])
     return {
-        "classes": [[html.escape(labels[s[0]]), s[1], s[2]] for s in style_list],
-        "names": [html.escape(n) for n in name_list],
+        "classes": [[escape_html(labels[s[0]]), s[1], s[2]] for s in style_list],
+        "names": [escape_html(n) for n in name_list],
         "c": c_of[keep].tolist(),
         "n": n_of[keep].tolist(),
         "p": encode_polylines([split[k] for k in keep]),
@@ -309,28 +306,14 @@ def _compact_table(
 
 
 def _add_compact(m: folium.Map, layer: Any, table: dict[str, Any]) -> None:
-    from branca.element import MacroElement
-    from jinja2 import Template
-
-    class _Script(MacroElement):
-        # the table goes in as a value, never as template text (names may hold "{{")
-        _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
-
-        def __init__(self, code: str) -> None:
-            super().__init__()
-            self.code = code
-
-    data = json.dumps(table, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    # branca renders the script as a template once more: no "{{", "{%" or "{#" may stay
-    # (the encoded lines hold "{"); JSON has "{" outside strings only before '"' or "}"
-    data = _TEMPLATE_OPEN.sub(r"\\u007b", data)
+    # the encoded lines hold "{": script_json keeps "{{", "{%" and "{#" from branca
     code = _ROADS_JS % {
         "map": m.get_name(),
         "group": layer.get_name(),
-        "data": data,
+        "data": script_json(table),
         "scale": _SCALE,
     }
-    layer.add_child(_Script(code))
+    add_script(layer, code)
 
 
 def add_roads(
@@ -404,7 +387,7 @@ def add_roads(
             "class": [labels[s[0]] for s in styles],
             "colour": [s[1] for s in styles],
             "weight": [s[2] for s in styles],
-            "name": [road_name(n) for n in names],
+            "name": [escape_html(road_name(n)) for n in names],
         },
         geometry=edges.geometry.to_crs(network.crs).simplify(simplify).to_crs(WGS84).values,
         crs=WGS84,
