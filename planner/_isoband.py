@@ -711,7 +711,7 @@ def active_blocks(field: np.ndarray, level: float) -> np.ndarray:
     nby, nbx = -(-ny // side), -(-nx // side)
     inside = np.zeros((nby * side, nbx * side), dtype=bool)
     inside[:ny, :nx] = field <= level
-    return inside.reshape(nby, side, nbx, side).any(axis=(1, 3))
+    return np.asarray(inside.reshape(nby, side, nbx, side).any(axis=(1, 3)))
 
 
 def rings_to_geometry(
