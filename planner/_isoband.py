@@ -9,8 +9,10 @@ traced instead, in time proportional to the lines' length and the boundary's:
    distance from each grid node to the nearest line segment (only the nodes within
    ``reach`` of a segment are visited; the others keep their initial value);
 2. :func:`trace_rings` runs marching squares on that field at the level
-   ``width``: each crossing is placed by linear interpolation on a grid edge, and
-   the boundary segments are linked into closed rings (inside on the left, so
+   ``width``, visiting only the cells around blocks of ``2**BLOCK_SHIFT`` nodes a side
+   that hold an inside node (marked while the field is drawn, or found by
+   :func:`active_blocks`): each crossing is placed by linear interpolation on a grid
+   edge, and the boundary segments are linked into closed rings as they are emitted (inside on the left, so
    shells run counter-clockwise and holes clockwise), their signed areas taken,
    and each ring simplified (Douglas-Peucker to a given distance, at least the
    collinear vertices dropped);
@@ -357,12 +359,13 @@ def _segments(field, level, x0, y0, step, active):  # type: ignore[no-untyped-de
 
     Per segment (in row-major order of the cells): its first crossing's edge, last
     crossing's edge, the first crossing's coordinates, and the segment that follows
-    it. Only cells with a corner in an ``active`` block (``2**BLOCK_SHIFT`` nodes a
-    side, a block without an inside node is inactive) are visited; the others have no
-    crossing. The segments are linked as they are emitted: a crossed grid edge is shared
-    by two cells of one row (a vertical edge) or of two neighbouring rows (a
-    horizontal one), so per-column slots for the current and next grid rows hold
-    the segments still waiting for their partner (a stale slot is told apart by its
+    it (the one whose first edge is this one's last). Only cells with a corner in an
+    ``active`` block (``2**BLOCK_SHIFT`` nodes a side) are visited: a block left
+    inactive must hold no inside node, and the cells around it then have no
+    crossing. The segments are linked as they are emitted: a crossed grid edge is
+    shared by two cells of one row (a vertical edge) or of two neighbouring rows (a
+    horizontal one), so per-column slots for the current and next grid rows hold the
+    segments still waiting for their partner (a stale slot is told apart by its
     segment's edge, so the slots are never cleared).
     """
     ny, nx = field.shape
@@ -495,7 +498,7 @@ def _segments(field, level, x0, y0, step, active):  # type: ignore[no-untyped-de
                         )
                     else:
                         _link(s, f, start_v, end_v, (f - n_h) % nx, seg_from, seg_to, following)
-    return seg_from[:used], seg_xy[:used], following[:used]
+    return seg_from[:used], seg_to[:used], seg_xy[:used], following[:used]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -695,12 +698,15 @@ def trace_rings(
     field = np.ascontiguousarray(field)
     if active is None:
         active = active_blocks(field, level)
-    _, seg_xy, following = _segments(
+    _, _, seg_xy, following = _segments(
         field, float(level), float(x0), float(y0), float(step), np.ascontiguousarray(active)
     )
     # every crossing starts exactly one segment and ends exactly one
     if len(following) and following.min() < 0:
-        raise ValueError("a traced boundary does not close: the field's border is inside.")
+        raise ValueError(
+            "a traced boundary does not close: the field's border is inside (or a block "
+            "holding an inside node was left out of `active`)."
+        )
     return _walk(seg_xy, following, max(float(simplify), 1e-9 * float(step)))
 
 
