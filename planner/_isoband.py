@@ -14,8 +14,8 @@ traced instead, in time proportional to the lines' length and the boundary's:
    :func:`active_blocks`): each crossing is placed by linear interpolation on a grid
    edge, and the boundary segments are linked into closed rings as they are
    emitted (inside on the left, so shells run counter-clockwise and holes
-   clockwise), their signed areas taken, and each ring simplified (Douglas-Peucker to a given distance, at least the
-   collinear vertices dropped);
+   clockwise), their signed areas taken, and each ring simplified (Douglas-Peucker
+   to a given distance, at least the collinear vertices dropped);
 3. :func:`rings_to_geometry` puts each hole in the smallest shell around it, and
    fills holes below a given area (with what lies in them).
 
