@@ -13,7 +13,8 @@ as they do in a real city with more stations than network nodes) and moved 20 m
 east and 15 m north, so that each has its own snap leg.
 
 planner's ``service_areas`` runs one bounded search per station on the access
-engine and traces each band from a distance field (``tolerance_m``, default 5 m),
+engine and traces each band from a distance field (``tolerance_m``, default 5 m;
+marching squares only around the blocks of the field that hold an inside node),
 its rings simplified in the tracer (``simplify_m``, default a fiftieth of it), and
 traces stations at the same place once. It is timed on all stations, on 1 thread
 and on ``--jobs`` threads, with ``dissolve=True`` (the merged area), and as the
@@ -32,6 +33,11 @@ Baselines, measured in the same run:
   the largest difference of ``area_km2`` and of the polygons (symmetric difference
   over area, on up to 500 stations) against it, and whether ``street_km`` is
   identical.
+* **whole-box tracer** (commit ``3bb3c44``, read the same way): the same code before
+  the field's blocks were tracked, filling and scanning each station's whole box
+  and linking the rings with a sort; timed at ``--jobs`` threads on all stations.
+  Its polygons, ``area_km2`` and ``street_km`` must be identical to the new ones
+  (the printout says how many are).
 * **GEOS union** (the first implementation: per station a scipy Dijkstra row, every
   boundary edge cut with ``shapely.ops.substring``, a buffer per reached street and
   a GEOS ``union_all``), rebuilt below. It costs ~0.1-0.5 s per station, so it runs
@@ -66,16 +72,18 @@ MODE = "ebike"
 CUTOFF_MIN = 15.0
 BUFFER_M = 25.0
 DENSE_COMMIT = "dd59221"  # the dense tracer, before stations shared work and rings were simplified
+BOX_COMMIT = "3bb3c44"  # the tracer that filled and scanned each station's whole box
 _HERE = tempfile.mkdtemp(prefix="previous_isochrones_")
 
 
-def dense_tracer() -> Any:
-    """Import ``service_areas`` as it was at ``DENSE_COMMIT`` (None when git cannot tell)."""
+def dense_tracer(commit: str = DENSE_COMMIT) -> Any:
+    """Import ``service_areas`` as it was at ``commit`` (None when git cannot tell)."""
     sources = {}
+    tag = f"_{commit}"
     for name in ("isochrones", "_isoband"):
         try:
             sources[name] = subprocess.run(
-                ["git", "show", f"{DENSE_COMMIT}:planner/{name}.py"],
+                ["git", "show", f"{commit}:planner/{name}.py"],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
@@ -85,10 +93,10 @@ def dense_tracer() -> Any:
             return None
     # the old tracer uses the old kernels; everything else from today's package
     sources["isochrones"] = sources["isochrones"].replace(
-        "from planner._isoband import", "from dense_isoband import"
+        "from planner._isoband import", f"from isoband{tag} import"
     )
     module = None
-    for name, target in (("_isoband", "dense_isoband"), ("isochrones", "dense_isochrones")):
+    for name, target in (("_isoband", f"isoband{tag}"), ("isochrones", f"isochrones{tag}")):
         path = Path(_HERE) / f"{target}.py"
         path.write_text(sources[name])
         spec = importlib.util.spec_from_file_location(target, path)
@@ -162,7 +170,10 @@ def case(network: RoadNetwork, label: str, counts: list[int], args: argparse.Nam
     kw: dict[str, Any] = {"mode": MODE, "cutoff_min": CUTOFF_MIN, "on_far": "exclude"}
     study: dict[str, Any] = {"tolerance_m": 10.0, "simplify_m": 10.0, "fill_holes_km2": 1.0}
     dense = dense_tracer()
+    box = dense_tracer(BOX_COMMIT)
     service_areas(network, draw_stations(network, 2), **kw)  # warm up
+    if box is not None:
+        box(network, draw_stations(network, 2), **kw)
     if dense is not None:
         dense(network, draw_stations(network, 2), **kw)
     else:
@@ -181,9 +192,15 @@ def case(network: RoadNetwork, label: str, counts: list[int], args: argparse.Nam
         f"{rel.max():.2%}, mean {rel.mean():.2%}; street km equal: {same_km}"
     )
     jobs = args.jobs
+    if box is not None:
+        print(
+            f"whole-box tracer of {BOX_COMMIT} (each station's field filled and scanned over "
+            f"its whole box): 'box {jobs}', on {jobs} threads, all stations"
+        )
     print(
         f"{'stations':>9}{'places':>8} | {'new 1 th':>9}{f'new {jobs} th':>9}{'dissolve':>9}"
-        f"{f'study {jobs}':>9} | {'dense 1':>8}{f'dense {jobs}':>8}{'ratio':>7} | "
+        f"{f'study {jobs}':>9}{f'box {jobs}':>8}{'ratio':>7} | "
+        f"{'dense 1':>8}{f'dense {jobs}':>8}{'ratio':>7} | "
         f"{'GEOS (extrap.)':>15}{'ratio':>7}"
     )
     for count in counts:
@@ -200,6 +217,23 @@ def case(network: RoadNetwork, label: str, counts: list[int], args: argparse.Nam
             f"merged {t_union:.1f} s, as a study draws them {t_study:.1f} s)",
             flush=True,
         )
+        box_cells = "skipped".rjust(15)
+        if box is not None:
+            t_box, boxed = timed(lambda: box(network, stations, n_jobs=jobs, **kw))  # noqa: B023
+            box_cells = f"{t_box:>7.1f}s{t_box / t_many:>6.1f}x"
+            same = shapely.equals_exact(
+                areas.geometry.to_numpy(), boxed.geometry.to_numpy(), tolerance=0.0
+            ) & (
+                shapely.get_num_coordinates(areas.geometry.to_numpy())
+                == shapely.get_num_coordinates(boxed.geometry.to_numpy())
+            )
+            print(
+                f"    new vs whole-box tracer: identical polygons {int(same.sum()):,} of "
+                f"{len(same):,}; area_km2 equal: "
+                f"{areas['area_km2'].equals(boxed['area_km2'])}; street_km equal: "
+                f"{areas['street_km'].equals(boxed['street_km'])}",
+                flush=True,
+            )
         t_prev_all = per_prev * len(areas)
         cells = "skipped".rjust(23)
         diff = ""
@@ -237,7 +271,7 @@ def case(network: RoadNetwork, label: str, counts: list[int], args: argparse.Nam
             )
         print(
             f"{count:>9,}{places:>8,} | {t_one:>8.1f}s{t_many:>8.1f}s{t_union:>8.1f}s"
-            f"{t_study:>8.1f}s | {cells} | "
+            f"{t_study:>8.1f}s{box_cells} | {cells} | "
             f"{t_prev_all:>14.0f}s{t_prev_all / min(t_one, t_many):>6.0f}x",
             flush=True,
         )

@@ -9,11 +9,13 @@ traced instead, in time proportional to the lines' length and the boundary's:
    distance from each grid node to the nearest line segment (only the nodes within
    ``reach`` of a segment are visited; the others keep their initial value);
 2. :func:`trace_rings` runs marching squares on that field at the level
-   ``width``: each crossing is placed by linear interpolation on a grid edge, and
-   the boundary segments are linked into closed rings (inside on the left, so
-   shells run counter-clockwise and holes clockwise), their signed areas taken,
-   and each ring simplified (Douglas-Peucker to a given distance, at least the
-   collinear vertices dropped);
+   ``width``, visiting only the cells around blocks of ``2**BLOCK_SHIFT`` nodes a side
+   that hold an inside node (marked while the field is drawn, or found by
+   :func:`active_blocks`): each crossing is placed by linear interpolation on a grid
+   edge, and the boundary segments are linked into closed rings as they are
+   emitted (inside on the left, so shells run counter-clockwise and holes
+   clockwise), their signed areas taken, and each ring simplified (Douglas-Peucker
+   to a given distance, at least the collinear vertices dropped);
 3. :func:`rings_to_geometry` puts each hole in the smallest shell around it, and
    fills holes below a given area (with what lies in them).
 
@@ -33,8 +35,11 @@ import numba
 import numpy as np
 
 __all__ = [
+    "BLOCK_SHIFT",
+    "active_blocks",
     "distance_field",
     "line_cells",
+    "mark_boxes",
     "rings_to_geometry",
     "scatter_cells",
     "trace_rings",
@@ -43,6 +48,8 @@ __all__ = [
 
 # a crossing never sits exactly on a grid node (two crossings would then touch)
 _EPS = 1e-7
+# blocks of the activity mask: 2**BLOCK_SHIFT grid nodes a side
+BLOCK_SHIFT = 6
 
 
 @numba.njit(cache=True, nogil=True)
@@ -240,7 +247,7 @@ def line_cells(
 
 
 @numba.njit(cache=True, nogil=True)
-def _scatter_cells(field, i0, j0, ptr, cells, dists, lines):  # type: ignore[no-untyped-def]
+def _scatter_cells(field, i0, j0, ptr, cells, dists, lines, level, active):  # type: ignore[no-untyped-def]
     ny, nx = field.shape
     for k in range(len(lines)):
         line = lines[k]
@@ -251,6 +258,8 @@ def _scatter_cells(field, i0, j0, ptr, cells, dists, lines):  # type: ignore[no-
                 d = dists[c]
                 if d < field[i, j]:
                     field[i, j] = d
+                if d <= level:
+                    active[i >> BLOCK_SHIFT, j >> BLOCK_SHIFT] = True
 
 
 def scatter_cells(
@@ -261,8 +270,15 @@ def scatter_cells(
     cells: np.ndarray,
     dists: np.ndarray,
     lines: np.ndarray,
+    *,
+    level: float = -np.inf,
+    active: np.ndarray | None = None,
 ) -> None:
-    """Lower ``field`` (grid rows from ``i0``, columns from ``j0``) to the lines' cells."""
+    """Lower ``field`` (grid rows from ``i0``, columns from ``j0``) to the lines' cells.
+
+    ``active`` (blocks of ``2**BLOCK_SHIFT`` nodes a side, see :func:`active_blocks`):
+    the blocks where a node comes to lie at or below ``level`` are marked.
+    """
     _scatter_cells(
         field,
         int(i0),
@@ -271,7 +287,40 @@ def scatter_cells(
         cells,
         dists,
         np.ascontiguousarray(lines, dtype=np.int64),
+        float(level),
+        np.zeros((1, 1), dtype=np.bool_) if active is None else active,
     )
+
+
+@numba.njit(cache=True, nogil=True)
+def _mark_boxes(active, x0, y0, step, reach, boxes):  # type: ignore[no-untyped-def]
+    nby, nbx = active.shape
+    for k in range(len(boxes)):
+        j0 = max(0, int(np.floor((boxes[k, 0] - reach - x0) / step)) >> BLOCK_SHIFT)
+        i0 = max(0, int(np.floor((boxes[k, 1] - reach - y0) / step)) >> BLOCK_SHIFT)
+        j1 = min(nbx - 1, int(np.ceil((boxes[k, 2] + reach - x0) / step)) >> BLOCK_SHIFT)
+        i1 = min(nby - 1, int(np.ceil((boxes[k, 3] + reach - y0) / step)) >> BLOCK_SHIFT)
+        for i in range(i0, i1 + 1):
+            for j in range(j0, j1 + 1):
+                active[i, j] = True
+
+
+def mark_boxes(
+    active: np.ndarray, x0: float, y0: float, step: float, reach: float, boxes: np.ndarray
+) -> None:
+    """Mark the blocks of ``active`` within ``reach`` of boxes ``(minx, miny, maxx, maxy)``.
+
+    The grid's node ``(0, 0)`` sits at ``(x0, y0)``; boxes lying off the grid mark nothing.
+    """
+    if len(boxes):
+        _mark_boxes(
+            active,
+            float(x0),
+            float(y0),
+            float(step),
+            float(reach),
+            np.ascontiguousarray(boxes, dtype=np.float64),
+        )
 
 
 @numba.njit(cache=True, nogil=True)
@@ -296,104 +345,166 @@ def _cross(field, level, x0, y0, step, edge, nx, n_h):  # type: ignore[no-untype
 
 
 @numba.njit(cache=True, nogil=True)
-def _segments(field, level):  # type: ignore[no-untyped-def]
-    """Return the boundary segments of every cell, from one crossed grid edge to another."""
-    ny, nx = field.shape
-    n_h = ny * nx
-    capacity = 1024
-    seg_from = np.empty(capacity, dtype=np.int64)
-    seg_to = np.empty(capacity, dtype=np.int64)
-    used = 0
-    row_any = np.zeros(ny, dtype=np.bool_)
-    for i in range(ny):
-        for j in range(nx):
-            if field[i, j] <= level:
-                row_any[i] = True
-                break
-    for i in range(ny - 1):
-        if not (row_any[i] or row_any[i + 1]):
-            continue
-        for j in range(nx - 1):
-            a = field[i, j] <= level
-            b = field[i, j + 1] <= level
-            c = field[i + 1, j + 1] <= level
-            d = field[i + 1, j] <= level
-            if a == b and b == c and c == d:
-                continue
-            case = (1 if a else 0) + (2 if b else 0) + (4 if c else 0) + (8 if d else 0)
-            if case == 0 or case == 15:
-                continue
-            bottom = i * nx + j
-            top = (i + 1) * nx + j
-            left = n_h + i * nx + j
-            right = n_h + i * nx + j + 1
-            # inside on the left of every segment
-            f1 = -1
-            t1 = -1
-            f2 = -1
-            t2 = -1
-            if case == 1:
-                f1, t1 = bottom, left
-            elif case == 2:
-                f1, t1 = right, bottom
-            elif case == 3:
-                f1, t1 = right, left
-            elif case == 4:
-                f1, t1 = top, right
-            elif case == 6:
-                f1, t1 = top, bottom
-            elif case == 7:
-                f1, t1 = top, left
-            elif case == 8:
-                f1, t1 = left, top
-            elif case == 9:
-                f1, t1 = bottom, top
-            elif case == 11:
-                f1, t1 = right, top
-            elif case == 12:
-                f1, t1 = left, right
-            elif case == 13:
-                f1, t1 = bottom, right
-            elif case == 14:
-                f1, t1 = left, bottom
-            else:
-                centre = 0.25 * (
-                    field[i, j] + field[i, j + 1] + field[i + 1, j + 1] + field[i + 1, j]
-                )
-                joined = centre <= level
-                if case == 5:
-                    if joined:
-                        f1, t1, f2, t2 = bottom, right, top, left
-                    else:
-                        f1, t1, f2, t2 = bottom, left, top, right
-                elif joined:  # case 10
-                    f1, t1, f2, t2 = left, bottom, right, top
-                else:
-                    f1, t1, f2, t2 = right, bottom, left, top
-            if used + 2 > capacity:
-                capacity *= 2
-                grown = np.empty(capacity, dtype=np.int64)
-                grown[:used] = seg_from[:used]
-                seg_from = grown
-                grown = np.empty(capacity, dtype=np.int64)
-                grown[:used] = seg_to[:used]
-                seg_to = grown
-            seg_from[used] = f1
-            seg_to[used] = t1
-            used += 1
-            if f2 >= 0:
-                seg_from[used] = f2
-                seg_to[used] = t2
-                used += 1
-    return seg_from[:used], seg_to[:used]
+def _link(s, e, starts, ends, slot, seg_from, seg_to, following):  # type: ignore[no-untyped-def]
+    """Record that segment ``s`` starts at edge ``e``; link it to the one ending there."""
+    starts[slot] = s
+    t = ends[slot]
+    if t >= 0 and seg_to[t] == e and following[t] < 0:
+        following[t] = s
 
 
 @numba.njit(cache=True, nogil=True)
-def _walk(field, level, x0, y0, step, seg_from, following, eps):  # type: ignore[no-untyped-def]
-    """Follow the segments into rings; return coordinates, ring starts and signed areas."""
+def _segments(field, level, x0, y0, step, active):  # type: ignore[no-untyped-def]
+    """Return the boundary segments of every cell, from one crossed grid edge to another.
+
+    Per segment (in row-major order of the cells): its first crossing's edge, last
+    crossing's edge, the first crossing's coordinates, and the segment that follows
+    it (the one whose first edge is this one's last). Only cells with a corner in an
+    ``active`` block (``2**BLOCK_SHIFT`` nodes a side) are visited: a block left
+    inactive must hold no inside node, and the cells around it then have no
+    crossing. The segments are linked as they are emitted: a crossed grid edge is
+    shared by two cells of one row (a vertical edge) or of two neighbouring rows (a
+    horizontal one), so per-column slots for the current and next grid rows hold the
+    segments still waiting for their partner (a stale slot is told apart by its
+    segment's edge, so the slots are never cleared).
+    """
     ny, nx = field.shape
     n_h = ny * nx
-    used = len(seg_from)
+    nby, nbx = active.shape
+    capacity = 1024
+    seg_from = np.empty(capacity, dtype=np.int64)
+    seg_to = np.empty(capacity, dtype=np.int64)
+    seg_xy = np.empty((capacity, 2), dtype=np.float64)
+    following = np.empty(capacity, dtype=np.int64)
+    used = 0
+    # slots: [grid row parity, column] for horizontal edges, [column] for vertical ones
+    start_h = np.full((2, nx), -1, dtype=np.int64)
+    end_h = np.full((2, nx), -1, dtype=np.int64)
+    start_v = np.full(nx, -1, dtype=np.int64)
+    end_v = np.full(nx, -1, dtype=np.int64)
+    for i in range(ny - 1):
+        b0 = i >> BLOCK_SHIFT
+        b1 = min((i + 1) >> BLOCK_SHIFT, nby - 1)
+        for bj in range(nbx):
+            bk = min(bj + 1, nbx - 1)
+            if not (active[b0, bj] or active[b1, bj] or active[b0, bk] or active[b1, bk]):
+                continue
+            for j in range(bj << BLOCK_SHIFT, min((bj + 1) << BLOCK_SHIFT, nx - 1)):
+                a = field[i, j] <= level
+                b = field[i, j + 1] <= level
+                c = field[i + 1, j + 1] <= level
+                d = field[i + 1, j] <= level
+                if a == b and b == c and c == d:
+                    continue
+                case = (1 if a else 0) + (2 if b else 0) + (4 if c else 0) + (8 if d else 0)
+                bottom = i * nx + j
+                top = (i + 1) * nx + j
+                left = n_h + i * nx + j
+                right = n_h + i * nx + j + 1
+                # inside on the left of every segment
+                f1 = -1
+                t1 = -1
+                f2 = -1
+                t2 = -1
+                if case == 1:
+                    f1, t1 = bottom, left
+                elif case == 2:
+                    f1, t1 = right, bottom
+                elif case == 3:
+                    f1, t1 = right, left
+                elif case == 4:
+                    f1, t1 = top, right
+                elif case == 6:
+                    f1, t1 = top, bottom
+                elif case == 7:
+                    f1, t1 = top, left
+                elif case == 8:
+                    f1, t1 = left, top
+                elif case == 9:
+                    f1, t1 = bottom, top
+                elif case == 11:
+                    f1, t1 = right, top
+                elif case == 12:
+                    f1, t1 = left, right
+                elif case == 13:
+                    f1, t1 = bottom, right
+                elif case == 14:
+                    f1, t1 = left, bottom
+                else:
+                    centre = 0.25 * (
+                        field[i, j] + field[i, j + 1] + field[i + 1, j + 1] + field[i + 1, j]
+                    )
+                    joined = centre <= level
+                    if case == 5:
+                        if joined:
+                            f1, t1, f2, t2 = bottom, right, top, left
+                        else:
+                            f1, t1, f2, t2 = bottom, left, top, right
+                    elif joined:  # case 10
+                        f1, t1, f2, t2 = left, bottom, right, top
+                    else:
+                        f1, t1, f2, t2 = right, bottom, left, top
+                if used + 2 > capacity:
+                    capacity *= 2
+                    grown = np.empty(capacity, dtype=np.int64)
+                    grown[:used] = seg_from[:used]
+                    seg_from = grown
+                    grown = np.empty(capacity, dtype=np.int64)
+                    grown[:used] = seg_to[:used]
+                    seg_to = grown
+                    grown = np.empty(capacity, dtype=np.int64)
+                    grown[:used] = following[:used]
+                    following = grown
+                    grown_xy = np.empty((capacity, 2), dtype=np.float64)
+                    grown_xy[:used] = seg_xy[:used]
+                    seg_xy = grown_xy
+                for pair in range(2):
+                    f = f1 if pair == 0 else f2
+                    t = t1 if pair == 0 else t2
+                    if f < 0:
+                        break
+                    s = used
+                    used += 1
+                    seg_from[s] = f
+                    seg_to[s] = t
+                    following[s] = -1
+                    x, y = _cross(field, level, x0, y0, step, f, nx, n_h)
+                    seg_xy[s, 0] = x
+                    seg_xy[s, 1] = y
+                    # the segment starting at t, if emitted already
+                    if t < n_h:
+                        r = t // nx
+                        cand = start_h[r & 1, t - r * nx]
+                    else:
+                        cand = start_v[(t - n_h) % nx]
+                    if cand >= 0 and seg_from[cand] == t:
+                        following[s] = cand
+                    elif t < n_h:
+                        end_h[r & 1, t - r * nx] = s
+                    else:
+                        end_v[(t - n_h) % nx] = s
+                    # the segment ending at f, if emitted already
+                    if f < n_h:
+                        r = f // nx
+                        _link(
+                            s,
+                            f,
+                            start_h[r & 1],
+                            end_h[r & 1],
+                            f - r * nx,
+                            seg_from,
+                            seg_to,
+                            following,
+                        )
+                    else:
+                        _link(s, f, start_v, end_v, (f - n_h) % nx, seg_from, seg_to, following)
+    return seg_from[:used], seg_to[:used], seg_xy[:used], following[:used]
+
+
+@numba.njit(cache=True, nogil=True)
+def _walk(seg_xy, following, eps):  # type: ignore[no-untyped-def]
+    """Follow the segments into rings; return coordinates, ring starts and signed areas."""
+    used = len(following)
     coords = np.empty((used, 2), dtype=np.float64)
     ring_start = np.empty(used + 1, dtype=np.int64)
     seen = np.zeros(used, dtype=np.bool_)
@@ -407,16 +518,15 @@ def _walk(field, level, x0, y0, step, seg_from, following, eps):  # type: ignore
         cur = s
         while not seen[cur]:
             seen[cur] = True
-            x, y = _cross(field, level, x0, y0, step, seg_from[cur], nx, n_h)
-            coords[k, 0] = x
-            coords[k, 1] = y
+            coords[k, 0] = seg_xy[cur, 0]
+            coords[k, 1] = seg_xy[cur, 1]
             k += 1
             cur = following[cur]
     ring_start[n_rings] = k
     ring_start = ring_start[: n_rings + 1]
     # signed areas of the traced rings, before any vertex is dropped
     area = _ring_areas(coords, ring_start, n_rings)
-    coords, ring_start = _simplify_rings(coords, ring_start, n_rings, max(eps, 1e-9 * step))
+    coords, ring_start = _simplify_rings(coords, ring_start, n_rings, eps)
     return coords, ring_start, area
 
 
@@ -570,6 +680,7 @@ def trace_rings(
     step: float,
     *,
     simplify: float = 0.0,
+    active: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the rings of ``{field <= level}``: coordinates, ring starts and signed areas.
 
@@ -579,25 +690,34 @@ def trace_rings(
     The areas are those of the traced rings; then vertices within ``simplify`` of
     the segment between the kept vertices around them are dropped (Douglas-Peucker
     per ring; at least the collinear ones, to ``1e-9 * step``).
+    ``active`` (see :func:`active_blocks`, computed when not given) may mark more
+    blocks, never fewer: cells with no corner in a marked block are not visited.
     """
     if field.dtype != np.float32:
         field = np.ascontiguousarray(field, dtype=np.float64)
     field = np.ascontiguousarray(field)
-    seg_from, seg_to = _segments(field, float(level))
-    # every crossing starts exactly one segment and ends exactly one: link them. In
-    # NumPy: the same step compiled with numba (argsort, searchsorted), loaded from
-    # numba's cache, linked wrongly in one test process (a plan run with a Dask
-    # cluster in-process), while its Python version was right; not understood yet
-    order = np.argsort(seg_from, kind="stable")
-    sorted_from = seg_from[order]
-    at = np.searchsorted(sorted_from, seg_to)
-    if len(at) and (
-        at.max() >= len(at) or not np.array_equal(sorted_from[np.minimum(at, len(at) - 1)], seg_to)
-    ):
-        raise ValueError("a traced boundary does not close: the field's border is inside.")
-    return _walk(
-        field, float(level), float(x0), float(y0), float(step), seg_from, order[at], float(simplify)
+    if active is None:
+        active = active_blocks(field, level)
+    _, _, seg_xy, following = _segments(
+        field, float(level), float(x0), float(y0), float(step), np.ascontiguousarray(active)
     )
+    # every crossing starts exactly one segment and ends exactly one
+    if len(following) and following.min() < 0:
+        raise ValueError(
+            "a traced boundary does not close: the field's border is inside (or a block "
+            "holding an inside node was left out of `active`)."
+        )
+    return _walk(seg_xy, following, max(float(simplify), 1e-9 * float(step)))
+
+
+def active_blocks(field: np.ndarray, level: float) -> np.ndarray:
+    """Return which blocks of ``2**BLOCK_SHIFT`` nodes a side hold a node at or below ``level``."""
+    side = 1 << BLOCK_SHIFT
+    ny, nx = field.shape
+    nby, nbx = -(-ny // side), -(-nx // side)
+    inside = np.zeros((nby * side, nbx * side), dtype=bool)
+    inside[:ny, :nx] = field <= level
+    return np.asarray(inside.reshape(nby, side, nbx, side).any(axis=(1, 3)))
 
 
 def rings_to_geometry(
@@ -665,6 +785,8 @@ def warm_up() -> None:
         distance_field(
             field, 0.0, 0.0, 1.0, 2.0, xy, start, np.array([0.0, 1.4]), one, np.zeros(1), np.ones(1)
         )
-        scatter_cells(field, 0, 0, ptr, cells, dists, one)
+        active = np.zeros((1, 1), dtype=bool)
+        scatter_cells(field, 0, 0, ptr, cells, dists, one, level=1.0, active=active)
+        mark_boxes(active, 0.0, 0.0, 1.0, 2.0, np.array([[1.0, 1.0, 2.0, 2.0]]))
         field[0] = field[-1] = field[:, 0] = field[:, -1] = 3.0
-        trace_rings(field, 1.0, 0.0, 0.0, 1.0, simplify=0.1)
+        trace_rings(field, 1.0, 0.0, 0.0, 1.0, simplify=0.1, active=active)

@@ -34,8 +34,10 @@ import shapely
 from planner._access_engine import node_access_matrix
 from planner._errors import InputError
 from planner._isoband import (
+    BLOCK_SHIFT,
     distance_field,
     line_cells,
+    mark_boxes,
     rings_to_geometry,
     scatter_cells,
     trace_rings,
@@ -522,8 +524,17 @@ class _Tracer:
         self.ncols = int(np.ceil((np.nanmax(bounds[:, 2]) + self.margin - self.gx) / step)) + 1
         self.nrows = int(np.ceil((np.nanmax(bounds[:, 3]) + self.margin - self.gy) / step)) + 1
         n_edges = len(key)
-        self.key = key
         street = np.unique(key, return_index=True)[1]  # one line per street
+        # streets in the order of their block on the grid (row after row of blocks), so
+        # that the streets a station reaches are scattered block by block (cache-local)
+        box = bounds[street]
+        block = np.floor(
+            ((box[:, :2] + box[:, 2:]) / 2 - (self.gx, self.gy)) / (step * (1 << BLOCK_SHIFT))
+        ).astype(np.int64)
+        spatial = np.lexsort((block[:, 0], block[:, 1]))
+        self.slot = np.empty(len(street), dtype=np.int64)  # a street's place in that order
+        self.slot[spatial] = np.arange(len(street))
+        self.key = key
         self.ptr, self.cells, self.dists = line_cells(
             self.gx,
             self.gy,
@@ -532,7 +543,7 @@ class _Tracer:
             (self.nrows, self.ncols),
             layer.xy,
             layer.start[: n_edges + 1],
-            street,
+            street[spatial],
         )
 
     def trace(
@@ -562,19 +573,19 @@ class _Tracer:
         i1 = int(np.ceil((box[:, 3].max() + margin - self.gy) / step))
         nx = j1 - j0 + 1
         rows_per_strip = max(16, _MAX_CELLS // nx)
-        streets = self.key[whole]
+        streets = np.sort(self.slot[self.key[whole]])
         parts: list[Any] = []
         area = 0.0
         for top in range(i0, i1 + 1, rows_per_strip - 8):
             bottom = min(top + rows_per_strip, i1 + 1)
-            field = self._field(streets, lines, lo, hi, top, bottom, j0, nx)
+            field, active = self._field(streets, lines, lo, hi, top, bottom, j0, nx)
             if top > i0:  # a cut side is closed along its outer row
                 field[0] = 2 * self.reach
             if bottom <= i1:
                 field[-1] = 2 * self.reach
             x0, y0 = self.gx + j0 * step, self.gy + top * step
             coords, starts, rings = trace_rings(
-                field, self.width, x0, y0, step, simplify=self.simplify
+                field, self.width, x0, y0, step, simplify=self.simplify, active=active
             )
             area += float(rings.sum())
             parts.append(rings_to_geometry(coords, starts, rings, min_hole=min_hole))
@@ -582,7 +593,10 @@ class _Tracer:
                 break
         if len(parts) == 1:
             # traced rings never cross; dropping vertices (within ``simplify``) can
-            # make close rings touch or cross: then repaired
+            # make close rings touch or cross: then repaired. The check is not
+            # redundant: traced rings come within micrometres of each other where
+            # crossings lie near one grid node (a saddle, a corner cut), well inside
+            # the default ``simplify`` (0.1 m), so no construction guarantee holds
             return _valid(parts[0]), area
         # strips overlap by 8 rows: the rows next to a cut are traced exactly by the
         # neighbouring strip, so the union of the strips is the band
@@ -600,18 +614,31 @@ class _Tracer:
         bottom: int,
         j0: int,
         nx: int,
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the strip's field and its blocks holding a node inside the band."""
         # float32: distances of tens of metres to a few micrometres, half the memory
         field = np.full((bottom - top, nx), 2 * self.reach, dtype=np.float32)
-        scatter_cells(field, top, j0, self.ptr, self.cells, self.dists, streets)
-        y0 = self.gy + top * self.step
+        side = 1 << BLOCK_SHIFT
+        active = np.zeros((-(-(bottom - top) // side), -(-nx // side)), dtype=bool)
+        scatter_cells(
+            field,
+            top,
+            j0,
+            self.ptr,
+            self.cells,
+            self.dists,
+            streets,
+            level=self.width,
+            active=active,
+        )
+        x0, y0 = self.gx + j0 * self.step, self.gy + top * self.step
         box = self.layer.bounds[lines]
         keep = (box[:, 3] >= y0 - self.reach) & (
             box[:, 1] <= y0 + (bottom - top) * self.step + self.reach
         )
         distance_field(
             field,
-            self.gx + j0 * self.step,
+            x0,
             y0,
             self.step,
             self.reach,
@@ -622,7 +649,9 @@ class _Tracer:
             lo[keep],
             hi[keep],
         )
-        return field
+        # (a piece's whole box: its part may be shorter, the blocks marked are a superset)
+        mark_boxes(active, x0, y0, self.step, self.width, box[keep])
+        return field, active
 
 
 class _Projector:

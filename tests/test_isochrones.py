@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -415,3 +417,90 @@ def test_study_areas_at_map_scale_keep_street_km_and_area_within_one_percent(gri
     assert shapely.get_num_interior_rings(exact).sum() > 0
     filled = shapely.polygons(shapely.get_exterior_ring(exact))
     assert (shapely.hausdorff_distance(got, filled) < 10.0 + 10.0).all()
+
+
+def test_marching_squares_visit_active_blocks_and_link_every_crossing() -> None:
+    """Blocks without an inside node are skipped; segments are linked as they are emitted."""
+    from planner._isoband import BLOCK_SHIFT, _segments, active_blocks, distance_field, trace_rings
+
+    # bands of half-width 6 around lines crossing several blocks of 64 nodes (step 1),
+    # and a blob whose inside nodes start at the first row and column of block (2, 1),
+    # its neighbours below and to the left empty: the cells on their border are visited
+    xy = np.array([[10.0, 10.0], [250.0, 40.0], [150.0, 70.0], [200.0, 190.0]])
+    xy = np.vstack([xy, [[69.5, 133.5], [70.5, 133.5]]])
+    start = np.array([0, 2, 4, 6])
+    cum = np.concatenate(
+        [
+            np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy[a:b], axis=0).T))])
+            for a, b in itertools.pairwise(start)
+        ]
+    )
+    field = np.full((240, 280), 50.0)
+    distance_field(
+        field, 0.0, 0.0, 1.0, 10.0, xy, start, cum, np.arange(3), np.zeros(3), cum[start[1:] - 1]
+    )
+    active = active_blocks(field, 6.0)
+    assert active.shape == (4, 5)
+    assert active[2, 1]
+    assert not active[[1, 1, 2], [0, 1, 0]].any()
+    assert field[128, 70] <= 6.0  # (row, column)
+    assert field[133, 64] <= 6.0
+    assert (field[127, :128] > 6.0).all()
+    assert (field[64:192, 63] > 6.0).all()
+    assert 1 << BLOCK_SHIFT == 64
+    everywhere = np.ones_like(active)
+    seg_from, seg_to, _, following = _segments(field, 6.0, 0.0, 0.0, 1.0, everywhere)
+    # every segment is followed by the one starting on the grid edge where it ends
+    assert sorted(following.tolist()) == list(range(len(following)))
+    assert np.array_equal(seg_from[following], seg_to)
+    sparse = trace_rings(field, 6.0, 0.0, 0.0, 1.0, simplify=0.02)
+    dense = trace_rings(field, 6.0, 0.0, 0.0, 1.0, simplify=0.02, active=everywhere)
+    for got, want in zip(sparse, dense, strict=True):
+        assert np.array_equal(got, want)
+    # the traced band is the union of the lines' buffers, cut at corners by under a cell
+    from planner._isoband import rings_to_geometry
+
+    band = rings_to_geometry(*sparse)
+    exact = shapely.union_all(
+        [shapely.LineString(xy[a:b]).buffer(6.0) for a, b in itertools.pairwise(start)]
+    )
+    assert band.is_valid
+    assert abs(band.area / exact.area - 1) < 5e-3
+    assert shapely.hausdorff_distance(band, exact) < 1.0
+
+
+def test_tracer_equals_the_field_drawn_over_the_whole_box(grid) -> None:  # type: ignore[no-untyped-def]
+    """Precomputed street cells, scattered in grid order, and active blocks: the same rings."""
+    from planner._isoband import distance_field, rings_to_geometry, trace_rings
+    from planner.isochrones import _edge_lines, _layer, _Tracer
+
+    edges = _edge_lines(grid, "bike")
+    layer = _layer(edges.lines)
+    tracer = _Tracer(layer, edges.key, 25.0, 1.0, 0.02)
+    whole = np.flatnonzero(edges.u < 12)  # streets from the lower rows of nodes
+    part = np.flatnonzero((edges.u >= 12) & (edges.u < 17))
+    lo = np.zeros(len(part))
+    hi = 0.4 * edges.lengths[part]
+    got, m2 = tracer.trace(whole, part, lo, hi)
+    # the same band drawn directly, every piece measured on a field over the whole box
+    lines = np.concatenate([whole, part])
+    field = np.full((tracer.nrows, tracer.ncols), 2 * tracer.reach, dtype=np.float32)
+    distance_field(
+        field,
+        tracer.gx,
+        tracer.gy,
+        1.0,
+        tracer.reach,
+        layer.xy,
+        layer.start,
+        layer.cum,
+        lines,
+        np.concatenate([np.zeros(len(whole)), lo]),
+        np.concatenate([edges.lengths[whole], hi]),
+    )
+    want = trace_rings(field, 25.0, tracer.gx, tracer.gy, 1.0, simplify=0.02)
+    assert m2 == pytest.approx(want[2].sum(), rel=1e-9)
+    expected = rings_to_geometry(*want)
+    assert got.is_valid
+    assert shapely.get_num_coordinates(got) == shapely.get_num_coordinates(expected)
+    assert shapely.equals_exact(got, expected, tolerance=1e-6)
