@@ -562,7 +562,9 @@ def plan_map(
         layer on the map's canvas (small squares and diamonds, popups built when
         clicked; the legend says so) instead of one icon each, which keeps a city's
         10^4 stations to about 0.5 MB of HTML; ``None`` draws icons whatever the
-        number (clustered above 500).
+        number (clustered above 500). Service areas likewise: above this many in
+        a state (before, after), only their merged area's outline is drawn, not
+        one per site (the legend says so); the fill is always the merged area.
 
     Returns
     -------
