@@ -10,7 +10,7 @@ Usage::
 ``--beijing`` is the Beijing-scale case of issue 18, the same as::
 
     python benchmarks/bench_e2e.py --network metropolis --points 1000000 --stations 9000 \
-        --candidates 50000 --p 1000 --cutoff 15 --baseline-max 0 --service-areas none
+        --candidates 50000 --p 1000 --cutoff 15 --baseline-max 0 --service-areas all --jobs 2
 
 (the synthetic 150,086-node metropolis, 10^6 demand points, 9,000 existing
 stations, 50,000 candidates, 1,000 new sites, 15 min e-bike; target: under 10
@@ -74,7 +74,8 @@ BEIJING_ARGS = {
     "p": 1000,
     "cutoff": 15.0,
     "baseline_max": 0,
-    "service_areas": "none",
+    "service_areas": "all",
+    "jobs": 2,
 }
 
 
@@ -203,6 +204,7 @@ def _study(
     cutoff: float,
     out: str,
     areas: bool,
+    jobs: int = 1,
 ) -> dict[str, Any]:
     """Our study, end to end, in this (forked) process."""
     from planner.plan import Plan
@@ -219,7 +221,7 @@ def _study(
         name=f"bench {n:,} points",
         service_areas=areas,
     )
-    result = plan.site(p=p, solver="fast")
+    result = plan.site(p=p, solver="fast", n_jobs=jobs)
     result.to_files(out, tiles=None)
     total_s = time.perf_counter() - started + read_s
     run = json.loads((Path(out) / "run.json").read_text())
@@ -344,6 +346,7 @@ def main() -> int:
     ap.add_argument("--baseline-max", type=int, default=None)
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--service-areas", choices=["first", "all", "none"], default="first")
+    ap.add_argument("--jobs", type=int, default=1, help="threads for the study (n_jobs)")
     ap.add_argument("--beijing", action="store_true", help="the Beijing-scale case (see above)")
     args, _ = ap.parse_known_args()  # run_all.py passes every benchmark's flags
     if args.beijing:
@@ -372,7 +375,7 @@ def main() -> int:
         return 0
     print(
         f"network {args.network}; {n_cand:,} candidates, p = {p}, {args.cutoff:g} min e-bike, "
-        "fast solver, one thread"
+        f"fast solver, {args.jobs} thread(s)"
     )
     print(f"target: {TARGET}")
     failed = 0
@@ -396,7 +399,7 @@ def main() -> int:
                 out = Path(tmp) / f"out_{n}_{n_st}"
                 areas = args.service_areas == "all" or (args.service_areas == "first" and k == 0)
                 ours = _in_child(
-                    _study, args.network, files, n, n_st, p, args.cutoff, str(out), areas
+                    _study, args.network, files, n, n_st, p, args.cutoff, str(out), areas, args.jobs
                 )
                 if "error" in ours:
                     print(f"{n:>9,} {n_st:>8,} | failed: {ours['error']}")

@@ -8,6 +8,7 @@ unnamed sites are described from their kind and the nearest named road
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,6 +26,7 @@ __all__ = [
     "Language",
     "attribution_text",
     "datum_label",
+    "escape_html",
     "kind_label",
     "labels_for",
     "note_text",
@@ -205,6 +207,17 @@ _DATUMS: Mapping[str, Mapping[str, str]] = {
         "bd09": "BD-09（百度）",
     },
 }
+
+
+def escape_html(text: str) -> str:
+    """Return ``text`` escaped for a map's HTML, braces included.
+
+    Besides ``&``, ``<``, ``>`` and quotes, ``{`` and ``}`` become character
+    references: folium renders every element's output once more as a Jinja
+    template, where a station or road named with ``{{``, ``{%`` or ``{#`` would
+    break the page (or vanish). On the page they read as the braces they were.
+    """
+    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def labels_for(language: Language) -> Mapping[str, str]:

@@ -9,8 +9,8 @@ layers can go onto a map the user already has (as with ``GeoDataFrame.explore``)
 from __future__ import annotations
 
 import functools
-import html
 import json
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +24,9 @@ from planner._map_labels import (
     Language,
     attribution_text,
     datum_label,
+    escape_html,
     kind_label,
     labels_for,
-    road_name,
 )
 from planner.crs import WGS84, from_wgs84, normalize_datum
 
@@ -45,7 +45,7 @@ __all__ = [
     "add_attribution",
     "add_layer_control",
     "add_legend",
-    "add_roads",
+    "add_script",
     "add_stations",
     "add_title",
     "coords_html",
@@ -55,11 +55,45 @@ __all__ = [
     "map_figure",
     "network_map",
     "new_map",
+    "script_json",
     "station_key",
     "station_keys",
     "to_display",
     "to_geojson",
 ]
+
+
+# branca renders a script element's text as a template once more: "{{", "{%" and "{#"
+# must not reach it (road polylines and station names may hold them)
+_TEMPLATE_OPEN = re.compile(r"\{(?=[{%#])")
+
+
+def script_json(value: Any) -> str:
+    r"""Return ``value`` as JSON safe inside an inline ``<script>`` of a folium page.
+
+    No ``</`` (it would close the script) and no ``{{``, ``{%`` or ``{#`` (branca
+    renders the script as a template once more): ``{`` before them is written as
+    the JSON escape ``\u007b``, which JavaScript reads back as ``{``. Outside
+    strings, JSON has ``{`` only before ``"`` or ``}``, so only strings change.
+    """
+    data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return _TEMPLATE_OPEN.sub(r"\\u007b", data)
+
+
+def add_script(parent: Any, code: str) -> None:
+    """Add JavaScript ``code`` to a folium element, as a value, never as template text."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class _Script(MacroElement):
+        _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+
+        def __init__(self, code: str) -> None:
+            super().__init__()
+            self.code = code
+
+    parent.add_child(_Script(code))
+
 
 OSM_ATTRIBUTION = "Road data © OpenStreetMap contributors (ODbL)"
 
@@ -222,7 +256,7 @@ def new_map(
     if amap:
         m.display_datum = "gcj02"
     figure = map_figure(m)
-    figure.title = html.escape(labels["title_default"])
+    figure.title = escape_html(labels["title_default"])
     figure.header.add_child(folium.Element(_VIEWPORT), name="viewport")
     figure.header.add_child(folium.Element(_PAGE_CSS), name="planner_css")
     if amap:
@@ -375,18 +409,18 @@ def add_title(m: folium.Map, title: str, *, subtitle: str | None = None) -> foli
     """
     folium = load_folium()
     sub = (
-        f'<div style="font-size:12px;font-weight:normal;color:#555;">{html.escape(subtitle)}</div>'
+        f'<div style="font-size:12px;font-weight:normal;color:#555;">{escape_html(subtitle)}</div>'
         if subtitle
         else ""
     )
     figure = map_figure(m)
-    figure.title = html.escape(title)
+    figure.title = escape_html(title)
     figure.html.add_child(
         folium.Element(
             '<div class="planner-title" style="position:fixed;top:10px;left:54px;z-index:1000;'
             "background:rgba(255,255,255,.9);padding:6px 10px;border-radius:4px;"
             'font:600 15px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);">'
-            f"{html.escape(title)}{sub}</div>"
+            f"{escape_html(title)}{sub}</div>"
         )
     )
     return m
@@ -421,21 +455,21 @@ def add_legend(m: folium.Map, items: LegendItems, *, title: str = "Legend") -> f
             f'background:{colour};border-radius:2px;"></span>'
         )
         pad = "padding-left:12px;" if indent else ""
-        return f'<div style="{pad}">{swatch}{html.escape(label)}</div>'
+        return f'<div style="{pad}">{swatch}{escape_html(label)}</div>'
 
     rows = []
     for label, value in items.items():
         if isinstance(value, str):
             rows.append(row(label, value))
         else:
-            rows.append(f"<div>{html.escape(label)}</div>")
+            rows.append(f"<div>{escape_html(label)}</div>")
             rows.extend(row(k, c, indent=True) for k, c in value.items())
     map_figure(m).html.add_child(
         folium.Element(
             '<div class="planner-legend" style="position:fixed;bottom:24px;right:10px;'
             "z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;border-radius:4px;"
             'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);">'
-            f"<details><summary><b>{html.escape(title)}</b></summary>{''.join(rows)}</details>"
+            f"<details><summary><b>{escape_html(title)}</b></summary>{''.join(rows)}</details>"
             "</div>"
         )
     )
@@ -463,76 +497,6 @@ def to_geojson(frame: gpd.GeoDataFrame, *, datum: str = "wgs84") -> dict[str, An
     light = frame.set_geometry(shapely.set_precision(geoms, 1e-6), crs=frame.crs)
     data: dict[str, Any] = json.loads(light.to_json(drop_id=True, show_bbox=False, na="null"))
     return data
-
-
-def _road_style(highway: Any) -> tuple[str, str, float]:
-    values = set(highway) if isinstance(highway, list) else {highway}
-    # merged edges list their classes in no fixed order: the most important wins
-    for value, style in _ROAD_CLASSES.items():
-        if value in values:
-            return style
-    if values <= _PATH_CLASSES:
-        return _PATH
-    return _LOCAL
-
-
-def add_roads(
-    m: folium.Map,
-    network: RoadNetwork,
-    *,
-    language: Language = "en",
-    simplify_m: float = 2.0,
-) -> folium.Map:
-    """Add the network's roads as one layer, coloured by road class (muted colours).
-
-    Parameters
-    ----------
-    m
-        The map.
-    network
-        The road network.
-    language
-        Labels' language.
-    simplify_m
-        Geometry simplification tolerance in metres (keeps large maps light).
-
-    Returns
-    -------
-    folium.Map
-        The same map.
-    """
-    folium = load_folium()
-    labels = labels_for(language)
-    edges = network.edges_gdf().reset_index()
-    # one line per street: drop the reverse twin of two-way streets
-    pair = np.sort(edges[["u", "v"]].to_numpy(), axis=1)
-    edges = edges.loc[~pd.DataFrame(pair).duplicated().to_numpy()]
-    styles = [_road_style(h) for h in edges["highway"]]
-    names = edges["name"] if "name" in edges else pd.Series("", index=edges.index)
-    frame = gpd.GeoDataFrame(
-        {
-            "class": [labels[s[0]] for s in styles],
-            "colour": [s[1] for s in styles],
-            "weight": [s[2] for s in styles],
-            "name": [road_name(n) for n in names],
-        },
-        geometry=edges.geometry.to_crs(network.crs).simplify(simplify_m).to_crs(WGS84).values,
-        crs=WGS84,
-    )
-    # draw local streets first so main roads lie on top
-    frame = frame.sort_values("weight", kind="stable")
-    folium.GeoJson(
-        to_geojson(frame, datum=display_datum(m)),
-        name=labels["roads"],
-        style_function=lambda f: {
-            "color": f["properties"]["colour"],
-            "weight": f["properties"]["weight"],
-            "opacity": 0.9,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["name", "class"], aliases=["", ""], labels=False),
-        smooth_factor=1.0,
-    ).add_to(m)
-    return m
 
 
 def station_key(row: pd.Series) -> str:
@@ -599,7 +563,7 @@ def coords_html(
     for name in [datum, "wgs84"] if datum != "wgs84" else ["wgs84"]:
         x, y = (lon, lat) if name == "wgs84" else from_wgs84(lon, lat, name)
         lines.append(
-            f"{labels['coordinates']} {html.escape(datum_label(name, language))}{labels['sep']}"
+            f"{labels['coordinates']} {escape_html(datum_label(name, language))}{labels['sep']}"
             f'<span class="planner-coords">{x:.6f},{y:.6f}</span>'
         )
     return "<br>".join(lines)
@@ -609,9 +573,9 @@ def _station_popup(
     row: pd.Series, name: str, key: str, labels: Mapping[str, str], coords: str
 ) -> str:
     sep = labels["sep"]
-    lines = [f"<b>{html.escape(name)}</b>", f"{labels['kind']}{sep}{labels[key]}"]
+    lines = [f"<b>{escape_html(name)}</b>", f"{labels['kind']}{sep}{labels[key]}"]
     if "hours" in row and pd.notna(row["hours"]):
-        lines.append(f"{labels['hours']}{sep}{html.escape(str(row['hours']))}")
+        lines.append(f"{labels['hours']}{sep}{escape_html(str(row['hours']))}")
     return "<br>".join([*lines, coords])
 
 
@@ -681,7 +645,7 @@ def add_stations(
             fill=True,
             fill_color=STATION_COLOURS[key],
             fill_opacity=0.95,
-            tooltip=html.escape(name),
+            tooltip=escape_html(name),
             popup=folium.Popup(_station_popup(row, name, key, labels, coords), max_width=300),
         ).add_to(layer)
     layer.add_to(m)
@@ -739,6 +703,8 @@ def network_map(
             attribution=attribution_text(attribution, language),
             language=language,
         )
+    from planner._map_roads import add_roads  # it builds on this module
+
     add_roads(m, network, language=language)
     legend: dict[str, Any] = {labels[key]: colour for key, colour in ROAD_LEGEND.items()}
     if stations is not None and len(stations):

@@ -14,23 +14,23 @@ row when the station is hovered or clicked, with the same words as the icons'.
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from planner._map_labels import Language, datum_label, labels_for
+from planner._map_labels import Language, datum_label, escape_html, labels_for
 from planner._map_parts import (
     COMPACT_ABOVE,
     STATION_COLOURS,
     _station_points,
     _station_popup,
+    add_script,
     coords_html,
     display_datum,
     load_folium,
+    script_json,
     station_keys,
 )
 from planner.crs import from_wgs84, normalize_datum
@@ -143,7 +143,7 @@ def _compact_table(
     coords.append(("wgs84", "x", "y"))
     table["coords"] = [
         [
-            f"{labels['coordinates']} {html.escape(datum_label(name, language))}{sep}"
+            f"{labels['coordinates']} {escape_html(datum_label(name, language))}{sep}"
             '<span class="planner-coords">',
             cx,
             cy,
@@ -158,7 +158,7 @@ def _compact_table(
         table |= {"dx": _micro(lon), "dy": _micro(lat), "at": ["dx", "dy"]}
     kinds = sorted(set(keys.tolist()))
     table["kinds"] = [
-        [html.escape(labels[k]), STATION_COLOURS[k], *_SHAPES.get(k, _SHAPES["other"])]
+        [escape_html(labels[k]), STATION_COLOURS[k], *_SHAPES.get(k, _SHAPES["other"])]
         for k in kinds
     ]
     table["k"] = pd.Index(kinds).get_indexer(keys).tolist()
@@ -167,31 +167,24 @@ def _compact_table(
         distinct = sorted({str(h) for h in hours if h is not None})
         where = {h: k for k, h in enumerate(distinct)}
         table["h"] = [-1 if h is None else where[str(h)] for h in hours]
-        table["hours"] = [html.escape(h) for h in distinct]
+        table["hours"] = [escape_html(h) for h in distinct]
     else:
         table["h"] = [-1] * len(points)
         table["hours"] = []
     table["head_kind"] = f"{labels['kind']}{sep}"
     table["head_hours"] = f"{labels['hours']}{sep}"
-    table["n"] = [html.escape(n) for n in names]
+    table["n"] = [escape_html(n) for n in names]
     return table
 
 
 def _add_compact(m: folium.Map, layer: Any, table: dict[str, Any]) -> None:
-    from branca.element import MacroElement
-    from jinja2 import Template
-
-    class _Script(MacroElement):
-        # the table goes in as a value, never as template text (names may hold "{{")
-        _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
-
-        def __init__(self, code: str) -> None:
-            super().__init__()
-            self.code = code
-
-    data = json.dumps(table, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    code = _COMPACT_JS % {"map": m.get_name(), "group": layer.get_name(), "data": data}
-    layer.add_child(_Script(code))
+    # the table goes in as a value, never as template text (names may hold "{{")
+    code = _COMPACT_JS % {
+        "map": m.get_name(),
+        "group": layer.get_name(),
+        "data": script_json(table),
+    }
+    add_script(layer, code)
 
 
 def _station_icon_html(key: str) -> str:
@@ -292,7 +285,7 @@ def add_station_icons(
                 icon_anchor=(10, 10),
                 class_name="planner-station",
             ),
-            tooltip=html.escape(name),
+            tooltip=escape_html(name),
             popup=folium.Popup(_station_popup(row, name, key, labels, coords), max_width=300),
         ).add_to(target)
     layer.add_to(m)

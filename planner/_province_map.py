@@ -11,7 +11,6 @@ from :class:`planner.plan.PlanResult` (``gap_roads``, ``phases``).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from planner import _i18n
 from planner._i18n import Language
+from planner._map_labels import escape_html
 from planner.crs import WGS84
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def add_phase_table(m: folium.Map, result: Any, language: Language = "en") -> fo
     text = _words(language)
     rows = "".join(
         "<tr>"
-        f"<td>{html.escape(text['existing'] if int(r['phase']) == 0 else str(int(r['phase'])))}"
+        f"<td>{escape_html(text['existing'] if int(r['phase']) == 0 else str(int(r['phase'])))}"
         "</td>"
         f"<td style='text-align:right'>{int(r['homes'])}</td>"
         f"<td style='text-align:right'>{r['served_share']:.1%}</td>"
@@ -117,9 +117,9 @@ def add_phase_table(m: folium.Map, result: Any, language: Language = "en") -> fo
         '<div class="planner-phases" style="position:fixed;bottom:30px;right:10px;'
         "z-index:1000;background:rgba(255,255,255,.93);padding:6px 8px;border-radius:4px;"
         'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);">'
-        f"<b>{html.escape(text['phases'])}</b><table>"
-        f"<tr><th>{html.escape(text['phase'])}</th><th>{html.escape(text['homes'])}</th>"
-        f"<th>{html.escape(text['served'])}</th><th>{html.escape(text['gaps'])}</th></tr>"
+        f"<b>{escape_html(text['phases'])}</b><table>"
+        f"<tr><th>{escape_html(text['phase'])}</th><th>{escape_html(text['homes'])}</th>"
+        f"<th>{escape_html(text['served'])}</th><th>{escape_html(text['gaps'])}</th></tr>"
         f"{rows}</table></div>"
     )
     root: Any = m.get_root()  # a branca Figure (untyped)

@@ -14,7 +14,6 @@ re-exported here.
 
 from __future__ import annotations
 
-import html
 import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -27,6 +26,7 @@ import shapely
 from planner._errors import InputError
 from planner._map_labels import (
     attribution_text,
+    escape_html,
     kind_label,
     note_text,
     site_names,
@@ -39,7 +39,6 @@ from planner._map_parts import (
     add_attribution,
     add_layer_control,
     add_legend,
-    add_roads,
     add_stations,
     add_title,
     coords_html,
@@ -53,6 +52,7 @@ from planner._map_parts import (
     to_display,
     to_geojson,
 )
+from planner._map_roads import ROADS_COMPACT_ABOVE, add_roads
 from planner._map_stations import COMPACT_ABOVE, add_station_icons, draws_compact
 from planner._page import render_page, save_map
 from planner.crs import WGS84, normalize_datum
@@ -146,9 +146,9 @@ def _site_popup(
 ) -> str:
     sep = labels["sep"]
     added = labels["added_trucks"] if result.programme == "driver_homes" else labels["added"]
-    lines = [f"<b>{html.escape(name)}</b>"]
+    lines = [f"<b>{escape_html(name)}</b>"]
     if "kind" in row and isinstance(row["kind"], str):
-        lines.append(f"{labels['kind']}{sep}{html.escape(kind_label(row['kind'], language))}")
+        lines.append(f"{labels['kind']}{sep}{escape_html(kind_label(row['kind'], language))}")
     lines += [
         f"{labels['rank']}{sep}{int(row['rank'])}",
         f"{added}{sep}{row['added']:,.1f} ({row['added_share']:.1%})",
@@ -160,7 +160,7 @@ def _site_popup(
         lines.append(f"{labels['passing']}{sep}{row['passing_volume']:,.0f}")
     if pd.notna(row.get("nearest_station")):
         lines.append(
-            f"{labels['nearest']}{sep}{html.escape(str(row['nearest_station']))} "
+            f"{labels['nearest']}{sep}{escape_html(str(row['nearest_station']))} "
             f"({row['nearest_station_m'] / 1000:,.1f} {labels['km']})"
         )
     lines.append(coords_html(row.geometry.x, row.geometry.y, datum, labels, language))
@@ -496,13 +496,13 @@ def _routes_layer(m: folium.Map, routes: gpd.GeoDataFrame, name: str, tip: str) 
 
 def _add_message(m: folium.Map, title: str, lines: list[str]) -> None:
     folium = load_folium()
-    body = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
+    body = "".join(f"<div>{escape_html(line)}</div>" for line in lines)
     map_figure(m).html.add_child(
         folium.Element(
             '<div class="planner-message" style="position:fixed;top:70px;left:54px;'
             "z-index:1000;max-width:420px;background:rgba(255,250,230,.95);padding:8px 10px;"
             'border-radius:4px;font:13px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);">'
-            f"<b>{html.escape(title)}</b>{body}</div>"
+            f"<b>{escape_html(title)}</b>{body}</div>"
         )
     )
 
@@ -519,6 +519,7 @@ def plan_map(
     attribution: Sequence[str] | None = None,
     datum: str = "wgs84",
     compact_stations_above: int | None = COMPACT_ABOVE,
+    compact_roads_above: int | None = ROADS_COMPACT_ABOVE,
 ) -> folium.Map:
     """Map one or more siting plans on one map with a layer control.
 
@@ -565,6 +566,11 @@ def plan_map(
         number (clustered above 500). Service areas likewise: above this many in
         a state (before, after), only their merged area's outline is drawn, not
         one per site (the legend says so); the fill is always the merged area.
+    compact_roads_above
+        More street segments than this (20,000 by default) are drawn as one compact
+        layer (streets merged, simplified at 5 m, vertices to 1e-5 degrees, encoded
+        polylines drawn on the canvas; same colours and tooltips) instead of one
+        GeoJSON line each; ``None`` draws GeoJSON whatever the number.
 
     Returns
     -------
@@ -621,7 +627,7 @@ def plan_map(
     legend: dict[str, Any] = {}
     network = next((p.network for p in plans if getattr(p, "network", None) is not None), None)
     if roads and network is not None:
-        add_roads(m, network, language=language)
+        add_roads(m, network, language=language, compact_above=compact_roads_above)
     workers = [p for p in plans if p.programme == "worker_stations"]
     homes = [p for p in plans if p.programme == "driver_homes"]
     names = {id(p): site_names(p.sites, p.network, language=language) for p in plans}
@@ -675,7 +681,7 @@ def plan_map(
                     icon_anchor=(14, 14),
                     class_name="planner-site",
                 ),
-                tooltip=html.escape(f"{int(row['rank'])}. {name}"),
+                tooltip=escape_html(f"{int(row['rank'])}. {name}"),
                 popup=folium.Popup(
                     _site_popup(row, name, plan, labels, language, datum), max_width=320
                 ),

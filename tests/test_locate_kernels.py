@@ -293,3 +293,20 @@ def test_row_groups_hash_patterns_as_the_numpy_reduceat_did(seed):
     assert np.array_equal(g, group.ravel())
     assert merged.shape[0] == first.size == np.unique(dense, axis=0).shape[0]
     assert w.sum() == A.shape[0]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_row_best_matches_top2_with_its_ties(seed):
+    # ties between columns and with the base: integer values, bases drawn from them
+    prob = random_benefit(seed, m=80, ties=True)
+    rng = np.random.default_rng(seed)
+    base = np.where(rng.random(80) < 0.5, rng.integers(0, 6, 80), 0).astype(float)
+    B = sp.csr_array(prob.B.toarray())  # entries at or below the base kept too
+    tied = BenefitProblem(B, prob.w, base)
+    for _ in range(5):
+        selected = rng.random(prob.n_cols) < rng.uniform(0.0, 1.0)
+        b1, c1, _, _ = _top2(tied.B, np.arange(80), selected, base)
+        best, arg = tied.row_best(selected)
+        assert np.array_equal(best, b1)
+        assert np.array_equal(arg, c1)
+        assert tied.value(selected) == float(np.dot(tied.w, b1))

@@ -27,7 +27,7 @@ def _stations() -> Any:
     return points_gdf(
         [(0.0, 0.0), (600.0, 400.0), (1200.0, -400.0), (1800.0, 400.0)],
         index=pd.Index(["S0", "S1", "S2", "S3"]),
-        name=["Station zero", 'Shop <b>&"x"', None, "站三"],
+        name=["Station {{ zero }} {%", 'Shop <b>&"x"', None, "站三"],
         kind=["worker_station", "worker_station", "driver_home", "worker_station"],
         hours=["24/7", "08:00-20:00", None, "07:00-19:00"],
     )
@@ -132,7 +132,7 @@ def test_many_stations_are_one_compact_layer_with_full_popups(  # type: ignore[n
         from tests.test_report import english_runs
 
         page = compact_path.read_text(encoding="utf-8")
-        allowed = ["Station zero", "Shop", "Line town", "Parking", "GPS", "OpenStreetMap"]
+        allowed = ["Station", "Shop", "Line town", "Parking", "GPS", "OpenStreetMap"]
         assert english_runs(_script_strings(page), allowed) == []
     compact.screenshot(f"compact_stations_{language}")
 

@@ -218,3 +218,41 @@ def test_bands_nearest_and_patterns_equal_the_numpy_reference(seed: int) -> None
         lo = ordered.indptr[want_rows[i]]
         got = pattern.indices[pattern.indptr[i] : pattern.indptr[i + 1]]
         assert got.tolist() == sorted(ordered.indices[lo : lo + want_k[i]].tolist())
+
+
+def test_city_scale_arrays_keep_int32_indices() -> None:
+    """Node rows, bands, prefixes, per-point rows and the model's rows keep scipy's
+    int32 column indices: a row pointer of int64 would make scipy widen them (a copy
+    of 8 bytes an entry, 1.4 GB at 1.8 x 10^8 entries)."""
+    from planner.access import NodeAccess
+    from planner.locate import MCLP
+    from planner.plan._demand_rows import _prefix_patterns, model_rows
+
+    rng = np.random.default_rng(7)
+    n_nodes, n_sites, n_points = 30, 20, 200
+    dense = np.where(rng.random((n_nodes, n_sites)) < 0.5, rng.uniform(0, 600, (30, 20)), np.nan)
+    rows, cols = np.nonzero(~np.isnan(dense))
+    indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n_nodes))].astype(np.int32)
+    # int32 indices and row pointer, as access_by_node gives them
+    m = sp.csr_array((dense[rows, cols], cols.astype(np.int32), indptr), shape=dense.shape)
+    assert m.indices.dtype == np.int32
+    row_of = rng.integers(0, n_nodes, n_points)
+    na = NodeAccess(
+        m, row_of, rng.uniform(0, 60, n_points), pd.RangeIndex(n_points),
+        pd.RangeIndex(n_sites), 540.0, "ebike", pd.DataFrame(), pd.DataFrame(),
+    )  # fmt: skip
+    ordered, k = na.bands(unit_s=60.0, limit=9.0)
+    assert ordered.indices.dtype == np.int32
+    assert na.point_rows(np.arange(50)).indices.dtype == np.int32
+    assert _prefix_patterns(ordered, row_of[:40], np.minimum(k[:40], 3)).indices.dtype == np.int32
+    existing = np.zeros(n_sites, dtype=bool)
+    existing[:3] = True
+    rows_ = model_rows(na, np.ones(n_points), existing, 9.0)
+    assert rows_.matrix.indices.dtype == np.int32
+    model = MCLP.from_matrix(
+        rows_.matrix, cutoff=9.0, p=2, weights=rows_.weights, existing=[0, 1, 2]
+    )
+    # used as it is, no copy
+    assert np.shares_memory(model.data.times.indices, rows_.matrix.indices)
+    assert np.shares_memory(model.data.times.data, rows_.matrix.data)
+    assert model.prepared.prob.B.indices.dtype == np.int32

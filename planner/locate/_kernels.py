@@ -7,7 +7,8 @@ arrays: keeping the incremental state of greedy and swap moves
 :func:`dominated`), the subgradient steps of the Lagrangian bound
 (:func:`subgradient_steps`), and two passes over the travel times
 (:func:`coverage_rows`, :func:`nearest_open`) and the first gains of the greedy
-(:func:`initial_gains`), and the hash of row patterns (:func:`pattern_hash`). They
+(:func:`initial_gains`), each row's best selected value (:func:`row_best`), and the
+hash of row patterns (:func:`pattern_hash`). They
 are compiled on first use
 and cached on disk (numba ``cache=True``); a fresh process loads them in about
 0.3 s, once. They take the arrays of scipy's CSR as they are (``int32`` or
@@ -444,3 +445,25 @@ def pattern_hash(indptr, indices, mult, out):  # type: ignore[no-untyped-def]
         for k in range(indptr[r], indptr[r + 1]):
             h += mult[indices[k]]
         out[r] = h
+
+
+@numba.njit(cache=True, nogil=True)
+def row_best(indptr, indices, data, selected, base, best, arg):  # type: ignore[no-untyped-def]
+    """Write each row's best value over the selected columns and the base, and its column.
+
+    The rule of ``problem._top2``: the largest value; on ties the first stored
+    column, and a column before the base (``-1``: the base is strictly best, or
+    no selected column is stored in the row).
+    """
+    for r in range(indptr.size - 1):
+        b = base[r]
+        a = -1
+        for k in range(indptr[r], indptr[r + 1]):
+            col = indices[k]
+            if selected[col]:
+                v = data[k]
+                if (a == -1 and v >= b) or v > b:
+                    b = v
+                    a = col
+        best[r] = b
+        arg[r] = a

@@ -65,6 +65,8 @@ from planner.locate.solvers import (
     check_quota,
     cover_mip,
     coverage_mip,
+    coverage_pattern,
+    csr_of,
     greedy_cover,
     merge_rows,
     rank_order,
@@ -94,9 +96,7 @@ def _coverage_rows(
         t.indptr, t.indices, t.data, float(cutoff), ex, np.asarray(weights, dtype=np.float64)
     )
     cand_cols = np.flatnonzero(~ex)
-    sub = sp.csr_array(
-        (np.ones(idx.size, dtype=np.int8), idx, ptr), shape=(row_ids.size, cand_cols.size)
-    )
+    sub = csr_of(np.ones(idx.size, dtype=np.int8), idx, ptr, (row_ids.size, cand_cols.size))
     return sub, row_ids, cand_cols, reach, by_existing
 
 
@@ -373,9 +373,8 @@ class MCLP(BenefitModel):
         data, w, ex = self.data, self.weights, self.existing
         sub, row_ids, cand_cols, reach, by_existing = _coverage_rows(data, self.cutoff, ex, w)
         merged, mw, _ = merge_rows(sub, w[row_ids], by_values=False)
-        merged = sp.csr_array(
-            (np.ones(merged.nnz), merged.indices, merged.indptr), shape=merged.shape
-        )
+        del sub  # the pattern before merging: as large as the merged one
+        merged = coverage_pattern(merged)
         cost = self.costs[cand_cols] if self.costs is not None else None
         prob = BenefitProblem(merged, mw, np.zeros(merged.shape[0]), cost)
         const = float(w[by_existing].sum())

@@ -30,8 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from planner.access import NodeAccess
-from planner.locate.solvers import row_groups
-from planner.presets import minutes
+from planner.locate.solvers import csr_of, row_groups
 
 __all__ = ["SECONDS_PER_MINUTE", "ModelRows", "model_rows"]
 
@@ -129,10 +128,10 @@ def model_rows(
         reps.append(unreached[:1])
         row_weights.append(np.array([weights[unreached].sum()]))
         labels.append("unreached")
-    seconds = access.point_rows(np.concatenate(reps) if reps else np.zeros(0, np.int64))
-    matrix = sp.csr_array(
-        (minutes(seconds.data), seconds.indices, seconds.indptr), shape=seconds.shape
-    )
+    matrix = access.point_rows(np.concatenate(reps) if reps else np.zeros(0, np.int64))
+    # seconds to minutes in place: the numbers of presets.minutes (seconds / 60.0), no
+    # second array as long as the entries (10^8 at city scale)
+    np.divide(matrix.data, SECONDS_PER_MINUTE, out=matrix.data)
     return ModelRows(
         matrix=matrix,
         weights=np.concatenate(row_weights) if row_weights else np.zeros(0),
@@ -166,8 +165,4 @@ def _prefix_patterns(ordered: sp.csr_array, rows: np.ndarray, k: np.ndarray) -> 
         indptr,
         cols,
     )
-    return sp.csr_array(
-        (np.ones(cols.size, dtype=np.int8), cols, indptr),
-        shape=(rows.size, ordered.shape[1]),
-        copy=False,
-    )
+    return csr_of(np.ones(cols.size, dtype=np.int8), cols, indptr, (rows.size, ordered.shape[1]))

@@ -64,13 +64,8 @@ def dominated_columns(prob: BenefitProblem, p: int, *, max_work: float = 1e8) ->
     A = prob.B
     AT = prob.BT
     drop = np.zeros(A.shape[1], dtype=bool)
-    arrays = (
-        np.asarray(A.indptr, dtype=np.int64),
-        np.asarray(A.indices, dtype=np.int64),
-        np.asarray(AT.indptr, dtype=np.int64),
-        np.asarray(AT.indices, dtype=np.int64),
-        drop,
-    )
+    # the kernels take scipy's int32 (or int64) index arrays as they are: no widened copies
+    arrays = (A.indptr, A.indices, AT.indptr, AT.indices, drop)
     if A.shape[1] * -(-A.shape[0] // 64) <= DOMINANCE_BITSET_WORDS:
         _kernels.dominated_bits(*arrays)
         done = True
