@@ -293,25 +293,28 @@ def _heat_layer(
 
 def _areas_layer(
     m: folium.Map,
-    areas: gpd.GeoDataFrame,
+    fill: Any,
+    outlines: gpd.GeoDataFrame,
     name: str,
     *,
     colour: str,
     fill_opacity: float,
     dash: str | None = None,
 ) -> None:
-    """One fill for the union (overlaps would stack their opacity) and each site's outline.
+    """One fill for the merged area (overlaps would stack their opacity), and outlines.
 
-    The fill lets the mouse through to the hexagons below; each outline is a line
-    whose tooltip names its site.
+    ``fill`` is one (multi)polygon: the state's merged area, traced by the study,
+    so no polygon union runs here. ``outlines`` holds polygons and their ``label``:
+    each site's area, or for many sites the merged area itself. The fill lets the
+    mouse through to the hexagons below; each outline is a line whose tooltip is
+    its label.
     """
     folium = load_folium()
     datum = display_datum(m)
     group = folium.FeatureGroup(name=name)
-    union = shapely.union_all(areas.geometry.to_numpy())
-    if not union.is_empty:
+    if not fill.is_empty:
         folium.GeoJson(
-            to_geojson(gpd.GeoDataFrame(geometry=[union], crs=WGS84), datum=datum),
+            to_geojson(gpd.GeoDataFrame(geometry=[fill], crs=WGS84), datum=datum),
             style_function=lambda _f, c=colour, o=fill_opacity: {
                 "stroke": False,
                 "fillColor": c,
@@ -323,8 +326,8 @@ def _areas_layer(
     if dash:
         outline["dashArray"] = dash
     lines = gpd.GeoDataFrame(
-        {"area": areas["label"].to_numpy()},
-        geometry=shapely.boundary(areas.geometry.to_numpy()),
+        {"area": outlines["label"].to_numpy()},
+        geometry=shapely.boundary(outlines.geometry.to_numpy()),
         crs=WGS84,
     )
     # outlines of buffered streets are ragged: smoothed to ~15 m, they read as areas
@@ -339,6 +342,80 @@ def _areas_layer(
             tooltip=folium.GeoJsonTooltip(fields=["area"], labels=False),
         ).add_to(group)
     group.add_to(m)
+
+
+def _merged_area(plan: Any, state: str, areas: gpd.GeoDataFrame) -> tuple[Any, float]:
+    """Return the plan's merged area of ``state`` and its cutoff in minutes.
+
+    Read from ``plan.service_areas_merged`` (traced by the study); a result without
+    it (older code paths, hand-made results) falls back to the union of ``areas``.
+    """
+    minutes = float(plan.parameters.get("cutoff_min", 0) or 0)
+    merged = getattr(plan, "service_areas_merged", None)
+    if merged is not None and state in merged.index:
+        row = merged.loc[state]
+        return row.geometry, float(row.get("cutoff_min", minutes))
+    if "cutoff_min" in areas.columns:
+        minutes = float(areas["cutoff_min"].iloc[0])
+    return shapely.union_all(areas.geometry.to_numpy()), minutes
+
+
+def _add_service_areas(
+    m: folium.Map,
+    plans: Sequence[Any],
+    names: Mapping[int, pd.Series],
+    labels: Mapping[str, str],
+    *,
+    compact_above: int | None,
+) -> dict[str, str]:
+    """Draw the service areas before and after of ``plans``; return their legend rows.
+
+    Each state gets one fill, its merged area. With at most ``compact_above``
+    areas in the state, each site's outline is drawn with its name; above, only
+    the merged area's outline (a city's 10^4 overlapping outlines are unreadable
+    and weigh megabytes), which the legend says.
+    """
+    legend: dict[str, str] = {}
+    for state, key, opacity, dash in (
+        ("before", "areas_before", 0.10, None),
+        ("after", "areas_after", 0.18, "6 4"),
+    ):
+        per_plan = [(p, p.service_areas[p.service_areas["state"] == state]) for p in plans]
+        per_plan = [(p, areas) for p, areas in per_plan if len(areas)]
+        if not per_plan:
+            continue
+        n = sum(len(areas) for _, areas in per_plan)
+        merged = [_merged_area(p, state, areas) for p, areas in per_plan]
+        fills = [geometry for geometry, _ in merged]
+        fill = fills[0] if len(fills) == 1 else shapely.union_all(fills)
+        if draws_compact(n, compact_above):
+            within = labels[f"area_within_{state}"]
+            outlines = gpd.GeoDataFrame(
+                {"label": [within.format(minutes=minutes) for _, minutes in merged]},
+                geometry=fills,
+                crs=WGS84,
+            )
+        else:
+            frames = [
+                areas.assign(label=_area_labels(areas, p, names[id(p)], labels))
+                for p, areas in per_plan
+            ]
+            outlines = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+        _areas_layer(
+            m,
+            fill,
+            outlines,
+            labels[key],
+            colour=_AREA_COLOURS[state],
+            fill_opacity=opacity,
+            dash=dash,
+        )
+        legend[labels[key]] = _AREA_COLOURS[state]
+    for state, key in (("before", "areas_before"), ("after", "areas_after")):
+        n = sum(int((p.service_areas["state"] == state).sum()) for p in plans)
+        if n and draws_compact(n, compact_above):
+            legend[labels["areas_merged"].format(layer=labels[key], n=n)] = "transparent"
+    return legend
 
 
 def _area_labels(
@@ -486,7 +563,9 @@ def plan_map(
         layer on the map's canvas (small squares and diamonds, popups built when
         clicked; the legend says so) instead of one icon each, which keeps a city's
         10^4 stations to about 0.5 MB of HTML; ``None`` draws icons whatever the
-        number (clustered above 500).
+        number (clustered above 500). Service areas likewise: above this many in
+        a state (before, after), only their merged area's outline is drawn, not
+        one per site (the legend says so); the fill is always the merged area.
     compact_roads_above
         More street segments than this (20,000 by default) are drawn as one compact
         layer (streets merged, simplified at 5 m, vertices to 1e-5 degrees, encoded
@@ -559,21 +638,7 @@ def plan_map(
         classes = _hex_layer(m, plan.hexes, labels["uncovered"], labels["uncovered_tip"])
         if classes:
             legend[labels["uncovered_legend"]] = classes
-    for state, key, opacity, dash in (
-        ("before", "areas_before", 0.10, None),
-        ("after", "areas_after", 0.18, "6 4"),
-    ):
-        frames = []
-        for p in plans:
-            areas = p.service_areas[p.service_areas["state"] == state]
-            if len(areas):
-                frames.append(areas.assign(label=_area_labels(areas, p, names[id(p)], labels)))
-        if frames:
-            merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
-            _areas_layer(
-                m, merged, labels[key], colour=_AREA_COLOURS[state], fill_opacity=opacity, dash=dash
-            )
-            legend[labels[key]] = _AREA_COLOURS[state]
+    legend |= _add_service_areas(m, plans, names, labels, compact_above=compact_stations_above)
     for plan in homes:
         classes = _routes_layer(m, plan.routes, labels["routes"], labels["route_tip"])
         if classes:

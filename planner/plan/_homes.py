@@ -52,7 +52,7 @@ from planner.plan._inputs import (
 )
 from planner.plan._rest import RestPlaces, gap_roads, gap_stretches, rest_places
 from planner.plan._tables import coverage_curve, coverage_table, ranked_sites
-from planner.plan.result import PlanResult
+from planner.plan.result import PlanResult, merged_areas_frame
 from planner.presets import hours
 
 if TYPE_CHECKING:
@@ -233,6 +233,7 @@ def run_homes(plan: Plan, run: SiteRun) -> tuple[PlanResult, list[Any]]:
             service_areas=gpd.GeoDataFrame(
                 {"state": pd.Series(dtype=object)}, geometry=[], crs=WGS84
             ),
+            service_areas_merged=merged_areas_frame(),
             routes=edge_routes(flows),
             locate=locate,
             access=None,

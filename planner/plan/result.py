@@ -13,6 +13,7 @@ import html
 import json
 import math
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,6 +24,7 @@ import pandas as pd
 
 from planner._road_names import nearest_road_names
 from planner._stages import Stage, stage_dicts
+from planner.crs import WGS84
 from planner.plan._tables import ALLOCATION_COLUMNS, allocation_by_site, nearest_open
 from planner.presets import Programme
 
@@ -33,7 +35,30 @@ if TYPE_CHECKING:
     from planner.locate import LocateResult
     from planner.network import RoadNetwork
 
-__all__ = ["PlanResult"]
+__all__ = ["PlanResult", "merged_areas_frame"]
+
+
+def merged_areas_frame(parts: Sequence[gpd.GeoDataFrame] = ()) -> gpd.GeoDataFrame:
+    """Return :attr:`PlanResult.service_areas_merged` from its rows (none: empty).
+
+    Each part is one row indexed by its state with ``cutoff_min``, ``mode``,
+    ``area_km2`` and a geometry in EPSG:4326 (other columns are dropped).
+    """
+    if len(parts):
+        frame = gpd.GeoDataFrame(pd.concat(list(parts)), crs=WGS84)
+    else:
+        frame = gpd.GeoDataFrame(
+            {
+                "cutoff_min": pd.Series(dtype=float),
+                "mode": pd.Series(dtype=object),
+                "area_km2": pd.Series(dtype=float),
+            },
+            geometry=[],
+            crs=WGS84,
+        )
+    frame = gpd.GeoDataFrame(frame[["cutoff_min", "mode", "area_km2", "geometry"]], crs=WGS84)
+    frame.index.name = "state"
+    return frame
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,6 +103,15 @@ class PlanResult:
     service_areas
         Polygons within ``cutoff_min`` of each site: ``state`` is ``"before"``
         (existing stations) or ``"after"`` (new sites).
+    service_areas_merged
+        The area within ``cutoff_min`` of any site of a state, one row per state
+        (index ``state``: ``"before"``, ``"after"``; a state without sites has no
+        row): ``cutoff_min``, ``mode``, ``area_km2`` (the merged band's area, holes
+        not filled) and the polygon (EPSG:4326). Traced at once around every street
+        the state's sites reach, with the same map-scale settings as
+        :attr:`service_areas`, it is their union (blocks enclosed by the streets
+        of several sites together filled too) without a polygon union; the map
+        draws it. Empty for driver homes and without service areas.
     routes
         Driver homes: road edges used by the flows with ``volume`` (trucks a day).
     locate
@@ -183,6 +217,7 @@ class PlanResult:
     solves: pd.DataFrame | None = field(default=None, repr=False)
 
     stages: tuple[Stage, ...] = ()
+    service_areas_merged: gpd.GeoDataFrame = field(default_factory=merged_areas_frame, repr=False)
 
     def __post_init__(self) -> None:
         # who each open site serves, and where the new sites are: columns of `sites`
