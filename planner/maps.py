@@ -433,7 +433,7 @@ def _area_labels(
             name = str(station_names[site])
         else:
             name = str(site)
-        out.append(labels["area_of"].format(minutes=minutes, name=name))
+        out.append(escape_html(labels["area_of"].format(minutes=minutes, name=name)))
     return out
 
 
