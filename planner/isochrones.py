@@ -49,7 +49,7 @@ from planner.network import RoadNetwork
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["service_areas"]
+__all__ = ["service_areas", "service_areas_and_merged"]
 
 
 @dataclass(frozen=True)
@@ -276,6 +276,93 @@ def service_areas(
     >>> bool(areas.is_valid.all())
     True
     """
+    frame, merged = _service_areas(
+        network,
+        stations,
+        None,
+        per_site=not dissolve,
+        merge=dissolve,
+        mode=mode,
+        cutoff_min=cutoff_min,
+        buffer_m=buffer_m,
+        direction=direction,
+        tolerance_m=tolerance_m,
+        simplify_m=simplify_m,
+        fill_holes_km2=fill_holes_km2,
+        max_snap_m=max_snap_m,
+        on_far=on_far,
+        n_jobs=n_jobs,
+        progress=progress,
+    )
+    return merged if dissolve else frame
+
+
+def service_areas_and_merged(
+    network: RoadNetwork,
+    stations: gpd.GeoDataFrame | gpd.GeoSeries,
+    groups: Any,
+    **options: Any,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Return each station's service area and the merged area of each group of stations.
+
+    The same as :func:`service_areas` per station and :func:`service_areas` with
+    ``dissolve=True`` per group, from one street layer, one grid and one search per
+    station (a study's existing stations and new sites: the setup is paid once).
+
+    Parameters
+    ----------
+    network, stations
+        As for :func:`service_areas`.
+    groups
+        One label per station (array-like, in the stations' order).
+    **options
+        The keyword options of :func:`service_areas` (not ``dissolve``).
+
+    Returns
+    -------
+    tuple of geopandas.GeoDataFrame
+        The per-station frame of :func:`service_areas`, and one row per group that has
+        a station within ``max_snap_m`` of the network (index: the group labels, in
+        order of first appearance), with ``cutoff_min``, ``mode``, ``street_km``
+        (NaN), ``area_km2`` and ``geometry``.
+    """
+    if "dissolve" in options:
+        raise InputError("service_areas_and_merged takes no dissolve option.", field="dissolve")
+    labels = np.asarray(groups, dtype=object)
+    if len(labels) != len(stations):
+        raise InputError(
+            f"groups has {len(labels)} labels for {len(stations)} stations.",
+            field="groups",
+            fix="pass one group label per station, in the stations' order.",
+        )
+    return _service_areas(network, stations, labels, per_site=True, **options)
+
+
+def _service_areas(
+    network: RoadNetwork,
+    stations: gpd.GeoDataFrame | gpd.GeoSeries,
+    groups: np.ndarray | None,
+    *,
+    per_site: bool,
+    merge: bool = True,
+    mode: str,
+    cutoff_min: float = 15.0,
+    buffer_m: float = 25.0,
+    direction: Literal["to", "from"] = "to",
+    tolerance_m: float = 5.0,
+    simplify_m: float | None = None,
+    fill_holes_km2: float = 0.0,
+    max_snap_m: float = 500.0,
+    on_far: Literal["raise", "exclude"] = "raise",
+    n_jobs: int = 1,
+    progress: bool = False,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Trace the per-station areas (``per_site``) and each group's merged area.
+
+    ``groups`` is ``None`` for one group of all stations (index ``"all"``). The
+    per-station frame is empty when ``per_site`` is false; the merged frame when
+    ``merge`` is (one trace per group: a city in about a second).
+    """
     from planner._progress import tqdm
 
     simplify = _check_options(
@@ -321,78 +408,95 @@ def service_areas(
     in_time = access <= cutoff_s
     n_edges = len(edges.u)
     search = graph if direction == "to" else graph.reverse()
+    kept = position.loc[labels].to_numpy()
+    if groups is None:
+        code, group_names = np.zeros(len(labels), dtype=np.int64), ["all"]
+    else:
+        code, uniques = pd.factorize(pd.Series(groups[kept], dtype=object), sort=False)
+        group_names = list(uniques)
+    members = [np.unique(copy_of[code == g]) for g in range(len(group_names))]
     geometries: list[Any] = [shapely.Polygon()] * len(once)
     area = np.zeros(len(once))
     street_km = np.zeros(len(once))
-    best = np.zeros(n_edges)
+    traced = np.zeros(len(once), dtype=bool)
+    merged: list[tuple[Any, float]] = []
     with (
-        tqdm(total=len(once), desc="service areas", disable=not progress) as bar,
+        tqdm(total=sum(len(m) for m in members), desc="service areas", disable=not progress) as bar,
         ThreadPoolExecutor(max_workers=threads) if threads > 1 else nullcontext() as pool,
     ):
-        for cols, pieces in _searches(
-            search, edges, nodes, access, cutoff_s, direction, threads=threads
-        ):
-            street_km[cols] = pieces.street_km
-            np.maximum(best, pieces.best, out=best)
-            if dissolve:
-                bar.update(len(cols))
+        for mine in members:
+            best = np.zeros(n_edges)
+            for local, pieces in _searches(
+                search, edges, nodes[mine], access[mine], cutoff_s, direction, threads=threads
+            ):
+                cols = mine[local]
+                street_km[cols] = pieces.street_km
+                np.maximum(best, pieces.best, out=best)
+                todo = [k for k in range(len(cols)) if per_site and not traced[cols[k]]]
+
+                def one(k: int, cols: np.ndarray = cols, pieces: _Pieces = pieces) -> Any:
+                    if not in_time[cols[k]]:
+                        return shapely.Polygon(), 0.0
+                    rows = slice(pieces.station_start[k], pieces.station_start[k + 1])
+                    whole = pieces.whole[rows]
+                    part = ~whole
+                    leg = n_edges + cols[k]
+                    geometry, m2 = tracer.trace(
+                        pieces.line[rows][whole],
+                        np.append(pieces.line[rows][part], leg),
+                        np.append(pieces.lo[rows][part], 0.0),
+                        np.append(pieces.hi[rows][part], layer.cum[layer.start[leg + 1] - 1]),
+                        min_hole=min_hole,
+                    )
+                    return to_wgs84(geometry), m2  # in the thread, once per place
+
+                results = pool.map(one, todo) if pool is not None else map(one, todo)
+                for k, (geometry, m2) in zip(todo, results, strict=True):
+                    geometries[cols[k]] = geometry
+                    area[cols[k]] = m2
+                    traced[cols[k]] = True
+                    bar.update()
+                bar.update(len(cols) - len(todo))
+            if not merge:
                 continue
-
-            def one(k: int, cols: np.ndarray = cols, pieces: _Pieces = pieces) -> Any:
-                if not in_time[cols[k]]:
-                    return shapely.Polygon(), 0.0
-                rows = slice(pieces.station_start[k], pieces.station_start[k + 1])
-                whole = pieces.whole[rows]
-                part = ~whole
-                leg = n_edges + cols[k]
-                geometry, m2 = tracer.trace(
-                    pieces.line[rows][whole],
-                    np.append(pieces.line[rows][part], leg),
-                    np.append(pieces.lo[rows][part], 0.0),
-                    np.append(pieces.hi[rows][part], layer.cum[layer.start[leg + 1] - 1]),
-                    min_hole=min_hole,
-                )
-                return to_wgs84(geometry), m2  # in the thread, once per place
-
-            results = (
-                pool.map(one, range(len(cols))) if pool is not None else map(one, range(len(cols)))
+            # the group's merged band: every street piece any of its stations reaches
+            whole = np.flatnonzero(best >= 1.0)
+            reached = np.flatnonzero((best > 0) & (best < 1.0))
+            length = edges.lengths[reached]
+            if direction == "to":
+                lo, hi = (1.0 - best[reached]) * length, length
+            else:
+                lo, hi = np.zeros(len(reached)), best[reached] * length
+            leg_ids = n_edges + mine[in_time[mine]]
+            union, m2 = tracer.trace(
+                whole,
+                np.concatenate([reached, leg_ids]),
+                np.concatenate([lo, np.zeros(len(leg_ids))]),
+                np.concatenate([hi, layer.cum[layer.start[leg_ids + 1] - 1]]),
+                min_hole=min_hole,
             )
-            for k, (geometry, m2) in enumerate(results):
-                geometries[cols[k]] = geometry
-                area[cols[k]] = m2
-                bar.update()
-    if dissolve:
-        whole = np.flatnonzero(best >= 1.0)
-        reached = np.flatnonzero((best > 0) & (best < 1.0))
-        length = edges.lengths[reached]
-        if direction == "to":
-            lo, hi = (1.0 - best[reached]) * length, length
-        else:
-            lo, hi = np.zeros(len(reached)), best[reached] * length
-        leg_ids = n_edges + np.flatnonzero(in_time)
-        union, m2 = tracer.trace(
-            whole,
-            np.concatenate([reached, leg_ids]),
-            np.concatenate([lo, np.zeros(len(leg_ids))]),
-            np.concatenate([hi, layer.cum[layer.start[leg_ids + 1] - 1]]),
-            min_hole=min_hole,
-        )
-        frame = gpd.GeoDataFrame(
-            {"cutoff_min": [float(cutoff_min)], "mode": [mode], "street_km": [np.nan]},
-            geometry=[to_wgs84(union)],
-            index=pd.Index(["all"]),
-            crs=WGS84,
-        )
-        frame["area_km2"] = m2 / 1e6
-    else:
-        frame = gpd.GeoDataFrame(
-            {"cutoff_min": float(cutoff_min), "mode": mode, "street_km": street_km[copy_of]},
-            geometry=np.asarray(geometries, dtype=object)[copy_of],
-            index=pd.Index(labels, name=stations.index.name),
-            crs=WGS84,
-        )
-        frame["area_km2"] = area[copy_of] / 1e6
-    return frame
+            merged.append((to_wgs84(union), m2))
+    merged_frame = gpd.GeoDataFrame(
+        {
+            "cutoff_min": float(cutoff_min),
+            "mode": mode,
+            "street_km": np.full(len(merged), np.nan),
+        },
+        geometry=[g for g, _ in merged],
+        index=pd.Index(group_names[: len(merged)]),
+        crs=WGS84,
+    )
+    merged_frame["area_km2"] = np.asarray([m2 for _, m2 in merged], dtype=float) / 1e6
+    if not per_site:
+        return merged_frame.iloc[:0], merged_frame
+    frame = gpd.GeoDataFrame(
+        {"cutoff_min": float(cutoff_min), "mode": mode, "street_km": street_km[copy_of]},
+        geometry=np.asarray(geometries, dtype=object)[copy_of],
+        index=pd.Index(labels, name=stations.index.name),
+        crs=WGS84,
+    )
+    frame["area_km2"] = area[copy_of] / 1e6
+    return frame, merged_frame
 
 
 def _check_options(

@@ -12,7 +12,7 @@ from pyproj import Transformer
 
 from planner._errors import InputError, SnapError
 from planner.access import access_matrix
-from planner.isochrones import service_areas
+from planner.isochrones import service_areas, service_areas_and_merged
 from planner.network import TravelMode
 from tests.conftest import UTM50N, X0, Y0, grid_network, metric_network, points_gdf
 
@@ -334,6 +334,31 @@ def test_stations_at_one_place_share_their_trace(grid) -> None:  # type: ignore[
         assert alone["street_km"].iloc[0] == areas.loc[label, "street_km"]
         assert alone["area_km2"].iloc[0] == areas.loc[label, "area_km2"]
     assert not shapely.equals(areas.geometry["a"], areas.geometry["b"])
+
+
+def test_areas_and_merged_equal_separate_calls(grid) -> None:  # type: ignore[no-untyped-def]
+    # two groups; "a" and "c" at one place but in different groups (traced once, merged
+    # into both); a group far from the grid has no row
+    stations = points_gdf(
+        [(400, 330), (210, 190), (400, 330), (0, 10), (9000, 9000)],
+        index=pd.Index(["a", "b", "c", "d", "far"]),
+    )
+    groups = ["old", "old", "new", "new", "gone"]
+    kw = {"mode": "bike", "cutoff_min": 0.7, "buffer_m": 25, "on_far": "exclude"}
+    areas, merged = service_areas_and_merged(grid, stations, groups, **kw)
+    alone = service_areas(grid, stations, **kw)
+    assert list(areas.index) == list(alone.index) == ["a", "b", "c", "d"]
+    assert all(
+        shapely.equals_exact(x, y, 0) for x, y in zip(areas.geometry, alone.geometry, strict=True)
+    )
+    assert areas.drop(columns="geometry").equals(alone.drop(columns="geometry"))
+    assert list(merged.index) == ["old", "new"]
+    for name, rows in (("old", ["a", "b"]), ("new", ["c", "d"])):
+        one = service_areas(grid, stations.loc[rows], dissolve=True, **kw)
+        assert shapely.equals_exact(merged.geometry[name], one.geometry["all"], 0)
+        assert merged.loc[name, "area_km2"] == one.loc["all", "area_km2"]
+    with pytest.raises(InputError, match="groups has 2 labels for 5 stations"):
+        service_areas_and_merged(grid, stations, ["x", "y"], **kw)
 
 
 def test_simplified_rings_stay_within_simplify_m_and_keep_the_traced_area(grid) -> None:  # type: ignore[no-untyped-def]

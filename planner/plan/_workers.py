@@ -539,9 +539,9 @@ def site_service_areas(
     merged_empty = merged_areas_frame([])
     if not plan.with_service_areas:
         return empty, merged_empty
-    from planner.isochrones import service_areas
+    from planner.isochrones import service_areas_and_merged
 
-    # one call for both (the street layer and its grid cells are built once)
+    # one call for both states: the street layer, its grid cells and the searches once
     parts = [(state, points) for state, points in (("before", existing), ("after", sites))]
     parts = [(state, points) for state, points in parts if len(points)]
     if not parts:
@@ -562,16 +562,13 @@ def site_service_areas(
     )
     state = np.concatenate([np.full(len(p), s, dtype=object) for s, p in parts])
     site = np.concatenate([np.asarray([str(i) for i in p.index], dtype=object) for _, p in parts])
-    areas = service_areas(plan.network, points, progress=progress, **settings)
+    areas, merged = service_areas_and_merged(
+        plan.network, points, state, progress=progress, **settings
+    )
     at = areas.index.to_numpy()
     areas = areas.assign(state=state[at], site=site[at]).reset_index(drop=True)
-    merged = []
-    for name, part in parts:
-        # sites beyond max_snap_m of the network have no area (left out again here)
-        if (areas["state"] == name).any():
-            one = service_areas(plan.network, part, dissolve=True, progress=False, **settings)
-            merged.append(one.drop(columns="street_km").set_index(pd.Index([name])))
-    return areas, merged_areas_frame(merged)
+    # a state whose sites all lie beyond max_snap_m of the network has no merged row
+    return areas, merged_areas_frame([merged.loc[[name]] for name in merged.index])
 
 
 def trim_phases(phases: Sequence[int], n_cand: int) -> list[int]:
