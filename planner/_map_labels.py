@@ -30,6 +30,7 @@ __all__ = [
     "kind_label",
     "labels_for",
     "note_text",
+    "plan_name",
     "road_name",
     "site_names",
 ]
@@ -227,6 +228,19 @@ def labels_for(language: Language) -> Mapping[str, str]:
             f"language must be one of {sorted(_LABELS)}, got {language!r}.", field="language"
         )
     return _LABELS[language]
+
+
+def plan_name(name: str, programme: str, language: Language) -> str:
+    """Return a plan's name for a page: an unnamed plan's default title in ``language``.
+
+    A plan made from a preset without ``name=`` is called by its programme's English
+    title ("Worker stations"); a Chinese page calls it by the Chinese one. Names a
+    user gave are kept as they are.
+    """
+    key = f"programme_{programme}"
+    if name == labels_for("en").get(key):
+        return labels_for(language).get(key, name)
+    return name
 
 
 def kind_label(kind: Any, language: Language) -> str:

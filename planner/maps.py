@@ -29,6 +29,7 @@ from planner._map_labels import (
     escape_html,
     kind_label,
     note_text,
+    plan_name,
     site_names,
 )
 from planner._map_parts import (
@@ -698,13 +699,15 @@ def plan_map(
         c = plan.coverage.iloc[0]
         if c["weight"] > 0:
             line = labels["coverage_line"].format(
-                name=plan.name, before=f"{c['share_before']:.0%}", after=f"{c['share_after']:.0%}"
+                name=plan_name(plan.name, plan.programme, language),
+                before=f"{c['share_before']:.0%}",
+                after=f"{c['share_after']:.0%}",
             )
             legend[line] = "transparent"
     nothing = all(len(p.sites) == 0 and len(p.stations) == 0 and len(p.demand) == 0 for p in plans)
     if messages:
         _add_message(m, labels["empty"] if nothing else labels["no_sites"], messages)
-    add_title(m, title or plans[0].name, subtitle=None)
+    add_title(m, title or plan_name(plans[0].name, plans[0].programme, language), subtitle=None)
     if legend:
         add_legend(m, legend, title=labels["legend"])
     add_layer_control(m)

@@ -29,6 +29,7 @@ from planner import _i18n
 from planner._atomic import write_text
 from planner._errors import InputError
 from planner._i18n import Language
+from planner._map_labels import plan_name
 
 if TYPE_CHECKING:
     from planner.plan.result import PlanResult
@@ -685,7 +686,7 @@ def _notes(res: PlanResult, w: _Words) -> str:
 
 def _plan_section(res: PlanResult, w: _Words, datum: str) -> str:
     parts = [f'<section class="plan" data-programme="{res.programme}">']
-    parts.append(f"<h2>{_esc(res.name)}</h2>")
+    parts.append(f"<h2>{_esc(plan_name(res.name, res.programme, w.lang))}</h2>")
     parts.append(f'<p class="programme">{_esc(w(res.programme))}</p>')
     parts.append(_notes(res, w))
     parts.append(f"<h3>{_esc(w('what_was_solved'))}</h3>")
@@ -798,7 +799,7 @@ def report_html(
     w = _Words(language)
     datum = normalize_datum(datum)
     plans = _plans(results)
-    heading = title or plans[0].name
+    heading = title or plan_name(plans[0].name, plans[0].programme, w.lang)
     parts = [
         f'<!DOCTYPE html><html lang="{_i18n.HTML_LANG[w.lang]}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -864,7 +865,7 @@ def summary_text(
     w = _Words(language)
     lines = []
     for res in _plans(results):
-        lines.append(f"== {res.name}")
+        lines.append(f"== {plan_name(res.name, res.programme, w.lang)}")
         before, after = w.pct(res.share_before), w.pct(res.share_after)
         if math.isfinite(res.gap):
             lines.append(

@@ -502,3 +502,25 @@ def test_demo_notes_and_report_in_chinese(demo_run: Any) -> None:
     # the guard can fail: the English report is full of runs
     english = visible_text(report_html([workers, homes], language="en"))
     assert len(english_runs(english, data_words(workers, homes))) > 30
+
+
+def test_an_unnamed_plan_is_called_by_its_programme_in_the_page_language(line_network) -> None:  # type: ignore[no-untyped-def]
+    from planner.maps import plan_map, render_page
+    from planner.plan import Plan
+    from planner.report import report_html, summary_text
+
+    inputs = line_inputs()
+    res = Plan.worker_stations(line_network, cutoff_min=2.5, service_areas=False, **inputs).site(
+        p=1
+    )
+    assert res.name == "Worker stations"  # the preset's title, in English
+    zh_page = report_html(res, language="zh")
+    assert "<h2>户外劳动者服务站</h2>" in zh_page
+    assert "<h2>Worker stations</h2>" in report_html(res, language="en")
+    assert summary_text(res, language="zh").startswith("== 户外劳动者服务站")
+    assert "Worker stations" not in render_page(plan_map(res, tiles=None, language="zh"))
+    # a name the user gave is kept
+    named = Plan.worker_stations(
+        line_network, cutoff_min=2.5, service_areas=False, name="Line town", **inputs
+    ).site(p=1)
+    assert "<h2>Line town</h2>" in report_html(named, language="zh")
