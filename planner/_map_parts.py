@@ -22,7 +22,6 @@ import shapely
 from planner._errors import InputError
 from planner._map_labels import (
     Language,
-    attribution_text,
     datum_label,
     escape_html,
     kind_label,
@@ -33,7 +32,6 @@ from planner.crs import WGS84, from_wgs84, normalize_datum
 if TYPE_CHECKING:
     import folium
 
-    from planner.network import RoadNetwork
 
 __all__ = [
     "AMAP_TILES",
@@ -46,14 +44,12 @@ __all__ = [
     "add_layer_control",
     "add_legend",
     "add_script",
-    "add_stations",
     "add_title",
     "coords_html",
     "display_datum",
     "labels_for",
     "load_folium",
     "map_figure",
-    "network_map",
     "new_map",
     "script_json",
     "station_key",
@@ -577,144 +573,3 @@ def _station_popup(
     if "hours" in row and pd.notna(row["hours"]):
         lines.append(f"{labels['hours']}{sep}{escape_html(str(row['hours']))}")
     return "<br>".join([*lines, coords])
-
-
-def add_stations(
-    m: folium.Map,
-    stations: gpd.GeoDataFrame,
-    *,
-    language: Language = "en",
-    name_column: str = "name",
-    datum: str = "wgs84",
-    compact_above: int | None = COMPACT_ABOVE,
-) -> folium.Map:
-    """Add existing stations as coloured circle markers with popups.
-
-    More than ``compact_above`` stations are drawn as one compact canvas layer
-    instead, as on plan maps (see :func:`planner.maps.add_station_icons`).
-
-    Station types come from a ``kind`` column (``worker_station``, ``driver_home``)
-    and 24-hour stations from ``hours == "24/7"``.
-
-    Parameters
-    ----------
-    m
-        The map.
-    stations
-        Point GeoDataFrame (any CRS).
-    language
-        Labels' language.
-    name_column
-        The column with station names.
-    datum
-        The user's datum: popups give each station's coordinates in it (and in WGS84).
-    compact_above
-        Draw the compact layer above this many stations (``None``: never).
-
-    Returns
-    -------
-    folium.Map
-        The same map.
-    """
-    folium = load_folium()
-    if compact_above is not None and len(stations) > compact_above:
-        from planner._map_stations import add_station_icons  # it builds on this module
-
-        return add_station_icons(
-            m,
-            stations,
-            language=language,
-            name_column=name_column,
-            datum=datum,
-            compact_above=compact_above,
-        )
-    labels = labels_for(language)
-    datum = normalize_datum(datum)
-    points, lon, lat, names = _station_points(m, stations, name_column, language)
-    keys = station_keys(points)
-    layer = folium.FeatureGroup(name=labels["stations"])
-    for k, (_, row) in enumerate(points.iterrows()):
-        key = keys[k]
-        name = names[k]
-        coords = coords_html(row.geometry.x, row.geometry.y, datum, labels, language)
-        folium.CircleMarker(
-            location=[lat[k], lon[k]],
-            radius=8 if key == "driver_home" else 6,
-            color="white",
-            weight=1.5,
-            fill=True,
-            fill_color=STATION_COLOURS[key],
-            fill_opacity=0.95,
-            tooltip=escape_html(name),
-            popup=folium.Popup(_station_popup(row, name, key, labels, coords), max_width=300),
-        ).add_to(layer)
-    layer.add_to(m)
-    return m
-
-
-def network_map(
-    network: RoadNetwork,
-    *,
-    stations: gpd.GeoDataFrame | None = None,
-    m: folium.Map | None = None,
-    tiles: str | None = "OpenStreetMap",
-    title: str | None = None,
-    subtitle: str | None = None,
-    attribution: str = OSM_ATTRIBUTION,
-    language: Language = "en",
-) -> folium.Map:
-    """Map a road network and, optionally, existing stations.
-
-    Parameters
-    ----------
-    network
-        The road network.
-    stations
-        Existing stations (points).
-    m
-        A map to add to; a new one fitted to the network when ``None``.
-    tiles
-        Basemap tiles, or ``None`` for none (offline).
-    title, subtitle
-        Title box text; ``None`` for no title.
-    attribution
-        Data attribution (OpenStreetMap by default).
-    language
-        Labels' language, ``"en"`` or ``"zh"``.
-
-    Returns
-    -------
-    folium.Map
-        The map, with a layer control.
-
-    Examples
-    --------
-    >>> from planner import datasets
-    >>> m = network_map(datasets.demo_network(), tiles=None)
-    >>> "Roads" in m.get_root().render()
-    True
-    """
-    load_folium()
-    labels = labels_for(language)
-    if m is None:
-        m = new_map(
-            network.bounds,
-            tiles=tiles,
-            attribution=attribution_text(attribution, language),
-            language=language,
-        )
-    from planner._map_roads import add_roads  # it builds on this module
-
-    add_roads(m, network, language=language)
-    legend: dict[str, Any] = {labels[key]: colour for key, colour in ROAD_LEGEND.items()}
-    if stations is not None and len(stations):
-        add_stations(m, stations, language=language)
-        keys = sorted(set(station_keys(stations)))
-        legend |= {labels[k]: STATION_COLOURS[k] for k in keys}
-        if len(stations) > COMPACT_ABOVE:
-            legend[labels["stations_compact"].format(n=len(stations))] = "transparent"
-    if title:
-        add_title(m, title, subtitle=subtitle)
-    add_legend(m, legend, title=labels["legend"])
-    add_layer_control(m)
-    return m

@@ -290,3 +290,74 @@ def add_station_icons(
         ).add_to(target)
     layer.add_to(m)
     return m
+
+
+def add_stations(
+    m: folium.Map,
+    stations: gpd.GeoDataFrame,
+    *,
+    language: Language = "en",
+    name_column: str = "name",
+    datum: str = "wgs84",
+    compact_above: int | None = COMPACT_ABOVE,
+) -> folium.Map:
+    """Add existing stations as coloured circle markers with popups.
+
+    More than ``compact_above`` stations are drawn as one compact canvas layer
+    instead, as on plan maps (see :func:`planner.maps.add_station_icons`).
+
+    Station types come from a ``kind`` column (``worker_station``, ``driver_home``)
+    and 24-hour stations from ``hours == "24/7"``.
+
+    Parameters
+    ----------
+    m
+        The map.
+    stations
+        Point GeoDataFrame (any CRS).
+    language
+        Labels' language.
+    name_column
+        The column with station names.
+    datum
+        The user's datum: popups give each station's coordinates in it (and in WGS84).
+    compact_above
+        Draw the compact layer above this many stations (``None``: never).
+
+    Returns
+    -------
+    folium.Map
+        The same map.
+    """
+    folium = load_folium()
+    if compact_above is not None and len(stations) > compact_above:
+        return add_station_icons(
+            m,
+            stations,
+            language=language,
+            name_column=name_column,
+            datum=datum,
+            compact_above=compact_above,
+        )
+    labels = labels_for(language)
+    datum = normalize_datum(datum)
+    points, lon, lat, names = _station_points(m, stations, name_column, language)
+    keys = station_keys(points)
+    layer = folium.FeatureGroup(name=labels["stations"])
+    for k, (_, row) in enumerate(points.iterrows()):
+        key = keys[k]
+        name = names[k]
+        coords = coords_html(row.geometry.x, row.geometry.y, datum, labels, language)
+        folium.CircleMarker(
+            location=[lat[k], lon[k]],
+            radius=8 if key == "driver_home" else 6,
+            color="white",
+            weight=1.5,
+            fill=True,
+            fill_color=STATION_COLOURS[key],
+            fill_opacity=0.95,
+            tooltip=escape_html(name),
+            popup=folium.Popup(_station_popup(row, name, key, labels, coords), max_width=300),
+        ).add_to(layer)
+    layer.add_to(m)
+    return m

@@ -4,12 +4,13 @@ Every function only styles what it is given: nothing here computes access,
 coverage or sites. Functions that add to a map take ``m`` and return it, so
 layers can go onto a map the user already has (as with ``GeoDataFrame.explore``).
 
-This module holds :func:`plan_map` and its layers; the building blocks it uses
-(:func:`new_map`, :func:`add_title`, :func:`add_legend`, :func:`add_roads`,
-:func:`add_stations`, :func:`network_map`, ...) live in ``planner._map_parts``, the
-words in English and Chinese in ``planner._map_labels`` and page rendering
-(:func:`save_map`, :func:`render_page`) in ``planner._page``; all public ones are
-re-exported here.
+This module holds :func:`plan_map`, :func:`network_map` and their layers; the
+building blocks they use live in ``planner._map_parts`` (:func:`new_map`,
+:func:`add_title`, :func:`add_legend`, ...), ``planner._map_stations``
+(:func:`add_stations`, :func:`add_station_icons`) and ``planner._map_roads``
+(:func:`add_roads`), the words in English and Chinese in ``planner._map_labels`` and
+page rendering (:func:`save_map`, :func:`render_page`) in ``planner._page``; all
+public ones are re-exported here.
 """
 
 from __future__ import annotations
@@ -35,31 +36,32 @@ from planner._map_labels import (
 from planner._map_parts import (
     AMAP_TILES,
     OSM_ATTRIBUTION,
+    ROAD_LEGEND,
     STATION_COLOURS,
     Language,
     add_attribution,
     add_layer_control,
     add_legend,
-    add_stations,
     add_title,
     coords_html,
     display_datum,
     labels_for,
     load_folium,
     map_figure,
-    network_map,
     new_map,
     station_keys,
     to_display,
     to_geojson,
 )
 from planner._map_roads import ROADS_COMPACT_ABOVE, add_roads
-from planner._map_stations import COMPACT_ABOVE, add_station_icons, draws_compact
+from planner._map_stations import COMPACT_ABOVE, add_station_icons, add_stations, draws_compact
 from planner._page import render_page, save_map
 from planner.crs import WGS84, normalize_datum
 
 if TYPE_CHECKING:
     import folium
+
+    from planner.network import RoadNetwork
 
 __all__ = [
     "AMAP_TILES",
@@ -759,3 +761,69 @@ def province_map(
 
     out = plan_map(result, m=m, tiles=tiles, title=title, language=language)
     return add_phase_table(out, result, language)
+
+
+def network_map(
+    network: RoadNetwork,
+    *,
+    stations: gpd.GeoDataFrame | None = None,
+    m: folium.Map | None = None,
+    tiles: str | None = "OpenStreetMap",
+    title: str | None = None,
+    subtitle: str | None = None,
+    attribution: str = OSM_ATTRIBUTION,
+    language: Language = "en",
+) -> folium.Map:
+    """Map a road network and, optionally, existing stations.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    stations
+        Existing stations (points).
+    m
+        A map to add to; a new one fitted to the network when ``None``.
+    tiles
+        Basemap tiles, or ``None`` for none (offline).
+    title, subtitle
+        Title box text; ``None`` for no title.
+    attribution
+        Data attribution (OpenStreetMap by default).
+    language
+        Labels' language, ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    folium.Map
+        The map, with a layer control.
+
+    Examples
+    --------
+    >>> from planner import datasets
+    >>> m = network_map(datasets.demo_network(), tiles=None)
+    >>> "Roads" in m.get_root().render()
+    True
+    """
+    load_folium()
+    labels = labels_for(language)
+    if m is None:
+        m = new_map(
+            network.bounds,
+            tiles=tiles,
+            attribution=attribution_text(attribution, language),
+            language=language,
+        )
+    add_roads(m, network, language=language)
+    legend: dict[str, Any] = {labels[key]: colour for key, colour in ROAD_LEGEND.items()}
+    if stations is not None and len(stations):
+        add_stations(m, stations, language=language)
+        keys = sorted(set(station_keys(stations)))
+        legend |= {labels[k]: STATION_COLOURS[k] for k in keys}
+        if len(stations) > COMPACT_ABOVE:
+            legend[labels["stations_compact"].format(n=len(stations))] = "transparent"
+    if title:
+        add_title(m, title, subtitle=subtitle)
+    add_legend(m, legend, title=labels["legend"])
+    add_layer_control(m)
+    return m
