@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -347,3 +349,37 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 # ---------------------------------------------------------------- end plan block
+
+
+# ------------------------------------------------------------ a port that accepts and says nothing
+class SilentServer:
+    """A TCP port that accepts connections and never answers (not a Dask scheduler)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.address = f"tcp://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        for conn in self.accepted:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
+    """A :class:`SilentServer`, closed after the test."""
+    server = SilentServer()
+    yield server
+    server.close()

@@ -458,42 +458,6 @@ def test_shenzhen_matches_networkx(shenzhen_network) -> None:  # type: ignore[no
 
 
 # ------------------------------------------------------------ a cluster that does not answer
-class _SilentServer:
-    """A TCP server on 127.0.0.1 that accepts every connection and never says a word."""
-
-    def __init__(self) -> None:
-        import socket
-        import threading
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.address = f"tcp://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.accepted: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted.append(conn)
-
-    def close(self) -> None:
-        for conn in self.accepted:
-            conn.close()
-        self.sock.close()
-
-
-@pytest.fixture
-def silent_server():  # type: ignore[no-untyped-def]
-    server = _SilentServer()
-    yield server
-    server.close()
-
-
 def test_a_port_that_accepts_and_says_nothing_is_refused_in_time(grid, silent_server) -> None:  # type: ignore[no-untyped-def]
     """dask.distributed alone would wait here forever (its own timeout does not bound it)."""
     import dask
@@ -555,7 +519,7 @@ def test_an_http_server_or_a_scheduler_without_workers_is_refused(grid) -> None:
         http.shutdown()
         http.server_close()
     with (
-        LocalCluster(processes=False, dashboard_address=None, n_workers=0) as cluster,
+        LocalCluster(processes=False, dashboard_address=":0", n_workers=0) as cluster,
         pytest.raises(SchedulerError, match="has no worker after 1 s"),
     ):
         node_access_matrix(

@@ -10,10 +10,9 @@ whose workers die mid-run must end the same way (``planner._dask.wait_results``)
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner._errors import InputError, SchedulerError
+from tests.conftest import SilentServer
 
 distributed = pytest.importorskip("dask.distributed")
 
@@ -33,38 +33,6 @@ def _hold(x: int) -> int:
     """A task that runs until the test lets it go (at most a minute)."""
     _HELD.wait(60)
     return x
-
-
-class _SilentServer:
-    """A TCP server on 127.0.0.1 that accepts every connection and never says a word."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.address = f"tcp://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.accepted: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted.append(conn)
-
-    def close(self) -> None:
-        for conn in self.accepted:
-            conn.close()
-        self.sock.close()
-
-
-@pytest.fixture
-def silent() -> Iterator[_SilentServer]:
-    server = _SilentServer()
-    yield server
-    server.close()
 
 
 def _demo_scenario(folder: Path, extra: str = "") -> Path:
@@ -140,20 +108,20 @@ def _entry_points(net: Any) -> dict[str, Callable[[str, Path], Any]]:
 
 @pytest.mark.parametrize("entry", _ENTRIES)
 def test_every_entry_point_refuses_a_silent_port_in_time(
-    entry: str, silent: _SilentServer, tmp_path: Path, line_network: Any
+    entry: str, silent_server: SilentServer, tmp_path: Path, line_network: Any
 ) -> None:
     entries = _entry_points(line_network)
     assert sorted(entries) == sorted(_ENTRIES)
     call = entries[entry]
     started = time.monotonic()
     with pytest.raises(SchedulerError, match="handshake never completed") as caught:
-        call(silent.address, tmp_path)
+        call(silent_server.address, tmp_path)
     message = str(caught.value)
-    assert silent.address in message
+    assert silent_server.address in message
     assert "within 1 s" in message
     assert "dask scheduler" in message  # the fix: start one, or check the port
     assert isinstance(caught.value, InputError)
-    assert len(silent.accepted) >= 1  # the port did accept: the wait was the handshake
+    assert len(silent_server.accepted) >= 1  # the port did accept: the wait was the handshake
     # bounded: far below anything that could be mistaken for a hang (no speed assert)
     assert time.monotonic() - started < 60
     assert not (tmp_path / "out").exists()  # a scenario run leaves nothing behind
@@ -161,27 +129,29 @@ def test_every_entry_point_refuses_a_silent_port_in_time(
 
 @pytest.mark.parametrize("command", ["run", "coverage"])
 def test_the_command_line_says_what_was_wrong(
-    command: str, silent: _SilentServer, tmp_path: Path
+    command: str, silent_server: SilentServer, tmp_path: Path
 ) -> None:
     from planner.cli import EXIT_BAD_INPUT, app
 
     scenario = _demo_scenario(tmp_path)
-    args = [command, str(scenario), "-q", "--scheduler", silent.address]
+    args = [command, str(scenario), "-q", "--scheduler", silent_server.address]
     result = CliRunner().invoke(app, [*args, "--scheduler-timeout", "1"])
     assert result.exit_code == EXIT_BAD_INPUT, result.output
-    assert f"no Dask scheduler answered at '{silent.address}' within 1 s" in result.output
+    assert f"no Dask scheduler answered at '{silent_server.address}' within 1 s" in result.output
     assert "field '--scheduler'" in result.output
     assert not (tmp_path / "out").exists()
 
 
 def test_a_batch_reports_a_silent_scheduler_per_scenario(
-    silent: _SilentServer, tmp_path: Path
+    silent_server: SilentServer, tmp_path: Path
 ) -> None:
     from planner.batch import run_batch
 
-    runs = run_batch([_demo_scenario(tmp_path)], scheduler=silent.address, scheduler_timeout_s=1)
+    runs = run_batch(
+        [_demo_scenario(tmp_path)], scheduler=silent_server.address, scheduler_timeout_s=1
+    )
     assert [r.status for r in runs] == ["invalid"]
-    assert silent.address in runs[0].message
+    assert silent_server.address in runs[0].message
     assert "handshake never completed" in runs[0].message
 
 
@@ -192,7 +162,7 @@ def test_a_cluster_that_loses_its_workers_ends_the_wait() -> None:
     try:
         with (
             distributed.LocalCluster(
-                processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+                processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0"
             ) as cluster,
             distributed.Client(cluster) as client,
         ):
@@ -228,7 +198,7 @@ def test_a_worker_that_dies_ends_the_wait() -> None:
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 0}),
         distributed.LocalCluster(
-            processes=True, n_workers=1, threads_per_worker=1, dashboard_address=None
+            processes=True, n_workers=1, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -247,7 +217,7 @@ def test_an_error_of_the_task_itself_is_raised_as_it_is() -> None:
 
     with (
         distributed.LocalCluster(
-            processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+            processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
