@@ -190,6 +190,11 @@ def connect_scheduler(
 
     seconds = timeout_seconds(timeout_s)
     fix = _fix(field)
+    refused = _refused(address, seconds)
+    if refused is not None:
+        raise SchedulerError(
+            f"no Dask scheduler answers at {address!r} ({refused}).", field=field, fix=fix
+        )
     try:
         reply = _bounded(lambda: asyncio.run(_identity(address, seconds)), seconds)
     except TimeoutError as error:
@@ -380,6 +385,35 @@ def _cluster_problem(client: Any, seconds: float) -> tuple[str | None, bool]:
     if not workers:
         return f"the scheduler has had no worker for {seconds:g} s", False
     return None, False
+
+
+def _refused(address: str, timeout_s: float) -> str | None:
+    """Why a plain TCP connection to ``address`` fails at once, or ``None``.
+
+    Dask's own connect retries a refused port until its timeout, so a port with
+    nothing behind it would be told apart from a silent server only by which of
+    two equal timeouts fired first. One plain connection attempt (``tcp://``
+    addresses only) says so at once. A connection that is accepted, or that
+    times out (a firewall that swallows packets), is left to the Dask handshake.
+    """
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme != "tcp":
+            return None
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError):
+        return None
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return None
+    except TimeoutError:
+        return None
+    except OSError as error:  # refused, no route, unknown host
+        return f"{type(error).__name__}: {error}"
 
 
 async def _identity(address: str, timeout_s: float) -> Any:

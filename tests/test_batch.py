@@ -235,7 +235,9 @@ def test_an_unreachable_scheduler_is_bad_input(tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "nowhere")
     result = runner.invoke(app, ["run", str(scenario), "-q", "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == EXIT_BAD_INPUT, result.output
+    # refused at once by a plain connection, not after Dask's retries for 10 s
     assert "no Dask scheduler answers at 'tcp://127.0.0.1:9'" in result.output
+    assert "ConnectionRefusedError" in result.output
     assert "dask scheduler" in result.output
     assert not (tmp_path / "out-nowhere").exists()
 
