@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -267,6 +268,8 @@ def service_areas(
         counted), ``area_km2`` (the traced band's area, in the network's metric
         CRS) and a valid polygon ``geometry`` (empty when the station's snap leg
         alone exceeds the cutoff). Stations at the same place share one trace.
+        With ``dissolve``: one row ``"all"`` (``street_km`` NaN), with ``sites``,
+        the number of stations within ``max_snap_m``.
 
     Examples
     --------
@@ -301,6 +304,9 @@ def service_areas_and_merged(
     network: RoadNetwork,
     stations: gpd.GeoDataFrame | gpd.GeoSeries,
     groups: Any,
+    *,
+    per_site_groups: Collection[Any] | None = None,
+    merged_groups: Collection[Any] | None = None,
     **options: Any,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Return each station's service area and the merged area of each group of stations.
@@ -308,6 +314,8 @@ def service_areas_and_merged(
     The same as :func:`service_areas` per station and :func:`service_areas` with
     ``dissolve=True`` per group, from one street layer, one grid and one search per
     station (a study's existing stations and new sites: the setup is paid once).
+    The grid is laid over the network and all the stations given, so a station's
+    polygon is the same whichever of these groups are traced in one call.
 
     Parameters
     ----------
@@ -315,6 +323,11 @@ def service_areas_and_merged(
         As for :func:`service_areas`.
     groups
         One label per station (array-like, in the stations' order).
+    per_site_groups
+        The groups whose stations' own areas are traced (``None``: all); the
+        per-station frame holds only their stations.
+    merged_groups
+        The groups whose merged area is traced (``None``: all).
     **options
         The keyword options of :func:`service_areas` (not ``dissolve``).
 
@@ -322,9 +335,11 @@ def service_areas_and_merged(
     -------
     tuple of geopandas.GeoDataFrame
         The per-station frame of :func:`service_areas`, and one row per group that has
-        a station within ``max_snap_m`` of the network (index: the group labels, in
-        order of first appearance), with ``cutoff_min``, ``mode``, ``street_km``
-        (NaN), ``area_km2`` and ``geometry``.
+        a station within ``max_snap_m`` of the network and is in ``merged_groups``
+        (index: the group labels, in order of first appearance), with
+        ``cutoff_min``, ``mode``, ``street_km`` (NaN), ``area_km2``, ``sites`` (the
+        group's stations within ``max_snap_m``: its rows in a per-station frame)
+        and ``geometry``.
     """
     if "dissolve" in options:
         raise InputError("service_areas_and_merged takes no dissolve option.", field="dissolve")
@@ -335,7 +350,14 @@ def service_areas_and_merged(
             field="groups",
             fix="pass one group label per station, in the stations' order.",
         )
-    return _service_areas(network, stations, labels, per_site=True, **options)
+    return _service_areas(
+        network,
+        stations,
+        labels,
+        per_site=True if per_site_groups is None else frozenset(per_site_groups),
+        merge=True if merged_groups is None else frozenset(merged_groups),
+        **options,
+    )
 
 
 def _service_areas(
@@ -343,8 +365,8 @@ def _service_areas(
     stations: gpd.GeoDataFrame | gpd.GeoSeries,
     groups: np.ndarray | None,
     *,
-    per_site: bool,
-    merge: bool = True,
+    per_site: bool | frozenset[Any],
+    merge: bool | frozenset[Any] = True,
     mode: str,
     cutoff_min: float = 15.0,
     buffer_m: float = 25.0,
@@ -359,9 +381,11 @@ def _service_areas(
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Trace the per-station areas (``per_site``) and each group's merged area.
 
-    ``groups`` is ``None`` for one group of all stations (index ``"all"``). The
-    per-station frame is empty when ``per_site`` is false; the merged frame when
-    ``merge`` is (one trace per group: a city in about a second).
+    ``groups`` is ``None`` for one group of all stations (index ``"all"``).
+    ``per_site`` and ``merge``: for every group (a bool) or for the groups named
+    (a set). The per-station frame holds the stations of the groups traced one
+    by one; the merged frame a row per group merged (one trace per group: a city
+    in about a second).
     """
     from planner._progress import tqdm
 
@@ -415,16 +439,22 @@ def _service_areas(
         code, uniques = pd.factorize(pd.Series(groups[kept], dtype=object), sort=False)
         group_names = list(uniques)
     members = [np.unique(copy_of[code == g]) for g in range(len(group_names))]
+    n_sites = np.bincount(code, minlength=len(group_names))
+    one_by_one = [_named(per_site, name) for name in group_names]
+    merging = [_named(merge, name) for name in group_names]
     geometries: list[Any] = [shapely.Polygon()] * len(once)
     area = np.zeros(len(once))
     street_km = np.zeros(len(once))
     traced = np.zeros(len(once), dtype=bool)
-    merged: list[tuple[Any, float]] = []
+    merged: list[tuple[Any, float, Any, int]] = []
     with (
         tqdm(total=sum(len(m) for m in members), desc="service areas", disable=not progress) as bar,
         ThreadPoolExecutor(max_workers=threads) if threads > 1 else nullcontext() as pool,
     ):
-        for mine in members:
+        for g, mine in enumerate(members):
+            if not (one_by_one[g] or merging[g]):
+                bar.update(len(mine))
+                continue
             best = np.zeros(n_edges)
             for local, pieces in _searches(
                 search, edges, nodes[mine], access[mine], cutoff_s, direction, threads=threads
@@ -432,7 +462,7 @@ def _service_areas(
                 cols = mine[local]
                 street_km[cols] = pieces.street_km
                 np.maximum(best, pieces.best, out=best)
-                todo = [k for k in range(len(cols)) if per_site and not traced[cols[k]]]
+                todo = [k for k in range(len(cols)) if one_by_one[g] and not traced[cols[k]]]
 
                 def one(k: int, cols: np.ndarray = cols, pieces: _Pieces = pieces) -> Any:
                     if not in_time[cols[k]]:
@@ -457,7 +487,7 @@ def _service_areas(
                     traced[cols[k]] = True
                     bar.update()
                 bar.update(len(cols) - len(todo))
-            if not merge:
+            if not merging[g]:
                 continue
             # the group's merged band: every street piece any of its stations reaches
             whole = np.flatnonzero(best >= 1.0)
@@ -475,20 +505,20 @@ def _service_areas(
                 np.concatenate([hi, layer.cum[layer.start[leg_ids + 1] - 1]]),
                 min_hole=min_hole,
             )
-            merged.append((to_wgs84(union), m2))
+            merged.append((to_wgs84(union), m2, group_names[g], int(n_sites[g])))
     merged_frame = gpd.GeoDataFrame(
         {
             "cutoff_min": float(cutoff_min),
             "mode": mode,
             "street_km": np.full(len(merged), np.nan),
         },
-        geometry=[g for g, _ in merged],
-        index=pd.Index(group_names[: len(merged)]),
+        geometry=[row[0] for row in merged],
+        index=pd.Index([row[2] for row in merged], dtype=object),
         crs=WGS84,
     )
-    merged_frame["area_km2"] = np.asarray([m2 for _, m2 in merged], dtype=float) / 1e6
-    if not per_site:
-        return merged_frame.iloc[:0], merged_frame
+    merged_frame["area_km2"] = np.asarray([row[1] for row in merged], dtype=float) / 1e6
+    merged_frame["sites"] = np.asarray([row[3] for row in merged], dtype=np.int64)
+    rows = np.asarray([one_by_one[c] for c in code], dtype=bool)
     frame = gpd.GeoDataFrame(
         {"cutoff_min": float(cutoff_min), "mode": mode, "street_km": street_km[copy_of]},
         geometry=np.asarray(geometries, dtype=object)[copy_of],
@@ -496,7 +526,12 @@ def _service_areas(
         crs=WGS84,
     )
     frame["area_km2"] = area[copy_of] / 1e6
-    return frame, merged_frame
+    return frame[rows], merged_frame
+
+
+def _named(which: bool | frozenset[Any], name: Any) -> bool:
+    """Whether group ``name`` is among ``which`` (a bool: every group or none)."""
+    return which if isinstance(which, bool) else name in which
 
 
 def _check_options(

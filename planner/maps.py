@@ -347,17 +347,42 @@ def _areas_layer(
     group.add_to(m)
 
 
-def _merged_area(plan: Any, state: str, areas: gpd.GeoDataFrame) -> tuple[Any, float]:
+def _merged_row(plan: Any, state: str) -> pd.Series | None:
+    """Return the plan's row of ``state`` in ``service_areas_merged`` (study-traced), if any."""
+    merged = getattr(plan, "service_areas_merged", None)
+    return merged.loc[state] if merged is not None and state in merged.index else None
+
+
+def _area_count(plan: Any, state: str) -> int:
+    """Return how many sites of ``state`` have a service area, without tracing any.
+
+    Read from the merged row (the study's count): a city's per-site areas are
+    traced only when :attr:`PlanResult.service_areas` is first read.
+    """
+    row = _merged_row(plan, state)
+    if row is not None and pd.notna(row.get("sites")):
+        return int(row["sites"])
+    return len(_areas_of(plan, state))
+
+
+def _areas_of(plan: Any, state: str) -> gpd.GeoDataFrame:
+    """Return the plan's per-site areas of ``state`` (older results: filtered here)."""
+    if hasattr(plan, "service_areas_of"):
+        return plan.service_areas_of(state)
+    return plan.service_areas[plan.service_areas["state"] == state]
+
+
+def _merged_area(plan: Any, state: str) -> tuple[Any, float]:
     """Return the plan's merged area of ``state`` and its cutoff in minutes.
 
     Read from ``plan.service_areas_merged`` (traced by the study); a result without
-    it (older code paths, hand-made results) falls back to the union of ``areas``.
+    it (older code paths, hand-made results) falls back to the union of the areas.
     """
     minutes = float(plan.parameters.get("cutoff_min", 0) or 0)
-    merged = getattr(plan, "service_areas_merged", None)
-    if merged is not None and state in merged.index:
-        row = merged.loc[state]
+    row = _merged_row(plan, state)
+    if row is not None:
         return row.geometry, float(row.get("cutoff_min", minutes))
+    areas = _areas_of(plan, state)
     if "cutoff_min" in areas.columns:
         minutes = float(areas["cutoff_min"].iloc[0])
     return shapely.union_all(areas.geometry.to_numpy()), minutes
@@ -376,19 +401,20 @@ def _add_service_areas(
     Each state gets one fill, its merged area. With at most ``compact_above``
     areas in the state, each site's outline is drawn with its name; above, only
     the merged area's outline (a city's 10^4 overlapping outlines are unreadable
-    and weigh megabytes), which the legend says.
+    and weigh megabytes), which the legend says; the per-site areas are then
+    not read (a city's are traced on first use of ``service_areas``).
     """
     legend: dict[str, str] = {}
+    counts = {state: [(p, _area_count(p, state)) for p in plans] for state in ("before", "after")}
     for state, key, opacity, dash in (
         ("before", "areas_before", 0.10, None),
         ("after", "areas_after", 0.18, "6 4"),
     ):
-        per_plan = [(p, p.service_areas[p.service_areas["state"] == state]) for p in plans]
-        per_plan = [(p, areas) for p, areas in per_plan if len(areas)]
-        if not per_plan:
+        with_areas = [p for p, n_p in counts[state] if n_p]
+        if not with_areas:
             continue
-        n = sum(len(areas) for _, areas in per_plan)
-        merged = [_merged_area(p, state, areas) for p, areas in per_plan]
+        n = sum(n_p for _, n_p in counts[state])
+        merged = [_merged_area(p, state) for p in with_areas]
         fills = [geometry for geometry, _ in merged]
         fill = fills[0] if len(fills) == 1 else shapely.union_all(fills)
         if draws_compact(n, compact_above):
@@ -399,6 +425,7 @@ def _add_service_areas(
                 crs=WGS84,
             )
         else:
+            per_plan = [(p, _areas_of(p, state)) for p in with_areas]
             frames = [
                 areas.assign(label=_area_labels(areas, p, names[id(p)], labels))
                 for p, areas in per_plan
@@ -415,7 +442,7 @@ def _add_service_areas(
         )
         legend[labels[key]] = _AREA_COLOURS[state]
     for state, key in (("before", "areas_before"), ("after", "areas_after")):
-        n = sum(int((p.service_areas["state"] == state).sum()) for p in plans)
+        n = sum(n_p for _, n_p in counts[state])
         if n and draws_compact(n, compact_above):
             legend[labels["areas_merged"].format(layer=labels[key], n=n)] = "transparent"
     return legend

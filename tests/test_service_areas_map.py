@@ -16,13 +16,15 @@ from typing import Any
 import geopandas as gpd
 import pytest
 import shapely
+from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import shape
 
 from planner.maps import plan_map, save_map
-from planner.plan.result import merged_areas_frame
+from planner.plan import _workers
+from planner.plan.result import LaterAreas, merged_areas_frame
 from tests.conftest import line_plan
 
-_COLUMNS = ["cutoff_min", "mode", "area_km2", "geometry"]
+_COLUMNS = ["cutoff_min", "mode", "area_km2", "sites", "geometry"]
 
 
 def _features(page: str) -> list[dict[str, Any]]:
@@ -65,6 +67,7 @@ def test_merged_area_is_the_union_of_the_site_areas(demo_run: Any) -> None:
     assert sorted(merged.index) == states
     assert (merged["cutoff_min"] == res.parameters["cutoff_min"]).all()
     assert (merged["mode"] == res.parameters["mode"]).all()
+    assert merged["sites"].to_dict() == res.service_areas["state"].value_counts().to_dict()
     for state in states:
         areas = res.service_areas[res.service_areas["state"] == state]
         union = shapely.union_all(areas.geometry.to_numpy())
@@ -146,6 +149,34 @@ def test_a_result_without_merged_areas_falls_back_to_the_union(demo_run: Any) ->
     # two plans on one map: one fill per state over both, each plan's outline
     both = plan_map([res, old], tiles=None, compact_stations_above=3).get_root().render()
     assert len(_area_tips(both)) == 4
+
+
+def test_a_citys_per_site_areas_are_traced_on_first_use(
+    line_network: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    eager = line_plan(line_network, service_areas=True).site(p=2)
+    assert eager.parameters["service_areas_on_use"] == []
+    # a state of more sites than PER_SITE_AT_ONCE (500 in a study): here the new sites
+    monkeypatch.setattr(_workers, "PER_SITE_AT_ONCE", 1)
+    lazy = line_plan(line_network, service_areas=True).site(p=2)
+    assert lazy.parameters["service_areas_on_use"] == ["after"]
+    assert isinstance(lazy._service_areas, LaterAreas)
+    assert_geodataframe_equal(lazy.service_areas_merged, eager.service_areas_merged)
+    assert lazy.service_areas_merged["sites"].to_dict() == {"before": 1, "after": 2}
+    # the map draws the merged new sites' area (2 > 1) and counts them without tracing
+    page = plan_map(lazy, tiles=None, compact_stations_above=1).get_root().render()
+    assert isinstance(lazy._service_areas, LaterAreas)
+    assert "Service areas after (new sites): 2 areas drawn as one" in page
+    same = plan_map(eager, tiles=None, compact_stations_above=1).get_root().render()
+    assert sorted(_area_tips(page)) == sorted(_area_tips(same))
+    assert len(_area_tips(page)) == 2  # the station's outline, the new sites' merged one
+    # first use traces them: the same polygons, rows and order as traced at once
+    areas = lazy.service_areas
+    assert not isinstance(lazy._service_areas, LaterAreas)
+    assert lazy.service_areas is areas  # once
+    assert list(areas["site"]) == list(eager.service_areas["site"]) == ["S0", "c8", "c5"]
+    assert_geodataframe_equal(areas, eager.service_areas, check_less_precise=False)
+    assert bool(areas.geometry.geom_equals_exact(eager.service_areas.geometry, 0).all())
 
 
 @pytest.mark.browser

@@ -230,7 +230,7 @@ def run_homes(plan: Plan, run: SiteRun) -> tuple[PlanResult, list[Any]]:
             uncovered=demand_out[~np.asarray(covered_after, dtype=bool)],
             hexes=gpd.GeoDataFrame({"weight_uncovered": []}, geometry=[], crs=WGS84),
             curve=curve,
-            service_areas=gpd.GeoDataFrame(
+            _service_areas=gpd.GeoDataFrame(
                 {"state": pd.Series(dtype=object)}, geometry=[], crs=WGS84
             ),
             service_areas_merged=merged_areas_frame(),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -44,11 +45,12 @@ from planner.plan._tables import (
     hexes,
     ranked_sites,
 )
-from planner.plan.result import PlanResult, merged_areas_frame
+from planner.plan.result import LaterAreas, PlanResult, merged_areas_frame
 
 if TYPE_CHECKING:
     from planner.access import AccessMatrix, NodeAccess
     from planner.locate import MCLP, LocateResult
+    from planner.network import RoadNetwork
     from planner.plan._plan import Plan
 
 __all__ = ["demand_frame", "site_service_areas", "site_workers", "trim_phases"]
@@ -306,7 +308,7 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
             min_per_area=plan.min_per_area,
         )
     with stages("service areas"):
-        areas, merged = site_service_areas(
+        areas, merged, later = site_service_areas(
             plan, existing, sites, n_jobs=run.n_jobs, progress=run.progress
         )
     if len(curve):
@@ -314,7 +316,7 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
     return PlanResult(
         name=plan.name,
         programme="worker_stations",
-        parameters=run_parameters(plan, run),
+        parameters=run_parameters(plan, run) | {"service_areas_on_use": later},
         sites=sites,
         stations=existing,
         demand=demand_out,
@@ -322,7 +324,7 @@ def site_workers(plan: Plan, run: SiteRun, *, curve_max_p: int | None) -> PlanRe
         uncovered=uncovered,
         hexes=hex_table,
         curve=curve,
-        service_areas=areas,
+        _service_areas=areas,
         service_areas_merged=merged,
         routes=None,
         locate=found.locate,
@@ -504,6 +506,9 @@ def _choose(
 _MAP_TOLERANCE_M = 10.0
 _MAP_SIMPLIFY_M = 10.0
 _MAP_FILL_HOLES_KM2 = 1.0
+# a state of more sites than this has its per-site areas traced on first use: the map
+# draws them one by one only up to the same number (planner._map_parts.COMPACT_ABOVE)
+PER_SITE_AT_ONCE = 500
 
 
 def site_service_areas(
@@ -513,8 +518,8 @@ def site_service_areas(
     *,
     n_jobs: int,
     progress: bool,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Return the service area of each site, and the merged area of each state.
+) -> tuple[gpd.GeoDataFrame | LaterAreas, gpd.GeoDataFrame, list[str]]:
+    """Return the service area of each site, the merged area of each state, and the states left.
 
     Drawn at map scale (``service_areas`` with ``tolerance_m=10``, ``simplify_m=10``
     and ``fill_holes_km2=1``): the reached streets enclose blocks that are reachable
@@ -530,6 +535,13 @@ def site_service_areas(
     seconds, where a polygon union of their areas takes minutes). Holes below
     1 km2 of the merged band are filled, so blocks enclosed only by the streets of
     several sites together are filled too; ``area_km2`` is the merged band's area.
+
+    The sites of a state of more than :data:`PER_SITE_AT_ONCE` sites (a city's
+    stations: the map draws their merged area only, and no file holds their
+    polygons) are traced on first use of :attr:`PlanResult.service_areas`: then
+    the first item is a :class:`LaterAreas`, and the states left are named in the
+    third (``[]``: all traced). The polygons are the same:
+    the later call lays the same grid over the same network and sites.
     """
     empty = gpd.GeoDataFrame(
         {"state": pd.Series(dtype=object), "site": pd.Series(dtype=object)},
@@ -538,14 +550,14 @@ def site_service_areas(
     )
     merged_empty = merged_areas_frame([])
     if not plan.with_service_areas:
-        return empty, merged_empty
+        return empty, merged_empty, []
     from planner.isochrones import service_areas_and_merged
 
     # one call for both states: the street layer, its grid cells and the searches once
     parts = [(state, points) for state, points in (("before", existing), ("after", sites))]
     parts = [(state, points) for state, points in parts if len(points)]
     if not parts:
-        return empty, merged_empty
+        return empty, merged_empty, []
     settings: dict[str, Any] = {
         "mode": plan.mode,
         "cutoff_min": plan.cutoff_min,
@@ -562,13 +574,52 @@ def site_service_areas(
     )
     state = np.concatenate([np.full(len(p), s, dtype=object) for s, p in parts])
     site = np.concatenate([np.asarray([str(i) for i in p.index], dtype=object) for _, p in parts])
+    later = [name for name, p in parts if len(p) > PER_SITE_AT_ONCE]
+    now = [name for name, _ in parts if name not in later]
     areas, merged = service_areas_and_merged(
-        plan.network, points, state, progress=progress, **settings
+        plan.network, points, state, per_site_groups=now, progress=progress, **settings
     )
-    at = areas.index.to_numpy()
-    areas = areas.assign(state=state[at], site=site[at]).reset_index(drop=True)
     # a state whose sites all lie beyond max_snap_m of the network has no merged row
-    return areas, merged_areas_frame([merged.loc[[name]] for name in merged.index])
+    merged = merged_areas_frame([merged.loc[[name]] for name in merged.index])
+    areas = _labelled(areas, state, site)
+    if not later:
+        return areas.reset_index(drop=True), merged, []
+    trace = partial(
+        _trace_later, plan.network, points, state, site, areas, later, progress, settings
+    )
+    return LaterAreas(areas.reset_index(drop=True), tuple(later), trace), merged, later
+
+
+def _labelled(areas: gpd.GeoDataFrame, state: np.ndarray, site: np.ndarray) -> gpd.GeoDataFrame:
+    """Per-site areas (indexed by position in the sites) with their state and site label."""
+    at = areas.index.to_numpy()
+    return areas.assign(state=state[at], site=site[at])
+
+
+def _trace_later(
+    network: RoadNetwork,
+    points: gpd.GeoDataFrame,
+    state: np.ndarray,
+    site: np.ndarray,
+    traced: gpd.GeoDataFrame,
+    later: list[str],
+    progress: bool,
+    settings: dict[str, Any],
+) -> gpd.GeoDataFrame:
+    """Trace the per-site areas of the ``later`` states; return all, in the study's order."""
+    from planner.isochrones import service_areas_and_merged
+
+    areas, _ = service_areas_and_merged(
+        network,
+        points,
+        state,
+        per_site_groups=later,
+        merged_groups=(),
+        progress=progress,
+        **settings,
+    )
+    both = pd.concat([traced, _labelled(areas, state, site)])
+    return gpd.GeoDataFrame(both.sort_index(kind="stable"), crs=WGS84).reset_index(drop=True)
 
 
 def trim_phases(phases: Sequence[int], n_cand: int) -> list[int]:

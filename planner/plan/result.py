@@ -13,7 +13,7 @@ import html
 import json
 import math
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -35,14 +35,15 @@ if TYPE_CHECKING:
     from planner.locate import LocateResult
     from planner.network import RoadNetwork
 
-__all__ = ["PlanResult", "merged_areas_frame"]
+__all__ = ["LaterAreas", "PlanResult", "merged_areas_frame"]
 
 
 def merged_areas_frame(parts: Sequence[gpd.GeoDataFrame] = ()) -> gpd.GeoDataFrame:
     """Return :attr:`PlanResult.service_areas_merged` from its rows (none: empty).
 
     Each part is one row indexed by its state with ``cutoff_min``, ``mode``,
-    ``area_km2`` and a geometry in EPSG:4326 (other columns are dropped).
+    ``area_km2``, ``sites`` (the sites with an area in the state) and a geometry in
+    EPSG:4326 (other columns are dropped).
     """
     if len(parts):
         frame = gpd.GeoDataFrame(pd.concat(list(parts)), crs=WGS84)
@@ -52,13 +53,35 @@ def merged_areas_frame(parts: Sequence[gpd.GeoDataFrame] = ()) -> gpd.GeoDataFra
                 "cutoff_min": pd.Series(dtype=float),
                 "mode": pd.Series(dtype=object),
                 "area_km2": pd.Series(dtype=float),
+                "sites": pd.Series(dtype=np.int64),
             },
             geometry=[],
             crs=WGS84,
         )
-    frame = gpd.GeoDataFrame(frame[["cutoff_min", "mode", "area_km2", "geometry"]], crs=WGS84)
+    frame = gpd.GeoDataFrame(
+        frame[["cutoff_min", "mode", "area_km2", "sites", "geometry"]], crs=WGS84
+    )
     frame.index.name = "state"
     return frame
+
+
+@dataclass(frozen=True, eq=False)
+class LaterAreas:
+    """Per-site service areas of a study, some states left to trace on first use.
+
+    Attributes
+    ----------
+    traced
+        The rows of the states traced at once.
+    states
+        The states left (``"before"``, ``"after"``).
+    trace
+        Returns the whole per-site frame (the traced rows and the states left).
+    """
+
+    traced: gpd.GeoDataFrame
+    states: tuple[str, ...]
+    trace: Callable[[], gpd.GeoDataFrame]
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,12 +125,18 @@ class PlanResult:
         greedy order with a proven bound; ``chosen`` marks the plan's ``p``.
     service_areas
         Polygons within ``cutoff_min`` of each site: ``state`` is ``"before"``
-        (existing stations) or ``"after"`` (new sites).
+        (existing stations) or ``"after"`` (new sites). A state of more than 500
+        sites (a city's stations) is traced on first use of this attribute, not by
+        :meth:`Plan.site`: the map draws such a state's merged area only
+        (:attr:`service_areas_merged`), and no file holds the polygons. The
+        polygons are the same either way; ``parameters["service_areas_on_use"]``
+        names the states left for later.
     service_areas_merged
         The area within ``cutoff_min`` of any site of a state, one row per state
         (index ``state``: ``"before"``, ``"after"``; a state without sites has no
         row): ``cutoff_min``, ``mode``, ``area_km2`` (the merged band's area, holes
-        not filled) and the polygon (EPSG:4326). Traced at once around every street
+        not filled), ``sites`` (the state's sites with an area) and the polygon
+        (EPSG:4326). Traced at once around every street
         the state's sites reach, with the same map-scale settings as
         :attr:`service_areas`, it is their union (blocks enclosed by the streets
         of several sites together filled too) without a polygon union; the map
@@ -193,7 +222,8 @@ class PlanResult:
     uncovered: gpd.GeoDataFrame
     hexes: gpd.GeoDataFrame
     curve: pd.DataFrame
-    service_areas: gpd.GeoDataFrame
+    # the per-site service areas, or those traced and what traces the rest on first use
+    _service_areas: gpd.GeoDataFrame | LaterAreas = field(repr=False)
     routes: gpd.GeoDataFrame | None
     locate: LocateResult | None
     access: AccessMatrix | NodeAccess | None
@@ -268,6 +298,33 @@ class PlanResult:
         return allocation_by_site(site, table["time"], table["weight"], labels)
 
     # ------------------------------------------------------------------ figures
+    @property
+    def service_areas(self) -> gpd.GeoDataFrame:
+        """Polygons within ``cutoff_min`` of each site (see the class docstring).
+
+        A state left for later (a city's stations) is traced here, once, with the
+        settings and the progress bar of the run.
+        """
+        areas = self._service_areas
+        if isinstance(areas, LaterAreas):
+            areas = areas.trace()
+            object.__setattr__(self, "_service_areas", areas)
+        return areas
+
+    def service_areas_of(self, state: Literal["before", "after"]) -> gpd.GeoDataFrame:
+        """Return the rows of :attr:`service_areas` of one state.
+
+        A state traced by :meth:`Plan.site` is read without tracing the states left
+        for first use (the map draws a city's new sites one by one, and its
+        existing stations as one merged area).
+        """
+        areas = self._service_areas
+        if isinstance(areas, LaterAreas) and state not in areas.states:
+            areas = areas.traced
+        else:
+            areas = self.service_areas
+        return areas[areas["state"] == state]
+
     @property
     def share_before(self) -> float:
         """Covered share of all demand with the existing stations only."""
