@@ -30,6 +30,27 @@ _FORMAT_VERSION = 1
 # =========================================================================== AccessMatrix
 
 
+def excluded_points(demand_snap: pd.DataFrame, site_snap: pd.DataFrame) -> pd.DataFrame:
+    """Return the points of two snap tables left out beyond the snap limit (``far``).
+
+    Columns ``role`` (``"demand"`` or ``"site"``), ``label`` and ``distance_m``; a
+    table without a ``far`` column has none left out.
+    """
+    parts = []
+    for role, snap in (("demand", demand_snap), ("site", site_snap)):
+        far = snap[snap["far"]] if "far" in snap else snap.iloc[:0]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "role": role,
+                    "label": far.index.to_list(),
+                    "distance_m": far.get("distance_m", []),
+                }
+            ).reset_index(drop=True)
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
 @dataclass(frozen=True, eq=False)
 class AccessMatrix:
     """Network travel times from demand points to sites, up to a cutoff (sparse).
@@ -105,15 +126,7 @@ class AccessMatrix:
         pandas.DataFrame
             Columns ``role`` (``"demand"`` or ``"site"``), ``label`` and ``distance_m``.
         """
-        parts = []
-        for role, snap in (("demand", self.demand_snap), ("site", self.site_snap)):
-            far = snap[snap["far"]]
-            parts.append(
-                pd.DataFrame(
-                    {"role": role, "label": far.index.to_list(), "distance_m": far["distance_m"]}
-                ).reset_index(drop=True)
-            )
-        return pd.concat(parts, ignore_index=True)
+        return excluded_points(self.demand_snap, self.site_snap)
 
     def to_frame(self) -> pd.DataFrame:
         """Return the stored pairs as a long table.

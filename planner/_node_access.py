@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from planner._access_matrix import excluded_points
 from planner._errors import InputError
 
 if TYPE_CHECKING:
@@ -267,19 +268,7 @@ class NodeAccess:
         pandas.DataFrame
             Columns ``role`` (``"demand"`` or ``"site"``), ``label`` and ``distance_m``.
         """
-        parts = []
-        for role, snap in (("demand", self.demand_snap), ("site", self.site_snap)):
-            far = snap[snap["far"]] if "far" in snap else snap.iloc[:0]
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "role": role,
-                        "label": far.index.to_list(),
-                        "distance_m": far.get("distance_m", []),
-                    }
-                ).reset_index(drop=True)
-            )
-        return pd.concat(parts, ignore_index=True)
+        return excluded_points(self.demand_snap, self.site_snap)
 
     def site_mask(self, sites: Any) -> np.ndarray:
         """Return a boolean mask over the columns from site labels (or a mask).
