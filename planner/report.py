@@ -686,8 +686,10 @@ def _notes(res: PlanResult, w: _Words) -> str:
 
 def _plan_section(res: PlanResult, w: _Words, datum: str) -> str:
     parts = [f'<section class="plan" data-programme="{res.programme}">']
-    parts.append(f"<h2>{_esc(plan_name(res.name, res.programme, w.lang))}</h2>")
-    parts.append(f'<p class="programme">{_esc(w(res.programme))}</p>')
+    name, programme = plan_name(res.name, res.programme, w.lang), w(res.programme)
+    parts.append(f"<h2>{_esc(name)}</h2>")
+    if name != programme:  # an unnamed plan's heading is its programme already: say it once
+        parts.append(f'<p class="programme">{_esc(programme)}</p>')
     parts.append(_notes(res, w))
     parts.append(f"<h3>{_esc(w('what_was_solved'))}</h3>")
     parts.append(_kv(_solved_rows(res, w), w, cls="solved"))

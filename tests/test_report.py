@@ -598,3 +598,31 @@ def test_report_notes_and_summary_write_counts_as_the_tables(line_network) -> No
     assert "note: 1,200 candidate sites" in summary_text(res, language="en")
     assert "说明：1,200 个候选站点" in summary_text(res, language="zh")
 
+
+def test_an_unnamed_plan_says_its_programme_once(line_network) -> None:  # type: ignore[no-untyped-def]
+    """No name of its own: the programme is the heading, not also the line under it."""
+    from planner.plan import Plan
+
+    inputs = line_inputs()
+    unnamed = Plan.worker_stations(
+        line_network, cutoff_min=2.5, service_areas=False, **inputs
+    ).site(p=1)
+    named = Plan.worker_stations(
+        line_network, cutoff_min=2.5, service_areas=False, name="Line town", **inputs
+    ).site(p=1)
+    default = Plan(line_network, cutoff_min=2.5, service_areas=False, **inputs).site(p=1)
+    for language, programme, siting in (
+        ("en", "Worker stations", "Siting plan"),
+        ("zh", "户外劳动者服务站", "选址规划"),
+    ):
+        section = report_html(unnamed, language=language, map_file=None).split("<section", 1)[1]
+        assert f"<h2>{programme}</h2>" in section
+        assert section.count(programme) == 1 + section.count(f"<td>{programme}</td>")
+        assert 'class="programme"' not in section
+        # a plan with a name of its own keeps the programme under it
+        page = report_html([unnamed, named], language=language, map_file=None)
+        assert f'<h2>Line town</h2><p class="programme">{programme}</p>' in page
+        # Plan(...) without a name: "Siting plan" in the page's language, the programme under it
+        page = report_html(default, language=language, map_file=None)
+        assert f'<h2>{siting}</h2><p class="programme">{programme}</p>' in page
+        assert f"<h1>{siting}</h1>" in page
