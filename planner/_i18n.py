@@ -455,7 +455,7 @@ def note(sentence: str, language: Language) -> tuple[str, bool]:
 
 
 def _grouped(values: Mapping[str, str], language: Language) -> dict[str, str]:
-    """A sentence's values with plain whole numbers (``1500``) written as tables write them."""
+    """Return a sentence's values, plain whole numbers (``1500``) written as the tables do."""
     return {k: number(int(v), language) if _DIGITS.fullmatch(v) else v for k, v in values.items()}
 
 

@@ -152,7 +152,7 @@ def _print_stats(stats: dict[str, Any], language: Language = "en") -> None:
 
 
 def _runs_language(files: Sequence[Path], language: str | None) -> Language:
-    """The language of ``run``'s status words and closing count.
+    """Return the language of ``run``'s status words and closing count.
 
     ``--language`` if given; else the scenarios' ``[output] language`` when they all
     agree (every scenario in Chinese: the count in Chinese); else English. A scenario

@@ -586,7 +586,8 @@ def test_report_notes_and_summary_write_counts_as_the_tables(line_network) -> No
     with pytest.warns(OffNetworkWarning):
         res = line_plan(line_network, **inputs).site(p=1)
     off = [n for n in res.notes if "existing stations lie" in n]
-    assert off and off[0].startswith("81 of 1,500 existing stations lie more than 500 m")
+    assert len(off) == 1
+    assert off[0].startswith("81 of 1,500 existing stations lie more than 500 m")
     en = report_html(res, language="en", map_file=None)
     assert "81 of 1,500 existing stations" in en
     assert "1,200 candidate sites lie more than 500 m" in en
