@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import re
+import string
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
@@ -60,6 +62,7 @@ _TERMS = TERMS
 
 
 _NUM = r"[\d.,]+(?:e[+-]?\d+)?"
+_DIGITS = re.compile(r"[0-9]+")
 _NOTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), zh)
     for pattern, zh in (
@@ -94,7 +97,7 @@ _NOTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 _CAPACITY_HOW = (
-    (re.compile(r"the (?P<p>\d+) largest candidates"), "容量最大的 {p} 个候选站点"),
+    (re.compile(rf"the (?P<p>{_NUM}) largest candidates"), "容量最大的 {p} 个候选站点"),
     (re.compile(rf"what a budget of (?P<b>{_NUM}) buys"), "预算 {b} 可购买的站点"),
 )
 
@@ -212,8 +215,41 @@ def _pick(pair: tuple[str, str], language: Language) -> str:
     return pair[LANGUAGES.index(check_language(language))]
 
 
+# a format spec that only aligns (``>3``, ``<14``): a whole number is written by number() first
+_ALIGN_ONLY = re.compile(r"(?:.?[<>^])?\d*")
+
+
+class _Words(string.Formatter):
+    """``str.format`` that writes whole numbers as :func:`number` does (thousands grouped).
+
+    A placeholder with no format spec, or one that only aligns (``{n}``, ``{rank:>3}``),
+    given an integer (or a whole float) shows it as the tables do: ``1,500``, not
+    ``1500``. ``{name!s}`` keeps a value as written (an id that happens to be a number);
+    other specs (``{m:,g}``, ``{longest:.2f}``) are Python's own.
+    """
+
+    def __init__(self, language: Language) -> None:
+        self.language = language
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if _whole(value) and _ALIGN_ONLY.fullmatch(format_spec):
+            return format(number(value, self.language), format_spec)
+        return str(format(value, format_spec))
+
+
+def _whole(value: Any) -> bool:
+    """Whether ``value`` is a whole number (an int, a numpy integer, a float like 3.0)."""
+    if isinstance(value, bool | str) or not isinstance(value, numbers.Real):
+        return False
+    return isinstance(value, numbers.Integral) or float(value).is_integer()
+
+
 def text(key: str, language: Language, **values: Any) -> str:
     """Return the catalogue entry ``key`` in ``language``, ``{placeholders}`` filled in.
+
+    Whole numbers are written as :func:`number` writes them in the tables, with
+    thousands separators (``{n}`` given ``1500`` shows ``1,500``); ``{name!s}``
+    shows a value as given.
 
     Parameters
     ----------
@@ -233,8 +269,10 @@ def text(key: str, language: Language, **values: Any) -> str:
     --------
     >>> text("minutes", "zh", n=15)
     '15 分钟'
+    >>> text("cli_done", "en", ok=1499, n=1500)
+    '1,499 of 1,500 scenarios succeeded.'
     """
-    return _pick(_TEXT[key], language).format(**values)
+    return _Words(language).format(_pick(_TEXT[key], language), **values)
 
 
 def term(kind: str, value: Any, language: Language) -> str:
@@ -409,18 +447,25 @@ def note(sentence: str, language: Language) -> tuple[str, bool]:
     for pattern, zh in _NOTES:
         found = pattern.fullmatch(sentence.strip())
         if found:
-            values = found.groupdict()
+            values = _grouped(found.groupdict(), language)
             if "how" in values:
-                values["how"] = _translate(values["how"], _CAPACITY_HOW)
+                values["how"] = _translate(values["how"], _CAPACITY_HOW, language)
             return zh.format(**values), True
     return sentence, False
 
 
-def _translate(part: str, patterns: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+def _grouped(values: Mapping[str, str], language: Language) -> dict[str, str]:
+    """Return a sentence's values, plain whole numbers (``1500``) written as the tables do."""
+    return {k: number(int(v), language) if _DIGITS.fullmatch(v) else v for k, v in values.items()}
+
+
+def _translate(
+    part: str, patterns: tuple[tuple[re.Pattern[str], str], ...], language: Language
+) -> str:
     for pattern, zh in patterns:
         found = pattern.fullmatch(part)
         if found:
-            return zh.format(**found.groupdict())
+            return zh.format(**_grouped(found.groupdict(), language))
     return part
 
 

@@ -274,8 +274,8 @@ TEXT: Mapping[str, tuple[str, str]] = {
     ),
     "cli_not_valid": ("invalid: {path}\n  {error}", "输入有误：{path}\n  {error}"),
     "cli_share_row": (
-        "{cutoff:>5g} min  {group} {share:>7} of {weight}",
-        "{cutoff:>5g} 分钟  {group} {share:>7}（共 {weight}）",
+        "{cutoff:>5,g} min  {group} {share:>7} of {weight}",
+        "{cutoff:>5,g} 分钟  {group} {share:>7}（共 {weight}）",
     ),
     "cli_written": ("written: {path}", "已写入：{path}"),
     "cli_all_groups": ("all", "全部"),
@@ -301,8 +301,8 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "net_by_class": ("  km by road class: {classes}", "  各等级道路里程（公里）：{classes}"),
     # ---------------------------------------------------------------- province map
     "pmap_before": (
-        "Rest gaps before (over {h:g} h without a home)",
-        "新建前的休息空档（超过 {h:g} 小时无司机之家）",
+        "Rest gaps before (over {h:,g} h without a home)",
+        "新建前的休息空档（超过 {h:,g} 小时无司机之家）",
     ),
     "pmap_after": ("Rest gaps left after the new homes", "新建后仍有的休息空档"),
     "pmap_tooltip": ("trucks/day in a gap", "处于空档的货车（辆/日）"),
@@ -332,22 +332,22 @@ TEXT: Mapping[str, tuple[str, str]] = {
         "未提供候选站点：无法推荐新站点。",
     ),
     "n_off_stations": (
-        "{n} of {total} existing stations lie more than {m:g} m from the {mode} network and "
+        "{n} of {total} existing stations lie more than {m:,g} m from the {mode} network and "
         "were left out (they cover no one): {shown}{more}. Check their coordinates and datum, "
         "or raise max_snap_m; the list is in result.off_network.",
-        "{total} 个现有站点中有 {n} 个距{mode}路网超过 {m:g} 米，未计入（不覆盖任何需求）："
+        "{total} 个现有站点中有 {n} 个距{mode}路网超过 {m:,g} 米，未计入（不覆盖任何需求）："
         "{shown}{more}。请检查其坐标和坐标系，或放宽点位离道路的最大距离（max_snap_m）。",
     ),
-    "n_off_station": ("{name} ({metres:,.0f} m)", "{name}（{metres:,.0f} 米）"),
+    "n_off_station": ("{name!s} ({metres:,.0f} m)", "{name!s}（{metres:,.0f} 米）"),
     "n_off_more": (" and {k} more", "等，另有 {k} 个"),
     "n_off_candidates": (
-        "{n} candidate sites lie more than {m:g} m from the {mode} network and were left "
+        "{n} candidate sites lie more than {m:,g} m from the {mode} network and were left "
         "out of the choice (they are not in the sites table).",
-        "{n} 个候选站点距{mode}路网超过 {m:g} 米，未参与选址（不在站点表中）。",
+        "{n} 个候选站点距{mode}路网超过 {m:,g} 米，未参与选址（不在站点表中）。",
     ),
     "n_off_demand": (
-        "{n} demand points lie more than {m:g} m from the network and count as not covered.",
-        "{n} 个需求点距路网超过 {m:g} 米，按未覆盖计。",
+        "{n} demand points lie more than {m:,g} m from the network and count as not covered.",
+        "{n} 个需求点距路网超过 {m:,g} 米，按未覆盖计。",
     ),
     "n_no_sites_asked": (
         "No new sites were asked for (p = 0): the figures are today's coverage by the "
@@ -382,9 +382,9 @@ TEXT: Mapping[str, tuple[str, str]] = {
         "预算 {b:,.0f}：所选 {n} 个站点的成本为 {c:,.0f}。",
     ),
     "n_uncoverable": (
-        "Demand of weight {w:,.6g} is beyond {m:g} minutes of every site: no set of "
+        "Demand of weight {w:,.6g} is beyond {m:,g} minutes of every site: no set of "
         "candidates can cover it.",
-        "权重为 {w:,.6g} 的需求距所有站点都超过 {m:g} 分钟：任何候选站点组合都无法覆盖。",
+        "权重为 {w:,.6g} 的需求距所有站点都超过 {m:,g} 分钟：任何候选站点组合都无法覆盖。",
     ),
     "n_phased": (
         "Phased plan: {phases}, each phase keeping the earlier ones.",
@@ -405,19 +405,19 @@ TEXT: Mapping[str, tuple[str, str]] = {
         "没有线路：没有需要服务的货车流量。",
     ),
     "n_not_eligible": (
-        "{k} of {n} candidate sites are passed by{within} fewer than {v:g} trucks a day and "
+        "{k} of {n} candidate sites are passed by{within} fewer than {v:,g} trucks a day and "
         "are not eligible.",
-        "{n} 个候选站点中有 {k} 个每日途经{within}的货车少于 {v:g} 辆，不符合条件。",
+        "{n} 个候选站点中有 {k} 个每日途经{within}的货车少于 {v:,g} 辆，不符合条件。",
     ),
-    "n_within": (" (or within {d:g} min of)", "（或绕行 {d:g} 分钟内可达）"),
+    "n_within": (" (or within {d:,g} min of)", "（或绕行 {d:,g} 分钟内可达）"),
     "n_only_eligible": (
-        "Only {n} candidate sites are passed by {v:g}+ trucks a day; asked for {p}.",
-        "只有 {n} 个候选站点每日途经货车达到 {v:g} 辆以上；请求了 {p} 个。",
+        "Only {n} candidate sites are passed by {v:,g}+ trucks a day; asked for {p}.",
+        "只有 {n} 个候选站点每日途经货车达到 {v:,g} 辆以上；请求了 {p} 个。",
     ),
     "n_short_trips": (
-        "No trip drives longer than the rest interval ({h:g} h; the longest drives "
-        "{longest:.2f} h): every truck meets the rest rule without a home.",
-        "没有行程的驾驶时间超过休息间隔（{h:g} 小时；最长的行程为 {longest:.2f} 小时）："
+        "No trip drives longer than the rest interval ({h:,g} h; the longest drives "
+        "{longest:,.2f} h): every truck meets the rest rule without a home.",
+        "没有行程的驾驶时间超过休息间隔（{h:,g} 小时；最长的行程为 {longest:,.2f} 小时）："
         "无需司机之家，所有货车均满足休息规则。",
     ),
     "n_fewer_homes": (
@@ -439,24 +439,24 @@ TEXT: Mapping[str, tuple[str, str]] = {
         "{n} 处新建司机之家的总成本为 {c:,.0f}。",
     ),
     "n_rest_primary": (
-        "Some routes drive longer than {h:g} h: homes are chosen to meet the rest rule "
+        "Some routes drive longer than {h:,g} h: homes are chosen to meet the rest rule "
         "(rest-interval model); coverage counts routes meeting it.",
-        "部分线路行驶时间超过 {h:g} 小时：按休息规则选址（休息间隔模型）；"
+        "部分线路行驶时间超过 {h:,g} 小时：按休息规则选址（休息间隔模型）；"
         "覆盖率统计满足该规则的线路。",
     ),
     "n_unservable": (
-        "{n} routes ({v:,.0f} trucks a day) have a stretch longer than {h:g} h with no "
+        "{n} routes ({v:,.0f} trucks a day) have a stretch longer than {h:,g} h with no "
         "eligible site at all: no choice of homes serves them (add candidates there).",
-        "{n} 条线路（{v:,.0f} 辆/日）有超过 {h:g} 小时的路段完全没有合格站点："
+        "{n} 条线路（{v:,.0f} 辆/日）有超过 {h:,g} 小时的路段完全没有合格站点："
         "无论如何选址都无法服务这些线路（请在那里增加候选站点）。",
     ),
     "n_model_short_trips": (
-        "Model asked for: rest_interval. No trip drives longer than {h:g} h (the longest "
-        "{longest:.2f} h), so every truck meets the rest rule with no home at all: the "
+        "Model asked for: rest_interval. No trip drives longer than {h:,g} h (the longest "
+        "{longest:,.2f} h), so every truck meets the rest rule with no home at all: the "
         "rest-interval model was solved (every route served, nothing to choose) and the "
         "{n} homes were chosen by flow capturing (FlowCapture: the most trucks passing a "
         "home) instead.",
-        "请求的模型：休息间隔模型。没有行程的驾驶时间超过 {h:g} 小时（最长 {longest:.2f} 小时），"
+        "请求的模型：休息间隔模型。没有行程的驾驶时间超过 {h:,g} 小时（最长 {longest:,.2f} 小时），"
         "无需任何司机之家，所有货车均满足休息规则：休息间隔模型已求解（所有线路均已服务，"
         "无需选择），因此这 {n} 处司机之家改按流量截取模型选出（使途经站点的货车最多）。",
     ),
@@ -474,13 +474,13 @@ TEXT: Mapping[str, tuple[str, str]] = {
         "此后它能服务的货车均已服务，因此其余 {n} 处改按流量截取模型选出（使途经站点的货车最多）。",
     ),
     "n_dropped_jumps": (
-        "{label}: {k:,} of {n:,} GPS fixes were dropped as impossible jumps (faster than the "
+        "{label}: {k} of {n} GPS fixes were dropped as impossible jumps (faster than the "
         "workers' speed limit).",
-        "{label}：{n:,} 个 GPS 定位点中有 {k:,} 个因不可能的跳变（超过劳动者的速度上限）被剔除。",
+        "{label}：{n} 个 GPS 定位点中有 {k} 个因不可能的跳变（超过劳动者的速度上限）被剔除。",
     ),
     "n_dropped_outside": (
-        "{label}: {k:,} of {n:,} GPS fixes lie outside the network's area and were left out.",
-        "{label}：{n:,} 个 GPS 定位点中有 {k:,} 个位于路网范围之外，未计入。",
+        "{label}: {k} of {n} GPS fixes lie outside the network's area and were left out.",
+        "{label}：{n} 个 GPS 定位点中有 {k} 个位于路网范围之外，未计入。",
     ),
 }
 

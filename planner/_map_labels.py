@@ -234,12 +234,14 @@ def plan_name(name: str, programme: str, language: Language) -> str:
     """Return a plan's name for a page: an unnamed plan's default title in ``language``.
 
     A plan made from a preset without ``name=`` is called by its programme's English
-    title ("Worker stations"); a Chinese page calls it by the Chinese one. Names a
-    user gave are kept as they are.
+    title ("Worker stations"), one made by ``Plan(...)`` without ``name=`` "Siting
+    plan"; a Chinese page calls them by the Chinese ones. Names a user gave are kept
+    as they are.
     """
-    key = f"programme_{programme}"
-    if name == labels_for("en").get(key):
-        return labels_for(language).get(key, name)
+    english = labels_for("en")
+    for key in (f"programme_{programme}", "title_default"):
+        if name == english.get(key):
+            return labels_for(language).get(key, name)
     return name
 
 

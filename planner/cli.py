@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -148,6 +149,22 @@ def _print_stats(stats: dict[str, Any], language: Language = "en") -> None:
         f"{term('highway', k, language) if language != 'en' else k} {num(v, 1)}" for k, v in top
     )
     typer.echo(text("net_by_class", language, classes=classes))
+
+
+def _runs_language(files: Sequence[Path], language: str | None) -> Language:
+    """Return the language of ``run``'s status words and closing count.
+
+    ``--language`` if given; else the scenarios' ``[output] language`` when they all
+    agree (every scenario in Chinese: the count in Chinese); else English. A scenario
+    that cannot be read counts as English (its error is in English).
+    """
+    from planner._i18n import check_language
+    from planner.batch import scenario_language
+
+    if language is not None:
+        return check_language(language)
+    found = {scenario_language(path) for path in files}
+    return found.pop() if len(found) == 1 else "en"
 
 
 def _check_output_options(language: str | None, datum: str | None) -> Language:
@@ -339,6 +356,8 @@ def run(
 
     In Chinese, with Amap coordinates: planner run examples/ --language zh --datum gcj02
     (--language and --datum override each scenario's [output] language and datum).
+    Without --language, each scenario's line is in its own language, and the closing
+    count in the scenarios' language when they all share one (else English).
     """
     from planner._i18n import text
     from planner.batch import check_scheduler, run_batch
@@ -363,12 +382,13 @@ def run(
     except PlannerError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error
+    lang = _runs_language(files, language)
     for item in runs:
         if quiet and item.status == "ok":
             continue
         where = f" -> {item.folder}" if item.folder else ""
         status = text(f"cli_{item.status}", lang)
-        typer.echo(f"{status:<8} {item.source}{where}\n         {item.message}")
+        typer.echo(f"{_pad(status, 8)} {item.source}{where}\n         {item.message}")
     statuses = {item.status for item in runs}
     ok = sum(item.status == "ok" for item in runs)
     typer.echo(text("cli_done", lang, ok=ok, n=len(runs)))

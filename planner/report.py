@@ -198,7 +198,7 @@ def curve_svg(
     for p in range(0, int(max_p) + 1, step):
         parts.append(
             f'<text x="{sx(p):.1f}" y="{top + ph + 16}" text-anchor="middle" font-size="11">'
-            f"{p}</text>"
+            f"{w.num(p)}</text>"
         )
     parts.append(
         f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#333"/>'
@@ -219,7 +219,7 @@ def curve_svg(
             f'<circle cx="{sx(p):.1f}" cy="{sy(s):.1f}" r="{6 if mark else 3}" '
             f'fill="{"#c0392b" if mark else "#2471a3"}" data-p="{int(p)}" '
             f'data-share="{s:.6f}"{cls}>'
-            f"<title>p = {int(p)}: {s:.1%}</title></circle>"
+            f"<title>p = {w.num(p)}: {s:.1%}</title></circle>"
         )
         if mark:
             label = w("chart_chosen", p=int(p), share=f"{s:.1%}")
@@ -686,8 +686,10 @@ def _notes(res: PlanResult, w: _Words) -> str:
 
 def _plan_section(res: PlanResult, w: _Words, datum: str) -> str:
     parts = [f'<section class="plan" data-programme="{res.programme}">']
-    parts.append(f"<h2>{_esc(plan_name(res.name, res.programme, w.lang))}</h2>")
-    parts.append(f'<p class="programme">{_esc(w(res.programme))}</p>')
+    name, programme = plan_name(res.name, res.programme, w.lang), w(res.programme)
+    parts.append(f"<h2>{_esc(name)}</h2>")
+    if name != programme:  # an unnamed plan's heading is its programme already: say it once
+        parts.append(f'<p class="programme">{_esc(programme)}</p>')
     parts.append(_notes(res, w))
     parts.append(f"<h3>{_esc(w('what_was_solved'))}</h3>")
     parts.append(_kv(_solved_rows(res, w), w, cls="solved"))

@@ -524,3 +524,106 @@ def test_an_unnamed_plan_is_called_by_its_programme_in_the_page_language(line_ne
         line_network, cutoff_min=2.5, service_areas=False, name="Line town", **inputs
     ).site(p=1)
     assert "<h2>Line town</h2>" in report_html(named, language="zh")
+
+
+# ------------------------------------------------------------ numbers in words, as in the tables
+_WORDS = ("mode", "name", "label", "path", "folder", "source", "road", "text", "error")
+
+
+def test_every_catalogue_number_is_written_as_the_tables_write_it() -> None:
+    """A count in any sentence (notes, summary lines, CLI) gets the tables' thousands separator."""
+    import numpy as np
+
+    from planner import _i18n
+
+    for key, pair in _i18n._TEXT.items():
+        names = _placeholders(pair[0])
+        if not names - set(_WORDS):
+            continue
+        for language in _i18n.LANGUAGES:
+            for big in (12345, np.int64(12345), 12345.0):
+                values = {n: "示例" if n in _WORDS else big for n in names}
+                said = _i18n.text(key, language, **values)
+                assert "12345" not in said, (key, language, said)
+                assert _i18n.number(12345, language) in said, (key, language, said)
+    # what the tables write, in both languages; an id given for a name stays as it is
+    assert _i18n.number(12345, "zh") == "12,345"
+    assert _i18n.text("n_off_station", "zh", name=10023, metres=1500.0) == "10023（1,500 米）"
+    assert _i18n.text("cli_site", "en", rank=1000, name="A", added="5", share="1%") == (
+        "1,000. A +5 (cumulative 1%)"
+    )
+
+
+def test_a_sentence_from_elsewhere_is_said_in_chinese_with_grouped_counts() -> None:
+    from planner import _i18n
+
+    sentence = (
+        "At least 1 site(s) per area: 1200 of the 1500 new sites were required in 1040 area(s) "
+        "short of the minimum."
+    )
+    assert _i18n.note(sentence, "zh") == (
+        "每个区域至少 1 个站点：1,500 个新站点中有 1,200 个是 1,040 个未达最低数量的区域所必需的。",
+        True,
+    )
+
+
+def test_report_notes_and_summary_write_counts_as_the_tables(line_network) -> None:  # type: ignore[no-untyped-def]
+    """1,500 stations, 81 off the network: "81 of 1,500" in the notes, as "1,500" in the table."""
+    import numpy as np
+
+    from planner import OffNetworkWarning
+    from planner.report import summary_text
+    from tests.conftest import points_gdf
+
+    inputs = line_inputs()
+    k = np.arange(1500)
+    xy = np.column_stack([300.0 * (k % 11), np.where(k < 81, 2000.0, 0.0)])
+    inputs["stations"] = points_gdf(
+        xy, index=pd.Index([f"S{i}" for i in k]), name=[f"Station {i}" for i in k]
+    )
+    far = points_gdf([(300.0 * (i % 11), -3000.0) for i in range(1200)])
+    inputs["candidates"] = pd.concat([inputs["candidates"], far.set_index(far.index + 100)])
+    with pytest.warns(OffNetworkWarning):
+        res = line_plan(line_network, **inputs).site(p=1)
+    off = [n for n in res.notes if "existing stations lie" in n]
+    assert len(off) == 1
+    assert off[0].startswith("81 of 1,500 existing stations lie more than 500 m")
+    en = report_html(res, language="en", map_file=None)
+    assert "81 of 1,500 existing stations" in en
+    assert "1,200 candidate sites lie more than 500 m" in en
+    assert "<td>1,500</td>" in en or ">1,500<" in en  # the summary table, for comparison
+    zh = report_html(res, language="zh", map_file=None)
+    assert "1,500 个现有站点中有 81 个" in zh
+    assert "1,200 个候选站点距电动自行车路网超过 500 米" in zh
+    assert "1500" not in re.sub(r"<svg.*?</svg>|Station \d+|S\d+", "", zh)
+    assert "note: 1,200 candidate sites" in summary_text(res, language="en")
+    assert "说明：1,200 个候选站点" in summary_text(res, language="zh")
+
+
+def test_an_unnamed_plan_says_its_programme_once(line_network) -> None:  # type: ignore[no-untyped-def]
+    """No name of its own: the programme is the heading, not also the line under it."""
+    from planner.plan import Plan
+
+    inputs = line_inputs()
+    unnamed = Plan.worker_stations(
+        line_network, cutoff_min=2.5, service_areas=False, **inputs
+    ).site(p=1)
+    named = Plan.worker_stations(
+        line_network, cutoff_min=2.5, service_areas=False, name="Line town", **inputs
+    ).site(p=1)
+    default = Plan(line_network, cutoff_min=2.5, service_areas=False, **inputs).site(p=1)
+    for language, programme, siting in (
+        ("en", "Worker stations", "Siting plan"),
+        ("zh", "户外劳动者服务站", "选址规划"),
+    ):
+        section = report_html(unnamed, language=language, map_file=None).split("<section", 1)[1]
+        assert f"<h2>{programme}</h2>" in section
+        assert section.count(programme) == 1 + section.count(f"<td>{programme}</td>")
+        assert 'class="programme"' not in section
+        # a plan with a name of its own keeps the programme under it
+        page = report_html([unnamed, named], language=language, map_file=None)
+        assert f'<h2>Line town</h2><p class="programme">{programme}</p>' in page
+        # Plan(...) without a name: "Siting plan" in the page's language, the programme under it
+        page = report_html(default, language=language, map_file=None)
+        assert f'<h2>{siting}</h2><p class="programme">{programme}</p>' in page
+        assert f"<h1>{siting}</h1>" in page
