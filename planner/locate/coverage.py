@@ -467,8 +467,8 @@ class MCLP(BenefitModel):
                 notes=(
                     *res.notes,
                     f"At least {min_text(self.area_min)} site(s) per area: "
-                    f"{int(need.sum())} of the {self.p} new sites were required in "
-                    f"{int((need > 0).sum())} area(s) short of the minimum.",
+                    f"{int(need.sum()):,} of the {self.p:,} new sites were required in "
+                    f"{int((need > 0).sum()):,} area(s) short of the minimum.",
                 ),
             )
         return res
@@ -507,7 +507,7 @@ class MCLP(BenefitModel):
         else:
             p = int(self.p or 0)
             extra = float(np.sort(cand)[::-1][:p].sum())
-            how = f"the {p} largest candidates"
+            how = f"the {p:,} largest candidates"
         limit = float(cap[ex].sum()) + extra
         pattern = self.data.within(self.cutoff)
         reach = np.diff(pattern.indptr) > 0
