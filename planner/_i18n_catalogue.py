@@ -12,6 +12,7 @@ from collections.abc import Mapping
 TEXT: Mapping[str, tuple[str, str]] = {
     # ---------------------------------------------------------------- page
     "summary": ("Summary", "概要"),
+    "plan_details": ("Details", "方案详情"),
     "figure": ("Figure", "指标"),
     "value": ("Value", "数值"),
     "what_was_solved": ("What was solved", "求解内容"),

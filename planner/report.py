@@ -684,10 +684,11 @@ def _notes(res: PlanResult, w: _Words) -> str:
     return "".join(out)
 
 
-def _plan_section(res: PlanResult, w: _Words, datum: str) -> str:
+def _plan_section(res: PlanResult, w: _Words, datum: str, page_heading: str) -> str:
     parts = [f'<section class="plan" data-programme="{res.programme}">']
     name, programme = plan_name(res.name, res.programme, w.lang), w(res.programme)
-    parts.append(f"<h2>{_esc(name)}</h2>")
+    # the page's one plan is named by the page heading already: not said twice
+    parts.append(f"<h2>{_esc(w('plan_details') if name == page_heading else name)}</h2>")
     if name != programme:  # an unnamed plan's heading is its programme already: say it once
         parts.append(f'<p class="programme">{_esc(programme)}</p>')
     parts.append(_notes(res, w))
@@ -817,7 +818,8 @@ def report_html(
         header = [w("figure")] + [w(p.programme) for p in plans]
         rows = [[(k, False)] + [(t.get(k, ""), False) for t in tables] for k in labels]
         parts.append(_table(header, rows, cls="summary", row_headers=True))
-    parts.extend(_plan_section(p, w, datum) for p in plans)
+    page_heading = heading if len(plans) == 1 else ""
+    parts.extend(_plan_section(p, w, datum, page_heading) for p in plans)
     if files:
         parts.append(_files_section(w, datum, with_map=map_file is not None))
     if map_html is not None or map_file is not None:

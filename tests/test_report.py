@@ -515,15 +515,19 @@ def test_an_unnamed_plan_is_called_by_its_programme_in_the_page_language(line_ne
     )
     assert res.name == "Worker stations"  # the preset's title, in English
     zh_page = report_html(res, language="zh")
-    assert "<h2>户外劳动者服务站</h2>" in zh_page
-    assert "<h2>Worker stations</h2>" in report_html(res, language="en")
+    assert "<h1>户外劳动者服务站</h1>" in zh_page
+    assert "<h1>Worker stations</h1>" in report_html(res, language="en")
     assert summary_text(res, language="zh").startswith("== 户外劳动者服务站")
     assert "Worker stations" not in render_page(plan_map(res, tiles=None, language="zh"))
     # a name the user gave is kept
     named = Plan.worker_stations(
         line_network, cutoff_min=2.5, service_areas=False, name="Line town", **inputs
     ).site(p=1)
-    assert "<h2>Line town</h2>" in report_html(named, language="zh")
+    page = report_html(named, language="zh")
+    # the page's one plan: its name heads the page, its section is "details" (not the name again)
+    assert "<h1>Line town</h1>" in page
+    assert page.count("Line town") == 2  # <title> and <h1>
+    assert "<h2>方案详情</h2>" in page
 
 
 # ------------------------------------------------------------ numbers in words, as in the tables
@@ -612,18 +616,20 @@ def test_an_unnamed_plan_says_its_programme_once(line_network) -> None:  # type:
         line_network, cutoff_min=2.5, service_areas=False, name="Line town", **inputs
     ).site(p=1)
     default = Plan(line_network, cutoff_min=2.5, service_areas=False, **inputs).site(p=1)
-    for language, programme, siting in (
-        ("en", "Worker stations", "Siting plan"),
-        ("zh", "户外劳动者服务站", "选址规划"),
+    for language, programme, siting, details in (
+        ("en", "Worker stations", "Siting plan", "Details"),
+        ("zh", "户外劳动者服务站", "选址规划", "方案详情"),
     ):
-        section = report_html(unnamed, language=language, map_file=None).split("<section", 1)[1]
-        assert f"<h2>{programme}</h2>" in section
-        assert section.count(programme) == 1 + section.count(f"<td>{programme}</td>")
+        page = report_html(unnamed, language=language, map_file=None)
+        assert f"<h1>{programme}</h1>" in page
+        section = page.split("<section", 1)[1]
+        assert f"<h2>{details}</h2>" in section
+        assert section.count(programme) == section.count(f"<td>{programme}</td>")
         assert 'class="programme"' not in section
         # a plan with a name of its own keeps the programme under it
         page = report_html([unnamed, named], language=language, map_file=None)
         assert f'<h2>Line town</h2><p class="programme">{programme}</p>' in page
         # Plan(...) without a name: "Siting plan" in the page's language, the programme under it
         page = report_html(default, language=language, map_file=None)
-        assert f'<h2>{siting}</h2><p class="programme">{programme}</p>' in page
+        assert f'<h2>{details}</h2><p class="programme">{programme}</p>' in page
         assert f"<h1>{siting}</h1>" in page
