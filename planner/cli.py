@@ -354,10 +354,13 @@ def run(
 
     On a Dask cluster: planner run examples/ --scheduler tcp://10.0.0.5:8786
 
-    In Chinese, with Amap coordinates: planner run examples/ --language zh --datum gcj02
-    (--language and --datum override each scenario's [output] language and datum).
-    Without --language, each scenario's line is in its own language, and the closing
-    count in the scenarios' language when they all share one (else English).
+    In Chinese, with Amap coordinates:
+    planner run examples/ --language zh --datum gcj02
+
+    --language and --datum override each scenario's output language and datum.
+    Without --language, each scenario's line is in its own language, and the
+    closing count in the scenarios' language when they all share one (else
+    English).
     """
     from planner._i18n import text
     from planner.batch import check_scheduler, run_batch
