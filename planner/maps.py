@@ -255,11 +255,17 @@ def _heat_cells(lon: np.ndarray, lat: np.ndarray, w: np.ndarray, zoom: int) -> p
 
 
 def _heat_layer(
-    m: folium.Map, demand: gpd.GeoDataFrame, name: str, bounds: tuple[float, float, float, float]
+    m: folium.Map,
+    demand: gpd.GeoDataFrame,
+    name: str,
+    bounds: tuple[float, float, float, float],
+    *,
+    show: bool = True,
 ) -> None:
     """Add the demand heat map, drawn from demand summed on cells (see :func:`_heat_cells`).
 
     A study of 10^6 points draws some 10^4-10^5 heat points, not one per point.
+    ``show=False``: in the layer control, off when the page opens.
     """
     folium = load_folium()
     from folium.plugins import HeatMap
@@ -281,7 +287,7 @@ def _heat_layer(
     # leaflet.heat fades points below max_zoom: full strength from the fitted view in;
     # the heat sits in a feature group so that the layer control never greys it out;
     # its canvas lets the mouse through (page CSS) so tooltips below it still work
-    group = folium.FeatureGroup(name=name).add_to(m)
+    group = folium.FeatureGroup(name=name, show=show).add_to(m)
     HeatMap(
         cells[["lat", "lon", "w"]].to_numpy().tolist(),
         control=False,
@@ -581,7 +587,10 @@ def plan_map(
     roads
         Draw the plan's road network (when the result holds it).
     heat
-        Draw the demand heat map.
+        Draw the demand heat map. On a city's map (existing stations drawn as
+        one compact layer, above ``compact_stations_above``) it is in the layer
+        control but off when the page opens: over a whole city it turns every
+        street red and hides the service areas and the uncovered hexagons.
     attribution
         Data sources to credit (default: each plan's ``parameters["attribution"]``,
         else OpenStreetMap).
@@ -661,9 +670,14 @@ def plan_map(
     workers = [p for p in plans if p.programme == "worker_stations"]
     homes = [p for p in plans if p.programme == "driver_homes"]
     names = {id(p): site_names(p.sites, p.network, language=language) for p in plans}
+    station_frames = [p.stations for p in plans if len(p.stations)]
+    stations = gpd.GeoDataFrame(pd.concat(station_frames), crs=WGS84) if station_frames else None
+    if stations is not None:
+        stations = stations[~stations.index.duplicated()]
+    city = stations is not None and draws_compact(len(stations), compact_stations_above)
     if heat:
         for plan in workers:
-            _heat_layer(m, plan.demand, labels["heat"], bounds)
+            _heat_layer(m, plan.demand, labels["heat"], bounds, show=not city)
     for plan in workers:
         classes = _hex_layer(m, plan.hexes, labels["uncovered"], labels["uncovered_tip"])
         if classes:
@@ -676,16 +690,13 @@ def plan_map(
         from planner._province_map import add_rest_gaps  # rest gaps before/after (one call)
 
         legend |= add_rest_gaps(m, plan, language=language)
-    station_frames = [p.stations for p in plans if len(p.stations)]
-    if station_frames:
-        stations = gpd.GeoDataFrame(pd.concat(station_frames), crs=WGS84)
-        stations = stations[~stations.index.duplicated()]
+    if stations is not None:
         add_station_icons(
             m, stations, language=language, datum=datum, compact_above=compact_stations_above
         )
         for key in sorted(set(station_keys(stations))):
             legend[labels[key]] = STATION_COLOURS[key]
-        if draws_compact(len(stations), compact_stations_above):
+        if city:
             legend[labels["stations_compact"].format(n=len(stations))] = "transparent"
     messages: list[str] = []
     for plan in plans:

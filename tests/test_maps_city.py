@@ -89,10 +89,24 @@ def test_many_stations_are_one_compact_layer_with_full_popups(  # type: ignore[n
     assert _compact_layer(icons) is None
     assert compact.page.locator(".planner-station").count() == 0
     assert _compact_layer(compact) == 4
-    # the heat map's canvas lies under the one the compact stations are drawn on; on
-    # smaller maps over it, as before (the later of two canvases at z-index 100)
+    # a city's map opens without the heat map (it would hide the areas and hexagons);
+    # switched on in the layer control, its canvas lies under the one the compact
+    # stations are drawn on; on smaller maps it is on, over it, as before (the later
+    # of two canvases at z-index 100)
     z_order = """() => [...document.querySelectorAll('.leaflet-overlay-pane > canvas')].map(c =>
         [c.classList.contains('leaflet-heatmap-layer'), +getComputedStyle(c).zIndex])"""
+    assert compact.js(z_order) == [[False, 100]]
+    heat = "需求热力图" if language == "zh" else "Demand (heat map)"
+    switched = compact.page.evaluate(
+        """(name) => { for (const label of document.querySelectorAll(
+            '.leaflet-control-layers-overlays label')) {
+            if (label.textContent.trim() === name) {
+                const box = label.querySelector('input');
+                const was = box.checked; box.click(); return [was, box.checked]; } }
+            return null; }""",
+        heat,
+    )
+    assert switched == [False, True]
     assert compact.js(z_order) == [[False, 100], [True, 99]]
     assert icons.js(z_order) == [[False, 100], [True, 100]]
     # the legend says how the stations are drawn
