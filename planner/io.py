@@ -197,6 +197,18 @@ def _points(
     if id_column is not None:
         keep.append(id_column)
     table, renamed = canonical_columns(table, keep=keep, aliases=aliases)
+    if id_column not in (None, "id") and id_column not in table.frame.columns:
+        # an id column the caller named: results would be labelled by row numbers instead
+        found = [str(c) for c in _as_read(table, renamed).frame.columns]
+        problems.append(
+            Problem(
+                f"the id column {id_column!r} is not in the {kind} table; its columns are {found}.",
+                file=table.name,
+                field=str(id_column),
+                fix="name one of those columns as the id (id_column= in Python, id = in a "
+                "scenario), or leave it out to number the rows.",
+            )
+        )
     if id_column is not None and table.from_file and id_column in table.frame.columns:
         ids = table.frame[id_column]
         if ids.dtype.kind in "iu":  # ids are labels: read them as text, like CSV ids

@@ -918,6 +918,23 @@ def test_xlsx_ids_are_text_and_checked(tmp_path):
     assert "s.xlsx, row 2, field '人数': negative weight -2.0." in text
 
 
+def test_a_named_id_column_that_is_not_there_is_bad_input(tmp_path):
+    """id_column="站点编号" on a sheet headed 编号: not silently numbered by rows."""
+    rows = [["编号", "名称", "经度", "纬度"], ["A1", "a", 111.67, 40.81]]
+    path = _xlsx(tmp_path / "s.xlsx", {"驿站": rows})
+    with pytest.raises(InputError) as info:
+        read_stations(path, datum="gcj02", id_column="站点编号")
+    assert str(info.value).startswith(
+        f"{path}, field '站点编号': the id column '站点编号' is not in the stations table; "
+        "its columns are ['编号', '名称', '经度', '纬度']. Fix: name one of those columns"
+    )
+    with pytest.raises(InputError, match="the id column 'code' is not in the candidates table"):
+        read_candidates(path, datum="gcj02", id_column="code")
+    # the default "id" stays optional (a table without ids is numbered), and 编号 is it
+    assert read_stations(path, datum="gcj02")["id"].tolist() == ["A1"]
+    assert read_stations(path, datum="gcj02", id_column="编号")["编号"].tolist() == ["A1"]
+
+
 def test_amap_location_column(tmp_path):
     text = 'name,location\n甲,"111.6708,40.8183"\n乙,111.7012，40.8047\n'
     path = write(tmp_path / "amap.csv", text)
