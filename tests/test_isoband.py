@@ -222,3 +222,64 @@ def test_a_band_in_one_call_equals_its_steps_one_after_the_other() -> None:
             (60, 60), (100, 100), (ptr, runs, dists), streets, pieces, origin=(300.0, 300.0),
             step=step, reach=reach, level=width, simplify=0.5,
         )  # fmt: skip
+
+
+def plain_off_segment(p, a, b):  # type: ignore[no-untyped-def]
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length2 = dx * dx + dy * dy
+    t = 0.0
+    if length2 > 0.0:
+        t = min(max(((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / length2, 0.0), 1.0)
+    qx, qy = a[0] + t * dx - p[0], a[1] + t * dy - p[1]
+    return float(np.sqrt(qx * qx + qy * qy))
+
+
+def plain_douglas_peucker(ring, eps):  # type: ignore[no-untyped-def]
+    """Split at the first vertex and the farthest from it, each half by recursion."""
+    ring = [tuple(map(float, p)) for p in ring]
+    n = len(ring)
+    if n <= 4:
+        return ring
+    keep = {0}
+    far = max(range(1, n), key=lambda m: (
+        (ring[m][0] - ring[0][0]) ** 2 + (ring[m][1] - ring[0][1]) ** 2, -m))  # fmt: skip
+    keep.add(far)
+
+    def farthest(a, b):  # type: ignore[no-untyped-def]
+        off = [plain_off_segment(ring[m], ring[a], ring[b % n]) for m in range(a + 1, b)]
+        at = a + 1 + int(np.argmax(off))  # the first of equals
+        return at, off[at - a - 1]
+
+    def span(a, b):  # type: ignore[no-untyped-def]
+        if b - a < 2:
+            return
+        at, worst = farthest(a, b)
+        if worst > eps:
+            keep.add(at)
+            span(a, at)
+            span(at, b)
+
+    span(0, far)
+    span(far, n)
+    if len(keep) < 4:
+        keep |= {farthest(a, b)[0] for a, b in ((0, far), (far, n)) if b - a >= 2}
+    return [ring[m] for m in sorted(keep)]
+
+
+def test_rings_simplified_as_a_plain_douglas_peucker() -> None:
+    """Distances measured many at a time: the same vertices kept as one by one."""
+    from planner._isoband import _simplify_rings
+
+    rng = np.random.default_rng(5)
+    rings = [rng.normal(0.0, 1.0, size=(n, 2)).cumsum(axis=0) for n in (3, 5, 40, 300, 2000)]
+    angle = np.linspace(0.0, 2 * np.pi, 500, endpoint=False)
+    rings.append(np.column_stack([np.cos(angle), np.sin(angle)]) * 100.0)  # deep spans
+    rings.append(np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [2.0, 1e-12], [1.0, 1e-12]]))
+    coords = np.concatenate(rings)
+    starts = np.concatenate([[0], np.cumsum([len(r) for r in rings])])
+    for eps in (1e-9, 0.5, 3.0, 50.0):
+        got, got_starts = _simplify_rings(coords, starts, len(rings), eps)
+        assert got_starts[-1] == len(got)
+        for r, ring in enumerate(rings):
+            want = plain_douglas_peucker(ring, eps)
+            assert got[got_starts[r] : got_starts[r + 1]].tolist() == [list(p) for p in want]
