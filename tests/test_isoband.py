@@ -1,4 +1,4 @@
-"""Tests of planner._isoband: the band tracer's kernels against plain references."""
+"""Tests of planner._isoband and _isorings: the band tracer's kernels against plain references."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from planner._isoband import (
-    _segments,
     distance_field,
     line_runs,
     scatter_runs,
     trace_band,
     trace_rings,
 )
+from planner._isorings import _segments, _simplify_rings
 
 # marching squares, as the first tracer wrote it: per case (bits: 1 lower left, 2 lower
 # right, 4 upper right, 8 upper left corner inside), the segments from one side of the
@@ -268,8 +268,6 @@ def plain_douglas_peucker(ring, eps):  # type: ignore[no-untyped-def]
 
 def test_rings_simplified_as_a_plain_douglas_peucker() -> None:
     """Distances measured many at a time: the same vertices kept as one by one."""
-    from planner._isoband import _simplify_rings
-
     rng = np.random.default_rng(5)
     rings = [rng.normal(0.0, 1.0, size=(n, 2)).cumsum(axis=0) for n in (3, 5, 40, 300, 2000)]
     angle = np.linspace(0.0, 2 * np.pi, 500, endpoint=False)

@@ -446,7 +446,8 @@ def test_study_areas_at_map_scale_keep_street_km_and_area_within_one_percent(gri
 
 def test_marching_squares_link_every_crossing_across_words() -> None:
     """Segments are linked as they are emitted, across the 64-node words of the mask."""
-    from planner._isoband import _segments, distance_field, trace_rings
+    from planner._isoband import distance_field, trace_rings
+    from planner._isorings import _segments
 
     # bands of half-width 6 around lines crossing several words of 64 nodes (step 1),
     # and a blob whose inside nodes start at the first row and column of a 64 x 64
