@@ -281,3 +281,28 @@ def test_rings_simplified_as_a_plain_douglas_peucker() -> None:
         for r, ring in enumerate(rings):
             want = plain_douglas_peucker(ring, eps)
             assert got[got_starts[r] : got_starts[r + 1]].tolist() == [list(p) for p in want]
+
+
+def test_a_band_traced_in_strips_equals_it_traced_at_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Fields too big for one go are traced in overlapping strips: their union is the band."""
+    import shapely
+
+    import planner.isochrones as isochrones
+    from planner.network import TravelMode
+    from tests.conftest import grid_network
+
+    bike = TravelMode("bike", speed_kmh=18.0, access_speed_kmh=3.6)
+    edges = isochrones._edge_lines(grid_network(5, 5, 100.0, modes=[bike]), "bike")
+    tracer = isochrones._Tracer(isochrones._layer(edges.lines), edges.key, 25.0, 1.0, 0.02)
+    whole = np.flatnonzero(edges.u < 15)
+    part = np.flatnonzero((edges.u >= 15) & (edges.u < 20))
+    lo, hi = np.zeros(len(part)), 0.6 * edges.lengths[part]
+    once, once_m2 = tracer.trace(whole, part, lo, hi, min_hole=1000.0)
+    monkeypatch.setattr(isochrones, "_MAX_CELLS", 40 * 500)  # strips of 40 rows
+    strips, strips_m2 = tracer.trace(whole, part, lo, hi, min_hole=1000.0)
+    assert strips.is_valid
+    assert shapely.get_num_interior_rings(once) == shapely.get_num_interior_rings(strips) > 0
+    # (each strip simplified on its own: its vertices within ``simplify`` of the band)
+    assert shapely.symmetric_difference(once, strips).area < 0.02 * once.length
+    assert shapely.hausdorff_distance(once, strips) < 2 * 0.02
+    assert strips_m2 == pytest.approx(once_m2, rel=1e-4)
