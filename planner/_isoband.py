@@ -7,15 +7,13 @@ traced instead, in time proportional to the lines' length and the boundary's:
 
 1. :func:`distance_field` writes, on a square grid of spacing ``step``, the
    distance from each grid node to the nearest line segment (only the nodes within
-   ``reach`` of a segment are visited; the others keep their initial value);
+   ``reach`` of a segment are visited; the others keep their initial value), or
+   :func:`scatter_runs` lowers the field to distances measured once per line on a
+   global grid (:func:`line_runs`, kept as runs of consecutive nodes in a row);
 2. :func:`trace_rings` runs marching squares on that field at the level
-   ``width``, visiting only the cells around blocks of ``2**BLOCK_SHIFT`` nodes a side
-   that hold an inside node (marked while the field is drawn, or found by
-   :func:`active_blocks`): each crossing is placed by linear interpolation on a grid
-   edge, and the boundary segments are linked into closed rings as they are
-   emitted (inside on the left, so shells run counter-clockwise and holes
-   clockwise), their signed areas taken, and each ring simplified (Douglas-Peucker
-   to a given distance, at least the collinear vertices dropped);
+   ``width`` (see :mod:`planner._isorings`): boundary segments linked into closed
+   rings, inside on their left, their signed areas taken, each ring simplified;
+   :func:`trace_band` draws a window's field and traces it in one compiled call;
 3. :func:`rings_to_geometry` puts each hole in the smallest shell around it, and
    fills holes below a given area (with what lies in them).
 
@@ -29,26 +27,30 @@ metres are then kept to micrometres). The kernels are compiled once (numba
 
 from __future__ import annotations
 
-from typing import Any
-
 import numba
 import numpy as np
 
+from planner._isorings import (
+    field_rings,
+    raise_if_open,
+    rings_to_geometry,
+    simplify_tolerance,
+    trace_rings,
+)
+
 __all__ = [
     "BLOCK_SHIFT",
-    "active_blocks",
+    "band_window",
     "distance_field",
-    "line_cells",
-    "mark_boxes",
+    "line_runs",
     "rings_to_geometry",
-    "scatter_cells",
+    "scatter_runs",
+    "trace_band",
     "trace_rings",
     "warm_up",
 ]
 
-# a crossing never sits exactly on a grid node (two crossings would then touch)
-_EPS = 1e-7
-# blocks of the activity mask: 2**BLOCK_SHIFT grid nodes a side
+# blocks of 2**BLOCK_SHIFT grid nodes a side: lines are scattered block after block
 BLOCK_SHIFT = 6
 
 
@@ -64,17 +66,22 @@ def _segment(field, x0, y0, step, reach, ax, ay, bx, by):  # type: ignore[no-unt
     length2 = dx * dx + dy * dy
     for i in range(i0, i1 + 1):
         py = y0 + i * step
-        for j in range(j0, j1 + 1):
-            px = x0 + j * step
+        # (a row's slice, indexed from 0, and no branch but selects: the loop is
+        # vectorised, four to five times as fast, each value computed as before)
+        row = field[i, j0 : j1 + 1]
+        for m in range(len(row)):
+            px = x0 + (j0 + m) * step
             t = 0.0
             if length2 > 0.0:
                 t = ((px - ax) * dx + (py - ay) * dy) / length2
-                t = min(max(t, 0.0), 1.0)
+                t = t if t > 0.0 else 0.0
+                t = t if t < 1.0 else 1.0
             qx = ax + t * dx - px
             qy = ay + t * dy - py
             d = np.sqrt(qx * qx + qy * qy)
-            if d < field[i, j]:
-                field[i, j] = d
+            # (compared in float64, then rounded into a float32 field: as storing d
+            # only where it is less)
+            row[m] = row[m] if row[m] <= d else d
 
 
 @numba.njit(cache=True, nogil=True)
@@ -159,12 +166,13 @@ def distance_field(
 
 
 @numba.njit(cache=True, nogil=True)
-def _line_cells(gx, gy, step, reach, ncols, nrows, xy, start, lines):  # type: ignore[no-untyped-def]
-    """Per line, the global grid nodes within ``reach`` of it and their distance."""
+def _line_runs(gx, gy, step, reach, ncols, nrows, xy, start, lines):  # type: ignore[no-untyped-def]
+    """Per line, the runs of global grid nodes within ``reach`` of it and their distances."""
     ptr = np.zeros(len(lines) + 1, dtype=np.int64)
     capacity = 1024
-    cells = np.empty((capacity, 2), dtype=np.int32)
-    dists = np.empty(capacity, dtype=np.float32)
+    runs = np.empty((capacity, 3), dtype=np.int64)
+    n_runs = 0
+    dists = np.empty(4 * capacity, dtype=np.float32)
     used = 0
     for k in range(len(lines)):
         line = lines[k]
@@ -198,27 +206,39 @@ def _line_cells(gx, gy, step, reach, ncols, nrows, xy, start, lines):  # type: i
                 xy[n2, 0],
                 xy[n2, 1],
             )
+        if used + local.size > len(dists):
+            grown_d = np.empty(2 * (used + local.size), dtype=np.float32)
+            grown_d[:used] = dists[:used]
+            dists = grown_d
         for i in range(local.shape[0]):
+            open_run = False
             for j in range(w):
                 d = local[i, j]
-                if d <= reach:
-                    if used == capacity:
+                if d > reach:
+                    open_run = False
+                    continue
+                if not open_run:
+                    if n_runs + 1 >= capacity:
                         capacity *= 2
-                        grown_c = np.empty((capacity, 2), dtype=np.int32)
-                        grown_c[:used] = cells[:used]
-                        cells = grown_c
-                        grown_d = np.empty(capacity, dtype=np.float32)
-                        grown_d[:used] = dists[:used]
-                        dists = grown_d
-                    cells[used, 0] = i0 + i
-                    cells[used, 1] = j0 + j
-                    dists[used] = d
-                    used += 1
-        ptr[k + 1] = used
-    return ptr, cells[:used], dists[:used]
+                        grown_r = np.empty((capacity, 3), dtype=np.int64)
+                        grown_r[:n_runs] = runs[:n_runs]
+                        runs = grown_r
+                    runs[n_runs, 0] = i0 + i
+                    runs[n_runs, 1] = j0 + j
+                    runs[n_runs, 2] = used
+                    n_runs += 1
+                    open_run = True
+                dists[used] = d
+                used += 1
+        ptr[k + 1] = n_runs
+    # the run after the last one: where its distances would start
+    runs[n_runs, 0] = 0
+    runs[n_runs, 1] = 0
+    runs[n_runs, 2] = used
+    return ptr, runs[: n_runs + 1].copy(), dists[:used].copy()
 
 
-def line_cells(
+def line_runs(
     gx: float,
     gy: float,
     step: float,
@@ -228,12 +248,15 @@ def line_cells(
     start: np.ndarray,
     lines: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return, per line, the grid nodes within ``reach`` of it, and their distances.
+    """Return, per line, the grid nodes within ``reach`` of it and their distances, in runs.
 
-    Grid of origin ``(gx, gy)`` and ``shape`` ``(nrows, ncols)``; nodes as rows
-    ``(i, j)`` of ``cells``. Line ``k``'s are ``cells[ptr[k]:ptr[k + 1]]``.
+    Grid of origin ``(gx, gy)`` and ``shape`` ``(nrows, ncols)``. A run is a row's
+    span of consecutive nodes: ``runs[r]`` holds its row, first column and the
+    position of its first distance in ``dists`` (its length is where the next run's
+    distances start, less that: ``runs`` ends with one more row for the last run).
+    Line ``k``'s runs are ``runs[ptr[k]:ptr[k + 1]]``, row after row.
     """
-    return _line_cells(
+    return _line_runs(
         float(gx),
         float(gy),
         float(step),
@@ -247,526 +270,183 @@ def line_cells(
 
 
 @numba.njit(cache=True, nogil=True)
-def _scatter_cells(field, i0, j0, ptr, cells, dists, lines, level, active):  # type: ignore[no-untyped-def]
+def _scatter_runs(field, i0, j0, ptr, runs, dists, lines):  # type: ignore[no-untyped-def]
     ny, nx = field.shape
     for k in range(len(lines)):
         line = lines[k]
-        for c in range(ptr[line], ptr[line + 1]):
-            i = cells[c, 0] - i0
-            j = cells[c, 1] - j0
-            if 0 <= i < ny and 0 <= j < nx:
-                d = dists[c]
-                if d < field[i, j]:
-                    field[i, j] = d
-                if d <= level:
-                    active[i >> BLOCK_SHIFT, j >> BLOCK_SHIFT] = True
+        for r in range(ptr[line], ptr[line + 1]):
+            i = runs[r, 0] - i0
+            if i < 0 or i >= ny:
+                continue
+            j = runs[r, 1] - j0
+            at = runs[r, 2]
+            # the run, cut to the field's columns
+            lo = max(0, -j)
+            hi = min(runs[r + 1, 2] - at, nx - j)
+            if hi <= lo:
+                continue
+            # (slices indexed from 0: the loop is vectorised)
+            row = field[i, j + lo : j + hi]
+            run = dists[at + lo : at + hi]
+            for m in range(len(row)):
+                row[m] = row[m] if row[m] <= run[m] else run[m]
 
 
-def scatter_cells(
+def scatter_runs(
     field: np.ndarray,
     i0: int,
     j0: int,
     ptr: np.ndarray,
-    cells: np.ndarray,
+    runs: np.ndarray,
     dists: np.ndarray,
     lines: np.ndarray,
-    *,
-    level: float = -np.inf,
-    active: np.ndarray | None = None,
 ) -> None:
-    """Lower ``field`` (grid rows from ``i0``, columns from ``j0``) to the lines' cells.
+    """Lower ``field`` (grid rows from ``i0``, columns from ``j0``) to the lines' runs.
 
-    ``active`` (blocks of ``2**BLOCK_SHIFT`` nodes a side, see :func:`active_blocks`):
-    the blocks where a node comes to lie at or below ``level`` are marked.
+    ``ptr``, ``runs``, ``dists``: as :func:`line_runs` returns them; nodes off the
+    field are left out.
     """
-    _scatter_cells(
+    _scatter_runs(
         field,
         int(i0),
         int(j0),
         ptr,
-        cells,
+        runs,
         dists,
         np.ascontiguousarray(lines, dtype=np.int64),
-        float(level),
-        np.zeros((1, 1), dtype=np.bool_) if active is None else active,
     )
 
 
 @numba.njit(cache=True, nogil=True)
-def _mark_boxes(active, x0, y0, step, reach, boxes):  # type: ignore[no-untyped-def]
-    nby, nbx = active.shape
-    for k in range(len(boxes)):
-        j0 = max(0, int(np.floor((boxes[k, 0] - reach - x0) / step)) >> BLOCK_SHIFT)
-        i0 = max(0, int(np.floor((boxes[k, 1] - reach - y0) / step)) >> BLOCK_SHIFT)
-        j1 = min(nbx - 1, int(np.ceil((boxes[k, 2] + reach - x0) / step)) >> BLOCK_SHIFT)
-        i1 = min(nby - 1, int(np.ceil((boxes[k, 3] + reach - y0) / step)) >> BLOCK_SHIFT)
-        for i in range(i0, i1 + 1):
-            for j in range(j0, j1 + 1):
-                active[i, j] = True
+def _window(bounds, whole, lines, slot, key, gx, gy, step, margin):  # type: ignore[no-untyped-def]
+    """Return the grid window around the lines' boxes, and the whole streets' slots, sorted."""
+    x_lo = np.inf
+    y_lo = np.inf
+    x_hi = -np.inf
+    y_hi = -np.inf
+    for group in (whole, lines):
+        for k in range(len(group)):
+            line = group[k]
+            x_lo = min(x_lo, bounds[line, 0])
+            y_lo = min(y_lo, bounds[line, 1])
+            x_hi = max(x_hi, bounds[line, 2])
+            y_hi = max(y_hi, bounds[line, 3])
+    j0 = int(np.floor((x_lo - margin - gx) / step))
+    i0 = int(np.floor((y_lo - margin - gy) / step))
+    j1 = int(np.ceil((x_hi + margin - gx) / step))
+    i1 = int(np.ceil((y_hi + margin - gy) / step))
+    streets = np.empty(len(whole), dtype=np.int64)
+    for k in range(len(whole)):
+        streets[k] = slot[key[whole[k]]]
+    return i0, i1, j0, j1, np.sort(streets)
 
 
-def mark_boxes(
-    active: np.ndarray, x0: float, y0: float, step: float, reach: float, boxes: np.ndarray
-) -> None:
-    """Mark the blocks of ``active`` within ``reach`` of boxes ``(minx, miny, maxx, maxy)``.
-
-    The grid's node ``(0, 0)`` sits at ``(x0, y0)``; boxes lying off the grid mark nothing.
-    """
-    if len(boxes):
-        _mark_boxes(
-            active,
-            float(x0),
-            float(y0),
-            float(step),
-            float(reach),
-            np.ascontiguousarray(boxes, dtype=np.float64),
-        )
-
-
-@numba.njit(cache=True, nogil=True)
-def _cross(field, level, x0, y0, step, edge, nx, n_h):  # type: ignore[no-untyped-def]
-    """Return the crossing point on a grid edge (horizontal ids first, then vertical)."""
-    if edge < n_h:
-        i = edge // nx
-        j = edge % nx
-        f0 = field[i, j]
-        f1 = field[i, j + 1]
-        t = (level - f0) / (f1 - f0)
-        t = min(max(t, _EPS), 1.0 - _EPS)
-        return x0 + (j + t) * step, y0 + i * step
-    edge -= n_h
-    i = edge // nx
-    j = edge % nx
-    f0 = field[i, j]
-    f1 = field[i + 1, j]
-    t = (level - f0) / (f1 - f0)
-    t = min(max(t, _EPS), 1.0 - _EPS)
-    return x0 + j * step, y0 + (i + t) * step
-
-
-@numba.njit(cache=True, nogil=True)
-def _link(s, e, starts, ends, slot, seg_from, seg_to, following):  # type: ignore[no-untyped-def]
-    """Record that segment ``s`` starts at edge ``e``; link it to the one ending there."""
-    starts[slot] = s
-    t = ends[slot]
-    if t >= 0 and seg_to[t] == e and following[t] < 0:
-        following[t] = s
-
-
-@numba.njit(cache=True, nogil=True)
-def _segments(field, level, x0, y0, step, active):  # type: ignore[no-untyped-def]
-    """Return the boundary segments of every cell, from one crossed grid edge to another.
-
-    Per segment (in row-major order of the cells): its first crossing's edge, last
-    crossing's edge, the first crossing's coordinates, and the segment that follows
-    it (the one whose first edge is this one's last). Only cells with a corner in an
-    ``active`` block (``2**BLOCK_SHIFT`` nodes a side) are visited: a block left
-    inactive must hold no inside node, and the cells around it then have no
-    crossing. The segments are linked as they are emitted: a crossed grid edge is
-    shared by two cells of one row (a vertical edge) or of two neighbouring rows (a
-    horizontal one), so per-column slots for the current and next grid rows hold the
-    segments still waiting for their partner (a stale slot is told apart by its
-    segment's edge, so the slots are never cleared).
-    """
-    ny, nx = field.shape
-    n_h = ny * nx
-    nby, nbx = active.shape
-    capacity = 1024
-    seg_from = np.empty(capacity, dtype=np.int64)
-    seg_to = np.empty(capacity, dtype=np.int64)
-    seg_xy = np.empty((capacity, 2), dtype=np.float64)
-    following = np.empty(capacity, dtype=np.int64)
-    used = 0
-    # slots: [grid row parity, column] for horizontal edges, [column] for vertical ones
-    start_h = np.full((2, nx), -1, dtype=np.int64)
-    end_h = np.full((2, nx), -1, dtype=np.int64)
-    start_v = np.full(nx, -1, dtype=np.int64)
-    end_v = np.full(nx, -1, dtype=np.int64)
-    for i in range(ny - 1):
-        b0 = i >> BLOCK_SHIFT
-        b1 = min((i + 1) >> BLOCK_SHIFT, nby - 1)
-        for bj in range(nbx):
-            bk = min(bj + 1, nbx - 1)
-            if not (active[b0, bj] or active[b1, bj] or active[b0, bk] or active[b1, bk]):
-                continue
-            for j in range(bj << BLOCK_SHIFT, min((bj + 1) << BLOCK_SHIFT, nx - 1)):
-                a = field[i, j] <= level
-                b = field[i, j + 1] <= level
-                c = field[i + 1, j + 1] <= level
-                d = field[i + 1, j] <= level
-                if a == b and b == c and c == d:
-                    continue
-                case = (1 if a else 0) + (2 if b else 0) + (4 if c else 0) + (8 if d else 0)
-                bottom = i * nx + j
-                top = (i + 1) * nx + j
-                left = n_h + i * nx + j
-                right = n_h + i * nx + j + 1
-                # inside on the left of every segment
-                f1 = -1
-                t1 = -1
-                f2 = -1
-                t2 = -1
-                if case == 1:
-                    f1, t1 = bottom, left
-                elif case == 2:
-                    f1, t1 = right, bottom
-                elif case == 3:
-                    f1, t1 = right, left
-                elif case == 4:
-                    f1, t1 = top, right
-                elif case == 6:
-                    f1, t1 = top, bottom
-                elif case == 7:
-                    f1, t1 = top, left
-                elif case == 8:
-                    f1, t1 = left, top
-                elif case == 9:
-                    f1, t1 = bottom, top
-                elif case == 11:
-                    f1, t1 = right, top
-                elif case == 12:
-                    f1, t1 = left, right
-                elif case == 13:
-                    f1, t1 = bottom, right
-                elif case == 14:
-                    f1, t1 = left, bottom
-                else:
-                    centre = 0.25 * (
-                        field[i, j] + field[i, j + 1] + field[i + 1, j + 1] + field[i + 1, j]
-                    )
-                    joined = centre <= level
-                    if case == 5:
-                        if joined:
-                            f1, t1, f2, t2 = bottom, right, top, left
-                        else:
-                            f1, t1, f2, t2 = bottom, left, top, right
-                    elif joined:  # case 10
-                        f1, t1, f2, t2 = left, bottom, right, top
-                    else:
-                        f1, t1, f2, t2 = right, bottom, left, top
-                if used + 2 > capacity:
-                    capacity *= 2
-                    grown = np.empty(capacity, dtype=np.int64)
-                    grown[:used] = seg_from[:used]
-                    seg_from = grown
-                    grown = np.empty(capacity, dtype=np.int64)
-                    grown[:used] = seg_to[:used]
-                    seg_to = grown
-                    grown = np.empty(capacity, dtype=np.int64)
-                    grown[:used] = following[:used]
-                    following = grown
-                    grown_xy = np.empty((capacity, 2), dtype=np.float64)
-                    grown_xy[:used] = seg_xy[:used]
-                    seg_xy = grown_xy
-                for pair in range(2):
-                    f = f1 if pair == 0 else f2
-                    t = t1 if pair == 0 else t2
-                    if f < 0:
-                        break
-                    s = used
-                    used += 1
-                    seg_from[s] = f
-                    seg_to[s] = t
-                    following[s] = -1
-                    x, y = _cross(field, level, x0, y0, step, f, nx, n_h)
-                    seg_xy[s, 0] = x
-                    seg_xy[s, 1] = y
-                    # the segment starting at t, if emitted already
-                    if t < n_h:
-                        r = t // nx
-                        cand = start_h[r & 1, t - r * nx]
-                    else:
-                        cand = start_v[(t - n_h) % nx]
-                    if cand >= 0 and seg_from[cand] == t:
-                        following[s] = cand
-                    elif t < n_h:
-                        end_h[r & 1, t - r * nx] = s
-                    else:
-                        end_v[(t - n_h) % nx] = s
-                    # the segment ending at f, if emitted already
-                    if f < n_h:
-                        r = f // nx
-                        _link(
-                            s,
-                            f,
-                            start_h[r & 1],
-                            end_h[r & 1],
-                            f - r * nx,
-                            seg_from,
-                            seg_to,
-                            following,
-                        )
-                    else:
-                        _link(s, f, start_v, end_v, (f - n_h) % nx, seg_from, seg_to, following)
-    return seg_from[:used], seg_to[:used], seg_xy[:used], following[:used]
-
-
-@numba.njit(cache=True, nogil=True)
-def _walk(seg_xy, following, eps):  # type: ignore[no-untyped-def]
-    """Follow the segments into rings; return coordinates, ring starts and signed areas."""
-    used = len(following)
-    coords = np.empty((used, 2), dtype=np.float64)
-    ring_start = np.empty(used + 1, dtype=np.int64)
-    seen = np.zeros(used, dtype=np.bool_)
-    n_rings = 0
-    k = 0
-    for s in range(used):
-        if seen[s]:
-            continue
-        ring_start[n_rings] = k
-        n_rings += 1
-        cur = s
-        while not seen[cur]:
-            seen[cur] = True
-            coords[k, 0] = seg_xy[cur, 0]
-            coords[k, 1] = seg_xy[cur, 1]
-            k += 1
-            cur = following[cur]
-    ring_start[n_rings] = k
-    ring_start = ring_start[: n_rings + 1]
-    # signed areas of the traced rings, before any vertex is dropped
-    area = _ring_areas(coords, ring_start, n_rings)
-    coords, ring_start = _simplify_rings(coords, ring_start, n_rings, eps)
-    return coords, ring_start, area
-
-
-@numba.njit(cache=True, nogil=True)
-def _ring_areas(coords, ring_start, n_rings):  # type: ignore[no-untyped-def]
-    """Signed area of every ring (shoelace, about the ring's first vertex)."""
-    area = np.zeros(n_rings, dtype=np.float64)
-    for r in range(n_rings):
-        first = ring_start[r]
-        last = ring_start[r + 1]
-        ox = coords[first, 0]
-        oy = coords[first, 1]
-        total = 0.0
-        for m in range(first, last):
-            nxt = m + 1 if m + 1 < last else first
-            ax = coords[m, 0] - ox
-            ay = coords[m, 1] - oy
-            bx = coords[nxt, 0] - ox
-            by = coords[nxt, 1] - oy
-            total += ax * by - bx * ay
-        area[r] = 0.5 * total
-    return area
-
-
-@numba.njit(cache=True, nogil=True)
-def _off_segment(px, py, ax, ay, bx, by):  # type: ignore[no-untyped-def]
-    """Distance from point p to the segment a-b."""
-    dx = bx - ax
-    dy = by - ay
-    length2 = dx * dx + dy * dy
-    t = 0.0
-    if length2 > 0.0:
-        t = min(max(((px - ax) * dx + (py - ay) * dy) / length2, 0.0), 1.0)
-    qx = ax + t * dx - px
-    qy = ay + t * dy - py
-    return np.sqrt(qx * qx + qy * qy)
-
-
-@numba.njit(cache=True, nogil=True)
-def _simplify_rings(coords, ring_start, n_rings, eps):  # type: ignore[no-untyped-def]
-    """Douglas-Peucker on every closed ring, to ``eps``.
-
-    Every dropped vertex lies within ``eps`` of the segment between the kept
-    vertices around it.
-    A ring is split at its first vertex and the vertex farthest from it; each half is
-    simplified on its own, so the two split vertices are kept. A ring never falls
-    below four vertices (those kept are then its first, farthest, and the farthest of
-    each half).
-    """
-    keep = np.zeros(len(coords), dtype=np.bool_)
-    stack = np.empty((64, 2), dtype=np.int64)
-    for r in range(n_rings):
-        first = ring_start[r]
-        last = ring_start[r + 1]  # exclusive; the ring closes on coords[first]
-        n = last - first
-        if n <= 4:
-            for m in range(first, last):
-                keep[m] = True
-            continue
-        far = first
-        best = -1.0
-        for m in range(first + 1, last):
-            d = (coords[m, 0] - coords[first, 0]) ** 2 + (coords[m, 1] - coords[first, 1]) ** 2
-            if d > best:
-                best = d
-                far = m
-        keep[first] = True
-        keep[far] = True
-        # spans (a, b) of vertex positions; b == last stands for first again
-        top = 0
-        stack[0, 0] = first
-        stack[0, 1] = far
-        stack[1, 0] = far
-        stack[1, 1] = last
-        top = 2
-        while top > 0:
-            top -= 1
-            a = stack[top, 0]
-            b = stack[top, 1]
-            if b - a < 2:
-                continue
-            bb = first if b == last else b
-            worst = -1.0
-            at = a
-            for m in range(a + 1, b):
-                d = _off_segment(
-                    coords[m, 0],
-                    coords[m, 1],
-                    coords[a, 0],
-                    coords[a, 1],
-                    coords[bb, 0],
-                    coords[bb, 1],
-                )
-                if d > worst:
-                    worst = d
-                    at = m
-            if worst > eps:
-                keep[at] = True
-                if top + 2 > len(stack):
-                    grown = np.empty((2 * len(stack), 2), dtype=np.int64)
-                    grown[:top] = stack[:top]
-                    stack = grown
-                stack[top, 0] = a
-                stack[top, 1] = at
-                stack[top + 1, 0] = at
-                stack[top + 1, 1] = b
-                top += 2
-        kept = 0
-        for m in range(first, last):
-            if keep[m]:
-                kept += 1
-        if kept < 4:  # never collapse a ring: keep the farthest vertex of each half
-            for half in range(2):
-                a = first if half == 0 else far
-                b = far if half == 0 else last
-                bb = first if b == last else b
-                worst = -1.0
-                at = -1
-                for m in range(a + 1, b):
-                    d = _off_segment(
-                        coords[m, 0],
-                        coords[m, 1],
-                        coords[a, 0],
-                        coords[a, 1],
-                        coords[bb, 0],
-                        coords[bb, 1],
-                    )
-                    if d > worst:
-                        worst = d
-                        at = m
-                if at >= 0:
-                    keep[at] = True
-    out = np.empty((int(keep.sum()), 2), dtype=np.float64)
-    out_start = np.empty(n_rings + 1, dtype=np.int64)
-    k = 0
-    for r in range(n_rings):
-        out_start[r] = k
-        for m in range(ring_start[r], ring_start[r + 1]):
-            if keep[m]:
-                out[k] = coords[m]
-                k += 1
-    out_start[n_rings] = k
-    return out, out_start
-
-
-def trace_rings(
-    field: np.ndarray,
-    level: float,
-    x0: float,
-    y0: float,
+def band_window(
+    bounds: np.ndarray,
+    whole: np.ndarray,
+    lines: np.ndarray,
+    slot: np.ndarray,
+    key: np.ndarray,
+    origin: tuple[float, float],
     step: float,
-    *,
-    simplify: float = 0.0,
-    active: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the rings of ``{field <= level}``: coordinates, ring starts and signed areas.
+    margin: float,
+) -> tuple[int, int, int, int, np.ndarray]:
+    """Return the grid window of a band, rows ``i0..i1`` and columns ``j0..j1``, and its streets.
 
-    Ring ``r`` is ``coords[starts[r]:starts[r + 1]]`` (not repeating its first
-    point); shells have a positive signed area (counter-clockwise), holes a
-    negative one. The field's border nodes must lie outside (above ``level``).
-    The areas are those of the traced rings; then vertices within ``simplify`` of
-    the segment between the kept vertices around them are dropped (Douglas-Peucker
-    per ring; at least the collinear ones, to ``1e-9 * step``).
-    ``active`` (see :func:`active_blocks`, computed when not given) may mark more
-    blocks, never fewer: cells with no corner in a marked block are not visited.
+    The window holds the boxes (``bounds``, as ``minx, miny, maxx, maxy`` rows) of
+    lines ``whole`` and ``lines`` (at least one) and ``margin`` around them, on the
+    grid of spacing ``step`` whose node ``(0, 0)`` sits at ``origin``; the streets are
+    ``slot[key[whole]]``, sorted.
     """
-    if field.dtype != np.float32:
-        field = np.ascontiguousarray(field, dtype=np.float64)
-    field = np.ascontiguousarray(field)
-    if active is None:
-        active = active_blocks(field, level)
-    _, _, seg_xy, following = _segments(
-        field, float(level), float(x0), float(y0), float(step), np.ascontiguousarray(active)
+    i0, i1, j0, j1, streets = _window(
+        bounds,
+        np.ascontiguousarray(whole, dtype=np.int64),
+        np.ascontiguousarray(lines, dtype=np.int64),
+        slot,
+        key,
+        float(origin[0]),
+        float(origin[1]),
+        float(step),
+        float(margin),
     )
-    # every crossing starts exactly one segment and ends exactly one
-    if len(following) and following.min() < 0:
-        raise ValueError(
-            "a traced boundary does not close: the field's border is inside (or a block "
-            "holding an inside node was left out of `active`)."
-        )
-    return _walk(seg_xy, following, max(float(simplify), 1e-9 * float(step)))
+    return int(i0), int(i1), int(j0), int(j1), streets
 
 
-def active_blocks(field: np.ndarray, level: float) -> np.ndarray:
-    """Return which blocks of ``2**BLOCK_SHIFT`` nodes a side hold a node at or below ``level``."""
-    side = 1 << BLOCK_SHIFT
-    ny, nx = field.shape
-    nby, nbx = -(-ny // side), -(-nx // side)
-    inside = np.zeros((nby * side, nbx * side), dtype=bool)
-    inside[:ny, :nx] = field <= level
-    return np.asarray(inside.reshape(nby, side, nbx, side).any(axis=(1, 3)))
+@numba.njit(cache=True, nogil=True)
+def _band(  # type: ignore[no-untyped-def]
+    shape, i0, j0, runs, streets, pieces, origin, step, reach, level, eps, cut
+):
+    ny, nx = shape
+    ptr, run_rows, dists = runs
+    xy, start, cum, bounds, lines, lo, hi = pieces
+    x0, y0 = origin
+    # float32: distances of tens of metres to a few micrometres, half the memory
+    field = np.full((ny, nx), 2 * reach, dtype=np.float32)
+    _scatter_runs(field, i0, j0, ptr, run_rows, dists, streets)
+    # the pieces whose box comes within reach of the window's rows
+    keep = np.zeros(len(lines), dtype=np.bool_)
+    for k in range(len(lines)):
+        line = lines[k]
+        keep[k] = bounds[line, 3] >= y0 - reach and bounds[line, 1] <= y0 + ny * step + reach
+    _distance_field(field, x0, y0, step, reach, xy, start, cum, lines[keep], lo[keep], hi[keep])
+    # a side cut by a strip is closed along its outer row
+    if cut[0]:
+        field[0] = 2 * reach
+    if cut[1]:
+        field[ny - 1] = 2 * reach
+    return field_rings(field, level, x0, y0, step, eps)
 
 
-def rings_to_geometry(
-    coords: np.ndarray, starts: np.ndarray, area: np.ndarray, *, min_hole: float = 0.0
-) -> Any:
-    """Return the (multi)polygon of traced rings: holes go to the smallest shell around them.
+def trace_band(
+    shape: tuple[int, int],
+    corner: tuple[int, int],
+    runs: tuple[np.ndarray, np.ndarray, np.ndarray],
+    streets: np.ndarray,
+    pieces: tuple[np.ndarray, ...],
+    *,
+    origin: tuple[float, float],
+    step: float,
+    reach: float,
+    level: float,
+    simplify: float,
+    cut: tuple[bool, bool] = (False, False),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw a window's field and return its rings, as :func:`trace_rings` does.
 
-    Holes of area below ``min_hole`` are filled, and with them whatever lies inside
-    them (shells inside a filled hole are dropped: they would overlap its polygon).
-    ``area`` holds the rings' signed areas (shells positive).
+    The field (float32, ``shape`` rows and columns, grid node ``(0, 0)`` at
+    ``origin``, at row and column ``corner`` of the grid of :func:`line_runs`) starts
+    at ``2 * reach``, is lowered to ``runs`` (``ptr, runs, dists`` of
+    :func:`line_runs`) of lines ``streets`` (:func:`scatter_runs`), then to the
+    pieces ``(xy, start, cum, bounds, lines, lo, hi)`` whose box comes within
+    ``reach`` of its rows (:func:`distance_field`); ``cut``: its first, last row is
+    set back to ``2 * reach`` (a strip's side cut off). One compiled call: the same
+    field and rings as those functions called one after the other.
     """
-    import shapely
-
-    ring_id = np.repeat(np.arange(len(area)), np.diff(starts))
-    rings: Any = shapely.linearrings(coords, indices=ring_id)
-    shells = np.flatnonzero(area > 0)
-    holes = np.flatnonzero(area < 0)
-    filled = holes[-area[holes] < min_hole]
-    holes = holes[-area[holes] >= min_hole]
-    if len(shells) == 0:
-        return shapely.Polygon()
-    if len(shells) > 1 and len(filled):
-        # a shell inside a filled hole: its first vertex lies within the hole's ring
-        tree = shapely.STRtree(shapely.polygons(rings[filled]))
-        inside = tree.query(shapely.points(coords[starts[shells]]), predicate="within")[0]
-        shells = np.delete(shells, np.unique(inside))
-    if len(shells) == 1:
-        # (the holes of a dropped shell are smaller than the filled hole around it)
-        owner = np.zeros(len(holes), dtype=np.int64)
-    else:
-        shell_polygons: Any = shapely.polygons(rings[shells])
-        tree = shapely.STRtree(shell_polygons)
-        probe = shapely.points(coords[starts[holes]])
-        hole_at, shell_at = tree.query(probe, predicate="within")
-        # the innermost shell around each hole: the smallest by area
-        rank = np.lexsort((area[shells][shell_at], hole_at))
-        hole_at, shell_at = hole_at[rank], shell_at[rank]
-        first = np.unique(hole_at, return_index=True)[1]
-        owner = np.full(len(holes), -1, dtype=np.int64)
-        owner[hole_at[first]] = shell_at[first]
-        holes, owner = holes[owner >= 0], owner[owner >= 0]
-    # rings of one polygon together, its shell first
-    polygon_of = np.concatenate([np.arange(len(shells)), owner])
-    members = np.concatenate([shells, holes])
-    order = np.lexsort((np.concatenate([np.zeros(len(shells)), np.ones(len(holes))]), polygon_of))
-    polygons: Any = shapely.polygons(rings[members[order]], indices=polygon_of[order])
-    if len(polygons) == 1:
-        return polygons[0]
-    return shapely.multipolygons(polygons)
+    xy, start, cum, bounds, lines, lo, hi = pieces
+    coords, starts, area, closed = _band(
+        (int(shape[0]), int(shape[1])),
+        int(corner[0]),
+        int(corner[1]),
+        runs,
+        np.ascontiguousarray(streets, dtype=np.int64),
+        (
+            xy,
+            start,
+            cum,
+            bounds,
+            np.ascontiguousarray(lines, dtype=np.int64),
+            np.ascontiguousarray(lo, dtype=np.float64),
+            np.ascontiguousarray(hi, dtype=np.float64),
+        ),
+        (float(origin[0]), float(origin[1])),
+        float(step),
+        float(reach),
+        float(level),
+        simplify_tolerance(simplify, step),
+        (bool(cut[0]), bool(cut[1])),
+    )
+    raise_if_open(closed)
+    return coords, starts, area
 
 
 def warm_up() -> None:
@@ -779,14 +459,27 @@ def warm_up() -> None:
     xy = np.array([[1.0, 1.0], [2.0, 2.0]])
     start = np.array([0, 2])
     one = np.array([0])
-    ptr, cells, dists = line_cells(0.0, 0.0, 1.0, 2.0, (4, 4), xy, start, one)
+    ptr, runs, dists = line_runs(0.0, 0.0, 1.0, 2.0, (4, 4), xy, start, one)
     for dtype in (np.float32, np.float64):
         field = np.full((4, 4), 3.0, dtype=dtype)
         distance_field(
             field, 0.0, 0.0, 1.0, 2.0, xy, start, np.array([0.0, 1.4]), one, np.zeros(1), np.ones(1)
         )
-        active = np.zeros((1, 1), dtype=bool)
-        scatter_cells(field, 0, 0, ptr, cells, dists, one, level=1.0, active=active)
-        mark_boxes(active, 0.0, 0.0, 1.0, 2.0, np.array([[1.0, 1.0, 2.0, 2.0]]))
+        scatter_runs(field, 0, 0, ptr, runs, dists, one)
         field[0] = field[-1] = field[:, 0] = field[:, -1] = 3.0
-        trace_rings(field, 1.0, 0.0, 0.0, 1.0, simplify=0.1, active=active)
+        trace_rings(field, 1.0, 0.0, 0.0, 1.0, simplify=0.1)
+    bounds = np.array([[1.0, 1.0, 2.0, 2.0]])
+    _, _, _, _, streets = band_window(bounds, one, one, one, one, (0.0, 0.0), 1.0, 1.0)
+    pieces = (xy, start, np.array([0.0, 1.4]), bounds, one, np.zeros(1), np.ones(1))
+    trace_band(
+        (4, 4),
+        (0, 0),
+        (ptr, runs, dists),
+        streets,
+        pieces,
+        origin=(0.0, 0.0),
+        step=1.0,
+        reach=2.0,
+        level=0.5,
+        simplify=0.1,
+    )

@@ -36,12 +36,10 @@ from planner._access_engine import node_access_matrix
 from planner._errors import InputError
 from planner._isoband import (
     BLOCK_SHIFT,
-    distance_field,
-    line_cells,
-    mark_boxes,
+    band_window,
+    line_runs,
     rings_to_geometry,
-    scatter_cells,
-    trace_rings,
+    trace_band,
     warm_up,
 )
 from planner.access import snap_points
@@ -673,8 +671,8 @@ class _Tracer:
         spatial = np.lexsort((block[:, 0], block[:, 1]))
         self.slot = np.empty(len(street), dtype=np.int64)  # a street's place in that order
         self.slot[spatial] = np.arange(len(street))
-        self.key = key
-        self.ptr, self.cells, self.dists = line_cells(
+        self.key = np.ascontiguousarray(key, dtype=np.int64)
+        self.runs = line_runs(
             self.gx,
             self.gy,
             step,
@@ -683,6 +681,14 @@ class _Tracer:
             layer.xy,
             layer.start[: n_edges + 1],
             street[spatial],
+        )
+        # the lines as the kernels take them
+        self.bounds = np.ascontiguousarray(bounds, dtype=np.float64)
+        self.pieces = (
+            np.ascontiguousarray(layer.xy, dtype=np.float64),
+            np.ascontiguousarray(layer.start, dtype=np.int64),
+            np.ascontiguousarray(layer.cum, dtype=np.float64),
+            self.bounds,
         )
 
     def trace(
@@ -701,30 +707,31 @@ class _Tracer:
         area (m2) is the traced band's, before vertices are dropped and before the
         holes smaller than ``min_hole`` (m2) are filled in the polygon.
         """
-        every = np.concatenate([whole, lines])
-        if len(every) == 0:
+        if len(whole) + len(lines) == 0:
             return shapely.Polygon(), 0.0
-        box = self.layer.bounds[every]
-        step, margin = self.step, self.margin
-        j0 = int(np.floor((box[:, 0].min() - margin - self.gx) / step))
-        i0 = int(np.floor((box[:, 1].min() - margin - self.gy) / step))
-        j1 = int(np.ceil((box[:, 2].max() + margin - self.gx) / step))
-        i1 = int(np.ceil((box[:, 3].max() + margin - self.gy) / step))
+        step = self.step
+        i0, i1, j0, j1, streets = band_window(
+            self.bounds, whole, lines, self.slot, self.key, (self.gx, self.gy), step, self.margin
+        )
         nx = j1 - j0 + 1
         rows_per_strip = max(16, _MAX_CELLS // nx)
-        streets = np.sort(self.slot[self.key[whole]])
         parts: list[Any] = []
         area = 0.0
         for top in range(i0, i1 + 1, rows_per_strip - 8):
             bottom = min(top + rows_per_strip, i1 + 1)
-            field, active = self._field(streets, lines, lo, hi, top, bottom, j0, nx)
-            if top > i0:  # a cut side is closed along its outer row
-                field[0] = 2 * self.reach
-            if bottom <= i1:
-                field[-1] = 2 * self.reach
-            x0, y0 = self.gx + j0 * step, self.gy + top * step
-            coords, starts, rings = trace_rings(
-                field, self.width, x0, y0, step, simplify=self.simplify, active=active
+            # (a side cut off is closed along its outer row)
+            coords, starts, rings = trace_band(
+                (bottom - top, nx),
+                (top, j0),
+                self.runs,
+                streets,
+                (*self.pieces, lines, lo, hi),
+                origin=(self.gx + j0 * step, self.gy + top * step),
+                step=step,
+                reach=self.reach,
+                level=self.width,
+                simplify=self.simplify,
+                cut=(top > i0, bottom <= i1),
             )
             area += float(rings.sum())
             parts.append(rings_to_geometry(coords, starts, rings, min_hole=min_hole))
@@ -742,55 +749,6 @@ class _Tracer:
         union = _valid(shapely.union_all(np.asarray(parts, dtype=object)))
         # (the strips' own areas would count the overlaps twice)
         return _fill_holes(union, min_hole), float(union.area)
-
-    def _field(
-        self,
-        streets: np.ndarray,
-        lines: np.ndarray,
-        lo: np.ndarray,
-        hi: np.ndarray,
-        top: int,
-        bottom: int,
-        j0: int,
-        nx: int,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Return the strip's field and its blocks holding a node inside the band."""
-        # float32: distances of tens of metres to a few micrometres, half the memory
-        field = np.full((bottom - top, nx), 2 * self.reach, dtype=np.float32)
-        side = 1 << BLOCK_SHIFT
-        active = np.zeros((-(-(bottom - top) // side), -(-nx // side)), dtype=bool)
-        scatter_cells(
-            field,
-            top,
-            j0,
-            self.ptr,
-            self.cells,
-            self.dists,
-            streets,
-            level=self.width,
-            active=active,
-        )
-        x0, y0 = self.gx + j0 * self.step, self.gy + top * self.step
-        box = self.layer.bounds[lines]
-        keep = (box[:, 3] >= y0 - self.reach) & (
-            box[:, 1] <= y0 + (bottom - top) * self.step + self.reach
-        )
-        distance_field(
-            field,
-            x0,
-            y0,
-            self.step,
-            self.reach,
-            self.layer.xy,
-            self.layer.start,
-            self.layer.cum,
-            lines[keep],
-            lo[keep],
-            hi[keep],
-        )
-        # (a piece's whole box: its part may be shorter, the blocks marked are a superset)
-        mark_boxes(active, x0, y0, self.step, self.width, box[keep])
-        return field, active
 
 
 class _Projector:

@@ -444,13 +444,14 @@ def test_study_areas_at_map_scale_keep_street_km_and_area_within_one_percent(gri
     assert (shapely.hausdorff_distance(got, filled) < 10.0 + 10.0).all()
 
 
-def test_marching_squares_visit_active_blocks_and_link_every_crossing() -> None:
-    """Blocks without an inside node are skipped; segments are linked as they are emitted."""
-    from planner._isoband import BLOCK_SHIFT, _segments, active_blocks, distance_field, trace_rings
+def test_marching_squares_link_every_crossing_across_words() -> None:
+    """Segments are linked as they are emitted, across the 64-node words of the mask."""
+    from planner._isoband import distance_field, trace_rings
+    from planner._isorings import _segments
 
-    # bands of half-width 6 around lines crossing several blocks of 64 nodes (step 1),
-    # and a blob whose inside nodes start at the first row and column of block (2, 1),
-    # its neighbours below and to the left empty: the cells on their border are visited
+    # bands of half-width 6 around lines crossing several words of 64 nodes (step 1),
+    # and a blob whose inside nodes start at the first row and column of a 64 x 64
+    # block, the nodes below and to the left outside
     xy = np.array([[10.0, 10.0], [250.0, 40.0], [150.0, 70.0], [200.0, 190.0]])
     xy = np.vstack([xy, [[69.5, 133.5], [70.5, 133.5]]])
     start = np.array([0, 2, 4, 6])
@@ -464,24 +465,15 @@ def test_marching_squares_visit_active_blocks_and_link_every_crossing() -> None:
     distance_field(
         field, 0.0, 0.0, 1.0, 10.0, xy, start, cum, np.arange(3), np.zeros(3), cum[start[1:] - 1]
     )
-    active = active_blocks(field, 6.0)
-    assert active.shape == (4, 5)
-    assert active[2, 1]
-    assert not active[[1, 1, 2], [0, 1, 0]].any()
     assert field[128, 70] <= 6.0  # (row, column)
     assert field[133, 64] <= 6.0
     assert (field[127, :128] > 6.0).all()
     assert (field[64:192, 63] > 6.0).all()
-    assert 1 << BLOCK_SHIFT == 64
-    everywhere = np.ones_like(active)
-    seg_from, seg_to, _, following = _segments(field, 6.0, 0.0, 0.0, 1.0, everywhere)
+    seg_from, seg_to, _, following = _segments(field, 6.0, 0.0, 0.0, 1.0)
     # every segment is followed by the one starting on the grid edge where it ends
     assert sorted(following.tolist()) == list(range(len(following)))
     assert np.array_equal(seg_from[following], seg_to)
     sparse = trace_rings(field, 6.0, 0.0, 0.0, 1.0, simplify=0.02)
-    dense = trace_rings(field, 6.0, 0.0, 0.0, 1.0, simplify=0.02, active=everywhere)
-    for got, want in zip(sparse, dense, strict=True):
-        assert np.array_equal(got, want)
     # the traced band is the union of the lines' buffers, cut at corners by under a cell
     from planner._isoband import rings_to_geometry
 
@@ -495,7 +487,7 @@ def test_marching_squares_visit_active_blocks_and_link_every_crossing() -> None:
 
 
 def test_tracer_equals_the_field_drawn_over_the_whole_box(grid) -> None:  # type: ignore[no-untyped-def]
-    """Precomputed street cells, scattered in grid order, and active blocks: the same rings."""
+    """Precomputed street runs, scattered in grid order, in one kernel: the same rings."""
     from planner._isoband import distance_field, rings_to_geometry, trace_rings
     from planner.isochrones import _edge_lines, _layer, _Tracer
 
