@@ -191,6 +191,14 @@ def connect_scheduler(
     seconds = timeout_seconds(timeout_s)
     fix = _fix(field)
     refused = _refused(address, seconds)
+    if refused == "timeout":
+        raise SchedulerError(
+            f"no Dask scheduler answered at {address!r} within {seconds:g} s: the connection "
+            "was not accepted (a host that does not answer, or a firewall that drops the "
+            "packets).",
+            field=field,
+            fix=fix,
+        )
     if refused is not None:
         raise SchedulerError(
             f"no Dask scheduler answers at {address!r} ({refused}).", field=field, fix=fix
@@ -388,13 +396,14 @@ def _cluster_problem(client: Any, seconds: float) -> tuple[str | None, bool]:
 
 
 def _refused(address: str, timeout_s: float) -> str | None:
-    """Why a plain TCP connection to ``address`` fails at once, or ``None``.
+    """Why a plain TCP connection to ``address`` fails, ``"timeout"``, or ``None``.
 
     Dask's own connect retries a refused port until its timeout, so a port with
     nothing behind it would be told apart from a silent server only by which of
     two equal timeouts fired first. One plain connection attempt (``tcp://``
-    addresses only) says so at once. A connection that is accepted, or that
-    times out (a firewall that swallows packets), is left to the Dask handshake.
+    addresses only) says so at once; one not made within ``timeout_s`` gives
+    ``"timeout"`` (Dask would wait as long again). A connection that is accepted
+    is left to the Dask handshake (``None``).
     """
     import socket
 
@@ -411,7 +420,7 @@ def _refused(address: str, timeout_s: float) -> str | None:
         with socket.create_connection((host, port), timeout=timeout_s):
             return None
     except TimeoutError:
-        return None
+        return "timeout"
     except OSError as error:  # refused, no route, unknown host
         return f"{type(error).__name__}: {error}"
 

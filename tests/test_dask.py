@@ -142,6 +142,25 @@ def test_the_command_line_says_what_was_wrong(
     assert not (tmp_path / "out").exists()
 
 
+def test_a_connection_never_accepted_is_told_from_a_silent_server() -> None:
+    """A port whose backlog is full drops the handshake (as a firewall does): said at once."""
+    import socket
+
+    from planner._dask import connect_scheduler
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=5):  # fills the backlog
+            with pytest.raises(SchedulerError) as info:
+                connect_scheduler(f"tcp://127.0.0.1:{port}", timeout_s=1)
+    text = str(info.value)
+    assert f"no Dask scheduler answered at 'tcp://127.0.0.1:{port}' within 1 s" in text
+    # not accepted at all: the Dask handshake is not tried (nor waited for) again
+    assert "the connection was not accepted (a host that does not answer" in text
+
+
 def test_a_batch_reports_a_silent_scheduler_per_scenario(
     silent_server: SilentServer, tmp_path: Path
 ) -> None:
