@@ -152,9 +152,12 @@ def test_a_connection_never_accepted_is_told_from_a_silent_server() -> None:
         listener.bind(("127.0.0.1", 0))
         listener.listen(0)
         port = listener.getsockname()[1]
-        with socket.create_connection(("127.0.0.1", port), timeout=5):  # fills the backlog
-            with pytest.raises(SchedulerError) as info:
-                connect_scheduler(f"tcp://127.0.0.1:{port}", timeout_s=1)
+        # the first connection fills the backlog
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=5),
+            pytest.raises(SchedulerError) as info,
+        ):
+            connect_scheduler(f"tcp://127.0.0.1:{port}", timeout_s=1)
     text = str(info.value)
     assert f"no Dask scheduler answered at 'tcp://127.0.0.1:{port}' within 1 s" in text
     # not accepted at all: the Dask handshake is not tried (nor waited for) again
