@@ -264,6 +264,7 @@ TEXT: Mapping[str, tuple[str, str]] = {
         "{n} 个站点；覆盖率 {before} -> {after}",
     ),
     "cli_done": ("{ok} of {n} scenarios succeeded.", "{n} 个方案中 {ok} 个成功。"),
+    "cli_previous": ("earlier results moved to {path}", "之前的结果已移至 {path}"),
     "cli_communities": (
         "; communities within the cutoff {before} -> {after} of {n}",
         "；时限内社区 {before} -> {after}（共 {n} 个）",

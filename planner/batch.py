@@ -58,7 +58,8 @@ class ScenarioRun:
     folder
         The output folder (when ``ok``).
     message
-        The error, or a one-line summary of the result.
+        The error, or a one-line summary of the result (and a second line
+        saying where the earlier results moved, when they did).
     """
 
     source: str
@@ -263,6 +264,29 @@ def run_scenario(
         files with the outputs' names that planner did not write; a
         :class:`~planner._errors.SchedulerError` when the cluster does not answer.
     """
+    result, folder, _ = _run_in_folder(
+        scenario,
+        out_dir,
+        scheduler=scheduler,
+        scheduler_timeout_s=scheduler_timeout_s,
+        threads=threads,
+        progress=progress,
+        overwrite=overwrite,
+        language=language,
+        datum=datum,
+    )
+    return result, folder
+
+
+def _run_in_folder(
+    scenario: Scenario | str | Path,
+    out_dir: str | Path | None,
+    *,
+    scheduler: Any,
+    scheduler_timeout_s: float | None,
+    **options: Any,
+) -> tuple[PlanResult, Path, Path | None]:
+    """Run as :func:`run_scenario`; also return where the earlier results moved (or None)."""
     from planner._results_folder import check_folder
 
     if not isinstance(scenario, Scenario):
@@ -270,16 +294,7 @@ def run_scenario(
     target = Path(out_dir) if out_dir is not None else scenario.output_folder
     check_folder(target)
     with _cluster(scheduler, scheduler_timeout_s) as client:
-        return _run_scenario(
-            scenario,
-            target,
-            scheduler=client,
-            threads=threads,
-            progress=progress,
-            overwrite=overwrite,
-            language=language,
-            datum=datum,
-        )
+        return _run_scenario(scenario, target, scheduler=client, **options)
 
 
 @contextlib.contextmanager
@@ -320,8 +335,11 @@ def _run_scenario(
     overwrite: bool,
     language: str | None,
     datum: str | None,
-) -> tuple[PlanResult, Path]:
-    """Run a scenario on a connected client (or locally); see :func:`run_scenario`."""
+) -> tuple[PlanResult, Path, Path | None]:
+    """Run a scenario on a connected client (or locally); see :func:`run_scenario`.
+
+    Returns the result, the folder, and where the earlier results moved (or None).
+    """
     from planner._i18n import check_language
     from planner._results_folder import install_outputs
     from planner.outputs import write_outputs
@@ -398,7 +416,7 @@ def _run_scenario(
         captured.removeHandler(handler)
         handler.close()
         package.setLevel(level)
-    return result, target
+    return result, target, installed.previous
 
 
 def coverage_scenario(
@@ -565,16 +583,16 @@ def _run_one(
     scheduler_timeout_s: float | None = None,
 ) -> ScenarioRun:
     try:
-        result, folder = run_scenario(
+        result, folder, previous = _run_in_folder(
             path,
-            out_dir=out_dir,
+            out_dir,
             scheduler=scheduler,
+            scheduler_timeout_s=scheduler_timeout_s,
             threads=threads,
             progress=progress,
             overwrite=overwrite,
             language=language,
             datum=datum,
-            scheduler_timeout_s=scheduler_timeout_s,
         )
     except PlannerError as error:
         return ScenarioRun(path, "invalid", None, str(error))
@@ -590,6 +608,8 @@ def _run_one(
         after=_i18n.percent(result.share_after, lang),
     )
     message += _summary_extra(result, lang)
+    if previous is not None:
+        message += "\n" + _i18n.text("cli_previous", lang, path=str(previous))
     return ScenarioRun(path, "ok", str(folder), message)
 
 

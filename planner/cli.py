@@ -32,6 +32,15 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_PARTIAL = 3
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or tables.")]
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Also print the log's INFO lines (English: inputs' hashes, points left out); "
+        "a scenario run keeps them in its run.log either way.",
+    ),
+]
 OverwriteOption = Annotated[
     bool,
     typer.Option(
@@ -80,10 +89,12 @@ SchedulerTimeoutOption = Annotated[
 ]
 
 
-def _configure_logging(quiet: bool) -> None:
-    # warnings go through logging: shown unless --quiet, and kept in each run's run.log
+def _configure_logging(quiet: bool, verbose: bool) -> None:
+    # warnings go through logging: shown unless --quiet, and kept in each run's run.log;
+    # the INFO lines (English; the summary says their figures in the run's language)
+    # only with --verbose
     logging.captureWarnings(True)
-    level = logging.ERROR if quiet else logging.INFO
+    level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
     # the handler's own level: a run raises planner's loggers to INFO for its run.log,
     # which must not reach the terminal under --quiet
     handler = logging.StreamHandler(sys.stderr)
@@ -194,6 +205,7 @@ def demo(
     language: LanguageOption = None,
     datum: DatumOption = None,
     quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run the embedded synthetic regions' programmes; write map and report.
 
@@ -213,7 +225,7 @@ def demo(
     from planner.report import summary_text
 
     lang = _check_output_options(language, datum)
-    _configure_logging(quiet)
+    _configure_logging(quiet, verbose)
     if region not in ("demo", "province"):
         typer.echo(f"error: unknown region {region!r}; use 'demo' or 'province'.", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -247,6 +259,7 @@ def network(
     json_out: Annotated[bool, typer.Option("--json", help="Print statistics as JSON.")] = False,
     language: LanguageOption = None,
     quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Load a road network, print its statistics, optionally convert it or map it.
 
@@ -257,7 +270,7 @@ def network(
     from planner.network import network_from_graphml, network_from_osm
 
     lang = _check_output_options(language, None)
-    _configure_logging(quiet)
+    _configure_logging(quiet, verbose)
     try:
         loader = network_from_graphml if path.suffix.lower() == ".graphml" else network_from_osm
         net = loader(path, modes=modes or None, progress=_progress(quiet))
@@ -340,6 +353,7 @@ def run(
     language: LanguageOption = None,
     datum: DatumOption = None,
     quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run scenarios; each writes one output folder and loses nothing there.
 
@@ -367,7 +381,7 @@ def run(
     from planner.scenario import scenario_files
 
     lang = _check_output_options(language, datum)
-    _configure_logging(quiet)
+    _configure_logging(quiet, verbose)
     try:
         files = scenario_files(scenarios)
         if scheduler is not None:
@@ -391,7 +405,8 @@ def run(
             continue
         where = f" -> {item.folder}" if item.folder else ""
         status = text(f"cli_{item.status}", lang)
-        typer.echo(f"{_pad(status, 8)} {item.source}{where}\n         {item.message}")
+        lines = item.message.replace("\n", "\n         ")
+        typer.echo(f"{_pad(status, 8)} {item.source}{where}\n         {lines}")
     statuses = {item.status for item in runs}
     ok = sum(item.status == "ok" for item in runs)
     typer.echo(text("cli_done", lang, ok=ok, n=len(runs)))
@@ -415,6 +430,7 @@ def coverage_command(
     overwrite: OverwriteOption = False,
     language: LanguageOption = None,
     quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Who is already served: coverage of the existing stations, no siting.
 
@@ -430,7 +446,7 @@ def coverage_command(
     from planner.batch import check_scheduler, coverage_scenario, scenario_language
 
     chosen = _check_output_options(language, None) if language is not None else None
-    _configure_logging(quiet)
+    _configure_logging(quiet, verbose)
     try:
         if scheduler is not None:
             check_scheduler(scheduler, timeout_s=scheduler_timeout)

@@ -280,6 +280,47 @@ def test_quiet_run_prints_only_the_closing_count(tmp_path: Path) -> None:
     assert "INFO planner.batch" in (folder / "run.log").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
+def test_the_terminal_shows_the_info_log_only_when_asked(tmp_path: Path) -> None:
+    """A real process: the summary in the run's language, INFO lines only with --verbose.
+
+    A second run into the same folder says where the first run's files went.
+    """
+    import subprocess
+    import sys
+
+    text = (ROOT / "examples" / "demo_driver_homes.toml").read_text(encoding="utf-8")
+    scenario = tmp_path / "homes.toml"
+    folder = tmp_path / "out"
+    lines = [ln for ln in text.splitlines() if not ln.startswith("folder")]
+    scenario.write_text(
+        "\n".join(lines).replace("[output]", f"[output]\nfolder = {json.dumps(str(folder))}"),
+        encoding="utf-8",
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "planner.cli", "run", str(scenario), *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
+    first = run("--language", "zh")
+    assert "INFO" not in first.stderr
+    assert first.stdout.splitlines()[-1] == "1 个方案中 1 个成功。"
+    assert "之前的结果" not in first.stdout
+    second = run("--language", "zh", "--verbose")
+    assert "INFO planner.batch: scenario" in second.stderr
+    (moved,) = (folder / "previous").iterdir()
+    assert f"         之前的结果已移至 {moved}" in second.stdout.splitlines()
+    # the log file keeps the INFO lines either way
+    assert "INFO planner.batch" in (moved / "run.log").read_text(encoding="utf-8")
+
+
 def test_run_closes_in_the_scenarios_language_when_they_agree(tmp_path: Path) -> None:
     """No --language: every scenario in Chinese, the status and closing count in Chinese too."""
     from planner.cli import _runs_language
