@@ -284,7 +284,7 @@ TEXT: Mapping[str, tuple[str, str]] = {
     # ---------------------------------------------------------------- CLI: input errors
     "err_prefix": ("error: ", "错误："),
     "err_file": ("{file}", "文件 {file}"),
-    "err_row": ("row {row!s}", "第 {row!s} 行"),
+    "err_row": ("row {row}", "第 {row} 行"),
     "err_field": ("field '{field}'", "字段“{field}”"),
     "err_sep": (", ", "，"),
     "err_where": ("{where}: ", "{where}："),
