@@ -13,6 +13,9 @@ is complete or visibly not: :func:`text` raises on a key that has no entry.
 * :func:`note` — a note in the reader's language (a :class:`Note` by its key;
   a plain English sentence from elsewhere, e.g. :mod:`planner.locate`, by the
   patterns of ``_NOTES``);
+* :func:`error_text` — an error (:class:`~planner._errors.InputError`) in the
+  reader's language: its frame (file, row, field, fix) in words, its message and
+  fix by the patterns of ``ERRORS`` / ``ERROR_FIXES`` in the catalogue;
 * :func:`number`, :func:`percent`, :func:`date` — numbers and dates as each
   language writes them.
 
@@ -30,8 +33,15 @@ import string
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
-from planner._errors import InputError
-from planner._i18n_catalogue import TERMS, TEXT
+from planner._errors import InputError, Problem
+from planner._i18n_catalogue import (
+    ERROR_FIXES,
+    ERROR_READ_AS,
+    ERROR_WORDS,
+    ERRORS,
+    TERMS,
+    TEXT,
+)
 
 __all__ = [
     "HTML_LANG",
@@ -42,6 +52,7 @@ __all__ = [
     "Term",
     "check_language",
     "date",
+    "error_text",
     "formatter",
     "note",
     "number",
@@ -96,6 +107,16 @@ _NOTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
     )
 )
+_Patterns = tuple[tuple[re.Pattern[str], str], ...]
+_ERRORS: _Patterns = tuple((re.compile(p, re.DOTALL), zh) for p, zh in ERRORS)
+_ERROR_FIXES: _Patterns = tuple((re.compile(p, re.DOTALL), zh) for p, zh in ERROR_FIXES)
+_READ_AS: _Patterns = tuple((re.compile(p), zh) for p, zh in ERROR_READ_AS)
+# the hint planner.scenario adds to a reader's fix (``lon=`` is ``lon = "..."`` in [stations])
+_IN_SCENARIO = re.compile(
+    r"(?P<fix>.*) \(in the scenario: (?P<key>\w+) = \"\.\.\.\" in \[(?P<section>\w+)\]\.\)",
+    re.DOTALL,
+)
+_MAX_PROBLEMS = 20  # as many as InputError's own message lists
 _CAPACITY_HOW = (
     (re.compile(rf"the (?P<p>{_NUM}) largest candidates"), "容量最大的 {p} 个候选站点"),
     (re.compile(rf"what a budget of (?P<b>{_NUM}) buys"), "预算 {b} 可购买的站点"),
@@ -473,3 +494,86 @@ def formatter(language: Language) -> Callable[..., str]:
     """Return ``text`` bound to one language (``t = formatter("zh"); t("summary")``)."""
     check_language(language)
     return lambda key, **values: text(key, language, **values)
+
+
+def error_text(error: BaseException, language: Language) -> str:
+    """Return an error as the command line shows it, in ``language``.
+
+    English is the error's own message (``str(error)``), unchanged. In Chinese,
+    the frame of each problem (file, row, field, fix) is said in Chinese, and its
+    message and fix by the first pattern of the catalogue's ``ERRORS`` /
+    ``ERROR_FIXES`` that matches it whole, the names and numbers in it kept as
+    written. A message or fix with no pattern stays in English, followed by the
+    catalogue's ``note_untranslated`` marker, as notes are.
+
+    Parameters
+    ----------
+    error
+        The error, usually an :class:`~planner._errors.InputError` (its problems
+        are said one by one); any other error is said from its message.
+    language
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The error's text.
+
+    Examples
+    --------
+    >>> e = InputError("the file has no data rows (only a header).", file="s.xlsx",
+    ...                fix="add at least one data row.")
+    >>> error_text(e, "en")
+    's.xlsx: the file has no data rows (only a header). Fix: add at least one data row.'
+    >>> error_text(e, "zh")
+    '文件 s.xlsx：文件只有表头，没有数据行。 修改建议：至少添加一行数据。'
+    """
+    if check_language(language) == "en":
+        return str(error)
+    problems = error.problems if isinstance(error, InputError) else ()
+    if not problems:
+        return _said_error(str(error), _ERRORS, language)
+    lines = [_problem_text(p, language) for p in problems[:_MAX_PROBLEMS]]
+    if len(problems) == 1:
+        return lines[0]
+    out = text("err_many", language, n=len(problems)) + "".join(f"\n  - {x}" for x in lines)
+    if len(problems) > _MAX_PROBLEMS:
+        out += "\n" + text("err_more", language, k=len(problems) - _MAX_PROBLEMS)
+    return out
+
+
+def _problem_text(problem: Problem, language: Language) -> str:
+    """Say one problem: where (file, row, field), the message, the fix."""
+    where = []
+    if problem.file:
+        where.append(text("err_file", language, file=problem.file))
+    if problem.row is not None:
+        where.append(text("err_row", language, row=problem.row))
+    if problem.field:
+        where.append(text("err_field", language, field=problem.field))
+    out = text("err_sep", language).join(where)
+    out = (text("err_where", language, where=out) if where else "") + _said_error(
+        problem.message, _ERRORS, language
+    )
+    if problem.fix:
+        fix, suffix = problem.fix, ""
+        found = _IN_SCENARIO.fullmatch(fix)
+        if found:
+            fix = found["fix"]
+            suffix = text("err_in_scenario", language, name=found["key"], section=found["section"])
+        out += text("err_fix", language, fix=_said_error(fix, _ERROR_FIXES, language) + suffix)
+    return out
+
+
+def _said_error(sentence: str, patterns: _Patterns, language: Language) -> str:
+    """Say an error's message or fix by the first pattern matching it; else as written, marked."""
+    for pattern, zh in patterns:
+        found = pattern.fullmatch(sentence)
+        if found:
+            values = {k: ERROR_WORDS.get(k, {}).get(v, v) for k, v in found.groupdict().items()}
+            if "listed" in values:  # quoted names joined by " and "
+                values["listed"] = values["listed"].replace("' and '", "'、'")
+            if values.get("read_as"):
+                values["read_as"] = _translate(values["read_as"], _READ_AS, language)
+            return zh.format(**values)
+    return sentence + text("note_untranslated", language)

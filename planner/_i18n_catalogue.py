@@ -281,6 +281,20 @@ TEXT: Mapping[str, tuple[str, str]] = {
     ),
     "cli_written": ("written: {path}", "已写入：{path}"),
     "cli_all_groups": ("all", "全部"),
+    # ---------------------------------------------------------------- CLI: input errors
+    "err_prefix": ("error: ", "错误："),
+    "err_file": ("{file}", "文件 {file}"),
+    "err_row": ("row {row}", "第 {row} 行"),
+    "err_field": ("field '{field}'", "字段“{field}”"),
+    "err_sep": (", ", "，"),
+    "err_where": ("{where}: ", "{where}："),
+    "err_fix": (" Fix: {fix}", " 修改建议：{fix}"),
+    "err_many": ("{n} problems found:", "发现 {n} 个问题："),
+    "err_more": ("  ... and {k} more", "  ……另有 {k} 个"),
+    "err_in_scenario": (
+        ' (in the scenario: {name} = "..." in [{section}].)',
+        '（方案文件中：[{section}] 的 {name} = "..."）',
+    ),
     # ---------------------------------------------------------------- CLI: network statistics
     "net_source": ("network: {source}", "路网：{source}"),
     "net_size": (
@@ -591,6 +605,192 @@ TERMS: Mapping[str, Mapping[str, tuple[str, str]]] = {
     },
 }
 
-# English sentences from outside the catalogue (attributions, planner.locate's notes), as
-# patterns with their Chinese sentence (named groups carried over); planner.plan's notes are
-# Notes made by say() and need none
+# ------------------------------------------------------------------------- input errors
+# planner's errors are written in English (tests and users' scripts match them); the
+# command line says the common ones in Chinese with these patterns: a message (or a fix)
+# that one pattern matches whole is said by its Chinese sentence, the named groups (file
+# and column names, numbers, values) carried over verbatim. The others stay in English.
+# Every pattern here is matched by a message the code produces (tests/test_i18n_errors.py).
+
+_DATUM_RISK_EN = (
+    r"Coordinates copied from Amap/Gaode or Tencent are GCJ-02 and land about 600 m "
+    r"\(300-700 m\) from the OpenStreetMap roads if read as WGS84; Baidu's BD-09 1-2 km\."
+)
+_DATUM_RISK_ZH = (
+    "从高德地图或腾讯地图复制的坐标是 GCJ-02（火星坐标），若按 WGS84 读取，会偏离 "
+    "OpenStreetMap 道路约 600 米（300-700 米）；百度的 BD-09 坐标偏离 1-2 公里。"
+)
+_COLUMNS = r"(?P<cols>\[.*\])"
+
+#: (English message pattern, Chinese sentence)
+ERRORS: tuple[tuple[str, str], ...] = (
+    (
+        rf"the id column (?P<col>'.*') is not in the (?P<kind>\w+) table; its columns are "
+        rf"{_COLUMNS}\.",
+        "{kind}表中没有编号列 {col}；表中的列为 {cols}。",
+    ),
+    (
+        rf"(?P<arg>lon|lat)=(?P<given>'.*') is not a column; the columns are {_COLUMNS}"
+        r"(?P<read_as>(?: \(.*\))?)\.",
+        "{arg}={given} 不是表中的列；表中的列为 {cols}{read_as}。",
+    ),
+    (
+        rf"no (?P<role>longitude|latitude) column found; the columns are {_COLUMNS}"
+        r"(?P<read_as>(?: \(.*\))?) and the names tried \(any case\) are (?P<names>.+)\.",
+        "找不到{role}列；表中的列为 {cols}{read_as}，已尝试的列名（不区分大小写）为 {names}。",
+    ),
+    (
+        r"ambiguous (?P<role>longitude|latitude) column: (?P<listed>'.*') could each be the "
+        r"(?:longitude|latitude)\.",
+        "{role}列不明确：{listed} 都可能是{role}列。",
+    ),
+    (
+        rf"(?P<n>\d+) of (?P<m>\d+) points lie in China and no datum is given\. {_DATUM_RISK_EN}",
+        "{m} 个点中有 {n} 个位于中国境内，但没有说明坐标系（datum）。" + _DATUM_RISK_ZH,
+    ),
+    (
+        rf"(?P<name>.+): (?P<n>\d+) of (?P<m>\d+) points lie in China and no datum was given, "
+        rf"so they were read as WGS84 \(GPS, OpenStreetMap\)\. {_DATUM_RISK_EN} Say which datum "
+        r"they are in: datum='wgs84' \(GPS, OpenStreetMap\), datum='gcj02' \(Amap/Gaode, "
+        r"Tencent\) or datum='bd09' \(Baidu\)\.",
+        "{name}：{m} 个点中有 {n} 个位于中国境内，但没有说明坐标系（datum），"
+        "因此按 WGS84（GPS、OpenStreetMap）读取。" + _DATUM_RISK_ZH + "请说明坐标所用的坐标系："
+        "datum='wgs84'（GPS、OpenStreetMap）、datum='gcj02'（高德、腾讯）"
+        "或 datum='bd09'（百度）。",
+    ),
+    (
+        r"longitude and latitude look swapped: (?P<k>\d+) of (?P<n>\d+) rows \(rows "
+        r"(?P<rows>[^)]*)\) have a latitude outside \[-90, 90\] that would be valid as a "
+        r"longitude, e\.g\. row (?P<row>\d+) has lon=(?P<lon>\S+), lat=(?P<lat>\S+)\.",
+        "经度和纬度似乎填反了：{n} 行中有 {k} 行（第 {rows} 行）的纬度超出 [-90, 90]，"
+        "而作为经度是有效的，例如第 {row} 行 lon={lon}，lat={lat}。",
+    ),
+    (
+        r"longitude and latitude look swapped in this row: lon=(?P<lon>\S+), lat=(?P<lat>\S+)\.",
+        "这一行的经度和纬度似乎填反了：lon={lon}，lat={lat}。",
+    ),
+    (
+        r"longitude (?P<value>\S+) is outside \[-180, 180\]\.",
+        "经度 {value} 超出 [-180, 180] 的范围。",
+    ),
+    (
+        r"latitude (?P<value>\S+) is outside \[-90, 90\]\.",
+        "纬度 {value} 超出 [-90, 90] 的范围。",
+    ),
+    (
+        r"point \((?P<lon>\S+), (?P<lat>\S+)\) is (?P<km>\S+) km outside the network's area "
+        r"\(bounds (?P<bounds>[^)]*)\)\.",
+        "点 ({lon}, {lat}) 在路网范围之外 {km} 公里（路网范围 {bounds}）。",
+    ),
+    (r"non-numeric coordinate (?P<value>.+)\.", "坐标 {value} 不是数字。"),
+    (r"empty coordinate \(missing value\)\.", "坐标为空（缺少数值）。"),
+    (r"the file has no data rows \(only a header\)\.", "文件只有表头，没有数据行。"),
+    (r"the file is empty\.", "文件是空的。"),
+    (r"no such file (?P<path>.+)\.", "找不到文件 {path}。"),
+    (
+        r"unknown key '(?P<key>[^']*)' in (?P<where>\[\w*\]|the top level)\.",
+        "{where}中没有名为 '{key}' 的键。",
+    ),
+    (r"unknown section \[(?P<name>.*)\]\.", "没有名为 [{name}] 的部分。"),
+    (
+        rf"column (?P<col>'.*') is missing; the columns are {_COLUMNS}\.",
+        "缺少列 {col}；表中的列为 {cols}。",
+    ),
+    (
+        r"id (?P<id>.+) is used by rows (?P<rows>[\d, ]+); ids must be unique\.",
+        "编号 {id} 被第 {rows} 行重复使用；编号不能重复。",
+    ),
+    (
+        r"(?P<n>\d+) totals are missing or negative \(first: (?P<first>.*)\)\.",
+        "有 {n} 个总量缺失或为负数（第一个：{first}）。",
+    ),
+    (r"(?P<key>\w+) = (?P<value>.+) is not allowed\.", "{key} = {value} 不是允许的取值。"),
+    (
+        r"not valid TOML: (?P<why>.+) \(at line (?P<line>\d+), column (?P<col>\d+)\)\.",
+        "不是有效的 TOML 文件：第 {line} 行第 {col} 列有误（{why}）。",
+    ),
+)
+
+#: (English fix pattern, Chinese sentence)
+ERROR_FIXES: tuple[tuple[str, str], ...] = (
+    (
+        r"name one of those columns as the id \(id_column= in Python, id = in a scenario\), "
+        r"or leave it out to number the rows\.",
+        "把上面列出的某一列指定为编号列（Python 中用 id_column=，方案文件中用 id =），"
+        "或不指定编号列，按行号编号。",
+    ),
+    (r"pass (?P<arg>lon|lat)= one of those names\.", "把 {arg}= 设为上面列出的某个列名。"),
+    (
+        r"pass lon='<longitude column>' and lat='<latitude column>', or name a single "
+        r"'lng,lat' column location\.",
+        "用 lon='<经度列>' 和 lat='<纬度列>' 指定经纬度列，"
+        "或把一个“经度,纬度”格式的列命名为 location。",
+    ),
+    (r"choose one with (?P<arg>lon|lat)='<column>'\.", "用 {arg}='<列名>' 指定其中一列。"),
+    (
+        r'add datum = "wgs84" \(GPS, OpenStreetMap\), "gcj02" \(Amap/Gaode, Tencent\) or '
+        r'"bd09" \(Baidu\) to \[(?P<section>\w+)\] in (?P<file>.+)\.',
+        '在 {file} 的 [{section}] 中加上 datum = "wgs84"（GPS、OpenStreetMap）、'
+        '"gcj02"（高德、腾讯）或 "bd09"（百度）。',
+    ),
+    (
+        r'add datum = "wgs84", "gcj02" or "bd09" to \[(?P<section>\w+)\]\.',
+        '在 [{section}] 中加上 datum = "wgs84"、"gcj02" 或 "bd09"。',
+    ),
+    (
+        r"pass lon=(?P<lon>'.*') lat=(?P<lat>'.*')\.",
+        "改为 lon={lon} lat={lat}（把两列对调）。",
+    ),
+    (r"exchange the two values in this row\.", "把这一行的两个数值对调。"),
+    (
+        r"correct the value or delete the row\. If these are projected coordinates \(metres\), "
+        r"pass crs='EPSG:<code>'\.",
+        "更正这个数值或删除这一行。如果这些是投影坐标（单位为米），请设置 crs='EPSG:<代码>'。",
+    ),
+    (
+        r"delete the row, use a network that covers it, or allow a margin with "
+        r"area_buffer_m=<metres>\.",
+        "删除这一行、改用覆盖该点的路网，或用 area_buffer_m=<米数> 放宽范围。",
+    ),
+    (
+        r"write the value as a decimal number in degrees \(e\.g\. (?P<example>[\d.]+)\) or "
+        r"delete the row\.",
+        "把数值写成以度为单位的小数（例如 {example}），或删除这一行。",
+    ),
+    (r"fill in the value or delete the row\.", "填上这个数值或删除这一行。"),
+    (r"add at least one data row\.", "至少添加一行数据。"),
+    (r"write a header line and at least one data row\.", "写入一行表头和至少一行数据。"),
+    (
+        r"check the path; relative paths are taken from the scenario's folder\.",
+        "检查路径；相对路径从方案文件所在的文件夹算起。",
+    ),
+    (
+        r"did you mean (?P<close>'[^']*')\? allowed keys: (?P<keys>.+)\.",
+        "是不是想写 {close}？允许的键有：{keys}。",
+    ),
+    (r"allowed keys: (?P<keys>.+)\.", "允许的键有：{keys}。"),
+    (
+        r"did you mean (?P<close>\[\w+\])\? sections: (?P<sections>.+)\.",
+        "是不是想写 {close}？可用的部分有：{sections}。",
+    ),
+    (r"give each row its own id\.", "给每一行一个不同的编号。"),
+    (r"totals must be numbers >= 0\.", "总量必须是大于或等于 0 的数字。"),
+    (r"use one of (?P<values>.+)\.", "使用以下取值之一：{values}。"),
+    (
+        r"check quotes, brackets and '=' on that line \(https://toml\.io\)\.",
+        "检查该行的引号、括号和“=”（见 https://toml.io）。",
+    ),
+)
+
+#: Words in the groups of ERRORS: {group: {English: Chinese}}; other values stay as written.
+ERROR_WORDS: Mapping[str, Mapping[str, str]] = {
+    "role": {"longitude": "经度", "latitude": "纬度"},
+    "kind": {"stations": "站点", "candidates": "候选站点", "points": "需求点", "sites": "站点"},
+    "where": {"the top level": "方案文件顶层"},
+}
+
+#: How a table was read, said after its columns: (English pattern, Chinese).
+ERROR_READ_AS: tuple[tuple[str, str], ...] = (
+    (r" \(sheet (?P<sheet>'.*')\)", "（工作表 {sheet}）"),
+    (r" \(read as (?P<encoding>.+)\)", "（按 {encoding} 编码读取）"),
+)

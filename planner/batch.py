@@ -549,10 +549,12 @@ def check_scheduler(address: str, *, timeout_s: float = 10.0) -> None:
 
 
 def scenario_language(path: str | Path | Scenario) -> _i18n.Language:
-    """Return a scenario's ``[output] language`` (``"en"`` when it cannot be read).
+    """Return a scenario's ``[output] language`` (``"en"`` when it states none).
 
-    The command line says a scenario's summary in this language when no
-    ``--language`` is given.
+    The command line says a scenario's summary, and its input errors, in this
+    language when no ``--language`` is given. A scenario that does not load
+    (a misspelled key, a missing file) is read as plain TOML for its language,
+    so that its errors are said in it too.
 
     Parameters
     ----------
@@ -568,7 +570,19 @@ def scenario_language(path: str | Path | Scenario) -> _i18n.Language:
         scenario = path if isinstance(path, Scenario) else load_scenario(path)
         return _i18n.check_language(scenario["output"]["language"])
     except PlannerError:
+        return _stated_language(path)
+
+
+def _stated_language(path: str | Path | Scenario) -> _i18n.Language:
+    """Return the ``[output] language`` written in a scenario file that does not load."""
+    import tomllib
+
+    try:
+        with open(str(path), "rb") as f:
+            stated = tomllib.load(f).get("output", {}).get("language")
+    except (OSError, ValueError, AttributeError):
         return "en"
+    return "zh" if stated == "zh" else "en"
 
 
 def _run_one(
@@ -595,7 +609,8 @@ def _run_one(
             datum=datum,
         )
     except PlannerError as error:
-        return ScenarioRun(path, "invalid", None, str(error))
+        lang = _i18n.check_language(language or scenario_language(path))
+        return ScenarioRun(path, "invalid", None, _i18n.error_text(error, lang))
     except Exception as error:  # a batch reports and goes on
         logger.debug("scenario %s failed:\n%s", path, traceback.format_exc())
         return ScenarioRun(path, "failed", None, f"{type(error).__name__}: {error}")

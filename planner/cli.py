@@ -162,6 +162,13 @@ def _print_stats(stats: dict[str, Any], language: Language = "en") -> None:
     typer.echo(text("net_by_class", language, classes=classes))
 
 
+def _echo_error(error: PlannerError, language: Language) -> None:
+    """Print ``error: <error>`` to stderr, in ``language`` (English as the error says it)."""
+    from planner._i18n import error_text, text
+
+    typer.echo(text("err_prefix", language) + error_text(error, language), err=True)
+
+
 def _runs_language(files: Sequence[Path], language: str | None) -> Language:
     """Return the language of ``run``'s status words and closing count.
 
@@ -188,7 +195,7 @@ def _check_output_options(language: str | None, datum: str | None) -> Language:
             normalize_datum(datum)
         return check_language(language or "en")
     except PlannerError as error:
-        typer.echo(f"error: {error}", err=True)
+        _echo_error(error, "zh" if language == "zh" else "en")
         raise typer.Exit(EXIT_BAD_INPUT) from error
 
 
@@ -238,7 +245,7 @@ def demo(
             datum=datum,
         )
     except PlannerError as error:
-        typer.echo(f"error: {error}", err=True)
+        _echo_error(error, lang)
         raise typer.Exit(EXIT_BAD_INPUT) from error
     plans = [r for r in (result.workers, result.homes) if r is not None]
     if not quiet and plans[0].network is not None:
@@ -280,7 +287,7 @@ def network(
         if map_html is not None:
             save_map(network_map(net, title=path.name, language=lang), map_html, offline=True)
     except PlannerError as error:
-        typer.echo(f"error: {error}", err=True)
+        _echo_error(error, lang)
         raise typer.Exit(EXIT_BAD_INPUT) from error
     if json_out:
         typer.echo(json.dumps(stats, indent=2))
@@ -306,7 +313,7 @@ def validate(
 
     Example: planner validate examples/
     """
-    from planner._i18n import text
+    from planner._i18n import error_text, text
     from planner.batch import scenario_language
     from planner.scenario import check_inputs, load_scenario, scenario_files
 
@@ -314,7 +321,7 @@ def validate(
     try:
         files = scenario_files(scenarios)
     except PlannerError as error:
-        typer.echo(f"error: {error}", err=True)
+        _echo_error(error, chosen or "en")
         raise typer.Exit(EXIT_BAD_INPUT) from error
     bad = 0
     for path in files:
@@ -326,7 +333,7 @@ def validate(
         except PlannerError as error:
             bad += 1
             lang = chosen or scenario_language(path)
-            typer.echo(text("cli_not_valid", lang, path=path, error=error))
+            typer.echo(text("cli_not_valid", lang, path=path, error=error_text(error, lang)))
         else:
             lang = chosen or scenario_language(scenario)
             typer.echo(
@@ -397,7 +404,7 @@ def run(
             datum=datum,
         )
     except PlannerError as error:
-        typer.echo(f"error: {error}", err=True)
+        _echo_error(error, lang)
         raise typer.Exit(EXIT_BAD_INPUT) from error
     lang = _runs_language(files, language)
     for item in runs:
@@ -459,7 +466,7 @@ def coverage_command(
             overwrite=overwrite,
         )
     except PlannerError as error:
-        typer.echo(f"error: {error}", err=True)
+        _echo_error(error, chosen or scenario_language(scenario))
         raise typer.Exit(EXIT_BAD_INPUT) from error
     lang = chosen or scenario_language(scenario)
     table = result.shares
