@@ -526,7 +526,7 @@ def error_text(error: BaseException, language: Language) -> str:
     >>> error_text(e, "en")
     's.xlsx: the file has no data rows (only a header). Fix: add at least one data row.'
     >>> error_text(e, "zh")
-    '文件 s.xlsx：文件只有表头，没有数据行。 修改建议：至少添加一行数据。'
+    '文件 s.xlsx：文件只有表头，没有数据行。修改建议：至少添加一行数据。'
     """
     if check_language(language) == "en":
         return str(error)

@@ -288,7 +288,7 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "err_field": ("field '{field}'", "字段“{field}”"),
     "err_sep": (", ", "，"),
     "err_where": ("{where}: ", "{where}："),
-    "err_fix": (" Fix: {fix}", " 修改建议：{fix}"),
+    "err_fix": (" Fix: {fix}", "修改建议：{fix}"),
     "err_many": ("{n} problems found:", "发现 {n} 个问题："),
     "err_more": ("  ... and {k} more", "  ……另有 {k} 个"),
     "err_in_scenario": (

@@ -120,7 +120,7 @@ CASES: dict[str, Case] = {
         _toml('datum = "gcj02"', 'datum = "gcj02"\nlon = "经度X"'),
         (
             "字段“经度X”：lon='经度X' 不是表中的列；表中的列为 ['编号', '站点名称', '类型', "
-            "'开放时间', '经度', '纬度']（工作表 '驿站'）。 "
+            "'开放时间', '经度', '纬度']（工作表 '驿站'）。"
             "修改建议：把 lon= 设为上面列出的某个列名。",
         ),
     ),
@@ -138,7 +138,7 @@ CASES: dict[str, Case] = {
     ),
     "ambiguous_lon": Case(
         _stations(lambda f: f.assign(lng=f["经度"])),
-        ("经度列不明确：'经度'、'lng' 都可能是经度列。 修改建议：用 lon='<列名>' 指定其中一列。",),
+        ("经度列不明确：'经度'、'lng' 都可能是经度列。修改建议：用 lon='<列名>' 指定其中一列。",),
     ),
     "no_datum": Case(
         _toml('datum = "gcj02"\n', ""),
@@ -162,20 +162,20 @@ CASES: dict[str, Case] = {
         (
             "字段“经度/纬度”：经度和纬度似乎填反了：12 行中有 12 行（第 1, 2, 3, 4, 5, 6, 7, 8, 9, "
             "10 ... 行）的纬度超出 [-90, 90]，而作为经度是有效的，例如第 1 行 lon=28.09382，"
-            "lat=112.925628。 修改建议：改为 lon='纬度' lat='经度'（把两列对调）。",
+            "lat=112.925628。修改建议：改为 lon='纬度' lat='经度'（把两列对调）。",
         ),
     ),
     "swapped_row": Case(
         _stations(_swap_row),
         (
             "第 2 行，字段“经度/纬度”：这一行的经度和纬度似乎填反了：lon=28.071252，"
-            "lat=112.878478。 修改建议：把这一行的两个数值对调。",
+            "lat=112.878478。修改建议：把这一行的两个数值对调。",
         ),
     ),
     "out_of_range": Case(
         _stations(_out_of_range),
         (
-            "第 3 行，字段“经度”：经度 200.0 超出 [-180, 180] 的范围。 修改建议：更正这个数值或"
+            "第 3 行，字段“经度”：经度 200.0 超出 [-180, 180] 的范围。修改建议：更正这个数值或"
             "删除这一行。如果这些是投影坐标（单位为米），请设置 crs='EPSG:<代码>'。",
             "第 4 行，字段“纬度”：纬度 95.5 超出 [-90, 90] 的范围。",
         ),
@@ -183,36 +183,36 @@ CASES: dict[str, Case] = {
     "header_only": Case(
         _stations(lambda f: f.iloc[0:0]),
         (
-            "文件 {dir}/data/demo_stations_gcj02.xlsx：文件只有表头，没有数据行。 "
+            "文件 {dir}/data/demo_stations_gcj02.xlsx：文件只有表头，没有数据行。"
             "修改建议：至少添加一行数据。",
         ),
     ),
     "empty_file": Case(
         _empty_csv,
-        ("文件 {dir}/data/驿站.csv：文件是空的。 修改建议：写入一行表头和至少一行数据。",),
+        ("文件 {dir}/data/驿站.csv：文件是空的。修改建议：写入一行表头和至少一行数据。",),
     ),
     "missing_file": Case(
         _toml(STATIONS, "data/站点.xlsx"),
         (
-            "文件 {dir}/s.toml，字段“[stations] path”：找不到文件 {dir}/data/站点.xlsx。 "
+            "文件 {dir}/s.toml，字段“[stations] path”：找不到文件 {dir}/data/站点.xlsx。"
             "修改建议：检查路径；相对路径从方案文件所在的文件夹算起。",
         ),
     ),
     "misspelled_key": Case(
         _toml('population = "population"', 'populaton = "population"'),
         (
-            "字段“[demand] populaton”：[demand]中没有名为 'populaton' 的键。 "
+            "字段“[demand] populaton”：[demand]中没有名为 'populaton' 的键。"
             "修改建议：是不是想写 'population'？允许的键有：amap, area_id, areas,",
         ),
     ),
     "unknown_key": Case(
         _toml('name = "Communities', '"人口" = 1\nname = "Communities'),
-        ("字段“人口”：方案文件顶层中没有名为 '人口' 的键。 修改建议：允许的键有：",),
+        ("字段“人口”：方案文件顶层中没有名为 '人口' 的键。修改建议：允许的键有：",),
     ),
     "misspelled_section": Case(
         _toml("[candidates]", "[candidate]"),
         (
-            "字段“[candidate]”：没有名为 [candidate] 的部分。 "
+            "字段“[candidate]”：没有名为 [candidate] 的部分。"
             "修改建议：是不是想写 [candidates]？可用的部分有：[network],",
         ),
     ),
@@ -227,7 +227,7 @@ CASES: dict[str, Case] = {
     "duplicate_ids": Case(
         _stations(_duplicate_id),
         (
-            "第 2 行，字段“编号”：编号 'W01' 被第 1, 2 行重复使用；编号不能重复。 "
+            "第 2 行，字段“编号”：编号 'W01' 被第 1, 2 行重复使用；编号不能重复。"
             "修改建议：给每一行一个不同的编号。",
         ),
     ),
@@ -245,7 +245,7 @@ CASES: dict[str, Case] = {
         (
             "发现 12 个问题：",
             "第 1 行，字段“经度”：点 (115.920833, 28.097306) 在路网范围之外 286.65 公里"
-            "（路网范围 112.7931, 28.0051, 113.0069, 28.1949）。 修改建议：删除这一行、"
+            "（路网范围 112.7931, 28.0051, 113.0069, 28.1949）。修改建议：删除这一行、"
             "改用覆盖该点的路网，或用 area_buffer_m=<米数> 放宽范围。",
         ),
         command="run",
@@ -253,25 +253,25 @@ CASES: dict[str, Case] = {
     "text_coordinate": Case(
         _stations(_text_in_lon),
         (
-            "第 3 行，字段“经度”：坐标 '东经116度' 不是数字。 修改建议：把数值写成以度为单位的小数"
+            "第 3 行，字段“经度”：坐标 '东经116度' 不是数字。修改建议：把数值写成以度为单位的小数"
             "（例如 116.3975），或删除这一行。",
         ),
     ),
     "empty_coordinate": Case(
         _stations(_empty_lat),
-        ("第 3 行，字段“纬度”：坐标为空（缺少数值）。 修改建议：填上这个数值或删除这一行。",),
+        ("第 3 行，字段“纬度”：坐标为空（缺少数值）。修改建议：填上这个数值或删除这一行。",),
     ),
     "bad_mode": Case(
         _toml('mode = "ebike"', 'mode = "电动车"'),
         (
-            "字段“[model] mode”：mode = '电动车' 不是允许的取值。 "
+            "字段“[model] mode”：mode = '电动车' 不是允许的取值。"
             "修改建议：使用以下取值之一：'walk', 'ebike', 'car', 'truck'。",
         ),
     ),
     "bad_toml": Case(
         _toml("p = 10", "p = "),
         (
-            "文件 {dir}/s.toml：不是有效的 TOML 文件：第 31 行第 5 列有误（Invalid value）。 "
+            "文件 {dir}/s.toml：不是有效的 TOML 文件：第 31 行第 5 列有误（Invalid value）。"
             "修改建议：检查该行的引号、括号和“=”（见 https://toml.io）。",
         ),
     ),
@@ -370,7 +370,7 @@ def test_scenario_language_says_errors_without_the_option(tmp_path: Path) -> Non
     ran = runner.invoke(app, ["run", str(path), "-q"])
     for result in (checked, ran):
         assert result.exit_code == 2
-        assert "[demand]中没有名为 'populaton' 的键。 修改建议：是不是想写 'population'？" in (
+        assert "[demand]中没有名为 'populaton' 的键。修改建议：是不是想写 'population'？" in (
             result.output
         )
     # --language en wins over the file's language
@@ -388,7 +388,7 @@ def test_untranslated_message_stays_in_english_marked() -> None:
     lines = said.split("\n")
     assert lines[0] == "发现 22 个问题："
     assert lines[1] == (
-        "  - 文件 a.csv，第 7 行，字段“x”：something new went wrong.（英文原文） "
+        "  - 文件 a.csv，第 7 行，字段“x”：something new went wrong.（英文原文）"
         "修改建议：do it.（英文原文）"
     )
     assert lines[2] == "  - 文件 0.csv：文件是空的。"
