@@ -235,7 +235,7 @@ CASES: dict[str, Case] = {
         _negative_population,
         (
             "文件 demo_communities.geojson，第 3 行，字段“population”：有 1 个总量缺失或为负数"
-            "（第一个：",
+            "（第一个：-5）",
             "修改建议：总量必须是大于或等于 0 的数字。",
         ),
         command="run",

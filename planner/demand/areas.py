@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS
 
 from planner._errors import InputError
+from planner._tables import plain
 from planner.crs import WGS84
 from planner.demand._common import datum_to_wgs84
 from planner.demand.roads import node_road_length
@@ -178,7 +179,7 @@ def demand_from_areas(
         row = int(np.flatnonzero(bad)[0]) + 1
         raise InputError(
             f"{int(bad.sum())} totals are missing or negative (first: "
-            f"{areas[value].iloc[row - 1]!r}).",
+            f"{plain(areas[value].iloc[row - 1])!r}).",
             file=label,
             row=row,
             field=value,
