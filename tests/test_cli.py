@@ -253,20 +253,25 @@ def test_demo_in_chinese_shows_no_english(tmp_path: Path, region: str) -> None:
         assert english_runs(text, allowed) == [], where
 
 
+def _homes_writing_to(folder: Path) -> tuple[Path, Path]:
+    """The demo driver-home scenario, copied beside ``folder`` and writing into it."""
+    text = (ROOT / "examples" / "demo_driver_homes.toml").read_text(encoding="utf-8")
+    scenario = folder.parent / "homes.toml"
+    lines = [ln for ln in text.splitlines() if not ln.startswith("folder")]
+    scenario.write_text(
+        "\n".join(lines).replace("[output]", f"[output]\nfolder = {json.dumps(str(folder))}"),
+        encoding="utf-8",
+    )
+    return scenario, folder
+
+
 @pytest.mark.slow
 def test_quiet_run_prints_only_the_closing_count(tmp_path: Path) -> None:
     """--quiet in a real process: the run's INFO log goes to run.log, not the terminal."""
     import subprocess
     import sys
 
-    text = (ROOT / "examples" / "demo_driver_homes.toml").read_text(encoding="utf-8")
-    scenario = tmp_path / "homes.toml"
-    folder = tmp_path / "out"
-    lines = [ln for ln in text.splitlines() if not ln.startswith("folder")]
-    scenario.write_text(
-        "\n".join(lines).replace("[output]", f"[output]\nfolder = {json.dumps(str(folder))}"),
-        encoding="utf-8",
-    )
+    scenario, folder = _homes_writing_to(tmp_path / "out")
     done = subprocess.run(
         [sys.executable, "-m", "planner.cli", "run", str(scenario), "-q"],
         capture_output=True,
@@ -289,14 +294,7 @@ def test_the_terminal_shows_the_info_log_only_when_asked(tmp_path: Path) -> None
     import subprocess
     import sys
 
-    text = (ROOT / "examples" / "demo_driver_homes.toml").read_text(encoding="utf-8")
-    scenario = tmp_path / "homes.toml"
-    folder = tmp_path / "out"
-    lines = [ln for ln in text.splitlines() if not ln.startswith("folder")]
-    scenario.write_text(
-        "\n".join(lines).replace("[output]", f"[output]\nfolder = {json.dumps(str(folder))}"),
-        encoding="utf-8",
-    )
+    scenario, folder = _homes_writing_to(tmp_path / "out")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
