@@ -552,9 +552,10 @@ def scenario_language(path: str | Path | Scenario) -> _i18n.Language:
     """Return a scenario's ``[output] language`` (``"en"`` when it states none).
 
     The command line says a scenario's summary, and its input errors, in this
-    language when no ``--language`` is given. A scenario that does not load
-    (a misspelled key, a missing file) is read as plain TOML for its language,
-    so that its errors are said in it too.
+    language when no ``--language`` is given. A file is read as plain TOML for
+    it, without loading the scenario (whose inputs may be what is wrong), so a
+    scenario that does not load (a misspelled key, a missing file) has its
+    errors said in its language too.
 
     Parameters
     ----------
@@ -566,15 +567,8 @@ def scenario_language(path: str | Path | Scenario) -> _i18n.Language:
     str
         ``"en"`` or ``"zh"``.
     """
-    try:
-        scenario = path if isinstance(path, Scenario) else load_scenario(path)
-        return _i18n.check_language(scenario["output"]["language"])
-    except PlannerError:
-        return _stated_language(path)
-
-
-def _stated_language(path: str | Path | Scenario) -> _i18n.Language:
-    """Return the ``[output] language`` written in a scenario file that does not load."""
+    if isinstance(path, Scenario):
+        return _i18n.check_language(path["output"]["language"])
     import tomllib
 
     try:

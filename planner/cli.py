@@ -174,7 +174,7 @@ def _runs_language(files: Sequence[Path], language: str | None) -> Language:
 
     ``--language`` if given; else the scenarios' ``[output] language`` when they all
     agree (every scenario in Chinese: the count in Chinese); else English. A scenario
-    that cannot be read counts as English (its error is in English).
+    file that cannot be read counts as English.
     """
     from planner._i18n import check_language
     from planner.batch import scenario_language
