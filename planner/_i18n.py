@@ -465,14 +465,23 @@ def note(sentence: str, language: Language) -> tuple[str, bool]:
         return str(sentence), True
     if isinstance(sentence, Note) and sentence.key:
         return sentence.said(language), True
-    for pattern, zh in _NOTES:
-        found = pattern.fullmatch(sentence.strip())
+    hit = _first_match(sentence.strip(), _NOTES)
+    if hit is None:
+        return sentence, False
+    zh, found = hit
+    values = _grouped(found, language)
+    if "how" in values:
+        values["how"] = _translate(values["how"], _CAPACITY_HOW, language)
+    return zh.format(**values), True
+
+
+def _first_match(sentence: str, patterns: _Patterns) -> tuple[str, dict[str, str]] | None:
+    """Return the first whole match's Chinese sentence and values (``None``: no match)."""
+    for pattern, zh in patterns:
+        found = pattern.fullmatch(sentence)
         if found:
-            values = _grouped(found.groupdict(), language)
-            if "how" in values:
-                values["how"] = _translate(values["how"], _CAPACITY_HOW, language)
-            return zh.format(**values), True
-    return sentence, False
+            return zh, found.groupdict()
+    return None
 
 
 def _grouped(values: Mapping[str, str], language: Language) -> dict[str, str]:
@@ -480,14 +489,9 @@ def _grouped(values: Mapping[str, str], language: Language) -> dict[str, str]:
     return {k: number(int(v), language) if _DIGITS.fullmatch(v) else v for k, v in values.items()}
 
 
-def _translate(
-    part: str, patterns: tuple[tuple[re.Pattern[str], str], ...], language: Language
-) -> str:
-    for pattern, zh in patterns:
-        found = pattern.fullmatch(part)
-        if found:
-            return zh.format(**_grouped(found.groupdict(), language))
-    return part
+def _translate(part: str, patterns: _Patterns, language: Language) -> str:
+    hit = _first_match(part, patterns)
+    return part if hit is None else hit[0].format(**_grouped(hit[1], language))
 
 
 def formatter(language: Language) -> Callable[..., str]:
@@ -567,13 +571,13 @@ def _problem_text(problem: Problem, language: Language) -> str:
 
 def _said_error(sentence: str, patterns: _Patterns, language: Language) -> str:
     """Say an error's message or fix by the first pattern matching it; else as written, marked."""
-    for pattern, zh in patterns:
-        found = pattern.fullmatch(sentence)
-        if found:
-            values = {k: ERROR_WORDS.get(k, {}).get(v, v) for k, v in found.groupdict().items()}
-            if "listed" in values:  # quoted names joined by " and "
-                values["listed"] = values["listed"].replace("' and '", "'、'")
-            if values.get("read_as"):
-                values["read_as"] = _translate(values["read_as"], _READ_AS, language)
-            return zh.format(**values)
-    return sentence + text("note_untranslated", language)
+    hit = _first_match(sentence, patterns)
+    if hit is None:
+        return sentence + text("note_untranslated", language)
+    zh, found = hit
+    values = {k: ERROR_WORDS.get(k, {}).get(v, v) for k, v in found.items()}
+    if "listed" in values:  # quoted names joined by " and "
+        values["listed"] = values["listed"].replace("' and '", "'、'")
+    if values.get("read_as"):
+        values["read_as"] = _translate(values["read_as"], _READ_AS, language)
+    return zh.format(**values)
